@@ -1,0 +1,2 @@
+// `streamwright/broker`: the embedded Kafka broker (EmbeddedKafka) lands here.
+export {};

@@ -1,0 +1,2 @@
+// `streamwright/testing`: EmbeddedKafka and KafkaTestUtils for tests land here.
+export {};
