@@ -33,3 +33,6 @@ export { ErrorCode, KafkaProtocolError, errorName, isRetriable } from './error-c
 export * as specs from './generated/specs.js';
 export { REQUEST_SPECS, RESPONSE_SPECS } from './generated/specs.js';
 export * from './generated/messages.js';
+export * from './records/index.js';
+export { compress, decompress, compressSync, decompressSync, CompressionError, compressionName } from './compression/index.js';
+export { crc32c, crc32cPureJs, crc32cImplementation } from './crc32c.js';

@@ -105,6 +105,11 @@ function readTaggedFields(r: ByteReader, byTag: Map<number, CompiledField>, out:
 }
 
 function writeTaggedFields(w: ByteWriter, tagged: readonly CompiledField[], value: Struct): void {
+  // Most structs have no tagged fields: the section is one zero byte.
+  if (tagged.length === 0) {
+    w.writeUInt8(0);
+    return;
+  }
   const present = tagged.filter((f) => value[f.name] !== undefined && !f.codec.isDefault(value[f.name]));
   w.writeUnsignedVarint(present.length);
   for (const f of present) {

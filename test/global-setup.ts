@@ -1,0 +1,18 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+
+/**
+ * Builds dist/ once per test run: tests that start the broker or the CLI as a child process
+ * (crash recovery, the `streamwright` command) run the compiled JavaScript, as users do.
+ */
+export default function setup(): void {
+  const root = join(import.meta.dirname, '..');
+  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  try {
+    execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { cwd: root, stdio: 'pipe' });
+  } catch (error) {
+    // tsc still emits when it reports type errors; `npm run typecheck` is where those fail.
+    const output = (error as { stdout?: Buffer }).stdout?.toString() ?? '';
+    if (!output.includes('error TS')) throw error;
+  }
+}
