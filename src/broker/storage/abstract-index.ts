@@ -1,0 +1,178 @@
+import * as fs from 'node:fs';
+
+/**
+ * What Kafka's AbstractIndex does for `.index` and `.timeindex`: a file of fixed-size
+ * entries, preallocated to `segment.index.bytes` while the segment is active and trimmed to
+ * its entries when the segment rolls or closes.
+ *
+ * Entries are also kept in memory (typed arrays): lookups never touch the file, which exists
+ * for a Kafka-compatible layout and fast restarts. The file is loaded lazily on first use and
+ * kept open only while it is written (inactive segments' indexes hold no file descriptor).
+ */
+export abstract class AbstractIndex {
+  /** Entries the preallocated file can hold. */
+  readonly maxEntries: number;
+  protected count = 0;
+  private loaded = false;
+  private fd: number | null = null;
+
+  protected constructor(
+    private path: string,
+    readonly baseOffset: number,
+    readonly maxIndexSize: number,
+    protected readonly entrySize: number,
+  ) {
+    this.maxEntries = Math.floor(maxIndexSize / entrySize);
+  }
+
+  get file(): string {
+    return this.path;
+  }
+
+  /** Number of entries (loads the file on first use). */
+  get entries(): number {
+    this.ensureLoaded();
+    return this.count;
+  }
+
+  isFull(): boolean {
+    return this.entries >= this.maxEntries;
+  }
+
+  /** Bytes of valid entries. */
+  get sizeInBytes(): number {
+    return this.entries * this.entrySize;
+  }
+
+  /** Parses the file's valid prefix into memory; returns how many entries were valid. */
+  protected abstract parseEntries(data: Buffer, count: number): number;
+  /** Drops in-memory entries past `count` (the subclass resets its arrays as it likes). */
+  protected abstract onTruncate(count: number): void;
+
+  protected ensureLoaded(): void {
+    if (this.loaded) return;
+    this.loaded = true;
+    let data: Buffer;
+    try {
+      data = fs.readFileSync(this.path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    this.count = this.parseEntries(data, Math.min(Math.floor(data.length / this.entrySize), this.maxEntries));
+  }
+
+  /** Forgets what was loaded and starts empty, without reading the file (the caller rebuilds it). */
+  reset(): void {
+    this.loaded = true;
+    this.count = 0;
+    this.onTruncate(0);
+    // (Re)creates the preallocated file with every old entry zeroed.
+    const fd = this.openForWrite();
+    fs.ftruncateSync(fd, 0);
+    fs.ftruncateSync(fd, this.maxEntries * this.entrySize);
+  }
+
+  protected writeEntry(entry: Buffer): void {
+    const fd = this.openForWrite();
+    fs.writeSync(fd, entry, 0, entry.length, this.count * this.entrySize);
+    this.count++;
+  }
+
+  /** Keeps the first `count` entries (in memory and on disk: stale entries must not survive a reload). */
+  protected truncateToEntries(count: number): void {
+    this.ensureLoaded();
+    if (count >= this.count) return;
+    this.count = count;
+    this.onTruncate(count);
+    this.truncateFile(count * this.entrySize);
+  }
+
+  private truncateFile(bytes: number): void {
+    if (this.fd !== null) {
+      fs.ftruncateSync(this.fd, bytes);
+      // Re-extend so the active index stays preallocated (zero-filled past the entries).
+      fs.ftruncateSync(this.fd, this.maxEntries * this.entrySize);
+    } else if (fs.existsSync(this.path)) {
+      fs.truncateSync(this.path, bytes);
+    }
+  }
+
+  private openForWrite(): number {
+    if (this.fd !== null) return this.fd;
+    this.ensureLoaded();
+    const fd = fs.openSync(this.path, fs.existsSync(this.path) ? 'r+' : 'w+');
+    const preallocated = this.maxEntries * this.entrySize;
+    // Drop anything past the valid entries (a torn or zeroed tail) before preallocating.
+    fs.ftruncateSync(fd, this.count * this.entrySize);
+    fs.ftruncateSync(fd, preallocated);
+    this.fd = fd;
+    return fd;
+  }
+
+  /** Creates the (preallocated) file now, as Kafka does when a segment is created. */
+  createFile(): void {
+    this.openForWrite();
+  }
+
+  /** Cuts the file to its entries and releases the file descriptor (Kafka's trimToValidSize on roll). */
+  trimToValidSize(): void {
+    if (this.fd !== null) {
+      fs.ftruncateSync(this.fd, this.count * this.entrySize);
+      fs.closeSync(this.fd);
+      this.fd = null;
+    }
+  }
+
+  flush(): void {
+    if (this.fd !== null) fs.fsyncSync(this.fd);
+  }
+
+  close(): void {
+    this.trimToValidSize();
+  }
+
+  /** Releases the file descriptor without trimming (the segment is being deleted). */
+  closeHandler(): void {
+    if (this.fd !== null) {
+      fs.closeSync(this.fd);
+      this.fd = null;
+    }
+  }
+
+  renameTo(path: string): void {
+    if (fs.existsSync(this.path)) fs.renameSync(this.path, path);
+    this.path = path;
+  }
+
+  deleteIfExists(): boolean {
+    this.closeHandler();
+    try {
+      fs.unlinkSync(this.path);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw error;
+    }
+  }
+
+  /** Whether the file exists on disk. */
+  exists(): boolean {
+    return fs.existsSync(this.path);
+  }
+}
+
+/** Doubles a typed array's capacity until it holds `needed` elements. */
+export function growInt32(array: Int32Array, needed: number): Int32Array {
+  if (needed <= array.length) return array;
+  const next = new Int32Array(Math.max(needed, array.length * 2, 16));
+  next.set(array);
+  return next;
+}
+
+export function growFloat64(array: Float64Array, needed: number): Float64Array {
+  if (needed <= array.length) return array;
+  const next = new Float64Array(Math.max(needed, array.length * 2, 16));
+  next.set(array);
+  return next;
+}

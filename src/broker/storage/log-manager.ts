@@ -1,0 +1,197 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { BrokerLogger } from '../logger.js';
+import { fsyncDirectory } from './checkpoint-file.js';
+import { LogCleaner, type CleanerStats, type LogCleanerOptions } from './log-cleaner.js';
+import type { LogConfig } from './log-config.js';
+import { PARTITION_METADATA_FILE, partitionDirName } from './log-file-names.js';
+import { PartitionLog } from './partition-log.js';
+
+const NEVER = 9223372036854775807;
+
+export interface LogManagerOptions {
+  dataDir: string;
+  now?: () => number;
+  logger?: BrokerLogger;
+  /** log.retention.check.interval.ms (300000). */
+  retentionCheckIntervalMs?: number;
+  /** log.cleaner.backoff.ms (15000): how often the cleaner looks for dirty logs. */
+  cleanerBackoffMs?: number;
+  /** log.cleaner.enable (true). */
+  cleanerEnabled?: boolean;
+  /** log.flush.scheduler.interval.ms (Long.MAX: flush.ms is never checked unless this is set). */
+  flushCheckIntervalMs?: number;
+  /** log.flush.offset.checkpoint.interval.ms (60000). */
+  recoveryPointCheckpointIntervalMs?: number;
+  cleaner?: LogCleanerOptions;
+}
+
+/**
+ * Kafka's LogManager: owns every PartitionLog under the data directory (one
+ * `<topic>-<partition>` directory each) and the timers that work on them: retention, the
+ * cleaner, flush.ms and recovery point checkpoints. Timers are unref'd and only start with
+ * `startup()`; each pass is also callable directly (tests, admin actions).
+ */
+export class LogManager {
+  readonly dataDir: string;
+  readonly cleaner: LogCleaner;
+  private readonly now: () => number;
+  private readonly logger: BrokerLogger | undefined;
+  private readonly logs = new Map<string, PartitionLog>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private cleaning: Promise<CleanerStats[]> | null = null;
+  private closed = false;
+
+  constructor(private readonly options: LogManagerOptions) {
+    this.dataDir = options.dataDir;
+    this.now = options.now ?? Date.now;
+    this.logger = options.logger;
+    this.cleaner = new LogCleaner({ now: this.now, ...options.cleaner });
+    fs.mkdirSync(this.dataDir, { recursive: true });
+  }
+
+  /** Opens the partition's log (recovering it if needed), creating its directory the first time. */
+  getOrCreateLog(topic: string, partition: number, config: LogConfig, topicId?: string): PartitionLog {
+    if (this.closed) throw new Error('log manager is shut down');
+    const key = partitionDirName(topic, partition);
+    const existing = this.logs.get(key);
+    if (existing !== undefined) return existing;
+    const dir = path.join(this.dataDir, key);
+    const created = !fs.existsSync(dir);
+    const log = PartitionLog.open(dir, config, { topic, partition, now: this.now, logger: this.logger });
+    if (topicId !== undefined) writePartitionMetadata(dir, topicId);
+    if (created) fsyncDirectory(this.dataDir);
+    this.logs.set(key, log);
+    return log;
+  }
+
+  getLog(topic: string, partition: number): PartitionLog | undefined {
+    return this.logs.get(partitionDirName(topic, partition));
+  }
+
+  get allLogs(): PartitionLog[] {
+    return [...this.logs.values()];
+  }
+
+  /** Deletes the partition's directory. Returns false when this manager does not hold the log. */
+  deleteLog(topic: string, partition: number): boolean {
+    const key = partitionDirName(topic, partition);
+    const log = this.logs.get(key);
+    if (log === undefined) return false;
+    this.logs.delete(key);
+    log.delete();
+    return true;
+  }
+
+  /** Starts the periodic work. */
+  startup(): void {
+    if (this.closed || this.timers.length > 0) return;
+    const every = (ms: number | undefined, fallback: number, task: () => void) => {
+      const interval = ms ?? fallback;
+      if (interval <= 0 || interval >= NEVER) return;
+      const timer = setInterval(task, Math.min(interval, 2 ** 31 - 1));
+      timer.unref();
+      this.timers.push(timer);
+    };
+    every(this.options.retentionCheckIntervalMs, 300_000, () => this.guard('retention', () => this.runRetention()));
+    if (this.options.cleanerEnabled ?? true) every(this.options.cleanerBackoffMs, 15_000, () => void this.runCleaner());
+    every(this.options.flushCheckIntervalMs, NEVER, () => this.guard('flush', () => this.flushDirtyLogs()));
+    every(this.options.recoveryPointCheckpointIntervalMs, 60_000, () => this.guard('checkpoint', () => this.checkpointRecoveryPoints()));
+  }
+
+  /** Applies retention to every log; returns the number of segments deleted. */
+  runRetention(nowMs: number = this.now()): number {
+    let deleted = 0;
+    for (const log of this.logs.values()) {
+      if (!log.isOpen) continue;
+      try {
+        deleted += log.applyRetention(nowMs);
+      } catch (error) {
+        this.logger?.error(`retention of ${log.name} failed: ${describe(error)}`);
+      }
+    }
+    return deleted;
+  }
+
+  /**
+   * Cleans, one after the other, the compacted logs that need it. A second call while a pass
+   * runs returns the running pass.
+   */
+  runCleaner(nowMs?: number): Promise<CleanerStats[]> {
+    if (this.cleaning !== null) return this.cleaning;
+    const pass = (async () => {
+      const results: CleanerStats[] = [];
+      for (const log of [...this.logs.values()]) {
+        if (this.closed) break;
+        const now = nowMs ?? this.now();
+        if (!this.cleaner.needsCleaning(log, now)) continue;
+        try {
+          results.push(await this.cleaner.clean(log, now));
+        } catch (error) {
+          if (log.isOpen) this.logger?.error(`cleaning ${log.name} failed: ${describe(error)}`);
+        }
+      }
+      return results;
+    })();
+    this.cleaning = pass.finally(() => {
+      this.cleaning = null;
+    });
+    return this.cleaning;
+  }
+
+  /** flush.ms for every log; returns how many were flushed. */
+  flushDirtyLogs(nowMs: number = this.now()): number {
+    let flushed = 0;
+    for (const log of this.logs.values()) if (log.flushIfDue(nowMs)) flushed++;
+    return flushed;
+  }
+
+  checkpointRecoveryPoints(): void {
+    for (const log of this.logs.values()) log.checkpointRecoveryPoint();
+  }
+
+  /** Clean shutdown: stops the timers and closes every log (flush, recovery points, clean shutdown markers). */
+  shutdown(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const timer of this.timers.splice(0)) clearInterval(timer);
+    for (const log of this.logs.values()) {
+      try {
+        log.close();
+      } catch (error) {
+        this.logger?.error(`closing ${log.name} failed: ${describe(error)}`);
+      }
+    }
+    this.logs.clear();
+  }
+
+  close(): void {
+    this.shutdown();
+  }
+
+  private guard(what: string, task: () => void): void {
+    try {
+      task();
+    } catch (error) {
+      this.logger?.error(`${what} failed: ${describe(error)}`);
+    }
+  }
+}
+
+/** Kafka's partition.metadata: `version: 0` and `topic_id: <id>`. Rewritten only when it changes. */
+function writePartitionMetadata(dir: string, topicId: string): void {
+  const file = path.join(dir, PARTITION_METADATA_FILE);
+  const text = `version: 0\ntopic_id: ${topicId}\n`;
+  try {
+    if (fs.readFileSync(file, 'utf8') === text) return;
+  } catch {
+    // Absent: written below.
+  }
+  const tmp = `${file}.tmp`;
+  fs.writeFileSync(tmp, text);
+  fs.renameSync(tmp, file);
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}

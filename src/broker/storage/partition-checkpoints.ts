@@ -1,0 +1,59 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fsyncDirectory, readOffsetCheckpoint, writeOffsetCheckpoint } from './checkpoint-file.js';
+import { CLEAN_SHUTDOWN_FILE, CLEANER_OFFSET_CHECKPOINT_FILE, LOG_START_OFFSET_CHECKPOINT_FILE, RECOVERY_POINT_CHECKPOINT_FILE } from './log-file-names.js';
+
+/**
+ * The small state files of one partition directory. Kafka keeps the log start offset,
+ * recovery point and cleaner offset in one file per data directory (an entry per partition)
+ * and the clean shutdown marker per data directory too; Streamwright keeps them per
+ * partition, in the same checkpoint format with a single `<topic> <partition> <offset>`
+ * entry. A partition directory then holds everything about its partition: deleting it or
+ * writing one partition's state never rewrites a file shared with others.
+ *
+ * Files are rewritten (tmp + fsync + rename) only when their value changes.
+ */
+export class PartitionCheckpoints {
+  private written = new Map<string, number | null>();
+
+  constructor(
+    private readonly dir: string,
+    private readonly topic: string,
+    private readonly partition: number,
+    /** What the files held when the log was loaded. */
+    loaded: { logStartOffset: number | null; recoveryPoint: number | null },
+  ) {
+    this.written.set(LOG_START_OFFSET_CHECKPOINT_FILE, loaded.logStartOffset);
+    this.written.set(RECOVERY_POINT_CHECKPOINT_FILE, loaded.recoveryPoint);
+    this.written.set(CLEANER_OFFSET_CHECKPOINT_FILE, readOffsetCheckpoint(path.join(dir, CLEANER_OFFSET_CHECKPOINT_FILE)));
+  }
+
+  /** The cleaner's position (null before the first cleaning). */
+  get cleanerOffset(): number | null {
+    return this.written.get(CLEANER_OFFSET_CHECKPOINT_FILE) ?? null;
+  }
+
+  writeLogStartOffset(offset: number): void {
+    this.write(LOG_START_OFFSET_CHECKPOINT_FILE, offset);
+  }
+
+  writeRecoveryPoint(offset: number): void {
+    this.write(RECOVERY_POINT_CHECKPOINT_FILE, offset);
+  }
+
+  writeCleanerOffset(offset: number): void {
+    this.write(CLEANER_OFFSET_CHECKPOINT_FILE, offset);
+  }
+
+  /** Written last by a clean close; LogRecovery removes it on open. */
+  markCleanShutdown(): void {
+    fs.writeFileSync(path.join(this.dir, CLEAN_SHUTDOWN_FILE), '');
+    fsyncDirectory(this.dir);
+  }
+
+  private write(file: string, offset: number): void {
+    if (this.written.get(file) === offset) return;
+    writeOffsetCheckpoint(path.join(this.dir, file), this.topic, this.partition, offset);
+    this.written.set(file, offset);
+  }
+}
