@@ -41,7 +41,7 @@ export interface LogConfigValues {
   readonly maxMessageBytes: number;
   /** file.delete.delay.ms: deleted segments linger as `.deleted` files this long. */
   readonly fileDeleteDelayMs: number;
-  /** fsync.on.append (streamwright): fsync the active segment after every append. */
+  /** streamwright.fsync.on.append (not a Kafka config): fsync the active segment after every append. */
   readonly fsyncOnAppend: boolean;
 }
 
@@ -62,7 +62,7 @@ export const LogConfigKeys = {
   messageTimestampType: 'message.timestamp.type',
   maxMessageBytes: 'max.message.bytes',
   fileDeleteDelayMs: 'file.delete.delay.ms',
-  fsyncOnAppend: 'fsync.on.append',
+  fsyncOnAppend: 'streamwright.fsync.on.append',
 } as const satisfies Record<keyof LogConfigValues, string>;
 
 /** Every config name {@link LogConfig.fromMap} understands. */

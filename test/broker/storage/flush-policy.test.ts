@@ -44,7 +44,7 @@ describe('flush policy', () => {
     expect(log.flushIfDue()).toBe(false); // nothing new
   });
 
-  it('with fsync.on.append every append is durable before it returns', () => {
+  it('with streamwright.fsync.on.append every append is durable before it returns', () => {
     const log = openLog(partitionDir(), testConfig({ fsyncOnAppend: true }));
     log.append(numberedBatch(4), leader);
     expect(log.recoveryPoint).toBe(4);

@@ -32,7 +32,7 @@ describe('LogConfig', () => {
       'min.cleanable.dirty.ratio': '0.25',
       'flush.messages': '9223372036854775807',
       'message.timestamp.type': 'LogAppendTime',
-      'fsync.on.append': 'TRUE',
+      'streamwright.fsync.on.append': 'TRUE',
       'compression.type': 'zstd',
     });
     expect(c.segmentBytes).toBe(1024);
@@ -61,7 +61,7 @@ describe('LogConfig', () => {
     ['message.timestamp.type', 'WallClock'],
     ['flush.messages', '0'],
     ['flush.ms', '9223372036854775808'],
-    ['fsync.on.append', 'yes'],
+    ['streamwright.fsync.on.append', 'yes'],
   ])('rejects %s=%s with INVALID_CONFIG', (key, value) => {
     let caught: unknown;
     try {
