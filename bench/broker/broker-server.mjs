@@ -1,0 +1,54 @@
+// The real broker as a child process for the throughput benchmark, so that the client under
+// test and the broker never share an event loop (the stub runs the same way).
+//
+//   node bench/broker/broker-server.mjs      # prints "LISTENING 127.0.0.1:<port>"
+//
+// Data lives in a fresh temp dir, removed on SIGTERM/SIGINT. Exits cleanly on those signals,
+// so `node --cpu-prof bench/broker/broker-server.mjs` writes a profile of its whole life.
+// When spawned with an IPC channel, the messages { profile: 'start' } and
+// { profile: 'stop', file } profile just a window (the same V8 CPU profiler, through
+// node:inspector); the reply { profiled: file } says the profile is written.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EmbeddedKafka } from '../../dist/broker/index.js';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'streamwright-bench-broker-'));
+const kafka = await EmbeddedKafka.start({ dataDir });
+console.log(`LISTENING ${kafka.bootstrapServers[0]}`);
+
+let stopping = false;
+async function stop() {
+  if (stopping) return;
+  stopping = true;
+  try {
+    await kafka.stop();
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+    process.exit(0);
+  }
+}
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
+
+if (process.send) {
+  // If the parent dies without signalling us, do not linger.
+  process.on('disconnect', stop);
+  let session = null;
+  process.on('message', async (message) => {
+    if (message?.profile === 'start' && !session) {
+      session = new Session();
+      session.connect();
+      await session.post('Profiler.enable');
+      await session.post('Profiler.start');
+      process.send({ profiling: true });
+    } else if (message?.profile === 'stop' && session) {
+      const { profile } = await session.post('Profiler.stop');
+      session.disconnect();
+      session = null;
+      writeFileSync(message.file, JSON.stringify(profile));
+      process.send({ profiled: message.file });
+    }
+  });
+}

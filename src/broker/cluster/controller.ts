@@ -1,0 +1,153 @@
+import { ErrorCode } from '../../protocol/error-codes.js';
+import { KafkaProtocolError } from '../../protocol/error-codes.js';
+import { InvalidConfigError, validateBrokerConfigs, validateTopicConfigs, type ConfigValue } from '../config/broker-config.js';
+import { ZERO_UUID } from '../../protocol/schema/uuid.js';
+import type { KafkaBroker } from '../kafka-broker.js';
+import type { TopicMetadata } from './cluster-metadata.js';
+import { invalidTopicNameReason } from './topic-names.js';
+
+export interface CreateTopicSpec {
+  name: string;
+  /** -1: the broker's num.partitions. Ignored when `assignments` is given. */
+  numPartitions: number;
+  /** -1: the broker's default.replication.factor. Ignored when `assignments` is given. */
+  replicationFactor: number;
+  /** Explicit replica lists, partition by partition. */
+  assignments?: ReadonlyArray<readonly number[]>;
+  configs?: Readonly<Record<string, ConfigValue>>;
+}
+
+/** What CreateTopics reports back; the topic id is the zero uuid for validateOnly. */
+export interface CreatedTopic {
+  topicId: string;
+  numPartitions: number;
+  replicationFactor: number;
+  configs: Record<string, string>;
+}
+
+/**
+ * Decides and records topic changes: names, partition counts, replica placement and config
+ * overrides, then has the replica manager create or delete the local partitions. With one
+ * broker it runs in-process; replication (issue 9) puts the same decisions behind a quorum.
+ */
+export class Controller {
+  constructor(private readonly broker: KafkaBroker) {}
+
+  /** Validates and (unless validateOnly) creates a topic; throws KafkaProtocolError with Kafka's code. */
+  createTopic(spec: CreateTopicSpec, validateOnly = false): CreatedTopic {
+    const reason = invalidTopicNameReason(spec.name);
+    if (reason) throw new KafkaProtocolError(ErrorCode.INVALID_TOPIC_EXCEPTION, reason);
+    if (this.broker.metadata.topic(spec.name)) throw new KafkaProtocolError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${spec.name}' already exists.`);
+    let configs: Record<string, string>;
+    try {
+      configs = validateTopicConfigs(spec.configs ?? {});
+    } catch (error) {
+      if (error instanceof InvalidConfigError) throw new KafkaProtocolError(ErrorCode.INVALID_CONFIG, error.message);
+      throw error;
+    }
+    const assignments = spec.assignments && spec.assignments.length > 0 ? this.checkAssignments(spec.assignments) : this.place(spec.numPartitions, spec.replicationFactor, 0);
+    const summary = { numPartitions: assignments.length, replicationFactor: assignments[0]!.length, configs };
+    if (validateOnly) return { topicId: ZERO_UUID, ...summary };
+    const topic = this.broker.metadata.createTopic(spec.name, assignments, configs);
+    this.broker.replicaManager.createPartitions(topic);
+    this.broker.logger.info(`created topic ${spec.name} with ${assignments.length} partitions`);
+    return { topicId: topic.topicId, ...summary };
+  }
+
+  /** Metadata and Produce auto-creation: broker defaults, no configs. */
+  autoCreateTopic(name: string): TopicMetadata {
+    this.createTopic({ name, numPartitions: -1, replicationFactor: -1 });
+    return this.broker.metadata.topic(name)!;
+  }
+
+  deleteTopic(name: string): TopicMetadata {
+    if (!this.broker.config.boolean('delete.topic.enable')) throw new KafkaProtocolError(ErrorCode.TOPIC_DELETION_DISABLED);
+    if (!this.broker.metadata.topic(name)) throw new KafkaProtocolError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    const topic = this.broker.metadata.deleteTopic(name);
+    this.broker.replicaManager.deletePartitions(topic);
+    this.broker.groupCoordinator.offsets.onTopicDeleted(name);
+    this.broker.logger.info(`deleted topic ${name}`);
+    return topic;
+  }
+
+  createPartitions(name: string, totalCount: number, assignments: ReadonlyArray<readonly number[]> | null, validateOnly: boolean): void {
+    const topic = this.broker.metadata.topic(name);
+    if (!topic) throw new KafkaProtocolError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${name}' does not exist.`);
+    const current = topic.partitions.length;
+    if (totalCount < current) throw new KafkaProtocolError(ErrorCode.INVALID_PARTITIONS, `Topic currently has ${current} partitions, which is higher than the requested ${totalCount}.`);
+    if (totalCount === current) throw new KafkaProtocolError(ErrorCode.INVALID_PARTITIONS, `Topic already has ${current} partitions.`);
+    const added = totalCount - current;
+    let newAssignments: number[][];
+    if (assignments && assignments.length > 0) {
+      if (assignments.length !== added) throw new KafkaProtocolError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Increasing the number of partitions by ${added} but ${assignments.length} assignments provided.`);
+      newAssignments = this.checkAssignments(assignments);
+    } else {
+      newAssignments = this.place(added, topic.partitions[0]?.replicas.length ?? 1, current);
+    }
+    if (validateOnly) return;
+    this.broker.metadata.addPartitions(name, newAssignments);
+    this.broker.replicaManager.createPartitions(topic);
+  }
+
+  alterTopicConfigs(name: string, configs: Record<string, string>, validateOnly: boolean): void {
+    if (!this.broker.metadata.topic(name)) throw new KafkaProtocolError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    let validated: Record<string, string>;
+    try {
+      validated = validateTopicConfigs(configs);
+    } catch (error) {
+      if (error instanceof InvalidConfigError) throw new KafkaProtocolError(ErrorCode.INVALID_CONFIG, error.message);
+      throw error;
+    }
+    if (validateOnly) return;
+    this.broker.metadata.setTopicConfigs(name, validated);
+    this.broker.replicaManager.topicConfigChanged(name);
+  }
+
+  /** Sets the dynamic configs of a broker ("" = cluster default), replacing the previous set. */
+  alterBrokerConfigs(resourceName: string, configs: Record<string, string>, validateOnly: boolean): void {
+    if (resourceName !== '' && Number(resourceName) !== this.broker.nodeId) {
+      throw new KafkaProtocolError(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${this.broker.nodeId} or empty string, but received ${resourceName}`);
+    }
+    let validated: Record<string, string>;
+    try {
+      validated = validateBrokerConfigs(configs);
+    } catch (error) {
+      if (error instanceof InvalidConfigError) throw new KafkaProtocolError(ErrorCode.INVALID_CONFIG, error.message);
+      throw error;
+    }
+    if (validateOnly) return;
+    this.broker.metadata.setDynamicBrokerConfigs(resourceName, validated);
+    this.broker.refreshDynamicConfig();
+    // Topics inherit log.* values from the broker.
+    for (const topic of this.broker.metadata.topics) this.broker.replicaManager.topicConfigChanged(topic.name);
+  }
+
+  /** Kafka's placement: leaders round-robin over the brokers, followers on the next ones. */
+  private place(numPartitions: number, replicationFactor: number, firstPartition: number): number[][] {
+    const partitions = numPartitions === -1 ? this.broker.config.int('num.partitions') : numPartitions;
+    const factor = replicationFactor === -1 ? this.broker.config.int('default.replication.factor') : replicationFactor;
+    if (partitions <= 0) throw new KafkaProtocolError(ErrorCode.INVALID_PARTITIONS, 'Number of partitions must be larger than 0.');
+    if (factor <= 0) throw new KafkaProtocolError(ErrorCode.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0.');
+    const brokers = this.broker.liveBrokers().map((b) => b.nodeId).sort((a, b) => a - b);
+    if (factor > brokers.length) {
+      throw new KafkaProtocolError(ErrorCode.INVALID_REPLICATION_FACTOR, `Unable to replicate the partition ${factor} time(s): The target replication factor of ${factor} cannot be reached because only ${brokers.length} broker(s) are registered.`);
+    }
+    const out: number[][] = [];
+    for (let p = 0; p < partitions; p++) {
+      const first = (firstPartition + p) % brokers.length;
+      out.push(Array.from({ length: factor }, (_, r) => brokers[(first + r) % brokers.length]!));
+    }
+    return out;
+  }
+
+  private checkAssignments(assignments: ReadonlyArray<readonly number[]>): number[][] {
+    const live = new Set(this.broker.liveBrokers().map((b) => b.nodeId));
+    const factor = assignments[0]!.length;
+    for (const replicas of assignments) {
+      if (replicas.length === 0 || replicas.length !== factor) throw new KafkaProtocolError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'All partitions should have the same number of replicas.');
+      if (new Set(replicas).size !== replicas.length) throw new KafkaProtocolError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'Duplicate brokers in a replica assignment.');
+      for (const id of replicas) if (!live.has(id)) throw new KafkaProtocolError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Unknown broker ${id} in the replica assignment.`);
+    }
+    return assignments.map((r) => [...r]);
+  }
+}

@@ -1,0 +1,145 @@
+import { BROKER_CONFIG_BY_NAME, TOPIC_CONFIGS, TOPIC_CONFIG_BY_NAME, type ConfigDefinition } from './config-definitions.js';
+
+export type ConfigValue = string | number | boolean;
+
+/** A config value that fails its definition: the broker answers INVALID_CONFIG. */
+export class InvalidConfigError extends Error {
+  override readonly name = 'InvalidConfigError';
+}
+
+/** Checks a value against its definition and returns its canonical string form. */
+export function validateConfigValue(definition: ConfigDefinition, raw: ConfigValue): string {
+  const value = String(raw).trim();
+  const fail = (why: string): never => {
+    throw new InvalidConfigError(`Invalid value ${value} for configuration ${definition.name}: ${why}`);
+  };
+  switch (definition.type) {
+    case 'boolean':
+      if (value !== 'true' && value !== 'false') fail('Expected value to be either true or false');
+      break;
+    case 'int':
+    case 'short':
+    case 'long': {
+      if (!/^-?\d+$/.test(value)) fail('Not a number of type ' + definition.type.toUpperCase());
+      const limit = definition.type === 'long' ? 2n ** 63n : definition.type === 'int' ? 2n ** 31n : 2n ** 15n;
+      const n = BigInt(value);
+      if (n >= limit || n < -limit) fail('Value out of range');
+      if (definition.min !== undefined && n < BigInt(definition.min)) fail(`Value must be at least ${definition.min}`);
+      break;
+    }
+    case 'double':
+      if (value === '' || Number.isNaN(Number(value))) fail('Not a number of type DOUBLE');
+      if (definition.min !== undefined && Number(value) < definition.min) fail(`Value must be at least ${definition.min}`);
+      break;
+  }
+  if (definition.validValues) {
+    const normalized = definition.type === 'list' ? value.split(',').map((v) => v.trim()).join(',') : value;
+    if (!definition.validValues.includes(normalized)) fail(`String must be one of: ${definition.validValues.join(', ')}`);
+    return normalized;
+  }
+  return value;
+}
+
+/** Where a config value comes from, with DescribeConfigs' ConfigSource codes. */
+export const ConfigSource = {
+  DYNAMIC_TOPIC_CONFIG: 1,
+  DYNAMIC_BROKER_CONFIG: 2,
+  DYNAMIC_DEFAULT_BROKER_CONFIG: 3,
+  STATIC_BROKER_CONFIG: 4,
+  DEFAULT_CONFIG: 5,
+} as const;
+
+export interface ResolvedConfig {
+  name: string;
+  value: string | null;
+  source: number;
+}
+
+/**
+ * The broker's configuration in Kafka's layers, highest first: dynamic per-broker values,
+ * dynamic cluster-wide defaults (both set through AlterConfigs), static values given at
+ * start-up, Kafka's defaults. Unknown static names are kept (Kafka only warns about them).
+ */
+export class BrokerConfig {
+  private readonly staticValues = new Map<string, string>();
+  /** Dynamic values for this broker and for the cluster default; owned by cluster metadata. */
+  dynamic: { broker: Record<string, string>; clusterDefault: Record<string, string> } = { broker: {}, clusterDefault: {} };
+
+  constructor(overrides: Readonly<Record<string, ConfigValue>> = {}) {
+    for (const [name, raw] of Object.entries(overrides)) {
+      const definition = BROKER_CONFIG_BY_NAME.get(name);
+      this.staticValues.set(name, definition ? validateConfigValue(definition, raw) : String(raw));
+    }
+  }
+
+  /** A broker config with every layer that sets it, highest precedence first. */
+  resolve(name: string): ResolvedConfig[] {
+    const layers: ResolvedConfig[] = [];
+    const broker = this.dynamic.broker[name];
+    if (broker !== undefined) layers.push({ name, value: broker, source: ConfigSource.DYNAMIC_BROKER_CONFIG });
+    const clusterDefault = this.dynamic.clusterDefault[name];
+    if (clusterDefault !== undefined) layers.push({ name, value: clusterDefault, source: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG });
+    const staticValue = this.staticValues.get(name);
+    if (staticValue !== undefined) layers.push({ name, value: staticValue, source: ConfigSource.STATIC_BROKER_CONFIG });
+    const definition = BROKER_CONFIG_BY_NAME.get(name);
+    if (definition) layers.push({ name, value: definition.default, source: ConfigSource.DEFAULT_CONFIG });
+    return layers;
+  }
+
+  string(name: string): string {
+    const value = this.resolve(name)[0]?.value;
+    if (value === undefined || value === null) throw new Error(`no value or default for broker config ${name}`);
+    return value;
+  }
+  int(name: string): number {
+    return Number(this.string(name));
+  }
+  boolean(name: string): boolean {
+    return this.string(name) === 'true';
+  }
+
+  /**
+   * A topic config with every layer that sets it, highest first: the topic's override, then
+   * the layers of its broker synonym.
+   */
+  resolveTopicConfig(name: string, overrides: Readonly<Record<string, string>>): ResolvedConfig[] {
+    const definition = TOPIC_CONFIG_BY_NAME.get(name);
+    if (!definition) return [];
+    const layers: ResolvedConfig[] = [];
+    if (overrides[name] !== undefined) layers.push({ name, value: overrides[name]!, source: ConfigSource.DYNAMIC_TOPIC_CONFIG });
+    const synonymLayers = this.resolve(definition.brokerSynonym!).filter((l) => l.source !== ConfigSource.DEFAULT_CONFIG);
+    layers.push(...synonymLayers);
+    // A topic's default is its own (Kafka reports it under the topic config's name).
+    layers.push({ name, value: definition.default, source: ConfigSource.DEFAULT_CONFIG });
+    return layers;
+  }
+
+  /** The complete effective config of a topic. */
+  topicConfig(overrides: Readonly<Record<string, string>>): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const definition of TOPIC_CONFIGS) out[definition.name] = this.resolveTopicConfig(definition.name, overrides)[0]!.value ?? '';
+    return out;
+  }
+}
+
+/** Validates dynamic broker config changes: only known broker configs. */
+export function validateBrokerConfigs(configs: Readonly<Record<string, ConfigValue>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, raw] of Object.entries(configs)) {
+    const definition = BROKER_CONFIG_BY_NAME.get(name);
+    if (!definition) throw new InvalidConfigError(`Unknown broker config name: ${name}`);
+    out[name] = validateConfigValue(definition, raw);
+  }
+  return out;
+}
+
+/** Validates topic config overrides (CreateTopics, AlterConfigs): unknown names are INVALID_CONFIG. */
+export function validateTopicConfigs(configs: Readonly<Record<string, ConfigValue>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, raw] of Object.entries(configs)) {
+    const definition = TOPIC_CONFIG_BY_NAME.get(name);
+    if (!definition) throw new InvalidConfigError(`Unknown topic config name: ${name}`);
+    out[name] = validateConfigValue(definition, raw);
+  }
+  return out;
+}

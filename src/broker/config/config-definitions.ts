@@ -1,0 +1,90 @@
+/**
+ * Kafka's configuration names, types and defaults for what this broker implements. Topic
+ * configs name their broker-level synonym (the broker value a topic inherits unless it
+ * overrides it), which is also what DescribeConfigs reports as synonyms.
+ */
+export type ConfigType = 'boolean' | 'string' | 'int' | 'short' | 'long' | 'double' | 'list' | 'class' | 'password';
+
+/** DescribeConfigs ConfigType codes (v3+). */
+export const CONFIG_TYPE_CODES: Record<ConfigType, number> = {
+  boolean: 1, string: 2, int: 3, short: 4, long: 5, double: 6, list: 7, class: 8, password: 9,
+};
+
+export interface ConfigDefinition {
+  readonly name: string;
+  readonly type: ConfigType;
+  /** Kafka's default as a string; null where Kafka has none. */
+  readonly default: string | null;
+  /** Allowed values, for enumerations (validated on create/alter). */
+  readonly validValues?: readonly string[];
+  /** Smallest allowed numeric value. */
+  readonly min?: number;
+}
+
+export interface TopicConfigDefinition extends ConfigDefinition {
+  /** The broker config a topic inherits this value from. */
+  readonly brokerSynonym: string | null;
+}
+
+const LONG_MAX = '9223372036854775807';
+
+export const TOPIC_CONFIGS: readonly TopicConfigDefinition[] = [
+  { name: 'cleanup.policy', type: 'list', default: 'delete', brokerSynonym: 'log.cleanup.policy', validValues: ['delete', 'compact', 'compact,delete', 'delete,compact'] },
+  { name: 'compression.type', type: 'string', default: 'producer', brokerSynonym: 'compression.type', validValues: ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'] },
+  { name: 'delete.retention.ms', type: 'long', default: '86400000', brokerSynonym: 'log.cleaner.delete.retention.ms', min: 0 },
+  { name: 'file.delete.delay.ms', type: 'long', default: '60000', brokerSynonym: 'log.segment.delete.delay.ms', min: 0 },
+  { name: 'flush.messages', type: 'long', default: LONG_MAX, brokerSynonym: 'log.flush.interval.messages', min: 1 },
+  { name: 'flush.ms', type: 'long', default: LONG_MAX, brokerSynonym: 'log.flush.interval.ms', min: 0 },
+  { name: 'index.interval.bytes', type: 'int', default: '4096', brokerSynonym: 'log.index.interval.bytes', min: 0 },
+  { name: 'max.compaction.lag.ms', type: 'long', default: LONG_MAX, brokerSynonym: 'log.cleaner.max.compaction.lag.ms', min: 1 },
+  { name: 'max.message.bytes', type: 'int', default: '1048588', brokerSynonym: 'message.max.bytes', min: 0 },
+  { name: 'message.timestamp.after.max.ms', type: 'long', default: LONG_MAX, brokerSynonym: 'log.message.timestamp.after.max.ms', min: 0 },
+  { name: 'message.timestamp.before.max.ms', type: 'long', default: LONG_MAX, brokerSynonym: 'log.message.timestamp.before.max.ms', min: 0 },
+  { name: 'message.timestamp.type', type: 'string', default: 'CreateTime', brokerSynonym: 'log.message.timestamp.type', validValues: ['CreateTime', 'LogAppendTime'] },
+  { name: 'min.cleanable.dirty.ratio', type: 'double', default: '0.5', brokerSynonym: 'log.cleaner.min.cleanable.ratio', min: 0 },
+  { name: 'min.compaction.lag.ms', type: 'long', default: '0', brokerSynonym: 'log.cleaner.min.compaction.lag.ms', min: 0 },
+  { name: 'min.insync.replicas', type: 'int', default: '1', brokerSynonym: 'min.insync.replicas', min: 1 },
+  { name: 'preallocate', type: 'boolean', default: 'false', brokerSynonym: 'log.preallocate' },
+  { name: 'retention.bytes', type: 'long', default: '-1', brokerSynonym: 'log.retention.bytes' },
+  { name: 'retention.ms', type: 'long', default: '604800000', brokerSynonym: 'log.retention.ms', min: -1 },
+  { name: 'segment.bytes', type: 'int', default: '1073741824', brokerSynonym: 'log.segment.bytes', min: 14 },
+  { name: 'segment.index.bytes', type: 'int', default: '10485760', brokerSynonym: 'log.index.size.max.bytes', min: 8 },
+  { name: 'segment.jitter.ms', type: 'long', default: '0', brokerSynonym: 'log.roll.jitter.ms', min: 0 },
+  { name: 'segment.ms', type: 'long', default: '604800000', brokerSynonym: 'log.roll.ms', min: 1 },
+  { name: 'unclean.leader.election.enable', type: 'boolean', default: 'false', brokerSynonym: 'unclean.leader.election.enable' },
+  // Not a Kafka config: fsync every append, for users who want durability over speed in tests.
+  { name: 'streamwright.fsync.on.append', type: 'boolean', default: 'false', brokerSynonym: 'streamwright.fsync.on.append' },
+];
+
+/** Broker configs. The log.* synonyms of topic configs are listed here too, with the same defaults. */
+export const BROKER_CONFIGS: readonly ConfigDefinition[] = [
+  { name: 'node.id', type: 'int', default: '0', min: 0 },
+  { name: 'auto.create.topics.enable', type: 'boolean', default: 'true' },
+  { name: 'delete.topic.enable', type: 'boolean', default: 'true' },
+  { name: 'num.partitions', type: 'int', default: '1', min: 1 },
+  { name: 'default.replication.factor', type: 'int', default: '1', min: 1 },
+  { name: 'socket.request.max.bytes', type: 'int', default: '104857600', min: 1 },
+  { name: 'log.retention.check.interval.ms', type: 'long', default: '300000', min: 1 },
+  { name: 'log.cleaner.backoff.ms', type: 'long', default: '15000', min: 0 },
+  { name: 'log.flush.scheduler.interval.ms', type: 'long', default: LONG_MAX, min: 0 },
+  { name: 'group.initial.rebalance.delay.ms', type: 'int', default: '3000', min: 0 },
+  { name: 'group.min.session.timeout.ms', type: 'int', default: '6000' },
+  { name: 'group.max.session.timeout.ms', type: 'int', default: '1800000' },
+  { name: 'group.max.size', type: 'int', default: '2147483647', min: 1 },
+  { name: 'offsets.topic.num.partitions', type: 'int', default: '50', min: 1 },
+  { name: 'offsets.topic.replication.factor', type: 'short', default: '3', min: 1 },
+  { name: 'offsets.retention.minutes', type: 'int', default: '10080', min: 1 },
+  { name: 'offsets.retention.check.interval.ms', type: 'long', default: '600000', min: 1 },
+  { name: 'offset.metadata.max.bytes', type: 'int', default: '4096' },
+  { name: 'transaction.state.log.num.partitions', type: 'int', default: '50', min: 1 },
+  { name: 'transaction.state.log.replication.factor', type: 'short', default: '3', min: 1 },
+  { name: 'transaction.max.timeout.ms', type: 'int', default: '900000', min: 1 },
+  { name: 'transactional.id.expiration.ms', type: 'int', default: '604800000', min: 1 },
+  { name: 'producer.id.expiration.ms', type: 'int', default: '86400000', min: 1 },
+  { name: 'replica.lag.time.max.ms', type: 'long', default: '30000' },
+  // Every topic config inherits from a broker config of the same type and default.
+  ...TOPIC_CONFIGS.map(({ brokerSynonym, ...definition }) => ({ ...definition, name: brokerSynonym! })),
+];
+
+export const TOPIC_CONFIG_BY_NAME: ReadonlyMap<string, TopicConfigDefinition> = new Map(TOPIC_CONFIGS.map((c) => [c.name, c]));
+export const BROKER_CONFIG_BY_NAME: ReadonlyMap<string, ConfigDefinition> = new Map(BROKER_CONFIGS.map((c) => [c.name, c]));

@@ -1,0 +1,44 @@
+import type { BrokerConfig, ResolvedConfig } from './broker-config.js';
+import { BROKER_CONFIGS, BROKER_CONFIG_BY_NAME, CONFIG_TYPE_CODES, TOPIC_CONFIGS, TOPIC_CONFIG_BY_NAME, type ConfigDefinition } from './config-definitions.js';
+
+/** One entry of a DescribeConfigs result, in the response's field names. */
+export interface DescribedConfig {
+  name: string;
+  value: string | null;
+  readOnly: boolean;
+  isDefault: boolean;
+  configSource: number;
+  isSensitive: boolean;
+  synonyms: Array<{ name: string; value: string | null; source: number }>;
+  configType: number;
+  documentation: string | null;
+}
+
+const DEFAULT_SOURCE = 5;
+
+function describe(definition: ConfigDefinition, layers: ResolvedConfig[], readOnly: boolean, includeSynonyms: boolean): DescribedConfig {
+  const effective = layers[0]!;
+  return {
+    name: definition.name,
+    value: effective.value,
+    readOnly,
+    isDefault: effective.source === DEFAULT_SOURCE,
+    configSource: effective.source,
+    isSensitive: definition.type === 'password',
+    synonyms: includeSynonyms ? layers : [],
+    configType: CONFIG_TYPE_CODES[definition.type],
+    documentation: null,
+  };
+}
+
+/** A topic's configs (all, or the named ones) with sources and, if asked, synonyms. */
+export function describeTopicConfigs(config: BrokerConfig, overrides: Readonly<Record<string, string>>, names: readonly string[] | null, includeSynonyms: boolean): DescribedConfig[] {
+  const definitions = names === null ? TOPIC_CONFIGS : names.map((n) => TOPIC_CONFIG_BY_NAME.get(n)).filter((d) => d !== undefined);
+  return definitions.map((d) => describe(d, config.resolveTopicConfig(d.name, overrides), false, includeSynonyms));
+}
+
+/** A broker's configs (all, or the named ones); all of them can be changed through AlterConfigs. */
+export function describeBrokerConfigs(config: BrokerConfig, names: readonly string[] | null, includeSynonyms: boolean): DescribedConfig[] {
+  const definitions = names === null ? BROKER_CONFIGS : names.map((n) => BROKER_CONFIG_BY_NAME.get(n)).filter((d) => d !== undefined);
+  return definitions.map((d) => describe(d, config.resolve(d.name), false, includeSynonyms));
+}

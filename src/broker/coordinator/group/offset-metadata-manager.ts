@@ -1,0 +1,189 @@
+import { ErrorCode } from '../../../protocol/error-codes.js';
+import type { KafkaBroker } from '../../kafka-broker.js';
+import { ClassicGroup } from './classic-group.js';
+import { CONSUMER_PROTOCOL_TYPE } from './consumer-protocol.js';
+import type { GroupCoordinator } from './group-coordinator.js';
+import type { GroupMetadataManager } from './group-metadata-manager.js';
+import { NO_METADATA, type TopicPartitionOffset } from './offset-and-metadata.js';
+
+export interface OffsetCommitParams {
+  groupId: string;
+  memberId: string;
+  groupInstanceId: string | null;
+  /** -1 for consumers that do not use group management (simple consumers, admin tools). */
+  generationId: number;
+  apiVersion: number;
+  offsets: ReadonlyArray<{ topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string | null; commitTimestamp: number; expireTimestamp: number | null }>;
+}
+
+export interface FetchedOffset {
+  partition: number;
+  offset: number;
+  leaderEpoch: number;
+  metadata: string;
+  errorCode: number;
+}
+
+export interface FetchedTopic {
+  topic: string;
+  partitions: FetchedOffset[];
+}
+
+/**
+ * Committed offsets (Kafka's OffsetMetadataManager): OffsetCommit with its generation and
+ * member checks, OffsetFetch, OffsetDelete, and the periodic expiry of offsets after
+ * offsets.retention.minutes, which also drops groups left with nothing.
+ */
+export class OffsetMetadataManager {
+  private expirationTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly broker: KafkaBroker,
+    private readonly coordinator: GroupCoordinator,
+    private readonly groups: GroupMetadataManager,
+  ) {}
+
+  startup(): void {
+    this.expirationTimer = setInterval(() => this.cleanupExpiredOffsets(), this.broker.config.int('offsets.retention.check.interval.ms'));
+    this.expirationTimer.unref();
+  }
+
+  shutdown(): void {
+    if (this.expirationTimer) clearInterval(this.expirationTimer);
+    this.expirationTimer = null;
+  }
+
+  /** Commits offsets; returns an error code per offset, in the request's order. */
+  commitOffsets(p: OffsetCommitParams): number[] {
+    const all = (code: number) => p.offsets.map(() => code);
+    const error = this.coordinator.validateGroupStatus(p.groupId, false);
+    if (error !== null) return all(error);
+    let group = this.groups.getGroup(p.groupId);
+    if (!group) {
+      // A "simple" group: offsets stored for a consumer that assigns partitions itself.
+      if (p.generationId < 0) group = this.groups.addGroup(new ClassicGroup(p.groupId, 'Empty', this.broker.now()));
+      else return all(p.apiVersion >= 9 ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION);
+    }
+    const validation = this.validateOffsetCommit(group, p);
+    if (validation !== null) return all(validation);
+    // A commit proves the member alive, like a heartbeat.
+    const member = group.members.get(p.memberId);
+    if (member && (group.is('Stable') || group.is('PreparingRebalance'))) this.coordinator.scheduleHeartbeatExpiration(group, member);
+
+    const maxMetadata = this.broker.config.int('offset.metadata.max.bytes');
+    const results: number[] = p.offsets.map((o) => (o.metadata !== null && o.metadata.length > maxMetadata ? ErrorCode.OFFSET_METADATA_TOO_LARGE : ErrorCode.NONE));
+    const accepted: TopicPartitionOffset[] = [];
+    p.offsets.forEach((o, i) => {
+      if (results[i] === ErrorCode.NONE) accepted.push({ ...o, metadata: o.metadata ?? NO_METADATA });
+    });
+    const stored = this.groups.storeOffsets(group.groupId, accepted);
+    p.offsets.forEach((_, i) => {
+      if (results[i] === ErrorCode.NONE) results[i] = stored;
+    });
+    if (stored === ErrorCode.NONE) for (const o of accepted) group.putOffset(o.topic, o.partition, o);
+    return results;
+  }
+
+  /**
+   * Generation -1 with no member id is a commit from outside group management, accepted
+   * only while the group is Empty; anything else must be a current member of this generation.
+   */
+  private validateOffsetCommit(group: ClassicGroup, p: OffsetCommitParams): number | null {
+    if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (p.generationId < 0 && group.is('Empty')) return null;
+    if (p.generationId >= 0 || p.memberId !== '' || p.groupInstanceId !== null) {
+      const memberError = this.coordinator.validateCurrentMember(group, p.memberId, p.groupInstanceId);
+      if (memberError !== null) return memberError;
+      if (p.generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
+    } else if (!group.is('Empty')) {
+      return ErrorCode.UNKNOWN_MEMBER_ID;
+    }
+    // The member has the new generation but not its assignment yet.
+    if (group.is('CompletingRebalance')) return ErrorCode.REBALANCE_IN_PROGRESS;
+    return null;
+  }
+
+  /**
+   * The group's committed offsets for the given partitions (all of them for null); offset
+   * -1 where nothing is committed. `requireStable` needs no waiting here: only transactional
+   * commits can be pending, and they are not supported yet.
+   */
+  fetchOffsets(groupId: string, requested: ReadonlyArray<{ topic: string; partitions: readonly number[] }> | null): { errorCode: number; topics: FetchedTopic[] } {
+    const error = this.coordinator.validateGroupStatus(groupId, false);
+    if (error !== null) return { errorCode: error, topics: [] };
+    const group = this.groups.getGroup(groupId);
+    const found = (topic: string, partition: number): FetchedOffset => {
+      const o = group && !group.is('Dead') ? group.offset(topic, partition) : undefined;
+      return { partition, offset: o?.offset ?? -1, leaderEpoch: o?.leaderEpoch ?? -1, metadata: o?.metadata ?? NO_METADATA, errorCode: ErrorCode.NONE };
+    };
+    if (requested !== null) {
+      return { errorCode: ErrorCode.NONE, topics: requested.map((t) => ({ topic: t.topic, partitions: t.partitions.map((p) => found(t.topic, p)) })) };
+    }
+    const byTopic = new Map<string, FetchedOffset[]>();
+    for (const o of group && !group.is('Dead') ? group.offsets.values() : []) {
+      let partitions = byTopic.get(o.topic);
+      if (!partitions) byTopic.set(o.topic, (partitions = []));
+      partitions.push(found(o.topic, o.partition));
+    }
+    return { errorCode: ErrorCode.NONE, topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions: partitions.sort((a, b) => a.partition - b.partition) })) };
+  }
+
+  /** OffsetDelete: an active consumer group keeps the offsets of topics it still subscribes to. */
+  deleteOffsets(groupId: string, partitions: ReadonlyArray<{ topic: string; partition: number }>): { errorCode: number; results: number[] } {
+    const error = this.coordinator.validateGroupStatus(groupId, true);
+    if (error !== null) return { errorCode: error, results: [] };
+    const group = this.groups.getGroup(groupId);
+    if (!group || group.is('Dead')) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, results: [] };
+    let results: number[];
+    if (group.is('Empty')) {
+      results = partitions.map(() => ErrorCode.NONE);
+    } else if (group.protocolType === CONSUMER_PROTOCOL_TYPE) {
+      results = partitions.map((p) => (group.isSubscribedToTopic(p.topic) ? ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC : ErrorCode.NONE));
+    } else {
+      return { errorCode: ErrorCode.NON_EMPTY_GROUP, results: [] };
+    }
+    const removed = partitions.filter((p, i) => results[i] === ErrorCode.NONE && group.removeOffset(p.topic, p.partition));
+    this.cleanupGroupMetadata(group, removed);
+    return { errorCode: ErrorCode.NONE, results };
+  }
+
+  /**
+   * Expires offsets past offsets.retention.minutes, and those of deleted topics (run every
+   * offsets.retention.check.interval.ms).
+   */
+  cleanupExpiredOffsets(): void {
+    const now = this.broker.now();
+    const retentionMs = this.broker.config.int('offsets.retention.minutes') * 60_000;
+    for (const group of this.groups.allGroups) {
+      const expired = group.removeExpiredOffsets(now, retentionMs);
+      for (const o of [...group.offsets.values()]) {
+        if (this.broker.metadata.topic(o.topic) === undefined && group.removeOffset(o.topic, o.partition)) expired.push(o);
+      }
+      if (expired.length > 0) this.broker.logger.info(`removed ${expired.length} expired offsets of group ${group.groupId}`);
+      this.cleanupGroupMetadata(group, expired);
+    }
+  }
+
+  /** Drops every group's offsets of a deleted topic at once, as Kafka does on deletion. */
+  onTopicDeleted(topic: string): void {
+    for (const group of this.groups.allGroups) {
+      const removed = [...group.offsets.values()].filter((o) => o.topic === topic && group.removeOffset(o.topic, o.partition));
+      if (removed.length > 0) this.cleanupGroupMetadata(group, removed);
+    }
+  }
+
+  /**
+   * Writes tombstones for removed offsets; an Empty group left without offsets is Dead and
+   * dropped (with a tombstone for its metadata unless it only ever stored offsets).
+   */
+  cleanupGroupMetadata(group: ClassicGroup, removedOffsets: ReadonlyArray<{ topic: string; partition: number }>): void {
+    let groupRemoved = false;
+    if (group.is('Empty') && !group.hasOffsets) {
+      group.transitionTo('Dead', this.broker.now());
+      this.coordinator.unload(group);
+      this.groups.removeGroup(group.groupId);
+      groupRemoved = group.generationId > 0;
+    }
+    this.groups.writeTombstones(group.groupId, removedOffsets, groupRemoved);
+  }
+}

@@ -1,0 +1,133 @@
+import { ErrorCode, KafkaProtocolError } from '../../protocol/error-codes.js';
+import { ApiKeys, type FetchRequest, type FetchResponse } from '../../protocol/generated/messages.js';
+import type { MessageInput } from '../../protocol/input.js';
+import type { Partition } from '../cluster/partition.js';
+import { partitionKey } from '../delayed-fetch.js';
+import type { KafkaBroker } from '../kafka-broker.js';
+import { apiHandler, type RequestContext } from './api-handler.js';
+
+type PartitionData = MessageInput<FetchResponse['responses'][number]['partitions'][number]>;
+
+interface WantedPartition {
+  topic: string;
+  topicId: string;
+  request: FetchRequest['topics'][number]['partitions'][number];
+  partition: Partition | undefined;
+  /** Set when the topic itself is unknown. */
+  topicError?: number;
+}
+
+const empty = (index: number, errorCode: number, partition?: Partition): PartitionData => ({
+  partitionIndex: index,
+  errorCode,
+  highWatermark: BigInt(partition?.highWatermark ?? -1),
+  lastStableOffset: BigInt(partition?.lastStableOffset ?? -1),
+  logStartOffset: BigInt(partition?.logStartOffset ?? -1),
+  abortedTransactions: null,
+  preferredReadReplica: -1,
+  records: null,
+});
+
+/**
+ * Reads every wanted partition once, within the response's and each partition's byte limits.
+ * The first partition with data returns at least one whole batch even when it is larger
+ * than the limits (KIP-74), so a consumer can never get stuck behind a big batch.
+ */
+function readAll(wanted: readonly WantedPartition[], maxBytes: number, isolationLevel: number): { data: PartitionData[]; bytes: number; hasError: boolean } {
+  let budget = maxBytes;
+  let bytes = 0;
+  let hasError = false;
+  const data = wanted.map((w): PartitionData => {
+    if (w.topicError !== undefined || !w.partition) {
+      hasError = true;
+      return empty(w.request.partition, w.topicError ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    }
+    const partition = w.partition;
+    try {
+      partition.checkLeaderEpoch(w.request.currentLeaderEpoch);
+      const limit = Math.max(0, Math.min(w.request.partitionMaxBytes, budget));
+      const read = partition.read(Number(w.request.fetchOffset), limit, isolationLevel, bytes === 0);
+      bytes += read.records.length;
+      budget -= read.records.length;
+      return {
+        ...empty(w.request.partition, ErrorCode.NONE, partition),
+        abortedTransactions: isolationLevel === 1 ? [] : null,
+        records: read.records,
+      };
+    } catch (error) {
+      if (!(error instanceof KafkaProtocolError)) throw error;
+      hasError = true;
+      return empty(w.request.partition, error.code, partition);
+    }
+  });
+  return { data, bytes, hasError };
+}
+
+/** Before v4 a fetch cannot carry magic-2 batches; Kafka without down-conversion refuses it. */
+const FIRST_RECORD_BATCH_VERSION = 4;
+
+/**
+ * Fetch for consumers. Answers as soon as min_bytes are there, an error must be
+ * reported, or max_wait_ms passes; in between it waits in the purgatory and is woken by
+ * appends. Fetch sessions are declined (session id 0), which KIP-227 allows: clients then
+ * keep sending full fetch requests.
+ */
+export function fetchHandler(broker: KafkaBroker) {
+  return apiHandler({
+    apiKey: ApiKeys.Fetch,
+    // v0-3 stay advertised (librdkafka 2.0 checks for v2 before it enables gzip and snappy);
+    // their partitions get UNSUPPORTED_VERSION, as from Kafka with message.downconversion.enable=false.
+    minVersion: 0,
+    maxVersion: 17,
+    handle(request, context: RequestContext) {
+      const version = context.header.apiVersion;
+      if (request.sessionId !== 0 && request.sessionEpoch > 0) {
+        return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
+      }
+      const wanted: WantedPartition[] = [];
+      for (const t of request.topics) {
+        // v13+ names topics by id only.
+        const topic = version >= 13 ? broker.metadata.topicById(t.topicId) : broker.metadata.topic(t.topic);
+        for (const p of t.partitions) {
+          wanted.push({
+            topic: topic?.name ?? t.topic,
+            topicId: t.topicId,
+            request: p,
+            partition: topic ? broker.replicaManager.partition(topic.name, p.partition) : undefined,
+            topicError: version < FIRST_RECORD_BATCH_VERSION
+              ? ErrorCode.UNSUPPORTED_VERSION
+              : topic ? undefined : version >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+          });
+        }
+      }
+      const respond = (data: PartitionData[]) => {
+        const byTopic = new Map<string, { topic: string; topicId: string; partitions: PartitionData[] }>();
+        wanted.forEach((w, i) => {
+          const key = version >= 13 ? w.topicId : w.topic;
+          let entry = byTopic.get(key);
+          if (!entry) byTopic.set(key, (entry = { topic: w.topic, topicId: w.topicId, partitions: [] }));
+          entry.partitions.push(data[i]!);
+        });
+        return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: [...byTopic.values()] };
+      };
+
+      if (request.maxWaitMs <= 0 || wanted.length === 0) return respond(readAll(wanted, request.maxBytes, request.isolationLevel).data);
+      // The purgatory checks at once, then again on every append to these partitions.
+      return new Promise((resolve) => {
+        broker.replicaManager.fetchPurgatory.watch(
+          {
+            tryComplete: () => {
+              const attempt = readAll(wanted, request.maxBytes, request.isolationLevel);
+              if (attempt.bytes < request.minBytes && !attempt.hasError) return false;
+              resolve(respond(attempt.data));
+              return true;
+            },
+            forceComplete: () => resolve(respond(readAll(wanted, request.maxBytes, request.isolationLevel).data)),
+          },
+          wanted.map((w) => partitionKey(w.topic, w.request.partition)),
+          request.maxWaitMs,
+        );
+      });
+    },
+  });
+}

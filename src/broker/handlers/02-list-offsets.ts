@@ -1,0 +1,76 @@
+import { ErrorCode, KafkaProtocolError } from '../../protocol/error-codes.js';
+import { ApiKeys } from '../../protocol/generated/messages.js';
+import { IsolationLevel } from '../cluster/partition.js';
+import type { KafkaBroker } from '../kafka-broker.js';
+import { apiHandler } from './api-handler.js';
+
+/** Special timestamps of ListOffsets. */
+const LATEST = -1;
+const EARLIEST = -2;
+const MAX_TIMESTAMP = -3;
+const EARLIEST_LOCAL = -4;
+const EARLIEST_TIERED = -5;
+const LATEST_TIERED = -6;
+
+/** ListOffsets, all versions: earliest, latest (isolation-aware), max timestamp, by timestamp. */
+export function listOffsetsHandler(broker: KafkaBroker) {
+  return apiHandler({
+    apiKey: ApiKeys.ListOffsets,
+    minVersion: 0,
+    maxVersion: 10,
+    handle(request, { header }) {
+      const seen = new Set<string>();
+      return {
+        throttleTimeMs: 0,
+        topics: request.topics.map((t) => ({
+          name: t.name,
+          partitions: t.partitions.map((p) => {
+            const result = (errorCode: number, offset = -1, timestamp = -1, leaderEpoch = -1) => ({
+              partitionIndex: p.partitionIndex,
+              errorCode,
+              oldStyleOffsets: header.apiVersion === 0 && offset >= 0 ? [BigInt(offset)] : [],
+              timestamp: BigInt(timestamp),
+              offset: BigInt(offset),
+              leaderEpoch,
+            });
+            const key = `${t.name}-${p.partitionIndex}`;
+            if (seen.has(key)) return result(ErrorCode.INVALID_REQUEST);
+            seen.add(key);
+            const partition = broker.replicaManager.partition(t.name, p.partitionIndex);
+            if (!partition) return result(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+            try {
+              partition.checkLeaderEpoch(p.currentLeaderEpoch);
+            } catch (error) {
+              if (error instanceof KafkaProtocolError) return result(error.code);
+              throw error;
+            }
+            const timestamp = Number(p.timestamp);
+            const epoch = partition.leaderEpoch;
+            switch (timestamp) {
+              case LATEST:
+              case LATEST_TIERED: {
+                const end = request.isolationLevel === IsolationLevel.READ_COMMITTED ? partition.lastStableOffset : partition.highWatermark;
+                return result(ErrorCode.NONE, end, -1, epoch);
+              }
+              case EARLIEST:
+              case EARLIEST_LOCAL:
+              case EARLIEST_TIERED:
+                return result(ErrorCode.NONE, partition.logStartOffset, -1, epoch);
+              case MAX_TIMESTAMP: {
+                const found = partition.log.maxTimestampOffset();
+                return found ? result(ErrorCode.NONE, found.offset, found.timestamp, epoch) : result(ErrorCode.NONE, -1, -1, -1);
+              }
+              default: {
+                if (timestamp < 0) return result(ErrorCode.INVALID_REQUEST);
+                const found = partition.log.offsetForTimestamp(timestamp);
+                // Only committed records are visible to consumers.
+                if (!found || found.offset >= partition.highWatermark) return result(ErrorCode.NONE, -1, -1, -1);
+                return result(ErrorCode.NONE, found.offset, found.timestamp, epoch);
+              }
+            }
+          }),
+        })),
+      };
+    },
+  });
+}

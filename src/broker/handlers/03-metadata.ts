@@ -1,0 +1,74 @@
+import { ErrorCode } from '../../protocol/error-codes.js';
+import { ApiKeys, type MetadataResponse } from '../../protocol/generated/messages.js';
+import type { MessageInput } from '../../protocol/input.js';
+import { ZERO_UUID } from '../../protocol/schema/uuid.js';
+import { INTERNAL_TOPICS, invalidTopicNameReason } from '../cluster/topic-names.js';
+import type { TopicMetadata } from '../cluster/cluster-metadata.js';
+import type { KafkaBroker } from '../kafka-broker.js';
+import { apiHandler } from './api-handler.js';
+
+type TopicResponse = MessageInput<MetadataResponse['topics'][number]>;
+
+function describeTopic(broker: KafkaBroker, topic: TopicMetadata): TopicResponse {
+  return {
+    errorCode: ErrorCode.NONE,
+    name: topic.name,
+    topicId: topic.topicId,
+    isInternal: INTERNAL_TOPICS.has(topic.name),
+    partitions: topic.partitions.map((p) => ({
+      errorCode: ErrorCode.NONE,
+      partitionIndex: p.partition,
+      leaderId: p.leaderId,
+      leaderEpoch: p.leaderEpoch,
+      replicaNodes: [...p.replicas],
+      isrNodes: [...p.isr],
+      offlineReplicas: p.replicas.filter((id) => !broker.isLive(id)),
+    })),
+  };
+}
+
+/**
+ * Metadata, all versions: brokers, controller, and the requested topics (all topics for a
+ * null list, or an empty one before v1), auto-creating unknown ones when both the request
+ * and `auto.create.topics.enable` allow it.
+ */
+export function metadataHandler(broker: KafkaBroker) {
+  return apiHandler({
+    apiKey: ApiKeys.Metadata,
+    minVersion: 0,
+    maxVersion: 12,
+    handle(request, { header }) {
+      const allTopics = request.topics === null || (header.apiVersion === 0 && request.topics.length === 0);
+      const topics: TopicResponse[] = [];
+      if (allTopics) {
+        for (const topic of broker.metadata.topics) topics.push(describeTopic(broker, topic));
+      } else {
+        // Before v4 there is no flag: old clients always allowed auto-creation.
+        const allowCreate = (header.apiVersion < 4 || request.allowAutoTopicCreation) && broker.config.boolean('auto.create.topics.enable');
+        for (const requested of request.topics!) {
+          const byId = requested.name === null;
+          const existing = byId ? broker.metadata.topicById(requested.topicId) : broker.metadata.topic(requested.name!);
+          if (existing) {
+            topics.push(describeTopic(broker, existing));
+          } else if (byId) {
+            topics.push({ errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: requested.topicId, partitions: [] });
+          } else if (invalidTopicNameReason(requested.name!) !== null) {
+            topics.push({ errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, name: requested.name, topicId: ZERO_UUID, partitions: [] });
+          } else if (allowCreate && !INTERNAL_TOPICS.has(requested.name!)) {
+            const created = broker.controller.autoCreateTopic(requested.name!);
+            topics.push(describeTopic(broker, created));
+          } else {
+            topics.push({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name: requested.name, topicId: ZERO_UUID, partitions: [] });
+          }
+        }
+      }
+      return {
+        throttleTimeMs: 0,
+        brokers: broker.liveBrokers().map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: null })),
+        clusterId: broker.metadata.clusterId,
+        controllerId: broker.controllerId(),
+        topics,
+      };
+    },
+  });
+}

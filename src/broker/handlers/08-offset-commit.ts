@@ -1,0 +1,55 @@
+import { ErrorCode } from '../../protocol/error-codes.js';
+import { ApiKeys } from '../../protocol/generated/messages.js';
+import type { KafkaBroker } from '../kafka-broker.js';
+import { apiHandler } from './api-handler.js';
+
+/**
+ * OffsetCommit v0-v9. Partitions of unknown topics fail on their own; the rest go to the
+ * group coordinator, which checks generation and member and writes one batch.
+ */
+export function offsetCommitHandler(broker: KafkaBroker) {
+  return apiHandler({
+    apiKey: ApiKeys.OffsetCommit,
+    minVersion: 0,
+    maxVersion: 9,
+    handle(request, { header }) {
+      const version = header.apiVersion;
+      const now = broker.now();
+      // v2-v4 carry a retention for the whole commit; -1 means the broker's offsets.retention.minutes.
+      const retention = version >= 2 && version <= 4 ? Number(request.retentionTimeMs) : -1;
+      const exists = (topic: string, partition: number) => partition >= 0 && partition < (broker.metadata.topic(topic)?.partitions.length ?? 0);
+      const wanted = request.topics.flatMap((t) =>
+        t.partitions.map((p) => {
+          const commitTimestamp = version === 1 && p.commitTimestamp !== -1n ? Number(p.commitTimestamp) : now;
+          return {
+            topic: t.name,
+            partition: p.partitionIndex,
+            offset: Number(p.committedOffset),
+            leaderEpoch: p.committedLeaderEpoch,
+            metadata: p.committedMetadata,
+            commitTimestamp,
+            expireTimestamp: retention >= 0 ? commitTimestamp + retention : null,
+          };
+        }),
+      );
+      const known = wanted.filter((o) => exists(o.topic, o.partition));
+      const results = broker.groupCoordinator.offsets.commitOffsets({
+        groupId: request.groupId,
+        memberId: request.memberId,
+        groupInstanceId: request.groupInstanceId,
+        generationId: version === 0 ? -1 : request.generationIdOrMemberEpoch,
+        apiVersion: version,
+        offsets: known,
+      });
+      const errors = new Map(known.map((o, i) => [o, results[i]!]));
+      let i = 0;
+      return {
+        throttleTimeMs: 0,
+        topics: request.topics.map((t) => ({
+          name: t.name,
+          partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: errors.get(wanted[i++]!) ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION })),
+        })),
+      };
+    },
+  });
+}

@@ -1,0 +1,44 @@
+import { ApiKeys } from '../../protocol/generated/messages.js';
+import type { FetchedTopic } from '../coordinator/group/offset-metadata-manager.js';
+import type { KafkaBroker } from '../kafka-broker.js';
+import { apiHandler } from './api-handler.js';
+
+type RequestedTopics = ReadonlyArray<{ name: string; partitionIndexes: readonly number[] }> | null;
+
+const toPartitions = (t: FetchedTopic) =>
+  t.partitions.map((p) => ({ partitionIndex: p.partition, committedOffset: BigInt(p.offset), committedLeaderEpoch: p.leaderEpoch, metadata: p.metadata, errorCode: p.errorCode }));
+
+/**
+ * OffsetFetch v0-v9: one group before v8 (null topics = all, from v2), several groups from
+ * v8. Group errors are top-level from v2, per partition before.
+ */
+export function offsetFetchHandler(broker: KafkaBroker) {
+  const fetch = (groupId: string, topics: RequestedTopics) =>
+    broker.groupCoordinator.offsets.fetchOffsets(groupId, topics === null ? null : topics.map((t) => ({ topic: t.name, partitions: t.partitionIndexes })));
+  return apiHandler({
+    apiKey: ApiKeys.OffsetFetch,
+    minVersion: 0,
+    maxVersion: 9,
+    handle(request, { header }) {
+      const version = header.apiVersion;
+      if (version >= 8) {
+        return {
+          throttleTimeMs: 0,
+          groups: request.groups.map((g) => {
+            const result = fetch(g.groupId, g.topics);
+            return { groupId: g.groupId, errorCode: result.errorCode, topics: result.topics.map((t) => ({ name: t.topic, partitions: toPartitions(t) })) };
+          }),
+        };
+      }
+      const result = fetch(request.groupId, request.topics);
+      if (version < 2 && result.errorCode !== 0) {
+        const failed = (request.topics ?? []).map((t) => ({
+          name: t.name,
+          partitions: t.partitionIndexes.map((p) => ({ partitionIndex: p, committedOffset: -1n, metadata: '', errorCode: result.errorCode })),
+        }));
+        return { throttleTimeMs: 0, topics: failed };
+      }
+      return { throttleTimeMs: 0, errorCode: result.errorCode, topics: result.topics.map((t) => ({ name: t.topic, partitions: toPartitions(t) })) };
+    },
+  });
+}

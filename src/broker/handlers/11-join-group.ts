@@ -1,0 +1,51 @@
+import { ApiKeys } from '../../protocol/generated/messages.js';
+import { clientHostOf } from '../coordinator/group/client-host.js';
+import type { JoinGroupResult } from '../coordinator/group/member-metadata.js';
+import type { KafkaBroker } from '../kafka-broker.js';
+import { apiHandler } from './api-handler.js';
+
+/**
+ * JoinGroup v0-v9. The response waits until the group's join phase ends (all members
+ * rejoined, the initial delay, or the rebalance timeout), so the handler returns a promise.
+ */
+export function joinGroupHandler(broker: KafkaBroker) {
+  return apiHandler({
+    apiKey: ApiKeys.JoinGroup,
+    minVersion: 0,
+    maxVersion: 9,
+    handle(request, { header, clientAddress }) {
+      const version = header.apiVersion;
+      const respond = (r: JoinGroupResult) => ({
+        throttleTimeMs: 0,
+        errorCode: r.errorCode,
+        generationId: r.generationId,
+        protocolType: r.protocolType,
+        // Non-nullable before v7: "" when no protocol is chosen.
+        protocolName: version >= 7 ? r.protocolName : r.protocolName ?? '',
+        leader: r.leaderId,
+        skipAssignment: r.skipAssignment,
+        memberId: r.memberId,
+        members: r.members,
+      });
+      return new Promise((resolve) => {
+        broker.groupCoordinator.joinGroup(
+          {
+            groupId: request.groupId,
+            memberId: request.memberId,
+            groupInstanceId: request.groupInstanceId,
+            requireKnownMemberId: version >= 4 && request.groupInstanceId === null,
+            supportSkippingAssignment: version >= 9,
+            clientId: header.clientId ?? '',
+            clientHost: clientHostOf(clientAddress),
+            // v0 has no rebalance timeout: the session timeout bounds the rebalance too.
+            rebalanceTimeoutMs: version === 0 ? request.sessionTimeoutMs : request.rebalanceTimeoutMs,
+            sessionTimeoutMs: request.sessionTimeoutMs,
+            protocolType: request.protocolType,
+            protocols: request.protocols,
+          },
+          (result) => resolve(respond(result)),
+        );
+      });
+    },
+  });
+}

@@ -1,0 +1,21 @@
+import { ErrorCode } from '../../protocol/error-codes.js';
+import { ApiKeys } from '../../protocol/generated/messages.js';
+import type { KafkaBroker } from '../kafka-broker.js';
+import { apiHandler } from './api-handler.js';
+
+/** LeaveGroup v0-v5: one member before v3, a batch of members (by id or group.instance.id) from v3. */
+export function leaveGroupHandler(broker: KafkaBroker) {
+  return apiHandler({
+    apiKey: ApiKeys.LeaveGroup,
+    minVersion: 0,
+    maxVersion: 5,
+    handle(request, { header }) {
+      const batched = header.apiVersion >= 3;
+      const leaving = batched ? request.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId })) : [{ memberId: request.memberId, groupInstanceId: null }];
+      const result = broker.groupCoordinator.leaveGroup(request.groupId, leaving);
+      // Before v3 the single member's error is the response's error.
+      const errorCode = batched || result.errorCode !== ErrorCode.NONE ? result.errorCode : result.members[0]?.errorCode ?? ErrorCode.NONE;
+      return { throttleTimeMs: 0, errorCode, members: result.members };
+    },
+  });
+}

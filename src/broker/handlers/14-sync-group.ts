@@ -1,0 +1,31 @@
+import { ApiKeys } from '../../protocol/generated/messages.js';
+import type { KafkaBroker } from '../kafka-broker.js';
+import { apiHandler } from './api-handler.js';
+
+/**
+ * SyncGroup v0-v5. Followers wait until the leader's assignment is stored; a member the
+ * leader left out gets empty (never null) assignment bytes.
+ */
+export function syncGroupHandler(broker: KafkaBroker) {
+  return apiHandler({
+    apiKey: ApiKeys.SyncGroup,
+    minVersion: 0,
+    maxVersion: 5,
+    handle(request) {
+      return new Promise((resolve) => {
+        broker.groupCoordinator.syncGroup(
+          {
+            groupId: request.groupId,
+            generationId: request.generationId,
+            memberId: request.memberId,
+            groupInstanceId: request.groupInstanceId,
+            protocolType: request.protocolType,
+            protocolName: request.protocolName,
+            assignments: new Map(request.assignments.map((a) => [a.memberId, a.assignment])),
+          },
+          (r) => resolve({ throttleTimeMs: 0, errorCode: r.errorCode, protocolType: r.protocolType, protocolName: r.protocolName, assignment: r.assignment }),
+        );
+      });
+    },
+  });
+}

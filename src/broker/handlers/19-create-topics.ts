@@ -1,0 +1,52 @@
+import { ErrorCode } from '../../protocol/error-codes.js';
+import { ApiKeys } from '../../protocol/generated/messages.js';
+import { ZERO_UUID } from '../../protocol/schema/uuid.js';
+import { describeTopicConfigs } from '../config/config-describer.js';
+import type { KafkaBroker } from '../kafka-broker.js';
+import { apiHandler } from './api-handler.js';
+import { NO_ERROR, duplicates, errorFields } from './topic-errors.js';
+
+/** CreateTopics, all versions: -1 partitions/replication = broker defaults, validateOnly, explicit assignments. */
+export function createTopicsHandler(broker: KafkaBroker) {
+  return apiHandler({
+    apiKey: ApiKeys.CreateTopics,
+    minVersion: 0,
+    maxVersion: 7,
+    handle(request) {
+      const repeated = duplicates(request.topics.map((t) => t.name));
+      return {
+        throttleTimeMs: 0,
+        topics: request.topics.map((t) => {
+          const failed = (errorCode: number, errorMessage: string) => ({ name: t.name, topicId: ZERO_UUID, errorCode, errorMessage, numPartitions: -1, replicationFactor: -1, configs: null });
+          if (repeated.has(t.name)) return failed(ErrorCode.INVALID_REQUEST, `Create topics request from client contains multiple entries for topic ${t.name}`);
+          if (t.assignments.length > 0 && (t.numPartitions !== -1 || t.replicationFactor !== -1)) {
+            return failed(ErrorCode.INVALID_REQUEST, 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.');
+          }
+          const configs: Record<string, string> = {};
+          for (const c of t.configs) {
+            if (c.value === null) return failed(ErrorCode.INVALID_CONFIG, `Null value not supported for topic configs: ${c.name}`);
+            configs[c.name] = c.value;
+          }
+          try {
+            const assignments = [...t.assignments].sort((a, b) => a.partitionIndex - b.partitionIndex);
+            if (assignments.some((a, i) => a.partitionIndex !== i)) return failed(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'Partitions should be a consecutive 0-based integer sequence.');
+            const created = broker.controller.createTopic(
+              { name: t.name, numPartitions: t.numPartitions, replicationFactor: t.replicationFactor, assignments: assignments.map((a) => a.brokerIds), configs },
+              request.validateOnly,
+            );
+            return {
+              name: t.name,
+              ...created,
+              ...NO_ERROR,
+              configs: describeTopicConfigs(broker.config, created.configs, null, false).map((c) => ({
+                name: c.name, value: c.value, readOnly: c.readOnly, configSource: c.configSource, isSensitive: c.isSensitive,
+              })),
+            };
+          } catch (error) {
+            return { ...failed(ErrorCode.NONE, ''), ...errorFields(error) };
+          }
+        }),
+      };
+    },
+  });
+}

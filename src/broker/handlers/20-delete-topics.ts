@@ -1,0 +1,37 @@
+import { ErrorCode } from '../../protocol/error-codes.js';
+import { ApiKeys } from '../../protocol/generated/messages.js';
+import { ZERO_UUID } from '../../protocol/schema/uuid.js';
+import type { KafkaBroker } from '../kafka-broker.js';
+import { apiHandler } from './api-handler.js';
+import { NO_ERROR, errorFields } from './topic-errors.js';
+
+/** DeleteTopics, all versions: by name (v0-5 topicNames, v6 topics) or by topic id (v6+). */
+export function deleteTopicsHandler(broker: KafkaBroker) {
+  return apiHandler({
+    apiKey: ApiKeys.DeleteTopics,
+    minVersion: 0,
+    maxVersion: 6,
+    handle(request, { header }) {
+      const targets = header.apiVersion >= 6
+        ? request.topics.map((t) => ({ name: t.name, topicId: t.topicId }))
+        : request.topicNames.map((name) => ({ name: name as string | null, topicId: ZERO_UUID }));
+      return {
+        throttleTimeMs: 0,
+        responses: targets.map(({ name, topicId }) => {
+          const topic = name !== null ? broker.metadata.topic(name) : broker.metadata.topicById(topicId);
+          if (!topic) {
+            return name !== null
+              ? { name, topicId, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: 'This server does not host this topic-partition.' }
+              : { name: null, topicId, errorCode: ErrorCode.UNKNOWN_TOPIC_ID, errorMessage: 'This server does not host this topic ID.' };
+          }
+          try {
+            broker.controller.deleteTopic(topic.name);
+            return { name: topic.name, topicId: topic.topicId, ...NO_ERROR };
+          } catch (error) {
+            return { name: topic.name, topicId: topic.topicId, ...errorFields(error) };
+          }
+        }),
+      };
+    },
+  });
+}

@@ -1,0 +1,32 @@
+import { ErrorCode } from '../../protocol/error-codes.js';
+import { ApiKeys } from '../../protocol/generated/messages.js';
+import type { KafkaBroker } from '../kafka-broker.js';
+import { apiHandler } from './api-handler.js';
+
+/** DeleteRecords: moves the log start offset up to `offset` (-1: the high watermark). */
+export function deleteRecordsHandler(broker: KafkaBroker) {
+  return apiHandler({
+    apiKey: ApiKeys.DeleteRecords,
+    minVersion: 0,
+    maxVersion: 2,
+    handle(request) {
+      return {
+        throttleTimeMs: 0,
+        topics: request.topics.map((t) => ({
+          name: t.name,
+          partitions: t.partitions.map((p) => {
+            const partition = broker.replicaManager.partition(t.name, p.partitionIndex);
+            if (!partition) return { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+            const requested = Number(p.offset);
+            const offset = requested === -1 ? partition.highWatermark : requested;
+            if (offset < 0 || offset > partition.highWatermark) {
+              return { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
+            }
+            partition.log.deleteRecordsBefore(offset);
+            return { partitionIndex: p.partitionIndex, lowWatermark: BigInt(partition.logStartOffset), errorCode: ErrorCode.NONE };
+          }),
+        })),
+      };
+    },
+  });
+}

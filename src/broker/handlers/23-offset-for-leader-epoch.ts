@@ -1,0 +1,37 @@
+import { ErrorCode, KafkaProtocolError } from '../../protocol/error-codes.js';
+import { ApiKeys } from '../../protocol/generated/messages.js';
+import type { KafkaBroker } from '../kafka-broker.js';
+import { apiHandler } from './api-handler.js';
+
+/**
+ * OffsetForLeaderEpoch (KIP-101/279): the end offset of the largest epoch at or below the
+ * requested one, which consumers (KIP-320) and followers use to detect divergent logs.
+ */
+export function offsetForLeaderEpochHandler(broker: KafkaBroker) {
+  return apiHandler({
+    apiKey: ApiKeys.OffsetForLeaderEpoch,
+    minVersion: 0,
+    maxVersion: 4,
+    handle(request) {
+      return {
+        throttleTimeMs: 0,
+        topics: request.topics.map((t) => ({
+          topic: t.topic,
+          partitions: t.partitions.map((p) => {
+            const result = (errorCode: number, leaderEpoch = -1, endOffset = -1) => ({ errorCode, partition: p.partition, leaderEpoch, endOffset: BigInt(endOffset) });
+            const partition = broker.replicaManager.partition(t.topic, p.partition);
+            if (!partition) return result(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+            try {
+              partition.checkLeaderEpoch(p.currentLeaderEpoch);
+            } catch (error) {
+              if (error instanceof KafkaProtocolError) return result(error.code);
+              throw error;
+            }
+            const found = partition.log.endOffsetForLeaderEpoch(p.leaderEpoch);
+            return found ? result(ErrorCode.NONE, found.leaderEpoch, found.endOffset) : result(ErrorCode.NONE);
+          }),
+        })),
+      };
+    },
+  });
+}

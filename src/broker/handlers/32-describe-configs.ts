@@ -1,0 +1,36 @@
+import { ErrorCode } from '../../protocol/error-codes.js';
+import { ApiKeys } from '../../protocol/generated/messages.js';
+import { describeBrokerConfigs, describeTopicConfigs } from '../config/config-describer.js';
+import type { KafkaBroker } from '../kafka-broker.js';
+import { apiHandler } from './api-handler.js';
+import { ResourceType } from './config-resources.js';
+
+/** DescribeConfigs for topics and brokers, with Kafka's sources and (v1+) synonyms. */
+export function describeConfigsHandler(broker: KafkaBroker) {
+  return apiHandler({
+    apiKey: ApiKeys.DescribeConfigs,
+    minVersion: 0,
+    maxVersion: 4,
+    handle(request, { header }) {
+      const includeSynonyms = header.apiVersion >= 1 && request.includeSynonyms;
+      return {
+        throttleTimeMs: 0,
+        results: request.resources.map((r) => {
+          const base = { resourceType: r.resourceType, resourceName: r.resourceName, errorMessage: null };
+          if (r.resourceType === ResourceType.TOPIC) {
+            const topic = broker.metadata.topic(r.resourceName);
+            if (!topic) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic ${r.resourceName} does not exist.`, configs: [] };
+            return { ...base, errorCode: ErrorCode.NONE, configs: describeTopicConfigs(broker.config, topic.configs, r.configurationKeys, includeSynonyms) };
+          }
+          if (r.resourceType === ResourceType.BROKER) {
+            if (r.resourceName !== '' && Number(r.resourceName) !== broker.nodeId) {
+              return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unexpected broker id ${r.resourceName}`, configs: [] };
+            }
+            return { ...base, errorCode: ErrorCode.NONE, configs: describeBrokerConfigs(broker.config, r.configurationKeys, includeSynonyms) };
+          }
+          return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type ${r.resourceType}`, configs: [] };
+        }),
+      };
+    },
+  });
+}

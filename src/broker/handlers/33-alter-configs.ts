@@ -1,0 +1,34 @@
+import { ErrorCode } from '../../protocol/error-codes.js';
+import { ApiKeys } from '../../protocol/generated/messages.js';
+import type { KafkaBroker } from '../kafka-broker.js';
+import { apiHandler } from './api-handler.js';
+import { applyOverrides } from './config-resources.js';
+import { NO_ERROR, errorFields } from './topic-errors.js';
+
+/** AlterConfigs (the legacy, non-incremental form): the given configs replace all overrides. */
+export function alterConfigsHandler(broker: KafkaBroker) {
+  return apiHandler({
+    apiKey: ApiKeys.AlterConfigs,
+    minVersion: 0,
+    maxVersion: 2,
+    handle(request) {
+      return {
+        throttleTimeMs: 0,
+        responses: request.resources.map((r) => {
+          const base = { resourceType: r.resourceType, resourceName: r.resourceName };
+          const configs: Record<string, string> = {};
+          for (const c of r.configs) {
+            if (c.value === null) return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Null value not supported for: ${c.name}` };
+            configs[c.name] = c.value;
+          }
+          try {
+            applyOverrides(broker, r.resourceType, r.resourceName, configs, request.validateOnly);
+            return { ...base, ...NO_ERROR };
+          } catch (error) {
+            return { ...base, ...errorFields(error) };
+          }
+        }),
+      };
+    },
+  });
+}

@@ -1,0 +1,30 @@
+import { ErrorCode } from '../../protocol/error-codes.js';
+import { ApiKeys } from '../../protocol/generated/messages.js';
+import type { KafkaBroker } from '../kafka-broker.js';
+import { apiHandler } from './api-handler.js';
+
+/** OffsetDelete v0: removes a group's offsets, except those of topics an active consumer group subscribes to. */
+export function offsetDeleteHandler(broker: KafkaBroker) {
+  return apiHandler({
+    apiKey: ApiKeys.OffsetDelete,
+    minVersion: 0,
+    maxVersion: 0,
+    handle(request) {
+      const exists = (topic: string, partition: number) => partition >= 0 && partition < (broker.metadata.topic(topic)?.partitions.length ?? 0);
+      const wanted = request.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex })));
+      const known = wanted.filter((p) => exists(p.topic, p.partition));
+      const result = broker.groupCoordinator.offsets.deleteOffsets(request.groupId, known);
+      if (result.errorCode !== ErrorCode.NONE) return { errorCode: result.errorCode, throttleTimeMs: 0, topics: [] };
+      const errors = new Map(known.map((p, i) => [p, result.results[i]!]));
+      let i = 0;
+      return {
+        errorCode: ErrorCode.NONE,
+        throttleTimeMs: 0,
+        topics: request.topics.map((t) => ({
+          name: t.name,
+          partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: errors.get(wanted[i++]!) ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION })),
+        })),
+      };
+    },
+  });
+}

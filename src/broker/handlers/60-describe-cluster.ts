@@ -1,0 +1,29 @@
+import { ErrorCode } from '../../protocol/error-codes.js';
+import { ApiKeys } from '../../protocol/generated/messages.js';
+import type { KafkaBroker } from '../kafka-broker.js';
+import { apiHandler } from './api-handler.js';
+
+/** DescribeCluster (admin clients' describeCluster): brokers, controller, cluster id. */
+export function describeClusterHandler(broker: KafkaBroker) {
+  return apiHandler({
+    apiKey: ApiKeys.DescribeCluster,
+    minVersion: 0,
+    maxVersion: 1,
+    handle: (request) => {
+      // v1 adds endpoint type 2 (controllers); this broker is its own controller quorum.
+      if (request.endpointType !== 1 && request.endpointType !== 2) {
+        return { errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, errorMessage: `unsupported endpoint type ${request.endpointType}`, brokers: [] };
+      }
+      return {
+        throttleTimeMs: 0,
+        errorCode: ErrorCode.NONE,
+        errorMessage: null,
+        endpointType: request.endpointType,
+        clusterId: broker.metadata.clusterId,
+        controllerId: broker.controllerId(),
+        brokers: broker.liveBrokers().map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: null })),
+        clusterAuthorizedOperations: -2147483648,
+      };
+    },
+  });
+}

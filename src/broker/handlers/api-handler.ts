@@ -1,0 +1,30 @@
+import type { KnownApiKey, RequestOf, ResponseOf } from '../../protocol/codec.js';
+import type { RequestHeader } from '../../protocol/headers.js';
+import type { MessageInput } from '../../protocol/input.js';
+
+/** Returned by a handler for requests that get no response (Produce with acks=0). */
+export const NO_RESPONSE = Symbol('no response');
+
+export interface RequestContext {
+  readonly header: RequestHeader;
+  /** host:port of the client, for logs and DescribeGroups' clientHost. */
+  readonly clientAddress: string;
+}
+
+export type HandlerResult<K extends KnownApiKey> = MessageInput<ResponseOf<K>> | typeof NO_RESPONSE;
+
+/**
+ * One Kafka API: the versions this broker serves (advertised in ApiVersions exactly) and the
+ * function that turns a decoded request into a response.
+ */
+export interface ApiHandler<K extends KnownApiKey = KnownApiKey> {
+  readonly apiKey: K;
+  readonly minVersion: number;
+  readonly maxVersion: number;
+  handle(request: RequestOf<K>, context: RequestContext): HandlerResult<K> | Promise<HandlerResult<K>>;
+}
+
+/** Builds a handler with its key's types inferred. */
+export function apiHandler<K extends KnownApiKey>(handler: ApiHandler<K>): ApiHandler<K> {
+  return handler;
+}

@@ -1,0 +1,59 @@
+import type { KafkaBroker } from '../kafka-broker.js';
+import type { ApiHandler } from './api-handler.js';
+import { produceHandler } from './00-produce.js';
+import { fetchHandler } from './01-fetch.js';
+import { listOffsetsHandler } from './02-list-offsets.js';
+import { metadataHandler } from './03-metadata.js';
+import { offsetCommitHandler } from './08-offset-commit.js';
+import { offsetFetchHandler } from './09-offset-fetch.js';
+import { findCoordinatorHandler } from './10-find-coordinator.js';
+import { joinGroupHandler } from './11-join-group.js';
+import { heartbeatHandler } from './12-heartbeat.js';
+import { leaveGroupHandler } from './13-leave-group.js';
+import { syncGroupHandler } from './14-sync-group.js';
+import { describeGroupsHandler } from './15-describe-groups.js';
+import { listGroupsHandler } from './16-list-groups.js';
+import { apiVersionsHandler } from './18-api-versions.js';
+import { createTopicsHandler } from './19-create-topics.js';
+import { deleteTopicsHandler } from './20-delete-topics.js';
+import { deleteRecordsHandler } from './21-delete-records.js';
+import { offsetForLeaderEpochHandler } from './23-offset-for-leader-epoch.js';
+import { describeConfigsHandler } from './32-describe-configs.js';
+import { alterConfigsHandler } from './33-alter-configs.js';
+import { createPartitionsHandler } from './37-create-partitions.js';
+import { deleteGroupsHandler } from './42-delete-groups.js';
+import { incrementalAlterConfigsHandler } from './44-incremental-alter-configs.js';
+import { offsetDeleteHandler } from './47-offset-delete.js';
+import { describeClusterHandler } from './60-describe-cluster.js';
+
+/** Every API this broker serves, by key. ApiVersions advertises exactly these ranges. */
+export function createHandlers(broker: KafkaBroker): Map<number, ApiHandler> {
+  const handlers: ApiHandler[] = [
+    produceHandler(broker),
+    fetchHandler(broker),
+    listOffsetsHandler(broker),
+    metadataHandler(broker),
+    offsetCommitHandler(broker),
+    offsetFetchHandler(broker),
+    findCoordinatorHandler(broker),
+    joinGroupHandler(broker),
+    heartbeatHandler(broker),
+    leaveGroupHandler(broker),
+    syncGroupHandler(broker),
+    describeGroupsHandler(broker),
+    listGroupsHandler(broker),
+    apiVersionsHandler(() => broker.apiVersionRanges()),
+    createTopicsHandler(broker),
+    deleteTopicsHandler(broker),
+    deleteRecordsHandler(broker),
+    offsetForLeaderEpochHandler(broker),
+    describeConfigsHandler(broker),
+    alterConfigsHandler(broker),
+    createPartitionsHandler(broker),
+    deleteGroupsHandler(broker),
+    incrementalAlterConfigsHandler(broker),
+    offsetDeleteHandler(broker),
+    describeClusterHandler(broker),
+  ] as unknown as ApiHandler[];
+  return new Map(handlers.map((h) => [h.apiKey, h]));
+}

@@ -1,0 +1,159 @@
+import type { Socket } from 'node:net';
+import { encodeResponse, decodeRequestBody, readRequestHeaderFrom, type KnownApiKey } from '../../protocol/codec.js';
+import { ProtocolDecodeError } from '../../protocol/errors.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
+import { ApiKeys } from '../../protocol/generated/messages.js';
+import type { RequestHeader } from '../../protocol/headers.js';
+import { NO_RESPONSE, type ApiHandler } from '../handlers/api-handler.js';
+import type { BrokerLogger } from '../logger.js';
+import { FrameReader, FrameSizeError } from './frame-reader.js';
+
+/** Past this many unanswered requests the connection stops reading until responses drain. */
+const MAX_IN_FLIGHT = 512;
+
+interface PendingResponse {
+  frame: Buffer | null;
+  done: boolean;
+}
+
+export interface ConnectionOptions {
+  readonly handlers: ReadonlyMap<number, ApiHandler>;
+  readonly maxRequestBytes: number;
+  readonly logger: BrokerLogger;
+  /** ApiVersions ranges, for the error body sent to an unknown ApiVersions version. */
+  readonly apiVersions: () => Array<{ apiKey: number; minVersion: number; maxVersion: number }>;
+}
+
+/**
+ * One client connection: splits frames, dispatches each request as it arrives (many may be in
+ * flight) and writes responses strictly in request order, as Kafka clients expect. A
+ * malformed frame closes this connection only.
+ */
+export class Connection {
+  private readonly frames: FrameReader;
+  private readonly pending: PendingResponse[] = [];
+  private readonly clientAddress: string;
+  private closed = false;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly options: ConnectionOptions,
+  ) {
+    this.frames = new FrameReader(options.maxRequestBytes);
+    this.clientAddress = `${socket.remoteAddress}:${socket.remotePort}`;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk) => this.onData(chunk));
+    socket.on('error', (error) => this.options.logger.debug(`connection ${this.clientAddress}: ${error.message}`));
+    socket.on('close', () => (this.closed = true));
+    socket.on('drain', () => this.resumeIfDrained());
+  }
+
+  close(): void {
+    this.closed = true;
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    let frames: Buffer[];
+    try {
+      frames = this.frames.push(chunk);
+    } catch (error) {
+      if (!(error instanceof FrameSizeError)) throw error;
+      this.options.logger.warn(`closing connection from ${this.clientAddress}: ${error.message}`);
+      this.close();
+      return;
+    }
+    for (const frame of frames) {
+      if (this.closed) return;
+      this.dispatch(frame);
+    }
+    if (this.pending.length >= MAX_IN_FLIGHT) this.socket.pause();
+  }
+
+  private dispatch(frame: Buffer): void {
+    let header: RequestHeader;
+    let bodyOffset: number;
+    try {
+      ({ header, bodyOffset } = readRequestHeaderFrom(frame));
+    } catch (error) {
+      return this.reject(`malformed request header: ${(error as Error).message}`);
+    }
+    const handler = this.options.handlers.get(header.apiKey);
+    if (!handler) return this.reject(`unsupported API key ${header.apiKey}`);
+    if (header.apiVersion < handler.minVersion || header.apiVersion > handler.maxVersion) {
+      // Kafka answers an ApiVersions version it does not know with a v0 body: error 35 and its
+      // ranges, so the client can retry with a version both sides know. Other APIs: close.
+      if (header.apiKey === ApiKeys.ApiVersions) {
+        const body = { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: this.options.apiVersions() };
+        this.respondInOrder(header, () => encodeResponse(ApiKeys.ApiVersions, 0, header.correlationId, body));
+        return;
+      }
+      return this.reject(`unsupported version ${header.apiVersion} of API ${header.apiKey}`);
+    }
+    let request: unknown;
+    try {
+      request = decodeRequestBody(header.apiKey as KnownApiKey, header.apiVersion, frame, bodyOffset);
+    } catch (error) {
+      if (!(error instanceof ProtocolDecodeError)) throw error;
+      return this.reject(`malformed request (API ${header.apiKey} v${header.apiVersion}): ${error.message}`);
+    }
+    const encode = (body: unknown): Buffer | typeof NO_RESPONSE =>
+      body === NO_RESPONSE ? NO_RESPONSE : encodeResponse(header.apiKey as KnownApiKey, header.apiVersion, header.correlationId, body as never);
+    this.respondInOrder(header, () => {
+      const result = handler.handle(request as never, { header, clientAddress: this.clientAddress });
+      return result instanceof Promise ? result.then(encode) : encode(result);
+    });
+  }
+
+  /**
+   * Runs a request's work and slots its encoded response into the queue, which is written in
+   * request order whatever order the work finishes in.
+   */
+  private respondInOrder(header: RequestHeader, work: () => Buffer | typeof NO_RESPONSE | Promise<Buffer | typeof NO_RESPONSE>): void {
+    const slot: PendingResponse = { frame: null, done: false };
+    this.pending.push(slot);
+    const finish = (frame: Buffer | typeof NO_RESPONSE) => {
+      slot.done = true;
+      slot.frame = frame === NO_RESPONSE ? null : frame;
+      this.flush();
+    };
+    const fail = (error: unknown) => {
+      // A handler bug must not take the broker down: drop this client, which will reconnect.
+      this.options.logger.error(`request API ${header.apiKey} v${header.apiVersion} failed: ${(error as Error)?.stack ?? error}`);
+      this.close();
+    };
+    try {
+      const result = work();
+      if (result instanceof Promise) result.then(finish, fail);
+      else finish(result);
+    } catch (error) {
+      fail(error);
+    }
+  }
+
+  private flush(): void {
+    if (this.closed) return;
+    let wrote = false;
+    while (this.pending.length > 0 && this.pending[0]!.done) {
+      const slot = this.pending.shift()!;
+      if (slot.frame) {
+        if (!wrote) this.socket.cork();
+        wrote = true;
+        this.socket.write(slot.frame);
+      }
+    }
+    if (wrote) this.socket.uncork();
+    this.resumeIfDrained();
+  }
+
+  private resumeIfDrained(): void {
+    if (this.socket.isPaused() && this.pending.length < MAX_IN_FLIGHT / 2 && this.socket.writableLength < 8 * 1024 * 1024) {
+      this.socket.resume();
+    }
+  }
+
+  private reject(reason: string): void {
+    this.options.logger.warn(`closing connection from ${this.clientAddress}: ${reason}`);
+    this.close();
+  }
+}

@@ -1,0 +1,85 @@
+// `streamwright broker`: runs the embedded Kafka-compatible broker as a server process.
+import { hostname } from 'node:os';
+import { EmbeddedKafka } from '../../broker/embedded-kafka.js';
+import { consoleLogger, type LogLevel } from '../../broker/logger.js';
+import { intFlag, keyValues, parseFlags, UsageError } from '../args.js';
+import { errorMessage, onceSignal, writeOut, type Command } from '../command.js';
+
+const USAGE = `usage: streamwright broker [options]
+
+Runs a Kafka-compatible broker. Prints "listening on HOST:PORT" on stdout once it accepts
+connections; logs go to stderr. SIGINT or SIGTERM stops it cleanly (exit code 0).
+
+options:
+  --port N              port to listen on (default 9092; 0 picks a free port)
+  --host H              address to bind (default 127.0.0.1)
+  --advertised-host H   host name clients are told to use (default: --host, or this
+                        machine's host name when --host is 0.0.0.0 or ::)
+  --data-dir DIR        where the logs and cluster metadata live (default: log.dirs from
+                        --config, else a temporary directory that is removed on exit)
+  --config KEY=VALUE    a broker config with Kafka's name, e.g. num.partitions=3 (repeatable)
+  --log-level LEVEL     debug, info, warn, error or silent (default info)
+  --help                print this help
+`;
+
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
+
+async function run(args: readonly string[]): Promise<number> {
+  const flags = parseFlags(args, {
+    port: { type: 'string' },
+    host: { type: 'string' },
+    'advertised-host': { type: 'string' },
+    'data-dir': { type: 'string' },
+    config: { type: 'string', multiple: true },
+    'log-level': { type: 'string' },
+    help: { type: 'boolean' },
+  });
+  if (flags.help) {
+    await writeOut(USAGE);
+    return 0;
+  }
+  const port = intFlag(flags.port, 'port', 0, 65535) ?? 9092;
+  const host = flags.host ?? '127.0.0.1';
+  const advertisedHost = flags['advertised-host'] ?? (host === '0.0.0.0' || host === '::' ? hostname() : host);
+  const level = (flags['log-level'] ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(level)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
+  const config = Object.fromEntries(keyValues(flags.config, 'config'));
+  const logger = consoleLogger(level, 'broker');
+
+  // Without one, EmbeddedKafka uses a fresh temp dir and removes it on stop (a warning says so).
+  const dataDir = flags['data-dir'] ?? ((config['log.dirs'] ?? config['log.dir'])?.split(',')[0]?.trim() || undefined);
+
+  // Signals that arrive while starting still stop the broker once it is up.
+  const signal = onceSignal(['SIGINT', 'SIGTERM']);
+  let kafka: EmbeddedKafka;
+  try {
+    kafka = await EmbeddedKafka.start({ port, host, advertisedHost, dataDir, config, logger });
+  } catch (error) {
+    signal.dispose();
+    process.stderr.write(`error: the broker did not start: ${errorMessage(error)}\n`);
+    return 1;
+  }
+  if (!dataDir) logger.warn(`no --data-dir given: using ${kafka.dataDir}, which is deleted on exit`);
+  await writeOut(`listening on ${kafka.bootstrapServers[0]}\n`);
+
+  const received = await signal.promise;
+  logger.info(`${received} received, shutting down`);
+  // A second signal while closing the logs means "now": exit without waiting.
+  const forced = onceSignal(['SIGINT', 'SIGTERM']);
+  void forced.promise.then(() => {
+    process.stderr.write('error: second signal during shutdown, exiting immediately\n');
+    process.exit(1);
+  });
+  try {
+    await kafka.stop();
+  } catch (error) {
+    process.stderr.write(`error: shutdown failed: ${errorMessage(error)}\n`);
+    return 1;
+  } finally {
+    forced.dispose();
+  }
+  logger.info('broker stopped');
+  return 0;
+}
+
+export const brokerCommand: Command = { name: 'broker', summary: 'run a Kafka-compatible broker', usage: USAGE, run };
