@@ -72,10 +72,9 @@ export class Partition {
     return { records: read.records, highWatermark: this.highWatermark, lastStableOffset: this.lastStableOffset, logStartOffset: this.log.logStartOffset };
   }
 
-  /** Checks a client's leader epoch against ours (KIP-320). */
-  checkLeaderEpoch(currentLeaderEpoch: number): void {
-    if (currentLeaderEpoch === -1 || currentLeaderEpoch === this.leaderEpoch) return;
-    if (currentLeaderEpoch < this.leaderEpoch) throw new KafkaProtocolError(ErrorCode.FENCED_LEADER_EPOCH);
-    throw new KafkaProtocolError(ErrorCode.UNKNOWN_LEADER_EPOCH);
+  /** The error for a client's view of the leader epoch (KIP-320), or NONE when it matches or is unknown (-1). */
+  leaderEpochError(currentLeaderEpoch: number): number {
+    if (currentLeaderEpoch === -1 || currentLeaderEpoch === this.leaderEpoch) return ErrorCode.NONE;
+    return currentLeaderEpoch < this.leaderEpoch ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH;
   }
 }

@@ -1,18 +1,9 @@
+import type { DescribeConfigsResponse } from '../../protocol/generated/messages.js';
 import type { BrokerConfig, ResolvedConfig } from './broker-config.js';
 import { BROKER_CONFIGS, BROKER_CONFIG_BY_NAME, CONFIG_TYPE_CODES, TOPIC_CONFIGS, TOPIC_CONFIG_BY_NAME, type ConfigDefinition } from './config-definitions.js';
 
-/** One entry of a DescribeConfigs result, in the response's field names. */
-export interface DescribedConfig {
-  name: string;
-  value: string | null;
-  readOnly: boolean;
-  isDefault: boolean;
-  configSource: number;
-  isSensitive: boolean;
-  synonyms: Array<{ name: string; value: string | null; source: number }>;
-  configType: number;
-  documentation: string | null;
-}
+/** One entry of a DescribeConfigs result. */
+export type DescribedConfig = DescribeConfigsResponse['results'][number]['configs'][number];
 
 const DEFAULT_SOURCE = 5;
 

@@ -43,8 +43,12 @@ function readAll(wanted: readonly WantedPartition[], maxBytes: number, isolation
       return empty(w.request.partition, w.topicError ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     }
     const partition = w.partition;
+    const epochError = partition.leaderEpochError(w.request.currentLeaderEpoch);
+    if (epochError !== ErrorCode.NONE) {
+      hasError = true;
+      return empty(w.request.partition, epochError, partition);
+    }
     try {
-      partition.checkLeaderEpoch(w.request.currentLeaderEpoch);
       const limit = Math.max(0, Math.min(w.request.partitionMaxBytes, budget));
       const read = partition.read(Number(w.request.fetchOffset), limit, isolationLevel, bytes === 0);
       bytes += read.records.length;

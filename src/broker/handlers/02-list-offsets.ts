@@ -1,4 +1,4 @@
-import { ErrorCode, KafkaProtocolError } from '../../protocol/error-codes.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
 import { ApiKeys } from '../../protocol/generated/messages.js';
 import { IsolationLevel } from '../cluster/partition.js';
 import type { KafkaBroker } from '../kafka-broker.js';
@@ -38,12 +38,8 @@ export function listOffsetsHandler(broker: KafkaBroker) {
             seen.add(key);
             const partition = broker.replicaManager.partition(t.name, p.partitionIndex);
             if (!partition) return result(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-            try {
-              partition.checkLeaderEpoch(p.currentLeaderEpoch);
-            } catch (error) {
-              if (error instanceof KafkaProtocolError) return result(error.code);
-              throw error;
-            }
+            const epochError = partition.leaderEpochError(p.currentLeaderEpoch);
+            if (epochError !== ErrorCode.NONE) return result(epochError);
             const timestamp = Number(p.timestamp);
             const epoch = partition.leaderEpoch;
             switch (timestamp) {

@@ -1,4 +1,4 @@
-import { ErrorCode, KafkaProtocolError } from '../../protocol/error-codes.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
 import { ApiKeys } from '../../protocol/generated/messages.js';
 import type { KafkaBroker } from '../kafka-broker.js';
 import { apiHandler } from './api-handler.js';
@@ -21,12 +21,8 @@ export function offsetForLeaderEpochHandler(broker: KafkaBroker) {
             const result = (errorCode: number, leaderEpoch = -1, endOffset = -1) => ({ errorCode, partition: p.partition, leaderEpoch, endOffset: BigInt(endOffset) });
             const partition = broker.replicaManager.partition(t.topic, p.partition);
             if (!partition) return result(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-            try {
-              partition.checkLeaderEpoch(p.currentLeaderEpoch);
-            } catch (error) {
-              if (error instanceof KafkaProtocolError) return result(error.code);
-              throw error;
-            }
+            const epochError = partition.leaderEpochError(p.currentLeaderEpoch);
+            if (epochError !== ErrorCode.NONE) return result(epochError);
             const found = partition.log.endOffsetForLeaderEpoch(p.leaderEpoch);
             return found ? result(ErrorCode.NONE, found.leaderEpoch, found.endOffset) : result(ErrorCode.NONE);
           }),
