@@ -58,6 +58,14 @@ it('keeps every record, offset, config and committed offset across restarts, and
     [0, '0', String(perPartition)],
     [1, '100', String(perPartition)],
   ]);
+  const topicIdOf = async (bootstrap: string) => {
+    const metadata = await openRaw(bootstrap);
+    const response = await metadata.request(ApiKeys.Metadata, 12, { topics: [{ name: topic }], allowAutoTopicCreation: false });
+    metadata.destroy();
+    return response.topics[0]!.topicId;
+  };
+  const topicId = await topicIdOf(kafka.bootstrapServers[0]!);
+  expect(topicId).not.toBe('AAAAAAAAAAAAAAAAAAAAAA');
   const segmentsBefore = kafka.broker.replicaManager.partition(topic, 0)!.log.numberOfSegments;
   expect(segmentsBefore).toBeGreaterThan(3); // the data spans several segments
   await producer.disconnect();
@@ -90,7 +98,8 @@ it('keeps every record, offset, config and committed offset across restarts, and
     }
     expect(lines.sort()).toEqual(expected.sort());
 
-    // Topic config and group offsets.
+    // Topic id, topic config and group offsets.
+    expect(await topicIdOf(bootstrap)).toBe(topicId);
     const described = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['retention.ms'] }] });
     expect(described.resources[0]!.configEntries[0]).toMatchObject({ configName: 'retention.ms', configValue: '-1', configSource: 1 });
     const committed = await admin.fetchOffsets({ groupId: group, topics: [topic] });
