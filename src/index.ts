@@ -1,4 +1,4 @@
-// The `streamwright` framework entry point. The framework (KafkaApplication, KafkaTemplate,
-// @KafkaListener, ...) lands here; until then it re-exports the protocol-level error types
-// that every layer shares.
+// The `streamwright` entry point: the application framework (KafkaApplication, KafkaTemplate,
+// @KafkaListener, containers, ...) plus the protocol-level error types every layer shares.
+export * from './framework/index.js';
 export { KafkaProtocolError, ErrorCode, errorName, isRetriable } from './protocol/error-codes.js';

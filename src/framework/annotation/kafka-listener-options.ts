@@ -1,0 +1,30 @@
+import type { KafkaConsumerOverrides } from '../core/consumer-config.js';
+import type { KafkaListenerContainerFactory } from '../config/kafka-listener-container-factory.js';
+
+/** The attributes of `@KafkaListener`, with Spring's names and meanings. */
+export interface KafkaListenerOptions {
+  /** Container id, for `app.listenerContainer(id)`; also the group id unless `groupId` is set (or `idIsGroup: false`). */
+  id?: string;
+  /** Topics to subscribe to. */
+  topics?: string[];
+  /** Regex subscription, resolved against the topics that exist when the consumer starts. */
+  topicPattern?: RegExp | string;
+  /** Consumer group; defaults to `id`, then the consumer factory's, then `<Class>.<method>`. */
+  groupId?: string;
+  /** Use `id` as the group id when `groupId` is not set (default true). */
+  idIsGroup?: boolean;
+  /** Number of consumers; overrides the factory's. */
+  concurrency?: number;
+  /** Start with the application (default: the factory's, true). */
+  autoStartup?: boolean;
+  /** Deliver batches (one partition's share of a fetch) instead of records; overrides the factory's. */
+  batch?: boolean;
+  /** A container factory by name (default `kafkaListenerContainerFactory`), or a factory. */
+  containerFactory?: string | KafkaListenerContainerFactory;
+  /** Consumer settings for this listener: kafkajs names, or Kafka's `'key=value'` strings. */
+  properties?: KafkaConsumerOverrides;
+  /** Client id prefix; `-n` is appended per consumer. */
+  clientIdPrefix?: string;
+  /** Static value for the `kafka_listenerInfo` header. */
+  info?: string;
+}

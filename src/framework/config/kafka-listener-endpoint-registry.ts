@@ -1,0 +1,64 @@
+import { KafkaException } from '../kafka-exception.js';
+import type { MessageListenerContainer } from '../listener/message-listener-container.js';
+import type { KafkaListenerContainerFactory } from './kafka-listener-container-factory.js';
+import type { KafkaListenerEndpoint } from './kafka-listener-endpoint.js';
+
+interface Registration {
+  readonly container: MessageListenerContainer;
+  readonly autoStartup: boolean;
+}
+
+/**
+ * Holds the containers created for listener endpoints, as Spring's
+ * `KafkaListenerEndpointRegistry`; containers are looked up by listener id.
+ */
+export class KafkaListenerEndpointRegistry {
+  private readonly registrations = new Map<string, Registration>();
+
+  registerListenerContainer(endpoint: KafkaListenerEndpoint, factory: KafkaListenerContainerFactory, autoStartup: boolean): MessageListenerContainer {
+    if (this.registrations.has(endpoint.id)) throw new KafkaException(`Another listener container is already registered with id '${endpoint.id}'`);
+    const container = factory.createListenerContainer(endpoint);
+    this.registrations.set(endpoint.id, { container, autoStartup: endpoint.autoStartup ?? autoStartup });
+    return container;
+  }
+
+  getListenerContainer(id: string): MessageListenerContainer | undefined {
+    return this.registrations.get(id)?.container;
+  }
+
+  getListenerContainerIds(): string[] {
+    return [...this.registrations.keys()];
+  }
+
+  getListenerContainers(): MessageListenerContainer[] {
+    return [...this.registrations.values()].map((r) => r.container);
+  }
+
+  /** Stops (if running) and forgets a container. */
+  async unregisterListenerContainer(id: string): Promise<MessageListenerContainer | undefined> {
+    const registration = this.registrations.get(id);
+    if (!registration) return undefined;
+    await registration.container.stop();
+    this.registrations.delete(id);
+    return registration.container;
+  }
+
+  /** Starts the auto-startup containers together; if one fails, the started ones are stopped again. */
+  async start(): Promise<void> {
+    const starting = [...this.registrations.values()].filter((r) => r.autoStartup).map((r) => r.container);
+    const results = await Promise.allSettled(starting.map((c) => c.start()));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      await this.stop();
+      throw failed.reason;
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.getListenerContainers().map((c) => c.stop()));
+  }
+
+  isRunning(): boolean {
+    return this.getListenerContainers().some((c) => c.isRunning());
+  }
+}

@@ -1,0 +1,36 @@
+import type { KafkaConsumerOverrides } from '../core/consumer-config.js';
+import type { PayloadConverter } from '../support/converter/payload-converter.js';
+import type { ClassType } from '../support/serializer/type-id-headers.js';
+import type { GenericMessageListener } from '../listener/message-listener.js';
+
+/** What a listener endpoint needs from the factory to build its listener. */
+export interface MessageListenerSettings {
+  readonly batch: boolean;
+  readonly groupId: string;
+  readonly converter: PayloadConverter;
+  readonly typeMappings: Readonly<Record<string, ClassType>>;
+}
+
+/**
+ * A listener and its subscription, as Spring's `KafkaListenerEndpoint`: what a container
+ * factory turns into a container. Unset values fall back to the factory's.
+ */
+export interface KafkaListenerEndpoint {
+  readonly id: string;
+  /** The group id from the annotation (`groupId`, or `id` as the group). */
+  readonly groupId?: string;
+  /** Used when neither the endpoint nor the consumer factory names a group. */
+  readonly defaultGroupId?: string;
+  readonly topics: readonly string[];
+  readonly topicPattern?: RegExp;
+  readonly concurrency?: number;
+  readonly autoStartup?: boolean;
+  readonly batchListener?: boolean;
+  readonly consumerProperties?: KafkaConsumerOverrides;
+  readonly clientIdPrefix?: string;
+  readonly listenerInfo?: string;
+  createMessageListener(settings: MessageListenerSettings): GenericMessageListener;
+}
+
+/** The plain-data part of an endpoint. */
+export type EndpointSettings = Omit<KafkaListenerEndpoint, 'createMessageListener'>;

@@ -1,0 +1,60 @@
+import type { Container } from 'inversify';
+import type { KafkaConfig, ProducerConfig } from 'kafkajs';
+import type { KafkaListenerContainerFactory } from '../config/kafka-listener-container-factory.js';
+import type { NewTopic } from '../config/topic-builder.js';
+import type { KafkaConsumerOverrides } from '../core/consumer-config.js';
+import type { ConsumerFactory } from '../core/consumer-factory.js';
+import type { KafkaAdminOptions } from '../core/kafka-admin.js';
+import type { ProducerFactory } from '../core/producer-factory.js';
+import type { ProducerListener } from '../core/producer-listener.js';
+import type { Logger } from '../support/logger.js';
+import type { Deserializer, Serializer } from '../support/serializer/serializer.js';
+import type { ClassType } from '../support/serializer/type-id-headers.js';
+
+/** A container factory, or a function that builds one from the DI container. */
+export type ContainerFactoryDefinition = KafkaListenerContainerFactory | ((container: Container) => KafkaListenerContainerFactory);
+
+export interface KafkaApplicationOptions {
+  /** kafkajs client config: `brokers`, `clientId`, `ssl`, `sasl`, `retry`, `connectionTimeout`... */
+  kafka: KafkaConfig;
+  /**
+   * Your inversify container, extended with the framework's services. When absent, a new one is
+   * created with `autobind: true, defaultScope: 'Singleton'`, so a listener's `@injectable()`
+   * dependencies need no bindings.
+   */
+  container?: Container;
+  /** Listener classes; classes with `@KafkaListener` already bound in `container` are found too. */
+  listeners?: ClassType[];
+  /** Topics to create (or grow) on start. */
+  topics?: NewTopic[];
+  /** Container factories by name; `kafkaListenerContainerFactory` is the default one (created when absent). */
+  containerFactories?: Record<string, ContainerFactoryDefinition>;
+
+  /** Replaces the default producer factory (then the next three are ignored). */
+  producerFactory?: ProducerFactory;
+  producerConfig?: ProducerConfig;
+  /** Default: StringSerializer. */
+  keySerializer?: Serializer;
+  /** Default: JsonSerializer. */
+  valueSerializer?: Serializer;
+
+  /** Replaces the default consumer factory (then the next three are ignored). */
+  consumerFactory?: ConsumerFactory;
+  /** Consumer settings for every listener (kafkajs names or Kafka `key=value` strings), e.g. a default `groupId`. */
+  consumerConfig?: KafkaConsumerOverrides;
+  /** Default: StringDeserializer. */
+  keyDeserializer?: Deserializer;
+  /** Default: StringDeserializer. */
+  valueDeserializer?: Deserializer;
+
+  /** The template's default topic (for `sendDefault`). */
+  defaultTopic?: string;
+  producerListener?: ProducerListener;
+  /** KafkaAdmin settings (operationTimeout, fatalIfBrokerNotAvailable, autoCreate, modifyTopicConfigs). */
+  admin?: Omit<KafkaAdminOptions, 'kafka' | 'logger'>;
+
+  /** Framework logging (default: console at STREAMWRIGHT_LOG_LEVEL or info). */
+  logger?: Logger;
+  /** `start()` fails if topics and containers aren't ready within this many ms (default 60000). */
+  startTimeout?: number;
+}

@@ -1,0 +1,222 @@
+import 'reflect-metadata';
+import { Container, type ServiceIdentifier } from 'inversify';
+import { KafkaListenerAnnotationProcessor } from '../annotation/kafka-listener-annotation-processor.js';
+import { ConcurrentKafkaListenerContainerFactory } from '../config/concurrent-kafka-listener-container-factory.js';
+import { DEFAULT_CONTAINER_FACTORY_NAME, type KafkaListenerContainerFactory } from '../config/kafka-listener-container-factory.js';
+import { KafkaListenerEndpointRegistry } from '../config/kafka-listener-endpoint-registry.js';
+import type { NewTopic } from '../config/topic-builder.js';
+import { ConsumerFactory, DefaultKafkaConsumerFactory } from '../core/consumer-factory.js';
+import { KafkaAdmin } from '../core/kafka-admin.js';
+import { describeBrokers } from '../core/kafka-clients.js';
+import { KafkaTemplate } from '../core/kafka-template.js';
+import { DefaultKafkaProducerFactory, messageOf, ProducerFactory } from '../core/producer-factory.js';
+import { ApplicationEventPublisher, type ApplicationListener } from '../event/application-event-publisher.js';
+import { KafkaException } from '../kafka-exception.js';
+import type { MessageListenerContainer } from '../listener/message-listener-container.js';
+import { defaultLogger, type Logger } from '../support/logger.js';
+import type { ClassType } from '../support/serializer/type-id-headers.js';
+import type { ContainerFactoryDefinition, KafkaApplicationOptions } from './kafka-application-options.js';
+import { discoverListenerClasses } from './listener-discovery.js';
+import { TOKENS } from './tokens.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type EventType<E> = abstract new (...args: any[]) => E;
+
+interface Parts {
+  readonly kafka: KafkaApplicationOptions['kafka'];
+  readonly logger: Logger;
+  readonly publisher: ApplicationEventPublisher;
+  readonly producerFactory: ProducerFactory;
+  readonly template: KafkaTemplate;
+  readonly admin: KafkaAdmin;
+  readonly registry: KafkaListenerEndpointRegistry;
+  readonly topics: readonly NewTopic[];
+  readonly startTimeout: number;
+}
+
+/**
+ * A Kafka application: an inversify container holding KafkaTemplate, KafkaAdmin, the producer
+ * and consumer factories, the container factories and the listener beans, plus the listener
+ * containers built from their `@KafkaListener` declarations (Spring's application context,
+ * reduced to what Kafka needs).
+ *
+ * `create()` wires everything and reports configuration mistakes; `start()` creates the
+ * topics and starts the containers, resolving once each has its partitions; `stop()` lets
+ * each consumer finish the record in hand, commit and leave its group.
+ */
+export class KafkaApplication {
+  private state: 'created' | 'starting' | 'running' | 'stopping' | 'stopped' = 'created';
+
+  private constructor(
+    readonly container: Container,
+    private readonly parts: Parts,
+  ) {}
+
+  static async create(options: KafkaApplicationOptions): Promise<KafkaApplication> {
+    if (!options?.kafka || (Array.isArray(options.kafka.brokers) && options.kafka.brokers.length === 0)) {
+      throw new KafkaException('KafkaApplication.create needs kafka.brokers');
+    }
+    const kafka = options.kafka;
+    const logger = options.logger ?? defaultLogger();
+    // Our own container resolves @injectable classes nobody bound, as singletons (Spring beans are).
+    const container = options.container ?? new Container({ autobind: true, defaultScope: 'Singleton' });
+    // isCurrentBound, not isBound: with autobind, isBound would bind (and build) the class itself.
+    const provide = <T>(id: ServiceIdentifier<T>, create: () => T): T => {
+      if (container.isCurrentBound(id)) return container.get(id);
+      const value = create();
+      container.bind(id).toConstantValue(value);
+      return value;
+    };
+
+    provide(TOKENS.KafkaConfig, () => kafka);
+    provide(TOKENS.NewTopics, () => [...(options.topics ?? [])]);
+    const publisher = provide(ApplicationEventPublisher, () => new ApplicationEventPublisher(logger));
+    const producerFactory = provide(ProducerFactory, () => options.producerFactory ?? new DefaultKafkaProducerFactory({ producerConfig: options.producerConfig, keySerializer: options.keySerializer, valueSerializer: options.valueSerializer, logger }));
+    if (producerFactory instanceof DefaultKafkaProducerFactory) {
+      producerFactory.applyDefaults(kafka, logger);
+      provide(DefaultKafkaProducerFactory, () => producerFactory);
+    }
+    const consumerFactory = provide(ConsumerFactory, () => options.consumerFactory ?? new DefaultKafkaConsumerFactory({ consumerConfig: options.consumerConfig, keyDeserializer: options.keyDeserializer, valueDeserializer: options.valueDeserializer, logger }));
+    if (consumerFactory instanceof DefaultKafkaConsumerFactory) {
+      consumerFactory.applyDefaults(kafka, logger);
+      provide(DefaultKafkaConsumerFactory, () => consumerFactory);
+    }
+    const template = provide(KafkaTemplate, () => new KafkaTemplate(producerFactory, { defaultTopic: options.defaultTopic, producerListener: options.producerListener, logger }));
+    const admin = provide(KafkaAdmin, () => new KafkaAdmin({ ...options.admin, kafka, logger }));
+    const registry = provide(KafkaListenerEndpointRegistry, () => new KafkaListenerEndpointRegistry());
+
+    const factories = KafkaApplication.bindContainerFactories(container, options.containerFactories ?? {}, { consumerFactory, publisher, logger });
+    const processor = new KafkaListenerAnnotationProcessor(registry, (nameOrFactory, listener) => {
+      const factory = typeof nameOrFactory === 'object' ? nameOrFactory : factories.get(nameOrFactory ?? DEFAULT_CONTAINER_FACTORY_NAME);
+      if (!factory) throw new KafkaException(`${listener}: no container factory named '${String(nameOrFactory)}' (known: ${[...factories.keys()].join(', ')})`);
+      if (factory instanceof ConcurrentKafkaListenerContainerFactory) factory.applyDefaults({ consumerFactory, applicationEventPublisher: publisher, logger });
+      return { factory, autoStartup: factory instanceof ConcurrentKafkaListenerContainerFactory ? factory.autoStartup : true };
+    });
+    for (const type of discoverListenerClasses(container, options.listeners ?? [])) {
+      if (!container.isCurrentBound(type)) container.bind(type).toSelf().inSingletonScope();
+      processor.process(await KafkaApplication.instantiate(container, type));
+    }
+
+    const app = new KafkaApplication(container, {
+      kafka,
+      logger,
+      publisher,
+      producerFactory,
+      template,
+      admin,
+      registry,
+      topics: container.get<NewTopic[]>(TOKENS.NewTopics),
+      startTimeout: options.startTimeout ?? 60_000,
+    });
+    // The constructor is private, so the class is cast to serve as its own service identifier.
+    provide(KafkaApplication as unknown as ServiceIdentifier<KafkaApplication>, () => app);
+    return app;
+  }
+
+  /** Resolves a service from the container, e.g. `app.get(KafkaTemplate)`. */
+  get<T>(id: ServiceIdentifier<T>): T {
+    return this.container.get(id);
+  }
+
+  /** The container of a listener, by its `@KafkaListener` id; throws for unknown ids. */
+  listenerContainer(id: string): MessageListenerContainer {
+    const container = this.parts.registry.getListenerContainer(id);
+    if (!container) throw new KafkaException(`No listener container with id '${id}' (known: ${this.parts.registry.getListenerContainerIds().join(', ') || 'none'})`);
+    return container;
+  }
+
+  listenerContainers(): MessageListenerContainer[] {
+    return this.parts.registry.getListenerContainers();
+  }
+
+  get registry(): KafkaListenerEndpointRegistry {
+    return this.parts.registry;
+  }
+
+  /** Listens to container events (`ConsumerStartedEvent`, `ListenerContainerIdleEvent`, ... or `KafkaEvent` for all). */
+  on<E>(type: EventType<E>, listener: ApplicationListener<E>): () => void {
+    return this.parts.publisher.addListener(type, listener);
+  }
+
+  isRunning(): boolean {
+    return this.state === 'running';
+  }
+
+  /** Creates the declared topics, then starts the containers; resolves once each has its partitions. */
+  async start(): Promise<void> {
+    if (this.state === 'running' || this.state === 'starting') return;
+    this.state = 'starting';
+    const { admin, registry, topics, startTimeout, kafka, logger } = this.parts;
+    let timer: NodeJS.Timeout | undefined;
+    const starting = (async () => {
+      await admin.initialize(topics);
+      // A start that timed out must not bring containers up later.
+      if (this.state !== 'starting') return;
+      await registry.start();
+    })();
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new KafkaException(`KafkaApplication did not start within ${startTimeout} ms (brokers: ${describeBrokers(kafka)})`)), startTimeout);
+    });
+    try {
+      await Promise.race([starting, timeout]);
+      this.state = 'running';
+      logger.info(`Started ${registry.getListenerContainerIds().length} listener container(s) against ${describeBrokers(kafka)}`);
+    } catch (error) {
+      starting.catch(() => undefined);
+      this.state = 'stopping';
+      await this.shutdown();
+      this.state = 'stopped';
+      throw error instanceof KafkaException ? error : new KafkaException(`KafkaApplication failed to start: ${messageOf(error)}`, { cause: error });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Stops the containers (each finishes its record, commits and leaves), flushes and closes the producer. */
+  async stop(): Promise<void> {
+    if (this.state === 'stopped' || this.state === 'stopping') return;
+    this.state = 'stopping';
+    await this.shutdown();
+    this.state = 'stopped';
+  }
+
+  private async shutdown(): Promise<void> {
+    const { registry, template, producerFactory, logger } = this.parts;
+    await registry.stop().catch((error) => logger.error('Stopping listener containers failed', error));
+    await template.flush();
+    await producerFactory.close();
+  }
+
+  private static bindContainerFactories(
+    container: Container,
+    definitions: Record<string, ContainerFactoryDefinition>,
+    defaults: { consumerFactory: ConsumerFactory; publisher: ApplicationEventPublisher; logger: Logger },
+  ): Map<string, KafkaListenerContainerFactory> {
+    const factories = new Map<string, KafkaListenerContainerFactory>();
+    for (const [name, definition] of Object.entries(definitions)) {
+      const factory = typeof definition === 'function' ? definition(container) : definition;
+      if (!factory || typeof factory.createListenerContainer !== 'function') throw new KafkaException(`containerFactories.${name} is not a container factory`);
+      factories.set(name, factory);
+    }
+    if (!factories.has(DEFAULT_CONTAINER_FACTORY_NAME)) factories.set(DEFAULT_CONTAINER_FACTORY_NAME, new ConcurrentKafkaListenerContainerFactory());
+    for (const [name, factory] of factories) {
+      if (factory instanceof ConcurrentKafkaListenerContainerFactory) {
+        factory.applyDefaults({ consumerFactory: defaults.consumerFactory, applicationEventPublisher: defaults.publisher, logger: defaults.logger });
+        const binding = container.bind(ConcurrentKafkaListenerContainerFactory).toConstantValue(factory);
+        if (name === DEFAULT_CONTAINER_FACTORY_NAME) binding.whenDefault();
+        else binding.whenNamed(name);
+      }
+      // Also resolvable by its name, like a Spring bean.
+      if (!container.isCurrentBound(name)) container.bind(name).toConstantValue(factory);
+    }
+    return factories;
+  }
+
+  private static async instantiate(container: Container, type: ClassType): Promise<object> {
+    try {
+      return (await container.getAsync(type)) as object;
+    } catch (error) {
+      throw new KafkaException(`Could not create listener ${type.name}: ${messageOf(error)} (is it decorated with @injectable()?)`, { cause: error });
+    }
+  }
+}

@@ -1,0 +1,200 @@
+import type { IHeaders, Producer } from 'kafkajs';
+import { KafkaException } from '../kafka-exception.js';
+import { KafkaNull } from '../support/kafka-null.js';
+import { defaultLogger, type Logger } from '../support/logger.js';
+import { Message } from '../support/message.js';
+import { ProducerRecord, type ProducerRecordHeaders } from '../support/producer-record.js';
+import { RecordHeaders } from '../support/record-headers.js';
+import type { RecordMetadata, SendResult } from '../support/send-result.js';
+import { KafkaProducerException } from './kafka-producer-exception.js';
+import { messageToRecord } from './message-to-record.js';
+import { messageOf, type ProducerFactory } from './producer-factory.js';
+import { LoggingProducerListener, type ProducerListener } from './producer-listener.js';
+
+export interface KafkaTemplateOptions<K, V> {
+  /** Topic for `sendDefault(...)` and for messages without a `kafka_topic` header. */
+  defaultTopic?: string;
+  /** Default: {@link LoggingProducerListener}. */
+  producerListener?: ProducerListener<K, V>;
+  /** Wait for every send to be acknowledged before the next `flush()`-free call returns (default false). */
+  autoFlush?: boolean;
+  logger?: Logger;
+}
+
+/**
+ * Sends records, as Spring's `KafkaTemplate`. Overloads are chosen by argument count, exactly
+ * like Spring's: 2 = (topic, value), 3 = (topic, key, value), 4 = (topic, partition, key,
+ * value), 5 = (topic, partition, timestamp, key, value); one argument is a `ProducerRecord`
+ * or a `Message`. Every send resolves to a {@link SendResult} or rejects with a
+ * {@link KafkaProducerException} carrying the record; nothing throws synchronously.
+ */
+export class KafkaTemplate<K = unknown, V = unknown> {
+  defaultTopic: string | undefined;
+  private readonly producerListener: ProducerListener<K, V>;
+  private readonly autoFlush: boolean;
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  constructor(
+    readonly producerFactory: ProducerFactory,
+    options: KafkaTemplateOptions<K, V> = {},
+  ) {
+    const logger = options.logger ?? defaultLogger();
+    this.defaultTopic = options.defaultTopic;
+    this.producerListener = options.producerListener ?? (new LoggingProducerListener(logger) as ProducerListener<K, V>);
+    this.autoFlush = options.autoFlush ?? false;
+  }
+
+  send(record: ProducerRecord<K, V>): Promise<SendResult<K, V>>;
+  send(message: Message<V>): Promise<SendResult<K, V>>;
+  send(topic: string, value: V): Promise<SendResult<K, V>>;
+  send(topic: string, key: K, value: V): Promise<SendResult<K, V>>;
+  send(topic: string, partition: number | undefined, key: K, value: V): Promise<SendResult<K, V>>;
+  send(topic: string, partition: number | undefined, timestamp: number | undefined, key: K, value: V): Promise<SendResult<K, V>>;
+  send(...args: unknown[]): Promise<SendResult<K, V>> {
+    let record: ProducerRecord<K, V>;
+    try {
+      record = this.recordFromArguments(args);
+    } catch (error) {
+      const unknownRecord = new ProducerRecord<K, V>(String(args[0] ?? ''), undefined, undefined, undefined, undefined);
+      return Promise.reject(new KafkaProducerException(unknownRecord, messageOf(error), { cause: error }));
+    }
+    return this.doSend(record);
+  }
+
+  sendDefault(value: V): Promise<SendResult<K, V>>;
+  sendDefault(key: K, value: V): Promise<SendResult<K, V>>;
+  sendDefault(partition: number | undefined, key: K, value: V): Promise<SendResult<K, V>>;
+  sendDefault(partition: number | undefined, timestamp: number | undefined, key: K, value: V): Promise<SendResult<K, V>>;
+  sendDefault(...args: unknown[]): Promise<SendResult<K, V>> {
+    if (!this.defaultTopic) {
+      const record = new ProducerRecord<K, V>('', undefined, undefined, undefined, args.at(-1) as V);
+      return Promise.reject(new KafkaProducerException(record, 'sendDefault() needs a defaultTopic'));
+    }
+    return (this.send as (...a: unknown[]) => Promise<SendResult<K, V>>)(this.defaultTopic, ...args);
+  }
+
+  /** Resolves once every send started so far has been acknowledged (or failed). */
+  async flush(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Runs a callback with the underlying kafkajs producer, as Spring's `execute`. */
+  async execute<T>(callback: (producer: Producer) => T | Promise<T>): Promise<T> {
+    return callback(await this.producerFactory.createProducer());
+  }
+
+  private recordFromArguments(args: unknown[]): ProducerRecord<K, V> {
+    const [first, second, third, fourth, fifth] = args;
+    switch (args.length) {
+      case 1:
+        if (first instanceof ProducerRecord) return first as ProducerRecord<K, V>;
+        if (first instanceof Message) return messageToRecord<K, V>(first as Message<V>, this.defaultTopic);
+        if (isRecordLike(first)) return ProducerRecord.of(first as { topic: string; key?: K; value?: V });
+        if (isMessageLike(first)) return messageToRecord<K, V>(new Message(first.payload as V, first.headers), this.defaultTopic);
+        throw new KafkaException('send(x) takes a ProducerRecord or a Message');
+      case 2:
+        return new ProducerRecord<K, V>(topicOf(first), undefined, undefined, undefined, second as V);
+      case 3:
+        return new ProducerRecord(topicOf(first), undefined, undefined, second as K, third as V);
+      case 4:
+        return new ProducerRecord(topicOf(first), partitionOf(second), undefined, third as K, fourth as V);
+      case 5:
+        return new ProducerRecord(topicOf(first), partitionOf(second), timestampOf(third), fourth as K, fifth as V);
+      default:
+        throw new KafkaException(`send() takes 1 to 5 arguments, got ${args.length}`);
+    }
+  }
+
+  private doSend(record: ProducerRecord<K, V>): Promise<SendResult<K, V>> {
+    const sending = this.sendToKafka(record).then(
+      (metadata) => {
+        this.notify(() => this.producerListener.onSuccess?.(record, metadata));
+        return { producerRecord: record, recordMetadata: metadata };
+      },
+      (error: unknown) => {
+        this.notify(() => this.producerListener.onError?.(record, undefined, error));
+        throw error instanceof KafkaProducerException
+          ? error
+          : new KafkaProducerException(record, `Failed to send ${record}: ${messageOf(error)}`, { cause: error });
+      },
+    );
+    this.inFlight.add(sending);
+    const forget = () => this.inFlight.delete(sending);
+    sending.then(forget, forget);
+    return this.autoFlush ? this.flush().then(() => sending) : sending;
+  }
+
+  private async sendToKafka(record: ProducerRecord<K, V>): Promise<RecordMetadata> {
+    const headers = RecordHeaders.fromKafkaJs(record.headers);
+    let key: Buffer | null;
+    let value: Buffer | null;
+    try {
+      key = this.producerFactory.keySerializer.serialize(record.topic, record.key, headers);
+      // KafkaNull is accepted in every overload, not only in messages: it means a tombstone.
+      const data = record.value instanceof KafkaNull ? null : record.value;
+      value = this.producerFactory.valueSerializer.serialize(record.topic, data, headers);
+    } catch (error) {
+      throw new KafkaProducerException(record, `Failed to serialize ${record}: ${messageOf(error)}`, { cause: error });
+    }
+    // The create time is set here so that RecordMetadata can report it, as the Java client does.
+    const timestamp = record.timestamp ?? Date.now();
+    const producer = await this.producerFactory.createProducer();
+    const [result] = await producer.send({
+      topic: record.topic,
+      messages: [{ key, value, partition: record.partition, timestamp: String(timestamp), headers: toKafkaJsHeaders(headers) }],
+    });
+    if (!result) throw new KafkaException(`No acknowledgement for ${record}`);
+    const appendTime = Number(result.logAppendTime ?? -1);
+    return {
+      topic: result.topicName,
+      partition: result.partition,
+      offset: Number(result.baseOffset ?? result.offset ?? -1),
+      timestamp: appendTime >= 0 ? appendTime : timestamp,
+    };
+  }
+
+  private notify(callback: () => void): void {
+    try {
+      callback();
+    } catch {
+      // A failing producer listener must not change the outcome of the send.
+    }
+  }
+}
+
+function toKafkaJsHeaders(headers: RecordHeaders): IHeaders {
+  // kafkajs writes a null header value as Kafka's null (-1 length), so nulls pass through.
+  const result: Record<string, Buffer | null | (Buffer | null)[]> = {};
+  for (const { key, value } of headers) {
+    const existing = result[key];
+    result[key] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
+  }
+  return result as IHeaders;
+}
+
+function topicOf(value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0) throw new KafkaException(`Invalid topic: ${String(value)}`);
+  return value;
+}
+
+function partitionOf(value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw new KafkaException(`Invalid partition: ${String(value)}`);
+  return value;
+}
+
+function timestampOf(value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new KafkaException(`Invalid timestamp: ${String(value)}`);
+  return Math.trunc(value);
+}
+
+function isRecordLike(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { topic?: unknown }).topic === 'string';
+}
+
+function isMessageLike(value: unknown): value is { payload: unknown; headers?: Record<string, unknown> } {
+  return typeof value === 'object' && value !== null && 'payload' in value;
+}
+
+export type { ProducerRecordHeaders };

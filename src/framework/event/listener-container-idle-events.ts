@@ -1,0 +1,32 @@
+import type { TopicPartition } from '../support/topic-partition.js';
+import { KafkaEvent } from './kafka-event.js';
+
+/**
+ * No record arrived for `idleEventInterval` ms, as Spring's `ListenerContainerIdleEvent`;
+ * republished every interval while the container stays idle.
+ */
+export class ListenerContainerIdleEvent extends KafkaEvent {
+  constructor(
+    source: unknown,
+    container: unknown,
+    readonly idleTime: number,
+    readonly listenerId: string,
+    readonly topicPartitions: readonly TopicPartition[],
+    readonly paused: boolean,
+  ) {
+    super(source, container);
+  }
+}
+
+/** Records arrived again after an idle event. */
+export class ListenerContainerNoLongerIdleEvent extends KafkaEvent {
+  constructor(
+    source: unknown,
+    container: unknown,
+    readonly idleTime: number,
+    readonly listenerId: string,
+    readonly topicPartitions: readonly TopicPartition[],
+  ) {
+    super(source, container);
+  }
+}

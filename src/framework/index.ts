@@ -1,0 +1,93 @@
+// The framework's public API (re-exported by the `streamwright` entry point), grouped the way
+// Spring for Apache Kafka's packages are.
+import 'reflect-metadata';
+
+export { KafkaException } from './kafka-exception.js';
+
+// annotation
+export { KafkaListener } from './annotation/kafka-listener.js';
+export type { KafkaListenerOptions } from './annotation/kafka-listener-options.js';
+export { KafkaHandler } from './annotation/kafka-handler.js';
+export { Payload, type PayloadOptions } from './annotation/payload.js';
+export { Header, Headers } from './annotation/header.js';
+
+// config
+export { TopicBuilder, NewTopicBuilder, type NewTopic } from './config/topic-builder.js';
+export { ConcurrentKafkaListenerContainerFactory, type ConcurrentKafkaListenerContainerFactoryOptions } from './config/concurrent-kafka-listener-container-factory.js';
+export { DEFAULT_CONTAINER_FACTORY_NAME, type KafkaListenerContainerFactory } from './config/kafka-listener-container-factory.js';
+export type { KafkaListenerEndpoint, EndpointSettings, MessageListenerSettings } from './config/kafka-listener-endpoint.js';
+export { MethodKafkaListenerEndpoint } from './config/method-kafka-listener-endpoint.js';
+export { MultiMethodKafkaListenerEndpoint } from './config/multi-method-kafka-listener-endpoint.js';
+export { KafkaListenerEndpointRegistry } from './config/kafka-listener-endpoint-registry.js';
+
+// core
+export { KafkaTemplate, type KafkaTemplateOptions } from './core/kafka-template.js';
+export { ProducerFactory, DefaultKafkaProducerFactory, type DefaultKafkaProducerFactoryOptions } from './core/producer-factory.js';
+export { ConsumerFactory, DefaultKafkaConsumerFactory, type DefaultKafkaConsumerFactoryOptions, type CreatedConsumer } from './core/consumer-factory.js';
+export { parseConsumerOverrides, type ConsumerSettings, type KafkaConsumerOverrides } from './core/consumer-config.js';
+export { KafkaAdmin, type KafkaAdminOptions, type TopicDescription } from './core/kafka-admin.js';
+export { KafkaProducerException } from './core/kafka-producer-exception.js';
+export { LoggingProducerListener, type ProducerListener } from './core/producer-listener.js';
+
+// listener
+export { AckMode } from './listener/ack-mode.js';
+export { ContainerProperties, type ContainerPropertiesInit, type OffsetCommitCallback } from './listener/container-properties.js';
+export type { MessageListenerContainer } from './listener/message-listener-container.js';
+export { KafkaMessageListenerContainer, type KafkaMessageListenerContainerOptions, type ListenerContainerCollaborators } from './listener/kafka-message-listener-container.js';
+export { ConcurrentMessageListenerContainer, type ConcurrentMessageListenerContainerOptions } from './listener/concurrent-message-listener-container.js';
+export type { MessageListener, BatchMessageListener, GenericMessageListener, MessageListenerFunction } from './listener/message-listener.js';
+export type { ListenerConsumer } from './listener/listener-consumer.js';
+export type { CommonErrorHandler } from './listener/common-error-handler.js';
+export { DefaultErrorHandler, type DefaultErrorHandlerOptions, type ConsumerRecordRecoverer } from './listener/default-error-handler.js';
+export { ExceptionClassifier } from './listener/exception-classifier.js';
+export { ListenerExecutionFailedException } from './listener/listener-execution-failed-exception.js';
+export { BatchListenerFailedException } from './listener/batch-listener-failed-exception.js';
+export { CompositeRecordInterceptor, type RecordInterceptor, type BatchInterceptor } from './listener/record-interceptor.js';
+export type { ConsumerAwareRebalanceListener } from './listener/consumer-aware-rebalance-listener.js';
+export type { RecordFilterStrategy } from './listener/adapter/record-filter-strategy.js';
+
+// support
+export { KafkaHeaders, type KafkaHeaderName } from './support/kafka-headers.js';
+export { ConsumerRecord, type TimestampType } from './support/consumer-record.js';
+export { ConsumerRecords } from './support/consumer-records.js';
+export { Acknowledgment } from './support/acknowledgment.js';
+export { ProducerRecord, type ProducerRecordHeaders } from './support/producer-record.js';
+export type { SendResult, RecordMetadata } from './support/send-result.js';
+export { Message, MessageBuilder, type MessageHeaders } from './support/message.js';
+export { KafkaNull } from './support/kafka-null.js';
+export { RecordHeaders, type RecordHeader } from './support/record-headers.js';
+export type { TopicPartition } from './support/topic-partition.js';
+export { FixedBackOff, STOP, type BackOff, type BackOffExecution } from './support/back-off.js';
+export { consoleLogger, silentLogger, setDefaultLogger, type Logger, type LogLevel } from './support/logger.js';
+export { MessageConversionException } from './support/converter/message-conversion-exception.js';
+export { MethodArgumentResolutionException } from './support/converter/method-argument-resolution-exception.js';
+export { PayloadConverter } from './support/converter/payload-converter.js';
+export type { Serializer, Deserializer } from './support/serializer/serializer.js';
+export { StringSerializer, StringDeserializer } from './support/serializer/string-serializer.js';
+export { BufferSerializer, BufferDeserializer } from './support/serializer/buffer-serializer.js';
+export { JsonSerializer, type JsonSerializerOptions } from './support/serializer/json-serializer.js';
+export { JsonDeserializer, type JsonDeserializerOptions } from './support/serializer/json-deserializer.js';
+export { SerializationException } from './support/serializer/serialization-exception.js';
+export { DeserializationException } from './support/serializer/deserialization-exception.js';
+export { TYPE_ID_HEADER, KEY_TYPE_ID_HEADER, type ClassType } from './support/serializer/type-id-headers.js';
+
+// event
+export { KafkaEvent } from './event/kafka-event.js';
+export { ApplicationEventPublisher, type ApplicationListener } from './event/application-event-publisher.js';
+export {
+  ConsumerStartingEvent,
+  ConsumerStartedEvent,
+  ConsumerFailedToStartEvent,
+  ConsumerStoppingEvent,
+  ConsumerStoppedEvent,
+  ContainerStoppedEvent,
+  ConcurrentContainerStoppedEvent,
+  type ConsumerStoppedReason,
+} from './event/consumer-lifecycle-events.js';
+export { ConsumerPausedEvent, ConsumerResumedEvent, ConsumerPartitionsAssignedEvent, ConsumerPartitionsRevokedEvent } from './event/consumer-partition-events.js';
+export { ListenerContainerIdleEvent, ListenerContainerNoLongerIdleEvent } from './event/listener-container-idle-events.js';
+
+// container (the application)
+export { KafkaApplication } from './container/kafka-application.js';
+export type { KafkaApplicationOptions, ContainerFactoryDefinition } from './container/kafka-application-options.js';
+export { TOKENS } from './container/tokens.js';

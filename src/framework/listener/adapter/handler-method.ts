@@ -1,0 +1,141 @@
+import { KafkaHeaders } from '../../support/kafka-headers.js';
+import type { Acknowledgment } from '../../support/acknowledgment.js';
+import { ConsumerRecord, rawBytesOf } from '../../support/consumer-record.js';
+import { ConsumerRecords } from '../../support/consumer-records.js';
+import { convertHeaderValue } from '../../support/converter/header-value-converter.js';
+import { MessageConversionException } from '../../support/converter/message-conversion-exception.js';
+import { recordMessageHeaders, type DeliveryContext } from '../../support/converter/messaging-message-converter.js';
+import { MethodArgumentResolutionException } from '../../support/converter/method-argument-resolution-exception.js';
+import type { PayloadConverter } from '../../support/converter/payload-converter.js';
+import { Message, type MessageHeaders } from '../../support/message.js';
+import { deserializationErrorOf } from '../consumer-record-factory.js';
+import type { ListenerConsumer } from '../listener-consumer.js';
+import { payloadParameter, resolveHandlerParameters, type HandlerParameter } from './handler-parameters.js';
+
+/** What a listener method is called with besides the record(s). */
+export interface InvocationContext {
+  readonly acknowledgment: Acknowledgment;
+  readonly consumer: ListenerConsumer;
+  readonly groupId?: string;
+  readonly listenerInfo?: string;
+}
+
+/**
+ * A listener method bound to its bean, with its parameters worked out at start-up, as
+ * Spring's `InvocableHandlerMethod`: builds the arguments for a record or a batch and calls it.
+ */
+export class HandlerMethod {
+  readonly parameters: HandlerParameter[];
+  readonly description: string;
+
+  constructor(
+    readonly bean: object,
+    readonly method: string | symbol,
+    private readonly converter: PayloadConverter,
+    readonly batch: boolean,
+  ) {
+    this.description = `${bean.constructor.name}.${String(method)}`;
+    this.parameters = resolveHandlerParameters(Object.getPrototypeOf(bean), method, this.description, batch);
+  }
+
+  /** The declared payload type (used to pick among `@KafkaHandler` methods). */
+  get payloadType(): unknown {
+    return payloadParameter(this.parameters)?.target;
+  }
+
+  async invoke(args: unknown[]): Promise<unknown> {
+    const fn = (this.bean as Record<string | symbol, (...a: unknown[]) => unknown>)[this.method]!;
+    return await fn.apply(this.bean, args);
+  }
+
+  recordArguments(record: ConsumerRecord, context: InvocationContext): unknown[] {
+    let headers: MessageHeaders | undefined;
+    const headersOf = () => (headers ??= recordMessageHeaders(record, this.delivery(context)));
+    return this.parameters.map((parameter, index) => {
+      switch (parameter.kind) {
+        case 'payload':
+          return this.payload(record, parameter.target, parameter.elementType, parameter.required);
+        case 'header':
+          return this.header(headersOf(), parameter, index);
+        case 'headers':
+          return headersOf();
+        case 'record':
+          return record;
+        case 'records':
+          return ConsumerRecords.fromList([record]);
+        case 'acknowledgment':
+          return context.acknowledgment;
+        case 'message':
+          return new Message(this.payload(record, undefined, undefined, false), headersOf());
+      }
+    });
+  }
+
+  batchArguments(records: ConsumerRecords, context: InvocationContext): unknown[] {
+    const payload = payloadParameter(this.parameters);
+    const elementType = payload ? payload.elementType ?? (payload.target === Array ? undefined : payload.target) : undefined;
+    // Conversion failures leave a null element and are listed in kafka_conversionFailures (as Spring does).
+    const failures: (Error | null)[] = [];
+    const payloads = records.map((record) => {
+      try {
+        failures.push(null);
+        if (elementType === ConsumerRecord) return record;
+        return this.payload(record, elementType, undefined, false);
+      } catch (error) {
+        failures[failures.length - 1] = error as Error;
+        return null;
+      }
+    });
+    const headerList = records.map((record) => recordMessageHeaders(record, this.delivery(context)));
+    return this.parameters.map((parameter) => {
+      switch (parameter.kind) {
+        case 'payload':
+          return payloads;
+        case 'header':
+          if (parameter.name === KafkaHeaders.GROUP_ID) return context.groupId;
+          if (parameter.name === KafkaHeaders.CONVERSION_FAILURES) return failures;
+          if (parameter.name === KafkaHeaders.ACKNOWLEDGMENT) return context.acknowledgment;
+          return parameter.name === '' ? undefined : headerList.map((h) => convertHeaderValue(h[parameter.name], undefined) ?? null);
+        case 'headers':
+          return headerList;
+        case 'record':
+          return records[0];
+        case 'records':
+          return records;
+        case 'acknowledgment':
+          return context.acknowledgment;
+        case 'message':
+          return new Message(payloads, { [KafkaHeaders.BATCH_CONVERTED_HEADERS]: headerList, [KafkaHeaders.CONVERSION_FAILURES]: failures });
+      }
+    });
+  }
+
+  payloadFor(record: ConsumerRecord, target: unknown): unknown {
+    const parameter = payloadParameter(this.parameters);
+    return this.payload(record, target, parameter?.elementType, parameter?.required ?? true);
+  }
+
+  private payload(record: ConsumerRecord, target: unknown, elementType: unknown, required: boolean): unknown {
+    const failure = deserializationErrorOf(record);
+    if (failure) throw failure;
+    if (record.value === null || record.value === undefined) {
+      if (!required) return null;
+      throw new MessageConversionException(`The payload of ${record} is null (a tombstone); use @Payload({ required: false }) to receive it in ${this.description}`);
+    }
+    return this.converter.convert(record.value, rawBytesOf(record)?.value, target, elementType);
+  }
+
+  private header(headers: MessageHeaders, parameter: Extract<HandlerParameter, { kind: 'header' }>, index: number): unknown {
+    if (parameter.name === '') return undefined;
+    const value = headers[parameter.name];
+    if (value === undefined || value === null) {
+      if (!parameter.required) return undefined;
+      throw new MethodArgumentResolutionException(`Missing header '${parameter.name}' for parameter ${index} of ${this.description}`);
+    }
+    return convertHeaderValue(value, parameter.target);
+  }
+
+  private delivery(context: InvocationContext): DeliveryContext {
+    return { groupId: context.groupId, acknowledgment: context.acknowledgment, consumer: context.consumer, listenerInfo: context.listenerInfo };
+  }
+}

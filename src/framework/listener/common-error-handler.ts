@@ -1,0 +1,22 @@
+import type { ConsumerRecord } from '../support/consumer-record.js';
+import type { ListenerConsumer } from './listener-consumer.js';
+import type { MessageListenerContainer } from './message-listener-container.js';
+
+/**
+ * What the container calls when a listener fails, as Spring's `CommonErrorHandler`. The
+ * container first commits what was processed before the failure, then:
+ *
+ * - record listeners: `handleRemaining(error, [failed, ...unprocessed rest of the batch])`.
+ *   The handler positions the consumer (`consumer.seek`) and resolves `true` when the failed
+ *   record was recovered (it then counts as processed and is committed when
+ *   `isAckAfterHandle()`), `false` when it is to be redelivered.
+ * - batch listeners: `handleBatch(error, records)` resolves how many leading records count as
+ *   processed; the handler seeks the rest.
+ * - `handleOtherException`: failures outside a listener call (commits, rebalances).
+ */
+export interface CommonErrorHandler {
+  handleRemaining(error: Error, records: readonly ConsumerRecord[], consumer: ListenerConsumer, container: MessageListenerContainer): Promise<boolean>;
+  handleBatch(error: Error, records: readonly ConsumerRecord[], consumer: ListenerConsumer, container: MessageListenerContainer): Promise<number>;
+  handleOtherException(error: unknown, consumer: ListenerConsumer, container: MessageListenerContainer, batchListener: boolean): void;
+  isAckAfterHandle(): boolean;
+}

@@ -1,0 +1,70 @@
+import type { KafkaMessage } from 'kafkajs';
+import { attachRawBytes, ConsumerRecord, type TimestampType } from '../support/consumer-record.js';
+import { RecordHeaders } from '../support/record-headers.js';
+import { DeserializationException } from '../support/serializer/deserialization-exception.js';
+import type { Deserializer } from '../support/serializer/serializer.js';
+
+const deserializationErrors = new WeakMap<ConsumerRecord, DeserializationException>();
+
+/** The failure to deserialize a record's key or value, if there was one. */
+export function deserializationErrorOf(record: ConsumerRecord): DeserializationException | undefined {
+  return deserializationErrors.get(record);
+}
+
+/** kafkajs' record-batch context, which its types leave out. */
+interface BatchContext {
+  timestampType?: number;
+  partitionLeaderEpoch?: number;
+}
+
+/**
+ * Builds ConsumerRecords from kafkajs messages. A key or value that fails to deserialize
+ * becomes null and the failure is remembered for the container to report (what Spring's
+ * `ErrorHandlingDeserializer` does), so a poison pill can't wedge the consumer.
+ */
+export class ConsumerRecordFactory {
+  constructor(
+    private readonly keyDeserializer: Deserializer,
+    private readonly valueDeserializer: Deserializer,
+  ) {}
+
+  create(topic: string, partition: number, message: KafkaMessage): ConsumerRecord {
+    const headers = RecordHeaders.fromKafkaJs(message.headers as Record<string, unknown> | undefined);
+    let failure: DeserializationException | undefined;
+    const deserialize = (deserializer: Deserializer, data: Buffer | null, isKey: boolean): unknown => {
+      try {
+        return deserializer.deserialize(topic, data, headers);
+      } catch (error) {
+        failure ??=
+          error instanceof DeserializationException
+            ? error
+            : new DeserializationException(`Failed to deserialize the ${isKey ? 'key' : 'value'} of ${topic}-${partition}@${message.offset}`, data, isKey, { cause: error });
+        return null;
+      }
+    };
+    const key = deserialize(this.keyDeserializer, message.key, true);
+    const value = deserialize(this.valueDeserializer, message.value, false);
+    const context = (message as { batchContext?: BatchContext }).batchContext;
+    const timestamp = Number(message.timestamp);
+    const record = new ConsumerRecord({
+      topic,
+      partition,
+      offset: Number(message.offset),
+      timestamp: Number.isFinite(timestamp) ? timestamp : -1,
+      timestampType: timestampType(context?.timestampType, timestamp),
+      key,
+      value,
+      headers,
+      leaderEpoch: context?.partitionLeaderEpoch,
+    });
+    attachRawBytes(record, message.key, message.value);
+    if (failure) deserializationErrors.set(record, failure);
+    return record;
+  }
+}
+
+function timestampType(type: number | undefined, timestamp: number): TimestampType {
+  if (type === 1) return 'LOG_APPEND_TIME';
+  if (type === 0 || (type === undefined && timestamp >= 0)) return 'CREATE_TIME';
+  return 'NO_TIMESTAMP_TYPE';
+}

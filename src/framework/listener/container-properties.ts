@@ -1,0 +1,145 @@
+import type { Deserializer } from '../support/serializer/serializer.js';
+import { AckMode } from './ack-mode.js';
+import type { ConsumerAwareRebalanceListener } from './consumer-aware-rebalance-listener.js';
+import type { GenericMessageListener, MessageListenerFunction } from './message-listener.js';
+import type { KafkaConsumerOverrides } from '../core/consumer-config.js';
+import type { TopicPartition } from '../support/topic-partition.js';
+
+/** Called after each commit, as Spring's `OffsetCommitCallback` (error set on failure). */
+export type OffsetCommitCallback = (offsets: ReadonlyMap<string, { partition: TopicPartition; offset: number }>, error?: unknown) => void;
+
+export interface ContainerPropertiesInit {
+  topics?: string[];
+  topicPattern?: RegExp | string;
+  groupId?: string;
+  clientId?: string;
+  ackMode?: AckMode;
+  ackCount?: number;
+  ackTime?: number;
+  syncCommits?: boolean;
+  commitCallback?: OffsetCommitCallback;
+  commitRetries?: number;
+  idleEventInterval?: number;
+  idleBeforeDataMultiplier?: number;
+  shutdownTimeout?: number;
+  consumerStartTimeout?: number;
+  stopImmediate?: boolean;
+  consumerRebalanceListener?: ConsumerAwareRebalanceListener;
+  kafkaConsumerProperties?: KafkaConsumerOverrides;
+  messageListener?: GenericMessageListener | MessageListenerFunction;
+  keyDeserializer?: Deserializer;
+  valueDeserializer?: Deserializer;
+}
+
+/**
+ * A container's settings, as Spring's `ContainerProperties`, with Spring's defaults except
+ * where noted.
+ */
+export class ContainerProperties {
+  /** Topics to subscribe to (mutually exclusive with `topicPattern`). */
+  topics: string[];
+  /** Regex subscription; kafkajs resolves it against the topics that exist when the consumer subscribes. */
+  topicPattern: RegExp | undefined;
+  /** Overrides the consumer factory's group id. */
+  groupId: string | undefined;
+  /** Client id prefix; concurrent children append `-n`. */
+  clientId: string;
+  ackMode: AckMode;
+  /** Records between commits for COUNT and COUNT_TIME (default 1). */
+  ackCount: number;
+  /** Milliseconds between commits for TIME and COUNT_TIME (default 5000). */
+  ackTime: number;
+  /** Wait for each commit before processing more records (default true); false commits in the background. */
+  syncCommits: boolean;
+  commitCallback: OffsetCommitCallback | undefined;
+  /** Retries of a failed commit before it is reported (default 3). */
+  commitRetries: number;
+  /** Publish a ListenerContainerIdleEvent after this many ms without records (default: never). */
+  idleEventInterval: number | undefined;
+  /** The first idle event waits `idleEventInterval × this` if no record was ever received (default 5). */
+  idleBeforeDataMultiplier: number;
+  /** How long `stop()` waits for the record in hand before leaving anyway (default 10000 ms). */
+  shutdownTimeout: number;
+  /** How long `start()` waits for the consumers to get their partitions (default 30000 ms). */
+  consumerStartTimeout: number;
+  /**
+   * Stop after the record in hand rather than after the rest of the batch. Spring's default
+   * is false; here it is true, so `stop()` is prompt and the unprocessed rest of the batch is
+   * simply redelivered to the next owner of the partition.
+   */
+  stopImmediate: boolean;
+  consumerRebalanceListener: ConsumerAwareRebalanceListener | undefined;
+  /** Consumer settings for this container only (kafkajs names, or Kafka's `key=value` strings). */
+  kafkaConsumerProperties: KafkaConsumerOverrides;
+  /** The listener, for containers built by hand (factories set it from `@KafkaListener`). */
+  messageListener: GenericMessageListener | MessageListenerFunction | undefined;
+  /** Override the consumer factory's deserializers. */
+  keyDeserializer: Deserializer | undefined;
+  valueDeserializer: Deserializer | undefined;
+
+  constructor(init: ContainerPropertiesInit = {}) {
+    this.topics = [...(init.topics ?? [])];
+    this.topicPattern = init.topicPattern === undefined ? undefined : new RegExp(init.topicPattern);
+    this.groupId = init.groupId;
+    this.clientId = init.clientId ?? '';
+    this.ackMode = init.ackMode ?? AckMode.BATCH;
+    this.ackCount = positive(init.ackCount, 1);
+    this.ackTime = nonNegative(init.ackTime, 5000);
+    this.syncCommits = init.syncCommits ?? true;
+    this.commitCallback = init.commitCallback;
+    this.commitRetries = nonNegative(init.commitRetries, 3);
+    this.idleEventInterval = init.idleEventInterval === undefined ? undefined : positive(init.idleEventInterval, 1);
+    this.idleBeforeDataMultiplier = nonNegative(init.idleBeforeDataMultiplier, 5);
+    this.shutdownTimeout = nonNegative(init.shutdownTimeout, 10_000);
+    this.consumerStartTimeout = positive(init.consumerStartTimeout, 30_000);
+    this.stopImmediate = init.stopImmediate ?? true;
+    this.consumerRebalanceListener = init.consumerRebalanceListener;
+    this.kafkaConsumerProperties = init.kafkaConsumerProperties ?? {};
+    this.messageListener = init.messageListener;
+    this.keyDeserializer = init.keyDeserializer;
+    this.valueDeserializer = init.valueDeserializer;
+    if (!Object.values(AckMode).includes(this.ackMode)) throw new TypeError(`Unknown ackMode: ${String(this.ackMode)}`);
+  }
+
+  /** A copy with some settings replaced; factories give each container its own. */
+  with(overrides: ContainerPropertiesInit): ContainerProperties {
+    return new ContainerProperties({ ...this.toInit(), ...stripUndefined(overrides) });
+  }
+
+  toInit(): ContainerPropertiesInit {
+    return {
+      topics: this.topics,
+      topicPattern: this.topicPattern,
+      groupId: this.groupId,
+      clientId: this.clientId,
+      ackMode: this.ackMode,
+      ackCount: this.ackCount,
+      ackTime: this.ackTime,
+      syncCommits: this.syncCommits,
+      commitCallback: this.commitCallback,
+      commitRetries: this.commitRetries,
+      idleEventInterval: this.idleEventInterval,
+      idleBeforeDataMultiplier: this.idleBeforeDataMultiplier,
+      shutdownTimeout: this.shutdownTimeout,
+      consumerStartTimeout: this.consumerStartTimeout,
+      stopImmediate: this.stopImmediate,
+      consumerRebalanceListener: this.consumerRebalanceListener,
+      kafkaConsumerProperties: this.kafkaConsumerProperties,
+      messageListener: this.messageListener,
+      keyDeserializer: this.keyDeserializer,
+      valueDeserializer: this.valueDeserializer,
+    };
+  }
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function positive(value: number | undefined, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
+function nonNegative(value: number | undefined, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : fallback;
+}

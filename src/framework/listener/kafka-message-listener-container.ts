@@ -1,0 +1,446 @@
+import type { Consumer, EachBatchPayload } from 'kafkajs';
+import type { ConsumerFactory, CreatedConsumer } from '../core/consumer-factory.js';
+import { describeBrokers } from '../core/kafka-clients.js';
+import { messageOf } from '../core/producer-factory.js';
+import type { ApplicationEventPublisher } from '../event/application-event-publisher.js';
+import {
+  ConsumerFailedToStartEvent,
+  ConsumerStartedEvent,
+  ConsumerStartingEvent,
+  ConsumerStoppedEvent,
+  ConsumerStoppingEvent,
+  ContainerStoppedEvent,
+  type ConsumerStoppedReason,
+} from '../event/consumer-lifecycle-events.js';
+import { ConsumerPartitionsAssignedEvent, ConsumerPartitionsRevokedEvent, ConsumerPausedEvent, ConsumerResumedEvent } from '../event/consumer-partition-events.js';
+import { KafkaException } from '../kafka-exception.js';
+import { defaultLogger, type Logger } from '../support/logger.js';
+import { topicPartitionKey, type TopicPartition } from '../support/topic-partition.js';
+import type { RecordFilterStrategy } from './adapter/record-filter-strategy.js';
+import { AckMode } from './ack-mode.js';
+import { AckHandler } from './ack-handler.js';
+import type { CommonErrorHandler } from './common-error-handler.js';
+import { ConsumerRecordFactory } from './consumer-record-factory.js';
+import type { ContainerProperties } from './container-properties.js';
+import { DefaultErrorHandler } from './default-error-handler.js';
+import { IdleEventMonitor } from './idle-event-monitor.js';
+import { KafkaJsListenerConsumer } from './kafkajs-listener-consumer.js';
+import { ListenerDispatcher } from './listener-dispatcher.js';
+import { isBatchListener, toMessageListener, type GenericMessageListener } from './message-listener.js';
+import type { MessageListenerContainer } from './message-listener-container.js';
+import type { BatchInterceptor, RecordInterceptor } from './record-interceptor.js';
+
+/** Collaborators a container factory hands to the containers it builds. */
+export interface ListenerContainerCollaborators {
+  commonErrorHandler?: CommonErrorHandler;
+  recordInterceptor?: RecordInterceptor;
+  batchInterceptor?: BatchInterceptor;
+  recordFilterStrategy?: RecordFilterStrategy;
+  applicationEventPublisher?: ApplicationEventPublisher;
+  logger?: Logger;
+}
+
+export interface KafkaMessageListenerContainerOptions extends ListenerContainerCollaborators {
+  /** Container id (Spring's bean name); also the default client id. */
+  listenerId?: string;
+  /** The concurrent container this one is a child of (events name it as `container`). */
+  parent?: MessageListenerContainer;
+}
+
+type State = 'stopped' | 'starting' | 'running' | 'stopping';
+
+let anonymous = 0;
+
+/**
+ * One kafkajs consumer driving one listener, as Spring's `KafkaMessageListenerContainer`.
+ * This class is the kafkajs wiring (lifecycle, group events, pause state); the record loop
+ * is {@link ListenerDispatcher} and commit bookkeeping is {@link AckHandler}.
+ *
+ * kafkajs runs with `autoCommit: false` and `eachBatchAutoResolve: false`: the container
+ * resolves (advances the position past) only records that are done with, and commits per
+ * AckMode. kafkajs delivers one partition's batch at a time per consumer.
+ */
+export class KafkaMessageListenerContainer implements MessageListenerContainer {
+  readonly listenerId: string;
+  private readonly logger: Logger;
+  private listener: GenericMessageListener | undefined;
+  private readonly publisher: ApplicationEventPublisher | undefined;
+  private readonly errorHandler: CommonErrorHandler;
+  private readonly idleMonitor: IdleEventMonitor;
+  private readonly facade: KafkaJsListenerConsumer;
+  private state: State = 'stopped';
+  private created: CreatedConsumer | undefined;
+  private ackHandler: AckHandler | undefined;
+  private dispatcher: ListenerDispatcher | undefined;
+  private inFlight: Promise<void> | undefined;
+  private rawCommit: EachBatchPayload['commitOffsetsIfNecessary'] | undefined;
+  private assigned: TopicPartition[] = [];
+  private joined = false;
+  private fetchedSinceJoin = false;
+  private rebalancing = false;
+  private revoked = false;
+  private readyWaiter: { resolve: () => void; reject: (error: unknown) => void } | undefined;
+  private pauseRequested = false;
+  private readonly pausedPartitions = new Map<string, TopicPartition>();
+  private nackPausedUntil = 0;
+  private nackTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly consumerFactory: ConsumerFactory,
+    readonly containerProperties: ContainerProperties,
+    private readonly options: KafkaMessageListenerContainerOptions = {},
+  ) {
+    this.listenerId = options.listenerId ?? `streamwright.KafkaMessageListenerContainer#${anonymous++}`;
+    this.logger = options.logger ?? defaultLogger();
+    this.publisher = options.applicationEventPublisher;
+    this.errorHandler = options.commonErrorHandler ?? new DefaultErrorHandler({ logger: this.logger });
+    this.idleMonitor = new IdleEventMonitor(
+      containerProperties.idleEventInterval,
+      containerProperties.idleBeforeDataMultiplier,
+      this.publisher,
+      this,
+      options.parent ?? this,
+      this.listenerId,
+    );
+    this.facade = new KafkaJsListenerConsumer(
+      {
+        groupId: this.groupId,
+        clientId: this.clientId,
+        kafkaConsumer: () => this.created?.consumer,
+        assignments: () => this.assignments(),
+        heartbeat: () => this.dispatcher?.heartbeat() ?? Promise.resolve(),
+      },
+      this.logger,
+    );
+  }
+
+  get groupId(): string {
+    return this.containerProperties.groupId ?? this.consumerFactory.configurationProperties.groupId ?? '';
+  }
+
+  get clientId(): string {
+    return this.containerProperties.clientId || this.listenerId;
+  }
+
+  isRunning(): boolean {
+    return this.state === 'running' || this.state === 'starting';
+  }
+
+  assignments(): TopicPartition[] {
+    return [...this.assigned];
+  }
+
+  /** Joined, fetched since its last join and not rebalancing: its assignment is current. */
+  isSettled(): boolean {
+    return this.state === 'running' && this.joined && this.fetchedSinceJoin && !this.rebalancing;
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'stopped') return;
+    this.listener = this.validatedListener();
+    this.state = 'starting';
+    this.resetGroupState();
+    this.publish(new ConsumerStartingEvent(this, this.parent));
+    try {
+      await this.startConsumer();
+      this.ensureStillStarting();
+      this.state = 'running';
+      this.publish(new ConsumerStartedEvent(this, this.parent));
+    } catch (error) {
+      this.publish(new ConsumerFailedToStartEvent(this, this.parent, error));
+      await this.shutdownConsumer();
+      this.stopped('ERROR');
+      throw error;
+    }
+  }
+
+  /** stop() may be called while start() awaits kafkajs; start must not carry on then. */
+  private ensureStillStarting(): void {
+    if (this.state !== 'starting') throw new KafkaException(`Container ${this.listenerId} was stopped while starting`);
+  }
+
+  async stop(): Promise<void> {
+    if (this.state === 'starting') {
+      // start() notices and cleans up. kafkajs' disconnect waits for a pending connection
+      // attempt (up to its request timeout), so it is not awaited here.
+      this.state = 'stopping';
+      void this.shutdownConsumer();
+      this.stopped('NORMAL');
+      return;
+    }
+    if (this.state !== 'running') return;
+    this.state = 'stopping';
+    this.publish(new ConsumerStoppingEvent(this, this.parent));
+    // Finish the record in hand (the dispatcher takes no new ones), then commit and leave.
+    if (this.inFlight) await withTimeout(this.inFlight, this.containerProperties.shutdownTimeout);
+    await this.ackHandler?.commit().catch((error) => this.logger.warn(`Commit on stop failed for ${this.clientId}`, error));
+    await this.shutdownConsumer();
+    this.stopped('NORMAL');
+  }
+
+  pause(): void {
+    this.pauseRequested = true;
+    this.applyPauseState();
+    this.publish(new ConsumerPausedEvent(this, this.parent, this.assignments()));
+  }
+
+  resume(): void {
+    this.pauseRequested = false;
+    this.applyPauseState();
+    this.publish(new ConsumerResumedEvent(this, this.parent, this.assignments()));
+  }
+
+  isPauseRequested(): boolean {
+    return this.pauseRequested;
+  }
+
+  isContainerPaused(): boolean {
+    return this.pauseRequested && this.inFlight === undefined;
+  }
+
+  pausePartition(partition: TopicPartition): void {
+    this.pausedPartitions.set(topicPartitionKey(partition), { topic: partition.topic, partition: partition.partition });
+    this.applyPauseState();
+  }
+
+  resumePartition(partition: TopicPartition): void {
+    this.pausedPartitions.delete(topicPartitionKey(partition));
+    this.applyPauseState();
+  }
+
+  isPartitionPauseRequested(partition: TopicPartition): boolean {
+    return this.pausedPartitions.has(topicPartitionKey(partition));
+  }
+
+  /** Checked at start so that a container can be created first and given its listener later. */
+  private validatedListener(): GenericMessageListener {
+    const props = this.containerProperties;
+    if (!props.messageListener) throw new KafkaException(`Container ${this.listenerId} has no message listener`);
+    const listener = toMessageListener(props.messageListener);
+    if (isBatchListener(listener) && props.ackMode === AckMode.RECORD) throw new KafkaException('Cannot use AckMode.RECORD with a batch listener');
+    if (props.topics.length === 0 && !props.topicPattern) throw new KafkaException(`Container ${this.listenerId} has neither topics nor a topicPattern`);
+    return listener;
+  }
+
+  private get parent(): MessageListenerContainer {
+    return this.options.parent ?? this;
+  }
+
+  private async startConsumer(): Promise<void> {
+    const props = this.containerProperties;
+    const created = this.consumerFactory.createConsumer(props.groupId, this.clientId, props.kafkaConsumerProperties);
+    this.created = created;
+    this.ackHandler = new AckHandler(props, (offsets) => this.commitOffsets(offsets), this.logger);
+    this.dispatcher = new ListenerDispatcher({
+      container: this,
+      properties: props,
+      listener: this.listener!,
+      ackHandler: this.ackHandler,
+      errorHandler: this.errorHandler,
+      recordFactory: new ConsumerRecordFactory(props.keyDeserializer ?? this.consumerFactory.keyDeserializer, props.valueDeserializer ?? this.consumerFactory.valueDeserializer),
+      consumer: this.facade,
+      groupId: created.groupId,
+      logger: this.logger,
+      recordInterceptor: this.options.recordInterceptor,
+      batchInterceptor: this.options.batchInterceptor,
+      recordFilterStrategy: this.options.recordFilterStrategy,
+      isStopping: () => this.state === 'stopping' || this.state === 'stopped',
+      isNackPaused: () => this.nackPausedUntil > Date.now(),
+      pauseForNack: (sleep) => this.pauseForNack(sleep),
+      onRebalance: () => this.onRebalance(),
+    });
+    this.listenToConsumer(created.consumer);
+    const ready = new Promise<void>((resolve, reject) => (this.readyWaiter = { resolve, reject }));
+    ready.catch(() => undefined);
+    try {
+      await created.consumer.connect();
+    } catch (error) {
+      const kafka = this.consumerFactory.kafka;
+      const brokers = kafka ? describeBrokers(kafka) : 'the brokers';
+      throw new KafkaException(`Listener container ${this.listenerId} could not connect to Kafka at ${brokers}: ${messageOf(error)}`, { cause: error });
+    }
+    this.ensureStillStarting();
+    await created.consumer.subscribe({
+      topics: props.topicPattern ? [props.topicPattern] : props.topics,
+      fromBeginning: created.settings.autoOffsetReset !== 'latest',
+    });
+    this.ensureStillStarting();
+    await created.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+    this.ensureStillStarting();
+    const timeout = this.containerProperties.consumerStartTimeout;
+    // A crash kafkajs won't restart from rejects `ready`; a slow group only logs and goes on.
+    const timedOut = await withTimeout(ready, timeout, true);
+    if (timedOut) {
+      const error = new KafkaException(`Consumer ${this.clientId} did not get its partitions within ${timeout} ms; it keeps trying`);
+      this.logger.warn(error.message);
+      this.publish(new ConsumerFailedToStartEvent(this, this.parent, error));
+    }
+  }
+
+  private async onBatch(payload: EachBatchPayload): Promise<void> {
+    this.rawCommit = payload.commitOffsetsIfNecessary;
+    this.idleMonitor.recordsReceived(() => this.assignments());
+    const run = this.dispatcher!.dispatch(payload);
+    this.inFlight = run;
+    try {
+      await run;
+    } finally {
+      if (this.inFlight === run) this.inFlight = undefined;
+    }
+  }
+
+  private listenToConsumer(consumer: Consumer): void {
+    const { GROUP_JOIN, REBALANCING, FETCH, CRASH } = consumer.events;
+    consumer.on(GROUP_JOIN, (event) => this.onGroupJoin(event.payload.memberAssignment));
+    consumer.on(REBALANCING, () => {
+      this.rebalancing = true;
+      void this.onRebalance();
+    });
+    consumer.on(FETCH, () => this.onPoll());
+    consumer.on(CRASH, (event) => this.onCrash(event.payload.error, event.payload.restart));
+  }
+
+  private onGroupJoin(memberAssignment: Record<string, number[]>): void {
+    this.assigned = Object.entries(memberAssignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })));
+    this.joined = true;
+    this.fetchedSinceJoin = false;
+    this.rebalancing = false;
+    this.revoked = false;
+    // kafkajs restarts positions from the committed offsets after a join.
+    this.ackHandler?.reset();
+    this.applyPauseState();
+    this.logger.info(`${this.clientId} (group ${this.groupId}) assigned ${this.assigned.map(topicPartitionKey).join(', ') || 'no partitions'}`);
+    this.publish(new ConsumerPartitionsAssignedEvent(this, this.parent, this.assignments()));
+    this.callRebalanceListener('onPartitionsAssigned', this.assignments());
+  }
+
+  private onPoll(): void {
+    if (this.joined && !this.fetchedSinceJoin) {
+      this.fetchedSinceJoin = true;
+      this.readyWaiter?.resolve();
+    }
+    this.idleMonitor.poll(() => this.assignments(), this.pauseRequested);
+    this.ackHandler?.onPoll().catch((error) => this.logger.debug(`Commit on poll failed for ${this.clientId}: ${messageOf(error)}`));
+  }
+
+  /** Commits and runs the revoke callbacks once per rebalance (from a heartbeat failure or kafkajs' event). */
+  private async onRebalance(): Promise<void> {
+    this.rebalancing = true;
+    if (this.revoked) return;
+    this.revoked = true;
+    const partitions = this.assignments();
+    await this.callRebalanceListener('onPartitionsRevokedBeforeCommit', partitions);
+    await this.ackHandler?.commit().catch((error) => this.logger.debug(`Commit before rebalance failed for ${this.clientId}: ${messageOf(error)}`));
+    await this.callRebalanceListener('onPartitionsRevokedAfterCommit', partitions);
+    this.publish(new ConsumerPartitionsRevokedEvent(this, this.parent, partitions));
+  }
+
+  private onCrash(error: unknown, restart: boolean): void {
+    this.rawCommit = undefined;
+    if (restart) {
+      this.logger.warn(`Consumer ${this.clientId} crashed; kafkajs restarts it`, error);
+      return;
+    }
+    this.logger.error(`Consumer ${this.clientId} crashed and will not restart`, error);
+    this.readyWaiter?.reject(error);
+    if (this.state === 'running') {
+      void this.shutdownConsumer().then(() => this.stopped('ERROR'));
+    }
+  }
+
+  private async commitOffsets(offsets: readonly { partition: TopicPartition; offset: number }[]): Promise<void> {
+    const byTopic = new Map<string, { partition: number; offset: string }[]>();
+    for (const { partition, offset } of offsets) {
+      const list = byTopic.get(partition.topic) ?? [];
+      list.push({ partition: partition.partition, offset: String(offset) });
+      byTopic.set(partition.topic, list);
+    }
+    const topics = [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
+    // Straight to kafkajs' group (no retry loop, and it works while the consumer stops);
+    // consumer.commitOffsets before the first batch.
+    if (this.rawCommit) await this.rawCommit({ topics });
+    else await this.created?.consumer.commitOffsets(topics.flatMap(({ topic, partitions }) => partitions.map((p) => ({ topic, ...p }))));
+  }
+
+  private pauseForNack(sleep: number): void {
+    this.nackPausedUntil = Date.now() + sleep;
+    this.applyPauseState();
+    clearTimeout(this.nackTimer);
+    this.nackTimer = setTimeout(() => {
+      this.nackPausedUntil = 0;
+      this.applyPauseState();
+    }, sleep);
+  }
+
+  /** kafkajs pause state from the three reasons to pause: container pause, nack sleep, partition pauses. */
+  private applyPauseState(): void {
+    const consumer = this.created?.consumer;
+    if (!consumer || (this.state !== 'running' && this.state !== 'starting')) return;
+    const topics = [...new Set([...this.containerProperties.topics, ...this.assigned.map((tp) => tp.topic)])].map((topic) => ({ topic }));
+    try {
+      if (this.pauseRequested || this.nackPausedUntil > Date.now()) {
+        consumer.pause(topics);
+        return;
+      }
+      consumer.resume(topics);
+      if (this.pausedPartitions.size > 0) this.facade.pause([...this.pausedPartitions.values()]);
+    } catch {
+      // Not running yet: the state is applied again when the group is joined.
+    }
+  }
+
+  private async callRebalanceListener(method: 'onPartitionsAssigned' | 'onPartitionsRevokedBeforeCommit' | 'onPartitionsRevokedAfterCommit', partitions: TopicPartition[]): Promise<void> {
+    try {
+      await this.containerProperties.consumerRebalanceListener?.[method]?.(this.facade, partitions);
+    } catch (error) {
+      this.logger.error(`Rebalance listener ${method} failed for ${this.clientId}`, error);
+    }
+  }
+
+  private async shutdownConsumer(): Promise<void> {
+    clearTimeout(this.nackTimer);
+    this.nackPausedUntil = 0;
+    const consumer = this.created?.consumer;
+    this.rawCommit = undefined;
+    if (!consumer) return;
+    await consumer.disconnect().catch((error) => this.logger.warn(`Disconnect of ${this.clientId} failed`, error));
+  }
+
+  private stopped(reason: ConsumerStoppedReason): void {
+    if (this.state === 'stopped') return;
+    this.state = 'stopped';
+    this.assigned = [];
+    this.created = undefined;
+    this.publish(new ConsumerStoppedEvent(this, this.parent, reason));
+    this.publish(new ContainerStoppedEvent(this, this.parent));
+  }
+
+  private resetGroupState(): void {
+    this.assigned = [];
+    this.joined = false;
+    this.fetchedSinceJoin = false;
+    this.rebalancing = false;
+    this.revoked = false;
+    this.idleMonitor.restart();
+  }
+
+  private publish(event: object): void {
+    this.publisher?.publishEvent(event);
+  }
+}
+
+/** Resolves true if the promise did not settle within `ms`; rejects with it only when `propagate`. */
+async function withTimeout(promise: Promise<unknown>, ms: number, propagate = false): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), ms)));
+  const settled = propagate ? promise.then(() => false) : promise.then(() => false, () => false);
+  try {
+    return await Promise.race([settled, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,19 @@
+import type { TopicPartition } from '../support/topic-partition.js';
+
+/**
+ * The consumer operations a container offers to error handlers, interceptors and rebalance
+ * listeners (where Spring passes the Kafka `Consumer`). Positioning goes through `seek`;
+ * committing stays with the container.
+ */
+export interface ListenerConsumer {
+  readonly groupId: string;
+  readonly clientId: string;
+  /** The next fetch of this partition starts at `offset`. */
+  seek(partition: TopicPartition, offset: number): void;
+  pause(partitions: readonly TopicPartition[]): void;
+  resume(partitions: readonly TopicPartition[]): void;
+  paused(): TopicPartition[];
+  assignment(): TopicPartition[];
+  /** Keeps group membership alive during long work; rejects when the group is rebalancing. */
+  heartbeat(): Promise<void>;
+}

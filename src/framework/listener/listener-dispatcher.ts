@@ -1,0 +1,249 @@
+import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
+import type { ConsumerRecord } from '../support/consumer-record.js';
+import { ConsumerRecords } from '../support/consumer-records.js';
+import type { Logger } from '../support/logger.js';
+import { filterBatch, type RecordFilterStrategy } from './adapter/record-filter-strategy.js';
+import { isRebalanceError, type AckHandler } from './ack-handler.js';
+import type { CommonErrorHandler } from './common-error-handler.js';
+import { BatchAcknowledgment, RecordAcknowledgment, type NackRequest } from './consumer-acknowledgment.js';
+import { deserializationErrorOf, type ConsumerRecordFactory } from './consumer-record-factory.js';
+import type { ContainerProperties } from './container-properties.js';
+import type { ListenerConsumer } from './listener-consumer.js';
+import { ListenerExecutionFailedException } from './listener-execution-failed-exception.js';
+import { isBatchListener, type GenericMessageListener } from './message-listener.js';
+import type { MessageListenerContainer } from './message-listener-container.js';
+import type { BatchInterceptor, RecordInterceptor } from './record-interceptor.js';
+
+/** What the dispatcher needs from its container. */
+export interface DispatchContext {
+  readonly container: MessageListenerContainer;
+  readonly properties: ContainerProperties;
+  readonly listener: GenericMessageListener;
+  readonly ackHandler: AckHandler;
+  readonly errorHandler: CommonErrorHandler;
+  readonly recordFactory: ConsumerRecordFactory;
+  readonly consumer: ListenerConsumer;
+  readonly groupId: string;
+  readonly logger: Logger;
+  readonly recordInterceptor?: RecordInterceptor;
+  readonly batchInterceptor?: BatchInterceptor;
+  readonly recordFilterStrategy?: RecordFilterStrategy;
+  /** Stop taking new records (the container is stopping). */
+  isStopping(): boolean;
+  /** A nack sleep is in progress: records fetched meanwhile are left for redelivery. */
+  isNackPaused(): boolean;
+  /** Pause every assigned partition for `sleep` ms (a nack). */
+  pauseForNack(sleep: number): void;
+  /** The group is rebalancing: commit and run the revoke callbacks before kafkajs rejoins. */
+  onRebalance(): Promise<void>;
+}
+
+type Outcome =
+  | { kind: 'processed'; nack?: NackRequest }
+  | { kind: 'skipped' }
+  | { kind: 'failed'; error: Error };
+
+/**
+ * The body of the container's consumer loop: takes one kafkajs batch (a partition's share of a
+ * fetch), turns it into ConsumerRecords, runs interceptors, filter and listener, hands
+ * failures to the error handler and tells the AckHandler what happened. Positions advance
+ * through kafkajs' `resolveOffset` only for records that are done with; anything else is
+ * fetched again. Only rebalance errors escape, so that kafkajs rejoins the group.
+ */
+export class ListenerDispatcher {
+  private payload: EachBatchPayload | undefined;
+
+  constructor(private readonly ctx: DispatchContext) {}
+
+  /** Heartbeats through the batch in hand; outside a batch kafkajs heartbeats by itself. */
+  async heartbeat(): Promise<void> {
+    if (!this.payload) return;
+    try {
+      await this.payload.heartbeat();
+    } catch (error) {
+      if (isRebalanceError(error)) await this.ctx.onRebalance();
+      throw error;
+    }
+  }
+
+  async dispatch(payload: EachBatchPayload): Promise<void> {
+    if (this.ctx.isStopping() || this.ctx.isNackPaused() || payload.batch.messages.length === 0) return;
+    this.payload = payload;
+    try {
+      if (isBatchListener(this.ctx.listener)) await this.dispatchBatch(payload);
+      else await this.dispatchRecords(payload);
+      await this.guard(this.ctx.ackHandler.batchEnd());
+    } finally {
+      this.payload = undefined;
+    }
+  }
+
+  private async dispatchRecords(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    const { ackHandler, errorHandler, consumer, container } = this.ctx;
+    const messages = batch.messages;
+    for (let i = 0; i < messages.length; i++) {
+      // Stopping: leave after the record in hand (stopImmediate), or after the batch.
+      if (!payload.isRunning() || payload.isStale() || (this.ctx.isStopping() && this.ctx.properties.stopImmediate)) return;
+      const record = this.toRecord(batch.topic, batch.partition, messages[i]!);
+      ackHandler.delivered(record);
+      const outcome = await this.invokeRecord(record);
+      if (outcome.kind === 'failed') {
+        // Spring commits what was processed before handing the failure over.
+        await this.guard(ackHandler.commit());
+        const remaining = [record, ...messages.slice(i + 1).map((m) => this.toRecord(batch.topic, batch.partition, m))];
+        const recovered = await this.callErrorHandler(() => errorHandler.handleRemaining(outcome.error, remaining, consumer, container), false);
+        if (recovered && errorHandler.isAckAfterHandle()) await this.guard(ackHandler.recordProcessed(record, true));
+        return; // the error handler has positioned the consumer
+      }
+      if (outcome.kind === 'processed' && outcome.nack) {
+        await this.guard(ackHandler.commit());
+        consumer.seek(record, record.offset);
+        this.ctx.pauseForNack(outcome.nack.sleep);
+        return;
+      }
+      await this.guard(ackHandler.recordProcessed(record, outcome.kind === 'skipped'));
+      await this.guard(ackHandler.immediateAcksCommitted());
+      payload.resolveOffset(messages[i]!.offset);
+      await this.heartbeat();
+    }
+  }
+
+  private async invokeRecord(record: ConsumerRecord): Promise<Outcome> {
+    const { recordInterceptor, recordFilterStrategy, consumer, logger } = this.ctx;
+    const ack = new RecordAcknowledgment(record, this.ctx.ackHandler, logger);
+    let current: ConsumerRecord | null = record;
+    try {
+      const deserializationError = deserializationErrorOf(record);
+      if (deserializationError) throw deserializationError;
+      if (recordInterceptor) current = await recordInterceptor.intercept(record, consumer);
+      if (current === null || recordFilterStrategy?.filter(current)) return { kind: 'skipped' };
+      await this.ctx.listener.onMessage(current as never, ack, consumer);
+      ack.listenerReturned();
+      await this.quietly(() => recordInterceptor?.success?.(current!, consumer));
+      return { kind: 'processed', nack: ack.nackRequest };
+    } catch (error) {
+      ack.listenerReturned();
+      await this.quietly(() => recordInterceptor?.failure?.(current ?? record, error, consumer));
+      return { kind: 'failed', error: this.wrap(error, record) };
+    } finally {
+      await this.quietly(() => recordInterceptor?.afterRecord?.(current ?? record, consumer));
+    }
+  }
+
+  private async dispatchBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    const { ackHandler, errorHandler, consumer, container } = this.ctx;
+    const all = batch.messages.map((m) => this.toRecord(batch.topic, batch.partition, m));
+    for (const record of all) ackHandler.delivered(record);
+    const lastOffset = batch.messages[batch.messages.length - 1]!.offset;
+
+    const outcome = await this.invokeBatch(all);
+    if (outcome.kind === 'skipped') {
+      await this.markSkipped(all);
+      payload.resolveOffset(lastOffset);
+      return;
+    }
+    await this.markSkipped(outcome.discarded);
+    if (outcome.kind === 'failed') {
+      await this.guard(ackHandler.commit());
+      const processed = await this.callErrorHandler(() => errorHandler.handleBatch(outcome.error, outcome.records, consumer, container), 0);
+      if (errorHandler.isAckAfterHandle()) await this.markSkipped(outcome.records.slice(0, processed));
+      return; // the error handler has positioned the consumer
+    }
+    const { records, nack } = outcome;
+    if (nack) {
+      await this.markSkipped(records.slice(0, nack.index));
+      await this.guard(ackHandler.commit());
+      consumer.seek(records[nack.index]!, records[nack.index]!.offset);
+      this.ctx.pauseForNack(nack.sleep);
+      return;
+    }
+    await ackHandler.batchRecordsProcessed(records);
+    payload.resolveOffset(lastOffset);
+  }
+
+  /** Interceptor, filter and listener for a batch; never throws. */
+  private async invokeBatch(all: ConsumerRecord[]): Promise<
+    | { kind: 'skipped' }
+    | { kind: 'processed'; records: ConsumerRecord[]; discarded: ConsumerRecord[]; nack?: NackRequest }
+    | { kind: 'failed'; records: ConsumerRecord[]; discarded: ConsumerRecord[]; error: Error }
+  > {
+    const { batchInterceptor, recordFilterStrategy, consumer, ackHandler, logger } = this.ctx;
+    let records = all;
+    let discarded: ConsumerRecord[] = [];
+    try {
+      if (batchInterceptor) {
+        const intercepted = await batchInterceptor.intercept(ConsumerRecords.fromList(records), consumer);
+        if (intercepted === null) return { kind: 'skipped' };
+        records = [...intercepted];
+      }
+      if (recordFilterStrategy) {
+        const kept = filterBatch(recordFilterStrategy, records);
+        discarded = records.filter((r) => !kept.includes(r));
+        records = kept;
+        if (records.length === 0 && (recordFilterStrategy.ignoreEmptyBatch?.() ?? false)) return { kind: 'skipped' };
+      }
+      const ack = new BatchAcknowledgment(records, this.ctx.properties.ackMode, ackHandler, logger);
+      try {
+        await this.ctx.listener.onMessage(ConsumerRecords.fromList(records) as never, ack, consumer);
+      } finally {
+        ack.listenerReturned();
+      }
+      await this.quietly(() => batchInterceptor?.success?.(ConsumerRecords.fromList(records), consumer));
+      return { kind: 'processed', records, discarded, nack: ack.nackRequest };
+    } catch (error) {
+      await this.quietly(() => batchInterceptor?.failure?.(ConsumerRecords.fromList(records), error, consumer));
+      return { kind: 'failed', records, discarded, error: this.wrap(error, records[0] ?? all[0]!) };
+    }
+  }
+
+  /** Records the listener will never see count as done (in every ack mode). */
+  private async markSkipped(records: readonly ConsumerRecord[]): Promise<void> {
+    for (const record of records) await this.guard(this.ctx.ackHandler.recordProcessed(record, true));
+  }
+
+  private toRecord(topic: string, partition: number, message: KafkaMessage): ConsumerRecord {
+    return this.ctx.recordFactory.create(topic, partition, message);
+  }
+
+  private async callErrorHandler<T>(handle: () => Promise<T>, fallback: T): Promise<T> {
+    try {
+      return await handle();
+    } catch (error) {
+      if (isRebalanceError(error)) {
+        await this.ctx.onRebalance();
+        throw error;
+      }
+      this.ctx.logger.error(`Error handler failed in container ${this.ctx.container.listenerId}`, error);
+      return fallback;
+    }
+  }
+
+  /** Commit failures: rebalances end the batch (kafkajs rejoins); others go to the error handler. */
+  private async guard(commit: Promise<void>): Promise<void> {
+    try {
+      await commit;
+    } catch (error) {
+      if (isRebalanceError(error)) {
+        await this.ctx.onRebalance();
+        throw error;
+      }
+      this.ctx.errorHandler.handleOtherException(error, this.ctx.consumer, this.ctx.container, isBatchListener(this.ctx.listener));
+    }
+  }
+
+  private async quietly(callback: () => unknown): Promise<void> {
+    try {
+      await callback();
+    } catch (error) {
+      this.ctx.logger.error(`Interceptor failed in container ${this.ctx.container.listenerId}`, error);
+    }
+  }
+
+  private wrap(error: unknown, record: ConsumerRecord): Error {
+    if (error instanceof ListenerExecutionFailedException) return error;
+    const message = error instanceof Error ? error.message : String(error);
+    return new ListenerExecutionFailedException(`Listener failed for ${record}: ${message}`, this.ctx.groupId, { cause: error });
+  }
+}

@@ -1,0 +1,61 @@
+import { RecordHeaders } from './record-headers.js';
+import type { TopicPartition } from './topic-partition.js';
+
+/** Kafka's `TimestampType`, named as Spring writes it into `kafka_timestampType`. */
+export type TimestampType = 'NO_TIMESTAMP_TYPE' | 'CREATE_TIME' | 'LOG_APPEND_TIME';
+
+export interface ConsumerRecordInit<K, V> {
+  topic: string;
+  partition: number;
+  offset: number;
+  timestamp?: number;
+  timestampType?: TimestampType;
+  key?: K | null;
+  value?: V | null;
+  headers?: RecordHeaders;
+  leaderEpoch?: number;
+}
+
+/**
+ * A record as received from Kafka, with its key and value already deserialized by the
+ * consumer factory's deserializers. A class (not an interface) so that a listener parameter
+ * typed `ConsumerRecord` is recognised at run time from decorator metadata.
+ */
+export class ConsumerRecord<K = unknown, V = unknown> implements TopicPartition {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly timestamp: number;
+  readonly timestampType: TimestampType;
+  readonly key: K | null;
+  readonly value: V | null;
+  readonly headers: RecordHeaders;
+  readonly leaderEpoch?: number;
+
+  constructor(init: ConsumerRecordInit<K, V>) {
+    this.topic = init.topic;
+    this.partition = init.partition;
+    this.offset = init.offset;
+    this.timestamp = init.timestamp ?? -1;
+    this.timestampType = init.timestampType ?? (init.timestamp == null ? 'NO_TIMESTAMP_TYPE' : 'CREATE_TIME');
+    this.key = init.key ?? null;
+    this.value = init.value ?? null;
+    this.headers = init.headers ?? new RecordHeaders();
+    this.leaderEpoch = init.leaderEpoch;
+  }
+
+  toString(): string {
+    return `${this.topic}-${this.partition}@${this.offset}`;
+  }
+}
+
+/** The bytes a record arrived with, before deserialization; kept out of the public shape. */
+const rawBytes = new WeakMap<ConsumerRecord, { key: Buffer | null; value: Buffer | null }>();
+
+export function attachRawBytes(record: ConsumerRecord, key: Buffer | null, value: Buffer | null): void {
+  rawBytes.set(record, { key, value });
+}
+
+export function rawBytesOf(record: ConsumerRecord): { key: Buffer | null; value: Buffer | null } | undefined {
+  return rawBytes.get(record);
+}

@@ -1,0 +1,70 @@
+/** One Kafka record header: a name and raw bytes (or null). */
+export interface RecordHeader {
+  readonly key: string;
+  readonly value: Buffer | null;
+}
+
+/**
+ * A record's headers, in wire order, as Kafka's `Headers`: names may repeat, and the
+ * last one wins when a single value is asked for.
+ */
+export class RecordHeaders implements Iterable<RecordHeader> {
+  private readonly entries: RecordHeader[];
+
+  constructor(entries: Iterable<RecordHeader> = []) {
+    this.entries = [...entries];
+  }
+
+  /** kafkajs gives headers as an object whose values may be arrays for repeated names. */
+  static fromKafkaJs(headers: Record<string, unknown> | undefined): RecordHeaders {
+    const entries: RecordHeader[] = [];
+    for (const [key, raw] of Object.entries(headers ?? {})) {
+      for (const value of Array.isArray(raw) ? raw : [raw]) entries.push({ key, value: toBuffer(value) });
+    }
+    return new RecordHeaders(entries);
+  }
+
+  add(key: string, value: Buffer | string | null): this {
+    this.entries.push({ key, value: toBuffer(value) });
+    return this;
+  }
+
+  remove(key: string): this {
+    for (let i = this.entries.length - 1; i >= 0; i--) if (this.entries[i]!.key === key) this.entries.splice(i, 1);
+    return this;
+  }
+
+  lastHeader(key: string): RecordHeader | undefined {
+    for (let i = this.entries.length - 1; i >= 0; i--) if (this.entries[i]!.key === key) return this.entries[i];
+    return undefined;
+  }
+
+  headers(key: string): RecordHeader[] {
+    return this.entries.filter((h) => h.key === key);
+  }
+
+  /** The last value of a header decoded as UTF-8, or undefined when absent. */
+  lastString(key: string): string | undefined {
+    const header = this.lastHeader(key);
+    return header?.value == null ? undefined : header.value.toString('utf8');
+  }
+
+  toArray(): RecordHeader[] {
+    return [...this.entries];
+  }
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  [Symbol.iterator](): Iterator<RecordHeader> {
+    return this.entries[Symbol.iterator]();
+  }
+}
+
+function toBuffer(value: unknown): Buffer | null {
+  if (value == null) return null;
+  if (Buffer.isBuffer(value)) return value;
+  if (value instanceof Uint8Array) return Buffer.from(value);
+  return Buffer.from(String(value), 'utf8');
+}

@@ -1,0 +1,156 @@
+/**
+ * What happens around the listener call: the default error handler (redelivery by seeking,
+ * 10 deliveries then log-and-skip, fatal errors skipped at once), a custom back-off,
+ * deserialization failures, record interceptors and filters.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import type { EmbeddedKafka } from '../../src/broker/embedded-kafka.js';
+import {
+  ConcurrentKafkaListenerContainerFactory,
+  DefaultErrorHandler,
+  DefaultKafkaConsumerFactory,
+  DefaultKafkaProducerFactory,
+  DeserializationException,
+  FixedBackOff,
+  JsonDeserializer,
+  KafkaTemplate,
+  ListenerExecutionFailedException,
+  type ConcurrentKafkaListenerContainerFactoryOptions,
+  type ConsumerRecord,
+  type ConsumerRecords,
+  type GenericMessageListener,
+  type MessageListenerContainer,
+} from '../../src/index.js';
+import { BrokerProbe, FAST_CONSUMER, kafkaConfig, startBroker, testLogger, unique, waitFor } from './support/framework-harness.js';
+
+let kafka: EmbeddedKafka;
+let probe: BrokerProbe;
+let producerFactory: DefaultKafkaProducerFactory;
+let template: KafkaTemplate<string, unknown>;
+const containers: MessageListenerContainer[] = [];
+
+beforeAll(async () => {
+  kafka = await startBroker();
+  probe = new BrokerProbe(kafka);
+  producerFactory = new DefaultKafkaProducerFactory({ kafka: kafkaConfig(kafka), logger: testLogger });
+  template = new KafkaTemplate(producerFactory, { logger: testLogger });
+});
+afterEach(async () => {
+  await Promise.all(containers.splice(0).map((c) => c.stop()));
+});
+afterAll(async () => {
+  await producerFactory.close();
+  await probe.close();
+  await kafka.stop();
+});
+
+async function run(values: unknown[], listener: ((record: ConsumerRecord) => unknown) | GenericMessageListener, options: ConcurrentKafkaListenerContainerFactoryOptions = {}, consumer: ConstructorParameters<typeof DefaultKafkaConsumerFactory>[0] = {}) {
+  const topic = unique('processing');
+  const group = unique('group');
+  await probe.createTopic(topic, 1);
+  for (const [i, value] of values.entries()) await template.send(topic, `k${i}`, value);
+  const factory = new ConcurrentKafkaListenerContainerFactory({
+    consumerFactory: new DefaultKafkaConsumerFactory({ kafka: kafkaConfig(kafka), consumerConfig: FAST_CONSUMER, logger: testLogger, ...consumer }),
+    containerProperties: { groupId: group },
+    logger: testLogger,
+    ...options,
+  });
+  const container = factory.createContainer(topic);
+  container.containerProperties.messageListener = listener;
+  containers.push(container);
+  await container.start();
+  return { topic, group, committed: () => probe.committedAt(group, topic) };
+}
+
+describe('default error handling (DefaultErrorHandler, FixedBackOff(0, 9))', () => {
+  test('a failing record is redelivered until it succeeds; nothing after it is skipped', async () => {
+    const deliveries: string[] = [];
+    let failuresLeft = 2;
+    const s = await run(['a', 'flaky', 'b'], (record) => {
+      deliveries.push(String(record.value));
+      if (record.value === 'flaky' && failuresLeft-- > 0) throw new Error('transient');
+    }, { commonErrorHandler: new DefaultErrorHandler({ logger: testLogger }) });
+    await waitFor(async () => (await s.committed()) === 3, 'all committed');
+    expect(deliveries).toEqual(['a', 'flaky', 'flaky', 'flaky', 'b']);
+  });
+
+  test('a record that always fails is delivered 10 times, recovered (logged) and skipped', async () => {
+    const deliveries: string[] = [];
+    const recovered: [number, unknown][] = [];
+    const s = await run(['poison', 'after'], (record) => {
+      deliveries.push(String(record.value));
+      if (record.value === 'poison') throw new Error('always');
+    }, { commonErrorHandler: new DefaultErrorHandler({ logger: testLogger, recoverer: (record, error) => void recovered.push([record.offset, error]) }) });
+    await waitFor(async () => (await s.committed()) === 2, 'both committed');
+    expect(deliveries.filter((d) => d === 'poison')).toHaveLength(10);
+    expect(deliveries.at(-1)).toBe('after');
+    expect(recovered).toHaveLength(1);
+    expect(recovered[0]![0]).toBe(0);
+    expect(recovered[0]![1]).toBeInstanceOf(ListenerExecutionFailedException);
+    expect((recovered[0]![1] as Error).cause).toMatchObject({ message: 'always' });
+  });
+
+  test('a custom back-off bounds the deliveries', async () => {
+    const deliveries: string[] = [];
+    const s = await run(['poison'], (record) => {
+      deliveries.push(String(record.value));
+      throw new Error('always');
+    }, { commonErrorHandler: new DefaultErrorHandler({ logger: testLogger, backOff: new FixedBackOff(20, 2) }) });
+    await waitFor(async () => (await s.committed()) === 1, 'committed');
+    expect(deliveries).toHaveLength(3);
+  });
+
+  test('a value that fails to deserialize is not retried: skipped at once, without reaching the listener', async () => {
+    const seen: unknown[] = [];
+    const recovered: unknown[] = [];
+    const s = await run(
+      ['not json', { ok: true }],
+      (record) => void seen.push(record.value),
+      { commonErrorHandler: new DefaultErrorHandler({ logger: testLogger, recoverer: (_record, error) => void recovered.push(error.cause) }) },
+      { valueDeserializer: new JsonDeserializer() },
+    );
+    await waitFor(async () => (await s.committed()) === 2, 'both committed');
+    expect(seen).toEqual([{ ok: true }]);
+    expect(recovered).toHaveLength(1);
+    expect(recovered[0]).toBeInstanceOf(DeserializationException);
+  });
+});
+
+describe('interceptors and filters', () => {
+  test('a RecordInterceptor can change or skip records; a RecordFilterStrategy discards; skipped ones are committed', async () => {
+    const seen: unknown[] = [];
+    const calls: string[] = [];
+    const s = await run(['keep', 'skip-me', 'drop-me', 'upper'], (record) => void seen.push(record.value), {
+      recordInterceptor: {
+        intercept: (record) => {
+          if (record.value === 'skip-me') return null;
+          if (record.value === 'upper') return Object.assign(Object.create(Object.getPrototypeOf(record)), record, { value: 'UPPER' });
+          return record;
+        },
+        success: (record) => void calls.push(`success ${String(record.value)}`),
+        afterRecord: (record) => void calls.push(`after ${String(record.value)}`),
+      },
+      recordFilterStrategy: { filter: (record) => record.value === 'drop-me' },
+    });
+    await waitFor(async () => (await s.committed()) === 4, 'all committed');
+    expect(seen).toEqual(['keep', 'UPPER']);
+    expect(calls).toContain('success keep');
+    expect(calls).toContain('after UPPER');
+  });
+
+  test('a BatchInterceptor and filterBatch for batch listeners', async () => {
+    const batches: unknown[][] = [];
+    const intercepted: number[] = [];
+    const s = await run(
+      ['a', 'b', 'c'],
+      { batch: true, onMessage: (records: ConsumerRecords) => void batches.push(records.map((r) => r.value)) },
+      {
+        batchInterceptor: { intercept: (records) => (intercepted.push(records.length), records) },
+        recordFilterStrategy: { filter: (record) => record.value === 'b' },
+      },
+    );
+    await waitFor(async () => (await s.committed()) === 3, 'all committed');
+    expect(batches.flat()).toEqual(['a', 'c']);
+    expect(intercepted.reduce((a, b) => a + b, 0)).toBe(3);
+  });
+});
