@@ -4,6 +4,7 @@ import { BrokerConfig, type ConfigValue } from './config/broker-config.js';
 import { ClusterMetadata } from './cluster/cluster-metadata.js';
 import { Controller } from './cluster/controller.js';
 import { GroupCoordinator } from './coordinator/group/group-coordinator.js';
+import { TransactionCoordinator } from './coordinator/transaction/transaction-coordinator.js';
 import { createHandlers } from './handlers/index.js';
 import type { ApiHandler } from './handlers/api-handler.js';
 import { consoleLogger, type BrokerLogger } from './logger.js';
@@ -35,9 +36,10 @@ export interface BrokerEndpoint {
 }
 
 /**
- * One Kafka broker: the TCP server, the API handlers, cluster metadata, the controller and
- * the replica manager that owns the partitions' logs. Everything runs on Node's event loop,
- * so each piece of state has one owner and handlers never race.
+ * One Kafka broker: the TCP server, the API handlers, cluster metadata, the controller,
+ * the replica manager that owns the partitions' logs, and the group and transaction
+ * coordinators. Everything runs on Node's event loop, so each piece of state has one owner
+ * and handlers never race.
  */
 export class KafkaBroker {
   readonly config: BrokerConfig;
@@ -49,6 +51,7 @@ export class KafkaBroker {
   readonly controller: Controller;
   readonly replicaManager: ReplicaManager;
   readonly groupCoordinator: GroupCoordinator;
+  readonly transactionCoordinator: TransactionCoordinator;
   readonly handlers: ReadonlyMap<number, ApiHandler>;
   private readonly server: KafkaServer;
   private readonly bindHost: string;
@@ -70,6 +73,7 @@ export class KafkaBroker {
     this.controller = new Controller(this);
     this.replicaManager = new ReplicaManager(this);
     this.groupCoordinator = new GroupCoordinator(this);
+    this.transactionCoordinator = new TransactionCoordinator(this);
     this.handlers = createHandlers(this);
     this.server = new KafkaServer({
       handlers: this.handlers,
@@ -84,6 +88,8 @@ export class KafkaBroker {
     const broker = new KafkaBroker(options);
     broker.replicaManager.startup();
     broker.groupCoordinator.startup();
+    // After the groups: completing in-doubt transactions commits their pending offsets.
+    broker.transactionCoordinator.startup();
     broker.boundPort = await broker.server.listen(options.port ?? 0, broker.bindHost);
     broker.logger.info(`broker ${broker.nodeId} listening on ${broker.bindHost}:${broker.boundPort}`);
     return broker;
@@ -99,6 +105,7 @@ export class KafkaBroker {
   /** Stops listening, closes every connection and closes the logs cleanly. */
   async stop(): Promise<void> {
     await this.server.close();
+    this.transactionCoordinator.shutdown();
     this.groupCoordinator.shutdown();
     this.replicaManager.shutdown();
   }

@@ -22,6 +22,7 @@ export class ReplicaManager {
   readonly fetchPurgatory = new FetchPurgatory();
   private readonly partitions = new Map<string, Partition[]>();
   private readonly logManager: LogManager;
+  private producerExpirationTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly broker: KafkaBroker) {
     this.logManager = new LogManager({
@@ -37,11 +38,23 @@ export class ReplicaManager {
   startup(): void {
     for (const topic of this.broker.metadata.topics) this.createPartitions(topic);
     this.logManager.startup();
+    this.producerExpirationTimer = setInterval(() => this.removeExpiredProducers(), this.broker.config.int('producer.id.expiration.check.interval.ms'));
+    this.producerExpirationTimer.unref();
   }
 
   shutdown(): void {
+    if (this.producerExpirationTimer) clearInterval(this.producerExpirationTimer);
+    this.producerExpirationTimer = null;
     this.fetchPurgatory.completeAll();
     this.logManager.shutdown();
+  }
+
+  /** producer.id.expiration.ms: every partition forgets producers idle that long (without an open transaction). */
+  removeExpiredProducers(nowMs: number = this.broker.now()): number {
+    const expirationMs = this.broker.config.int('producer.id.expiration.ms');
+    let removed = 0;
+    for (const hosted of this.partitions.values()) for (const partition of hosted) removed += partition.log.removeExpiredProducers(expirationMs, nowMs);
+    return removed;
   }
 
   partition(topic: string, index: number): Partition | undefined {

@@ -24,6 +24,8 @@ interface PersistedState {
   topics: TopicMetadata[];
   /** Dynamic broker configs by resource name: a node id, or "" for the cluster default. */
   brokerConfigs?: Record<string, Record<string, string>>;
+  /** The first producer id not handed out yet (Kafka's ProducerIdsRecord.nextProducerId). */
+  nextProducerId?: number;
 }
 
 const FILE = 'streamwright-metadata.json';
@@ -37,6 +39,7 @@ export class ClusterMetadata {
   private readonly topicsByName = new Map<string, TopicMetadata>();
   private readonly topicsById = new Map<string, TopicMetadata>();
   private brokerConfigs: Record<string, Record<string, string>> = {};
+  private nextProducerId = 0;
 
   private constructor(
     private readonly dataDir: string,
@@ -54,6 +57,7 @@ export class ClusterMetadata {
     const metadata = new ClusterMetadata(dataDir, state.clusterId);
     for (const topic of state.topics) metadata.index(topic);
     metadata.brokerConfigs = state.brokerConfigs ?? {};
+    metadata.nextProducerId = state.nextProducerId ?? 0;
     return metadata;
   }
 
@@ -111,6 +115,18 @@ export class ClusterMetadata {
     this.save();
   }
 
+  /**
+   * Hands out the next block of `size` producer ids (Kafka's AllocateProducerIds): the block
+   * is persisted before it is used, so no id is ever given out twice, even across restarts.
+   * Returns the block's first id.
+   */
+  allocateProducerIdBlock(size: number): number {
+    const first = this.nextProducerId;
+    this.nextProducerId = first + size;
+    this.save();
+    return first;
+  }
+
   /** Persists a change made to a partition's leader, epoch or ISR. */
   partitionChanged(): void {
     this.save();
@@ -128,7 +144,7 @@ export class ClusterMetadata {
   }
 
   private save(): void {
-    const state: PersistedState = { version: 1, clusterId: this.clusterId, topics: [...this.topicsByName.values()], brokerConfigs: this.brokerConfigs };
+    const state: PersistedState = { version: 1, clusterId: this.clusterId, topics: [...this.topicsByName.values()], brokerConfigs: this.brokerConfigs, nextProducerId: this.nextProducerId };
     const path = join(this.dataDir, FILE);
     writeFileSync(`${path}.tmp`, JSON.stringify(state, null, 1));
     renameSync(`${path}.tmp`, path);

@@ -31,7 +31,7 @@ const failure = (index: number, errorCode: number, errorMessage: string | null =
  * complete magic-2 batches with valid CRCs, offsets consistent with record counts, each
  * batch within max.message.bytes, keys present on compacted topics, timestamps in range.
  */
-function validate(records: Buffer, settings: TopicSettings, now: number): void {
+function validate(records: Buffer, settings: TopicSettings, now: number): ValidatedBatch[] {
   const config = settings.log;
   let batches: ValidatedBatch[];
   try {
@@ -67,21 +67,37 @@ function validate(records: Buffer, settings: TopicSettings, now: number): void {
       }
     }
   }
+  return batches;
 }
 
-function appendToPartition(broker: KafkaBroker, partition: Partition, records: Buffer | null, acks: number): PartitionResult {
+/**
+ * Transactional batches must come with the request's transactional id and belong to the
+ * producer's open transaction on this partition (the coordinator checks: KIP-890 part 1).
+ */
+function checkTransactionalWrite(broker: KafkaBroker, transactionalId: string | null, partition: Partition, batches: readonly ValidatedBatch[]): void {
+  for (const { header } of batches) {
+    if (!header.isTransactional) continue;
+    if (transactionalId === null) throw new KafkaProtocolError(ErrorCode.INVALID_TXN_STATE, 'transactional records need the producer\'s transactional id');
+    const error = broker.transactionCoordinator.verifyTransactionalWrite(transactionalId, Number(header.producerId), header.producerEpoch, partition.topic, partition.index);
+    if (error !== ErrorCode.NONE) throw new KafkaProtocolError(error, `transactional records of producer ${header.producerId} (epoch ${header.producerEpoch}) are not part of an open transaction of ${transactionalId} on ${partition.topic}-${partition.index}`);
+  }
+}
+
+function appendToPartition(broker: KafkaBroker, partition: Partition, records: Buffer | null, acks: number, transactionalId: string | null): PartitionResult {
   if (records === null) return failure(partition.index, ErrorCode.CORRUPT_MESSAGE, 'null records');
   const settings = partition.settings;
   try {
     const now = broker.now();
-    validate(records, settings, now);
+    const batches = validate(records, settings, now);
+    checkTransactionalWrite(broker, transactionalId, partition, batches);
     if (acks === -1) {
       const isr = broker.metadata.topic(partition.topic)!.partitions[partition.index]!.isr.length;
       if (isr < settings.minInsyncReplicas) {
         throw new KafkaProtocolError(ErrorCode.NOT_ENOUGH_REPLICAS, `The size of the current ISR ${isr} is insufficient to satisfy the min.isr requirement of ${settings.minInsyncReplicas}`);
       }
     }
-    const info = partition.appendRecordsAsLeader(records, settings.log.messageTimestampType === 'LogAppendTime' ? now : null);
+    // Producer ids, epochs and sequence numbers are checked by the log; a retried batch gets its original offset.
+    const info = partition.appendRecordsAsLeader(records, settings.log.messageTimestampType === 'LogAppendTime' ? now : null, 'client');
     return {
       index: partition.index,
       errorCode: ErrorCode.NONE,
@@ -103,7 +119,9 @@ function appendToPartition(broker: KafkaBroker, partition: Partition, records: B
  * Produce, acks 0, 1 and -1 (acks=0 gets no response). Only magic-2 record batches are
  * stored; v0-2 stay advertised because librdkafka 2.0 enables gzip and snappy only when the
  * broker's range includes v2, and their magic 0/1 message sets are answered with
- * UNSUPPORTED_FOR_MESSAGE_FORMAT.
+ * UNSUPPORTED_FOR_MESSAGE_FORMAT. Idempotent and transactional batches go through the
+ * partition's producer state (OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH; a retry
+ * of a batch already written gets its original offset and NONE, as modern Kafka answers).
  */
 export function produceHandler(broker: KafkaBroker) {
   return apiHandler({
@@ -118,10 +136,9 @@ export function produceHandler(broker: KafkaBroker) {
         partitionResponses: topic.partitionData.map((p) => {
           if (!validAcks) return failure(p.index, ErrorCode.INVALID_REQUIRED_ACKS);
           if (INTERNAL_TOPICS.has(topic.name)) return failure(p.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic.name}`);
-          if (request.transactionalId !== null) return failure(p.index, ErrorCode.INVALID_REQUEST, 'transactional produce is not supported yet');
           const partition = broker.replicaManager.partition(topic.name, p.index);
           if (!partition) return failure(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
-          return appendToPartition(broker, partition, p.records, acks);
+          return appendToPartition(broker, partition, p.records, acks, request.transactionalId);
         }),
       }));
       if (acks === 0) return NO_RESPONSE;

@@ -55,7 +55,8 @@ function readAll(wanted: readonly WantedPartition[], maxBytes: number, isolation
       budget -= read.records.length;
       return {
         ...empty(w.request.partition, ErrorCode.NONE, partition),
-        abortedTransactions: isolationLevel === 1 ? [] : null,
+        lastStableOffset: BigInt(read.lastStableOffset),
+        abortedTransactions: read.abortedTransactions?.map((t) => ({ producerId: BigInt(t.producerId), firstOffset: BigInt(t.firstOffset) })) ?? null,
         records: read.records,
       };
     } catch (error) {

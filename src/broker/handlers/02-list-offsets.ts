@@ -59,8 +59,9 @@ export function listOffsetsHandler(broker: KafkaBroker) {
               default: {
                 if (timestamp < 0) return result(ErrorCode.INVALID_REQUEST);
                 const found = partition.log.offsetForTimestamp(timestamp);
-                // Only committed records are visible to consumers.
-                if (!found || found.offset >= partition.highWatermark) return result(ErrorCode.NONE, -1, -1, -1);
+                // Only what the consumer may fetch: committed records, and for read_committed only stable ones.
+                const fetchable = request.isolationLevel === IsolationLevel.READ_COMMITTED ? partition.lastStableOffset : partition.highWatermark;
+                if (!found || found.offset >= fetchable) return result(ErrorCode.NONE, -1, -1, -1);
                 return result(ErrorCode.NONE, found.offset, found.timestamp, epoch);
               }
             }

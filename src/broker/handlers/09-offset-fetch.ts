@@ -13,8 +13,8 @@ const toPartitions = (t: FetchedTopic) =>
  * v8. Group errors are top-level from v2, per partition before.
  */
 export function offsetFetchHandler(broker: KafkaBroker) {
-  const fetch = (groupId: string, topics: RequestedTopics) =>
-    broker.groupCoordinator.offsets.fetchOffsets(groupId, topics === null ? null : topics.map((t) => ({ topic: t.name, partitions: t.partitionIndexes })));
+  const fetch = (groupId: string, topics: RequestedTopics, requireStable: boolean) =>
+    broker.groupCoordinator.offsets.fetchOffsets(groupId, topics === null ? null : topics.map((t) => ({ topic: t.name, partitions: t.partitionIndexes })), requireStable);
   return apiHandler({
     apiKey: ApiKeys.OffsetFetch,
     minVersion: 0,
@@ -25,12 +25,13 @@ export function offsetFetchHandler(broker: KafkaBroker) {
         return {
           throttleTimeMs: 0,
           groups: request.groups.map((g) => {
-            const result = fetch(g.groupId, g.topics);
+            const result = fetch(g.groupId, g.topics, request.requireStable);
             return { groupId: g.groupId, errorCode: result.errorCode, topics: result.topics.map((t) => ({ name: t.topic, partitions: toPartitions(t) })) };
           }),
         };
       }
-      const result = fetch(request.groupId, request.topics);
+      // require_stable exists from v7 (false before).
+      const result = fetch(request.groupId, request.topics, request.requireStable);
       if (version < 2 && result.errorCode !== 0) {
         const failed = (request.topics ?? []).map((t) => ({
           name: t.name,

@@ -19,8 +19,7 @@ interface Coordinator {
 function lookup(broker: KafkaBroker, key: string, keyType: number): Coordinator {
   let errorCode: number;
   if (keyType === GROUP_KEY_TYPE) errorCode = broker.groupCoordinator.findCoordinator(key);
-  // Transactions are not coordinated yet; clients keep retrying this retriable error.
-  else if (keyType === TRANSACTION_KEY_TYPE) errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  else if (keyType === TRANSACTION_KEY_TYPE) errorCode = broker.transactionCoordinator.findCoordinator(key);
   else errorCode = ErrorCode.INVALID_REQUEST;
   if (errorCode !== ErrorCode.NONE) return { key, nodeId: -1, host: '', port: -1, errorCode, errorMessage: errorName(errorCode) };
   const self = broker.liveBrokers().find((b) => b.nodeId === broker.nodeId)!;
@@ -29,7 +28,9 @@ function lookup(broker: KafkaBroker, key: string, keyType: number): Coordinator 
 
 /**
  * FindCoordinator v0-v6: one key before v4, a batch of keys from v4 on. Groups are
- * coordinated by the leader of their `__consumer_offsets` partition, created on first use.
+ * coordinated by the leader of their `__consumer_offsets` partition, transactional ids
+ * (key type 1) by the leader of their `__transaction_state` partition; both topics are
+ * created on first use.
  */
 export function findCoordinatorHandler(broker: KafkaBroker) {
   return apiHandler({

@@ -17,7 +17,12 @@ import { apiVersionsHandler } from './18-api-versions.js';
 import { createTopicsHandler } from './19-create-topics.js';
 import { deleteTopicsHandler } from './20-delete-topics.js';
 import { deleteRecordsHandler } from './21-delete-records.js';
+import { initProducerIdHandler } from './22-init-producer-id.js';
 import { offsetForLeaderEpochHandler } from './23-offset-for-leader-epoch.js';
+import { addPartitionsToTxnHandler } from './24-add-partitions-to-txn.js';
+import { addOffsetsToTxnHandler } from './25-add-offsets-to-txn.js';
+import { endTxnHandler } from './26-end-txn.js';
+import { txnOffsetCommitHandler } from './28-txn-offset-commit.js';
 import { describeConfigsHandler } from './32-describe-configs.js';
 import { alterConfigsHandler } from './33-alter-configs.js';
 import { createPartitionsHandler } from './37-create-partitions.js';
@@ -25,6 +30,9 @@ import { deleteGroupsHandler } from './42-delete-groups.js';
 import { incrementalAlterConfigsHandler } from './44-incremental-alter-configs.js';
 import { offsetDeleteHandler } from './47-offset-delete.js';
 import { describeClusterHandler } from './60-describe-cluster.js';
+import { describeProducersHandler } from './61-describe-producers.js';
+import { describeTransactionsHandler } from './65-describe-transactions.js';
+import { listTransactionsHandler } from './66-list-transactions.js';
 
 /** Every API this broker serves, by key. ApiVersions advertises exactly these ranges. */
 export function createHandlers(broker: KafkaBroker): Map<number, ApiHandler> {
@@ -46,7 +54,12 @@ export function createHandlers(broker: KafkaBroker): Map<number, ApiHandler> {
     createTopicsHandler(broker),
     deleteTopicsHandler(broker),
     deleteRecordsHandler(broker),
+    initProducerIdHandler(broker),
     offsetForLeaderEpochHandler(broker),
+    addPartitionsToTxnHandler(broker),
+    addOffsetsToTxnHandler(broker),
+    endTxnHandler(broker),
+    txnOffsetCommitHandler(broker),
     describeConfigsHandler(broker),
     alterConfigsHandler(broker),
     createPartitionsHandler(broker),
@@ -54,6 +67,9 @@ export function createHandlers(broker: KafkaBroker): Map<number, ApiHandler> {
     incrementalAlterConfigsHandler(broker),
     offsetDeleteHandler(broker),
     describeClusterHandler(broker),
+    describeProducersHandler(broker),
+    describeTransactionsHandler(broker),
+    listTransactionsHandler(broker),
   ] as unknown as ApiHandler[];
   return new Map(handlers.map((h) => [h.apiKey, h]));
 }

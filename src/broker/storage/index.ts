@@ -11,5 +11,7 @@ export { LogSegment, type TimestampAndOffset } from './log-segment.js';
 export { OffsetIndex, type OffsetPosition } from './offset-index.js';
 export { TimeIndex, type TimestampOffset } from './time-index.js';
 export { LeaderEpochCache, UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET, type EpochEndOffset, type EpochEntry } from './leader-epoch-cache.js';
+export { ProducerStateManager, ProducerStateEntry, OutOfOrderSequenceError, InvalidProducerEpochError, InvalidTxnStateError, TransactionCoordinatorFencedError, type AppendOrigin, type CompletedTxn } from './producer-state-manager.js';
+export { TransactionIndex, type AbortedTxn } from './transaction-index.js';
 export { loadLog, type LoadedLog } from './log-recovery.js';
 export * from './log-file-names.js';

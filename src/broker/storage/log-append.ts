@@ -13,6 +13,7 @@ import {
 import { InvalidAppendOffsetError, RecordBatchTooLargeError } from './errors.js';
 import type { MessageTimestampType } from './log-config.js';
 import type { SegmentBatch } from './log-segment.js';
+import type { AppendOrigin } from './producer-state-manager.js';
 
 export interface AppendOptions {
   /** Stamped into every batch when offsets are assigned (the leader's epoch). */
@@ -26,6 +27,12 @@ export interface AppendOptions {
    * already stamped LogAppendTime keep their time, others get the log's clock.
    */
   logAppendTimeMs?: number;
+  /**
+   * Who writes, for the producer state checks: 'client' (Produce: epochs and sequence
+   * numbers checked, a retried batch answered with its original offsets), 'coordinator'
+   * (epochs checked) or 'replication', the default (batches trusted as they are).
+   */
+  origin?: AppendOrigin;
 }
 
 export interface LogAppendInfo {
@@ -41,6 +48,8 @@ export interface LogAppendInfo {
   batchCount: number;
   validBytes: number;
   logStartOffset: number;
+  /** A client retried batches the log already holds: nothing was appended, the offsets are the original ones. */
+  duplicate?: boolean;
 }
 
 /** A batch ready for the segment, with what the log needs besides the index fields. */

@@ -57,7 +57,7 @@ export interface CleanerStats {
   batchesRewritten: number;
 }
 
-/** What the pass knows about transactions in the range it cleans (until a transaction index exists). */
+/** What the pass knows about transactions in the range it cleans, from the markers it scans (their `.txnindex` entries move to the cleaned segment). */
 interface TransactionScan {
   /** Base offsets of transactional batches whose transaction aborted in range. */
   aborted: Set<number>;
@@ -304,6 +304,8 @@ export class LogCleaner {
         cleaned.deleteIfExists();
         return false;
       }
+      // Markers are always kept, so the aborted transactions they index stay valid.
+      for (const segment of group) for (const txn of segment.txnIndex.entries) cleaned.txnIndex.append(txn);
       // Retention by time keeps working on the merged segment.
       cleaned.setLastModified(lastModified);
       if (!log.replaceSegments(cleaned, group, expectedSizes)) {

@@ -18,6 +18,7 @@ import {
   TXN_INDEX_FILE_SUFFIX,
 } from './log-file-names.js';
 import { LogSegment, type LogSegmentOptions } from './log-segment.js';
+import { loadProducersFromSegments, producerBatchAt, ProducerStateManager } from './producer-state-manager.js';
 
 /** What opening a partition directory yields: the state PartitionLog starts from. */
 export interface LoadedLog {
@@ -26,6 +27,11 @@ export interface LoadedLog {
   logEndOffset: number;
   recoveryPoint: number;
   leaderEpochCache: LeaderEpochCache;
+  /**
+   * Producer state, rebuilt up to the log end when segments were recovered; otherwise fresh
+   * (the log reloads it from its snapshots).
+   */
+  producerState: ProducerStateManager;
   hadCleanShutdown: boolean;
   /** Bytes cut from torn or corrupt segment tails (0 after a clean shutdown). */
   truncatedBytes: number;
@@ -51,6 +57,8 @@ export interface RecoveryLogger {
  *    last segment's size is checked against its batches. Otherwise every segment from the one
  *    holding the recovery point on is re-read: each batch's framing and CRC are checked, the
  *    indexes are rebuilt, a torn or corrupt tail is truncated and later segments deleted.
+ *    Producer state is replayed through those segments (from the newest snapshot below
+ *    them), which rebuilds their transaction indexes.
  */
 export function loadLog(dir: string, options: LogSegmentOptions, logger?: RecoveryLogger): LoadedLog {
   fs.mkdirSync(dir, { recursive: true });
@@ -61,6 +69,7 @@ export function loadLog(dir: string, options: LogSegmentOptions, logger?: Recove
   const logStartOffsetCheckpoint = storedLogStartOffset ?? 0;
   const recoveryPointCheckpoint = storedRecoveryPoint ?? 0;
   const leaderEpochCache = new LeaderEpochCache(path.join(dir, LEADER_EPOCH_CHECKPOINT_FILE));
+  const producerState = new ProducerStateManager(dir);
 
   const swapBases = removeTempFilesAndCollectSwaps(dir, logger);
   let segments = openSegments(dir, options);
@@ -70,7 +79,7 @@ export function loadLog(dir: string, options: LogSegmentOptions, logger?: Recove
   if (hadCleanShutdown) {
     truncatedBytes = checkLastSegment(segments, logger);
   } else {
-    const result = recoverUnflushed(segments, recoveryPointCheckpoint, leaderEpochCache, logger);
+    const result = recoverUnflushed(segments, recoveryPointCheckpoint, leaderEpochCache, producerState, logStartOffsetCheckpoint, logger);
     segments = result.segments;
     truncatedBytes = result.truncatedBytes;
   }
@@ -84,6 +93,7 @@ export function loadLog(dir: string, options: LogSegmentOptions, logger?: Recove
     segments = [LogSegment.create(dir, logStartOffsetCheckpoint, options)];
     logEndOffset = logStartOffsetCheckpoint;
     leaderEpochCache.clear();
+    producerState.truncateFullyAndStartAt(logEndOffset);
   }
   const logStartOffset = Math.max(logStartOffsetCheckpoint, segments[0]!.baseOffset);
   // Only a flush advances the recovery point: after a crash it stays where it was.
@@ -102,6 +112,7 @@ export function loadLog(dir: string, options: LogSegmentOptions, logger?: Recove
     logEndOffset,
     recoveryPoint,
     leaderEpochCache,
+    producerState,
     hadCleanShutdown,
     truncatedBytes,
     logStartOffsetCheckpoint: storedLogStartOffset,
@@ -136,8 +147,8 @@ function removeTempFilesAndCollectSwaps(dir: string, logger?: RecoveryLogger): n
         remove(name);
       } else if (live.endsWith(LOG_FILE_SUFFIX)) {
         swapBases.push(base);
-      } else {
-        // Swap indexes are rebuilt with their segment.
+      } else if (!live.endsWith(TXN_INDEX_FILE_SUFFIX)) {
+        // Swap indexes are rebuilt with their segment; the transaction index moves with it.
         remove(name);
       }
     }
@@ -193,23 +204,40 @@ function recoverUnflushed(
   segments: LogSegment[],
   recoveryPoint: number,
   leaderEpochCache: LeaderEpochCache,
+  producerState: ProducerStateManager,
+  logStartOffset: number,
   logger?: RecoveryLogger,
 ): { segments: LogSegment[]; truncatedBytes: number } {
   // Recover from the segment holding the recovery point (always including the last one).
   let first = segments.length - 1;
   while (first > 0 && segments[first]!.baseOffset > recoveryPoint) first--;
+  first = Math.max(first, 0);
+  // Producer state as of the first recovered segment: its newest snapshot plus the batches after it.
+  const recoverFrom = segments[first]?.baseOffset ?? logStartOffset;
+  producerState.truncateAndReload(Math.min(logStartOffset, recoverFrom), recoverFrom);
+  if (producerState.mapEndOffset < recoverFrom) loadProducersFromSegments(producerState, segments.slice(0, first), producerState.mapEndOffset, recoverFrom);
+  let segment: LogSegment | undefined;
   const onBatch = (batch: FileBatch) => {
     const epoch = batch.partitionLeaderEpoch;
     const latest = leaderEpochCache.latestEpoch;
     if (epoch >= 0 && (latest === null || epoch > latest)) leaderEpochCache.assign(epoch, batch.baseOffset);
+    if (batch.producerId < 0) return;
+    const info = producerBatchAt(batch.data!, 0);
+    if (info === null) return;
+    producerState.replayBatch(info, (txn, lastStableOffset) => {
+      if (txn.isAborted) segment!.txnIndex.append({ producerId: txn.producerId, firstOffset: txn.firstOffset, lastOffset: txn.lastOffset, lastStableOffset });
+    });
   };
   let truncatedBytes = 0;
-  for (let i = Math.max(first, 0); i < segments.length; i++) {
-    const segment = segments[i]!;
+  for (let i = first; i < segments.length; i++) {
+    segment = segments[i]!;
+    segment.txnIndex.reset();
     const truncated = segment.recover(onBatch);
+    producerState.updateMapEndOffset(segment.nextOffset);
     if (truncated > 0) {
       truncatedBytes += truncated;
       logger?.warn(`${segment.log.file}: truncated ${truncated} bytes of torn or corrupt data at ${segment.size}`);
+      // Only the valid batches before the cut were replayed into the producer state.
       const later = segments.splice(i + 1);
       for (const s of later) {
         logger?.warn(`${s.log.file}: deleted, it follows corrupt data`);

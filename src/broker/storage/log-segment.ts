@@ -5,6 +5,7 @@ import { FileRecords, type FileBatch } from './file-records.js';
 import { logFileName, offsetIndexFileName, timeIndexFileName } from './log-file-names.js';
 import { OffsetIndex } from './offset-index.js';
 import { NO_TIMESTAMP, TimeIndex, type TimestampOffset } from './time-index.js';
+import { TransactionIndex, txnIndexFileName } from './transaction-index.js';
 
 const INT_MAX = 0x7fffffff;
 
@@ -53,11 +54,14 @@ export interface SegmentRead {
 
 /**
  * Kafka's LogSegment: a `.log` file of record batches plus its sparse `.index` and
- * `.timeindex`, all named by the segment's base offset. Every offset in the segment fits in
- * an int32 relative to the base offset.
+ * `.timeindex`, all named by the segment's base offset, and the `.txnindex` of the
+ * transactions aborted by markers in the segment (only created when there is one). Every
+ * offset in the segment fits in an int32 relative to the base offset.
  */
 export class LogSegment {
   readonly log: FileRecords;
+  /** Aborted transactions whose ABORT marker is in this segment. */
+  readonly txnIndex: TransactionIndex;
   private readonly offsetIndexFile: OffsetIndex;
   private readonly timeIndexFile: TimeIndex;
   private indexesChecked: boolean;
@@ -81,6 +85,7 @@ export class LogSegment {
     this.log = FileRecords.open(logFileName(dir, baseOffset, this.suffix), create);
     this.offsetIndexFile = new OffsetIndex(offsetIndexFileName(dir, baseOffset, this.suffix), baseOffset, options.maxIndexSize);
     this.timeIndexFile = new TimeIndex(timeIndexFileName(dir, baseOffset, this.suffix), baseOffset, options.maxIndexSize);
+    this.txnIndex = new TransactionIndex(txnIndexFileName(dir, baseOffset, this.suffix), baseOffset);
     this.indexesChecked = create;
     if (create) {
       this.offsetIndexFile.createFile();
@@ -91,7 +96,7 @@ export class LogSegment {
   /** Creates a new empty segment (truncating leftovers with the same name). */
   static create(dir: string, baseOffset: number, options: LogSegmentOptions): LogSegment {
     const suffix = options.fileSuffix ?? '';
-    for (const file of [logFileName(dir, baseOffset, suffix), offsetIndexFileName(dir, baseOffset, suffix), timeIndexFileName(dir, baseOffset, suffix)]) {
+    for (const file of [logFileName(dir, baseOffset, suffix), offsetIndexFileName(dir, baseOffset, suffix), timeIndexFileName(dir, baseOffset, suffix), txnIndexFileName(dir, baseOffset, suffix)]) {
       fs.rmSync(file, { force: true });
     }
     return new LogSegment(dir, baseOffset, options, true);
@@ -314,6 +319,7 @@ export class LogSegment {
     const first = this.translateOffset(offset);
     this.offsetIndex.truncateTo(offset);
     this.timeIndex.truncateTo(offset);
+    this.txnIndex.truncateTo(offset);
     if (first === null) return 0;
     const removed = this.log.truncateTo(first.position);
     if (this.size === 0) {
@@ -340,8 +346,9 @@ export class LogSegment {
 
   /**
    * Kafka's LogSegment.recover: re-reads every batch, checks its framing and CRC, rebuilds
-   * both indexes and truncates the log after the last valid batch. `onBatch` sees each valid
-   * batch in order (leader epochs, later producer state). Returns the bytes truncated.
+   * both indexes and truncates the log after the last valid batch (and transaction index
+   * entries past it). `onBatch` sees each valid batch in order, with its data (leader epochs,
+   * producer state; the caller rebuilds the transaction index). Returns the bytes truncated.
    */
   recover(onBatch?: (batch: FileBatch) => void): number {
     return this.scan(true, onBatch);
@@ -382,6 +389,7 @@ export class LogSegment {
       onBatch?.(batch);
     }
     const truncated = validate ? this.log.truncateTo(validBytes) : 0;
+    if (validate) this.txnIndex.truncateTo(next);
     if (this.size === 0) this.rollingBasedTimestamp = null;
     this.bytesSinceLastIndexEntry = validBytes - lastIndexEntry;
     this.maxTimestampAndOffset = max;
@@ -404,6 +412,7 @@ export class LogSegment {
     this.log.flush();
     this.offsetIndexFile.flush();
     this.timeIndexFile.flush();
+    this.txnIndex.flush();
   }
 
   /** Clean close: final time index entry, trimmed indexes, descriptors released. */
@@ -413,6 +422,7 @@ export class LogSegment {
       this.offsetIndexFile.close();
       this.timeIndexFile.close();
     }
+    this.txnIndex.close();
     this.log.close();
   }
 
@@ -420,6 +430,7 @@ export class LogSegment {
   closeHandlers(): void {
     this.offsetIndexFile.closeHandler();
     this.timeIndexFile.closeHandler();
+    this.txnIndex.close();
     this.log.close();
   }
 
@@ -428,6 +439,7 @@ export class LogSegment {
     // The .log goes last: recovery treats a `.log.swap` as "swap not finished" (see LogRecovery).
     this.offsetIndexFile.renameTo(offsetIndexFileName(this.dir, this.baseOffset, suffix));
     this.timeIndexFile.renameTo(timeIndexFileName(this.dir, this.baseOffset, suffix));
+    this.txnIndex.renameTo(txnIndexFileName(this.dir, this.baseOffset, suffix));
     this.log.renameTo(logFileName(this.dir, this.baseOffset, suffix));
     this.suffix = suffix;
   }
@@ -437,6 +449,7 @@ export class LogSegment {
     this.log.deleteIfExists();
     this.offsetIndexFile.deleteIfExists();
     this.timeIndexFile.deleteIfExists();
+    this.txnIndex.deleteIfExists();
   }
 
   toString(): string {

@@ -13,7 +13,9 @@ import { loadLog, type RecoveryLogger } from './log-recovery.js';
 import { deletableSegments, logStartOffsetBreached, retentionMsBreached, retentionSizeBreached, type SegmentPredicate } from './log-retention.js';
 import { LogSegment, type LogSegmentOptions, type TimestampAndOffset } from './log-segment.js';
 import { PartitionCheckpoints } from './partition-checkpoints.js';
+import { loadProducersFromSegments, producerBatchAt, type ProducerBatch, type ProducerStateManager } from './producer-state-manager.js';
 import { SegmentDeleter } from './segment-deleter.js';
+import type { AbortedTxn } from './transaction-index.js';
 
 export type { AppendOptions, LogAppendInfo } from './log-append.js';
 export type { LogChange, LogListener } from './log-listeners.js';
@@ -42,6 +44,10 @@ export interface PartitionLogOptions {
  *
  * Its small state files (log start offset, recovery point, cleaner offset, clean shutdown
  * marker) live in the partition directory: see PartitionCheckpoints.
+ *
+ * It also owns the partition's producer state (ProducerStateManager: idempotence and open
+ * transactions, hence the last stable offset), snapshotted to `<offset>.snapshot` files on
+ * every roll and on close, and the segments' `.txnindex` of aborted transactions.
  */
 export class PartitionLog {
   readonly topic: string;
@@ -57,6 +63,7 @@ export class PartitionLog {
   private readonly checkpoints: PartitionCheckpoints;
   private lastFlushMs: number;
   readonly leaderEpochCache: LeaderEpochCache;
+  readonly producerState: ProducerStateManager;
   private state: 'open' | 'closed' | 'deleted' | 'failed' = 'open';
   private readonly reader = new SegmentReader();
   private readonly appendListeners: LogListeners;
@@ -84,6 +91,7 @@ export class PartitionLog {
     this.endOffset = loaded.logEndOffset;
     this.recoveryPointOffset = loaded.recoveryPoint;
     this.leaderEpochCache = loaded.leaderEpochCache;
+    this.producerState = loaded.producerState;
     this.hw = clamp(options.highWatermark ?? loaded.logEndOffset, this.startOffset, this.endOffset);
     this.lastFlushMs = this.now();
     this.checkpoints = new PartitionCheckpoints(dir, this.topic, this.partition, {
@@ -93,6 +101,7 @@ export class PartitionLog {
     // Checkpoints that recovery changed (or a new directory's) are written right away.
     this.writeLogStartOffsetCheckpoint();
     this.writeRecoveryPointCheckpoint();
+    this.rebuildProducerState(this.endOffset);
   }
 
   /** Opens (creating or recovering as needed) the log in `dir`. */
@@ -134,6 +143,20 @@ export class PartitionLog {
   /** Everything below this offset is known to be on disk. */
   get recoveryPoint(): number {
     return this.recoveryPointOffset;
+  }
+
+  /** The first offset of the oldest open transaction, or null when none is open. */
+  get firstUnstableOffset(): number | null {
+    return this.producerState.firstUnstableOffset;
+  }
+
+  /**
+   * What read_committed consumers may read up to: the first unstable offset (never below the
+   * log start, as in Kafka), capped by the high watermark.
+   */
+  get lastStableOffset(): number {
+    const unstable = this.producerState.firstUnstableOffset;
+    return unstable !== null && unstable < this.hw ? Math.max(unstable, this.startOffset) : this.hw;
   }
 
   get lastFlushTime(): number {
@@ -201,6 +224,11 @@ export class PartitionLog {
    * stamps LogAppendTime when that is the timestamp type); as follower it checks the given
    * offsets follow the log end. Rolls the segment first when segment.bytes, segment.ms, a
    * full index or the int32 relative offset range require it.
+   *
+   * Batches with a producer id go through the producer state first (see `options.origin`):
+   * an invalid epoch or sequence throws before anything is written, and a client's retried
+   * batch is answered with its original offsets (`duplicate`) without being written again.
+   * Transaction markers complete transactions: aborted ones go to the segment's `.txnindex`.
    */
   append(records: Buffer, options: AppendOptions): LogAppendInfo {
     this.ensureOpen();
@@ -214,11 +242,27 @@ export class PartitionLog {
     });
     if (batches.length === 0) return { ...info, logStartOffset: this.startOffset };
 
-    this.guardIo(() => {
-      const segment = this.maybeRoll(records.length, info.firstOffset, info.lastOffset, info.maxTimestamp);
-      segment.append(records, batches);
+    const producerBatches = batches.map((b) => producerBatchAt(records, b.position)).filter((b): b is ProducerBatch => b !== null);
+    const analysis = this.producerState.analyze(producerBatches, options.origin ?? 'replication', this.name);
+    if (analysis.duplicate !== null) {
+      const d = analysis.duplicate;
+      const logAppendTime = config.messageTimestampType === 'LogAppendTime' ? d.timestamp : -1;
+      return { ...info, firstOffset: d.lastOffset - d.offsetDelta, lastOffset: d.lastOffset, logAppendTime, recordCount: 0, validBytes: 0, logStartOffset: this.startOffset, duplicate: true };
+    }
+
+    const segment = this.guardIo(() => {
+      const target = this.maybeRoll(records.length, info.firstOffset, info.lastOffset, info.maxTimestamp);
+      target.append(records, batches);
+      return target;
     });
     this.endOffset = info.lastOffset + 1;
+    for (const update of analysis.updated.values()) this.producerState.update(update);
+    for (const txn of analysis.completed) {
+      const lastStableOffset = this.producerState.lastStableOffset(txn);
+      if (txn.isAborted) this.guardIo(() => segment.txnIndex.append({ producerId: txn.producerId, firstOffset: txn.firstOffset, lastOffset: txn.lastOffset, lastStableOffset }));
+      this.producerState.completeTxn(txn);
+    }
+    this.producerState.updateMapEndOffset(this.endOffset);
     for (const batch of batches) {
       const latest = this.leaderEpochCache.latestEpoch;
       if (batch.leaderEpoch >= 0 && (latest === null || batch.leaderEpoch > latest)) this.leaderEpochCache.assign(batch.leaderEpoch, batch.baseOffset);
@@ -272,8 +316,39 @@ export class PartitionLog {
       this.segmentList.push(segment);
       fsyncDirectory(this.dir);
       this.flush(newOffset);
+      // A snapshot at the new segment's base lets recovery start there (Kafka does the same).
+      this.producerState.updateMapEndOffset(newOffset);
+      this.producerState.takeSnapshot();
+      this.deleteOldSnapshots();
       return segment;
     });
+  }
+
+  /** Keeps the snapshots of the last two segments (and the newest one), as Kafka does. */
+  private deleteOldSnapshots(): void {
+    const keepFrom = Math.min(this.recoveryPointOffset, this.segmentList.at(-2)?.baseOffset ?? this.activeSegment.baseOffset);
+    const latest = this.producerState.latestSnapshotOffset();
+    this.producerState.deleteSnapshotsBefore(latest === null ? keepFrom : Math.min(keepFrom, latest));
+  }
+
+  /**
+   * Kafka's rebuildProducerState: reloads the newest snapshot at or below `lastOffset` (or
+   * starts empty at the log start) and replays the batches from there to `lastOffset`.
+   */
+  private rebuildProducerState(lastOffset: number): void {
+    this.guardIo(() => {
+      const state = this.producerState;
+      state.truncateAndReload(this.startOffset, lastOffset);
+      if (lastOffset > state.mapEndOffset) loadProducersFromSegments(state, this.segmentList, Math.max(state.mapEndOffset, this.startOffset), lastOffset);
+      state.updateMapEndOffset(lastOffset);
+      state.takeSnapshot();
+    });
+  }
+
+  /** producer.id.expiration.ms: forgets producers idle that long without an open transaction. */
+  removeExpiredProducers(expirationMs: number, nowMs: number = this.now()): number {
+    if (this.state !== 'open') return 0;
+    return this.producerState.removeExpiredProducers(nowMs, expirationMs);
   }
 
   private segmentOptions(): LogSegmentOptions {
@@ -297,6 +372,25 @@ export class PartitionLog {
     if (fetchOffset >= bound) return { kind: 'records', records: EMPTY_RECORDS, ...offsets };
     const records = this.guardIo(() => this.reader.read(this.segmentList, fetchOffset, maxBytes, bound, this.endOffset, options.minOneBatch ?? true));
     return { kind: 'records', records, ...offsets };
+  }
+
+  /**
+   * The aborted transactions that overlap [fetchOffset, upperBoundOffset) (Kafka's
+   * collectAbortedTransactions): a read_committed fetch returns them with its records.
+   * Entries sit with their ABORT marker, so the search runs from the segment holding
+   * `fetchOffset` until an entry shows that nothing later can overlap.
+   */
+  collectAbortedTransactions(fetchOffset: number, upperBoundOffset: number): AbortedTxn[] {
+    this.ensureOpen();
+    return this.guardIo(() => {
+      const out: AbortedTxn[] = [];
+      for (let i = floorSegmentIndex(this.segmentList, fetchOffset); i < this.segmentList.length; i++) {
+        const { aborted, isComplete } = this.segmentList[i]!.txnIndex.collectAbortedTxns(fetchOffset, upperBoundOffset);
+        out.push(...aborted);
+        if (isComplete) break;
+      }
+      return out;
+    });
   }
 
   /** ListOffsets by timestamp: the first record at or above the log start whose timestamp is >= `timestamp`. */
@@ -346,6 +440,7 @@ export class PartitionLog {
     if (this.hw < offset) this.hw = Math.min(offset, this.endOffset);
     if (this.recoveryPointOffset < offset) this.recoveryPointOffset = Math.min(offset, this.endOffset);
     this.leaderEpochCache.truncateFromStart(offset);
+    this.producerState.onLogStartOffsetIncremented(offset);
     this.writeLogStartOffsetCheckpoint();
   }
 
@@ -418,6 +513,7 @@ export class PartitionLog {
     if (this.hw > targetOffset) this.hw = targetOffset;
     const cleaned = this.checkpoints.cleanerOffset;
     if (cleaned !== null && cleaned > targetOffset) this.setCleanerCheckpoint(targetOffset);
+    this.rebuildProducerState(targetOffset);
     return true;
   }
 
@@ -436,6 +532,7 @@ export class PartitionLog {
     this.recoveryPointOffset = newOffset;
     this.hw = newOffset;
     this.leaderEpochCache.clear();
+    this.producerState.truncateFullyAndStartAt(newOffset);
     this.writeLogStartOffsetCheckpoint();
     this.writeRecoveryPointCheckpoint();
     if (this.checkpoints.cleanerOffset !== null) this.setCleanerCheckpoint(newOffset);
@@ -520,6 +617,11 @@ export class PartitionLog {
       return;
     }
     this.flush();
+    // The state at the log end: the next open loads it instead of replaying anything.
+    this.guardIo(() => {
+      this.producerState.updateMapEndOffset(this.endOffset);
+      this.producerState.takeSnapshot();
+    });
     for (const segment of this.segmentList) segment.close();
     this.writeRecoveryPointCheckpoint();
     this.writeLogStartOffsetCheckpoint();

@@ -96,6 +96,14 @@ export class GroupCoordinator {
     return null;
   }
 
+  /**
+   * The transaction coordinator wrote a marker to partition `offsetsPartition` of
+   * `__consumer_offsets`: the producer's transactional offsets there are committed or dropped.
+   */
+  onTransactionCompleted(producerId: number, offsetsPartition: number, commit: boolean): void {
+    this.groupManager.completeTxnOffsets(producerId, offsetsPartition, commit);
+  }
+
   /** FindCoordinator for a group: this broker when it leads the group's partition. */
   findCoordinator(groupId: string): number {
     return this.validateGroupStatus(groupId, false) ?? ErrorCode.NONE;

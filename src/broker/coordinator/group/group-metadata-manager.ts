@@ -1,12 +1,13 @@
 import { ErrorCode, KafkaProtocolError } from '../../../protocol/error-codes.js';
-import { absoluteRecords, decodeRecordBatchesSync, encodeRecordBatchSync } from '../../../protocol/records/index.js';
+import { absoluteRecords, ControlRecordType, decodeRecordBatchesSync, encodeRecordBatchSync, transactionMarkerOf } from '../../../protocol/records/index.js';
 import { IsolationLevel, type Partition } from '../../cluster/partition.js';
 import type { KafkaBroker } from '../../kafka-broker.js';
 import { ClassicGroup } from './classic-group.js';
 import { groupMetadataKey, groupMetadataValue, offsetCommitKey, offsetCommitValue, readOffsetsTopicRecord, type OffsetsTopicRecord } from './group-metadata-records.js';
 import { partitionForKey } from './java-string-hash.js';
 import { MemberMetadata } from './member-metadata.js';
-import type { OffsetAndMetadata, TopicPartitionOffset } from './offset-and-metadata.js';
+import { topicPartitionKey, type OffsetAndMetadata, type TopicPartitionOffset } from './offset-and-metadata.js';
+import { PendingTxnOffsets, type PendingTxnOffset } from './pending-txn-offsets.js';
 
 export const GROUP_METADATA_TOPIC = '__consumer_offsets';
 /** Kafka's offsets.topic.segment.bytes default: small segments so compaction can keep up. */
@@ -16,14 +17,28 @@ const LOAD_BUFFER_BYTES = 5 * 1024 * 1024;
 
 type GroupValue = Extract<OffsetsTopicRecord, { kind: 'group' }>['value'];
 
+/** Who writes a batch of offset records: a transactional producer gives its id and epoch. */
+interface TxnProducer {
+  producerId: number;
+  producerEpoch: number;
+}
+
 /**
  * Keeps the groups and writes them to `__consumer_offsets` (Kafka's GroupMetadataManager):
  * creates the compacted topic on first use, places each group on a partition by the Java
  * hash of its id, appends group metadata and offset records in Kafka's formats, writes
  * tombstones for what is deleted, and rebuilds every group from the topic on startup.
+ *
+ * Transactional offset commits are written as transactional batches of their producer and
+ * kept pending until the transaction coordinator's marker reaches the partition: a COMMIT
+ * makes them the group's offsets (unless a later plain commit superseded them), an ABORT
+ * drops them. The load replays the same rule from the markers in the log.
  */
 export class GroupMetadataManager {
   private readonly groups = new Map<string, ClassicGroup>();
+  readonly pendingTxnOffsets = new PendingTxnOffsets();
+  /** group id → topic-partition key → offset of the record the committed offset comes from. */
+  private readonly committedRecordOffsets = new Map<string, Map<string, number>>();
 
   constructor(private readonly broker: KafkaBroker) {}
 
@@ -42,6 +57,7 @@ export class GroupMetadataManager {
   }
   removeGroup(groupId: string): void {
     this.groups.delete(groupId);
+    this.committedRecordOffsets.delete(groupId);
   }
 
   /** The topic's own partition count once it exists (it may differ from the config), else the config. */
@@ -89,7 +105,48 @@ export class GroupMetadataManager {
 
   /** Persists the offsets in one batch, so a commit is all or nothing; returns an error code. */
   storeOffsets(groupId: string, offsets: readonly TopicPartitionOffset[]): number {
-    return this.append(groupId, offsets.map((o) => ({ key: offsetCommitKey(groupId, o.topic, o.partition), value: offsetCommitValue(o) })), true);
+    const { error, baseOffset } = this.appendRecords(groupId, offsets.map((o) => ({ key: offsetCommitKey(groupId, o.topic, o.partition), value: offsetCommitValue(o) })), true, null);
+    if (error === ErrorCode.NONE) offsets.forEach((o, i) => this.setRecordOffset(groupId, o.topic, o.partition, baseOffset + i));
+    return error;
+  }
+
+  /**
+   * Persists offsets committed in a transaction, as a transactional batch of its producer;
+   * they stay pending (invisible) until the transaction ends. Returns an error code.
+   */
+  storeTxnOffsets(groupId: string, producer: TxnProducer, offsets: readonly TopicPartitionOffset[]): number {
+    const records = offsets.map((o) => ({ key: offsetCommitKey(groupId, o.topic, o.partition), value: offsetCommitValue(o) }));
+    const { error, baseOffset } = this.appendRecords(groupId, records, true, producer);
+    if (error === ErrorCode.NONE && offsets.length > 0) this.pendingTxnOffsets.add(producer.producerId, groupId, offsets.map((o, i) => ({ ...o, recordOffset: baseOffset + i })));
+    return error;
+  }
+
+  /**
+   * A transaction marker was written to partition `offsetsPartition` of `__consumer_offsets`:
+   * the producer's pending offsets of the groups there become committed, or are dropped.
+   */
+  completeTxnOffsets(producerId: number, offsetsPartition: number, commit: boolean): void {
+    const taken = this.pendingTxnOffsets.take(producerId, (groupId) => this.partitionFor(groupId) === offsetsPartition);
+    if (!commit) return;
+    for (const [groupId, offsets] of taken) {
+      const group = this.getGroup(groupId) ?? this.addGroup(new ClassicGroup(groupId, 'Empty', this.broker.now()));
+      for (const o of offsets) this.applyCommitted(group, o);
+    }
+  }
+
+  /** Makes a transactional offset the group's, unless a commit appended after it is already there (Kafka's olderThan). */
+  private applyCommitted(group: ClassicGroup, o: PendingTxnOffset): void {
+    const current = this.committedRecordOffsets.get(group.groupId)?.get(topicPartitionKey(o.topic, o.partition));
+    if (group.offset(o.topic, o.partition) !== undefined && current !== undefined && current > o.recordOffset) return;
+    const { recordOffset: _recordOffset, topic, partition, ...offset } = o;
+    group.putOffset(topic, partition, offset);
+    this.setRecordOffset(group.groupId, topic, partition, o.recordOffset);
+  }
+
+  private setRecordOffset(groupId: string, topic: string, partition: number, recordOffset: number): void {
+    let byPartition = this.committedRecordOffsets.get(groupId);
+    if (!byPartition) this.committedRecordOffsets.set(groupId, (byPartition = new Map()));
+    byPartition.set(topicPartitionKey(topic, partition), recordOffset);
   }
 
   /** Tombstones for removed offsets, and for the group itself when it is gone. */
@@ -102,17 +159,22 @@ export class GroupMetadataManager {
   }
 
   private append(groupId: string, records: ReadonlyArray<{ key: Buffer; value: Buffer | null }>, forOffsets: boolean): number {
-    if (records.length === 0) return ErrorCode.NONE;
+    return this.appendRecords(groupId, records, forOffsets, null).error;
+  }
+
+  private appendRecords(groupId: string, records: ReadonlyArray<{ key: Buffer; value: Buffer | null }>, forOffsets: boolean, producer: TxnProducer | null): { error: number; baseOffset: number } {
+    if (records.length === 0) return { error: ErrorCode.NONE, baseOffset: -1 };
     const partition = this.broker.replicaManager.partition(GROUP_METADATA_TOPIC, this.partitionFor(groupId));
-    if (!partition) return ErrorCode.NOT_COORDINATOR;
+    if (!partition) return { error: ErrorCode.NOT_COORDINATOR, baseOffset: -1 };
     const now = this.broker.now();
     try {
-      const blob = encodeRecordBatchSync({ records: records.map((r) => ({ key: r.key, value: r.value, timestamp: now })) });
+      const txn = producer === null ? {} : { producerId: producer.producerId, producerEpoch: producer.producerEpoch, baseSequence: 0, transactional: true };
+      const blob = encodeRecordBatchSync({ ...txn, records: records.map((r) => ({ key: r.key, value: r.value, timestamp: now })) });
       const logAppendTime = partition.settings.log.messageTimestampType === 'LogAppendTime' ? now : null;
-      partition.appendRecordsAsLeader(blob, logAppendTime);
-      return ErrorCode.NONE;
+      const info = partition.appendRecordsAsLeader(blob, logAppendTime, 'coordinator');
+      return { error: ErrorCode.NONE, baseOffset: info.baseOffset };
     } catch (error) {
-      return this.storageError(error, forOffsets);
+      return { error: this.storageError(error, forOffsets), baseOffset: -1 };
     }
   }
 
@@ -132,6 +194,10 @@ export class GroupMetadataManager {
       case ErrorCode.RECORD_LIST_TOO_LARGE:
       case ErrorCode.INVALID_FETCH_SIZE:
         return forOffsets ? ErrorCode.INVALID_COMMIT_OFFSET_SIZE : ErrorCode.UNKNOWN_SERVER_ERROR;
+      // A transactional commit of a fenced producer (the partition's producer state refused it).
+      case ErrorCode.INVALID_PRODUCER_EPOCH:
+      case ErrorCode.INVALID_TXN_STATE:
+        return error.code;
       default:
         return ErrorCode.UNKNOWN_SERVER_ERROR;
     }
@@ -146,19 +212,39 @@ export class GroupMetadataManager {
     const topic = this.broker.metadata.topic(GROUP_METADATA_TOPIC);
     if (!topic) return [];
     const values = new Map<string, GroupValue>();
-    const offsets = new Map<string, Map<string, TopicPartitionOffset>>();
+    const offsets = new Map<string, Map<string, PendingTxnOffset>>();
+    const putOffset = (group: string, o: PendingTxnOffset) => {
+      let byPartition = offsets.get(group);
+      if (!byPartition) offsets.set(group, (byPartition = new Map()));
+      const key = topicPartitionKey(o.topic, o.partition);
+      const current = byPartition.get(key);
+      // A transaction committed late does not override a plain commit appended after it.
+      if (current === undefined || current.recordOffset < o.recordOffset) byPartition.set(key, o);
+    };
     for (const partition of this.broker.replicaManager.partitionsOf(GROUP_METADATA_TOPIC)) {
-      this.readPartition(partition, (record) => {
+      // Transactional commits of this partition by producer, until their marker.
+      const open = new Map<number, Map<string, PendingTxnOffset[]>>();
+      this.readPartition(partition, (record, offset, producerId) => {
         if (record.kind === 'group') {
           values.set(record.group, record.value);
         } else if (record.kind === 'offset') {
-          let byPartition = offsets.get(record.group);
-          if (!byPartition) offsets.set(record.group, (byPartition = new Map()));
-          const key = `${record.topic}\u0000${record.partition}`;
-          if (record.value === null) byPartition.delete(key);
-          else byPartition.set(key, { topic: record.topic, partition: record.partition, ...record.value });
+          if (record.value === null) {
+            offsets.get(record.group)?.delete(topicPartitionKey(record.topic, record.partition));
+            return;
+          }
+          const o = { topic: record.topic, partition: record.partition, ...record.value, recordOffset: offset };
+          if (producerId === null) return putOffset(record.group, o);
+          let groups = open.get(producerId);
+          if (!groups) open.set(producerId, (groups = new Map()));
+          groups.set(record.group, [...(groups.get(record.group) ?? []), o]);
         }
+      }, (producerId, commit) => {
+        const groups = open.get(producerId);
+        open.delete(producerId);
+        if (commit) for (const [group, list] of groups ?? []) for (const o of list) putOffset(group, o);
       });
+      // Transactions still open: their marker comes later (the transaction coordinator completes them).
+      for (const [producerId, groups] of open) for (const [group, list] of groups) this.pendingTxnOffsets.add(producerId, group, list);
     }
     const loaded: ClassicGroup[] = [];
     const ids = new Set([...values.keys(), ...offsets.keys()]);
@@ -167,25 +253,40 @@ export class GroupMetadataManager {
       const groupOffsets = [...(offsets.get(groupId)?.values() ?? [])];
       if (value === null && groupOffsets.length === 0) continue;
       const group = value ? this.groupFromValue(groupId, value) : new ClassicGroup(groupId, 'Empty', this.broker.now());
-      for (const o of groupOffsets) group.putOffset(o.topic, o.partition, o as OffsetAndMetadata);
+      for (const { recordOffset, ...o } of groupOffsets) {
+        group.putOffset(o.topic, o.partition, o as OffsetAndMetadata);
+        this.setRecordOffset(groupId, o.topic, o.partition, recordOffset);
+      }
       this.groups.set(groupId, group);
       loaded.push(group);
     }
     return loaded;
   }
 
-  private readPartition(partition: Partition, apply: (record: OffsetsTopicRecord) => void): void {
+  /**
+   * Reads the partition's records in order: `apply` gets each record with its offset and, for
+   * transactional batches, the producer id; `onMarker` each transaction marker.
+   */
+  private readPartition(
+    partition: Partition,
+    apply: (record: OffsetsTopicRecord, offset: number, producerId: number | null) => void,
+    onMarker: (producerId: number, commit: boolean) => void,
+  ): void {
     let offset = partition.logStartOffset;
     while (offset < partition.highWatermark) {
       const read = partition.read(offset, LOAD_BUFFER_BYTES, IsolationLevel.READ_UNCOMMITTED, true);
       const batches = decodeRecordBatchesSync(read.records);
       const start = offset;
       for (const batch of batches) {
-        if (!batch.isControl) {
+        if (batch.isControl) {
+          const marker = Number(batch.baseOffset) >= offset ? transactionMarkerOf(batch) : null;
+          if (marker !== null) onMarker(Number(marker.producerId), marker.type === ControlRecordType.Commit);
+        } else {
+          const producerId = batch.isTransactional ? Number(batch.producerId) : null;
           for (const record of absoluteRecords(batch)) {
             if (record.offset < BigInt(offset) || record.key === null) continue;
             try {
-              apply(readOffsetsTopicRecord(record.key, record.value));
+              apply(readOffsetsTopicRecord(record.key, record.value), Number(record.offset), producerId);
             } catch (error) {
               this.broker.logger.warn(`skipping unreadable record at ${partition.topic}-${partition.index}@${record.offset}: ${(error as Error).message}`);
             }

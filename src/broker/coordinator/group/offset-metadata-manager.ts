@@ -3,7 +3,7 @@ import type { KafkaBroker } from '../../kafka-broker.js';
 import { ClassicGroup } from './classic-group.js';
 import { CONSUMER_PROTOCOL_TYPE } from './consumer-protocol.js';
 import type { GroupCoordinator } from './group-coordinator.js';
-import type { GroupMetadataManager } from './group-metadata-manager.js';
+import { GROUP_METADATA_TOPIC, type GroupMetadataManager } from './group-metadata-manager.js';
 import { NO_METADATA, type TopicPartitionOffset } from './offset-and-metadata.js';
 
 export interface OffsetCommitParams {
@@ -14,6 +14,19 @@ export interface OffsetCommitParams {
   generationId: number;
   apiVersion: number;
   offsets: ReadonlyArray<{ topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string | null; commitTimestamp: number; expireTimestamp: number | null }>;
+}
+
+/** TxnOffsetCommit: offsets committed by a transactional producer, visible once its transaction commits. */
+export interface TxnOffsetCommitParams {
+  transactionalId: string;
+  groupId: string;
+  producerId: number;
+  producerEpoch: number;
+  /** -1 and '' before v3, whose requests carry no member. */
+  generationId: number;
+  memberId: string;
+  groupInstanceId: string | null;
+  offsets: ReadonlyArray<{ topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string | null }>;
 }
 
 export interface FetchedOffset {
@@ -85,6 +98,38 @@ export class OffsetMetadataManager {
   }
 
   /**
+   * TxnOffsetCommit (Kafka's handleTxnCommitOffsets): the group's `__consumer_offsets`
+   * partition must be in the producer's open transaction (AddOffsetsToTxn); the group is
+   * created when unknown; requests with a member (v3+) are checked like OffsetCommit's.
+   * The offsets are written as the producer's transactional records and stay pending until
+   * the transaction ends. Returns an error code per offset.
+   */
+  commitTransactionalOffsets(p: TxnOffsetCommitParams): number[] {
+    const all = (code: number) => p.offsets.map(() => code);
+    const error = this.coordinator.validateGroupStatus(p.groupId, true);
+    if (error !== null) return all(error);
+    const verification = this.broker.transactionCoordinator.verifyTransactionalWrite(p.transactionalId, p.producerId, p.producerEpoch, GROUP_METADATA_TOPIC, this.groups.partitionFor(p.groupId));
+    if (verification !== ErrorCode.NONE) return all(verification);
+    const group = this.groups.getGroup(p.groupId) ?? this.groups.addGroup(new ClassicGroup(p.groupId, 'Empty', this.broker.now()));
+    if (group.is('Dead')) return all(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    if (p.generationId >= 0 || p.memberId !== '' || p.groupInstanceId !== null) {
+      const memberError = this.coordinator.validateCurrentMember(group, p.memberId, p.groupInstanceId);
+      if (memberError !== null) return all(memberError);
+      if (p.generationId !== group.generationId) return all(ErrorCode.ILLEGAL_GENERATION);
+    }
+
+    const now = this.broker.now();
+    const maxMetadata = this.broker.config.int('offset.metadata.max.bytes');
+    const results: number[] = p.offsets.map((o) => (o.metadata !== null && o.metadata.length > maxMetadata ? ErrorCode.OFFSET_METADATA_TOO_LARGE : ErrorCode.NONE));
+    const accepted: TopicPartitionOffset[] = [];
+    p.offsets.forEach((o, i) => {
+      if (results[i] === ErrorCode.NONE) accepted.push({ ...o, metadata: o.metadata ?? NO_METADATA, commitTimestamp: now, expireTimestamp: null });
+    });
+    const stored = this.groups.storeTxnOffsets(group.groupId, { producerId: p.producerId, producerEpoch: p.producerEpoch }, accepted);
+    return results.map((r) => (r === ErrorCode.NONE ? stored : r));
+  }
+
+  /**
    * Generation -1 with no member id is a commit from outside group management, accepted
    * only while the group is Empty; anything else must be a current member of this generation.
    */
@@ -105,14 +150,17 @@ export class OffsetMetadataManager {
 
   /**
    * The group's committed offsets for the given partitions (all of them for null); offset
-   * -1 where nothing is committed. `requireStable` needs no waiting here: only transactional
-   * commits can be pending, and they are not supported yet.
+   * -1 where nothing is committed. With `requireStable` (OffsetFetch v7+), a partition with
+   * offsets pending in an open transaction answers UNSTABLE_OFFSET_COMMIT, which consumers retry.
    */
-  fetchOffsets(groupId: string, requested: ReadonlyArray<{ topic: string; partitions: readonly number[] }> | null): { errorCode: number; topics: FetchedTopic[] } {
+  fetchOffsets(groupId: string, requested: ReadonlyArray<{ topic: string; partitions: readonly number[] }> | null, requireStable = false): { errorCode: number; topics: FetchedTopic[] } {
     const error = this.coordinator.validateGroupStatus(groupId, false);
     if (error !== null) return { errorCode: error, topics: [] };
     const group = this.groups.getGroup(groupId);
     const found = (topic: string, partition: number): FetchedOffset => {
+      if (requireStable && this.groups.pendingTxnOffsets.has(groupId, topic, partition)) {
+        return { partition, offset: -1, leaderEpoch: -1, metadata: NO_METADATA, errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT };
+      }
       const o = group && !group.is('Dead') ? group.offset(topic, partition) : undefined;
       return { partition, offset: o?.offset ?? -1, leaderEpoch: o?.leaderEpoch ?? -1, metadata: o?.metadata ?? NO_METADATA, errorCode: ErrorCode.NONE };
     };

@@ -1,0 +1,31 @@
+import { ApiKeys } from '../../protocol/generated/messages.js';
+import type { KafkaBroker } from '../kafka-broker.js';
+import { apiHandler } from './api-handler.js';
+import { fencedErrorFor } from './txn-errors.js';
+
+/**
+ * InitProducerId v0-v5: a producer id for idempotent producers (sent to any broker; kafkajs
+ * asks the controller), and for transactional ids the coordinator's id and epoch (v3+:
+ * KIP-360 recovery with the producer's current id and epoch).
+ */
+export function initProducerIdHandler(broker: KafkaBroker) {
+  return apiHandler({
+    apiKey: ApiKeys.InitProducerId,
+    minVersion: 0,
+    maxVersion: 5,
+    handle(request, { header }) {
+      const result = broker.transactionCoordinator.initProducerId({
+        transactionalId: request.transactionalId,
+        transactionTimeoutMs: request.transactionTimeoutMs,
+        producerId: Number(request.producerId),
+        producerEpoch: request.producerEpoch,
+      });
+      return {
+        throttleTimeMs: 0,
+        errorCode: fencedErrorFor(result.errorCode, header.apiVersion, 4),
+        producerId: BigInt(result.producerId),
+        producerEpoch: result.producerEpoch,
+      };
+    },
+  });
+}

@@ -1,0 +1,65 @@
+import { ErrorCode } from '../../protocol/error-codes.js';
+import { ApiKeys } from '../../protocol/generated/messages.js';
+import { tpKey, type TopicPartition } from '../coordinator/transaction/transaction-metadata.js';
+import type { KafkaBroker } from '../kafka-broker.js';
+import { apiHandler } from './api-handler.js';
+import { fencedErrorFor } from './txn-errors.js';
+
+interface TxnTopics {
+  transactionalId: string;
+  producerId: bigint;
+  producerEpoch: number;
+  verifyOnly: boolean;
+  topics: ReadonlyArray<{ name: string; partitions: readonly number[] }>;
+}
+
+type TopicResults = Array<{ name: string; resultsByPartition: Array<{ partitionIndex: number; partitionErrorCode: number }> }>;
+
+/**
+ * One transaction's partitions: unknown partitions fail with UNKNOWN_TOPIC_OR_PARTITION and
+ * then nothing is added (the others get OPERATION_NOT_ATTEMPTED), as Kafka does.
+ */
+function addPartitions(broker: KafkaBroker, txn: TxnTopics, apiVersion: number): TopicResults {
+  const exists = (topic: string, partition: number) => partition >= 0 && partition < (broker.metadata.topic(topic)?.partitions.length ?? 0);
+  const partitions: TopicPartition[] = txn.topics.flatMap((t) => t.partitions.map((partition) => ({ topic: t.name, partition })));
+  const unknown = partitions.some((tp) => !exists(tp.topic, tp.partition));
+  let codeOf: (tp: TopicPartition) => number;
+  if (unknown) {
+    codeOf = (tp) => (exists(tp.topic, tp.partition) ? ErrorCode.OPERATION_NOT_ATTEMPTED : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  } else if (txn.verifyOnly) {
+    const verified = broker.transactionCoordinator.verifyPartitionsInTransaction(txn.transactionalId, Number(txn.producerId), txn.producerEpoch, partitions);
+    codeOf = (tp) => verified.get(tpKey(tp))!;
+  } else {
+    const error = broker.transactionCoordinator.addPartitionsToTransaction(txn.transactionalId, Number(txn.producerId), txn.producerEpoch, partitions);
+    codeOf = () => error;
+  }
+  return txn.topics.map((t) => ({
+    name: t.name,
+    resultsByPartition: t.partitions.map((partition) => ({ partitionIndex: partition, partitionErrorCode: fencedErrorFor(codeOf({ topic: t.name, partition }), apiVersion, 2) })),
+  }));
+}
+
+/**
+ * AddPartitionsToTxn v0-v5: clients (v0-v3) add the partitions they are about to produce to;
+ * v4+ batches several transactions and can only verify (verify_only), as brokers use it.
+ */
+export function addPartitionsToTxnHandler(broker: KafkaBroker) {
+  return apiHandler({
+    apiKey: ApiKeys.AddPartitionsToTxn,
+    minVersion: 0,
+    maxVersion: 5,
+    handle(request, { header }) {
+      const version = header.apiVersion;
+      if (version < 4) {
+        const txn = { transactionalId: request.v3AndBelowTransactionalId, producerId: request.v3AndBelowProducerId, producerEpoch: request.v3AndBelowProducerEpoch, verifyOnly: false, topics: request.v3AndBelowTopics };
+        return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, resultsByTransaction: [], resultsByTopicV3AndBelow: addPartitions(broker, txn, version) };
+      }
+      return {
+        throttleTimeMs: 0,
+        errorCode: ErrorCode.NONE,
+        resultsByTransaction: request.transactions.map((txn) => ({ transactionalId: txn.transactionalId, topicResults: addPartitions(broker, txn, version) })),
+        resultsByTopicV3AndBelow: [],
+      };
+    },
+  });
+}

@@ -1,0 +1,17 @@
+import { ApiKeys } from '../../protocol/generated/messages.js';
+import type { KafkaBroker } from '../kafka-broker.js';
+import { apiHandler } from './api-handler.js';
+import { fencedErrorFor } from './txn-errors.js';
+
+/** AddOffsetsToTxn v0-v4: the group's `__consumer_offsets` partition joins the transaction before TxnOffsetCommit. */
+export function addOffsetsToTxnHandler(broker: KafkaBroker) {
+  return apiHandler({
+    apiKey: ApiKeys.AddOffsetsToTxn,
+    minVersion: 0,
+    maxVersion: 4,
+    handle(request, { header }) {
+      const error = broker.transactionCoordinator.addOffsetsToTransaction(request.transactionalId, Number(request.producerId), request.producerEpoch, request.groupId);
+      return { throttleTimeMs: 0, errorCode: fencedErrorFor(error, header.apiVersion, 2) };
+    },
+  });
+}

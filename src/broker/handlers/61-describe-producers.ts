@@ -1,0 +1,38 @@
+import { ErrorCode } from '../../protocol/error-codes.js';
+import { ApiKeys } from '../../protocol/generated/messages.js';
+import type { KafkaBroker } from '../kafka-broker.js';
+import { apiHandler } from './api-handler.js';
+
+/** DescribeProducers v0: the producer state of each partition (ids, epochs, last sequence, open transaction). */
+export function describeProducersHandler(broker: KafkaBroker) {
+  return apiHandler({
+    apiKey: ApiKeys.DescribeProducers,
+    minVersion: 0,
+    maxVersion: 0,
+    handle(request) {
+      return {
+        throttleTimeMs: 0,
+        topics: request.topics.map((t) => ({
+          name: t.name,
+          partitions: t.partitionIndexes.map((index) => {
+            const partition = broker.replicaManager.partition(t.name, index);
+            if (!partition) {
+              return { partitionIndex: index, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: 'This server does not host this topic-partition.', activeProducers: [] };
+            }
+            const activeProducers = [...partition.log.producerState.activeProducers.values()]
+              .sort((a, b) => a.producerId - b.producerId)
+              .map((e) => ({
+                producerId: BigInt(e.producerId),
+                producerEpoch: e.producerEpoch,
+                lastSequence: e.lastSeq,
+                lastTimestamp: BigInt(e.lastTimestamp),
+                coordinatorEpoch: e.coordinatorEpoch,
+                currentTxnStartOffset: BigInt(e.currentTxnFirstOffset ?? -1),
+              }));
+            return { partitionIndex: index, errorCode: ErrorCode.NONE, errorMessage: null, activeProducers };
+          }),
+        })),
+      };
+    },
+  });
+}

@@ -1,0 +1,27 @@
+import { ApiKeys } from '../../protocol/generated/messages.js';
+import type { KafkaBroker } from '../kafka-broker.js';
+import { apiHandler } from './api-handler.js';
+
+/** DescribeTransactions v0: state, producer, timeout, start time and partitions of transactional ids coordinated here. */
+export function describeTransactionsHandler(broker: KafkaBroker) {
+  return apiHandler({
+    apiKey: ApiKeys.DescribeTransactions,
+    minVersion: 0,
+    maxVersion: 0,
+    handle(request) {
+      return {
+        throttleTimeMs: 0,
+        transactionStates: broker.transactionCoordinator.describeTransactions(request.transactionalIds).map((d) => ({
+          errorCode: d.errorCode,
+          transactionalId: d.transactionalId,
+          transactionState: d.state,
+          transactionTimeoutMs: d.timeoutMs,
+          transactionStartTimeMs: BigInt(d.startTimeMs),
+          producerId: BigInt(d.producerId),
+          producerEpoch: d.producerEpoch,
+          topics: d.topics.map((t) => ({ topic: t.topic, partitions: t.partitions })),
+        })),
+      };
+    },
+  });
+}
