@@ -6,6 +6,9 @@ import { EmbeddedKafka } from 'streamwright/testing';
 import { BillingService, InvoiceLedger } from './billing-service.js';
 import { Order, OrderLine } from './order.js';
 import { OrderService } from './order-service.js';
+import { PricingService, requestQuotes } from './price-quote.js';
+import { runExactlyOnceInvoicing } from './invoicing-exactly-once.js';
+import { DeadLetterInspector, deadLetteringFactory, errorHandlingTopics, PaymentService, runErrorHandlingDemo, ShippingService } from './error-handling-demo.js';
 
 const kafka = await EmbeddedKafka.start();
 console.log(`Embedded Kafka broker listening on ${kafka.bootstrapServers.join(',')}`);
@@ -13,11 +16,15 @@ console.log(`Embedded Kafka broker listening on ${kafka.bootstrapServers.join(',
 // create() wires the container and reports configuration mistakes; nothing connects yet.
 const app = await KafkaApplication.create({
   kafka: { brokers: kafka.bootstrapServers, clientId: 'orders-sample' },
-  listeners: [OrderService, BillingService],
-  topics: [TopicBuilder.name('orders').partitions(6).replicas(1).build(), TopicBuilder.name('invoices').partitions(2).replicas(1).build()],
+  listeners: [OrderService, BillingService, PricingService, PaymentService, DeadLetterInspector, ShippingService],
+  topics: [TopicBuilder.name('orders').partitions(6).replicas(1).build(), TopicBuilder.name('invoices').partitions(2).replicas(1).build(), ...errorHandlingTopics],
   containerFactories: {
     manualAckFactory: new ConcurrentKafkaListenerContainerFactory({ containerProperties: { ackMode: AckMode.MANUAL_IMMEDIATE } }),
+    // Error handling (docs/error-handling.md): retries, then a dead-letter topic.
+    deadLetteringFactory,
   },
+  // Request/reply (docs/request-reply.md): binds a ReplyingKafkaTemplate reading replies from 'price-quotes'.
+  replyingTemplate: { replyTopic: 'price-quotes', timeoutMs: 5000 },
   logger: consoleLogger('warn'),
 });
 
@@ -43,6 +50,14 @@ try {
   await ledger.waitFor(orders.length, 30_000);
   const billed = ledger.invoices.reduce((sum, invoice) => sum + invoice.amount, 0);
   console.log(`All ${ledger.invoices.length} orders invoiced, ${billed.toFixed(2)} in total.`);
+
+  await requestQuotes(app);
+
+  // Error handling (docs/error-handling.md): a payment dead-lettered after its retries, and a retry-topic chain.
+  await runErrorHandlingDemo(app, orders);
+
+  // Exactly-once step (docs/transactions.md): orders → invoices in one transaction each.
+  await runExactlyOnceInvoicing(kafka.bootstrapServers, orders.length);
 } catch (error) {
   console.error('The sample failed:', error);
   exitCode = 1;

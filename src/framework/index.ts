@@ -10,6 +10,9 @@ export type { KafkaListenerOptions } from './annotation/kafka-listener-options.j
 export { KafkaHandler } from './annotation/kafka-handler.js';
 export { Payload, type PayloadOptions } from './annotation/payload.js';
 export { Header, Headers } from './annotation/header.js';
+export { RetryableTopic, type RetryableTopicOptions, type RetryableTopicBackOff } from './annotation/retryable-topic.js';
+export { DltHandler } from './annotation/dlt-handler.js';
+export { SendTo, type SendToOptions } from './annotation/send-to.js';
 
 // config
 export { TopicBuilder, NewTopicBuilder, type NewTopic } from './config/topic-builder.js';
@@ -39,12 +42,70 @@ export type { MessageListener, BatchMessageListener, GenericMessageListener, Mes
 export type { ListenerConsumer } from './listener/listener-consumer.js';
 export type { CommonErrorHandler } from './listener/common-error-handler.js';
 export { DefaultErrorHandler, type DefaultErrorHandlerOptions, type ConsumerRecordRecoverer } from './listener/default-error-handler.js';
-export { ExceptionClassifier } from './listener/exception-classifier.js';
+export { ExceptionClassifier, defaultFatalExceptions, type ErrorClass } from './listener/exception-classifier.js';
+export { FailedRecordTracker } from './listener/failed-record-tracker.js';
+export type { RetryListener } from './listener/retry-listener.js';
+export { ContainerPausingBackOffHandler, DefaultBackOffHandler, type BackOffHandler, type PartitionBackOffContainer } from './listener/back-off-handler.js';
+export {
+  DeadLetterPublishingRecoverer,
+  HeadersToAdd,
+  DLT_HEADER_NAMES,
+  RETRY_TOPIC_HEADER_NAMES,
+  type DeadLetterPublishingRecovererOptions,
+  type DestinationResolver,
+  type HeadersFunction,
+  type HeaderNames,
+  type DeadLetterHeader,
+  type DeadLetterRecord,
+  type ExceptionHeadersCreator,
+  type KafkaOperations,
+} from './listener/dead-letter-publishing-recoverer.js';
+export { KafkaBackoffException } from './listener/kafka-backoff-exception.js';
+export { TimestampedException } from './listener/timestamped-exception.js';
+export {
+  ListenerCircuitBreaker,
+  CircuitBreakerOpenException,
+  ListenerCircuitBreakerOpenedEvent,
+  ListenerCircuitBreakerHalfOpenEvent,
+  ListenerCircuitBreakerClosedEvent,
+  type CircuitBreakerOptions,
+  type CircuitBreakerState,
+} from './listener/listener-circuit-breaker.js';
+export { findRootCause, bigIntegerBytes, readBigInteger } from './listener/error-handling-utils.js';
 export { ListenerExecutionFailedException } from './listener/listener-execution-failed-exception.js';
 export { BatchListenerFailedException } from './listener/batch-listener-failed-exception.js';
 export { CompositeRecordInterceptor, type RecordInterceptor, type BatchInterceptor } from './listener/record-interceptor.js';
 export type { ConsumerAwareRebalanceListener } from './listener/consumer-aware-rebalance-listener.js';
 export type { RecordFilterStrategy } from './listener/adapter/record-filter-strategy.js';
+
+// requestreply
+export { ReplyingKafkaTemplate, AbstractReplyingKafkaTemplate, DEFAULT_REPLY_TIMEOUT, type ReplyingKafkaTemplateOptions, type RequestReplyOptions, type RequestRecord } from './requestreply/replying-kafka-template.js';
+export {
+  AggregatingReplyingKafkaTemplate,
+  AGGREGATED_RESULTS_TOPIC,
+  PARTIAL_RESULTS_AFTER_TIMEOUT_TOPIC,
+  type AggregatingReplyingKafkaTemplateOptions,
+  type ReleaseStrategy,
+} from './requestreply/aggregating-replying-kafka-template.js';
+export { KafkaReplyTimeoutException } from './requestreply/kafka-reply-timeout-exception.js';
+export { RemoteListenerError } from './requestreply/remote-listener-error.js';
+export { CorrelationKey } from './requestreply/correlation-key.js';
+export { encodeReplyPartition, decodeReplyPartition } from './requestreply/reply-headers.js';
+export { createReplyContainer, type ReplyingTemplateConfig, type AggregatingReplyingTemplateConfig } from './requestreply/replying-template-config.js';
+
+// retrytopic
+export { DltStrategy } from './retrytopic/dlt-strategy.js';
+export { TopicSuffixingStrategy } from './retrytopic/topic-suffixing-strategy.js';
+export { SameIntervalTopicReuseStrategy } from './retrytopic/same-interval-topic-reuse-strategy.js';
+export { RetryTopicHeaders, RetryTopicConstants } from './retrytopic/retry-topic-headers.js';
+export { DestinationTopic, type DestinationTopicType, type DestinationTopicProperties } from './retrytopic/destination-topic.js';
+export { createDestinationTopicProperties } from './retrytopic/destination-topic-properties-factory.js';
+export { DefaultDestinationTopicResolver } from './retrytopic/destination-topic-resolver.js';
+export { backOffPolicyOf, generateBackOffValues, type RetryTopicBackOffPolicy } from './retrytopic/back-off-values-generator.js';
+export { DeadLetterPublishingRecovererFactory, type DeadLetterPublishingRecovererFactorySettings, type RetryTopicPartitionResolver } from './retrytopic/dead-letter-publishing-recoverer-factory.js';
+export { RetryTopicConfigurationSupport, BlockingRetriesConfigurer, CustomizersConfigurer } from './retrytopic/retry-topic-configuration-support.js';
+export { RetryTopicConfigurer } from './retrytopic/retry-topic-configurer.js';
+export { kafkaBackoffAwareListener } from './retrytopic/kafka-backoff-aware-message-listener-adapter.js';
 
 // support
 export { KafkaHeaders, type KafkaHeaderName } from './support/kafka-headers.js';
@@ -57,7 +118,7 @@ export { Message, MessageBuilder, type MessageHeaders } from './support/message.
 export { KafkaNull } from './support/kafka-null.js';
 export { RecordHeaders, type RecordHeader } from './support/record-headers.js';
 export type { TopicPartition } from './support/topic-partition.js';
-export { FixedBackOff, STOP, type BackOff, type BackOffExecution } from './support/back-off.js';
+export { FixedBackOff, ExponentialBackOff, ExponentialBackOffWithMaxRetries, STOP, UNLIMITED_ATTEMPTS, type BackOff, type BackOffExecution } from './support/back-off.js';
 export { consoleLogger, silentLogger, setDefaultLogger, type Logger, type LogLevel } from './support/logger.js';
 export { MessageConversionException } from './support/converter/message-conversion-exception.js';
 export { MethodArgumentResolutionException } from './support/converter/method-argument-resolution-exception.js';
@@ -91,3 +152,10 @@ export { ListenerContainerIdleEvent, ListenerContainerNoLongerIdleEvent } from '
 export { KafkaApplication } from './container/kafka-application.js';
 export type { KafkaApplicationOptions, ContainerFactoryDefinition } from './container/kafka-application-options.js';
 export { TOKENS } from './container/tokens.js';
+
+// Transactions (issue 8, docs/transactions.md)
+export { KafkaTransactionManager, KafkaTransactionException, type KafkaTransactionManagerOptions, type TransactionOptions } from './transaction/kafka-transaction-manager.js';
+export { KafkaResourceHolder, TransactionSynchronizationManager, type TransactionOffset, type TransactionOrigin } from './transaction/kafka-resource-holder.js';
+export { DefaultAfterRollbackProcessor, type AfterRollbackProcessor } from './transaction/default-after-rollback-processor.js';
+export { TransactionalMessageListener, containerTransactionSuffix } from './transaction/transactional-message-listener.js';
+export type { TransactionalProducerLease } from './core/producer-factory.js';

@@ -19,5 +19,7 @@ test('samples/orders runs end to end on the embedded broker and exits 0', async 
     expect(stdout).toContain(`invoice for order ${id}`);
   }
   expect(stdout).toContain('All 5 orders invoiced, 27.50 in total.');
+  expect(stdout).toContain('Quote for 2 × coffee: 15.80');
+  expect(stdout).toContain('Exactly-once invoicing: 5 committed invoices for 5 orders (1 aborted attempt rolled back).');
   expect(stdout).toContain('Stopped cleanly.');
 }, 90_000);

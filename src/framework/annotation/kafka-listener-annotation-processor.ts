@@ -1,13 +1,19 @@
 import type { KafkaListenerContainerFactory } from '../config/kafka-listener-container-factory.js';
-import type { EndpointSettings } from '../config/kafka-listener-endpoint.js';
+import type { EndpointSettings, KafkaListenerEndpoint } from '../config/kafka-listener-endpoint.js';
 import type { KafkaListenerEndpointRegistry } from '../config/kafka-listener-endpoint-registry.js';
 import { MethodKafkaListenerEndpoint } from '../config/method-kafka-listener-endpoint.js';
 import { MultiMethodKafkaListenerEndpoint } from '../config/multi-method-kafka-listener-endpoint.js';
+import type { KafkaTemplate } from '../core/kafka-template.js';
 import { KafkaException } from '../kafka-exception.js';
+import { configureReplyTemplate } from '../listener/adapter/listener-reply-sender.js';
 import type { MessageListenerContainer } from '../listener/message-listener-container.js';
+import type { RetryTopicConfigurer } from '../retrytopic/retry-topic-configurer.js';
+import type { Logger } from '../support/logger.js';
 import type { ClassType } from '../support/serializer/type-id-headers.js';
 import type { KafkaListenerOptions } from './kafka-listener-options.js';
 import { classListenersOf, handlerMethodsOf, listenerMethodsOf } from './listener-metadata.js';
+import { dltHandlerOf } from './dlt-handler.js';
+import { retryableTopicOf } from './retryable-topic.js';
 
 /** Finds a container factory by the name (or instance) an annotation gives. */
 export type ContainerFactoryResolver = (nameOrFactory: string | KafkaListenerContainerFactory | undefined, listener: string) => {
@@ -26,6 +32,10 @@ export class KafkaListenerAnnotationProcessor {
   constructor(
     private readonly registry: KafkaListenerEndpointRegistry,
     private readonly resolveFactory: ContainerFactoryResolver,
+    /** The template `@SendTo` replies are sent with (Spring's factory `replyTemplate`). */
+    private readonly replies?: { template: KafkaTemplate; logger?: Logger },
+    /** Builds the retry-topic chains of `@RetryableTopic` listeners. */
+    private readonly retryTopics?: RetryTopicConfigurer,
   ) {}
 
   process(bean: object): MessageListenerContainer[] {
@@ -34,7 +44,10 @@ export class KafkaListenerAnnotationProcessor {
     for (const { method, options } of listenerMethodsOf(type)) {
       const description = `${type.name}.${String(method)}`;
       const settings = this.settings(options, description, `${type.name}.${String(method)}`);
-      containers.push(this.register(new MethodKafkaListenerEndpoint(settings, bean, method), options, description));
+      const endpoint = new MethodKafkaListenerEndpoint(settings, bean, method);
+      const retryable = retryableTopicOf(type, method);
+      if (retryable) containers.push(...this.registerRetryable(endpoint, retryable, bean, options, description));
+      else containers.push(this.register(endpoint, options, description));
     }
     for (const options of classListenersOf(type)) {
       const handlers = handlerMethodsOf(type);
@@ -47,14 +60,33 @@ export class KafkaListenerAnnotationProcessor {
         handlers.filter((h) => !h.isDefault).map((h) => h.method),
         defaults[0]?.method,
       );
-      containers.push(this.register(endpoint, options, type.name));
+      const retryable = retryableTopicOf(type);
+      if (retryable) containers.push(...this.registerRetryable(endpoint, retryable, bean, options, type.name));
+      else containers.push(this.register(endpoint, options, type.name));
     }
     return containers;
   }
 
-  private register(endpoint: MethodKafkaListenerEndpoint | MultiMethodKafkaListenerEndpoint, options: KafkaListenerOptions, description: string): MessageListenerContainer {
+  /** A `@RetryableTopic` listener: one container per topic of its chain (main, retries, DLT). */
+  private registerRetryable(endpoint: KafkaListenerEndpoint, retryable: NonNullable<ReturnType<typeof retryableTopicOf>>, bean: object, options: KafkaListenerOptions, description: string): MessageListenerContainer[] {
+    if (!this.retryTopics) throw new KafkaException(`@RetryableTopic on ${description} needs a KafkaApplication (no retry-topic configurer)`);
+    return this.retryTopics.processMainAndRetryListeners({
+      mainEndpoint: endpoint,
+      retryable,
+      bean,
+      dltHandlerMethod: dltHandlerOf(bean.constructor as ClassType),
+      containerFactory: options.containerFactory,
+      description,
+      resolveFactory: (factory) => this.resolveFactory(factory, description),
+      register: (chainEndpoint, factory) => this.register(chainEndpoint, { ...options, containerFactory: factory }, description),
+    });
+  }
+
+  private register(endpoint: KafkaListenerEndpoint, options: KafkaListenerOptions, description: string): MessageListenerContainer {
     const { factory, autoStartup } = this.resolveFactory(options.containerFactory, description);
-    return this.registry.registerListenerContainer(endpoint, factory, autoStartup);
+    const container = this.registry.registerListenerContainer(endpoint, factory, autoStartup);
+    if (this.replies) configureReplyTemplate(container, this.replies.template, this.replies.logger);
+    return container;
   }
 
   private settings(options: KafkaListenerOptions, description: string, defaultGroupId: string): EndpointSettings {
@@ -83,6 +115,7 @@ export class KafkaListenerAnnotationProcessor {
       consumerProperties: options.properties,
       clientIdPrefix: options.clientIdPrefix,
       listenerInfo: options.info,
+      circuitBreaker: options.circuitBreaker,
     };
   }
 }

@@ -1,5 +1,6 @@
 import type { KafkaConsumerOverrides } from '../core/consumer-config.js';
 import type { KafkaListenerContainerFactory } from '../config/kafka-listener-container-factory.js';
+import type { CircuitBreakerOptions } from '../listener/listener-circuit-breaker.js';
 
 /** The attributes of `@KafkaListener`, with Spring's names and meanings. */
 export interface KafkaListenerOptions {
@@ -27,4 +28,9 @@ export interface KafkaListenerOptions {
   clientIdPrefix?: string;
   /** Static value for the `kafka_listenerInfo` header. */
   info?: string;
+  /**
+   * An opossum circuit breaker around the listener: while it is open the consumers are paused
+   * and records wait (none is skipped or dead-lettered); see docs/error-handling.md.
+   */
+  circuitBreaker?: CircuitBreakerOptions;
 }

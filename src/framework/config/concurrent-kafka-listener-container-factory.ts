@@ -104,8 +104,9 @@ export class ConcurrentKafkaListenerContainerFactory implements KafkaListenerCon
       clientId: endpoint.clientIdPrefix,
       kafkaConsumerProperties: consumerSettings,
       messageListener: listener,
+      circuitBreaker: endpoint.circuitBreaker,
     });
-    return this.build(properties, endpoint.id, endpoint.concurrency);
+    return this.build(properties, endpoint.id, endpoint.concurrency, endpoint.commonErrorHandler);
   }
 
   createContainer(...topics: string[]): ConcurrentMessageListenerContainer {
@@ -124,11 +125,11 @@ export class ConcurrentKafkaListenerContainerFactory implements KafkaListenerCon
     };
   }
 
-  private build(properties: ContainerProperties, id: string | undefined, concurrency: number | undefined): ConcurrentMessageListenerContainer {
+  private build(properties: ContainerProperties, id: string | undefined, concurrency: number | undefined, commonErrorHandler?: CommonErrorHandler): ConcurrentMessageListenerContainer {
     const container = new ConcurrentMessageListenerContainer(this.consumerFactory!, properties, {
       listenerId: id,
       concurrency: concurrency ?? this.concurrency,
-      commonErrorHandler: this.commonErrorHandler,
+      commonErrorHandler: commonErrorHandler ?? this.commonErrorHandler,
       recordInterceptor: this.recordInterceptor,
       batchInterceptor: this.batchInterceptor,
       recordFilterStrategy: this.recordFilterStrategy,

@@ -2,6 +2,8 @@ import type { KafkaConsumerOverrides } from '../core/consumer-config.js';
 import type { PayloadConverter } from '../support/converter/payload-converter.js';
 import type { ClassType } from '../support/serializer/type-id-headers.js';
 import type { GenericMessageListener } from '../listener/message-listener.js';
+import type { CommonErrorHandler } from '../listener/common-error-handler.js';
+import type { CircuitBreakerOptions } from '../listener/listener-circuit-breaker.js';
 
 /** What a listener endpoint needs from the factory to build its listener. */
 export interface MessageListenerSettings {
@@ -29,6 +31,10 @@ export interface KafkaListenerEndpoint {
   readonly consumerProperties?: KafkaConsumerOverrides;
   readonly clientIdPrefix?: string;
   readonly listenerInfo?: string;
+  /** An opossum circuit breaker around the listener (`@KafkaListener({ circuitBreaker })`). */
+  readonly circuitBreaker?: CircuitBreakerOptions;
+  /** Replaces the factory's error handler for this endpoint's container (retry-topic chains use it). */
+  readonly commonErrorHandler?: CommonErrorHandler;
   createMessageListener(settings: MessageListenerSettings): GenericMessageListener;
 }
 

@@ -7,6 +7,7 @@ import type { ConsumerFactory } from '../core/consumer-factory.js';
 import type { KafkaAdminOptions } from '../core/kafka-admin.js';
 import type { ProducerFactory } from '../core/producer-factory.js';
 import type { ProducerListener } from '../core/producer-listener.js';
+import type { AggregatingReplyingTemplateConfig, ReplyingTemplateConfig } from '../requestreply/replying-template-config.js';
 import type { Logger } from '../support/logger.js';
 import type { Deserializer, Serializer } from '../support/serializer/serializer.js';
 import type { ClassType } from '../support/serializer/type-id-headers.js';
@@ -33,6 +34,12 @@ export interface KafkaApplicationOptions {
   /** Replaces the default producer factory (then the next three are ignored). */
   producerFactory?: ProducerFactory;
   producerConfig?: ProducerConfig;
+  /**
+   * Producer settings Spring Boot keeps under `spring.kafka.producer`: `transactionIdPrefix`
+   * makes the default producer factory and the bound KafkaTemplate transactional and binds a
+   * KafkaTransactionManager (docs/transactions.md).
+   */
+  producer?: { transactionIdPrefix?: string };
   /** Default: StringSerializer. */
   keySerializer?: Serializer;
   /** Default: JsonSerializer. */
@@ -50,6 +57,13 @@ export interface KafkaApplicationOptions {
   /** The template's default topic (for `sendDefault`). */
   defaultTopic?: string;
   producerListener?: ProducerListener;
+  /**
+   * Binds a `ReplyingKafkaTemplate` (request/reply, see docs/request-reply.md) reading replies
+   * from `replyTopic` in a reply group of its own per instance; started with the application.
+   */
+  replyingTemplate?: ReplyingTemplateConfig;
+  /** Binds an `AggregatingReplyingKafkaTemplate` (scatter-gather) the same way. */
+  aggregatingReplyingTemplate?: AggregatingReplyingTemplateConfig;
   /** KafkaAdmin settings (operationTimeout, fatalIfBrokerNotAvailable, autoCreate, modifyTopicConfigs). */
   admin?: Omit<KafkaAdminOptions, 'kafka' | 'logger'>;
 

@@ -12,12 +12,17 @@ import { KafkaTemplate } from '../core/kafka-template.js';
 import { DefaultKafkaProducerFactory, messageOf, ProducerFactory } from '../core/producer-factory.js';
 import { ApplicationEventPublisher, type ApplicationListener } from '../event/application-event-publisher.js';
 import { KafkaException } from '../kafka-exception.js';
+import { AggregatingReplyingKafkaTemplate } from '../requestreply/aggregating-replying-kafka-template.js';
+import { ReplyingKafkaTemplate } from '../requestreply/replying-kafka-template.js';
+import { createReplyingTemplates } from '../requestreply/replying-template-config.js';
 import type { MessageListenerContainer } from '../listener/message-listener-container.js';
+import { RetryTopicConfigurer } from '../retrytopic/retry-topic-configurer.js';
 import { defaultLogger, type Logger } from '../support/logger.js';
 import type { ClassType } from '../support/serializer/type-id-headers.js';
 import type { ContainerFactoryDefinition, KafkaApplicationOptions } from './kafka-application-options.js';
 import { discoverListenerClasses } from './listener-discovery.js';
 import { TOKENS } from './tokens.js';
+import { configureTransactions, KafkaTransactionManager } from '../transaction/kafka-application-transactions.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type EventType<E> = abstract new (...args: any[]) => E;
@@ -32,6 +37,8 @@ interface Parts {
   readonly registry: KafkaListenerEndpointRegistry;
   readonly topics: readonly NewTopic[];
   readonly startTimeout: number;
+  /** Request/reply templates (started after the listener containers, stopped before them). */
+  readonly replyingTemplates: readonly (ReplyingKafkaTemplate | AggregatingReplyingKafkaTemplate)[];
 }
 
 /**
@@ -76,6 +83,8 @@ export class KafkaApplication {
       producerFactory.applyDefaults(kafka, logger);
       provide(DefaultKafkaProducerFactory, () => producerFactory);
     }
+    // Transactions (issue 8): the prefix makes the factory transactional; a manager is bound for containers.
+    configureTransactions(producerFactory, options.producer?.transactionIdPrefix, (manager) => provide(KafkaTransactionManager, manager), logger);
     const consumerFactory = provide(ConsumerFactory, () => options.consumerFactory ?? new DefaultKafkaConsumerFactory({ consumerConfig: options.consumerConfig, keyDeserializer: options.keyDeserializer, valueDeserializer: options.valueDeserializer, logger }));
     if (consumerFactory instanceof DefaultKafkaConsumerFactory) {
       consumerFactory.applyDefaults(kafka, logger);
@@ -84,14 +93,21 @@ export class KafkaApplication {
     const template = provide(KafkaTemplate, () => new KafkaTemplate(producerFactory, { defaultTopic: options.defaultTopic, producerListener: options.producerListener, logger }));
     const admin = provide(KafkaAdmin, () => new KafkaAdmin({ ...options.admin, kafka, logger }));
     const registry = provide(KafkaListenerEndpointRegistry, () => new KafkaListenerEndpointRegistry());
+    const replying = createReplyingTemplates(options, { kafka, producerFactory, consumerFactory, admin, logger, publisher });
+    if (replying.replying) provide(ReplyingKafkaTemplate, () => replying.replying!);
+    if (replying.aggregating) provide(AggregatingReplyingKafkaTemplate, () => replying.aggregating!);
+    const declaredTopics = container.get<NewTopic[]>(TOKENS.NewTopics);
+    declaredTopics.push(...replying.topics.filter((topic) => !declaredTopics.some((t) => t.name === topic.name)));
 
     const factories = KafkaApplication.bindContainerFactories(container, options.containerFactories ?? {}, { consumerFactory, publisher, logger });
+    // @RetryableTopic chains; bound so that their destinations can be inspected at run time.
+    const retryTopics = provide(RetryTopicConfigurer, () => new RetryTopicConfigurer({ container, template: () => template, topics: declaredTopics, logger }));
     const processor = new KafkaListenerAnnotationProcessor(registry, (nameOrFactory, listener) => {
       const factory = typeof nameOrFactory === 'object' ? nameOrFactory : factories.get(nameOrFactory ?? DEFAULT_CONTAINER_FACTORY_NAME);
       if (!factory) throw new KafkaException(`${listener}: no container factory named '${String(nameOrFactory)}' (known: ${[...factories.keys()].join(', ')})`);
       if (factory instanceof ConcurrentKafkaListenerContainerFactory) factory.applyDefaults({ consumerFactory, applicationEventPublisher: publisher, logger });
       return { factory, autoStartup: factory instanceof ConcurrentKafkaListenerContainerFactory ? factory.autoStartup : true };
-    });
+    }, { template, logger }, retryTopics);
     for (const type of discoverListenerClasses(container, options.listeners ?? [])) {
       if (!container.isCurrentBound(type)) container.bind(type).toSelf().inSingletonScope();
       processor.process(await KafkaApplication.instantiate(container, type));
@@ -107,6 +123,7 @@ export class KafkaApplication {
       registry,
       topics: container.get<NewTopic[]>(TOKENS.NewTopics),
       startTimeout: options.startTimeout ?? 60_000,
+      replyingTemplates: [replying.replying, replying.aggregating].filter((t) => t !== undefined),
     });
     // The constructor is private, so the class is cast to serve as its own service identifier.
     provide(KafkaApplication as unknown as ServiceIdentifier<KafkaApplication>, () => app);
@@ -153,6 +170,7 @@ export class KafkaApplication {
       // A start that timed out must not bring containers up later.
       if (this.state !== 'starting') return;
       await registry.start();
+      for (const replyingTemplate of this.parts.replyingTemplates) await replyingTemplate.start();
     })();
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new KafkaException(`KafkaApplication did not start within ${startTimeout} ms (brokers: ${describeBrokers(kafka)})`)), startTimeout);
@@ -182,6 +200,7 @@ export class KafkaApplication {
 
   private async shutdown(): Promise<void> {
     const { registry, template, producerFactory, logger } = this.parts;
+    for (const replyingTemplate of this.parts.replyingTemplates) await replyingTemplate.stop().catch((error) => logger.error('Stopping a replying template failed', error));
     await registry.stop().catch((error) => logger.error('Stopping listener containers failed', error));
     await template.flush();
     await producerFactory.close();

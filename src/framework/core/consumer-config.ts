@@ -12,6 +12,13 @@ export interface ConsumerSettings extends Partial<ConsumerConfig> {
    * first fetch would be skipped, which surprises more often than re-reading a topic does.
    */
   autoOffsetReset?: 'earliest' | 'latest';
+  /**
+   * Kafka's `isolation.level`: `read_committed` (kafkajs' default, and forced for containers
+   * with a transaction manager unless their own properties say otherwise) skips records of
+   * aborted and still-open transactions; `read_uncommitted` sees everything. Takes precedence
+   * over kafkajs' `readUncommitted`.
+   */
+  isolationLevel?: 'read_committed' | 'read_uncommitted';
 }
 
 /**

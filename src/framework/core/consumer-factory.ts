@@ -78,7 +78,8 @@ export class DefaultKafkaConsumerFactory extends ConsumerFactory {
           'a group.id is required when group management is used.',
       );
     }
-    const { autoOffsetReset: _reset, ...kafkaJsSettings } = settings;
+    const { autoOffsetReset: _reset, isolationLevel, ...kafkaJsSettings } = settings;
+    if (isolationLevel !== undefined) kafkaJsSettings.readUncommitted = isolationLevel === 'read_uncommitted';
     const consumer = createKafka(this.kafkaConfig, this.logger, clientId).consumer({ ...kafkaJsSettings, groupId: resolvedGroup });
     return { consumer, clientId, groupId: resolvedGroup, settings: { ...settings, groupId: resolvedGroup } };
   }

@@ -10,6 +10,8 @@ import { KafkaProducerException } from './kafka-producer-exception.js';
 import { messageToRecord } from './message-to-record.js';
 import { messageOf, type ProducerFactory } from './producer-factory.js';
 import { LoggingProducerListener, type ProducerListener } from './producer-listener.js';
+import { TransactionSynchronizationManager, type KafkaResourceHolder, type TransactionOffset } from '../transaction/kafka-resource-holder.js';
+import { runInTransaction } from '../transaction/kafka-transaction-manager.js';
 
 export interface KafkaTemplateOptions<K, V> {
   /** Topic for `sendDefault(...)` and for messages without a `kafka_topic` header. */
@@ -18,6 +20,11 @@ export interface KafkaTemplateOptions<K, V> {
   producerListener?: ProducerListener<K, V>;
   /** Wait for every send to be acknowledged before the next `flush()`-free call returns (default false). */
   autoFlush?: boolean;
+  /**
+   * With a transactional producer factory, sends outside a transaction are refused (Spring's
+   * default); true sends them with a plain (non-transactional) producer instead.
+   */
+  allowNonTransactional?: boolean;
   logger?: Logger;
 }
 
@@ -33,12 +40,16 @@ export class KafkaTemplate<K = unknown, V = unknown> {
   private readonly producerListener: ProducerListener<K, V>;
   private readonly autoFlush: boolean;
   private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly logger: Logger;
+  readonly allowNonTransactional: boolean;
 
   constructor(
     readonly producerFactory: ProducerFactory,
     options: KafkaTemplateOptions<K, V> = {},
   ) {
     const logger = options.logger ?? defaultLogger();
+    this.logger = logger;
+    this.allowNonTransactional = options.allowNonTransactional ?? false;
     this.defaultTopic = options.defaultTopic;
     this.producerListener = options.producerListener ?? (new LoggingProducerListener(logger) as ProducerListener<K, V>);
     this.autoFlush = options.autoFlush ?? false;
@@ -76,6 +87,41 @@ export class KafkaTemplate<K = unknown, V = unknown> {
   /** Resolves once every send started so far has been acknowledged (or failed). */
   async flush(): Promise<void> {
     await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** The producer factory has a `transactionIdPrefix`: sends need a transaction (Spring's `isTransactional()`). */
+  isTransactional(): boolean {
+    return this.producerFactory.isTransactional();
+  }
+
+  /** A transaction of this template's producer factory is running in the current async context. */
+  inTransaction(): boolean {
+    return TransactionSynchronizationManager.currentTransaction(this.producerFactory) !== undefined;
+  }
+
+  /**
+   * Runs `callback` in a local transaction, as Spring's `executeInTransaction`: the template's
+   * sends inside it (awaited or not) are committed together when the callback resolves, or
+   * aborted when it throws (the error is rethrown). Calls may run concurrently, each on its own
+   * pooled transactional producer; nesting one in another of the same template is refused.
+   */
+  executeInTransaction<T>(callback: (template: this) => T | Promise<T>): Promise<T> {
+    if (!this.isTransactional()) return Promise.reject(new KafkaException('executeInTransaction needs a transactional producer factory (transactionIdPrefix)'));
+    const current = TransactionSynchronizationManager.currentTransaction(this.producerFactory);
+    if (current?.origin === 'template' && current.owner === this) {
+      return Promise.reject(new KafkaException('Nested calls to executeInTransaction are not allowed'));
+    }
+    return runInTransaction(this.producerFactory, 'template', this, {}, () => callback(this), this.logger);
+  }
+
+  /**
+   * Adds consumed offsets (the next offset to read, per partition) to the current transaction,
+   * as Spring's `sendOffsetsToTransaction`; they are committed for `groupId` with it.
+   */
+  async sendOffsetsToTransaction(offsets: readonly TransactionOffset[], groupId: string): Promise<void> {
+    const holder = TransactionSynchronizationManager.currentTransaction(this.producerFactory);
+    if (!holder) throw new KafkaException('sendOffsetsToTransaction: no transaction is in process');
+    await holder.sendOffsets(groupId, offsets);
   }
 
   /** Runs a callback with the underlying kafkajs producer, as Spring's `execute`. */
@@ -138,11 +184,11 @@ export class KafkaTemplate<K = unknown, V = unknown> {
     }
     // The create time is set here so that RecordMetadata can report it, as the Java client does.
     const timestamp = record.timestamp ?? Date.now();
-    const producer = await this.producerFactory.createProducer();
-    const [result] = await producer.send({
-      topic: record.topic,
-      messages: [{ key, value, partition: record.partition, timestamp: String(timestamp), headers: toKafkaJsHeaders(headers) }],
-    });
+    const message = { key, value, partition: record.partition, timestamp: String(timestamp), headers: toKafkaJsHeaders(headers) };
+    const transaction = this.transactionFor(record);
+    const [result] = transaction
+      ? await transaction.send(record.topic, message)
+      : await (await this.producerFactory.createProducer()).send({ topic: record.topic, messages: [message] });
     if (!result) throw new KafkaException(`No acknowledgement for ${record}`);
     const appendTime = Number(result.logAppendTime ?? -1);
     return {
@@ -151,6 +197,18 @@ export class KafkaTemplate<K = unknown, V = unknown> {
       offset: Number(result.baseOffset ?? result.offset ?? -1),
       timestamp: appendTime >= 0 ? appendTime : timestamp,
     };
+  }
+
+  /** The transaction a send joins; none for a non-transactional template (or an allowed non-transactional send). */
+  private transactionFor(record: ProducerRecord<K, V>): KafkaResourceHolder | undefined {
+    if (!this.producerFactory.isTransactional()) return undefined;
+    const holder = TransactionSynchronizationManager.currentTransaction(this.producerFactory);
+    if (holder || this.allowNonTransactional) return holder;
+    throw new KafkaProducerException(
+      record,
+      'No transaction is in process; run the send inside template.executeInTransaction(), in a listener container with a transactionManager, ' +
+        'or set allowNonTransactional on the template',
+    );
   }
 
   private notify(callback: () => void): void {

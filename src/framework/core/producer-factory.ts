@@ -14,6 +14,33 @@ export abstract class ProducerFactory {
   abstract createProducer(): Promise<Producer>;
   /** Disconnects the producer(s); a later `createProducer()` connects again. */
   abstract close(): Promise<void>;
+
+  /** The transactional id prefix; set, it makes the factory (and its templates) transactional. */
+  get transactionIdPrefix(): string | undefined {
+    return undefined;
+  }
+
+  /** Whether producers take part in transactions (Spring's `ProducerFactory.transactionCapable()`). */
+  isTransactional(): boolean {
+    return this.transactionIdPrefix !== undefined;
+  }
+
+  /**
+   * A transactional producer for exclusive use until the lease is released: the one with
+   * transactional id `prefix + suffix`, or, without a suffix, a free one of the factory's pool
+   * (`prefix + n`). kafkajs runs one transaction at a time per producer, so a lease on an id
+   * waits for the previous holder to release it.
+   */
+  acquireTransactionalProducer(_suffix?: string): Promise<TransactionalProducerLease> {
+    return Promise.reject(new KafkaException('The producer factory is not transactional (no transactionIdPrefix)'));
+  }
+}
+
+/** A transactional producer held by one transaction; `release(true)` discards a fenced or failed producer. */
+export interface TransactionalProducerLease {
+  readonly producer: Producer;
+  readonly transactionalId: string;
+  release(discard?: boolean): Promise<void>;
 }
 
 export interface DefaultKafkaProducerFactoryOptions {
@@ -25,6 +52,12 @@ export interface DefaultKafkaProducerFactoryOptions {
   keySerializer?: Serializer;
   /** Default: JsonSerializer (strings and bytes are written as they are). */
   valueSerializer?: Serializer;
+  /**
+   * Makes the factory transactional, as Spring's `transactionIdPrefix`: transactional producers
+   * get the id `prefix + suffix` (a pool counter for `executeInTransaction`, the group, topic and
+   * partition for listener containers) and run with `idempotent: true, maxInFlightRequests: 1`.
+   */
+  transactionIdPrefix?: string;
   logger?: Logger;
 }
 
@@ -40,9 +73,16 @@ export class DefaultKafkaProducerFactory extends ProducerFactory {
   private kafkaConfig: KafkaConfig | undefined;
   private logger: Logger;
   private producer: Promise<Producer> | undefined;
+  private prefix: string | undefined;
+  /** Transactional producers by suffix, with the lease chain that serializes their transactions. */
+  private readonly transactional = new Map<string, { producer: Promise<Producer>; queue: Promise<void>; holders: number }>();
+  /** Pool suffixes (for producer-initiated transactions) not leased right now. */
+  private readonly freePool: string[] = [];
+  private poolSize = 0;
 
   constructor(private readonly options: DefaultKafkaProducerFactoryOptions = {}) {
     super();
+    this.prefix = options.transactionIdPrefix;
     this.kafkaConfig = options.kafka;
     this.logger = options.logger ?? defaultLogger();
     this.keySerializer = options.keySerializer ?? new StringSerializer();
@@ -54,32 +94,95 @@ export class DefaultKafkaProducerFactory extends ProducerFactory {
     this.logger = logger;
   }
 
+  override get transactionIdPrefix(): string | undefined {
+    return this.prefix;
+  }
+
+  /** Sets the prefix (KafkaApplication's `producer.transactionIdPrefix`); only before the first transaction. */
+  setTransactionIdPrefix(prefix: string | undefined): void {
+    if (this.transactional.size > 0) throw new KafkaException('transactionIdPrefix cannot change once transactional producers exist');
+    this.prefix = prefix === '' ? undefined : prefix;
+  }
+
   createProducer(): Promise<Producer> {
     this.producer ??= this.connect();
     return this.producer;
   }
 
-  async close(): Promise<void> {
-    const pending = this.producer;
-    this.producer = undefined;
-    if (!pending) return;
-    const producer = await pending.catch(() => undefined);
-    await producer?.disconnect().catch((error) => this.logger.warn('Producer disconnect failed', error));
+  override async acquireTransactionalProducer(suffix?: string): Promise<TransactionalProducerLease> {
+    const prefix = this.prefix;
+    if (prefix === undefined) return super.acquireTransactionalProducer(suffix);
+    const pooled = suffix === undefined;
+    const id = suffix ?? this.freePool.pop() ?? String(this.poolSize++);
+    let entry = this.transactional.get(id);
+    if (!entry) {
+      entry = { producer: this.connect(prefix + id), queue: Promise.resolve(), holders: 0 };
+      this.transactional.set(id, entry);
+    }
+    // Leases of one id run one after another.
+    const previous = entry.queue;
+    let unlock!: () => void;
+    entry.queue = new Promise<void>((resolve) => (unlock = resolve));
+    entry.holders++;
+    await previous;
+    const current = entry;
+    let producer: Producer;
+    try {
+      producer = await current.producer;
+    } catch (error) {
+      if (this.transactional.get(id) === current) this.transactional.delete(id);
+      current.holders--;
+      unlock();
+      if (pooled) this.freePool.push(id);
+      throw error;
+    }
+    let released = false;
+    return {
+      producer,
+      transactionalId: prefix + id,
+      release: async (discard = false) => {
+        if (released) return;
+        released = true;
+        current.holders--;
+        if (discard && this.transactional.get(id) === current) {
+          // A fenced or broken producer: the next lease of the id connects (and initializes) a new one.
+          this.transactional.delete(id);
+          await producer.disconnect().catch((error) => this.logger.debug(`Disconnect of transactional producer ${prefix + id} failed: ${messageOf(error)}`));
+        }
+        unlock();
+        if (pooled) this.freePool.push(id);
+      },
+    };
   }
 
-  private async connect(): Promise<Producer> {
+  async close(): Promise<void> {
+    const pending = [this.producer, ...[...this.transactional.values()].map((e) => e.producer)];
+    this.producer = undefined;
+    this.transactional.clear();
+    this.freePool.length = 0;
+    this.poolSize = 0;
+    for (const promise of pending) {
+      if (!promise) continue;
+      const producer = await promise.catch(() => undefined);
+      await producer?.disconnect().catch((error) => this.logger.warn('Producer disconnect failed', error));
+    }
+  }
+
+  private async connect(transactionalId?: string): Promise<Producer> {
     const config = this.kafkaConfig;
     if (!config) throw new KafkaException('The producer factory has no Kafka client config (kafka.brokers)');
     const producer = createKafka(config, this.logger).producer({
       createPartitioner: Partitioners.DefaultPartitioner,
       ...this.options.producerConfig,
+      // kafkajs needs these for transactions (one request in flight keeps the sequence in order).
+      ...(transactionalId === undefined ? {} : { transactionalId, idempotent: true, maxInFlightRequests: 1 }),
     });
     try {
       await producer.connect();
       return producer;
     } catch (error) {
       // Let the next send try again instead of caching the failure.
-      this.producer = undefined;
+      if (transactionalId === undefined) this.producer = undefined;
       throw new KafkaException(`Producer could not connect to ${describeBrokers(config)}: ${messageOf(error)}`, { cause: error });
     }
   }

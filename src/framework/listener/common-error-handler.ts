@@ -13,10 +13,17 @@ import type { MessageListenerContainer } from './message-listener-container.js';
  * - batch listeners: `handleBatch(error, records)` resolves how many leading records count as
  *   processed; the handler seeks the rest.
  * - `handleOtherException`: failures outside a listener call (commits, rebalances).
+ * - `isCommitRecovered()` (optional): commit a recovered record's offset at once, whatever
+ *   the ack mode.
+ *
+ * Records the container must hold back rather than count as failed (a retry-topic record not
+ * due yet, a circuit breaker that is open) never reach the handler: the container positions
+ * the consumer on them itself.
  */
 export interface CommonErrorHandler {
   handleRemaining(error: Error, records: readonly ConsumerRecord[], consumer: ListenerConsumer, container: MessageListenerContainer): Promise<boolean>;
   handleBatch(error: Error, records: readonly ConsumerRecord[], consumer: ListenerConsumer, container: MessageListenerContainer): Promise<number>;
   handleOtherException(error: unknown, consumer: ListenerConsumer, container: MessageListenerContainer, batchListener: boolean): void;
   isAckAfterHandle(): boolean;
+  isCommitRecovered?(): boolean;
 }

@@ -5,6 +5,7 @@ import { defaultLogger, type Logger } from '../support/logger.js';
 import { topicPartitionKey, type TopicPartition } from '../support/topic-partition.js';
 import type { ContainerProperties } from './container-properties.js';
 import { KafkaMessageListenerContainer, type ListenerContainerCollaborators } from './kafka-message-listener-container.js';
+import { ListenerCircuitBreaker } from './listener-circuit-breaker.js';
 import type { MessageListenerContainer } from './message-listener-container.js';
 
 export interface ConcurrentMessageListenerContainerOptions extends ListenerContainerCollaborators {
@@ -52,6 +53,11 @@ export class ConcurrentMessageListenerContainer implements MessageListenerContai
 
   isRunning(): boolean {
     return this.running;
+  }
+
+  /** The circuit breaker its consumers share (`containerProperties.circuitBreaker`), once started. */
+  get circuitBreaker(): ListenerCircuitBreaker | undefined {
+    return ListenerCircuitBreaker.of(this);
   }
 
   /**

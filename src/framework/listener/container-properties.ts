@@ -4,6 +4,9 @@ import type { ConsumerAwareRebalanceListener } from './consumer-aware-rebalance-
 import type { GenericMessageListener, MessageListenerFunction } from './message-listener.js';
 import type { KafkaConsumerOverrides } from '../core/consumer-config.js';
 import type { TopicPartition } from '../support/topic-partition.js';
+import type { CircuitBreakerOptions } from './listener-circuit-breaker.js';
+import type { KafkaTransactionManager } from '../transaction/kafka-transaction-manager.js';
+import type { CommonErrorHandler } from './common-error-handler.js';
 
 /** Called after each commit, as Spring's `OffsetCommitCallback` (error set on failure). */
 export type OffsetCommitCallback = (offsets: ReadonlyMap<string, { partition: TopicPartition; offset: number }>, error?: unknown) => void;
@@ -29,6 +32,10 @@ export interface ContainerPropertiesInit {
   messageListener?: GenericMessageListener | MessageListenerFunction;
   keyDeserializer?: Deserializer;
   valueDeserializer?: Deserializer;
+  circuitBreaker?: CircuitBreakerOptions;
+  // Transactions (issue 8, see docs/transactions.md)
+  transactionManager?: KafkaTransactionManager;
+  afterRollbackProcessor?: CommonErrorHandler;
 }
 
 /**
@@ -76,6 +83,18 @@ export class ContainerProperties {
   /** Override the consumer factory's deserializers. */
   keyDeserializer: Deserializer | undefined;
   valueDeserializer: Deserializer | undefined;
+  /**
+   * An opossum circuit breaker around the listener (`@KafkaListener({ circuitBreaker })` sets
+   * it per listener): while it is open the consumers are paused and records wait.
+   */
+  circuitBreaker: CircuitBreakerOptions | undefined;
+  /**
+   * Runs each record (or batch) in a Kafka transaction with its consumed offsets (Spring's
+   * EOS V2 model, docs/transactions.md); the consumers read read_committed.
+   */
+  transactionManager: KafkaTransactionManager | undefined;
+  /** Replaces the error handler when a transaction manager is set (default: DefaultAfterRollbackProcessor). */
+  afterRollbackProcessor: CommonErrorHandler | undefined;
 
   constructor(init: ContainerPropertiesInit = {}) {
     this.topics = [...(init.topics ?? [])];
@@ -98,6 +117,9 @@ export class ContainerProperties {
     this.messageListener = init.messageListener;
     this.keyDeserializer = init.keyDeserializer;
     this.valueDeserializer = init.valueDeserializer;
+    this.circuitBreaker = init.circuitBreaker;
+    this.transactionManager = init.transactionManager;
+    this.afterRollbackProcessor = init.afterRollbackProcessor;
     if (!Object.values(AckMode).includes(this.ackMode)) throw new TypeError(`Unknown ackMode: ${String(this.ackMode)}`);
   }
 
@@ -128,6 +150,9 @@ export class ContainerProperties {
       messageListener: this.messageListener,
       keyDeserializer: this.keyDeserializer,
       valueDeserializer: this.valueDeserializer,
+      circuitBreaker: this.circuitBreaker,
+      transactionManager: this.transactionManager,
+      afterRollbackProcessor: this.afterRollbackProcessor,
     };
   }
 }

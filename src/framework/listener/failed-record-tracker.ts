@@ -1,6 +1,7 @@
-import type { BackOff, BackOffExecution } from '../support/back-off.js';
+import { STOP, type BackOff, type BackOffExecution } from '../support/back-off.js';
 import type { ConsumerRecord } from '../support/consumer-record.js';
 import { topicPartitionKey } from '../support/topic-partition.js';
+import { errorClassName, findRootCause } from './error-handling-utils.js';
 
 interface FailedRecord {
   offset: number;
@@ -9,27 +10,40 @@ interface FailedRecord {
   execution: BackOffExecution;
 }
 
+export interface FailedRecordTrackerOptions {
+  /** Start over when the (root) failure's class changes between deliveries (default true). */
+  resetStateOnExceptionChange?: boolean;
+}
+
 /**
- * Delivery attempts of the record currently failing on each partition, as Spring's
- * `FailedRecordTracker`: the count restarts when another offset fails on that partition or
- * when the failure's class changes.
+ * Delivery attempts of the record currently failing on each partition of each group, as
+ * Spring's `FailedRecordTracker`: the count and the back-off execution restart when another
+ * offset fails on that partition, or when the root failure's class changes.
  */
 export class FailedRecordTracker {
   private readonly failures = new Map<string, FailedRecord>();
+  resetStateOnExceptionChange: boolean;
 
-  constructor(private readonly backOff: BackOff) {}
+  constructor(options: FailedRecordTrackerOptions = {}) {
+    this.resetStateOnExceptionChange = options.resetStateOnExceptionChange ?? true;
+  }
 
-  /** Records a failed delivery and returns the back-off before the next attempt (or STOP). */
-  failedDelivery(group: string, record: ConsumerRecord, error: unknown): { attempts: number; backOff: number } {
+  /**
+   * Records a failed delivery and returns its number (1 for the first) and the back-off
+   * before the next one, or STOP when the record is to be recovered. A record that is not
+   * `retryable` stops at once.
+   */
+  failedDelivery(group: string, record: ConsumerRecord, error: unknown, backOff: BackOff, retryable = true): { attempts: number; backOff: number } {
     const key = `${group}:${topicPartitionKey(record)}`;
-    const errorName = rootCause(error).constructor.name;
+    const errorName = errorClassName(findRootCause(error));
     let failure = this.failures.get(key);
-    if (!failure || failure.offset !== record.offset || failure.errorName !== errorName) {
-      failure = { offset: record.offset, errorName, attempts: 0, execution: this.backOff.start() };
+    if (!failure || failure.offset !== record.offset || (this.resetStateOnExceptionChange && failure.errorName !== errorName)) {
+      failure = { offset: record.offset, errorName, attempts: 0, execution: backOff.start() };
       this.failures.set(key, failure);
     }
     failure.attempts++;
-    return { attempts: failure.attempts, backOff: failure.execution.nextBackOff() };
+    failure.errorName = errorName;
+    return { attempts: failure.attempts, backOff: retryable ? failure.execution.nextBackOff() : STOP };
   }
 
   /** 1 for a record that has not failed yet, else the number of the next delivery. */
@@ -38,18 +52,9 @@ export class FailedRecordTracker {
     return failure && failure.offset === record.offset ? failure.attempts + 1 : 1;
   }
 
+  /** Forgets the record's failures (after recovery, or to start the back-off over). */
   clear(group: string, record: ConsumerRecord): void {
-    this.failures.delete(`${group}:${topicPartitionKey(record)}`);
+    const key = `${group}:${topicPartitionKey(record)}`;
+    if (this.failures.get(key)?.offset === record.offset) this.failures.delete(key);
   }
-}
-
-/** The innermost cause, skipping the framework's wrappers. */
-export function rootCause(error: unknown): object {
-  let current: unknown = error;
-  const seen = new Set<unknown>();
-  while (current instanceof Error && current.cause instanceof Error && !seen.has(current)) {
-    seen.add(current);
-    current = current.cause;
-  }
-  return typeof current === 'object' && current !== null ? current : new Error(String(current));
 }

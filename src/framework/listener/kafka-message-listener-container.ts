@@ -19,16 +19,20 @@ import { topicPartitionKey, type TopicPartition } from '../support/topic-partiti
 import type { RecordFilterStrategy } from './adapter/record-filter-strategy.js';
 import { AckMode } from './ack-mode.js';
 import { AckHandler } from './ack-handler.js';
+import type { PartitionBackOffContainer } from './back-off-handler.js';
 import type { CommonErrorHandler } from './common-error-handler.js';
 import { ConsumerRecordFactory } from './consumer-record-factory.js';
 import type { ContainerProperties } from './container-properties.js';
 import { DefaultErrorHandler } from './default-error-handler.js';
 import { IdleEventMonitor } from './idle-event-monitor.js';
 import { KafkaJsListenerConsumer } from './kafkajs-listener-consumer.js';
+import { ListenerCircuitBreaker, type CircuitBreakerPausable } from './listener-circuit-breaker.js';
 import { ListenerDispatcher } from './listener-dispatcher.js';
 import { isBatchListener, toMessageListener, type GenericMessageListener } from './message-listener.js';
 import type { MessageListenerContainer } from './message-listener-container.js';
 import type { BatchInterceptor, RecordInterceptor } from './record-interceptor.js';
+import { RecordHoldingErrorHandler } from './record-holding-error-handler.js';
+import { ContainerTransactionSupport } from '../transaction/container-transaction-support.js';
 
 /** Collaborators a container factory hands to the containers it builds. */
 export interface ListenerContainerCollaborators {
@@ -60,7 +64,7 @@ let anonymous = 0;
  * resolves (advances the position past) only records that are done with, and commits per
  * AckMode. kafkajs delivers one partition's batch at a time per consumer.
  */
-export class KafkaMessageListenerContainer implements MessageListenerContainer {
+export class KafkaMessageListenerContainer implements MessageListenerContainer, PartitionBackOffContainer, CircuitBreakerPausable {
   readonly listenerId: string;
   private readonly logger: Logger;
   private listener: GenericMessageListener | undefined;
@@ -84,6 +88,11 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer {
   private readonly pausedPartitions = new Map<string, TopicPartition>();
   private nackPausedUntil = 0;
   private nackTimer: NodeJS.Timeout | undefined;
+  /** Partitions waiting out an error-handler back-off or a retry-topic due time (issue 6). */
+  private readonly backOffs = new Map<string, { partition: TopicPartition; until: number; timer: NodeJS.Timeout }>();
+  /** Framework reasons to pause every partition (the circuit breaker), apart from pause()/resume(). */
+  private readonly pauseHolds = new Set<string>();
+  private breaker: ListenerCircuitBreaker | undefined;
 
   constructor(
     private readonly consumerFactory: ConsumerFactory,
@@ -93,7 +102,10 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer {
     this.listenerId = options.listenerId ?? `streamwright.KafkaMessageListenerContainer#${anonymous++}`;
     this.logger = options.logger ?? defaultLogger();
     this.publisher = options.applicationEventPublisher;
-    this.errorHandler = options.commonErrorHandler ?? new DefaultErrorHandler({ logger: this.logger });
+    // Retry-topic records not due yet and circuit-breaker waits never reach the error handler.
+    // With a transaction manager, the after-rollback processor takes the error handler's place (issue 8).
+    const errorHandler = ContainerTransactionSupport.errorHandler(containerProperties, this.logger) ?? options.commonErrorHandler ?? new DefaultErrorHandler({ logger: this.logger });
+    this.errorHandler = new RecordHoldingErrorHandler(errorHandler, this.logger);
     this.idleMonitor = new IdleEventMonitor(
       containerProperties.idleEventInterval,
       containerProperties.idleBeforeDataMultiplier,
@@ -138,6 +150,9 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer {
   async start(): Promise<void> {
     if (this.state !== 'stopped') return;
     this.listener = this.validatedListener();
+    const breakerOptions = this.containerProperties.circuitBreaker;
+    this.breaker = breakerOptions ? ListenerCircuitBreaker.forContainer(this.parent, breakerOptions, this.publisher, this.logger) : undefined;
+    this.breaker?.register(this);
     this.state = 'starting';
     this.resetGroupState();
     this.publish(new ConsumerStartingEvent(this, this.parent));
@@ -212,6 +227,36 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer {
     return this.pausedPartitions.has(topicPartitionKey(partition));
   }
 
+  /** Pauses a partition until `until` for a back-off; the consumer keeps heartbeating and fetching the others. */
+  backOffPartition(partition: TopicPartition, until: number): void {
+    const key = topicPartitionKey(partition);
+    clearTimeout(this.backOffs.get(key)?.timer);
+    const timer = setTimeout(() => {
+      if (this.backOffs.get(key)?.timer !== timer) return;
+      this.backOffs.delete(key);
+      this.applyPauseState();
+    }, Math.max(0, until - Date.now()));
+    this.backOffs.set(key, { partition: { topic: partition.topic, partition: partition.partition }, until, timer });
+    this.applyPauseState();
+  }
+
+  isPartitionBackingOff(partition: TopicPartition): boolean {
+    return this.backOffs.has(topicPartitionKey(partition));
+  }
+
+  /** Pauses (held) or resumes (released) every partition for a framework reason, such as an open circuit breaker. */
+  setPauseHold(reason: string, held: boolean): void {
+    if (held === this.pauseHolds.has(reason)) return;
+    if (held) this.pauseHolds.add(reason);
+    else this.pauseHolds.delete(reason);
+    this.applyPauseState();
+  }
+
+  /** The listener's circuit breaker (shared with the other consumers of a concurrent container), if configured. */
+  get circuitBreaker(): ListenerCircuitBreaker | undefined {
+    return this.breaker;
+  }
+
   /** Checked at start so that a container can be created first and given its listener later. */
   private validatedListener(): GenericMessageListener {
     const props = this.containerProperties;
@@ -228,13 +273,13 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer {
 
   private async startConsumer(): Promise<void> {
     const props = this.containerProperties;
-    const created = this.consumerFactory.createConsumer(props.groupId, this.clientId, props.kafkaConsumerProperties);
+    const created = this.consumerFactory.createConsumer(props.groupId, this.clientId, ContainerTransactionSupport.consumerOverrides(props));
     this.created = created;
     this.ackHandler = new AckHandler(props, (offsets) => this.commitOffsets(offsets), this.logger);
     this.dispatcher = new ListenerDispatcher({
       container: this,
       properties: props,
-      listener: this.listener!,
+      listener: ContainerTransactionSupport.listener(props, this.breaker ? this.breaker.wrap(this.listener!, this) : this.listener!),
       ackHandler: this.ackHandler,
       errorHandler: this.errorHandler,
       recordFactory: new ConsumerRecordFactory(props.keyDeserializer ?? this.consumerFactory.keyDeserializer, props.valueDeserializer ?? this.consumerFactory.valueDeserializer),
@@ -382,12 +427,13 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer {
     if (!consumer || (this.state !== 'running' && this.state !== 'starting')) return;
     const topics = [...new Set([...this.containerProperties.topics, ...this.assigned.map((tp) => tp.topic)])].map((topic) => ({ topic }));
     try {
-      if (this.pauseRequested || this.nackPausedUntil > Date.now()) {
+      if (this.pauseRequested || this.nackPausedUntil > Date.now() || this.pauseHolds.size > 0) {
         consumer.pause(topics);
         return;
       }
       consumer.resume(topics);
-      if (this.pausedPartitions.size > 0) this.facade.pause([...this.pausedPartitions.values()]);
+      const partitions = [...this.pausedPartitions.values(), ...[...this.backOffs.values()].map((b) => b.partition)];
+      if (partitions.length > 0) this.facade.pause(partitions);
     } catch {
       // Not running yet: the state is applied again when the group is joined.
     }
@@ -404,6 +450,10 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer {
   private async shutdownConsumer(): Promise<void> {
     clearTimeout(this.nackTimer);
     this.nackPausedUntil = 0;
+    for (const { timer } of this.backOffs.values()) clearTimeout(timer);
+    this.backOffs.clear();
+    this.breaker?.unregister(this);
+    this.pauseHolds.clear();
     const consumer = this.created?.consumer;
     this.rawCommit = undefined;
     if (!consumer) return;

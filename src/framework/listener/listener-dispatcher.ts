@@ -93,7 +93,10 @@ export class ListenerDispatcher {
         await this.guard(ackHandler.commit());
         const remaining = [record, ...messages.slice(i + 1).map((m) => this.toRecord(batch.topic, batch.partition, m))];
         const recovered = await this.callErrorHandler(() => errorHandler.handleRemaining(outcome.error, remaining, consumer, container), false);
-        if (recovered && errorHandler.isAckAfterHandle()) await this.guard(ackHandler.recordProcessed(record, true));
+        if (recovered && errorHandler.isAckAfterHandle()) {
+          await this.guard(ackHandler.recordProcessed(record, true));
+          if (errorHandler.isCommitRecovered?.()) await this.guard(ackHandler.commit());
+        }
         return; // the error handler has positioned the consumer
       }
       if (outcome.kind === 'processed' && outcome.nack) {
@@ -149,6 +152,7 @@ export class ListenerDispatcher {
       await this.guard(ackHandler.commit());
       const processed = await this.callErrorHandler(() => errorHandler.handleBatch(outcome.error, outcome.records, consumer, container), 0);
       if (errorHandler.isAckAfterHandle()) await this.markSkipped(outcome.records.slice(0, processed));
+      if (processed > 0 && errorHandler.isCommitRecovered?.()) await this.guard(ackHandler.commit());
       return; // the error handler has positioned the consumer
     }
     const { records, nack } = outcome;

@@ -1,3 +1,5 @@
+import { sendToOf } from '../../annotation/send-to.js';
+import { KafkaException } from '../../kafka-exception.js';
 import type { Acknowledgment } from '../../support/acknowledgment.js';
 import type { ConsumerRecords } from '../../support/consumer-records.js';
 import type { ListenerConsumer } from '../listener-consumer.js';
@@ -12,7 +14,10 @@ export class BatchMessagingMessageListenerAdapter implements BatchMessageListene
   constructor(
     private readonly handler: HandlerMethod,
     private readonly options: ListenerAdapterOptions = {},
-  ) {}
+  ) {
+    // A batch has no single request to answer; Spring's batch replies carry no correlation either.
+    if (sendToOf(handler.bean, handler.method)) throw new KafkaException(`${handler.description}: @SendTo is supported on record listeners only, not batch listeners`);
+  }
 
   async onMessage(records: ConsumerRecords, acknowledgment: Acknowledgment, consumer: ListenerConsumer): Promise<void> {
     const args = this.handler.batchArguments(records, { acknowledgment, consumer, groupId: this.options.groupId, listenerInfo: this.options.listenerInfo });

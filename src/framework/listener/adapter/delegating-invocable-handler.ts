@@ -41,6 +41,11 @@ export class DelegatingInvocableHandler {
     this.defaultHandler = defaultHandler;
   }
 
+  /** Every handler, the default one last. */
+  get handlerMethods(): readonly HandlerMethod[] {
+    return this.defaultHandler ? [...this.handlers, this.defaultHandler] : this.handlers;
+  }
+
   select(record: ConsumerRecord): SelectedHandler {
     const all = this.defaultHandler ? [...this.handlers, this.defaultHandler] : this.handlers;
     const value = record.value;

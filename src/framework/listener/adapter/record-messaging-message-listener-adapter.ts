@@ -1,9 +1,13 @@
+import { sendToOf, type SendToMetadata } from '../../annotation/send-to.js';
+import type { KafkaTemplate } from '../../core/kafka-template.js';
 import type { Acknowledgment } from '../../support/acknowledgment.js';
 import type { ConsumerRecord } from '../../support/consumer-record.js';
+import type { Logger } from '../../support/logger.js';
 import type { ListenerConsumer } from '../listener-consumer.js';
 import type { MessageListener } from '../message-listener.js';
 import type { DelegatingInvocableHandler } from './delegating-invocable-handler.js';
 import type { HandlerMethod } from './handler-method.js';
+import { ListenerReplySender } from './listener-reply-sender.js';
 
 export interface ListenerAdapterOptions {
   readonly groupId?: string;
@@ -12,34 +16,75 @@ export interface ListenerAdapterOptions {
 
 /**
  * Adapts a `@KafkaListener` method (or a class-level listener's handlers) to the container's
- * record listener, as Spring's `RecordMessagingMessageListenerAdapter`.
+ * record listener, as Spring's `RecordMessagingMessageListenerAdapter`. With `@SendTo`, the
+ * result is sent as a reply (see {@link ListenerReplySender}) before the record counts as done.
  */
 export class RecordMessagingMessageListenerAdapter implements MessageListener {
   readonly batch = false as const;
+  private readonly replies: ListenerReplySender;
 
   constructor(
     private readonly target: HandlerMethod | DelegatingInvocableHandler,
     private readonly options: ListenerAdapterOptions = {},
-  ) {}
+  ) {
+    this.replies = new ListenerReplySender(() => this.description);
+  }
+
+  /** The template `@SendTo` replies are sent with, as Spring's `setReplyTemplate`. */
+  setReplyTemplate(template: KafkaTemplate, logger?: Logger): void {
+    this.replies.setReplyTemplate(template, logger);
+  }
+
+  /** True when some handler of this listener has `@SendTo`. */
+  get sendsReplies(): boolean {
+    return this.handlers().some((handler) => sendToOf(handler.bean, handler.method) !== undefined);
+  }
 
   async onMessage(record: ConsumerRecord, acknowledgment: Acknowledgment, consumer: ListenerConsumer): Promise<void> {
     const context = { acknowledgment, consumer, groupId: this.options.groupId, listenerInfo: this.options.listenerInfo };
-    let args: unknown[];
-    let handler: HandlerMethod;
-    if ('select' in this.target) {
-      const selected = this.target.select(record);
-      handler = selected.handler;
-      args = handler.recordArguments(record, context);
-      const index = handler.parameters.findIndex((p) => p.kind === 'payload');
-      if (index >= 0) args[index] = handler.payloadFor(record, selected.payloadType);
-    } else {
-      handler = this.target;
-      args = handler.recordArguments(record, context);
+    let handler: HandlerMethod | undefined;
+    let result: unknown;
+    try {
+      let args: unknown[];
+      if ('select' in this.target) {
+        const selected = this.target.select(record);
+        handler = selected.handler;
+        args = handler.recordArguments(record, context);
+        const index = handler.parameters.findIndex((p) => p.kind === 'payload');
+        if (index >= 0) args[index] = handler.payloadFor(record, selected.payloadType);
+      } else {
+        handler = this.target;
+        args = handler.recordArguments(record, context);
+      }
+      result = await handler.invoke(args);
+    } catch (error) {
+      // A failed request gets an error reply instead of a timeout (and is then handled).
+      const sendTo = this.sendToFor(handler);
+      if (sendTo && (await this.replies.sendErrorReply(error, record, sendTo))) return;
+      throw error;
     }
-    const result = await handler.invoke(args);
-    this.handleResult(result, record);
+    await this.handleResult(result, record, handler);
   }
 
-  /** The seam for replies (`@SendTo`), which arrive with request/reply support; results are ignored for now. */
-  protected handleResult(_result: unknown, _request: ConsumerRecord): void {}
+  /** Sends the result as the reply when the handler has `@SendTo`; otherwise results are ignored, as in Spring. */
+  protected async handleResult(result: unknown, request: ConsumerRecord, handler: HandlerMethod): Promise<void> {
+    const sendTo = sendToOf(handler.bean, handler.method);
+    if (sendTo) await this.replies.sendResult(result, request, sendTo);
+  }
+
+  /** The handler's `@SendTo`; before a class-level listener picked one, the class's. */
+  private sendToFor(handler: HandlerMethod | undefined): SendToMetadata | undefined {
+    if (handler) return sendToOf(handler.bean, handler.method);
+    const any = this.handlers()[0];
+    return any ? sendToOf(any.bean, Symbol.for('streamwright:noMethod')) : undefined;
+  }
+
+  private handlers(): readonly HandlerMethod[] {
+    return 'select' in this.target ? this.target.handlerMethods : [this.target];
+  }
+
+  private get description(): string {
+    const handlers = this.handlers();
+    return handlers.length === 1 ? handlers[0]!.description : (handlers[0]?.bean.constructor.name ?? 'listener');
+  }
 }

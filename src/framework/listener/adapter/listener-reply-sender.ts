@@ -1,0 +1,148 @@
+import type { SendToMetadata } from '../../annotation/send-to.js';
+import type { KafkaTemplate } from '../../core/kafka-template.js';
+import { messageToRecord } from '../../core/message-to-record.js';
+import { KafkaException } from '../../kafka-exception.js';
+import { replyAddressOf, type ReplyAddress } from '../../requestreply/reply-headers.js';
+import { rawBytesOf, type ConsumerRecord } from '../../support/consumer-record.js';
+import { KafkaHeaders } from '../../support/kafka-headers.js';
+import { defaultLogger, type Logger } from '../../support/logger.js';
+import { Message, type MessageHeaders } from '../../support/message.js';
+import { ProducerRecord, type ProducerRecordHeaders } from '../../support/producer-record.js';
+import type { MessageListenerContainer } from '../message-listener-container.js';
+
+/**
+ * Builds and sends the replies of `@SendTo` listeners, as Spring's
+ * `MessagingMessageListenerAdapter.handleResult`/`sendResponse`:
+ *
+ * - topic: the `@SendTo` topic, else the request's `kafka_replyTopic`;
+ * - partition: the request's `kafka_replyPartition` when replying to its reply topic;
+ * - key: the request's key (its bytes as received);
+ * - headers: the request's `kafka_correlationId`.
+ *
+ * A returned `Message` keeps its own `kafka_topic`/`kafka_partitionId`/`kafka_messageKey`/
+ * correlation headers and gets the defaults above only where it has none. Arrays are sent as
+ * one value (Spring splits iterables into one reply each; a requester waits for one reply).
+ * The reply is sent before the listener call counts as done: if it can't be sent, the record
+ * fails like any listener failure.
+ */
+export class ListenerReplySender {
+  private template: KafkaTemplate | undefined;
+  private logger: Logger = defaultLogger();
+
+  constructor(private readonly description: () => string) {}
+
+  setReplyTemplate(template: KafkaTemplate, logger?: Logger): void {
+    this.template = template;
+    if (logger) this.logger = logger;
+  }
+
+  hasReplyTemplate(): boolean {
+    return this.template !== undefined;
+  }
+
+  /** Sends the listener's result as the reply; nothing for undefined/null. */
+  async sendResult(result: unknown, request: ConsumerRecord, sendTo: SendToMetadata): Promise<void> {
+    if (result === undefined || result === null) return;
+    const address = replyAddressOf(request.headers);
+    const record = result instanceof Message ? this.fromMessage(result, request, address, sendTo) : this.fromValue(result, request, address, sendTo);
+    if (!record) {
+      this.logger.debug(`No replyTopic to handle the reply of ${this.description()} for ${request}`);
+      return;
+    }
+    await this.requireTemplate().send(record);
+  }
+
+  /**
+   * For a failed request (a record with a correlation id) of a listener with `errorReplies`:
+   * sends an error reply and returns true (the failure is handled). False otherwise, or when
+   * the error reply can't be sent; the failure then goes to the container's error handler.
+   */
+  async sendErrorReply(error: unknown, request: ConsumerRecord, sendTo: SendToMetadata): Promise<boolean> {
+    if (!sendTo.errorReplies || !this.template) return false;
+    const address = replyAddressOf(request.headers);
+    const topic = sendTo.topic ?? address.replyTopic;
+    if (!address.correlationId || !topic) return false;
+    const failure = describeError(error);
+    const headers: ProducerRecordHeaders = {
+      [KafkaHeaders.CORRELATION_ID]: address.correlationId,
+      [KafkaHeaders.EXCEPTION_FQCN]: failure.className,
+      [KafkaHeaders.EXCEPTION_MESSAGE]: failure.message,
+    };
+    if (failure.causeClassName) headers[KafkaHeaders.EXCEPTION_CAUSE_FQCN] = failure.causeClassName;
+    const partition = topic === address.replyTopic ? address.replyPartition : undefined;
+    try {
+      await this.template.send(new ProducerRecord(topic, partition, undefined, keyOf(request), null, headers));
+    } catch (sendError) {
+      this.logger.error(`${this.description()} failed for ${request} and its error reply to ${topic} could not be sent`, sendError);
+      return false;
+    }
+    this.logger.warn(`${this.description()} failed for request ${request}; sent an error reply to ${topic}: ${failure.className}: ${failure.message}`);
+    return true;
+  }
+
+  private fromValue(value: unknown, request: ConsumerRecord, address: ReplyAddress, sendTo: SendToMetadata): ProducerRecord | undefined {
+    const topic = sendTo.topic ?? address.replyTopic;
+    if (!topic) return undefined;
+    const headers: ProducerRecordHeaders = {};
+    if (address.correlationId) headers[KafkaHeaders.CORRELATION_ID] = address.correlationId;
+    const partition = topic === address.replyTopic ? address.replyPartition : undefined;
+    return new ProducerRecord(topic, partition, undefined, keyOf(request), value, headers);
+  }
+
+  private fromMessage(message: Message, request: ConsumerRecord, address: ReplyAddress, sendTo: SendToMetadata): ProducerRecord | undefined {
+    const own = message.headers ?? {};
+    const topic = text(own[KafkaHeaders.TOPIC]) ?? sendTo.topic ?? address.replyTopic;
+    if (!topic) return undefined;
+    const defaults: MessageHeaders = { [KafkaHeaders.TOPIC]: topic };
+    if (address.correlationId) defaults[KafkaHeaders.CORRELATION_ID] = address.correlationId;
+    if (topic === address.replyTopic && address.replyPartition !== undefined) defaults[KafkaHeaders.PARTITION] = address.replyPartition;
+    const key = keyOf(request);
+    if (key !== null) defaults[KafkaHeaders.KEY] = key;
+    const headers = { ...defaults };
+    for (const [name, value] of Object.entries(own)) if (value !== undefined && value !== null) headers[name] = value;
+    return messageToRecord(new Message(message.payload, headers), undefined);
+  }
+
+  private requireTemplate(): KafkaTemplate {
+    if (!this.template) throw new KafkaException(`${this.description()} has @SendTo but no reply template: a KafkaTemplate is required to support replies`);
+    return this.template;
+  }
+}
+
+/**
+ * Gives the `@SendTo` listeners of a container the template their replies are sent with
+ * (what Spring's container factory does with its `replyTemplate`); KafkaApplication passes
+ * its KafkaTemplate. Returns whether the container's listener takes replies.
+ */
+export function configureReplyTemplate(container: MessageListenerContainer, template: KafkaTemplate, logger?: Logger): boolean {
+  const listener = container.containerProperties.messageListener as { setReplyTemplate?: (t: KafkaTemplate, l?: Logger) => void } | undefined;
+  if (typeof listener?.setReplyTemplate !== 'function') return false;
+  listener.setReplyTemplate(template, logger);
+  return true;
+}
+
+/** The request's key as it arrived (bytes), so the reply lands on the same key whatever the deserializer did. */
+function keyOf(request: ConsumerRecord): unknown {
+  const raw = rawBytesOf(request)?.key;
+  if (raw !== undefined && raw !== null) return raw;
+  return request.key ?? null;
+}
+
+function text(value: unknown): string | undefined {
+  if (typeof value === 'string' && value.length > 0) return value;
+  if (Buffer.isBuffer(value) && value.length > 0) return value.toString('utf8');
+  return undefined;
+}
+
+function describeError(error: unknown): { className: string; message: string; causeClassName: string | undefined } {
+  if (error instanceof Error) {
+    const cause = (error as { cause?: unknown }).cause;
+    return { className: classNameOf(error), message: error.message, causeClassName: cause instanceof Error ? classNameOf(cause) : undefined };
+  }
+  return { className: 'Error', message: String(error), causeClassName: undefined };
+}
+
+function classNameOf(error: Error): string {
+  const ctor = (error as { constructor?: { name?: unknown } }).constructor;
+  return typeof ctor?.name === 'string' && ctor.name.length > 0 ? ctor.name : error.name || 'Error';
+}

@@ -1,0 +1,396 @@
+import type { IHeaders, Producer, RecordMetadata as KafkaJsRecordMetadata } from 'kafkajs';
+import { KafkaException } from '../kafka-exception.js';
+import { rawBytesOf, type ConsumerRecord, type TimestampType } from '../support/consumer-record.js';
+import { KafkaHeaders } from '../support/kafka-headers.js';
+import { defaultLogger, type Logger } from '../support/logger.js';
+import { RecordHeaders, type RecordHeader } from '../support/record-headers.js';
+import { deserializationErrorOf } from './consumer-record-factory.js';
+import { describeError, errorClassName, errorMessage, findRootCause, int32Bytes, int64Bytes, stackTraceOf } from './error-handling-utils.js';
+import { ExceptionClassifier, type ErrorClass } from './exception-classifier.js';
+import { ListenerExecutionFailedException } from './listener-execution-failed-exception.js';
+
+/** What the recoverer needs from a template: the raw producer (KafkaTemplate has it). */
+export interface KafkaOperations {
+  execute<T>(callback: (producer: Producer) => T | Promise<T>): Promise<T>;
+}
+
+/**
+ * Where a failed record goes: a topic and partition. A negative or missing partition lets the
+ * producer choose; `null`/`undefined` means "nowhere" (the record is skipped with a warning).
+ */
+export type DestinationResolver = (record: ConsumerRecord, error: Error) => { topic: string; partition?: number } | null | undefined;
+
+/** A header from a headers function; `single` replaces any existing values (Spring's `SingleRecordHeader`). */
+export interface DeadLetterHeader extends RecordHeader {
+  readonly single?: boolean;
+}
+
+/** Extra headers for the published record, as Spring's `headersFunction`. */
+export type HeadersFunction = (record: ConsumerRecord, error: Error) => Iterable<DeadLetterHeader> | undefined | null;
+
+/** The header names the recoverer writes, as Spring's `DeadLetterPublishingRecoverer.HeaderNames`. */
+export interface HeaderNames {
+  readonly original: {
+    readonly topic: string;
+    readonly partition: string;
+    readonly offset: string;
+    readonly timestamp: string;
+    readonly timestampType: string;
+    readonly consumerGroup: string;
+  };
+  readonly exception: {
+    readonly keyExceptionFqcn: string;
+    readonly exceptionFqcn: string;
+    readonly exceptionCauseFqcn: string;
+    readonly keyExceptionMessage: string;
+    readonly exceptionMessage: string;
+    readonly keyExceptionStacktrace: string;
+    readonly exceptionStacktrace: string;
+  };
+}
+
+/** The `kafka_dlt-*` names: the default. */
+export const DLT_HEADER_NAMES: HeaderNames = {
+  original: {
+    topic: KafkaHeaders.DLT_ORIGINAL_TOPIC,
+    partition: KafkaHeaders.DLT_ORIGINAL_PARTITION,
+    offset: KafkaHeaders.DLT_ORIGINAL_OFFSET,
+    timestamp: KafkaHeaders.DLT_ORIGINAL_TIMESTAMP,
+    timestampType: KafkaHeaders.DLT_ORIGINAL_TIMESTAMP_TYPE,
+    consumerGroup: KafkaHeaders.DLT_ORIGINAL_CONSUMER_GROUP,
+  },
+  exception: {
+    keyExceptionFqcn: KafkaHeaders.DLT_KEY_EXCEPTION_FQCN,
+    exceptionFqcn: KafkaHeaders.DLT_EXCEPTION_FQCN,
+    exceptionCauseFqcn: KafkaHeaders.DLT_EXCEPTION_CAUSE_FQCN,
+    keyExceptionMessage: KafkaHeaders.DLT_KEY_EXCEPTION_MESSAGE,
+    exceptionMessage: KafkaHeaders.DLT_EXCEPTION_MESSAGE,
+    keyExceptionStacktrace: KafkaHeaders.DLT_KEY_EXCEPTION_STACKTRACE,
+    exceptionStacktrace: KafkaHeaders.DLT_EXCEPTION_STACKTRACE,
+  },
+};
+
+/**
+ * The `kafka_original-*` / `kafka_exception-*` names that retry topics use (Spring's
+ * `DeadLetterPublishingRecovererFactory`), including Spring's quirk of writing the group to
+ * `kafka_dlt-original-consumer-group`.
+ */
+export const RETRY_TOPIC_HEADER_NAMES: HeaderNames = {
+  original: {
+    topic: KafkaHeaders.ORIGINAL_TOPIC,
+    partition: KafkaHeaders.ORIGINAL_PARTITION,
+    offset: KafkaHeaders.ORIGINAL_OFFSET,
+    timestamp: KafkaHeaders.ORIGINAL_TIMESTAMP,
+    timestampType: KafkaHeaders.ORIGINAL_TIMESTAMP_TYPE,
+    consumerGroup: KafkaHeaders.ORIGINAL_CONSUMER_GROUP,
+  },
+  exception: {
+    keyExceptionFqcn: KafkaHeaders.KEY_EXCEPTION_FQCN,
+    exceptionFqcn: KafkaHeaders.EXCEPTION_FQCN,
+    exceptionCauseFqcn: KafkaHeaders.EXCEPTION_CAUSE_FQCN,
+    keyExceptionMessage: KafkaHeaders.KEY_EXCEPTION_MESSAGE,
+    exceptionMessage: KafkaHeaders.EXCEPTION_MESSAGE,
+    keyExceptionStacktrace: KafkaHeaders.KEY_EXCEPTION_STACKTRACE,
+    exceptionStacktrace: KafkaHeaders.EXCEPTION_STACKTRACE,
+  },
+};
+
+/** The standard headers, to switch off one by one (Spring's `HeadersToAdd`). */
+export enum HeadersToAdd {
+  TOPIC = 'TOPIC',
+  PARTITION = 'PARTITION',
+  OFFSET = 'OFFSET',
+  TS = 'TS',
+  TS_TYPE = 'TS_TYPE',
+  GROUP = 'GROUP',
+  EXCEPTION = 'EXCEPTION',
+  EX_CAUSE = 'EX_CAUSE',
+  EX_MSG = 'EX_MSG',
+  EX_STACKTRACE = 'EX_STACKTRACE',
+}
+
+/** Writes the exception headers; replaces the standard ones entirely (Spring's `ExceptionHeadersCreator`). */
+export type ExceptionHeadersCreator = (headers: RecordHeaders, error: unknown, isKey: boolean, names: HeaderNames) => void;
+
+/** The record about to be published; `createProducerRecord` may change it. */
+export interface DeadLetterRecord {
+  topic: string;
+  partition: number | undefined;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: RecordHeaders;
+}
+
+export interface DeadLetterPublishingRecovererOptions {
+  /** Default: `<topic>-dlt`, same partition. */
+  destinationResolver?: DestinationResolver;
+  /** Add the `-original-*` headers even when the record already has them (default true); false keeps the first set. */
+  appendOriginalHeaders?: boolean;
+  /** Remove existing exception headers before adding the new ones (default true). */
+  stripPreviousExceptionHeaders?: boolean;
+  /** Wait for the send and throw when it fails, so that the record is redelivered (default true). */
+  failIfSendResultIsError?: boolean;
+  /** How long to wait for the send (default 30000 ms). */
+  waitForSendResultTimeout?: number;
+  /** Throw when the resolver returns no destination (default false: warn and treat the record as recovered). */
+  throwIfNoDestinationReturned?: boolean;
+  /** Don't publish a not-retryable failure back to its own topic (default true): that would loop. */
+  skipSameTopicFatalExceptions?: boolean;
+  /** When the destination partition does not exist, let the producer choose one (default true); false fails the publication. */
+  verifyPartition?: boolean;
+  headerNames?: HeaderNames;
+  headersFunction?: HeadersFunction;
+  exceptionHeadersCreator?: ExceptionHeadersCreator;
+  /** Log each published record at INFO (default false). */
+  logRecoveryRecord?: boolean;
+  logger?: Logger;
+}
+
+/**
+ * Publishes a failed record to a dead-letter topic, as Spring's `DeadLetterPublishingRecoverer`:
+ * the original key and value **bytes** (as they arrived, so a record that could not be
+ * deserialized keeps its raw bytes), the original headers, and Spring's headers describing
+ * where it came from and why it failed:
+ *
+ * | header | value |
+ * |---|---|
+ * | `kafka_dlt-original-topic` | UTF-8 |
+ * | `kafka_dlt-original-partition` | 4-byte big-endian int |
+ * | `kafka_dlt-original-offset` | 8-byte big-endian long |
+ * | `kafka_dlt-original-timestamp` | 8-byte big-endian long |
+ * | `kafka_dlt-original-timestamp-type` | `CreateTime` / `LogAppendTime` |
+ * | `kafka_dlt-original-consumer-group` | the group (when the failure names it) |
+ * | `kafka_dlt-exception-fqcn` | the class of the error handed over (usually `ListenerExecutionFailedException`) |
+ * | `kafka_dlt-exception-cause-fqcn` | the class of the root cause |
+ * | `kafka_dlt-exception-message` | the message; `"<message>; <root cause message>"` when they differ |
+ * | `kafka_dlt-exception-stacktrace` | the stack, with its causes |
+ *
+ * A key that failed to deserialize is described in the `kafka_dlt-key-exception-*` headers.
+ * Publication is raw (the template's producer, not its serializers), so the dead-letter
+ * topic never fails on a serializer that can't take the bytes. If the publication fails the
+ * recoverer throws, and the error handler redelivers the record: it is never skipped.
+ */
+export class DeadLetterPublishingRecoverer {
+  readonly classifier = new ExceptionClassifier();
+  appendOriginalHeaders: boolean;
+  stripPreviousExceptionHeaders: boolean;
+  failIfSendResultIsError: boolean;
+  waitForSendResultTimeout: number;
+  throwIfNoDestinationReturned: boolean;
+  skipSameTopicFatalExceptions: boolean;
+  verifyPartition: boolean;
+  logRecoveryRecord: boolean;
+  headerNames: HeaderNames;
+  private readonly destinationResolver: DestinationResolver;
+  private readonly headersFunctions: HeadersFunction[] = [];
+  private exceptionHeadersCreator: ExceptionHeadersCreator;
+  private readonly excluded = new Set<HeadersToAdd>();
+  private readonly logger: Logger;
+
+  constructor(template: KafkaOperations, destinationResolver?: DestinationResolver | DeadLetterPublishingRecovererOptions, options?: DeadLetterPublishingRecovererOptions);
+  constructor(
+    private readonly template: KafkaOperations,
+    resolverOrOptions?: DestinationResolver | DeadLetterPublishingRecovererOptions,
+    maybeOptions: DeadLetterPublishingRecovererOptions = {},
+  ) {
+    if (typeof template?.execute !== 'function') throw new KafkaException('DeadLetterPublishingRecoverer needs a KafkaTemplate');
+    const options = typeof resolverOrOptions === 'function' ? { ...maybeOptions, destinationResolver: resolverOrOptions } : { ...resolverOrOptions, ...maybeOptions };
+    this.destinationResolver = options.destinationResolver ?? ((record) => ({ topic: `${record.topic}-dlt`, partition: record.partition }));
+    this.appendOriginalHeaders = options.appendOriginalHeaders ?? true;
+    this.stripPreviousExceptionHeaders = options.stripPreviousExceptionHeaders ?? true;
+    this.failIfSendResultIsError = options.failIfSendResultIsError ?? true;
+    this.waitForSendResultTimeout = options.waitForSendResultTimeout ?? 30_000;
+    this.throwIfNoDestinationReturned = options.throwIfNoDestinationReturned ?? false;
+    this.skipSameTopicFatalExceptions = options.skipSameTopicFatalExceptions ?? true;
+    this.verifyPartition = options.verifyPartition ?? true;
+    this.logRecoveryRecord = options.logRecoveryRecord ?? false;
+    this.headerNames = options.headerNames ?? DLT_HEADER_NAMES;
+    if (options.headersFunction) this.headersFunctions.push(options.headersFunction);
+    this.exceptionHeadersCreator = options.exceptionHeadersCreator ?? ((headers, error, isKey, names) => this.addExceptionInfoHeaders(headers, error, isKey, names));
+    this.logger = options.logger ?? defaultLogger();
+  }
+
+  /** Replaces the extra-headers functions with this one. */
+  setHeadersFunction(fn: HeadersFunction): this {
+    this.headersFunctions.splice(0, this.headersFunctions.length, fn);
+    return this;
+  }
+
+  /** Adds an extra-headers function; each one's headers are added in turn. */
+  addHeadersFunction(fn: HeadersFunction): this {
+    this.headersFunctions.push(fn);
+    return this;
+  }
+
+  setExceptionHeadersCreator(creator: ExceptionHeadersCreator): this {
+    this.exceptionHeadersCreator = creator;
+    return this;
+  }
+
+  /** Leaves some standard headers out. */
+  excludeHeader(...headers: HeadersToAdd[]): this {
+    for (const header of headers) this.excluded.add(header);
+    return this;
+  }
+
+  includeHeader(...headers: HeadersToAdd[]): this {
+    for (const header of headers) this.excluded.delete(header);
+    return this;
+  }
+
+  /** For `skipSameTopicFatalExceptions`: more failures that must not be routed back to their own topic. */
+  addNotRetryableExceptions(...types: ErrorClass[]): this {
+    this.classifier.addNotRetryableExceptions(...types);
+    return this;
+  }
+
+  removeClassification(type: ErrorClass): boolean | undefined {
+    return this.classifier.removeClassification(type);
+  }
+
+  /** The recoverer: resolves the destination and publishes; throws when that fails. */
+  async accept(record: ConsumerRecord, error: Error): Promise<void> {
+    const destination = this.destinationResolver(record, error);
+    if (!destination) {
+      const message = `No destination returned for ${record}; the record is not published: ${describeError(error)}`;
+      if (this.throwIfNoDestinationReturned) throw new KafkaException(message, { cause: error });
+      this.logger.warn(message);
+      return;
+    }
+    if (this.skipSameTopicFatalExceptions && destination.topic === record.topic && !this.classifier.isRetryable(error)) {
+      this.logger.error(`Recovery of ${record} skipped: the failure is not retryable and the destination resolver routed it back to its own topic: ${describeError(error)}`, error);
+      return;
+    }
+    const partition = destination.partition !== undefined && destination.partition >= 0 ? destination.partition : undefined;
+    // The bytes the record arrived with; a record built by hand has none, so its key and value are encoded.
+    const raw = rawBytesOf(record) ?? { key: toBytes(record.key), value: toBytes(record.value) };
+    const headers = this.headersFor(record, error);
+    const outgoing = this.createProducerRecord(record, { topic: destination.topic, partition }, headers, raw.key, raw.value);
+    const sending = this.publish(outgoing, record);
+    if (!this.failIfSendResultIsError) {
+      sending.catch((sendError) => this.logger.error(`Dead-letter publication to ${outgoing.topic} failed for ${record}`, sendError));
+      return;
+    }
+    try {
+      await withTimeout(sending, this.waitForSendResultTimeout, `no result within ${this.waitForSendResultTimeout} ms`);
+    } catch (sendError) {
+      throw new KafkaException(`Dead-letter publication to ${outgoing.topic} failed for: ${record}: ${errorMessage(sendError)}`, { cause: sendError });
+    }
+  }
+
+  /** The record to publish; override to change it (Spring's `createProducerRecord`). */
+  protected createProducerRecord(_record: ConsumerRecord, destination: { topic: string; partition: number | undefined }, headers: RecordHeaders, key: Buffer | null, value: Buffer | null): DeadLetterRecord {
+    return { topic: destination.topic, partition: destination.partition, key, value, headers };
+  }
+
+  /** The headers of the published record: the original ones, the exception's, the original-*'s, then the functions'. */
+  headersFor(record: ConsumerRecord, error: Error): RecordHeaders {
+    const headers = new RecordHeaders(record.headers);
+    const deserialization = deserializationErrorOf(record);
+    if (deserialization) this.exceptionHeadersCreator(headers, deserialization, deserialization.isKey, this.headerNames);
+    else this.exceptionHeadersCreator(headers, error, false, this.headerNames);
+    this.addOriginalHeaders(headers, record, error);
+    for (const fn of this.headersFunctions) {
+      const extra = fn(record, error);
+      if (!extra) continue;
+      for (const header of extra) {
+        if (header.single) headers.remove(header.key);
+        headers.add(header.key, header.value);
+      }
+    }
+    return headers;
+  }
+
+  private addOriginalHeaders(headers: RecordHeaders, record: ConsumerRecord, error: Error): void {
+    const names = this.headerNames.original;
+    this.maybeAdd(headers, names.topic, () => Buffer.from(record.topic, 'utf8'), HeadersToAdd.TOPIC);
+    this.maybeAdd(headers, names.partition, () => int32Bytes(record.partition), HeadersToAdd.PARTITION);
+    this.maybeAdd(headers, names.offset, () => int64Bytes(record.offset), HeadersToAdd.OFFSET);
+    this.maybeAdd(headers, names.timestamp, () => int64Bytes(record.timestamp), HeadersToAdd.TS);
+    this.maybeAdd(headers, names.timestampType, () => Buffer.from(javaTimestampType(record.timestampType), 'utf8'), HeadersToAdd.TS_TYPE);
+    const group = error instanceof ListenerExecutionFailedException ? error.groupId : undefined;
+    if (group) this.maybeAdd(headers, names.consumerGroup, () => Buffer.from(group, 'utf8'), HeadersToAdd.GROUP);
+  }
+
+  private maybeAdd(headers: RecordHeaders, name: string, value: () => Buffer, which: HeadersToAdd): void {
+    if (this.excluded.has(which)) return;
+    if (this.appendOriginalHeaders || headers.lastHeader(name) === undefined) headers.add(name, value());
+  }
+
+  private addExceptionInfoHeaders(headers: RecordHeaders, error: unknown, isKey: boolean, names: HeaderNames): void {
+    const n = names.exception;
+    this.appendOrReplace(headers, isKey ? n.keyExceptionFqcn : n.exceptionFqcn, errorClassName(error), HeadersToAdd.EXCEPTION);
+    const cause = findRootCause(error);
+    this.appendOrReplace(headers, n.exceptionCauseFqcn, errorClassName(cause), HeadersToAdd.EX_CAUSE);
+    this.appendOrReplace(headers, isKey ? n.keyExceptionMessage : n.exceptionMessage, exceptionMessage(error, cause), HeadersToAdd.EX_MSG);
+    this.appendOrReplace(headers, isKey ? n.keyExceptionStacktrace : n.exceptionStacktrace, stackTraceOf(error), HeadersToAdd.EX_STACKTRACE);
+  }
+
+  private appendOrReplace(headers: RecordHeaders, name: string, value: string, which: HeadersToAdd): void {
+    if (this.excluded.has(which)) return;
+    if (this.stripPreviousExceptionHeaders) headers.remove(name);
+    headers.add(name, Buffer.from(value, 'utf8'));
+  }
+
+  private async publish(outgoing: DeadLetterRecord, original: ConsumerRecord): Promise<KafkaJsRecordMetadata> {
+    const send = (partition: number | undefined) =>
+      this.template.execute((producer) =>
+        producer.send({ topic: outgoing.topic, messages: [{ key: outgoing.key, value: outgoing.value, partition, headers: toKafkaJsHeaders(outgoing.headers) }] }),
+      );
+    let [result] = await send(outgoing.partition);
+    if (!result && outgoing.partition !== undefined) {
+      // kafkajs sends nothing (and says nothing) for a partition its metadata does not know.
+      if (!this.verifyPartition) throw new KafkaException(`Partition ${outgoing.partition} of ${outgoing.topic} does not exist`);
+      this.logger.warn(`Destination ${outgoing.topic}-${outgoing.partition} does not exist; publishing ${original} to a partition of the producer's choice`);
+      [result] = await send(undefined);
+    }
+    if (!result) throw new KafkaException(`No acknowledgement from ${outgoing.topic}`);
+    if (this.logRecoveryRecord) this.logger.info(`Published ${original} to ${result.topicName}-${result.partition}@${result.baseOffset ?? result.offset ?? '?'}`);
+    return result;
+  }
+}
+
+/** Spring's message: the error's, plus the root cause's when that is a different error (GH-2671). */
+function exceptionMessage(error: unknown, cause: unknown): string {
+  const message = errorMessage(error);
+  if (cause === error) return message;
+  return `${message}; ${errorMessage(cause)}`;
+}
+
+/** Java's `TimestampType.toString()`. */
+function javaTimestampType(type: TimestampType): string {
+  switch (type) {
+    case 'CREATE_TIME':
+      return 'CreateTime';
+    case 'LOG_APPEND_TIME':
+      return 'LogAppendTime';
+    default:
+      return 'NoTimestampType';
+  }
+}
+
+function toBytes(value: unknown): Buffer | null {
+  if (value === null || value === undefined) return null;
+  if (Buffer.isBuffer(value)) return value;
+  if (value instanceof Uint8Array) return Buffer.from(value);
+  return Buffer.from(typeof value === 'string' ? value : JSON.stringify(value), 'utf8');
+}
+
+function toKafkaJsHeaders(headers: RecordHeaders): IHeaders {
+  const result: Record<string, Buffer | null | (Buffer | null)[]> = {};
+  for (const { key, value } of headers) {
+    const existing = result[key];
+    result[key] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
+  }
+  return result as IHeaders;
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new KafkaException(message)), ms)));
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

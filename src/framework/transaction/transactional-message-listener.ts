@@ -1,0 +1,93 @@
+import type { ConsumerRecord } from '../support/consumer-record.js';
+import type { ConsumerRecords } from '../support/consumer-records.js';
+import type { Acknowledgment } from '../support/acknowledgment.js';
+import type { TopicPartition } from '../support/topic-partition.js';
+import type { ListenerConsumer } from '../listener/listener-consumer.js';
+import { isBatchListener, type GenericMessageListener } from '../listener/message-listener.js';
+import type { KafkaResourceHolder, TransactionOffset } from './kafka-resource-holder.js';
+import type { KafkaTransactionManager } from './kafka-transaction-manager.js';
+
+/**
+ * The transactional id suffix of a container's producer for one partition:
+ * `group.topic.partition`. kafkajs' TxnOffsetCommit carries no group generation, so fencing
+ * relies on the transactional id (Kafka's EOS "alpha" fencing): whoever consumes a partition
+ * next (after a rebalance, a restart, a crash) begins its first transaction with
+ * InitProducerId on the same id, which aborts the previous owner's open transaction and fences
+ * its producer.
+ */
+export function containerTransactionSuffix(groupId: string, partition: TopicPartition): string {
+  return `${groupId}.${partition.topic}.${partition.partition}`;
+}
+
+/**
+ * Runs a container's listener in a transaction per record (or per batch), Spring's EOS V2
+ * flow: begin, call the listener (its `KafkaTemplate` sends join through the async context),
+ * send the consumed offsets to the transaction, commit. A throwing listener aborts the
+ * transaction and the error goes on to the after-rollback processor.
+ */
+export class TransactionalMessageListener {
+  static wrap(listener: GenericMessageListener, transactionManager: KafkaTransactionManager): GenericMessageListener {
+    const fenced = new Set<string>();
+    /**
+     * One transaction for the records of a partition. After a fencing error the next attempt
+     * first heartbeats: a zombie (a consumer the group has moved on from) learns of it there,
+     * instead of initializing the id again and fencing the partition's new owner in turn.
+     */
+    const inTransaction = async (consumer: ListenerConsumer, partition: TopicPartition, work: (holder: KafkaResourceHolder) => Promise<unknown>) => {
+      const suffix = containerTransactionSuffix(consumer.groupId, partition);
+      if (fenced.has(suffix)) {
+        await consumer.heartbeat();
+        fenced.delete(suffix);
+      }
+      try {
+        return await transactionManager.executeInContainerTransaction(suffix, work);
+      } catch (error) {
+        if (isFencingError(error)) fenced.add(suffix);
+        throw error;
+      }
+    };
+    if (isBatchListener(listener)) {
+      return {
+        batch: true,
+        onMessage: (records: ConsumerRecords, ack: Acknowledgment, consumer: ListenerConsumer) => {
+          const list = [...records] as ConsumerRecord[];
+          const first = list[0];
+          if (!first) return listener.onMessage(records, ack, consumer);
+          return inTransaction(consumer, first, async (holder) => {
+            const result = await listener.onMessage(records, ack, consumer);
+            await holder.sendOffsets(consumer.groupId, nextOffsets(list));
+            return result;
+          });
+        },
+      };
+    }
+    return {
+      onMessage: (record: ConsumerRecord, ack: Acknowledgment, consumer: ListenerConsumer) =>
+        inTransaction(consumer, record, async (holder) => {
+          const result = await listener.onMessage(record, ack, consumer);
+          await holder.sendOffsets(consumer.groupId, [{ topic: record.topic, partition: record.partition, offset: record.offset + 1 }]);
+          return result;
+        }),
+    };
+  }
+}
+
+/** PRODUCER_FENCED / INVALID_PRODUCER_EPOCH anywhere in the cause chain. */
+export function isFencingError(error: unknown): boolean {
+  for (let current = error, depth = 0; current && depth < 10; depth++) {
+    const { type, message, cause } = current as { type?: unknown; message?: unknown; cause?: unknown };
+    if (type === 'PRODUCER_FENCED' || type === 'INVALID_PRODUCER_EPOCH' || /fenced|producer epoch/i.test(String(message ?? ''))) return true;
+    current = cause;
+  }
+  return false;
+}
+
+function nextOffsets(records: readonly ConsumerRecord[]): TransactionOffset[] {
+  const next = new Map<string, TransactionOffset>();
+  for (const { topic, partition, offset } of records) {
+    const key = `${topic}-${partition}`;
+    const known = next.get(key);
+    if (!known || offset + 1 > known.offset) next.set(key, { topic, partition, offset: offset + 1 });
+  }
+  return [...next.values()];
+}
