@@ -1,4 +1,6 @@
 // What a subcommand module exports, and small output helpers the commands share.
+import { ClusterClient } from './wire/cluster-client.js';
+import { CLIENT_VERSION } from './version.js';
 
 export interface Command {
   name: string;
@@ -33,4 +35,26 @@ export function onceSignal(signals: readonly NodeJS.Signals[]): { promise: Promi
 
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Connects to a cluster, runs an admin command's action and closes the connections. A
+ * failure prints `errorPrefix` and the error on stderr and exits 1, as Kafka's tools do.
+ */
+export async function withClusterClient(
+  bootstrapServers: string,
+  clientId: string,
+  errorPrefix: string,
+  action: (client: ClusterClient) => Promise<number>,
+): Promise<number> {
+  let client: ClusterClient | null = null;
+  try {
+    client = await ClusterClient.connect({ bootstrapServers, clientId, softwareVersion: CLIENT_VERSION });
+    return await action(client);
+  } catch (error) {
+    process.stderr.write(`${errorPrefix}${errorMessage(error)}\n`);
+    return 1;
+  } finally {
+    client?.close();
+  }
 }

@@ -2,9 +2,7 @@
 // with its output, against any Kafka broker.
 import { errorName } from '../../protocol/error-codes.js';
 import { intFlag, parseFlags, UsageError } from '../args.js';
-import { errorMessage, writeOut, type Command } from '../command.js';
-import { ClusterClient } from '../wire/cluster-client.js';
-import { CLIENT_VERSION } from '../version.js';
+import { writeOut, type Command, withClusterClient } from '../command.js';
 import { GroupAdminClient, tpKey, type CommittedOffsets, type GroupDescription } from './group-admin-client.js';
 
 const USAGE = `usage: streamwright consumer-groups --bootstrap-server HOST:PORT ACTION [options]
@@ -226,9 +224,7 @@ async function run(args: readonly string[]): Promise<number> {
     await writeOut(USAGE);
     return 0;
   }
-  let client: ClusterClient | null = null;
-  try {
-    client = await ClusterClient.connect({ bootstrapServers: options.bootstrapServer, clientId: 'streamwright-consumer-groups', softwareVersion: CLIENT_VERSION });
+  return withClusterClient(options.bootstrapServer, 'streamwright-consumer-groups', 'Error: Executing consumer group command failed due to ', async (client) => {
     const admin = new GroupAdminClient(client);
     switch (options.action) {
       case 'list':
@@ -243,12 +239,7 @@ async function run(args: readonly string[]): Promise<number> {
         return await resetOffsets(admin, options);
     }
     return 2;
-  } catch (error) {
-    process.stderr.write(`Error: Executing consumer group command failed due to ${errorMessage(error)}\n`);
-    return 1;
-  } finally {
-    client?.close();
-  }
+  });
 }
 
 export const consumerGroupsCommand: Command = { name: 'consumer-groups', summary: 'list, describe, delete consumer groups and reset offsets', usage: USAGE, run };

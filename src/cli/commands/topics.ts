@@ -3,9 +3,8 @@ import { ErrorCode, KafkaProtocolError } from '../../protocol/error-codes.js';
 import { ApiKeys } from '../../protocol/generated/messages.js';
 import { ZERO_UUID } from '../../protocol/schema/uuid.js';
 import { intFlag, keyValues, parseFlags, UsageError } from '../args.js';
-import { errorMessage, writeOut, type Command } from '../command.js';
+import { errorMessage, writeOut, type Command, withClusterClient } from '../command.js';
 import { ClusterClient, type TopicInfo } from '../wire/cluster-client.js';
-import { CLIENT_VERSION } from '../version.js';
 
 const USAGE = `usage: streamwright topics --bootstrap-server HOST:PORT ACTION [options]
 
@@ -247,18 +246,11 @@ async function run(args: readonly string[]): Promise<number> {
     await writeOut(USAGE);
     return 0;
   }
-  let client: ClusterClient | null = null;
-  try {
-    client = await ClusterClient.connect({ bootstrapServers: options.bootstrapServer, clientId: 'streamwright-topics', softwareVersion: CLIENT_VERSION });
+  return withClusterClient(options.bootstrapServer, 'streamwright-topics', 'Error while executing topic command : ', async (client) => {
     const action = { create: createTopic, list: listTopics, describe: describeTopics, alter: alterTopics, delete: deleteTopics }[options.action];
     await action(client, options);
     return 0;
-  } catch (error) {
-    process.stderr.write(`Error while executing topic command : ${errorMessage(error)}\n`);
-    return 1;
-  } finally {
-    client?.close();
-  }
+  });
 }
 
 export const topicsCommand: Command = { name: 'topics', summary: 'create, list, describe, alter and delete topics', usage: USAGE, run };

@@ -3,10 +3,9 @@
 import { ErrorCode, KafkaProtocolError, isRetriable } from '../../protocol/error-codes.js';
 import { ApiKeys } from '../../protocol/generated/messages.js';
 import { intFlag, parseFlags, UsageError } from '../args.js';
-import { errorMessage, writeOut, type Command } from '../command.js';
+import { writeOut, type Command, withClusterClient } from '../command.js';
 import { ClusterClient, sleep } from '../wire/cluster-client.js';
 import type { KafkaConnection } from '../wire/kafka-connection.js';
-import { CLIENT_VERSION } from '../version.js';
 
 const USAGE = `usage: streamwright transactions --bootstrap-server HOST:PORT ACTION [options]
 
@@ -148,9 +147,7 @@ async function run(args: readonly string[]): Promise<number> {
     await writeOut(USAGE);
     return 0;
   }
-  let client: ClusterClient | null = null;
-  try {
-    client = await ClusterClient.connect({ bootstrapServers: options.bootstrapServer, clientId: 'streamwright-transactions', softwareVersion: CLIENT_VERSION });
+  return withClusterClient(options.bootstrapServer, 'streamwright-transactions', 'Error: ', async (client) => {
     switch (options.action) {
       case 'list':
         await listTransactions(client);
@@ -163,12 +160,7 @@ async function run(args: readonly string[]): Promise<number> {
         return 0;
     }
     return 2;
-  } catch (error) {
-    process.stderr.write(`Error: ${errorMessage(error)}\n`);
-    return 1;
-  } finally {
-    client?.close();
-  }
+  });
 }
 
 export const transactionsCommand: Command = { name: 'transactions', summary: 'list and describe transactions and producers', usage: USAGE, run };

@@ -1,10 +1,10 @@
 import { ProtocolDecodeError } from '../../../protocol/errors.js';
 import type { GroupMetadataValue as GroupMetadataValueData, OffsetCommitValue as OffsetCommitValueData } from '../../../protocol/generated/messages.js';
 import { GroupMetadataKey, GroupMetadataValue, OffsetCommitKey, OffsetCommitValue } from '../../../protocol/generated/specs.js';
-import { decodeMessage, encodeMessage } from '../../../protocol/schema/compile.js';
-import type { MessageSpec } from '../../../protocol/schema/spec.js';
+import { decodeMessage } from '../../../protocol/schema/compile.js';
 import type { ClassicGroup } from './classic-group.js';
 import type { OffsetAndMetadata } from './offset-and-metadata.js';
+import { versionedRecord } from '../internal-record.js';
 
 // The records of __consumer_offsets, byte for byte as Kafka writes them: an int16 schema
 // version, then the struct. Key versions 0-1 are offset commits, 2 is group metadata (3+ are
@@ -18,16 +18,8 @@ const OFFSET_COMMIT_VALUE_VERSION_WITH_EXPIRY = 1;
 /** v3 adds group.instance.id; v4 only makes the struct flexible. */
 const GROUP_METADATA_VALUE_VERSION = 3;
 
-function versioned(spec: MessageSpec, version: number, value: unknown): Buffer {
-  const body = encodeMessage(spec, version, value);
-  const out = Buffer.allocUnsafe(2 + body.length);
-  out.writeInt16BE(version, 0);
-  body.copy(out, 2);
-  return out;
-}
-
 export function offsetCommitKey(group: string, topic: string, partition: number): Buffer {
-  return versioned(OffsetCommitKey, OFFSET_COMMIT_KEY_VERSION, { group, topic, partition });
+  return versionedRecord(OffsetCommitKey, OFFSET_COMMIT_KEY_VERSION, { group, topic, partition });
 }
 
 export function offsetCommitValue(offset: OffsetAndMetadata): Buffer {
@@ -39,11 +31,11 @@ export function offsetCommitValue(offset: OffsetAndMetadata): Buffer {
     expireTimestamp: BigInt(offset.expireTimestamp ?? -1),
   };
   const version = offset.expireTimestamp !== null ? OFFSET_COMMIT_VALUE_VERSION_WITH_EXPIRY : OFFSET_COMMIT_VALUE_VERSION;
-  return versioned(OffsetCommitValue, version, value);
+  return versionedRecord(OffsetCommitValue, version, value);
 }
 
 export function groupMetadataKey(group: string): Buffer {
-  return versioned(GroupMetadataKey, GROUP_METADATA_KEY_VERSION, { group });
+  return versionedRecord(GroupMetadataKey, GROUP_METADATA_KEY_VERSION, { group });
 }
 
 /** The group's current generation with each member's assignment (from `assignment`, else its own). */
@@ -66,7 +58,7 @@ export function groupMetadataValue(group: ClassicGroup, assignment: ReadonlyMap<
       assignment: assignment.get(m.memberId) ?? m.assignment,
     })),
   };
-  return versioned(GroupMetadataValue, GROUP_METADATA_VALUE_VERSION, value);
+  return versionedRecord(GroupMetadataValue, GROUP_METADATA_VALUE_VERSION, value);
 }
 
 export type OffsetsTopicRecord =

@@ -1,9 +1,9 @@
 import { ProtocolDecodeError } from '../../../protocol/errors.js';
 import type { TransactionLogValue as TransactionLogValueData } from '../../../protocol/generated/messages.js';
 import { TransactionLogKey, TransactionLogValue } from '../../../protocol/generated/specs.js';
-import { decodeMessage, encodeMessage } from '../../../protocol/schema/compile.js';
-import type { MessageSpec } from '../../../protocol/schema/spec.js';
+import { decodeMessage } from '../../../protocol/schema/compile.js';
 import { TransactionMetadata, TransactionState, type TransactionFields } from './transaction-metadata.js';
+import { versionedRecord } from '../internal-record.js';
 
 // The records of __transaction_state, byte for byte as Kafka writes them: an int16 schema
 // version, then the struct. The key is always version 0. The value is version 0, or the
@@ -14,16 +14,8 @@ const KEY_VERSION = 0;
 const VALUE_VERSION = 0;
 const VALUE_VERSION_TV2 = 1;
 
-function versioned(spec: MessageSpec, version: number, value: unknown): Buffer {
-  const body = encodeMessage(spec, version, value);
-  const out = Buffer.allocUnsafe(2 + body.length);
-  out.writeInt16BE(version, 0);
-  body.copy(out, 2);
-  return out;
-}
-
 export function transactionLogKey(transactionalId: string): Buffer {
-  return versioned(TransactionLogKey, KEY_VERSION, { transactionalId });
+  return versionedRecord(TransactionLogKey, KEY_VERSION, { transactionalId });
 }
 
 /** The value for `fields`; an Empty transaction has no partition list (null), as in Kafka. */
@@ -42,7 +34,7 @@ export function transactionLogValue(fields: TransactionFields): Buffer {
     transactionStartTimestampMs: BigInt(fields.txnStartTimestamp),
     clientTransactionVersion: fields.clientTransactionVersion,
   };
-  return versioned(TransactionLogValue, fields.clientTransactionVersion >= 2 ? VALUE_VERSION_TV2 : VALUE_VERSION, value);
+  return versionedRecord(TransactionLogValue, fields.clientTransactionVersion >= 2 ? VALUE_VERSION_TV2 : VALUE_VERSION, value);
 }
 
 function splitVersion(bytes: Buffer, what: string): { version: number; body: Buffer } {
