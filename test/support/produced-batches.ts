@@ -168,4 +168,3 @@ export function produceWithKafkaPython(port: number, topic: string, compression:
   const args = ['-c', KAFKA_PYTHON_PRODUCER, String(port), topic, compression, JSON.stringify(KAFKA_PYTHON_MESSAGES)];
   return runProcess('/usr/bin/python3', args, { timeoutMs: 25_000 });
 }
-
