@@ -2,11 +2,26 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ConfigValue } from './config/broker-config.js';
-import { KafkaBroker } from './kafka-broker.js';
+import { BrokerConfig } from './config/broker-config.js';
+import { KafkaBroker, type BrokerOptions } from './kafka-broker.js';
 import type { BrokerLogger } from './logger.js';
+import { consoleLogger } from './logger.js';
+import { ClusterController } from './replication/cluster-controller.js';
+import { Faults } from './faults.js';
 
 export interface EmbeddedKafkaOptions {
-  /** Port to listen on; 0 (the default) picks a free one. */
+  /**
+   * How many brokers to run in this process (default: one, exactly the single-node broker).
+   * With `brokers` set (even to 1) the brokers form a replicated cluster: each has its own
+   * listener and data dir (`<dataDir>/broker-<id>`), and they share a controller whose metadata
+   * lives in `<dataDir>/__cluster_metadata/`.
+   */
+  brokers?: number;
+  /** Node ids of the brokers (default 0..brokers-1). */
+  nodeIds?: number[];
+  /** Ports of the brokers, in nodeIds order (default: free ports). */
+  ports?: number[];
+  /** Port to listen on (single broker); 0 (the default) picks a free one. */
   port?: number;
   /** Address to bind (default 127.0.0.1). */
   host?: string;
@@ -29,39 +44,218 @@ const EMBEDDED_DEFAULTS: Record<string, ConfigValue> = {
 };
 
 /**
- * A real Kafka broker in this process, for tests and local runs:
+ * Defaults of an embedded cluster: internal topics keep Kafka's replication factor 3 (capped by
+ * the live brokers when created), and failures are noticed within seconds rather than Kafka's
+ * 9 s session and 30 s replica lag.
+ */
+const CLUSTER_DEFAULTS: Record<string, ConfigValue> = {
+  'group.initial.rebalance.delay.ms': 0,
+  'broker.heartbeat.interval.ms': 200,
+  'broker.session.timeout.ms': 1500,
+  'replica.lag.time.max.ms': 5000,
+  'replica.fetch.backoff.ms': 200,
+};
+
+/** One broker of an embedded cluster, to stop, crash and bring back in tests. */
+export class EmbeddedBroker {
+  constructor(
+    private readonly owner: EmbeddedKafka,
+    readonly nodeId: number,
+  ) {}
+
+  /** The running broker (throws when it is stopped). */
+  get broker(): KafkaBroker {
+    return this.owner.runningBroker(this.nodeId);
+  }
+
+  get isRunning(): boolean {
+    return this.owner.isRunning(this.nodeId);
+  }
+
+  /** Clean shutdown: leadership moves away, logs are flushed and closed. */
+  stop(): Promise<void> {
+    return this.owner.stopBroker(this.nodeId, false);
+  }
+
+  /** A crash: sockets destroyed, nothing flushed, in-memory state dropped; the controller notices the missing heartbeats. */
+  kill(): Promise<void> {
+    return this.owner.stopBroker(this.nodeId, true);
+  }
+
+  /** Starts the broker again on the same port and data dir (stopping it first if it runs). */
+  restart(): Promise<void> {
+    return this.owner.restartBroker(this.nodeId);
+  }
+}
+
+/**
+ * A real Kafka broker — or a cluster of them — in this process, for tests and local runs:
  * `const kafka = await EmbeddedKafka.start()` then point any client at `kafka.bootstrapServers`.
  */
 export class EmbeddedKafka {
+  private readonly running = new Map<number, KafkaBroker>();
+  private readonly optionsById = new Map<number, BrokerOptions>();
+  private readonly handles = new Map<number, EmbeddedBroker>();
+
   private constructor(
-    readonly broker: KafkaBroker,
+    private readonly rootDataDir: string,
     private readonly ownedDataDir: string | null,
+    readonly nodeIds: readonly number[],
+    private readonly cluster: ClusterController | undefined,
+    private readonly faultInjector: Faults | undefined = undefined,
   ) {}
+
+  /**
+   * Fault injection for the cluster (`brokers: N` only): dropped and delayed responses,
+   * isolated brokers. See src/broker/faults.ts and docs/replication.md.
+   */
+  get faults(): Faults {
+    if (!this.faultInjector) throw new Error('fault injection needs a cluster: EmbeddedKafka.start({ brokers: N })');
+    return this.faultInjector;
+  }
 
   static async start(options: EmbeddedKafkaOptions = {}): Promise<EmbeddedKafka> {
     const ownedDataDir = options.dataDir ? null : mkdtempSync(join(tmpdir(), 'streamwright-kafka-'));
-    const broker = await KafkaBroker.start({
-      dataDir: options.dataDir ?? ownedDataDir!,
-      host: options.host,
-      port: options.port ?? 0,
-      advertisedHost: options.advertisedHost,
-      config: { ...EMBEDDED_DEFAULTS, ...options.config },
-      logger: options.logger,
+    const dataDir = options.dataDir ?? ownedDataDir!;
+    if (options.brokers === undefined) {
+      const kafka = new EmbeddedKafka(dataDir, ownedDataDir, [], undefined);
+      const brokerOptions: BrokerOptions = {
+        dataDir,
+        host: options.host,
+        port: options.port ?? 0,
+        advertisedHost: options.advertisedHost,
+        config: { ...EMBEDDED_DEFAULTS, ...options.config },
+        logger: options.logger,
+      };
+      const broker = await KafkaBroker.start(brokerOptions);
+      (kafka as { nodeIds: readonly number[] }).nodeIds = [broker.nodeId];
+      kafka.running.set(broker.nodeId, broker);
+      kafka.optionsById.set(broker.nodeId, { ...brokerOptions, port: broker.port, nodeId: broker.nodeId });
+      return kafka;
+    }
+
+    const count = options.brokers;
+    if (!Number.isInteger(count) || count < 1) throw new RangeError(`brokers must be a positive integer, got ${count}`);
+    const nodeIds = options.nodeIds ?? Array.from({ length: count }, (_, i) => i);
+    if (nodeIds.length !== count || new Set(nodeIds).size !== count) throw new RangeError(`nodeIds must name ${count} distinct brokers`);
+    if (options.ports && options.ports.length !== count) throw new RangeError(`ports must list ${count} ports`);
+    const config = { ...CLUSTER_DEFAULTS, ...options.config };
+    const brokerConfig = new BrokerConfig(config);
+    const logger = options.logger ?? consoleLogger('warn', 'cluster');
+    const faults = new Faults();
+    const cluster = new ClusterController({
+      faults,
+      metadataDir: join(dataDir, '__cluster_metadata'),
+      logger,
+      sessionTimeoutMs: brokerConfig.int('broker.session.timeout.ms'),
+      uncleanLeaderElection: brokerConfig.boolean('unclean.leader.election.enable'),
+      autoLeaderRebalance: brokerConfig.boolean('auto.leader.rebalance.enable'),
+      leaderImbalanceCheckIntervalMs: brokerConfig.int('leader.imbalance.check.interval.seconds') * 1000,
+      leaderImbalancePerBrokerPercentage: brokerConfig.int('leader.imbalance.per.broker.percentage'),
     });
-    return new EmbeddedKafka(broker, ownedDataDir);
+    const kafka = new EmbeddedKafka(dataDir, ownedDataDir, nodeIds, cluster, faults);
+    // Healed brokers register again: the controller fences their old incarnation, they rejoin as followers.
+    faults.onHeal((healed) => {
+      for (const id of healed) {
+        const broker = kafka.running.get(id);
+        if (broker?.isRunning) cluster.register(broker);
+      }
+    });
+    nodeIds.forEach((nodeId, i) => {
+      kafka.optionsById.set(nodeId, {
+        dataDir: join(dataDir, `broker-${nodeId}`),
+        nodeId,
+        host: options.host,
+        port: options.ports?.[i] ?? 0,
+        advertisedHost: options.advertisedHost,
+        config: { ...config, 'node.id': nodeId },
+        logger: options.logger ?? consoleLogger('warn', `broker-${nodeId}`),
+        cluster,
+        faults,
+      });
+    });
+    try {
+      for (const nodeId of nodeIds) await kafka.startBroker(nodeId);
+    } catch (error) {
+      await kafka.stop();
+      throw error;
+    }
+    return kafka;
   }
 
-  /** `host:port` of every broker, for a client's bootstrap list. */
+  /** The first broker (the only one without `brokers`). */
+  get broker(): KafkaBroker {
+    return this.runningBroker(this.nodeIds[0]!);
+  }
+
+  /**
+   * A broker of the cluster by node id, to stop, kill or restart it. (`broker` stays the
+   * running first broker, as before, so existing code reading `kafka.broker.replicaManager` works.)
+   */
+  node(nodeId: number): EmbeddedBroker {
+    if (!this.optionsById.has(nodeId)) throw new RangeError(`no broker ${nodeId} in this cluster (${this.nodeIds.join(', ')})`);
+    let handle = this.handles.get(nodeId);
+    if (!handle) this.handles.set(nodeId, (handle = new EmbeddedBroker(this, nodeId)));
+    return handle;
+  }
+
+  /** `host:port` of every broker (running or not: their ports stay theirs), for a client's bootstrap list. */
   get bootstrapServers(): string[] {
-    return [`${this.broker.host}:${this.broker.port}`];
+    return this.nodeIds.map((id) => {
+      const running = this.running.get(id);
+      const options = this.optionsById.get(id)!;
+      return running ? `${running.host}:${running.port}` : `${options.advertisedHost ?? options.host ?? '127.0.0.1'}:${options.port}`;
+    });
   }
 
   get dataDir(): string {
-    return this.broker.dataDir;
+    return this.cluster ? this.rootDataDir : this.broker.dataDir;
+  }
+
+  /** The in-process controller (null for a single broker without `brokers`). */
+  get controller(): ClusterController | null {
+    return this.cluster ?? null;
   }
 
   async stop(): Promise<void> {
-    await this.broker.stop();
+    for (const broker of [...this.running.values()]) await broker.stop();
+    this.running.clear();
+    this.cluster?.close();
     if (this.ownedDataDir) rmSync(this.ownedDataDir, { recursive: true, force: true });
+  }
+
+  /** @internal */
+  runningBroker(nodeId: number): KafkaBroker {
+    const broker = this.running.get(nodeId);
+    if (!broker) throw new Error(`broker ${nodeId} is not running`);
+    return broker;
+  }
+
+  /** @internal */
+  isRunning(nodeId: number): boolean {
+    return this.running.has(nodeId);
+  }
+
+  /** @internal */
+  async stopBroker(nodeId: number, crash: boolean): Promise<void> {
+    const broker = this.running.get(nodeId);
+    if (!broker) return;
+    this.running.delete(nodeId);
+    if (crash) await broker.kill();
+    else await broker.stop();
+  }
+
+  /** @internal */
+  async restartBroker(nodeId: number): Promise<void> {
+    await this.stopBroker(nodeId, false);
+    await this.startBroker(nodeId);
+  }
+
+  private async startBroker(nodeId: number): Promise<void> {
+    const options = this.optionsById.get(nodeId)!;
+    const broker = await KafkaBroker.start(options);
+    // Keep the port across restarts, so bootstrap lists stay valid.
+    this.optionsById.set(nodeId, { ...options, port: broker.port });
+    this.running.set(nodeId, broker);
   }
 }

@@ -1,5 +1,7 @@
 // `streamwright/broker`: a Kafka-wire-compatible broker in TypeScript.
-export { EmbeddedKafka, type EmbeddedKafkaOptions } from './embedded-kafka.js';
+export { EmbeddedBroker, EmbeddedKafka, type EmbeddedKafkaOptions } from './embedded-kafka.js';
+export { ClusterController, type ClusterControllerOptions } from './replication/cluster-controller.js';
 export { KafkaBroker, type BrokerOptions } from './kafka-broker.js';
+export { Faults, type ResponseFault, type ResponseFaultTarget } from './faults.js';
 export { consoleLogger, type BrokerLogger, type LogLevel } from './logger.js';
 export type { ConfigValue } from './config/broker-config.js';

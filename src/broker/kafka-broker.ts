@@ -9,7 +9,10 @@ import { createHandlers } from './handlers/index.js';
 import type { ApiHandler } from './handlers/api-handler.js';
 import { consoleLogger, type BrokerLogger } from './logger.js';
 import { ReplicaManager } from './replica-manager.js';
+import type { ClusterController } from './replication/cluster-controller.js';
+import type { Faults } from './faults.js';
 import { KafkaServer } from './server/kafka-server.js';
+import type { TopicMetadata } from './cluster/cluster-metadata.js';
 
 export interface BrokerOptions {
   /** Directory for the log and metadata; created if missing. */
@@ -27,6 +30,13 @@ export interface BrokerOptions {
   logger?: BrokerLogger;
   /** Clock for log rolling and retention; tests inject one. */
   now?: () => number;
+  /**
+   * The in-process cluster this broker joins (replication). Without one the broker is a
+   * single-node cluster with its own metadata file in `dataDir`.
+   */
+  cluster?: ClusterController;
+  /** Fault injection shared by the brokers of an embedded cluster. */
+  faults?: Faults;
 }
 
 export interface BrokerEndpoint {
@@ -53,7 +63,11 @@ export class KafkaBroker {
   readonly groupCoordinator: GroupCoordinator;
   readonly transactionCoordinator: TransactionCoordinator;
   readonly handlers: ReadonlyMap<number, ApiHandler>;
+  readonly cluster: ClusterController | undefined;
+  readonly faults: Faults | undefined;
   private readonly server: KafkaServer;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private state: 'starting' | 'running' | 'stopped' = 'starting';
   private readonly bindHost: string;
   private advertisedHost: string;
   private boundPort = -1;
@@ -67,7 +81,9 @@ export class KafkaBroker {
     this.bindHost = options.host ?? '127.0.0.1';
     this.advertisedHost = options.advertisedHost ?? this.bindHost;
     mkdirSync(this.dataDir, { recursive: true });
-    this.metadata = ClusterMetadata.load(this.dataDir);
+    this.cluster = options.cluster;
+    this.faults = options.faults;
+    this.metadata = this.cluster ? this.cluster.metadata : ClusterMetadata.load(this.dataDir);
     this.refreshDynamicConfig();
     this.writeMetaProperties();
     this.controller = new Controller(this);
@@ -80,6 +96,7 @@ export class KafkaBroker {
       maxRequestBytes: this.config.int('socket.request.max.bytes'),
       logger: this.logger,
       apiVersions: () => this.apiVersionRanges(),
+      ...(options.faults ? { responseFault: (apiKey: number) => options.faults!.responseFault(this.nodeId, apiKey) } : {}),
     });
   }
 
@@ -91,6 +108,16 @@ export class KafkaBroker {
     // After the groups: completing in-doubt transactions commits their pending offsets.
     broker.transactionCoordinator.startup();
     broker.boundPort = await broker.server.listen(options.port ?? 0, broker.bindHost);
+    broker.state = 'running';
+    if (broker.cluster) {
+      const cluster = broker.cluster;
+      cluster.register(broker);
+      // An isolated broker's heartbeats are lost (fault injection).
+      broker.heartbeatTimer = setInterval(() => {
+        if (!broker.faults?.isIsolated(broker.nodeId)) cluster.heartbeat(broker.nodeId);
+      }, broker.config.int('broker.heartbeat.interval.ms'));
+      broker.heartbeatTimer.unref();
+    }
     broker.logger.info(`broker ${broker.nodeId} listening on ${broker.bindHost}:${broker.boundPort}`);
     return broker;
   }
@@ -102,12 +129,61 @@ export class KafkaBroker {
     return this.advertisedHost;
   }
 
-  /** Stops listening, closes every connection and closes the logs cleanly. */
+  get isRunning(): boolean {
+    return this.state === 'running';
+  }
+
+  /**
+   * Stops listening, closes every connection and closes the logs cleanly. In a cluster the
+   * broker unregisters first (a controlled shutdown), so its leaderships move at once.
+   */
   async stop(): Promise<void> {
+    if (this.state === 'stopped') return;
+    this.state = 'stopped';
+    this.stopHeartbeats();
+    this.cluster?.unregister(this.nodeId);
     await this.server.close();
     this.transactionCoordinator.shutdown();
     this.groupCoordinator.shutdown();
     this.replicaManager.shutdown();
+  }
+
+  /**
+   * A crash: every socket is destroyed, nothing is flushed or checkpointed (file handles are
+   * just closed) and the in-memory state is dropped. The controller notices when the
+   * heartbeats stop (broker.session.timeout.ms).
+   */
+  async kill(): Promise<void> {
+    if (this.state === 'stopped') return;
+    this.state = 'stopped';
+    this.stopHeartbeats();
+    this.cluster?.crashed(this.nodeId);
+    const closed = this.server.close();
+    this.transactionCoordinator.shutdown();
+    this.groupCoordinator.shutdown();
+    this.replicaManager.kill();
+    await closed;
+  }
+
+  private stopHeartbeats(): void {
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = null;
+  }
+
+  /** A topic was created or grew: every broker creates its replicas and applies the leaders. */
+  topicPartitionsChanged(topic: TopicMetadata): void {
+    if (this.cluster) this.cluster.topicChanged(topic);
+    else this.replicaManager.createPartitions(topic);
+  }
+
+  topicDeleted(topic: TopicMetadata): void {
+    if (this.cluster) this.cluster.topicDeleted(topic);
+    else this.replicaManager.deletePartitions(topic);
+  }
+
+  topicConfigChanged(name: string): void {
+    if (this.cluster) this.cluster.topicConfigChanged(name);
+    else this.replicaManager.topicConfigChanged(name);
   }
 
   /** Re-reads the dynamic broker configs from cluster metadata after a change. */
@@ -118,14 +194,19 @@ export class KafkaBroker {
     };
   }
 
+  /** The registered brokers (with replication), else just this one. */
   liveBrokers(): BrokerEndpoint[] {
+    if (this.cluster) return this.cluster.liveBrokers();
     return [{ nodeId: this.nodeId, host: this.advertisedHost, port: this.boundPort }];
   }
   isLive(nodeId: number): boolean {
-    return nodeId === this.nodeId;
+    return this.cluster ? this.cluster.isLive(nodeId) : nodeId === this.nodeId;
   }
+  /** The active controller: the lowest live node id in a cluster, always a live broker. */
   controllerId(): number {
-    return this.nodeId;
+    if (!this.cluster) return this.nodeId;
+    const id = this.cluster.controllerId();
+    return id === -1 ? this.nodeId : id;
   }
 
   apiVersionRanges(): Array<{ apiKey: number; minVersion: number; maxVersion: number }> {

@@ -1,6 +1,8 @@
 import type { TopicMetadata } from './cluster/cluster-metadata.js';
-import { Partition } from './cluster/partition.js';
+import { Partition, type ReplicationContext } from './cluster/partition.js';
 import { FetchPurgatory, partitionKey } from './delayed-fetch.js';
+import { ReplicaFetcherManager } from './replication/replica-fetcher-manager.js';
+import { GROUP_METADATA_TOPIC } from './coordinator/group/group-metadata-manager.js';
 import type { KafkaBroker } from './kafka-broker.js';
 import { parseLogConfig, type LogConfig } from './storage/log-config.js';
 import { LogManager } from './storage/log-manager.js';
@@ -15,14 +17,21 @@ export interface TopicSettings {
 
 /**
  * Owns the partitions this broker hosts and their logs (Kafka's ReplicaManager): creates and
- * deletes them as the controller decides, runs retention and cleaning, and wakes fetches
- * waiting in the purgatory when data arrives.
+ * deletes them as the controller decides, makes each one leader or follower as the controller's
+ * metadata says (followers fetch through the replica fetchers), shrinks the ISR of the
+ * partitions it leads, runs retention and cleaning, and wakes fetches and acks=-1 produces
+ * waiting in the purgatories when data arrives or the high watermark moves.
  */
 export class ReplicaManager {
   readonly fetchPurgatory = new FetchPurgatory();
-  private readonly partitions = new Map<string, Partition[]>();
+  /** acks=-1 produces waiting for the ISR (Kafka's produce purgatory). */
+  readonly producePurgatory = new FetchPurgatory();
+  readonly fetcherManager: ReplicaFetcherManager;
+  /** Sparse by partition index: with replication a broker hosts only the partitions it holds a replica of. */
+  private readonly partitions = new Map<string, Array<Partition | undefined>>();
   private readonly logManager: LogManager;
   private producerExpirationTimer: NodeJS.Timeout | null = null;
+  private isrShrinkTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly broker: KafkaBroker) {
     this.logManager = new LogManager({
@@ -32,6 +41,7 @@ export class ReplicaManager {
       retentionCheckIntervalMs: broker.config.int('log.retention.check.interval.ms'),
       cleanerBackoffMs: broker.config.int('log.cleaner.backoff.ms'),
     });
+    this.fetcherManager = new ReplicaFetcherManager(broker);
   }
 
   /** Opens (and recovers) the logs of every topic in the cluster metadata. */
@@ -40,20 +50,55 @@ export class ReplicaManager {
     this.logManager.startup();
     this.producerExpirationTimer = setInterval(() => this.removeExpiredProducers(), this.broker.config.int('producer.id.expiration.check.interval.ms'));
     this.producerExpirationTimer.unref();
+    if (this.broker.cluster) {
+      const lagMax = this.broker.config.int('replica.lag.time.max.ms');
+      this.isrShrinkTimer = setInterval(() => this.maybeShrinkIsr(), Math.max(10, Math.floor(lagMax / 2)));
+      this.isrShrinkTimer.unref();
+    }
   }
 
   shutdown(): void {
+    this.stopActivity();
+    this.logManager.shutdown();
+  }
+
+  /** An abrupt stop (a crashed broker): no flush, no checkpoints, no clean shutdown marker. */
+  kill(): void {
+    this.stopActivity();
+    this.logManager.abandon();
+  }
+
+  private stopActivity(): void {
     if (this.producerExpirationTimer) clearInterval(this.producerExpirationTimer);
     this.producerExpirationTimer = null;
+    if (this.isrShrinkTimer) clearInterval(this.isrShrinkTimer);
+    this.isrShrinkTimer = null;
+    this.fetcherManager.shutdown();
     this.fetchPurgatory.completeAll();
-    this.logManager.shutdown();
+    this.producePurgatory.completeAll();
+  }
+
+  /** replica.lag.time.max.ms: the partitions led here drop followers that stopped keeping up. */
+  maybeShrinkIsr(): void {
+    for (const hosted of this.partitions.values()) {
+      for (const partition of hosted) {
+        if (partition?.isLeader && partition.maybeShrinkIsr()) this.partitionStateChanged(partition);
+      }
+    }
+  }
+
+  /** Wakes whatever waits on a partition after its high watermark, leader or ISR changed. */
+  partitionStateChanged(partition: Partition): void {
+    const key = partitionKey(partition.topic, partition.index);
+    this.producePurgatory.checkAndComplete(key);
+    this.fetchPurgatory.checkAndComplete(key);
   }
 
   /** producer.id.expiration.ms: every partition forgets producers idle that long (without an open transaction). */
   removeExpiredProducers(nowMs: number = this.broker.now()): number {
     const expirationMs = this.broker.config.int('producer.id.expiration.ms');
     let removed = 0;
-    for (const hosted of this.partitions.values()) for (const partition of hosted) removed += partition.log.removeExpiredProducers(expirationMs, nowMs);
+    for (const hosted of this.partitions.values()) for (const partition of hosted) if (partition) removed += partition.log.removeExpiredProducers(expirationMs, nowMs);
     return removed;
   }
 
@@ -61,8 +106,9 @@ export class ReplicaManager {
     return this.partitions.get(topic)?.[index];
   }
 
+  /** The partitions of `topic` hosted here (all of them on a single broker). */
   partitionsOf(topic: string): readonly Partition[] {
-    return this.partitions.get(topic) ?? [];
+    return (this.partitions.get(topic) ?? []).filter((p): p is Partition => p !== undefined);
   }
 
   settingsOf(topic: string): TopicSettings {
@@ -75,23 +121,98 @@ export class ReplicaManager {
     };
   }
 
-  /** Creates the local partitions of a topic that this broker does not host yet. */
+  /**
+   * Creates the local partitions of a topic that this broker does not host yet (with
+   * replication: those it holds a replica of), then applies the leaders the metadata names.
+   */
   createPartitions(topic: TopicMetadata): void {
     const settings = this.settingsOf(topic.name);
     const hosted = this.partitions.get(topic.name) ?? [];
-    for (const assignment of topic.partitions.slice(hosted.length)) {
+    const clustered = this.broker.cluster !== undefined;
+    for (const assignment of topic.partitions) {
+      if (hosted[assignment.partition]) continue;
+      if (clustered && !assignment.replicas.includes(this.broker.nodeId)) continue;
       const log = this.logManager.getOrCreateLog(topic.name, assignment.partition, settings.log, topic.topicId);
-      const partition = new Partition(topic.name, assignment.partition, topic.topicId, log, assignment.leaderEpoch, settings);
-      log.onAppend(() => this.fetchPurgatory.checkAndComplete(partitionKey(topic.name, assignment.partition)));
-      hosted.push(partition);
+      const partition = new Partition(topic.name, assignment.partition, topic.topicId, log, assignment.leaderEpoch, settings, this.replicationContext(topic.name, assignment.partition));
+      const key = partitionKey(topic.name, assignment.partition);
+      log.onAppend(() => this.fetchPurgatory.checkAndComplete(key));
+      log.onHighWatermarkChange(() => {
+        this.fetchPurgatory.checkAndComplete(key);
+        this.producePurgatory.checkAndComplete(key);
+      });
+      hosted[assignment.partition] = partition;
     }
     this.partitions.set(topic.name, hosted);
+    this.applyLeadership(topic);
+  }
+
+  /**
+   * Makes each hosted partition of `topic` leader or follower as the controller's metadata says
+   * (Kafka's LeaderAndIsr / KRaft metadata delta): a new leader epoch on a leader resets its
+   * follower tracking; a follower goes to the replica fetcher of its leader, which truncates it
+   * (KIP-101) before it fetches. A single broker leads everything it hosts.
+   */
+  applyLeadership(topic: TopicMetadata): void {
+    for (const partition of this.partitions.get(topic.name) ?? []) {
+      if (!partition) continue;
+      const assignment = topic.partitions[partition.index];
+      if (!assignment) continue;
+      const leaderId = this.broker.cluster ? assignment.leaderId : this.broker.nodeId;
+      if (leaderId === this.broker.nodeId) {
+        if (partition.isLeader && partition.leaderId !== -1 && partition.leaderEpoch === assignment.leaderEpoch) {
+          // The controller may have shrunk the ISR (a fenced follower): the high watermark can move.
+          const before = partition.highWatermark;
+          partition.maybeIncrementHighWatermark();
+          if (partition.highWatermark !== before) this.partitionStateChanged(partition);
+          continue;
+        }
+        this.fetcherManager.removePartition(partition);
+        partition.makeLeader(assignment.leaderEpoch);
+        this.broker.logger.info(`${topic.name}-${partition.index}: leader at epoch ${assignment.leaderEpoch}`);
+        this.coordinatorsFollow(partition, true);
+      } else {
+        if (partition.leaderId === leaderId && partition.leaderEpoch === assignment.leaderEpoch) continue;
+        const wasLeader = partition.isLeader && partition.leaderId !== -1;
+        partition.makeFollower(leaderId, assignment.leaderEpoch);
+        if (wasLeader) this.coordinatorsFollow(partition, false);
+        this.fetcherManager.removePartition(partition);
+        if (leaderId >= 0) this.fetcherManager.addPartition(partition, leaderId);
+        this.broker.logger.info(`${topic.name}-${partition.index}: follower of ${leaderId} at epoch ${assignment.leaderEpoch}`);
+      }
+      this.partitionStateChanged(partition);
+    }
+  }
+
+  /** The group coordinator moves with the leaders of `__consumer_offsets` (replication only). */
+  private coordinatorsFollow(partition: Partition, isLeader: boolean): void {
+    if (!this.broker.cluster) return;
+    if (partition.topic === GROUP_METADATA_TOPIC) this.broker.groupCoordinator.onPartitionLeadershipChange(partition.index, isLeader);
+  }
+
+  private replicationContext(topic: string, index: number): ReplicationContext {
+    const broker = this.broker;
+    const cluster = broker.cluster;
+    return {
+      localId: broker.nodeId,
+      now: () => broker.now(),
+      // A single broker has no followers: the ISR is itself, whatever the stored metadata says.
+      assignment: () => (cluster ? broker.metadata.topic(topic)?.partitions[index] : undefined),
+      alterIsr: (isr) => {
+        const partition = this.partition(topic, index);
+        if (!cluster || !partition) return false;
+        return cluster.alterPartitionIsr(broker.nodeId, topic, index, partition.leaderEpoch, isr);
+      },
+      replicaLagTimeMaxMs: () => broker.config.int('replica.lag.time.max.ms'),
+    };
   }
 
   deletePartitions(topic: TopicMetadata): void {
     for (const partition of this.partitions.get(topic.name) ?? []) {
+      if (!partition) continue;
+      this.fetcherManager.removePartition(partition);
       this.logManager.deleteLog(topic.name, partition.index);
       this.fetchPurgatory.checkAndComplete(partitionKey(topic.name, partition.index));
+      this.producePurgatory.checkAndComplete(partitionKey(topic.name, partition.index));
     }
     this.partitions.delete(topic.name);
   }
@@ -100,6 +221,7 @@ export class ReplicaManager {
   topicConfigChanged(topic: string): void {
     const settings = this.settingsOf(topic);
     for (const partition of this.partitions.get(topic) ?? []) {
+      if (!partition) continue;
       partition.settings = settings;
       partition.log.updateConfig(settings.log);
     }

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUuid } from '../../protocol/schema/uuid.js';
 
@@ -29,6 +29,23 @@ interface PersistedState {
 }
 
 const FILE = 'streamwright-metadata.json';
+/** The cluster's metadata log (replication): one JSON record per line, appended, replayed on start. */
+const LOG_FILE = 'metadata.log';
+/** Past this many records the log is rewritten as the records of the current state. */
+const LOG_COMPACT_RECORDS = 10_000;
+
+/**
+ * A record of the metadata log. Each one carries the new state of what changed (a whole
+ * topic, one partition's leader/epoch/ISR, a config resource, the producer id counter), so
+ * replaying the log in order rebuilds the state.
+ */
+export type MetadataRecord =
+  | { type: 'Cluster'; clusterId: string }
+  | { type: 'Topic'; topic: TopicMetadata }
+  | { type: 'RemoveTopic'; name: string }
+  | { type: 'PartitionChange'; topic: string; partition: number; leaderId: number; leaderEpoch: number; isr: number[] }
+  | { type: 'BrokerConfigs'; resource: string; configs: Record<string, string> }
+  | { type: 'ProducerIds'; nextProducerId: number };
 
 /**
  * What the cluster knows about topics: names, ids, partition assignments, leaders and config
@@ -40,11 +57,108 @@ export class ClusterMetadata {
   private readonly topicsById = new Map<string, TopicMetadata>();
   private brokerConfigs: Record<string, Record<string, string>> = {};
   private nextProducerId = 0;
+  /** Log mode (a cluster's controller): changes are appended to `metadata.log` instead of replacing the snapshot file. */
+  private logRecords = -1;
 
   private constructor(
     private readonly dataDir: string,
     readonly clusterId: string,
   ) {}
+
+  /**
+   * The metadata of a replicated cluster, kept as an append-only log of JSON records
+   * (`<dir>/metadata.log`, one per line) and rebuilt by replaying it. A torn last line (a
+   * crash while appending) is ignored. A directory holding only the snapshot file of an older
+   * version is converted.
+   */
+  static loadLog(dir: string): ClusterMetadata {
+    const path = join(dir, LOG_FILE);
+    if (!existsSync(path)) {
+      const metadata = existsSync(join(dir, FILE)) ? ClusterMetadata.load(dir) : new ClusterMetadata(dir, randomUuid());
+      metadata.logRecords = 0;
+      metadata.rewriteLog();
+      return metadata;
+    }
+    const records: MetadataRecord[] = [];
+    for (const line of readFileSync(path, 'utf8').split('\n')) {
+      if (line.trim() === '') continue;
+      try {
+        records.push(JSON.parse(line) as MetadataRecord);
+      } catch {
+        break; // a torn tail
+      }
+    }
+    const first = records[0];
+    if (first?.type !== 'Cluster') throw new Error(`${path} does not start with a Cluster record`);
+    const metadata = new ClusterMetadata(dir, first.clusterId);
+    for (const record of records.slice(1)) metadata.replay(record);
+    metadata.logRecords = records.length;
+    return metadata;
+  }
+
+  private replay(record: MetadataRecord): void {
+    switch (record.type) {
+      case 'Cluster':
+        return;
+      case 'Topic': {
+        const old = this.topicsByName.get(record.topic.name);
+        if (old) this.topicsById.delete(old.topicId);
+        this.index(record.topic);
+        return;
+      }
+      case 'RemoveTopic': {
+        const topic = this.topicsByName.get(record.name);
+        if (!topic) return;
+        this.topicsByName.delete(record.name);
+        this.topicsById.delete(topic.topicId);
+        return;
+      }
+      case 'PartitionChange': {
+        const assignment = this.topicsByName.get(record.topic)?.partitions[record.partition];
+        if (!assignment) return;
+        assignment.leaderId = record.leaderId;
+        assignment.leaderEpoch = record.leaderEpoch;
+        assignment.isr = [...record.isr];
+        return;
+      }
+      case 'BrokerConfigs':
+        this.brokerConfigs[record.resource] = record.configs;
+        return;
+      case 'ProducerIds':
+        this.nextProducerId = record.nextProducerId;
+        return;
+    }
+  }
+
+  /** The current state as records (what a compacted log holds). */
+  private stateRecords(): MetadataRecord[] {
+    return [
+      { type: 'Cluster', clusterId: this.clusterId },
+      ...[...this.topicsByName.values()].map((topic): MetadataRecord => ({ type: 'Topic', topic })),
+      ...Object.entries(this.brokerConfigs).map(([resource, configs]): MetadataRecord => ({ type: 'BrokerConfigs', resource, configs })),
+      { type: 'ProducerIds', nextProducerId: this.nextProducerId },
+    ];
+  }
+
+  private rewriteLog(): void {
+    const records = this.stateRecords();
+    const path = join(this.dataDir, LOG_FILE);
+    writeFileSync(`${path}.tmp`, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    renameSync(`${path}.tmp`, path);
+    this.logRecords = records.length;
+  }
+
+  /** Persists a change: appended as records in log mode, else the snapshot file is replaced. */
+  private persist(records: () => MetadataRecord[]): void {
+    if (this.logRecords < 0) {
+      this.save();
+      return;
+    }
+    const list = records();
+    appendFileSync(join(this.dataDir, LOG_FILE), list.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    this.logRecords += list.length;
+    if (this.logRecords > LOG_COMPACT_RECORDS) this.rewriteLog();
+  }
 
   static load(dataDir: string): ClusterMetadata {
     const path = join(dataDir, FILE);
@@ -79,7 +193,7 @@ export class ClusterMetadata {
       partitions: assignments.map((replicas, partition) => ({ partition, replicas, leaderId: replicas[0]!, leaderEpoch: 0, isr: [...replicas] })),
     };
     this.index(topic);
-    this.save();
+    this.persist(() => [{ type: 'Topic', topic }]);
     return topic;
   }
 
@@ -88,20 +202,21 @@ export class ClusterMetadata {
     for (const replicas of assignments) {
       topic.partitions.push({ partition: topic.partitions.length, replicas, leaderId: replicas[0]!, leaderEpoch: 0, isr: [...replicas] });
     }
-    this.save();
+    this.persist(() => [{ type: 'Topic', topic }]);
     return topic;
   }
 
   setTopicConfigs(name: string, configs: Record<string, string>): void {
-    this.require(name).configs = configs;
-    this.save();
+    const topic = this.require(name);
+    topic.configs = configs;
+    this.persist(() => [{ type: 'Topic', topic }]);
   }
 
   deleteTopic(name: string): TopicMetadata {
     const topic = this.require(name);
     this.topicsByName.delete(name);
     this.topicsById.delete(topic.topicId);
-    this.save();
+    this.persist(() => [{ type: 'RemoveTopic', name }]);
     return topic;
   }
 
@@ -112,7 +227,7 @@ export class ClusterMetadata {
 
   setDynamicBrokerConfigs(resourceName: string, configs: Record<string, string>): void {
     this.brokerConfigs[resourceName] = configs;
-    this.save();
+    this.persist(() => [{ type: 'BrokerConfigs', resource: resourceName, configs }]);
   }
 
   /**
@@ -123,13 +238,19 @@ export class ClusterMetadata {
   allocateProducerIdBlock(size: number): number {
     const first = this.nextProducerId;
     this.nextProducerId = first + size;
-    this.save();
+    this.persist(() => [{ type: 'ProducerIds', nextProducerId: this.nextProducerId }]);
     return first;
   }
 
-  /** Persists a change made to a partition's leader, epoch or ISR. */
-  partitionChanged(): void {
-    this.save();
+  /** Persists a change made to partitions' leaders, epochs or ISRs (all of them when none are named). */
+  partitionChanged(changed?: ReadonlyArray<{ topic: string; partition: number }>): void {
+    this.persist(() => {
+      const list = changed ?? [...this.topicsByName.values()].flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partition })));
+      return list.flatMap(({ topic, partition }): MetadataRecord[] => {
+        const a = this.topicsByName.get(topic)?.partitions[partition];
+        return a ? [{ type: 'PartitionChange', topic, partition, leaderId: a.leaderId, leaderEpoch: a.leaderEpoch, isr: [...a.isr] }] : [];
+      });
+    });
   }
 
   private require(name: string): TopicMetadata {

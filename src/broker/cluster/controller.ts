@@ -49,7 +49,7 @@ export class Controller {
     const summary = { numPartitions: assignments.length, replicationFactor: assignments[0]!.length, configs };
     if (validateOnly) return { topicId: ZERO_UUID, ...summary };
     const topic = this.broker.metadata.createTopic(spec.name, assignments, configs);
-    this.broker.replicaManager.createPartitions(topic);
+    this.broker.topicPartitionsChanged(topic);
     this.broker.logger.info(`created topic ${spec.name} with ${assignments.length} partitions`);
     return { topicId: topic.topicId, ...summary };
   }
@@ -64,7 +64,7 @@ export class Controller {
     if (!this.broker.config.boolean('delete.topic.enable')) throw new KafkaProtocolError(ErrorCode.TOPIC_DELETION_DISABLED);
     if (!this.broker.metadata.topic(name)) throw new KafkaProtocolError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     const topic = this.broker.metadata.deleteTopic(name);
-    this.broker.replicaManager.deletePartitions(topic);
+    this.broker.topicDeleted(topic);
     this.broker.groupCoordinator.offsets.onTopicDeleted(name);
     this.broker.logger.info(`deleted topic ${name}`);
     return topic;
@@ -86,7 +86,7 @@ export class Controller {
     }
     if (validateOnly) return;
     this.broker.metadata.addPartitions(name, newAssignments);
-    this.broker.replicaManager.createPartitions(topic);
+    this.broker.topicPartitionsChanged(topic);
   }
 
   alterTopicConfigs(name: string, configs: Record<string, string>, validateOnly: boolean): void {
@@ -100,7 +100,7 @@ export class Controller {
     }
     if (validateOnly) return;
     this.broker.metadata.setTopicConfigs(name, validated);
-    this.broker.replicaManager.topicConfigChanged(name);
+    this.broker.topicConfigChanged(name);
   }
 
   /** Sets the dynamic configs of a broker ("" = cluster default), replacing the previous set. */

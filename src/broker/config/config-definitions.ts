@@ -87,6 +87,16 @@ export const BROKER_CONFIGS: readonly ConfigDefinition[] = [
   { name: 'producer.id.expiration.ms', type: 'int', default: '86400000', min: 1 },
   { name: 'producer.id.expiration.check.interval.ms', type: 'int', default: '600000', min: 1 },
   { name: 'replica.lag.time.max.ms', type: 'long', default: '30000' },
+  { name: 'replica.fetch.wait.max.ms', type: 'int', default: '500', min: 0 },
+  { name: 'replica.fetch.min.bytes', type: 'int', default: '1', min: 1 },
+  { name: 'replica.fetch.max.bytes', type: 'int', default: '1048576', min: 0 },
+  { name: 'replica.fetch.response.max.bytes', type: 'int', default: '10485760', min: 0 },
+  { name: 'replica.fetch.backoff.ms', type: 'int', default: '1000', min: 0 },
+  { name: 'broker.heartbeat.interval.ms', type: 'int', default: '2000', min: 1 },
+  { name: 'broker.session.timeout.ms', type: 'int', default: '9000', min: 1 },
+  { name: 'auto.leader.rebalance.enable', type: 'boolean', default: 'true' },
+  { name: 'leader.imbalance.check.interval.seconds', type: 'long', default: '300', min: 1 },
+  { name: 'leader.imbalance.per.broker.percentage', type: 'int', default: '10', min: 0 },
   // Every topic config inherits from a broker config of the same type and default.
   ...TOPIC_CONFIGS.map(({ brokerSynonym, ...definition }) => ({ ...definition, name: brokerSynonym! })),
 ];

@@ -11,6 +11,7 @@ import type { Partition } from '../cluster/partition.js';
 import { INTERNAL_TOPICS } from '../cluster/topic-names.js';
 import type { KafkaBroker } from '../kafka-broker.js';
 import type { TopicSettings } from '../replica-manager.js';
+import { partitionKey } from '../delayed-fetch.js';
 import { NO_RESPONSE, apiHandler } from './api-handler.js';
 
 interface PartitionResult {
@@ -83,22 +84,29 @@ function checkTransactionalWrite(broker: KafkaBroker, transactionalId: string | 
   }
 }
 
-function appendToPartition(broker: KafkaBroker, partition: Partition, records: Buffer | null, acks: number, transactionalId: string | null): PartitionResult {
+/** An acks=-1 append that waits for the ISR: the high watermark must reach `requiredOffset`. */
+interface PendingAck {
+  partition: Partition;
+  requiredOffset: number;
+}
+
+function appendToPartition(broker: KafkaBroker, partition: Partition, records: Buffer | null, acks: number, transactionalId: string | null, pending: Map<PartitionResult, PendingAck>): PartitionResult {
   if (records === null) return failure(partition.index, ErrorCode.CORRUPT_MESSAGE, 'null records');
+  if (!partition.isLeader) return failure(partition.index, ErrorCode.NOT_LEADER_OR_FOLLOWER, `This broker is not the leader of ${partition.topic}-${partition.index}`);
   const settings = partition.settings;
   try {
     const now = broker.now();
     const batches = validate(records, settings, now);
     checkTransactionalWrite(broker, transactionalId, partition, batches);
     if (acks === -1) {
-      const isr = broker.metadata.topic(partition.topic)!.partitions[partition.index]!.isr.length;
+      const isr = partition.isr.length;
       if (isr < settings.minInsyncReplicas) {
         throw new KafkaProtocolError(ErrorCode.NOT_ENOUGH_REPLICAS, `The size of the current ISR ${isr} is insufficient to satisfy the min.isr requirement of ${settings.minInsyncReplicas}`);
       }
     }
     // Producer ids, epochs and sequence numbers are checked by the log; a retried batch gets its original offset.
     const info = partition.appendRecordsAsLeader(records, settings.log.messageTimestampType === 'LogAppendTime' ? now : null, 'client');
-    return {
+    const result: PartitionResult = {
       index: partition.index,
       errorCode: ErrorCode.NONE,
       errorMessage: null,
@@ -106,6 +114,8 @@ function appendToPartition(broker: KafkaBroker, partition: Partition, records: B
       logAppendTimeMs: BigInt(info.logAppendTime),
       logStartOffset: BigInt(info.logStartOffset),
     };
+    if (acks === -1 && partition.highWatermark < info.requiredOffset) pending.set(result, { partition, requiredOffset: info.requiredOffset });
+    return result;
   } catch (error) {
     if (error instanceof KafkaProtocolError) {
       broker.logger.debug(`produce to ${partition.topic}-${partition.index} failed: ${error.message}`);
@@ -116,7 +126,30 @@ function appendToPartition(broker: KafkaBroker, partition: Partition, records: B
 }
 
 /**
- * Produce, acks 0, 1 and -1 (acks=0 gets no response). Only magic-2 record batches are
+ * Whether an acks=-1 append is done (Kafka's DelayedProduce): the partition lost its
+ * leadership (NOT_LEADER_OR_FOLLOWER), or the high watermark passed the append, in which case
+ * an ISR below min.insync.replicas makes it NOT_ENOUGH_REPLICAS_AFTER_APPEND. Null: not yet.
+ */
+function ackState(ack: PendingAck): { errorCode: number; message: string | null } | null {
+  const partition = ack.partition;
+  if (!partition.isLeader) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, message: `Leadership of ${partition.topic}-${partition.index} moved before the ISR had the records` };
+  if (partition.highWatermark < ack.requiredOffset) return null;
+  const isr = partition.isr.length;
+  if (isr < partition.settings.minInsyncReplicas) {
+    return { errorCode: ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND, message: `The size of the current ISR ${isr} is insufficient to satisfy the min.isr requirement of ${partition.settings.minInsyncReplicas}` };
+  }
+  return { errorCode: ErrorCode.NONE, message: null };
+}
+
+function settle(result: PartitionResult, state: { errorCode: number; message: string | null }): void {
+  if (state.errorCode === ErrorCode.NONE) return;
+  Object.assign(result, failure(result.index, state.errorCode, state.message));
+}
+
+/**
+ * Produce, acks 0, 1 and -1 (acks=0 gets no response). With acks=-1 the response waits in the
+ * produce purgatory until every ISR member has the records (the high watermark passed them),
+ * woken by the followers' fetches, or fails with REQUEST_TIMED_OUT after the request's timeout. Only magic-2 record batches are
  * stored; v0-2 stay advertised because librdkafka 2.0 enables gzip and snappy only when the
  * broker's range includes v2, and their magic 0/1 message sets are answered with
  * UNSUPPORTED_FOR_MESSAGE_FORMAT. Idempotent and transactional batches go through the
@@ -131,18 +164,48 @@ export function produceHandler(broker: KafkaBroker) {
     handle(request) {
       const acks = request.acks;
       const validAcks = acks === 0 || acks === 1 || acks === -1;
+      const pending = new Map<PartitionResult, PendingAck>();
       const responses = request.topicData.map((topic) => ({
         name: topic.name,
         partitionResponses: topic.partitionData.map((p) => {
           if (!validAcks) return failure(p.index, ErrorCode.INVALID_REQUIRED_ACKS);
           if (INTERNAL_TOPICS.has(topic.name)) return failure(p.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic.name}`);
           const partition = broker.replicaManager.partition(topic.name, p.index);
-          if (!partition) return failure(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
-          return appendToPartition(broker, partition, p.records, acks, request.transactionalId);
+          if (!partition) {
+            // A replica of a topic this broker does not host: the client's metadata is stale.
+            const known = broker.metadata.topic(topic.name)?.partitions[p.index] !== undefined;
+            return known
+              ? failure(p.index, ErrorCode.NOT_LEADER_OR_FOLLOWER, `This broker is not the leader of ${topic.name}-${p.index}`)
+              : failure(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
+          }
+          return appendToPartition(broker, partition, p.records, acks, request.transactionalId, pending);
         }),
       }));
       if (acks === 0) return NO_RESPONSE;
-      return { responses, throttleTimeMs: 0 };
+      const response = { responses, throttleTimeMs: 0 };
+      if (pending.size === 0) return response;
+      return new Promise((resolve) => {
+        broker.replicaManager.producePurgatory.watch(
+          {
+            tryComplete: () => {
+              for (const [result, ack] of pending) {
+                const state = ackState(ack);
+                if (state === null) return false;
+                settle(result, state);
+                pending.delete(result);
+              }
+              resolve(response);
+              return true;
+            },
+            forceComplete: () => {
+              for (const [result, ack] of pending) settle(result, ackState(ack) ?? { errorCode: ErrorCode.REQUEST_TIMED_OUT, message: 'The ISR did not replicate the records within the request timeout' });
+              resolve(response);
+            },
+          },
+          [...pending.values()].map((a) => partitionKey(a.partition.topic, a.partition.index)),
+          request.timeoutMs,
+        );
+      });
     },
   });
 }

@@ -33,7 +33,7 @@ const empty = (index: number, errorCode: number, partition?: Partition): Partiti
  * The first partition with data returns at least one whole batch even when it is larger
  * than the limits (KIP-74), so a consumer can never get stuck behind a big batch.
  */
-function readAll(wanted: readonly WantedPartition[], maxBytes: number, isolationLevel: number): { data: PartitionData[]; bytes: number; hasError: boolean } {
+function readAll(wanted: readonly WantedPartition[], maxBytes: number, isolationLevel: number, replicaId: number): { data: PartitionData[]; bytes: number; hasError: boolean } {
   let budget = maxBytes;
   let bytes = 0;
   let hasError = false;
@@ -43,6 +43,10 @@ function readAll(wanted: readonly WantedPartition[], maxBytes: number, isolation
       return empty(w.request.partition, w.topicError ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     }
     const partition = w.partition;
+    if (!partition.isLeader) {
+      hasError = true;
+      return empty(w.request.partition, ErrorCode.NOT_LEADER_OR_FOLLOWER, partition);
+    }
     const epochError = partition.leaderEpochError(w.request.currentLeaderEpoch);
     if (epochError !== ErrorCode.NONE) {
       hasError = true;
@@ -50,7 +54,9 @@ function readAll(wanted: readonly WantedPartition[], maxBytes: number, isolation
     }
     try {
       const limit = Math.max(0, Math.min(w.request.partitionMaxBytes, budget));
-      const read = partition.read(Number(w.request.fetchOffset), limit, isolationLevel, bytes === 0);
+      const read = replicaId >= 0
+        ? partition.readForFollower(Number(w.request.fetchOffset), limit, bytes === 0)
+        : partition.read(Number(w.request.fetchOffset), limit, isolationLevel, bytes === 0);
       bytes += read.records.length;
       budget -= read.records.length;
       return {
@@ -72,10 +78,15 @@ function readAll(wanted: readonly WantedPartition[], maxBytes: number, isolation
 const FIRST_RECORD_BATCH_VERSION = 4;
 
 /**
- * Fetch for consumers. Answers as soon as min_bytes are there, an error must be
- * reported, or max_wait_ms passes; in between it waits in the purgatory and is woken by
- * appends. Fetch sessions are declined (session id 0), which KIP-227 allows: clients then
- * keep sending full fetch requests.
+ * Fetch for consumers and followers (replica id >= 0: in the body up to v14, in ReplicaState
+ * from v15). A follower's fetch offset is its log end offset: the leader records it (ISR,
+ * high watermark) and serves it everything up to the log end, not just to the high
+ * watermark. Only the leader serves fetches (NOT_LEADER_OR_FOLLOWER elsewhere).
+ *
+ * Answers as soon as min_bytes are there, an error must be reported, or max_wait_ms passes;
+ * in between it waits in the purgatory and is woken by appends and high watermark moves.
+ * Fetch sessions are declined (session id 0), which KIP-227 allows: clients then keep
+ * sending full fetch requests.
  */
 export function fetchHandler(broker: KafkaBroker) {
   return apiHandler({
@@ -89,6 +100,7 @@ export function fetchHandler(broker: KafkaBroker) {
       if (request.sessionId !== 0 && request.sessionEpoch > 0) {
         return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
       }
+      const replicaId = version >= 15 ? request.replicaState.replicaId : request.replicaId;
       const wanted: WantedPartition[] = [];
       for (const t of request.topics) {
         // v13+ names topics by id only.
@@ -101,7 +113,9 @@ export function fetchHandler(broker: KafkaBroker) {
             partition: topic ? broker.replicaManager.partition(topic.name, p.partition) : undefined,
             topicError: version < FIRST_RECORD_BATCH_VERSION
               ? ErrorCode.UNSUPPORTED_VERSION
-              : topic ? undefined : version >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+              : topic
+                ? (topic.partitions[p.partition] && !broker.replicaManager.partition(topic.name, p.partition) ? ErrorCode.NOT_LEADER_OR_FOLLOWER : undefined)
+                : version >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
           });
         }
       }
@@ -116,18 +130,27 @@ export function fetchHandler(broker: KafkaBroker) {
         return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: [...byTopic.values()] };
       };
 
-      if (request.maxWaitMs <= 0 || wanted.length === 0) return respond(readAll(wanted, request.maxBytes, request.isolationLevel).data);
+      if (replicaId >= 0) {
+        for (const w of wanted) {
+          if (w.partition?.isLeader && w.topicError === undefined) {
+            w.partition.updateFollowerFetchState(replicaId, Number(w.request.fetchOffset));
+            broker.replicaManager.partitionStateChanged(w.partition);
+          }
+        }
+      }
+      const readAllNow = () => readAll(wanted, request.maxBytes, request.isolationLevel, replicaId);
+      if (request.maxWaitMs <= 0 || wanted.length === 0) return respond(readAllNow().data);
       // The purgatory checks at once, then again on every append to these partitions.
       return new Promise((resolve) => {
         broker.replicaManager.fetchPurgatory.watch(
           {
             tryComplete: () => {
-              const attempt = readAll(wanted, request.maxBytes, request.isolationLevel);
+              const attempt = readAllNow();
               if (attempt.bytes < request.minBytes && !attempt.hasError) return false;
               resolve(respond(attempt.data));
               return true;
             },
-            forceComplete: () => resolve(respond(readAll(wanted, request.maxBytes, request.isolationLevel).data)),
+            forceComplete: () => resolve(respond(readAllNow().data)),
           },
           wanted.map((w) => partitionKey(w.topic, w.request.partition)),
           request.maxWaitMs,

@@ -37,7 +37,8 @@ export function listOffsetsHandler(broker: KafkaBroker) {
             if (seen.has(key)) return result(ErrorCode.INVALID_REQUEST);
             seen.add(key);
             const partition = broker.replicaManager.partition(t.name, p.partitionIndex);
-            if (!partition) return result(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+            if (!partition) return result(broker.metadata.topic(t.name)?.partitions[p.partitionIndex] ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+            if (!partition.isLeader) return result(ErrorCode.NOT_LEADER_OR_FOLLOWER);
             const epochError = partition.leaderEpochError(p.currentLeaderEpoch);
             if (epochError !== ErrorCode.NONE) return result(epochError);
             const timestamp = Number(p.timestamp);

@@ -16,7 +16,8 @@ function describeTopic(broker: KafkaBroker, topic: TopicMetadata): TopicResponse
     topicId: topic.topicId,
     isInternal: INTERNAL_TOPICS.has(topic.name),
     partitions: topic.partitions.map((p) => ({
-      errorCode: ErrorCode.NONE,
+      // A partition without a live leader (replication: its ISR is gone and unclean election is off).
+      errorCode: p.leaderId >= 0 && broker.isLive(p.leaderId) ? ErrorCode.NONE : ErrorCode.LEADER_NOT_AVAILABLE,
       partitionIndex: p.partition,
       leaderId: p.leaderId,
       leaderEpoch: p.leaderEpoch,

@@ -20,7 +20,8 @@ export function offsetForLeaderEpochHandler(broker: KafkaBroker) {
           partitions: t.partitions.map((p) => {
             const result = (errorCode: number, leaderEpoch = -1, endOffset = -1) => ({ errorCode, partition: p.partition, leaderEpoch, endOffset: BigInt(endOffset) });
             const partition = broker.replicaManager.partition(t.topic, p.partition);
-            if (!partition) return result(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+            if (!partition) return result(broker.metadata.topic(t.topic)?.partitions[p.partition] ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+            if (!partition.isLeader) return result(ErrorCode.NOT_LEADER_OR_FOLLOWER);
             const epochError = partition.leaderEpochError(p.currentLeaderEpoch);
             if (epochError !== ErrorCode.NONE) return result(epochError);
             const found = partition.log.endOffsetForLeaderEpoch(p.leaderEpoch);

@@ -27,6 +27,7 @@ import { describeConfigsHandler } from './32-describe-configs.js';
 import { alterConfigsHandler } from './33-alter-configs.js';
 import { createPartitionsHandler } from './37-create-partitions.js';
 import { deleteGroupsHandler } from './42-delete-groups.js';
+import { electLeadersHandler } from './43-elect-leaders.js';
 import { incrementalAlterConfigsHandler } from './44-incremental-alter-configs.js';
 import { offsetDeleteHandler } from './47-offset-delete.js';
 import { describeClusterHandler } from './60-describe-cluster.js';
@@ -64,6 +65,7 @@ export function createHandlers(broker: KafkaBroker): Map<number, ApiHandler> {
     alterConfigsHandler(broker),
     createPartitionsHandler(broker),
     deleteGroupsHandler(broker),
+    electLeadersHandler(broker),
     incrementalAlterConfigsHandler(broker),
     offsetDeleteHandler(broker),
     describeClusterHandler(broker),

@@ -22,6 +22,8 @@ export interface ConnectionOptions {
   readonly logger: BrokerLogger;
   /** ApiVersions ranges, for the error body sent to an unknown ApiVersions version. */
   readonly apiVersions: () => Array<{ apiKey: number; minVersion: number; maxVersion: number }>;
+  /** Fault injection (src/broker/faults.ts): decided when the request arrives. */
+  readonly responseFault?: (apiKey: number) => { drop: boolean; delayMs: number } | null;
 }
 
 /**
@@ -99,9 +101,13 @@ export class Connection {
     }
     const encode = (body: unknown): Buffer | typeof NO_RESPONSE =>
       body === NO_RESPONSE ? NO_RESPONSE : encodeResponse(header.apiKey as KnownApiKey, header.apiVersion, header.correlationId, body as never);
+    const fault = this.options.responseFault?.(header.apiKey) ?? null;
     this.respondInOrder(header, () => {
       const result = handler.handle(request as never, { header, clientAddress: this.clientAddress });
-      return result instanceof Promise ? result.then(encode) : encode(result);
+      const encoded = result instanceof Promise ? result.then(encode) : encode(result);
+      if (fault === null) return encoded;
+      const kept = Promise.resolve(encoded).then((frame) => (fault.drop ? NO_RESPONSE : frame));
+      return fault.delayMs > 0 ? kept.then((frame) => new Promise<typeof frame>((resolve) => setTimeout(() => resolve(frame), fault.delayMs))) : kept;
     });
   }
 

@@ -169,6 +169,18 @@ export class LogManager {
     this.shutdown();
   }
 
+  /**
+   * What a crash leaves: the timers stop and every file handle is closed without a flush, a
+   * checkpoint or a clean shutdown marker, so the next start recovers the logs.
+   */
+  abandon(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const timer of this.timers.splice(0)) clearInterval(timer);
+    for (const log of this.logs.values()) log.closeHandlers();
+    this.logs.clear();
+  }
+
   private guard(what: string, task: () => void): void {
     try {
       task();

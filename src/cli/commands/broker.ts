@@ -12,6 +12,11 @@ connections; logs go to stderr. SIGINT or SIGTERM stops it cleanly (exit code 0)
 
 options:
   --port N              port to listen on (default 9092; 0 picks a free port)
+  --brokers N           run a cluster of N replicating brokers in this process; prints one
+                        "listening on HOST:PORT" line per broker (default: one plain broker)
+  --node-ids LIST       the brokers' node ids, e.g. 0,1,2 (default 0..N-1)
+  --ports LIST          the brokers' ports, e.g. 9092,9095,9098 (default: --port, --port+1, ...;
+                        all free ports with --port 0)
   --host H              address to bind (default 127.0.0.1)
   --advertised-host H   host name clients are told to use (default: --host, or this
                         machine's host name when --host is 0.0.0.0 or ::)
@@ -27,6 +32,9 @@ const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'sile
 async function run(args: readonly string[]): Promise<number> {
   const flags = parseFlags(args, {
     port: { type: 'string' },
+    brokers: { type: 'string' },
+    'node-ids': { type: 'string' },
+    ports: { type: 'string' },
     host: { type: 'string' },
     'advertised-host': { type: 'string' },
     'data-dir': { type: 'string' },
@@ -44,6 +52,7 @@ async function run(args: readonly string[]): Promise<number> {
   const level = (flags['log-level'] ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(level)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
   const config = Object.fromEntries(keyValues(flags.config, 'config'));
+  const cluster = clusterFlags(flags.brokers, flags['node-ids'], flags.ports, port);
   const logger = consoleLogger(level, 'broker');
 
   // Without one, EmbeddedKafka uses a fresh temp dir and removes it on stop (a warning says so).
@@ -53,14 +62,14 @@ async function run(args: readonly string[]): Promise<number> {
   const signal = onceSignal(['SIGINT', 'SIGTERM']);
   let kafka: EmbeddedKafka;
   try {
-    kafka = await EmbeddedKafka.start({ port, host, advertisedHost, dataDir, config, logger });
+    kafka = await EmbeddedKafka.start({ port, host, advertisedHost, dataDir, config, logger, ...cluster });
   } catch (error) {
     signal.dispose();
     process.stderr.write(`error: the broker did not start: ${errorMessage(error)}\n`);
     return 1;
   }
   if (!dataDir) logger.warn(`no --data-dir given: using ${kafka.dataDir}, which is deleted on exit`);
-  await writeOut(`listening on ${kafka.bootstrapServers[0]}\n`);
+  for (const server of kafka.bootstrapServers) await writeOut(`listening on ${server}\n`);
 
   const received = await signal.promise;
   logger.info(`${received} received, shutting down`);
@@ -80,6 +89,28 @@ async function run(args: readonly string[]): Promise<number> {
   }
   logger.info('broker stopped');
   return 0;
+}
+
+/** --brokers, --node-ids and --ports: the options of a multi-broker cluster (none without them). */
+function clusterFlags(brokers: string | undefined, nodeIds: string | undefined, ports: string | undefined, port: number): { brokers?: number; nodeIds?: number[]; ports?: number[] } {
+  const list = (value: string, name: string, max: number) =>
+    value.split(',').map((item) => {
+      const n = Number(item.trim());
+      if (item.trim() === '' || !Number.isInteger(n) || n < 0 || n > max) throw new UsageError(`--${name} must be a comma-separated list of integers 0-${max}`);
+      return n;
+    });
+  const ids = nodeIds === undefined ? undefined : list(nodeIds, 'node-ids', 2 ** 31 - 1);
+  const portList = ports === undefined ? undefined : list(ports, 'ports', 65535);
+  const count = brokers === undefined ? (ids?.length ?? portList?.length) : intFlag(brokers, 'brokers', 1, 1000)!;
+  if (count === undefined) return {};
+  if (ids && ids.length !== count) throw new UsageError(`--node-ids lists ${ids.length} ids for ${count} brokers`);
+  if (ids && new Set(ids).size !== ids.length) throw new UsageError('--node-ids must be distinct');
+  if (portList && portList.length !== count) throw new UsageError(`--ports lists ${portList.length} ports for ${count} brokers`);
+  return {
+    brokers: count,
+    ...(ids ? { nodeIds: ids } : {}),
+    ports: portList ?? Array.from({ length: count }, (_, i) => (port === 0 ? 0 : port + i)),
+  };
 }
 
 export const brokerCommand: Command = { name: 'broker', summary: 'run a Kafka-compatible broker', usage: USAGE, run };

@@ -73,6 +73,25 @@ export class GroupCoordinator {
     this.active = true;
   }
 
+  /**
+   * Leadership of `__consumer_offsets` partition `index` moved (replication): becoming its
+   * leader loads its groups and offsets from the log (members get a fresh session); losing it
+   * unloads them, answering waiting JoinGroup/SyncGroup with NOT_COORDINATOR, so clients find
+   * the new coordinator. Loading is synchronous, so no request sees a half-loaded partition.
+   */
+  onPartitionLeadershipChange(index: number, isLeader: boolean): void {
+    if (!this.active) return;
+    for (const group of this.groupManager.allGroups) {
+      if (this.groupManager.partitionFor(group.groupId) !== index) continue;
+      this.unload(group);
+      this.groupManager.removeGroup(group.groupId);
+    }
+    if (!isLeader) return;
+    for (const group of this.groupManager.load(index)) {
+      for (const member of group.members.values()) this.scheduleHeartbeatExpiration(group, member);
+    }
+  }
+
   /** Stops every timer and answers waiting JoinGroup/SyncGroup requests with NOT_COORDINATOR. */
   shutdown(): void {
     this.active = false;

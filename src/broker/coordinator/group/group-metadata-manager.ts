@@ -208,7 +208,7 @@ export class GroupMetadataManager {
    * delete). Groups with members come back Stable so that running consumers carry on with
    * their generation; groups known only by offsets come back Empty.
    */
-  load(): ClassicGroup[] {
+  load(onlyPartition?: number): ClassicGroup[] {
     const topic = this.broker.metadata.topic(GROUP_METADATA_TOPIC);
     if (!topic) return [];
     const values = new Map<string, GroupValue>();
@@ -221,7 +221,8 @@ export class GroupMetadataManager {
       // A transaction committed late does not override a plain commit appended after it.
       if (current === undefined || current.recordOffset < o.recordOffset) byPartition.set(key, o);
     };
-    for (const partition of this.broker.replicaManager.partitionsOf(GROUP_METADATA_TOPIC)) {
+    // Only the partitions led here: their groups are coordinated by this broker.
+    for (const partition of this.broker.replicaManager.partitionsOf(GROUP_METADATA_TOPIC).filter((p) => p.isLeader && (onlyPartition === undefined || p.index === onlyPartition))) {
       // Transactional commits of this partition by producer, until their marker.
       const open = new Map<number, Map<string, PendingTxnOffset[]>>();
       this.readPartition(partition, (record, offset, producerId) => {
@@ -273,8 +274,14 @@ export class GroupMetadataManager {
     onMarker: (producerId: number, commit: boolean) => void,
   ): void {
     let offset = partition.logStartOffset;
-    while (offset < partition.highWatermark) {
-      const read = partition.read(offset, LOAD_BUFFER_BYTES, IsolationLevel.READ_UNCOMMITTED, true);
+    // A broker that just became leader may have a high watermark behind what its ISR already
+    // holds (it learns the old leader's with its next fetch): with replication, load to the log end.
+    const clustered = this.broker.cluster !== undefined;
+    const end = clustered ? partition.logEndOffset : partition.highWatermark;
+    while (offset < end) {
+      const read = clustered
+        ? partition.readForFollower(offset, LOAD_BUFFER_BYTES, true)
+        : partition.read(offset, LOAD_BUFFER_BYTES, IsolationLevel.READ_UNCOMMITTED, true);
       const batches = decodeRecordBatchesSync(read.records);
       const start = offset;
       for (const batch of batches) {

@@ -123,7 +123,8 @@ export class TransactionStateManager {
   load(): TransactionMetadata[] {
     if (!this.broker.metadata.topic(TRANSACTION_STATE_TOPIC)) return [];
     const loaded = new Map<string, TransactionMetadata | null>();
-    for (const partition of this.broker.replicaManager.partitionsOf(TRANSACTION_STATE_TOPIC)) {
+    // Only the partitions led here: their transactional ids are coordinated by this broker.
+    for (const partition of this.broker.replicaManager.partitionsOf(TRANSACTION_STATE_TOPIC).filter((p) => p.isLeader)) {
       let offset = partition.logStartOffset;
       while (offset < partition.highWatermark) {
         const read = partition.read(offset, LOAD_BUFFER_BYTES, IsolationLevel.READ_UNCOMMITTED, true);

@@ -1,0 +1,93 @@
+/**
+ * Fault injection for an embedded cluster (`kafka.faults`), in the spirit of kfake's faults.go:
+ * a first-class module with its own tests, not test-only hacks. Every decision is taken when a
+ * request arrives, in arrival order, so a test that sends the same requests gets the same faults.
+ *
+ * - `dropResponses`: the request is processed, its response is never sent (a lost response: the
+ *   client times out and retries, which is what idempotence and transactions must survive).
+ * - `delayResponses`: responses are held back `ms` (responses on a connection stay in order).
+ * - `isolate(brokerId)`: the broker is cut off from the other brokers and the controller (its
+ *   heartbeats and ISR changes are lost, nobody replicates from it and it replicates from nobody,
+ *   it receives no metadata updates) while clients can still reach it, as in a network partition
+ *   between brokers. The controller fences it once its session expires.
+ * - `heal()`: removes every fault; isolated brokers register again and rejoin as followers.
+ */
+export interface ResponseFaultTarget {
+  /** Only responses of this broker (default: every broker). */
+  broker?: number;
+  /** Only responses to this API key (default: every API). */
+  apiKey?: number;
+}
+
+export interface ResponseFault {
+  drop: boolean;
+  delayMs: number;
+}
+
+interface Drop extends ResponseFaultTarget {
+  remaining: number;
+}
+
+interface Delay extends ResponseFaultTarget {
+  ms: number;
+}
+
+export class Faults {
+  private drops: Drop[] = [];
+  private delays: Delay[] = [];
+  private readonly isolated = new Set<number>();
+  private readonly healListeners: Array<(healed: number[]) => void> = [];
+
+  /** The next `count` responses matching the target are not sent. */
+  dropResponses(options: ResponseFaultTarget & { count: number }): void {
+    if (!Number.isInteger(options.count) || options.count < 1) throw new RangeError(`count must be a positive integer, got ${options.count}`);
+    this.drops.push({ broker: options.broker, apiKey: options.apiKey, remaining: options.count });
+  }
+
+  /** Every response matching the target is delayed by `ms`, until heal(). */
+  delayResponses(options: ResponseFaultTarget & { ms: number }): void {
+    if (!(options.ms >= 0)) throw new RangeError(`ms must be >= 0, got ${options.ms}`);
+    this.delays.push({ broker: options.broker, apiKey: options.apiKey, ms: options.ms });
+  }
+
+  isolate(brokerId: number): void {
+    this.isolated.add(brokerId);
+  }
+
+  /** Removes every fault; brokers that were isolated come back (they register again). */
+  heal(): void {
+    this.drops = [];
+    this.delays = [];
+    const healed = [...this.isolated];
+    this.isolated.clear();
+    if (healed.length > 0) for (const listener of this.healListeners) listener(healed);
+  }
+
+  /** @internal Called by the embedded cluster to bring healed brokers back. */
+  onHeal(listener: (healed: number[]) => void): void {
+    this.healListeners.push(listener);
+  }
+
+  isIsolated(brokerId: number): boolean {
+    return this.isolated.has(brokerId);
+  }
+
+  /** Whether broker `from` can reach broker `to` (a broker always reaches itself). */
+  canReach(from: number, to: number): boolean {
+    return from === to || (!this.isolated.has(from) && !this.isolated.has(to));
+  }
+
+  /** @internal What happens to the response of a request that just arrived at `brokerId`. */
+  responseFault(brokerId: number, apiKey: number): ResponseFault | null {
+    const matches = (t: ResponseFaultTarget) => (t.broker === undefined || t.broker === brokerId) && (t.apiKey === undefined || t.apiKey === apiKey);
+    let drop = false;
+    const dropRule = this.drops.find(matches);
+    if (dropRule) {
+      drop = true;
+      dropRule.remaining -= 1;
+      if (dropRule.remaining <= 0) this.drops = this.drops.filter((d) => d !== dropRule);
+    }
+    const delayMs = this.delays.filter(matches).reduce((sum, d) => sum + d.ms, 0);
+    return drop || delayMs > 0 ? { drop, delayMs } : null;
+  }
+}

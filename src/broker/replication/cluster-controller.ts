@@ -1,0 +1,310 @@
+import { mkdirSync } from 'node:fs';
+import { ErrorCode } from '../../protocol/error-codes.js';
+import { ClusterMetadata, type PartitionAssignment, type TopicMetadata } from '../cluster/cluster-metadata.js';
+import type { BrokerEndpoint, KafkaBroker } from '../kafka-broker.js';
+import type { BrokerLogger } from '../logger.js';
+import type { Faults } from '../faults.js';
+
+export interface ClusterControllerOptions {
+  /** Where the shared cluster metadata lives (`<dataDir>/__cluster_metadata`). */
+  metadataDir: string;
+  logger: BrokerLogger;
+  /** broker.session.timeout.ms: a broker that has not heartbeaten for this long is fenced. */
+  sessionTimeoutMs: number;
+  /** unclean.leader.election.enable: elect a live replica outside the ISR when no ISR member is left. */
+  uncleanLeaderElection?: boolean;
+  /** Fault injection: isolated brokers get no updates and their AlterPartition calls are lost. */
+  faults?: Faults;
+  /** auto.leader.rebalance.enable: move leadership back to preferred replicas when brokers are imbalanced. */
+  autoLeaderRebalance?: boolean;
+  /** leader.imbalance.check.interval.seconds, in ms. */
+  leaderImbalanceCheckIntervalMs?: number;
+  /** leader.imbalance.per.broker.percentage. */
+  leaderImbalancePerBrokerPercentage?: number;
+  now?: () => number;
+}
+
+interface Registration {
+  /** Null once the broker crashed (it keeps its registration until its session expires). */
+  broker: KafkaBroker | null;
+  endpoint: BrokerEndpoint;
+  lastHeartbeatMs: number;
+}
+
+/**
+ * The controller of an in-process cluster (KRaft's active controller, reached by method calls
+ * because the brokers share a process). It owns the cluster metadata every broker reads
+ * (topics, replicas, leaders, leader epochs, ISRs), registers brokers and fences those whose
+ * heartbeats stop (broker.session.timeout.ms) or that shut down, elects leaders from the ISR
+ * (unclean.leader.election.enable decides whether an out-of-sync replica may lead), accepts
+ * ISR changes from leaders (AlterPartition) and pushes every change to the live brokers, which
+ * become leaders or followers. The active controller's id is the lowest live node id.
+ *
+ * Data never goes through here: followers replicate with the Fetch API over TCP.
+ */
+export class ClusterController {
+  readonly metadata: ClusterMetadata;
+  private readonly logger: BrokerLogger;
+  private readonly now: () => number;
+  private readonly registrations = new Map<number, Registration>();
+  private sessionTimer: NodeJS.Timeout | null = null;
+  private rebalanceTimer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly options: ClusterControllerOptions) {
+    mkdirSync(options.metadataDir, { recursive: true });
+    this.metadata = ClusterMetadata.loadLog(options.metadataDir);
+    this.logger = options.logger;
+    this.now = options.now ?? Date.now;
+  }
+
+  // Membership.
+
+  /**
+   * A broker is up and listening (BrokerRegistration). A broker that registers again (a new
+   * incarnation after a crash) is fenced first, so its old leaderships are re-elected before
+   * it rejoins as a follower. Partitions without a leader get one if it can lead them.
+   */
+  register(broker: KafkaBroker): void {
+    if (this.registrations.has(broker.nodeId)) this.fence(broker.nodeId, 're-registered');
+    this.registrations.set(broker.nodeId, {
+      broker,
+      endpoint: { nodeId: broker.nodeId, host: broker.host, port: broker.port },
+      lastHeartbeatMs: this.now(),
+    });
+    this.startSessionTimer();
+    this.electOfflineLeaders();
+    this.publish();
+    this.logger.info(`controller: broker ${broker.nodeId} registered; live: ${this.liveIds().join(',')}`);
+  }
+
+  heartbeat(nodeId: number): void {
+    const registration = this.registrations.get(nodeId);
+    if (registration) registration.lastHeartbeatMs = this.now();
+  }
+
+  /** A clean shutdown (controlled shutdown): leadership moves away at once. */
+  unregister(nodeId: number): void {
+    this.fence(nodeId, 'shut down');
+  }
+
+  /** A crash: the broker gets no more updates but stays registered until its session expires. */
+  crashed(nodeId: number): void {
+    const registration = this.registrations.get(nodeId);
+    if (registration) registration.broker = null;
+  }
+
+  liveBrokers(): BrokerEndpoint[] {
+    return [...this.registrations.values()].map((r) => r.endpoint).sort((a, b) => a.nodeId - b.nodeId);
+  }
+
+  isLive(nodeId: number): boolean {
+    return this.registrations.has(nodeId);
+  }
+
+  /** The active controller: the lowest live node id (-1 when none is up). */
+  controllerId(): number {
+    const ids = this.liveIds();
+    return ids.length === 0 ? -1 : ids[0]!;
+  }
+
+  endpoint(nodeId: number): BrokerEndpoint | undefined {
+    return this.registrations.get(nodeId)?.endpoint;
+  }
+
+  close(): void {
+    if (this.sessionTimer) clearInterval(this.sessionTimer);
+    this.sessionTimer = null;
+    if (this.rebalanceTimer) clearInterval(this.rebalanceTimer);
+    this.rebalanceTimer = null;
+  }
+
+  // Leader elections asked for (ElectLeaders) or run on a timer (auto.leader.rebalance.enable).
+
+  /**
+   * ElectLeaders. Preferred (type 0): the first replica leads again when it is live and in the
+   * ISR (ELECTION_NOT_NEEDED when it already leads, PREFERRED_LEADER_NOT_AVAILABLE otherwise).
+   * Unclean (type 1): a partition without a leader gets any live replica
+   * (ELIGIBLE_LEADERS_NOT_AVAILABLE without one). `partitions` null: every partition.
+   */
+  electLeaders(electionType: number, partitions: ReadonlyArray<{ topic: string; partition: number }> | null): Array<{ topic: string; partition: number; errorCode: number }> {
+    const wanted = partitions ?? [...this.metadata.topics].flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partition })));
+    const changed: Array<{ topic: string; partition: number }> = [];
+    const results = wanted.map(({ topic, partition }) => {
+      const assignment = this.metadata.topic(topic)?.partitions[partition];
+      const result = (errorCode: number) => ({ topic, partition, errorCode });
+      if (!assignment) return result(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+      if (electionType === 1) {
+        if (assignment.leaderId >= 0 && this.registrations.has(assignment.leaderId)) return result(ErrorCode.ELECTION_NOT_NEEDED);
+        const candidate = assignment.replicas.find((id) => this.registrations.has(id));
+        if (candidate === undefined) return result(ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE);
+        assignment.leaderId = candidate;
+        assignment.leaderEpoch += 1;
+        assignment.isr = [candidate];
+        this.logger.warn(`controller: ${topic}-${partition} unclean election: leader ${candidate} epoch ${assignment.leaderEpoch}`);
+        changed.push({ topic, partition });
+        return result(ErrorCode.NONE);
+      }
+      const preferred = assignment.replicas[0]!;
+      if (assignment.leaderId === preferred) return result(ErrorCode.ELECTION_NOT_NEEDED);
+      if (!this.registrations.has(preferred) || !assignment.isr.includes(preferred)) return result(ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE);
+      assignment.leaderId = preferred;
+      assignment.leaderEpoch += 1;
+      this.logger.info(`controller: ${topic}-${partition} preferred leader ${preferred} epoch ${assignment.leaderEpoch}`);
+      changed.push({ topic, partition });
+      return result(ErrorCode.NONE);
+    });
+    if (changed.length > 0) {
+      this.metadata.partitionChanged(changed);
+      this.publish();
+    }
+    return results;
+  }
+
+  /**
+   * auto.leader.rebalance.enable: a broker whose share of partitions it prefers but does not
+   * lead exceeds leader.imbalance.per.broker.percentage gets those leaderships back.
+   */
+  rebalanceLeaders(): void {
+    const threshold = this.options.leaderImbalancePerBrokerPercentage ?? 10;
+    for (const nodeId of this.liveIds()) {
+      const preferred: Array<{ topic: string; partition: number }> = [];
+      let notLed = 0;
+      for (const topic of this.metadata.topics) {
+        for (const assignment of topic.partitions) {
+          if (assignment.replicas[0] !== nodeId) continue;
+          preferred.push({ topic: topic.name, partition: assignment.partition });
+          if (assignment.leaderId !== nodeId) notLed++;
+        }
+      }
+      if (preferred.length > 0 && (notLed * 100) / preferred.length > threshold) this.electLeaders(0, preferred);
+    }
+  }
+
+  // Topic changes, decided by a broker's Controller on the shared metadata, then applied everywhere.
+
+  topicChanged(topic: TopicMetadata): void {
+    for (const broker of this.runningBrokers()) broker.replicaManager.createPartitions(topic);
+  }
+
+  topicDeleted(topic: TopicMetadata): void {
+    for (const broker of this.runningBrokers()) broker.replicaManager.deletePartitions(topic);
+  }
+
+  topicConfigChanged(name: string): void {
+    for (const broker of this.runningBrokers()) broker.replicaManager.topicConfigChanged(name);
+  }
+
+  // Partition state.
+
+  /**
+   * AlterPartition: the leader of a partition changes its ISR. Refused when the caller is not
+   * the current leader at `leaderEpoch`, or the ISR would lose the leader or name a non-replica.
+   */
+  alterPartitionIsr(leaderId: number, topic: string, partition: number, leaderEpoch: number, isr: readonly number[]): boolean {
+    if (this.options.faults?.isIsolated(leaderId)) return false;
+    const assignment = this.metadata.topic(topic)?.partitions[partition];
+    if (!assignment || assignment.leaderId !== leaderId || assignment.leaderEpoch !== leaderEpoch) return false;
+    if (!isr.includes(leaderId) || isr.some((id) => !assignment.replicas.includes(id))) return false;
+    // A fenced broker cannot rejoin the ISR.
+    const next = isr.filter((id) => id === leaderId || this.registrations.has(id));
+    if (sameMembers(next, assignment.isr)) return true;
+    this.logger.info(`controller: ${topic}-${partition} ISR ${assignment.isr.join(',')} -> ${next.join(',')}`);
+    assignment.isr = [...next];
+    this.metadata.partitionChanged([{ topic, partition }]);
+    return true;
+  }
+
+  /**
+   * Removes a broker: out of every ISR (unless it is the last member: the ISR never becomes
+   * empty, so the partition waits for it), and every partition it led gets a new leader from
+   * the ISR with a bumped leader epoch, or none (leader -1) when no live ISR member is left and
+   * unclean election is off.
+   */
+  private fence(nodeId: number, reason: string): void {
+    if (!this.registrations.delete(nodeId)) return;
+    this.logger.info(`controller: broker ${nodeId} ${reason}; live: ${this.liveIds().join(',') || 'none'}`);
+    const changed: Array<{ topic: string; partition: number }> = [];
+    for (const topic of this.metadata.topics) {
+      for (const assignment of topic.partitions) {
+        if (!assignment.replicas.includes(nodeId)) continue;
+        if (assignment.leaderId === nodeId) {
+          this.elect(topic.name, assignment, nodeId);
+          changed.push({ topic: topic.name, partition: assignment.partition });
+        } else if (assignment.isr.includes(nodeId) && assignment.isr.length > 1) {
+          assignment.isr = assignment.isr.filter((id) => id !== nodeId);
+          changed.push({ topic: topic.name, partition: assignment.partition });
+        }
+      }
+    }
+    if (changed.length > 0) this.metadata.partitionChanged(changed);
+    this.publish();
+  }
+
+  /** Partitions without a live leader get one from their ISR (or, when allowed, any live replica). */
+  private electOfflineLeaders(): void {
+    const changed: Array<{ topic: string; partition: number }> = [];
+    for (const topic of this.metadata.topics) {
+      for (const assignment of topic.partitions) {
+        if (assignment.leaderId >= 0 && this.registrations.has(assignment.leaderId)) continue;
+        const epoch = assignment.leaderEpoch;
+        this.elect(topic.name, assignment, assignment.leaderId);
+        if (assignment.leaderEpoch !== epoch) changed.push({ topic: topic.name, partition: assignment.partition });
+      }
+    }
+    if (changed.length > 0) this.metadata.partitionChanged(changed);
+  }
+
+  private elect(topic: string, assignment: PartitionAssignment, outgoing: number): void {
+    const live = (id: number) => id !== outgoing && this.registrations.has(id);
+    const fromIsr = assignment.replicas.find((id) => assignment.isr.includes(id) && live(id));
+    const unclean = fromIsr === undefined && this.options.uncleanLeaderElection === true ? assignment.replicas.find(live) : undefined;
+    const leader = fromIsr ?? unclean ?? -1;
+    if (leader === assignment.leaderId && leader >= 0) return;
+    if (leader === -1 && assignment.leaderId === -1) return;
+    assignment.leaderId = leader;
+    assignment.leaderEpoch += 1;
+    if (leader >= 0) {
+      assignment.isr = unclean !== undefined ? [leader] : assignment.isr.filter((id) => live(id) || id === leader);
+    }
+    // Without a leader the ISR stays as it is: only its members may lead again without losing
+    // committed data (the ISR shrinks one fenced follower at a time, so it ends with the last leader).
+    this.logger.info(`controller: ${topic}-${assignment.partition} leader ${leader} epoch ${assignment.leaderEpoch} isr ${assignment.isr.join(',')}${unclean !== undefined ? ' (unclean)' : ''}`);
+  }
+
+  /** Every running broker applies the current leaders (KRaft brokers replaying the metadata log). */
+  private publish(): void {
+    for (const broker of this.runningBrokers()) {
+      for (const topic of this.metadata.topics) broker.replicaManager.applyLeadership(topic);
+    }
+  }
+
+  private runningBrokers(): KafkaBroker[] {
+    return [...this.registrations.values()].map((r) => r.broker).filter((b): b is KafkaBroker => b !== null && !this.options.faults?.isIsolated(b.nodeId));
+  }
+
+  private liveIds(): number[] {
+    return [...this.registrations.keys()].sort((a, b) => a - b);
+  }
+
+  private startSessionTimer(): void {
+    if (!this.rebalanceTimer && this.options.autoLeaderRebalance) {
+      this.rebalanceTimer = setInterval(() => this.rebalanceLeaders(), this.options.leaderImbalanceCheckIntervalMs ?? 300_000);
+      this.rebalanceTimer.unref();
+    }
+    if (this.sessionTimer) return;
+    const interval = Math.max(10, Math.floor(this.options.sessionTimeoutMs / 4));
+    this.sessionTimer = setInterval(() => this.expireSessions(), interval);
+    this.sessionTimer.unref();
+  }
+
+  private expireSessions(): void {
+    const now = this.now();
+    for (const [nodeId, registration] of [...this.registrations]) {
+      if (now - registration.lastHeartbeatMs > this.options.sessionTimeoutMs) this.fence(nodeId, 'missed its heartbeats');
+    }
+  }
+}
+
+function sameMembers(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((id) => b.includes(id));
+}

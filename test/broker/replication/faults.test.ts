@@ -1,0 +1,74 @@
+import { Partitioners } from 'kafkajs';
+import { afterAll, afterEach, expect, it } from 'vitest';
+import { KafkaConnection } from '../../../src/cli/wire/kafka-connection.js';
+import { ApiKeys } from '../../../src/protocol/generated/messages.js';
+import { Cleanup, removeTempDirs, stopKafkas, waitFor } from '../../support/broker-harness.js';
+import { assignment, clusterClient, logEndOf, startCluster } from './support/cluster-harness.js';
+
+// kafka.faults (src/broker/faults.ts): lost and delayed responses, and a broker cut off from
+// the rest of the cluster, then healed.
+
+const cleanup = new Cleanup();
+afterEach(() => cleanup.run());
+afterAll(async () => {
+  await stopKafkas();
+  removeTempDirs();
+});
+
+async function connect(address: string): Promise<KafkaConnection> {
+  const [host, port] = address.split(':');
+  const connection = await KafkaConnection.connect({ host: host!, port: Number(port), requestTimeoutMs: 2_000 });
+  cleanup.add(() => connection.close());
+  return connection;
+}
+
+const metadataRequest = { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false };
+
+it('drops the next matching responses, then answers again; delays keep responses in request order', { timeout: 60_000 }, async () => {
+  const kafka = await startCluster();
+  kafka.faults.dropResponses({ broker: 1, apiKey: ApiKeys.Metadata, count: 1 });
+
+  const other = await connect(kafka.bootstrapServers[0]!);
+  expect((await other.request(ApiKeys.Metadata, 12, metadataRequest)).brokers).toHaveLength(3);
+
+  const first = await connect(kafka.bootstrapServers[1]!);
+  const lost = await first.request(ApiKeys.Metadata, 12, metadataRequest, { timeoutMs: 1_000 }).then(() => null, (error: unknown) => error);
+  expect(lost).toBeInstanceOf(Error);
+  const second = await connect(kafka.bootstrapServers[1]!);
+  expect((await second.request(ApiKeys.Metadata, 12, metadataRequest)).brokers).toHaveLength(3);
+
+  kafka.faults.delayResponses({ broker: 2, apiKey: ApiKeys.Metadata, ms: 300 });
+  const delayed = await connect(kafka.bootstrapServers[2]!);
+  const order: string[] = [];
+  await Promise.all([
+    delayed.request(ApiKeys.Metadata, 12, metadataRequest).then(() => order.push('metadata')),
+    delayed.request(ApiKeys.ApiVersions, 3, { clientSoftwareName: 'test', clientSoftwareVersion: '1' }).then(() => order.push('api-versions')),
+  ]);
+  expect(order).toEqual(['metadata', 'api-versions']);
+  kafka.faults.heal();
+});
+
+it('an isolated leader loses its partitions to the rest of the cluster and comes back as a follower when healed', { timeout: 90_000 }, async () => {
+  const kafka = await startCluster();
+  const topic = 'isolated';
+  const admin = clusterClient(kafka, 'isolate-admin').admin();
+  await admin.connect();
+  cleanup.add(() => admin.disconnect());
+  await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }], waitForLeaders: true });
+  const producer = clusterClient(kafka, 'isolate-producer').producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  cleanup.add(() => producer.disconnect());
+  await producer.send({ topic, acks: -1, messages: [{ value: 'before' }] });
+
+  const isolated = assignment(kafka, topic).leaderId;
+  kafka.faults.isolate(isolated);
+  await waitFor(() => assignment(kafka, topic).leaderId !== isolated && !assignment(kafka, topic).isr.includes(isolated), { timeoutMs: 30_000, what: 'a new leader without the isolated broker' });
+  // The isolated broker still thinks it leads: an acks=-1 write there cannot complete and times out, then kafkajs retries on the new leader.
+  await producer.send({ topic, acks: -1, timeout: 3_000, messages: [{ value: 'during' }] });
+
+  kafka.faults.heal();
+  await waitFor(() => assignment(kafka, topic).isr.length === 3, { timeoutMs: 30_000, what: 'the healed broker back in the ISR' });
+  const leader = assignment(kafka, topic).leaderId;
+  await waitFor(() => logEndOf(kafka, isolated, topic) === logEndOf(kafka, leader, topic), { timeoutMs: 30_000, what: 'the healed broker caught up' });
+  expect(kafka.node(isolated).broker.replicaManager.partition(topic, 0)!.isLeader).toBe(false);
+});
