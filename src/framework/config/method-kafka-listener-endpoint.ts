@@ -2,30 +2,17 @@ import { BatchMessagingMessageListenerAdapter } from '../listener/adapter/batch-
 import { HandlerMethod } from '../listener/adapter/handler-method.js';
 import { RecordMessagingMessageListenerAdapter } from '../listener/adapter/record-messaging-message-listener-adapter.js';
 import type { GenericMessageListener } from '../listener/message-listener.js';
-import type { EndpointSettings, KafkaListenerEndpoint, MessageListenerSettings } from './kafka-listener-endpoint.js';
+import type { EndpointSettings, MessageListenerSettings } from './kafka-listener-endpoint.js';
+import { AbstractKafkaListenerEndpoint } from './abstract-kafka-listener-endpoint.js';
 
 /** An endpoint for one `@KafkaListener` method, as Spring's `MethodKafkaListenerEndpoint`. */
-export class MethodKafkaListenerEndpoint implements KafkaListenerEndpoint {
-  readonly id: string;
-  readonly groupId?: string;
-  readonly defaultGroupId?: string;
-  readonly topics: readonly string[];
-  readonly topicPattern?: RegExp;
-  readonly concurrency?: number;
-  readonly autoStartup?: boolean;
-  readonly batchListener?: boolean;
-  readonly consumerProperties?: EndpointSettings['consumerProperties'];
-  readonly clientIdPrefix?: string;
-  readonly listenerInfo?: string;
-
+export class MethodKafkaListenerEndpoint extends AbstractKafkaListenerEndpoint {
   constructor(
     settings: EndpointSettings,
     readonly bean: object,
     readonly method: string | symbol,
   ) {
-    Object.assign(this, settings);
-    this.id = settings.id;
-    this.topics = settings.topics;
+    super(settings);
   }
 
   createMessageListener(settings: MessageListenerSettings): GenericMessageListener {

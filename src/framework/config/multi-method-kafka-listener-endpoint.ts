@@ -3,34 +3,21 @@ import { DelegatingInvocableHandler } from '../listener/adapter/delegating-invoc
 import { HandlerMethod } from '../listener/adapter/handler-method.js';
 import { RecordMessagingMessageListenerAdapter } from '../listener/adapter/record-messaging-message-listener-adapter.js';
 import type { GenericMessageListener } from '../listener/message-listener.js';
-import type { EndpointSettings, KafkaListenerEndpoint, MessageListenerSettings } from './kafka-listener-endpoint.js';
+import type { EndpointSettings, MessageListenerSettings } from './kafka-listener-endpoint.js';
+import { AbstractKafkaListenerEndpoint } from './abstract-kafka-listener-endpoint.js';
 
 /**
  * An endpoint for a class-level `@KafkaListener` whose `@KafkaHandler` methods are chosen by
  * payload type, as Spring's `MultiMethodKafkaListenerEndpoint`. Record listeners only.
  */
-export class MultiMethodKafkaListenerEndpoint implements KafkaListenerEndpoint {
-  readonly id: string;
-  readonly groupId?: string;
-  readonly defaultGroupId?: string;
-  readonly topics: readonly string[];
-  readonly topicPattern?: RegExp;
-  readonly concurrency?: number;
-  readonly autoStartup?: boolean;
-  readonly batchListener?: boolean;
-  readonly consumerProperties?: EndpointSettings['consumerProperties'];
-  readonly clientIdPrefix?: string;
-  readonly listenerInfo?: string;
-
+export class MultiMethodKafkaListenerEndpoint extends AbstractKafkaListenerEndpoint {
   constructor(
     settings: EndpointSettings,
     readonly bean: object,
     readonly methods: readonly (string | symbol)[],
     readonly defaultMethod: string | symbol | undefined,
   ) {
-    Object.assign(this, settings);
-    this.id = settings.id;
-    this.topics = settings.topics;
+    super(settings);
   }
 
   createMessageListener(settings: MessageListenerSettings): GenericMessageListener {

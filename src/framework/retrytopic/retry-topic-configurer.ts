@@ -25,6 +25,7 @@ import { RetryTopicConstants } from './retry-topic-headers.js';
 import { BlockingRetriesConfigurer, CustomizersConfigurer, RetryTopicConfigurationSupport } from './retry-topic-configuration-support.js';
 import { SameIntervalTopicReuseStrategy } from './same-interval-topic-reuse-strategy.js';
 import { TopicSuffixingStrategy } from './topic-suffixing-strategy.js';
+import { AbstractKafkaListenerEndpoint } from '../config/abstract-kafka-listener-endpoint.js';
 
 type ContainerFactoryRef = string | KafkaListenerContainerFactory | undefined;
 
@@ -188,28 +189,13 @@ export class RetryTopicConfigurer {
  * One link of a chain: the main endpoint's settings with the link's id, group, topics,
  * concurrency and error handler; the listener of `listenerEndpoint`, behind the back-off check.
  */
-class RetryTopicChainEndpoint implements KafkaListenerEndpoint {
-  readonly id: string;
-  readonly groupId?: string;
-  readonly defaultGroupId?: string;
-  readonly topics: readonly string[];
-  readonly topicPattern?: RegExp;
-  readonly concurrency?: number;
-  readonly autoStartup?: boolean;
-  readonly batchListener?: boolean;
-  readonly consumerProperties?: EndpointSettings['consumerProperties'];
-  readonly clientIdPrefix?: string;
-  readonly listenerInfo?: string;
-  readonly circuitBreaker?: EndpointSettings['circuitBreaker'];
-
+class RetryTopicChainEndpoint extends AbstractKafkaListenerEndpoint {
   constructor(
     settings: EndpointSettings,
     private readonly listenerEndpoint: KafkaListenerEndpoint,
     readonly commonErrorHandler: CommonErrorHandler,
   ) {
-    Object.assign(this, settings);
-    this.id = settings.id;
-    this.topics = settings.topics;
+    super(settings);
   }
 
   createMessageListener(settings: MessageListenerSettings): GenericMessageListener {
