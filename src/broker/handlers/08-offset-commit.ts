@@ -1,7 +1,7 @@
-import { ErrorCode } from '../../protocol/error-codes.js';
 import { ApiKeys } from '../../protocol/generated/messages.js';
 import type { KafkaBroker } from '../kafka-broker.js';
 import { apiHandler } from './api-handler.js';
+import { commitResponse, commitsOfKnownPartitions } from './offset-commit-results.js';
 
 /**
  * OffsetCommit v0-v9. Partitions of unknown topics fail on their own; the rest go to the
@@ -17,7 +17,6 @@ export function offsetCommitHandler(broker: KafkaBroker) {
       const now = broker.now();
       // v2-v4 carry a retention for the whole commit; -1 means the broker's offsets.retention.minutes.
       const retention = version >= 2 && version <= 4 ? Number(request.retentionTimeMs) : -1;
-      const exists = (topic: string, partition: number) => partition >= 0 && partition < (broker.metadata.topic(topic)?.partitions.length ?? 0);
       const wanted = request.topics.flatMap((t) =>
         t.partitions.map((p) => {
           const commitTimestamp = version === 1 && p.commitTimestamp !== -1n ? Number(p.commitTimestamp) : now;
@@ -32,7 +31,7 @@ export function offsetCommitHandler(broker: KafkaBroker) {
           };
         }),
       );
-      const known = wanted.filter((o) => exists(o.topic, o.partition));
+      const known = commitsOfKnownPartitions(broker, wanted);
       const results = broker.groupCoordinator.offsets.commitOffsets({
         groupId: request.groupId,
         memberId: request.memberId,
@@ -41,15 +40,7 @@ export function offsetCommitHandler(broker: KafkaBroker) {
         apiVersion: version,
         offsets: known,
       });
-      const errors = new Map(known.map((o, i) => [o, results[i]!]));
-      let i = 0;
-      return {
-        throttleTimeMs: 0,
-        topics: request.topics.map((t) => ({
-          name: t.name,
-          partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: errors.get(wanted[i++]!) ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION })),
-        })),
-      };
+      return commitResponse(request.topics, wanted, known, results);
     },
   });
 }

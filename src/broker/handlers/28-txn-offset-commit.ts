@@ -1,7 +1,7 @@
-import { ErrorCode } from '../../protocol/error-codes.js';
 import { ApiKeys } from '../../protocol/generated/messages.js';
 import type { KafkaBroker } from '../kafka-broker.js';
 import { apiHandler } from './api-handler.js';
+import { commitResponse, commitsOfKnownPartitions } from './offset-commit-results.js';
 
 /**
  * TxnOffsetCommit v0-v4, sent to the group coordinator: offsets committed in the producer's
@@ -15,7 +15,6 @@ export function txnOffsetCommitHandler(broker: KafkaBroker) {
     maxVersion: 4,
     handle(request, { header }) {
       const version = header.apiVersion;
-      const exists = (topic: string, partition: number) => partition >= 0 && partition < (broker.metadata.topic(topic)?.partitions.length ?? 0);
       const wanted = request.topics.flatMap((t) =>
         t.partitions.map((p) => ({
           topic: t.name,
@@ -25,7 +24,7 @@ export function txnOffsetCommitHandler(broker: KafkaBroker) {
           metadata: p.committedMetadata,
         })),
       );
-      const known = wanted.filter((o) => exists(o.topic, o.partition));
+      const known = commitsOfKnownPartitions(broker, wanted);
       const results = broker.groupCoordinator.offsets.commitTransactionalOffsets({
         transactionalId: request.transactionalId,
         groupId: request.groupId,
@@ -36,15 +35,7 @@ export function txnOffsetCommitHandler(broker: KafkaBroker) {
         groupInstanceId: version >= 3 ? request.groupInstanceId : null,
         offsets: known,
       });
-      const errors = new Map(known.map((o, i) => [o, results[i]!]));
-      let i = 0;
-      return {
-        throttleTimeMs: 0,
-        topics: request.topics.map((t) => ({
-          name: t.name,
-          partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: errors.get(wanted[i++]!) ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION })),
-        })),
-      };
+      return commitResponse(request.topics, wanted, known, results);
     },
   });
 }

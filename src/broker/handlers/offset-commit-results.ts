@@ -1,0 +1,33 @@
+import { ErrorCode } from '../../protocol/error-codes.js';
+import type { KafkaBroker } from '../kafka-broker.js';
+
+interface PartitionCommit {
+  topic: string;
+  partition: number;
+}
+
+/** The commits whose partition exists; the others fail on their own with UNKNOWN_TOPIC_OR_PARTITION. */
+export function commitsOfKnownPartitions<T extends PartitionCommit>(broker: KafkaBroker, wanted: readonly T[]): T[] {
+  return wanted.filter((o) => o.partition >= 0 && o.partition < (broker.metadata.topic(o.topic)?.partitions.length ?? 0));
+}
+
+/**
+ * The per-partition answer of OffsetCommit and TxnOffsetCommit: the coordinator's error for
+ * each known commit (`results` in the order of `known`), UNKNOWN_TOPIC_OR_PARTITION for the rest.
+ */
+export function commitResponse<T extends PartitionCommit>(
+  topics: ReadonlyArray<{ name: string; partitions: ReadonlyArray<{ partitionIndex: number }> }>,
+  wanted: readonly T[],
+  known: readonly T[],
+  results: readonly number[],
+) {
+  const errors = new Map(known.map((o, i) => [o, results[i]!]));
+  let i = 0;
+  return {
+    throttleTimeMs: 0,
+    topics: topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: errors.get(wanted[i++]!) ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION })),
+    })),
+  };
+}
