@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { unlinkIfExists } from './unlink-if-exists.js';
 
 /**
  * What Kafka's AbstractIndex does for `.index` and `.timeindex`: a file of fixed-size
@@ -147,13 +148,7 @@ export abstract class AbstractIndex {
 
   deleteIfExists(): boolean {
     this.closeHandler();
-    try {
-      fs.unlinkSync(this.path);
-      return true;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-      throw error;
-    }
+    return unlinkIfExists(this.path);
   }
 
   /** Whether the file exists on disk. */

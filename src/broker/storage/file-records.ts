@@ -13,6 +13,7 @@ import {
   RECORD_BATCH_HEADER_SIZE,
   RECORDS_COUNT_OFFSET,
 } from '../../protocol/records/index.js';
+import { unlinkIfExists } from './unlink-if-exists.js';
 
 /** The header fields of a stored batch the log needs, as numbers, and where it sits in the file. */
 export interface FileBatch {
@@ -147,13 +148,7 @@ export class FileRecords {
 
   deleteIfExists(): boolean {
     this.close();
-    try {
-      fs.unlinkSync(this.path);
-      return true;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-      throw error;
-    }
+    return unlinkIfExists(this.path);
   }
 
   lastModified(): number {

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TXN_INDEX_FILE_SUFFIX, filenamePrefixFromOffset } from './log-file-names.js';
+import { unlinkIfExists } from './unlink-if-exists.js';
 
 /** One aborted transaction of a partition, as Kafka's AbortedTxn. */
 export interface AbortedTxn {
@@ -119,7 +120,7 @@ export class TransactionIndex {
 
   deleteIfExists(): void {
     this.close();
-    fs.rmSync(this.filePath, { force: true });
+    unlinkIfExists(this.filePath);
   }
 
   private handle(): number {
