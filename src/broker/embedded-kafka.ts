@@ -63,9 +63,14 @@ export class EmbeddedBroker {
     readonly nodeId: number,
   ) {}
 
-  /** The running broker (throws when it is stopped). */
-  get broker(): KafkaBroker {
+  /** The running broker object, for tests that look inside it (throws when it is stopped). */
+  get instance(): KafkaBroker {
     return this.owner.runningBroker(this.nodeId);
+  }
+
+  /** The broker's port (kept across restarts). */
+  get port(): number {
+    return this.owner.portOf(this.nodeId);
   }
 
   get isRunning(): boolean {
@@ -183,16 +188,11 @@ export class EmbeddedKafka {
     return kafka;
   }
 
-  /** The first broker (the only one without `brokers`). */
-  get broker(): KafkaBroker {
-    return this.runningBroker(this.nodeIds[0]!);
-  }
-
   /**
-   * A broker of the cluster by node id, to stop, kill or restart it. (`broker` stays the
-   * running first broker, as before, so existing code reading `kafka.broker.replicaManager` works.)
+   * A broker by node id (default: the first, the only one without `brokers`), to stop, kill or
+   * restart it; `.instance` is the running broker object.
    */
-  node(nodeId: number): EmbeddedBroker {
+  broker(nodeId: number = this.nodeIds[0]!): EmbeddedBroker {
     if (!this.optionsById.has(nodeId)) throw new RangeError(`no broker ${nodeId} in this cluster (${this.nodeIds.join(', ')})`);
     let handle = this.handles.get(nodeId);
     if (!handle) this.handles.set(nodeId, (handle = new EmbeddedBroker(this, nodeId)));
@@ -209,7 +209,7 @@ export class EmbeddedKafka {
   }
 
   get dataDir(): string {
-    return this.cluster ? this.rootDataDir : this.broker.dataDir;
+    return this.cluster ? this.rootDataDir : this.broker().instance.dataDir;
   }
 
   /** The in-process controller (null for a single broker without `brokers`). */
@@ -229,6 +229,11 @@ export class EmbeddedKafka {
     const broker = this.running.get(nodeId);
     if (!broker) throw new Error(`broker ${nodeId} is not running`);
     return broker;
+  }
+
+  /** @internal */
+  portOf(nodeId: number): number {
+    return this.running.get(nodeId)?.port ?? this.optionsById.get(nodeId)!.port!;
   }
 
   /** @internal */

@@ -1,5 +1,5 @@
 // What a subcommand module exports, and small output helpers the commands share.
-import { ClusterClient } from './wire/cluster-client.js';
+import { ClusterClient } from '../client/cluster-client.js';
 import { CLIENT_VERSION } from './version.js';
 
 export interface Command {

@@ -5,8 +5,8 @@ import { intFlag, keyValues, parseFlags, UsageError } from '../../src/cli/args.j
 import { formatRecord, outputFormat } from '../../src/cli/commands/console-consumer.js';
 import { lineFormat, parseLine } from '../../src/cli/commands/console-producer.js';
 import { describeLines, topicFilter } from '../../src/cli/commands/topics.js';
-import { murmur2, partitionForKey, StickyPartitioner } from '../../src/cli/wire/partitioner.js';
-import type { ConsumedRecord } from '../../src/cli/wire/simple-consumer.js';
+import { murmur2, partitionForKey, StickyPartitioner } from '../../src/client/partitioner.js';
+import type { ConsumedRecord } from '../../src/client/simple-consumer.js';
 
 const text = (b: Buffer | null | undefined) => (b === null || b === undefined ? null : b.toString('utf8'));
 

@@ -1,4 +1,4 @@
-import { KafkaConnection } from '../../cli/wire/kafka-connection.js';
+import { KafkaConnection } from '../../client/kafka-connection.js';
 import { ErrorCode, errorName } from '../../protocol/error-codes.js';
 import { ApiKeys } from '../../protocol/generated/messages.js';
 import { readBatchSize, RECORD_BATCH_HEADER_SIZE } from '../../protocol/records/index.js';

@@ -4,8 +4,8 @@
 import { KafkaProtocolError } from '../../protocol/error-codes.js';
 import { boolProperty, intFlag, keyValues, parseFlags, UsageError } from '../args.js';
 import { errorMessage, onceSignal, writeOut, type Command } from '../command.js';
-import { ClusterClient } from '../wire/cluster-client.js';
-import { SimpleConsumer, type ConsumedRecord, type StartPosition } from '../wire/simple-consumer.js';
+import { ClusterClient } from '../../client/cluster-client.js';
+import { SimpleConsumer, type ConsumedRecord, type StartPosition } from '../../client/simple-consumer.js';
 import { CLIENT_VERSION } from '../version.js';
 
 const USAGE = `usage: streamwright console-consumer --bootstrap-server HOST:PORT --topic T [options]

@@ -4,8 +4,8 @@ import { createInterface } from 'node:readline';
 import { CompressionType } from '../../protocol/compression/index.js';
 import { boolProperty, intFlag, keyValues, parseFlags, UsageError } from '../args.js';
 import { errorMessage, writeOut, type Command } from '../command.js';
-import { ClusterClient } from '../wire/cluster-client.js';
-import { Producer, type ProducerRecord } from '../wire/producer.js';
+import { ClusterClient } from '../../client/cluster-client.js';
+import { Producer, type ProducerRecord } from '../../client/producer.js';
 import { CLIENT_VERSION } from '../version.js';
 
 const USAGE = `usage: streamwright console-producer --bootstrap-server HOST:PORT --topic T [options]

@@ -5,8 +5,8 @@ import { ErrorCode, KafkaProtocolError, isRetriable } from '../../protocol/error
 import { ApiKeys } from '../../protocol/generated/messages.js';
 import { ConsumerProtocolAssignment } from '../../protocol/generated/specs.js';
 import { decodeMessage } from '../../protocol/schema/compile.js';
-import { sleep, type ClusterClient } from '../wire/cluster-client.js';
-import type { KafkaConnection } from '../wire/kafka-connection.js';
+import { sleep, type ClusterClient } from '../../client/cluster-client.js';
+import type { KafkaConnection } from '../../client/kafka-connection.js';
 
 export interface GroupMember {
   memberId: string;

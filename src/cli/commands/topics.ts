@@ -4,7 +4,7 @@ import { ApiKeys } from '../../protocol/generated/messages.js';
 import { ZERO_UUID } from '../../protocol/schema/uuid.js';
 import { intFlag, keyValues, parseFlags, UsageError } from '../args.js';
 import { errorMessage, writeOut, type Command, withClusterClient } from '../command.js';
-import { ClusterClient, type TopicInfo } from '../wire/cluster-client.js';
+import { ClusterClient, type TopicInfo } from '../../client/cluster-client.js';
 
 const USAGE = `usage: streamwright topics --bootstrap-server HOST:PORT ACTION [options]
 

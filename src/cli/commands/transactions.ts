@@ -4,8 +4,8 @@ import { ErrorCode, KafkaProtocolError, isRetriable } from '../../protocol/error
 import { ApiKeys } from '../../protocol/generated/messages.js';
 import { intFlag, parseFlags, UsageError } from '../args.js';
 import { writeOut, type Command, withClusterClient } from '../command.js';
-import { ClusterClient, sleep } from '../wire/cluster-client.js';
-import type { KafkaConnection } from '../wire/kafka-connection.js';
+import { ClusterClient, sleep } from '../../client/cluster-client.js';
+import type { KafkaConnection } from '../../client/kafka-connection.js';
 
 const USAGE = `usage: streamwright transactions --bootstrap-server HOST:PORT ACTION [options]
 

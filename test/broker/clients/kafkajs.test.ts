@@ -41,7 +41,7 @@ async function connectedProducer() {
 
 /** The compression codec of every batch stored in a partition, read from the log itself. */
 function storedCodecs(topic: string, partition: number): number[] {
-  const log = kafka.broker.replicaManager.partition(topic, partition)!.log;
+  const log = kafka.broker().instance.replicaManager.partition(topic, partition)!.log;
   const read = log.read(log.logStartOffset, 64 << 20, { maxOffset: log.logEndOffset });
   const codecs: number[] = [];
   for (let at = 0; at + RECORD_BATCH_HEADER_SIZE <= read.records.length; at += readBatchSize(read.records, at)) codecs.push(readBatchHeader(read.records, at).compression);
@@ -172,7 +172,7 @@ describe('kafkajs', () => {
     expect((await describeTopic(['retention.ms'])).get('retention.ms')!.configValue).toBe('999999');
 
     // The changed config is applied to the live log.
-    expect(kafka.broker.replicaManager.partition(topic, 0)!.log.config.retentionMs).toBe(999999);
+    expect(kafka.broker().instance.replicaManager.partition(topic, 0)!.log.config.retentionMs).toBe(999999);
 
     // CreatePartitions: 2 → 5; records go to the new partitions.
     await admin.createPartitions({ topicPartitions: [{ topic, count: 5 }] });
@@ -188,7 +188,7 @@ describe('kafkajs', () => {
     // DeleteTopics.
     await admin.deleteTopics({ topics: [topic], timeout: 10_000 });
     await waitFor(async () => !(await admin.listTopics()).includes(topic), { what: 'the topic to disappear' });
-    expect(kafka.broker.replicaManager.partition(topic, 0)).toBeUndefined();
+    expect(kafka.broker().instance.replicaManager.partition(topic, 0)).toBeUndefined();
     // Deleting it again: UNKNOWN_TOPIC_OR_PARTITION (retriable, so ask a client that does not retry).
     const noRetry = client.admin({ retry: { retries: 0 } });
     await noRetry.connect();

@@ -41,7 +41,7 @@ afterAll(() => stopKafkas());
 
 /** The codec and record count of every batch stored in a partition, read from the log itself. */
 function storedBatches(topic: string, partition: number): Array<{ codec: number; records: number }> {
-  const log = kafka.broker.replicaManager.partition(topic, partition)!.log;
+  const log = kafka.broker().instance.replicaManager.partition(topic, partition)!.log;
   const read = log.read(log.logStartOffset, 64 << 20, { maxOffset: log.logEndOffset });
   const out: Array<{ codec: number; records: number }> = [];
   for (let at = 0; at + RECORD_BATCH_HEADER_SIZE <= read.records.length; at += readBatchSize(read.records, at)) {
@@ -54,7 +54,7 @@ function storedBatches(topic: string, partition: number): Array<{ codec: number;
 describe('kcat', () => {
   it('lists brokers, topics and partitions (-L, -L -J)', async () => {
     const plain = expectSuccess(await kcat(['-b', bootstrap, '-L', '-t', 'kcat-gzip']), 'kcat -L').stdout;
-    const port = kafka.broker.port;
+    const port = kafka.broker().instance.port;
     expect(plain).toContain(' 1 brokers:\n');
     expect(plain).toContain(`  broker 0 at 127.0.0.1:${port} (controller)\n`);
     expect(plain).toContain('  topic "kcat-gzip" with 2 partitions:\n');
@@ -89,8 +89,8 @@ describe('kcat', () => {
     expect(out).toBe(expected);
 
     // Everything went to partition 1.
-    expect(kafka.broker.replicaManager.partition(topic, 1)!.logEndOffset).toBe(COUNT);
-    expect(kafka.broker.replicaManager.partition(topic, 0)!.logEndOffset).toBe(0);
+    expect(kafka.broker().instance.replicaManager.partition(topic, 1)!.logEndOffset).toBe(COUNT);
+    expect(kafka.broker().instance.replicaManager.partition(topic, 0)!.logEndOffset).toBe(0);
 
     // Reading from an offset in the middle: kcat gets exactly the tail.
     const tail = expectSuccess(await kcat(['-b', bootstrap, '-C', '-t', topic, '-p', '1', '-o', String(COUNT - 5), '-e', '-q', '-f', '%o %k\\n']), 'kcat -C -o').stdout;
@@ -108,7 +108,7 @@ describe('kcat', () => {
     const produceArgs = ['-b', bootstrap, '-t', topic, '-p', '0', '-P', '-K:', '-X', 'linger.ms=50', '-X', 'message.timeout.ms=20000', '-X', 'debug=msg'];
     if (name !== 'none') produceArgs.push('-z', name);
     const produced = expectSuccess(await kcat(produceArgs, { input }), `kcat -P -z ${name}`);
-    expect(kafka.broker.replicaManager.partition(topic, 0)!.logEndOffset).toBe(COUNT);
+    expect(kafka.broker().instance.replicaManager.partition(topic, 0)!.logEndOffset).toBe(COUNT);
     // librdkafka also sends a batch uncompressed when compressing does not make it smaller
     // (a lone record), so look at the batches of more than one record.
     const batches = storedBatches(topic, 0).filter((b) => b.records > 1);

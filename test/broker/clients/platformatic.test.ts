@@ -22,7 +22,7 @@ afterAll(() => stopKafkas());
 const base = () => ({ bootstrapBrokers: [bootstrap], timeout: 20_000, retries: 5, retryDelay: 200 });
 
 function storedCodecs(topic: string, partition: number): number[] {
-  const log = kafka.broker.replicaManager.partition(topic, partition)!.log;
+  const log = kafka.broker().instance.replicaManager.partition(topic, partition)!.log;
   const read = log.read(log.logStartOffset, 64 << 20, { maxOffset: log.logEndOffset });
   const codecs: number[] = [];
   for (let at = 0; at + RECORD_BATCH_HEADER_SIZE <= read.records.length; at += readBatchSize(read.records, at)) codecs.push(readBatchHeader(read.records, at).compression);
@@ -52,7 +52,7 @@ describe('@platformatic/kafka', () => {
     // The acknowledged offsets are where each batch landed.
     expect(acknowledged.length).toBeGreaterThan(0);
     for (let p = 0; p < 3; p++) {
-      expect(kafka.broker.replicaManager.partition(topic, p)!.logEndOffset).toBe(COUNT / 3);
+      expect(kafka.broker().instance.replicaManager.partition(topic, p)!.logEndOffset).toBe(COUNT / 3);
       expect(new Set(storedCodecs(topic, p))).toEqual(new Set([CompressionType.Gzip]));
     }
 

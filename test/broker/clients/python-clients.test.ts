@@ -59,7 +59,7 @@ function expectSameRecords(actual: Row[], client: Client): void {
 }
 
 function storedCodecs(topic: string, partition: number): number[] {
-  const log = kafka.broker.replicaManager.partition(topic, partition)!.log;
+  const log = kafka.broker().instance.replicaManager.partition(topic, partition)!.log;
   const read = log.read(log.logStartOffset, 64 << 20, { maxOffset: log.logEndOffset });
   const codecs: number[] = [];
   for (let at = 0; at + RECORD_BATCH_HEADER_SIZE <= read.records.length; at += readBatchSize(read.records, at)) codecs.push(readBatchHeader(read.records, at).compression);
@@ -87,7 +87,7 @@ describe.each([
     const { offsets } = (await py(producer, 'produce', topic)) as { offsets: Array<[number, number]> };
     expect(offsets).toEqual(expected(producer).map((r) => [r[0], r[1]]));
     for (const partition of [0, 1]) {
-      expect(kafka.broker.replicaManager.partition(topic, partition)!.logEndOffset).toBe(COUNT / 2);
+      expect(kafka.broker().instance.replicaManager.partition(topic, partition)!.logEndOffset).toBe(COUNT / 2);
       // Stored as sent: gzip batches, except that both clients send a batch uncompressed when
       // gzip would not make it smaller (a lone small record when linger.ms expires).
       const codecs = storedCodecs(topic, partition);

@@ -66,7 +66,7 @@ it('keeps every record, offset, config and committed offset across restarts, and
   };
   const topicId = await topicIdOf(kafka.bootstrapServers[0]!);
   expect(topicId).not.toBe('AAAAAAAAAAAAAAAAAAAAAA');
-  const segmentsBefore = kafka.broker.replicaManager.partition(topic, 0)!.log.numberOfSegments;
+  const segmentsBefore = kafka.broker().instance.replicaManager.partition(topic, 0)!.log.numberOfSegments;
   expect(segmentsBefore).toBeGreaterThan(3); // the data spans several segments
   await producer.disconnect();
   await admin.disconnect();
@@ -87,7 +87,7 @@ it('keeps every record, offset, config and committed offset across restarts, and
       [0, '0', String(perPartition + appended)],
       [1, '100', String(perPartition + appended)],
     ]);
-    expect(kafka.broker.replicaManager.partition(topic, 0)!.log.numberOfSegments).toBeGreaterThanOrEqual(segmentsBefore);
+    expect(kafka.broker().instance.replicaManager.partition(topic, 0)!.log.numberOfSegments).toBeGreaterThanOrEqual(segmentsBefore);
 
     // Every record, at its offset.
     const lines = await kcatReadAll(bootstrap, topic, '%p %o %k %s\\n');

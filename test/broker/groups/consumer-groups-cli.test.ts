@@ -21,7 +21,7 @@ let raw: RawKafkaClient;
 beforeAll(async () => {
   kafka = await EmbeddedKafka.start({ logger: consoleLogger('silent') });
   bootstrap = kafka.bootstrapServers[0]!;
-  kafka.broker.controller.createTopic({ name: TOPIC, numPartitions: 2, replicationFactor: 1 });
+  kafka.broker().instance.controller.createTopic({ name: TOPIC, numPartitions: 2, replicationFactor: 1 });
   const producer = new Kafka({ clientId: 'cli-test', brokers: [bootstrap], logLevel: logLevel.NOTHING }).producer();
   await producer.connect();
   for (const partition of [0, 1]) {
@@ -73,7 +73,7 @@ it('lists and describes a group with the lag of each partition and its owner', a
 }, 60_000);
 
 it('resets offsets (dry run, earliest, offset, datetime) and a consumer starts from them', async () => {
-  const committed = () => [0, 1].map((p) => kafka.broker.groupCoordinator.group(GROUP)?.offset(TOPIC, p)?.offset);
+  const committed = () => [0, 1].map((p) => kafka.broker().instance.groupCoordinator.group(GROUP)?.offset(TOPIC, p)?.offset);
   const dryRun = await cli('--reset-offsets', '--group', GROUP, '--topic', TOPIC, '--to-latest', '--dry-run');
   expect(dryRun.code, dryRun.stderr).toBe(0);
   expect(table(dryRun.stdout)).toEqual([[GROUP, TOPIC, '0', '10'], [GROUP, TOPIC, '1', '10']]);

@@ -58,7 +58,7 @@ it('keeps groups, members and committed offsets across a restart, and consumers 
   let kafka = await EmbeddedKafka.start({ dataDir: dir, logger: consoleLogger('silent'), config });
   running.push(kafka);
   let bootstrap = kafka.bootstrapServers[0]!;
-  kafka.broker.controller.createTopic({ name: 'durable', numPartitions: 3, replicationFactor: 1 });
+  kafka.broker().instance.controller.createTopic({ name: 'durable', numPartitions: 3, replicationFactor: 1 });
   await produce(bootstrap, 'durable', 30, 'before');
 
   // A kafkajs group consumes everything, then leaves: the group is Empty with its offsets.
@@ -92,14 +92,14 @@ it('keeps groups, members and committed offsets across a restart, and consumers 
   expect(deleted.results[0]!.errorCode).toBe(ErrorCode.NONE);
 
   // What is on disk is Kafka's format.
-  const records = readOffsetsTopic(kafka.broker);
+  const records = readOffsetsTopic(kafka.broker().instance);
   const durableCommits = records.commits.filter((r) => r.group === 'durable-group');
   expect(durableCommits.length).toBeGreaterThan(0);
   expect(new Set(durableCommits.map((r) => r.valueVersion))).toEqual(new Set([3]));
   expect(records.groups.filter((g) => g.group === 'durable-group').at(-1)).toMatchObject({ protocolType: 'consumer' });
   expect(records.commits.filter((r) => r.group === 'doomed').map((r) => r.offset)).toEqual([1, null]);
-  expect(kafka.broker.replicaManager.settingsOf('__consumer_offsets').log.cleanupPolicy).toContain('compact');
-  const before = kafka.broker.groupCoordinator.group('durable-group')!;
+  expect(kafka.broker().instance.replicaManager.settingsOf('__consumer_offsets').log.cleanupPolicy).toContain('compact');
+  const before = kafka.broker().instance.groupCoordinator.group('durable-group')!;
   const generation = before.generationId;
   const committed = [0, 1, 2].map((p) => before.offset('durable', p)!.offset);
   expect(committed.reduce((a, b) => a + b, 0)).toBe(30);
@@ -111,12 +111,12 @@ it('keeps groups, members and committed offsets across a restart, and consumers 
   running.push(kafka);
   bootstrap = kafka.bootstrapServers[0]!;
 
-  const after = kafka.broker.groupCoordinator.group('durable-group')!;
+  const after = kafka.broker().instance.groupCoordinator.group('durable-group')!;
   expect([after.state, after.generationId, after.protocolType]).toEqual(['Empty', generation, 'consumer']);
   expect([0, 1, 2].map((p) => after.offset('durable', p)!.offset)).toEqual(committed);
-  const simple = kafka.broker.groupCoordinator.group('simple-durable')!.offset('durable', 1)!;
+  const simple = kafka.broker().instance.groupCoordinator.group('simple-durable')!.offset('durable', 1)!;
   expect([simple.offset, simple.metadata]).toEqual([7, 'meta']);
-  expect(kafka.broker.groupCoordinator.group('doomed')).toBeUndefined();
+  expect(kafka.broker().instance.groupCoordinator.group('doomed')).toBeUndefined();
 
   // The live member carries on with its generation.
   const again = await client(bootstrap);

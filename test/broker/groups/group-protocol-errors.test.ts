@@ -24,7 +24,7 @@ beforeAll(async () => {
     config: { 'group.min.session.timeout.ms': 100, 'group.max.size': 3 },
   });
   bootstrap = kafka.bootstrapServers[0]!;
-  kafka.broker.controller.createTopic({ name: 't', numPartitions: 4, replicationFactor: 1 });
+  kafka.broker().instance.controller.createTopic({ name: 't', numPartitions: 4, replicationFactor: 1 });
 });
 
 afterEach(() => {
@@ -57,23 +57,23 @@ describe('FindCoordinator', () => {
     for (let version = 0; version <= 3; version++) {
       const response = await c.send(ApiKeys.FindCoordinator, version, { key: 'some-group', keyType: 0 });
       expect(response.errorCode).toBe(ErrorCode.NONE);
-      expect(response.nodeId).toBe(kafka.broker.nodeId);
+      expect(response.nodeId).toBe(kafka.broker().instance.nodeId);
       expect(`${response.host}:${response.port}`).toBe(bootstrap);
     }
-    const topic = kafka.broker.metadata.topic('__consumer_offsets');
+    const topic = kafka.broker().instance.metadata.topic('__consumer_offsets');
     expect(topic?.partitions.length).toBe(50);
     expect(topic?.configs['cleanup.policy']).toBe('compact');
 
     for (let version = 4; version <= 6; version++) {
       const response = await c.send(ApiKeys.FindCoordinator, version, { keyType: 0, coordinatorKeys: ['g1', 'g2'] });
       expect(response.coordinators.map((x) => [x.key, x.errorCode, x.nodeId, x.port])).toEqual([
-        ['g1', ErrorCode.NONE, kafka.broker.nodeId, kafka.broker.port],
-        ['g2', ErrorCode.NONE, kafka.broker.nodeId, kafka.broker.port],
+        ['g1', ErrorCode.NONE, kafka.broker().instance.nodeId, kafka.broker().instance.port],
+        ['g2', ErrorCode.NONE, kafka.broker().instance.nodeId, kafka.broker().instance.port],
       ]);
     }
     // Transactional ids (key type 1) are coordinated by the leader of their __transaction_state partition.
     const txn = await c.send(ApiKeys.FindCoordinator, 4, { keyType: 1, coordinatorKeys: ['tx'] });
-    expect(txn.coordinators.map((x) => [x.key, x.errorCode, x.nodeId])).toEqual([['tx', ErrorCode.NONE, kafka.broker.nodeId]]);
+    expect(txn.coordinators.map((x) => [x.key, x.errorCode, x.nodeId])).toEqual([['tx', ErrorCode.NONE, kafka.broker().instance.nodeId]]);
   });
 });
 

@@ -22,7 +22,7 @@ const consumers: Consumer[] = [];
 
 beforeAll(async () => {
   kafka = await EmbeddedKafka.start({ logger: consoleLogger('silent'), config: { 'group.min.session.timeout.ms': 500 } });
-  kafka.broker.controller.createTopic({ name: TOPIC, numPartitions: PARTITIONS, replicationFactor: 1 });
+  kafka.broker().instance.controller.createTopic({ name: TOPIC, numPartitions: PARTITIONS, replicationFactor: 1 });
 });
 
 afterAll(async () => {
@@ -68,7 +68,7 @@ it('shares partitions, survives a leave and a crash, processes everything, never
 
   // All three share the group: six partitions, two each, none twice.
   await eventually(() => {
-    const group = kafka.broker.groupCoordinator.group(GROUP);
+    const group = kafka.broker().instance.groupCoordinator.group(GROUP);
     if (group?.state !== 'Stable' || group.size !== 3 || group.pendingSyncMembers.size > 0) return undefined;
     return crashing.lines.includes('joined') ? true : undefined;
   }, 40_000);
@@ -88,7 +88,7 @@ it('shares partitions, survives a leave and a crash, processes everything, never
 
   const expected = sent;
   await eventually(() => {
-    const group = kafka.broker.groupCoordinator.group(GROUP);
+    const group = kafka.broker().instance.groupCoordinator.group(GROUP);
     if (!group) return undefined;
     let committed = 0;
     for (let p = 0; p < PARTITIONS; p++) committed += group.offset(TOPIC, p)?.offset ?? 0;
@@ -99,14 +99,14 @@ it('shares partitions, survives a leave and a crash, processes everything, never
   for (const r of fromChild) processed.add(`${r.p}:${r.o}`);
   const missing: string[] = [];
   for (let p = 0; p < PARTITIONS; p++) {
-    const end = kafka.broker.replicaManager.partition(TOPIC, p)!.logEndOffset;
+    const end = kafka.broker().instance.replicaManager.partition(TOPIC, p)!.logEndOffset;
     for (let o = 0; o < end; o++) if (!processed.has(`${p}:${o}`)) missing.push(`${p}:${o}`);
   }
   expect(missing).toEqual([]);
   expect(assignments.get('staying')?.sort()).toEqual([0, 1, 2, 3, 4, 5]);
 
   // Committed offsets, as written to __consumer_offsets, never go backwards.
-  const history = readOffsetsTopic(kafka.broker).commits.filter((c) => c.group === GROUP && c.topic === TOPIC);
+  const history = readOffsetsTopic(kafka.broker().instance).commits.filter((c) => c.group === GROUP && c.topic === TOPIC);
   expect(history.length).toBeGreaterThan(PARTITIONS);
   const last = new Map<number, number>();
   const backwards: string[] = [];

@@ -30,17 +30,17 @@ function confluentConsumer(env: Record<string, string>): Child {
 }
 
 function endOffsets(topic: string): number[] {
-  return kafka.broker.replicaManager.partitionsOf(topic).map((p) => p.logEndOffset);
+  return kafka.broker().instance.replicaManager.partitionsOf(topic).map((p) => p.logEndOffset);
 }
 
 function committedOffsets(group: string, topic: string, partitions: number): number[] {
-  const g = kafka.broker.groupCoordinator.group(group);
+  const g = kafka.broker().instance.groupCoordinator.group(group);
   return Array.from({ length: partitions }, (_, p) => g?.offset(topic, p)?.offset ?? -1);
 }
 
 /** The group is Stable with `size` members, each holding part of the assignment. */
 function stableWithAssignments(group: string, size: number): Map<string, Record<string, number[]>> | undefined {
-  const g = kafka.broker.groupCoordinator.group(group);
+  const g = kafka.broker().instance.groupCoordinator.group(group);
   if (g?.state !== 'Stable' || g.size !== size) return undefined;
   const assignments = new Map([...g.members.values()].map((m) => [m.memberId, m.assignment.length > 0 ? decodeAssignment(m.assignment) : {}]));
   return [...assignments.values()].every((a) => Object.values(a).flat().length > 0) ? assignments : undefined;
@@ -51,12 +51,12 @@ describe('confluent-kafka-python (librdkafka 2.0.2)', () => {
     it(`two consumers with partition.assignment.strategy=${strategy} split the topic and commit everything`, async () => {
       const topic = `rd-${strategy}`;
       const group = `rd-group-${strategy}`;
-      kafka.broker.controller.createTopic({ name: topic, numPartitions: 4, replicationFactor: 1 });
+      kafka.broker().instance.controller.createTopic({ name: topic, numPartitions: 4, replicationFactor: 1 });
       const env = { GROUP: group, TOPIC: topic, STRATEGY: strategy, SESSION_TIMEOUT: '10000' };
       const a = confluentConsumer({ ...env, CLIENT_ID: 'a' });
       const b = confluentConsumer({ ...env, CLIENT_ID: 'b' });
       const assignments = await eventually(() => stableWithAssignments(group, 2), 40_000, 100);
-      expect(kafka.broker.groupCoordinator.group(group)!.protocolName).toBe(strategy);
+      expect(kafka.broker().instance.groupCoordinator.group(group)!.protocolName).toBe(strategy);
       const owned = [...assignments.values()].flatMap((a) => a[topic] ?? []).sort();
       expect(owned).toEqual([0, 1, 2, 3]);
 
@@ -74,7 +74,7 @@ describe('confluent-kafka-python (librdkafka 2.0.2)', () => {
       expect(await a.exited).toBe(0);
       expect(await b.exited).toBe(0);
       // Both sent LeaveGroup: the group is empty, its offsets stay.
-      expect(kafka.broker.groupCoordinator.group(group)?.state).toBe('Empty');
+      expect(kafka.broker().instance.groupCoordinator.group(group)?.state).toBe('Empty');
       expect(committedOffsets(group, topic, 4)).toEqual(endOffsets(topic));
     }, 60_000);
   }
@@ -82,13 +82,13 @@ describe('confluent-kafka-python (librdkafka 2.0.2)', () => {
   it('keeps a restarted static member (group.instance.id) in its place without a rebalance', async () => {
     const topic = 'rd-static';
     const group = 'rd-static-group';
-    kafka.broker.controller.createTopic({ name: topic, numPartitions: 2, replicationFactor: 1 });
+    kafka.broker().instance.controller.createTopic({ name: topic, numPartitions: 2, replicationFactor: 1 });
     const env = { GROUP: group, TOPIC: topic, INSTANCE_ID: 'static-1', SESSION_TIMEOUT: '10000' };
     const first = confluentConsumer(env);
     await eventually(() => stableWithAssignments(group, 1), 30_000, 100);
     await produce(bootstrap, topic, 10, 'before');
     await eventually(() => (consumedRecords(first.lines).length === 10 ? true : undefined), 30_000);
-    const before = kafka.broker.groupCoordinator.group(group)!;
+    const before = kafka.broker().instance.groupCoordinator.group(group)!;
     const generation = before.generationId;
     const oldMemberId = [...before.members.keys()][0]!;
 
@@ -98,7 +98,7 @@ describe('confluent-kafka-python (librdkafka 2.0.2)', () => {
     const second = confluentConsumer(env);
     await produce(bootstrap, topic, 10, 'after');
     await eventually(() => (consumedRecords(second.lines).length === 10 ? true : undefined), 30_000, 100);
-    const after = kafka.broker.groupCoordinator.group(group)!;
+    const after = kafka.broker().instance.groupCoordinator.group(group)!;
     expect(after.generationId).toBe(generation);
     expect(after.size).toBe(1);
     expect(after.staticMembers.get('static-1')).not.toBe(oldMemberId);
@@ -112,7 +112,7 @@ describe('confluent-kafka-python (librdkafka 2.0.2)', () => {
 describe('kcat -G', () => {
   it('consumes as a balanced consumer, commits, and resumes from the committed offsets', async () => {
     const topic = 'kcat-group';
-    kafka.broker.controller.createTopic({ name: topic, numPartitions: 3, replicationFactor: 1 });
+    kafka.broker().instance.controller.createTopic({ name: topic, numPartitions: 3, replicationFactor: 1 });
     await produce(bootstrap, topic, 30, 'first');
     const args = ['-b', bootstrap, '-G', 'kcat-group', '-X', 'auto.offset.reset=earliest', '-X', 'session.timeout.ms=6000', '-f', '%p:%o\n', '-q'];
     const firstRun = await run('kcat', [...args, '-c', '30', topic], { timeoutMs: 40_000 });

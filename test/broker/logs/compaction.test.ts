@@ -90,7 +90,7 @@ describe('log compaction', () => {
     const topic = 'compacted-tombstones-expire';
     await createCompactedTopic(topic, 0);
     const { lastOffset, lastValue, end } = await produceCompactable(topic);
-    const log = kafka.broker.replicaManager.partition(topic, 0)!.log;
+    const log = kafka.broker().instance.replicaManager.partition(topic, 0)!.log;
     expect(log.numberOfSegments).toBeGreaterThan(5);
     const totalWritten = ROUNDS * KEYS + TOMBSTONED.length + FILLERS;
     expect(end).toBe(totalWritten);

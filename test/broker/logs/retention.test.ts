@@ -64,7 +64,7 @@ it('retention.bytes deletes the oldest segments (rolled by segment.bytes) and mo
   for (let start = 0; start < total; start += 5) {
     await producer.send({ topic, messages: Array.from({ length: 5 }, (_, n) => ({ key: `k${start + n}`, value: valueOf(start + n) })) });
   }
-  const log = kafka.broker.replicaManager.partition(topic, 0)!.log;
+  const log = kafka.broker().instance.replicaManager.partition(topic, 0)!.log;
 
   // Retention runs on its own; wait until the log is within the limit.
   const [earliest, latest] = await waitFor(
@@ -100,7 +100,7 @@ it('retention.ms deletes segments whose newest record is too old; segment.ms rol
   for (let start = 0; start < 40; start += 10) {
     await producer.send({ topic, messages: Array.from({ length: 10 }, (_, n) => ({ key: `old${start + n}`, value: valueOf(start + n), timestamp: String(old + start + n) })) });
   }
-  const log = kafka.broker.replicaManager.partition(topic, 0)!.log;
+  const log = kafka.broker().instance.replicaManager.partition(topic, 0)!.log;
   // The old records share one segment (they are within a minute of each other): nothing to delete yet.
   expect(log.numberOfSegments).toBe(1);
   expect((await earliestAndLatest(topic))[0]).toBe(0);

@@ -50,7 +50,7 @@ describe('cluster metadata', () => {
 
     const leader = assignment(kafka, topic, 0).leaderId;
     const follower = kafka.nodeIds.find((id) => id !== leader)!;
-    const raw = await openRaw(`${kafka.node(follower).broker.host}:${kafka.node(follower).broker.port}`);
+    const raw = await openRaw(`${kafka.broker(follower).instance.host}:${kafka.broker(follower).instance.port}`);
     const produced = await raw.request(ApiKeys.Produce, 9, {
       transactionalId: null,
       acks: -1,
@@ -66,7 +66,7 @@ describe('cluster metadata', () => {
     expect(fetched.responses[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
 
     // A stopped broker: it leaves the broker list and shows as an offline replica; the controller is a live broker.
-    await kafka.node(0).stop();
+    await kafka.broker(0).stop();
     const after = await raw.request(ApiKeys.Metadata, 12, { topics: [{ name: topic, topicId: ZERO_UUID }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
     expect(after.brokers.map((b) => b.nodeId).sort()).toEqual([1, 2]);
     expect(after.controllerId).toBe(1);
@@ -129,7 +129,7 @@ describe('cluster metadata', () => {
     try {
       expect(kafka.controller).toBeNull();
       expect(kafka.bootstrapServers).toHaveLength(1);
-      expect(kafka.broker.cluster).toBeUndefined();
+      expect(kafka.broker().instance.cluster).toBeUndefined();
     } finally {
       await stopKafka(kafka);
       await kafka.stop();

@@ -39,14 +39,14 @@ it('the new leader of the group\'s __consumer_offsets partition takes over the g
   const committed = async () => (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]!.partitions.reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
   await waitFor(async () => (await committed()) === 30, { timeoutMs: 30_000, what: '30 committed offsets' });
 
-  const coordinatorPartition = kafka.broker.groupCoordinator.groupManager.partitionFor(groupId);
+  const coordinatorPartition = kafka.broker().instance.groupCoordinator.groupManager.partitionFor(groupId);
   const coordinator = assignment(kafka, '__consumer_offsets', coordinatorPartition).leaderId;
   const leos = () => kafka.nodeIds.map((id) => logEndOf(kafka, id, '__consumer_offsets', coordinatorPartition));
   await waitFor(() => new Set(leos()).size === 1, { timeoutMs: 20_000, what: `replicated commits ${JSON.stringify(leos())}` });
-  await kafka.node(coordinator).kill();
+  await kafka.broker(coordinator).kill();
   await waitFor(() => assignment(kafka, '__consumer_offsets', coordinatorPartition).leaderId !== coordinator, { timeoutMs: 30_000, what: 'a new coordinator' });
   const successor = assignment(kafka, '__consumer_offsets', coordinatorPartition).leaderId;
-  expect(kafka.node(successor).broker.groupCoordinator.group(groupId)).toBeDefined();
+  expect(kafka.broker(successor).instance.groupCoordinator.group(groupId)).toBeDefined();
 
   // The new coordinator answers OffsetFetch with the offsets committed before the failover.
   await consumer.stop();

@@ -29,10 +29,10 @@ it('truncates a follower with a divergent tail to the new leader\'s log', { time
   const commonEnd = logEndOf(kafka, 0, topic);
 
   // The leader appends and crashes in the same tick: the follower never sees these records.
-  const leader = kafka.node(0).broker.replicaManager.partition(topic, 0)!;
+  const leader = kafka.broker(0).instance.replicaManager.partition(topic, 0)!;
   leader.appendRecordsAsLeader(encodeRecordBatchSync({ records: Array.from({ length: 5 }, (_, i) => ({ value: `divergent-${i}` })) }), null, 'client');
   const divergentEnd = leader.logEndOffset;
-  void kafka.node(0).kill();
+  void kafka.broker(0).kill();
   expect(divergentEnd).toBe(commonEnd + 5);
 
   // Broker 1 takes over (it was in the ISR) and writes at the new epoch.
@@ -41,9 +41,9 @@ it('truncates a follower with a divergent tail to the new leader\'s log', { time
   expect(logEndOf(kafka, 1, topic)).toBe(commonEnd + 3);
 
   // Broker 0 returns with the divergent tail still in its log, truncates it and copies the leader's.
-  await kafka.node(0).restart();
+  await kafka.broker(0).restart();
   await waitFor(() => assignment(kafka, topic).isr.includes(0) && logEndOf(kafka, 0, topic) === commonEnd + 3, { timeoutMs: 30_000, what: 'broker 0 truncated and caught up' });
-  const read = (nodeId: number) => kafka.node(nodeId).broker.replicaManager.partition(topic, 0)!.log.read(0, 10 * 1024 * 1024).records;
+  const read = (nodeId: number) => kafka.broker(nodeId).instance.replicaManager.partition(topic, 0)!.log.read(0, 10 * 1024 * 1024).records;
   expect(read(0).equals(read(1))).toBe(true);
   expect(read(0).toString('latin1')).not.toContain('divergent-');
   await producer.disconnect();

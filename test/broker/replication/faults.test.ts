@@ -1,6 +1,6 @@
 import { Partitioners } from 'kafkajs';
 import { afterAll, afterEach, expect, it } from 'vitest';
-import { KafkaConnection } from '../../../src/cli/wire/kafka-connection.js';
+import { KafkaConnection } from '../../../src/client/kafka-connection.js';
 import { ApiKeys } from '../../../src/protocol/generated/messages.js';
 import { Cleanup, removeTempDirs, stopKafkas, waitFor } from '../../support/broker-harness.js';
 import { assignment, clusterClient, logEndOf, startCluster } from './support/cluster-harness.js';
@@ -70,5 +70,5 @@ it('an isolated leader loses its partitions to the rest of the cluster and comes
   await waitFor(() => assignment(kafka, topic).isr.length === 3, { timeoutMs: 30_000, what: 'the healed broker back in the ISR' });
   const leader = assignment(kafka, topic).leaderId;
   await waitFor(() => logEndOf(kafka, isolated, topic) === logEndOf(kafka, leader, topic), { timeoutMs: 30_000, what: 'the healed broker caught up' });
-  expect(kafka.node(isolated).broker.replicaManager.partition(topic, 0)!.isLeader).toBe(false);
+  expect(kafka.broker(isolated).instance.replicaManager.partition(topic, 0)!.isLeader).toBe(false);
 });

@@ -45,7 +45,7 @@ function errorTypes(error: unknown): string[] {
 
 /** Every value in the topic, read back with kcat from the live brokers. */
 async function readValues(kafka: EmbeddedKafka, topic: string): Promise<string[]> {
-  const live = kafka.nodeIds.filter((id) => kafka.node(id).isRunning).map((id) => `${kafka.node(id).broker.host}:${kafka.node(id).broker.port}`);
+  const live = kafka.nodeIds.filter((id) => kafka.broker(id).isRunning).map((id) => `${kafka.broker(id).instance.host}:${kafka.broker(id).instance.port}`);
   return kcatReadAll(live.join(','), topic, '%s\\n');
 }
 
@@ -75,7 +75,7 @@ describe('leader failover', () => {
         }
         if (!killed && acknowledged.size >= 300) {
           killed = true;
-          await kafka.node(firstLeader).kill();
+          await kafka.broker(firstLeader).kill();
         }
       }
     };
@@ -96,7 +96,7 @@ describe('leader failover', () => {
     expect(lost).toEqual([]);
 
     // The killed broker comes back, truncates what it had beyond the new leader, catches up and rejoins the ISR.
-    await kafka.node(firstLeader).restart();
+    await kafka.broker(firstLeader).restart();
     await waitFor(() => assignment(kafka, topic).isr.length === 3, { timeoutMs: 30_000, what: 'the restarted broker back in the ISR' });
     await waitFor(() => {
       const ends = kafka.nodeIds.map((id) => logEndOf(kafka, id, topic));
@@ -119,7 +119,7 @@ describe('leader failover', () => {
     const first = assignment(kafka, topic);
     const survivor = first.replicas.find((id) => id !== first.leaderId)!;
     const victims = first.replicas.filter((id) => id !== survivor);
-    for (const id of victims) await kafka.node(id).kill();
+    for (const id of victims) await kafka.broker(id).kill();
     await waitFor(() => {
       const a = assignment(kafka, topic);
       return a.leaderId === survivor && a.isr.length === 1;
@@ -134,7 +134,7 @@ describe('leader failover', () => {
     expect(whileDown).toEqual(expect.arrayContaining(acknowledged));
     expect(whileDown).not.toContain('refused');
 
-    for (const id of victims) await kafka.node(id).restart();
+    for (const id of victims) await kafka.broker(id).restart();
     await waitFor(() => assignment(kafka, topic).isr.length === 3, { timeoutMs: 30_000, what: 'all three back in the ISR' });
     await waitFor(() => kafka.nodeIds.every((id) => logEndOf(kafka, id, topic) === logEndOf(kafka, survivor, topic)), { timeoutMs: 30_000, what: 'followers caught up' });
 

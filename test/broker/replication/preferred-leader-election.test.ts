@@ -25,9 +25,9 @@ async function createTopic(kafka: EmbeddedKafka, topic: string): Promise<void> {
 async function bounceBrokerZero(kafka: EmbeddedKafka, topic: string): Promise<number> {
   const partition = [0, 1, 2].find((p) => assignment(kafka, topic, p).replicas[0] === 0)!;
   expect(assignment(kafka, topic, partition).leaderId).toBe(0);
-  await kafka.node(0).stop();
+  await kafka.broker(0).stop();
   expect(assignment(kafka, topic, partition).leaderId).not.toBe(0);
-  await kafka.node(0).restart();
+  await kafka.broker(0).restart();
   await waitFor(() => assignment(kafka, topic, partition).isr.includes(0), { timeoutMs: 30_000, what: 'broker 0 back in the ISR' });
   return partition;
 }
@@ -39,11 +39,11 @@ it('ElectLeaders moves leadership back to the preferred replica', { timeout: 60_
   const raw = await openRaw(kafka.bootstrapServers[1]!);
 
   const partition = [0, 1, 2].find((p) => assignment(kafka, topic, p).replicas[0] === 0)!;
-  await kafka.node(0).stop();
+  await kafka.broker(0).stop();
   const whileDown = await raw.request(ApiKeys.ElectLeaders, 1, { electionType: 0, topicPartitions: [{ topic, partitions: [partition] }], timeoutMs: 5000 });
   expect(whileDown.replicaElectionResults[0]!.partitionResult[0]!.errorCode).toBe(ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE);
 
-  await kafka.node(0).restart();
+  await kafka.broker(0).restart();
   await waitFor(() => assignment(kafka, topic, partition).isr.includes(0), { timeoutMs: 30_000, what: 'broker 0 back in the ISR' });
   const epoch = assignment(kafka, topic, partition).leaderEpoch;
   const elected = await raw.request(ApiKeys.ElectLeaders, 1, { electionType: 0, topicPartitions: [{ topic, partitions: [partition] }], timeoutMs: 5000 });
@@ -72,7 +72,7 @@ it('the controller rebalances leadership on its own (auto.leader.rebalance.enabl
 
 it('a single broker answers ElectLeaders with ELECTION_NOT_NEEDED', async () => {
   const kafka = await startKafka();
-  kafka.broker.controller.createTopic({ name: 'single', numPartitions: 2, replicationFactor: 1 });
+  kafka.broker().instance.controller.createTopic({ name: 'single', numPartitions: 2, replicationFactor: 1 });
   const raw = await openRaw(kafka.bootstrapServers[0]!);
   const response = await raw.request(ApiKeys.ElectLeaders, 2, { electionType: 0, topicPartitions: [{ topic: 'single', partitions: [0, 1] }, { topic: 'missing', partitions: [0] }], timeoutMs: 5000 });
   expect(response.replicaElectionResults.map((t) => [t.topic, t.partitionResult.map((p) => p.errorCode)])).toEqual([

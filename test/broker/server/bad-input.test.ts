@@ -90,7 +90,7 @@ async function produceError(records: Buffer, version = 9, topic = TOPIC): Promis
   return { errorCode: partition.errorCode, errorMessage: partition.errorMessage };
 }
 
-const logEnd = (topic = TOPIC) => kafka.broker.replicaManager.partition(topic, 0)!.logEndOffset;
+const logEnd = (topic = TOPIC) => kafka.broker().instance.replicaManager.partition(topic, 0)!.logEndOffset;
 
 describe('malformed frames close only their connection', () => {
   it.each([

@@ -31,7 +31,7 @@ interface Sent {
   version: number;
 }
 
-const logEnd = () => kafka.broker.replicaManager.partition(TOPIC, 0)!.logEndOffset;
+const logEnd = () => kafka.broker().instance.replicaManager.partition(TOPIC, 0)!.logEndOffset;
 
 function fetchBody(offset: number, maxWaitMs: number, minBytes: number) {
   return {

@@ -22,7 +22,7 @@ beforeAll(async () => {
   kafka = await EmbeddedKafka.start({ logger: consoleLogger('silent') });
   bootstrap = kafka.bootstrapServers[0]!;
   raw = await RawKafkaClient.connect(bootstrap);
-  kafka.broker.controller.createTopic({ name: topic, numPartitions: 2, replicationFactor: 1 });
+  kafka.broker().instance.controller.createTopic({ name: topic, numPartitions: 2, replicationFactor: 1 });
 
   await raw.send(ApiKeys.FindCoordinator, 1, { key: 'admin-open', keyType: 1 });
   const init = await initProducerId(raw, { transactionalId: 'admin-open', timeoutMs: 120_000 });

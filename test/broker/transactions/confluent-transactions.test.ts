@@ -34,8 +34,8 @@ describe('confluent-kafka-python transactions', () => {
     const inTopic = 'py-txn-in';
     const outTopic = 'py-txn-out';
     const group = 'py-txn-group';
-    kafka.broker.controller.createTopic({ name: inTopic, numPartitions: 2, replicationFactor: 1 });
-    kafka.broker.controller.createTopic({ name: outTopic, numPartitions: 1, replicationFactor: 1 });
+    kafka.broker().instance.controller.createTopic({ name: inTopic, numPartitions: 2, replicationFactor: 1 });
+    kafka.broker().instance.controller.createTopic({ name: outTopic, numPartitions: 1, replicationFactor: 1 });
     const producer = kafkaClient(bootstrap).producer();
     await producer.connect();
     await producer.send({ topic: inTopic, messages: Array.from({ length: 6 }, (_, i) => ({ partition: i % 2, key: `k${i}`, value: `v${i}` })) });

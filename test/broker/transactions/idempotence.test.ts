@@ -55,9 +55,9 @@ async function idempotentProducer(raw: RawKafkaClient): Promise<ProducerIdentity
 describe('idempotent produce', () => {
   it('answers a resent batch with its original offset, and refuses gaps, old epochs and new epochs not starting at 0', async () => {
     const { kafka, raw } = await start(tempDir());
-    kafka.broker.controller.createTopic({ name: 'idem', numPartitions: 1, replicationFactor: 1 });
+    kafka.broker().instance.controller.createTopic({ name: 'idem', numPartitions: 1, replicationFactor: 1 });
     const producer = await idempotentProducer(raw);
-    const log = () => kafka.broker.replicaManager.partition('idem', 0)!;
+    const log = () => kafka.broker().instance.replicaManager.partition('idem', 0)!;
 
     const first = batch(producer, 0, ['a', 'b']);
     expect(await produce(raw, 'idem', 0, first)).toEqual({ errorCode: ErrorCode.NONE, baseOffset: 0 });
@@ -89,7 +89,7 @@ describe('idempotent produce', () => {
   it('still answers the last batch with its original offset after a clean restart, and new ids are never reused', async () => {
     const dataDir = tempDir();
     let { kafka, raw } = await start(dataDir);
-    kafka.broker.controller.createTopic({ name: 'idem-restart', numPartitions: 1, replicationFactor: 1 });
+    kafka.broker().instance.controller.createTopic({ name: 'idem-restart', numPartitions: 1, replicationFactor: 1 });
     const producer = await idempotentProducer(raw);
     expect(Number(producer.producerId)).toBeLessThan(1000);
     const last = batch(producer, 3, ['three', 'four']);
@@ -103,7 +103,7 @@ describe('idempotent produce', () => {
     expect(await produce(raw, 'idem-restart', 0, last)).toEqual({ errorCode: ErrorCode.NONE, baseOffset: 3 });
     expect((await produce(raw, 'idem-restart', 0, batch(producer, 6, ['gap']))).errorCode).toBe(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
     expect(await produce(raw, 'idem-restart', 0, batch(producer, 5, ['five']))).toEqual({ errorCode: ErrorCode.NONE, baseOffset: 5 });
-    expect(kafka.broker.replicaManager.partition('idem-restart', 0)!.logEndOffset).toBe(6);
+    expect(kafka.broker().instance.replicaManager.partition('idem-restart', 0)!.logEndOffset).toBe(6);
     // The first block of producer ids was persisted before use: the restarted broker starts a new one.
     const next = await idempotentProducer(raw);
     expect(Number(next.producerId)).toBeGreaterThanOrEqual(1000);
@@ -112,7 +112,7 @@ describe('idempotent produce', () => {
   it('rebuilds producer state from the log after a crash (no snapshot at the log end)', async () => {
     const dataDir = tempDir();
     const { kafka, raw } = await start(dataDir);
-    kafka.broker.controller.createTopic({ name: 'idem-crash', numPartitions: 1, replicationFactor: 1 });
+    kafka.broker().instance.controller.createTopic({ name: 'idem-crash', numPartitions: 1, replicationFactor: 1 });
     const producer = await idempotentProducer(raw);
     for (let i = 0; i < 4; i++) await produce(raw, 'idem-crash', 0, batch(producer, i * 2, [`r${i}a`, `r${i}b`]));
     const last = batch(producer, 8, ['r4a', 'r4b']);
@@ -123,7 +123,7 @@ describe('idempotent produce', () => {
     expect(readdirSync(join(crashed, 'idem-crash-0')).filter((n) => n.endsWith('.snapshot'))).toEqual([]);
 
     const { kafka: recovered, raw: raw2 } = await start(crashed);
-    expect(recovered.broker.replicaManager.partition('idem-crash', 0)!.logEndOffset).toBe(10);
+    expect(recovered.broker().instance.replicaManager.partition('idem-crash', 0)!.logEndOffset).toBe(10);
     expect(await produce(raw2, 'idem-crash', 0, last)).toEqual({ errorCode: ErrorCode.NONE, baseOffset: 8 });
     expect((await produce(raw2, 'idem-crash', 0, batch(producer, 11, ['gap']))).errorCode).toBe(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
     expect((await produce(raw2, 'idem-crash', 0, batch(producer, 10, ['next']))).baseOffset).toBe(10);
@@ -169,7 +169,7 @@ describe('kafkajs idempotent producer', () => {
   it('writes every record once although a Produce response is lost and the request retried', async () => {
     const { kafka } = await start(tempDir());
     const topic = 'idem-kafkajs';
-    kafka.broker.controller.createTopic({ name: topic, numPartitions: 1, replicationFactor: 1 });
+    kafka.broker().instance.controller.createTopic({ name: topic, numPartitions: 1, replicationFactor: 1 });
     const bootstrap = kafka.bootstrapServers[0]!;
     const state = { dropped: 0 };
     const client = kafkaClient(bootstrap, { socketFactory: droppingSocketFactory(state) as never });
@@ -182,7 +182,7 @@ describe('kafkajs idempotent producer', () => {
       await producer.disconnect();
     }
     expect(state.dropped).toBe(1);
-    const partition = kafka.broker.replicaManager.partition(topic, 0)!;
+    const partition = kafka.broker().instance.replicaManager.partition(topic, 0)!;
     expect(partition.logEndOffset).toBe(3);
     const seen = await consumeUntil(kafkaClient(bootstrap), topic, (s) => s.some((r) => r.value === 'three'));
     expect(seen.map((s) => s.value)).toEqual(['one', 'two', 'three']);

@@ -28,7 +28,7 @@ afterAll(async () => {
 });
 
 function createTopic(name: string, numPartitions = 1): void {
-  kafka.broker.controller.createTopic({ name, numPartitions, replicationFactor: 1 });
+  kafka.broker().instance.controller.createTopic({ name, numPartitions, replicationFactor: 1 });
 }
 
 const values = (seen: Array<{ value: string | null }>) => seen.map((s) => s.value);
@@ -121,12 +121,12 @@ describe('kafkajs transactional producer', () => {
       await txn.send({ topic: output, messages: [{ value: 'derived' }] });
       await txn.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: input, partitions: [{ partition: 0, offset: '5' }, { partition: 1, offset: '7' }] }] });
       // Pending: not visible as the group's offsets yet.
-      expect(kafka.broker.groupCoordinator.group(groupId)?.offset(input, 0)).toBeUndefined();
+      expect(kafka.broker().instance.groupCoordinator.group(groupId)?.offset(input, 0)).toBeUndefined();
       await txn.commit();
     } finally {
       await producer.disconnect();
     }
-    const group = kafka.broker.groupCoordinator.group(groupId)!;
+    const group = kafka.broker().instance.groupCoordinator.group(groupId)!;
     expect(group.offset(input, 0)?.offset).toBe(5);
     expect(group.offset(input, 1)?.offset).toBe(7);
 
@@ -149,7 +149,7 @@ describe('kafkajs transactional producer', () => {
     } finally {
       await again.disconnect();
     }
-    expect(kafka.broker.groupCoordinator.group(groupId)!.offset(input, 0)?.offset).toBe(5);
+    expect(kafka.broker().instance.groupCoordinator.group(groupId)!.offset(input, 0)?.offset).toBe(5);
   });
 
   it('a second producer with the same transactional id fences the first', async () => {
@@ -200,7 +200,7 @@ describe('kafkajs transactional producer', () => {
       return f.lastStableOffset === f.highWatermark && f.highWatermark === 2 ? f : undefined;
     });
     expect(after.abortedTransactions).toEqual([{ producerId: after.batches[0]!.producerId, firstOffset: 0 }]);
-    const state = kafka.broker.transactionCoordinator.describeTransactions(['kjs-timeout-tx'])[0]!;
+    const state = kafka.broker().instance.transactionCoordinator.describeTransactions(['kjs-timeout-tx'])[0]!;
     expect(state.state).toBe('CompleteAbort');
 
     // The producer was fenced by the abort.

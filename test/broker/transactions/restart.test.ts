@@ -52,9 +52,9 @@ describe('transactions across a broker restart', () => {
   it('an open transaction survives a restart and its producer commits it afterwards', { timeout: 60_000 }, async () => {
     const dataDir = tempDir();
     let kafka = await start(dataDir);
-    const port = kafka.broker.port;
+    const port = kafka.broker().instance.port;
     const topic = 'restart-open';
-    kafka.broker.controller.createTopic({ name: topic, numPartitions: 1, replicationFactor: 1 });
+    kafka.broker().instance.controller.createTopic({ name: topic, numPartitions: 1, replicationFactor: 1 });
     const client = kafkaClient(kafka.bootstrapServers[0]!);
     const producer = client.producer({ transactionalId: 'restart-open-tx', idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
@@ -65,7 +65,7 @@ describe('transactions across a broker restart', () => {
     await stop(kafka);
     kafka = await start(dataDir, port);
     // Reloaded: the transaction is still open and still holds the LSO back.
-    expect(kafka.broker.transactionCoordinator.describeTransactions(['restart-open-tx'])[0]!.state).toBe('Ongoing');
+    expect(kafka.broker().instance.transactionCoordinator.describeTransactions(['restart-open-tx'])[0]!.state).toBe('Ongoing');
     const r = await raw(kafka);
     const held = await rawFetch(r, topic, 0, 0, 1);
     expect(held.highWatermark).toBe(1);
@@ -84,7 +84,7 @@ describe('transactions across a broker restart', () => {
     const config = { 'transaction.abort.timed.out.transaction.cleanup.interval.ms': 200 };
     let kafka = await start(dataDir, 0, config);
     const topic = 'restart-timeout';
-    kafka.broker.controller.createTopic({ name: topic, numPartitions: 1, replicationFactor: 1 });
+    kafka.broker().instance.controller.createTopic({ name: topic, numPartitions: 1, replicationFactor: 1 });
     const client = kafkaClient(kafka.bootstrapServers[0]!);
     const producer = client.producer({ transactionalId: 'restart-timeout-tx', idempotent: true, maxInFlightRequests: 1, transactionTimeout: 2000 });
     await producer.connect();
@@ -100,7 +100,7 @@ describe('transactions across a broker restart', () => {
       return f.lastStableOffset === 2 ? f : undefined;
     });
     expect(aborted.abortedTransactions).toEqual([{ producerId: aborted.batches[0]!.producerId, firstOffset: 0 }]);
-    expect(kafka.broker.transactionCoordinator.describeTransactions(['restart-timeout-tx'])[0]!.state).toBe('CompleteAbort');
+    expect(kafka.broker().instance.transactionCoordinator.describeTransactions(['restart-timeout-tx'])[0]!.state).toBe('CompleteAbort');
   });
 
   it('completes a transaction found in PrepareCommit (markers not written) when the broker restarts', { timeout: 60_000 }, async () => {
@@ -108,10 +108,10 @@ describe('transactions across a broker restart', () => {
     let kafka = await start(dataDir);
     const topic = 'restart-in-doubt';
     const groupId = 'restart-in-doubt-group';
-    kafka.broker.controller.createTopic({ name: topic, numPartitions: 2, replicationFactor: 1 });
-    kafka.broker.controller.createTopic({ name: 'some-input', numPartitions: 1, replicationFactor: 1 });
+    kafka.broker().instance.controller.createTopic({ name: topic, numPartitions: 2, replicationFactor: 1 });
+    kafka.broker().instance.controller.createTopic({ name: 'some-input', numPartitions: 1, replicationFactor: 1 });
     // Markers are held back, as if the broker died right after writing PrepareCommit.
-    kafka.broker.transactionCoordinator.markerChannel = { send: () => new Promise(() => {}) };
+    kafka.broker().instance.transactionCoordinator.markerChannel = { send: () => new Promise(() => {}) };
     const client = kafkaClient(kafka.bootstrapServers[0]!);
     const producer = client.producer({ transactionalId: 'in-doubt-tx', idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
@@ -120,17 +120,17 @@ describe('transactions across a broker restart', () => {
     await txn.send({ topic, messages: [{ partition: 0, value: 'p0' }, { partition: 1, value: 'p1' }] });
     await txn.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: 'some-input', partitions: [{ partition: 0, offset: '42' }] }] });
     await txn.commit();
-    expect(kafka.broker.transactionCoordinator.describeTransactions(['in-doubt-tx'])[0]!.state).toBe('PrepareCommit');
+    expect(kafka.broker().instance.transactionCoordinator.describeTransactions(['in-doubt-tx'])[0]!.state).toBe('PrepareCommit');
     const before = await raw(kafka);
     expect((await rawFetch(before, topic, 0, 0, 1)).lastStableOffset).toBe(0);
-    expect(kafka.broker.groupCoordinator.group(groupId)?.offset('some-input', 0)).toBeUndefined();
+    expect(kafka.broker().instance.groupCoordinator.group(groupId)?.offset('some-input', 0)).toBeUndefined();
     await producer.disconnect();
     await stop(kafka);
 
     kafka = await start(dataDir);
     const r = await raw(kafka);
     const state = await eventually(() => {
-      const d = kafka.broker.transactionCoordinator.describeTransactions(['in-doubt-tx'])[0]!;
+      const d = kafka.broker().instance.transactionCoordinator.describeTransactions(['in-doubt-tx'])[0]!;
       return d.state === 'CompleteCommit' ? d : undefined;
     });
     expect(state.topics).toEqual([]);
@@ -140,14 +140,14 @@ describe('transactions across a broker restart', () => {
       expect(f.batches.map((b) => (b.isControl ? 'marker' : b.values.join()))).toEqual([`p${partition}`, 'marker']);
       expect(f.abortedTransactions).toEqual([]);
     }
-    expect(kafka.broker.groupCoordinator.group(groupId)?.offset('some-input', 0)?.offset).toBe(42);
+    expect(kafka.broker().instance.groupCoordinator.group(groupId)?.offset('some-input', 0)?.offset).toBe(42);
   });
 
   it('keeps committed transactional offsets and drops aborted ones across a restart', { timeout: 60_000 }, async () => {
     const dataDir = tempDir();
     let kafka = await start(dataDir);
     const groupId = 'restart-offsets-group';
-    kafka.broker.controller.createTopic({ name: 'in', numPartitions: 1, replicationFactor: 1 });
+    kafka.broker().instance.controller.createTopic({ name: 'in', numPartitions: 1, replicationFactor: 1 });
     const client = kafkaClient(kafka.bootstrapServers[0]!);
     const producer = client.producer({ transactionalId: 'restart-offsets-tx', idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
@@ -158,10 +158,10 @@ describe('transactions across a broker restart', () => {
     await aborted.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: 'in', partitions: [{ partition: 0, offset: '20' }] }] });
     await aborted.abort();
     await producer.disconnect();
-    expect(kafka.broker.groupCoordinator.group(groupId)?.offset('in', 0)?.offset).toBe(10);
+    expect(kafka.broker().instance.groupCoordinator.group(groupId)?.offset('in', 0)?.offset).toBe(10);
     await stop(kafka);
 
     kafka = await start(dataDir);
-    expect(kafka.broker.groupCoordinator.group(groupId)?.offset('in', 0)?.offset).toBe(10);
+    expect(kafka.broker().instance.groupCoordinator.group(groupId)?.offset('in', 0)?.offset).toBe(10);
   });
 });

@@ -19,7 +19,7 @@ const topic = 'proto-txn';
 beforeAll(async () => {
   kafka = await EmbeddedKafka.start({ logger: consoleLogger('silent'), config: { 'transaction.max.timeout.ms': 300_000 } });
   raw = await RawKafkaClient.connect(kafka.bootstrapServers[0]!);
-  kafka.broker.controller.createTopic({ name: topic, numPartitions: 3, replicationFactor: 1 });
+  kafka.broker().instance.controller.createTopic({ name: topic, numPartitions: 3, replicationFactor: 1 });
 });
 afterAll(async () => {
   raw?.close();
@@ -120,15 +120,15 @@ describe('AddPartitionsToTxn, Produce and EndTxn', () => {
     expect(codes(await request(true))).toEqual([['proto-batch-a', [ErrorCode.INVALID_TXN_STATE, ErrorCode.INVALID_TXN_STATE]], ['proto-batch-b', [ErrorCode.PRODUCER_FENCED]]]);
     expect(codes(await request(false))).toEqual([['proto-batch-a', [0, 0]], ['proto-batch-b', [ErrorCode.PRODUCER_FENCED]]]);
     expect(codes(await request(true))[0]).toEqual(['proto-batch-a', [0, 0]]);
-    expect(kafka.broker.transactionCoordinator.describeTransactions(['proto-batch-a'])[0]!.topics).toEqual([{ topic, partitions: [0, 1] }]);
+    expect(kafka.broker().instance.transactionCoordinator.describeTransactions(['proto-batch-a'])[0]!.topics).toEqual([{ topic, partitions: [0, 1] }]);
   });
 
   it('answers CONCURRENT_TRANSACTIONS while the markers of the previous transaction are being written', async () => {
     const id = 'proto-concurrent';
-    const coordinator = kafka.broker.transactionCoordinator;
+    const coordinator = kafka.broker().instance.transactionCoordinator;
     const original = coordinator.markerChannel;
     const held: Array<() => void> = [];
-    const holding: TransactionMarkerChannel = { send: (request) => new Promise((resolve) => held.push(() => resolve(writeTxnMarkers(kafka.broker, request)))) };
+    const holding: TransactionMarkerChannel = { send: (request) => new Promise((resolve) => held.push(() => resolve(writeTxnMarkers(kafka.broker().instance, request)))) };
     coordinator.markerChannel = holding;
     try {
       const { producerId, producerEpoch } = await initProducerId(raw, { transactionalId: id });
@@ -141,7 +141,7 @@ describe('AddPartitionsToTxn, Produce and EndTxn', () => {
       expect((await endTxn(id, producerId, producerEpoch, false)).errorCode).toBe(ErrorCode.INVALID_TXN_STATE);
       expect((await initProducerId(raw, { transactionalId: id })).errorCode).toBe(ErrorCode.CONCURRENT_TRANSACTIONS);
       // Until the marker is there, read_committed readers stop before the transaction.
-      const partition = kafka.broker.replicaManager.partition(topic, 2)!;
+      const partition = kafka.broker().instance.replicaManager.partition(topic, 2)!;
       const first = partition.logEndOffset - 1;
       expect(partition.lastStableOffset).toBe(first);
 

@@ -29,7 +29,7 @@ export function assignment(kafka: EmbeddedKafka, topic: string, partition = 0): 
 
 /** The log end offset of a replica, or -1 when its broker is down or does not host it. */
 export function logEndOf(kafka: EmbeddedKafka, nodeId: number, topic: string, partition = 0): number {
-  const node = kafka.node(nodeId);
+  const node = kafka.broker(nodeId);
   if (!node.isRunning) return -1;
-  return node.broker.replicaManager.partition(topic, partition)?.logEndOffset ?? -1;
+  return node.instance.replicaManager.partition(topic, partition)?.logEndOffset ?? -1;
 }

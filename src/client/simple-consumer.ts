@@ -1,10 +1,10 @@
 // A "simple consumer" (no group): it finds where to start with ListOffsets, then long-polls
 // each partition's leader with Fetch and decodes the record batches itself. Positions live
 // only in memory. A group-based consumer comes with consumer-group support in the broker.
-import { ErrorCode, KafkaProtocolError, isRetriable } from '../../protocol/error-codes.js';
-import { ApiKeys } from '../../protocol/generated/messages.js';
-import { decodeRecordBatches, recordTimestamp, type RecordHeader } from '../../protocol/records/index.js';
-import { ZERO_UUID } from '../../protocol/schema/uuid.js';
+import { ErrorCode, KafkaProtocolError, isRetriable } from '../protocol/error-codes.js';
+import { ApiKeys } from '../protocol/generated/messages.js';
+import { decodeRecordBatches, recordTimestamp, type RecordHeader } from '../protocol/records/index.js';
+import { ZERO_UUID } from '../protocol/schema/uuid.js';
 import { sleep, type ClusterClient, type TopicInfo } from './cluster-client.js';
 import { ConnectionError, RequestTimeoutError } from './errors.js';
 

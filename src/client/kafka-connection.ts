@@ -2,12 +2,12 @@
 // pending requests with timeouts, and the ApiVersions handshake that fixes which version of
 // each API the two sides share.
 import { connect, type Socket } from 'node:net';
-import { decodeResponse, encodeRequest, type KnownApiKey, type RequestOf, type ResponseOf } from '../../protocol/codec.js';
-import { ErrorCode, KafkaProtocolError } from '../../protocol/error-codes.js';
-import { ApiKeys } from '../../protocol/generated/messages.js';
-import { REQUEST_SPECS } from '../../protocol/generated/specs.js';
-import type { MessageInput } from '../../protocol/input.js';
-import { parseVersions, type VersionRange } from '../../protocol/schema/versions.js';
+import { decodeResponse, encodeRequest, type KnownApiKey, type RequestOf, type ResponseOf } from '../protocol/codec.js';
+import { ErrorCode, KafkaProtocolError } from '../protocol/error-codes.js';
+import { ApiKeys } from '../protocol/generated/messages.js';
+import { REQUEST_SPECS } from '../protocol/generated/specs.js';
+import type { MessageInput } from '../protocol/input.js';
+import { parseVersions, type VersionRange } from '../protocol/schema/versions.js';
 import { ConnectionError, RequestTimeoutError, UnsupportedVersionError } from './errors.js';
 
 export interface KafkaConnectionOptions {

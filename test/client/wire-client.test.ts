@@ -6,11 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedKafka } from '../../src/broker/embedded-kafka.js';
 import { ApiKeys } from '../../src/protocol/generated/messages.js';
 import { decodeRecordBatches } from '../../src/protocol/records/index.js';
-import { ClusterClient, parseBootstrapServers } from '../../src/cli/wire/cluster-client.js';
-import { ConnectionError, RequestTimeoutError, UnsupportedVersionError } from '../../src/cli/wire/errors.js';
-import { codecVersions, KafkaConnection } from '../../src/cli/wire/kafka-connection.js';
-import { Producer } from '../../src/cli/wire/producer.js';
-import { SimpleConsumer } from '../../src/cli/wire/simple-consumer.js';
+import { ClusterClient, parseBootstrapServers } from '../../src/client/cluster-client.js';
+import { ConnectionError, RequestTimeoutError, UnsupportedVersionError } from '../../src/client/errors.js';
+import { codecVersions, KafkaConnection } from '../../src/client/kafka-connection.js';
+import { Producer } from '../../src/client/producer.js';
+import { SimpleConsumer } from '../../src/client/simple-consumer.js';
 
 let kafka: EmbeddedKafka;
 let host: string;
@@ -18,7 +18,7 @@ let port: number;
 
 beforeAll(async () => {
   kafka = await EmbeddedKafka.start();
-  [host, port] = [kafka.broker.host, kafka.broker.port];
+  [host, port] = [kafka.broker().instance.host, kafka.broker().instance.port];
 });
 afterAll(async () => {
   await kafka?.stop();
@@ -106,8 +106,8 @@ describe('ClusterClient', () => {
     const client = await ClusterClient.connect({ bootstrapServers: `127.0.0.1:${dead.port},${host}:${port}` });
     try {
       const metadata = await client.metadata(null);
-      expect([...metadata.brokers.values()]).toEqual([{ nodeId: kafka.broker.nodeId, host, port, rack: null }]);
-      const leader = await client.connectionToNode(kafka.broker.nodeId);
+      expect([...metadata.brokers.values()]).toEqual([{ nodeId: kafka.broker().instance.nodeId, host, port, rack: null }]);
+      const leader = await client.connectionToNode(kafka.broker().instance.nodeId);
       expect(leader.broker).toBe(`${host}:${port}`);
       // The bootstrap connection is reused for the same address.
       expect(leader).toBe(await client.anyConnection());

@@ -1,6 +1,6 @@
 // Errors of the command-line tools' Kafka client. Broker error codes travel as the protocol's
 // KafkaProtocolError (re-exported here so callers import one module).
-export { KafkaProtocolError } from '../../protocol/error-codes.js';
+export { KafkaProtocolError } from '../protocol/error-codes.js';
 
 /** The TCP connection to a broker failed or closed; requests still pending on it fail with this. */
 export class ConnectionError extends Error {

@@ -1,9 +1,9 @@
 // A small producer: records are queued per partition, batched (by size, or after a linger
 // time), and sent to each partition's leader with one Produce request per broker in flight,
 // which keeps the order of records within a partition even across retries.
-import { isRetriable, KafkaProtocolError } from '../../protocol/error-codes.js';
-import { ApiKeys } from '../../protocol/generated/messages.js';
-import { encodeRecordBatch } from '../../protocol/records/index.js';
+import { isRetriable, KafkaProtocolError } from '../protocol/error-codes.js';
+import { ApiKeys } from '../protocol/generated/messages.js';
+import { encodeRecordBatch } from '../protocol/records/index.js';
 import type { ClusterClient, TopicInfo } from './cluster-client.js';
 import { sleep } from './cluster-client.js';
 import { ConnectionError, RequestTimeoutError } from './errors.js';

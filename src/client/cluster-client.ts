@@ -1,8 +1,8 @@
 // A Kafka cluster as the command-line tools see it: bootstrap connection, Metadata, and one
 // lazily opened connection per broker so that partition requests go to the partition's leader.
-import { ErrorCode, KafkaProtocolError, isRetriable } from '../../protocol/error-codes.js';
-import { ApiKeys } from '../../protocol/generated/messages.js';
-import { ZERO_UUID } from '../../protocol/schema/uuid.js';
+import { ErrorCode, KafkaProtocolError, isRetriable } from '../protocol/error-codes.js';
+import { ApiKeys } from '../protocol/generated/messages.js';
+import { ZERO_UUID } from '../protocol/schema/uuid.js';
 import { ConnectionError } from './errors.js';
 import { KafkaConnection, type KafkaConnectionOptions } from './kafka-connection.js';
 
