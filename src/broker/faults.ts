@@ -10,6 +10,9 @@
  *   heartbeats and ISR changes are lost, nobody replicates from it and it replicates from nobody,
  *   it receives no metadata updates) while clients can still reach it, as in a network partition
  *   between brokers. The controller fences it once its session expires.
+ * - `delayCoordinatorLoad`: a broker that becomes leader of a `__consumer_offsets` or
+ *   `__transaction_state` partition takes `ms` longer to load it, so clients meet
+ *   COORDINATOR_LOAD_IN_PROGRESS, as they do when Kafka loads a large partition.
  * - `heal()`: removes every fault; isolated brokers register again and rejoin as followers.
  */
 export interface ResponseFaultTarget {
@@ -32,9 +35,24 @@ interface Delay extends ResponseFaultTarget {
   ms: number;
 }
 
+/** Which coordinator a load delay applies to. */
+export type CoordinatorKind = 'group' | 'transaction';
+
+export interface CoordinatorLoadTarget {
+  /** Only this broker (default: every broker). */
+  broker?: number;
+  /** Only this coordinator (default: both). */
+  coordinator?: CoordinatorKind;
+}
+
+interface LoadDelay extends CoordinatorLoadTarget {
+  ms: number;
+}
+
 export class Faults {
   private drops: Drop[] = [];
   private delays: Delay[] = [];
+  private loadDelays: LoadDelay[] = [];
   private readonly isolated = new Set<number>();
   private readonly healListeners: Array<(healed: number[]) => void> = [];
 
@@ -50,6 +68,12 @@ export class Faults {
     this.delays.push({ broker: options.broker, apiKey: options.apiKey, ms: options.ms });
   }
 
+  /** Coordinator partitions that become led by the target take `ms` longer to load, until heal(). */
+  delayCoordinatorLoad(options: CoordinatorLoadTarget & { ms: number }): void {
+    if (!(options.ms >= 0)) throw new RangeError(`ms must be >= 0, got ${options.ms}`);
+    this.loadDelays.push({ broker: options.broker, coordinator: options.coordinator, ms: options.ms });
+  }
+
   isolate(brokerId: number): void {
     this.isolated.add(brokerId);
   }
@@ -58,6 +82,7 @@ export class Faults {
   heal(): void {
     this.drops = [];
     this.delays = [];
+    this.loadDelays = [];
     const healed = [...this.isolated];
     this.isolated.clear();
     if (healed.length > 0) for (const listener of this.healListeners) listener(healed);
@@ -89,5 +114,12 @@ export class Faults {
     }
     const delayMs = this.delays.filter(matches).reduce((sum, d) => sum + d.ms, 0);
     return drop || delayMs > 0 ? { drop, delayMs } : null;
+  }
+
+  /** @internal How much longer a coordinator partition of `brokerId` takes to load (0: none). */
+  coordinatorLoadDelayMs(brokerId: number, coordinator: CoordinatorKind): number {
+    return this.loadDelays
+      .filter((d) => (d.broker === undefined || d.broker === brokerId) && (d.coordinator === undefined || d.coordinator === coordinator))
+      .reduce((sum, d) => sum + d.ms, 0);
   }
 }
