@@ -54,6 +54,7 @@ export class Faults {
   private delays: Delay[] = [];
   private loadDelays: LoadDelay[] = [];
   private readonly isolated = new Set<number>();
+  private droppedSoFar = 0;
   private readonly healListeners: Array<(healed: number[]) => void> = [];
 
   /** The next `count` responses matching the target are not sent. */
@@ -72,6 +73,11 @@ export class Faults {
   delayCoordinatorLoad(options: CoordinatorLoadTarget & { ms: number }): void {
     if (!(options.ms >= 0)) throw new RangeError(`ms must be >= 0, got ${options.ms}`);
     this.loadDelays.push({ broker: options.broker, coordinator: options.coordinator, ms: options.ms });
+  }
+
+  /** How many responses have been dropped so far: lets a test check its fault was hit. */
+  get droppedResponses(): number {
+    return this.droppedSoFar;
   }
 
   isolate(brokerId: number): void {
@@ -109,6 +115,7 @@ export class Faults {
     const dropRule = this.drops.find(matches);
     if (dropRule) {
       drop = true;
+      this.droppedSoFar += 1;
       dropRule.remaining -= 1;
       if (dropRule.remaining <= 0) this.drops = this.drops.filter((d) => d !== dropRule);
     }
