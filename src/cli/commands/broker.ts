@@ -1,4 +1,5 @@
 // `streamwright broker`: runs the embedded Kafka-compatible broker as a server process.
+import { lookup } from 'node:dns/promises';
 import { hostname } from 'node:os';
 import { EmbeddedKafka } from '../../broker/embedded-kafka.js';
 import { consoleLogger, type LogLevel } from '../../broker/logger.js';
@@ -17,7 +18,8 @@ options:
   --node-ids LIST       the brokers' node ids, e.g. 0,1,2 (default 0..N-1)
   --ports LIST          the brokers' ports, e.g. 9092,9095,9098 (default: --port, --port+1, ...;
                         all free ports with --port 0)
-  --host H              address to bind (default 127.0.0.1)
+  --host H              address to bind (default 127.0.0.1, or the loopback address that
+                        --advertised-host resolves to first, e.g. ::1 for localhost on some hosts)
   --advertised-host H   host name clients are told to use (default: --host, or this
                         machine's host name when --host is 0.0.0.0 or ::)
   --data-dir DIR        where the logs and cluster metadata live (default: log.dirs from
@@ -47,7 +49,7 @@ async function run(args: readonly string[]): Promise<number> {
     return 0;
   }
   const port = intFlag(flags.port, 'port', 0, 65535) ?? 9092;
-  const host = flags.host ?? '127.0.0.1';
+  const host = flags.host ?? (await loopbackOf(flags['advertised-host'])) ?? '127.0.0.1';
   const advertisedHost = flags['advertised-host'] ?? (host === '0.0.0.0' || host === '::' ? hostname() : host);
   const level = (flags['log-level'] ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(level)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
@@ -89,6 +91,25 @@ async function run(args: readonly string[]): Promise<number> {
   }
   logger.info('broker stopped');
   return 0;
+}
+
+/**
+ * Without --host, a broker advertised under a name of this machine's loopback (`localhost`)
+ * binds the address that name resolves to first. That is 127.0.0.1 on some systems and ::1 on
+ * others; bound to 127.0.0.1 while the name gives ::1 first, the broker would be missed by
+ * clients that try only the first address, and by every client (the replica fetchers included,
+ * they connect to the advertised name) where the name gives ::1 alone. A name that resolves
+ * elsewhere, or not at all, gives undefined: the broker binds 127.0.0.1 and listens beyond the
+ * loopback only when --host says so.
+ */
+async function loopbackOf(advertisedHost: string | undefined): Promise<string | undefined> {
+  if (advertisedHost === undefined) return undefined;
+  try {
+    const { address } = await lookup(advertisedHost);
+    return address === '::1' || /^127\./.test(address) ? address : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** --brokers, --node-ids and --ports: the options of a multi-broker cluster (none without them). */
