@@ -5,6 +5,7 @@ export { StorageError, InvalidConfigError, OffsetOutOfRangeError, RecordBatchToo
 export { PartitionLog } from './partition-log.js';
 export type { AppendOptions, LogAppendInfo, LogChange, LogListener, LogReadResult, PartitionLogOptions, ReadOptions } from './partition-log.js';
 export { LogManager, type LogManagerOptions } from './log-manager.js';
+export { ReplicationOffsetCheckpoint, type PartitionOffset } from './replication-offset-checkpoint.js';
 export { LogCleaner, groupSegmentsBySize, type CleanableRange, type CleanerStats, type LogCleanerOptions } from './log-cleaner.js';
 export { checkRecordsHaveKeys, checkRecordsHaveKeysAsync } from './compacted-records.js';
 export { LogSegment, type TimestampAndOffset } from './log-segment.js';

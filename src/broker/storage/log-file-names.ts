@@ -22,6 +22,8 @@ export const LOG_START_OFFSET_CHECKPOINT_FILE = 'log-start-offset-checkpoint';
 export const RECOVERY_POINT_CHECKPOINT_FILE = 'recovery-point-offset-checkpoint';
 export const CLEANER_OFFSET_CHECKPOINT_FILE = 'cleaner-offset-checkpoint';
 export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
+/** Kafka's high watermark checkpoint: one per data directory, written by the replica manager. */
+export const REPLICATION_OFFSET_CHECKPOINT_FILE = 'replication-offset-checkpoint';
 /** Kafka's `partition.metadata` (the topic id), written by the log manager. */
 export const PARTITION_METADATA_FILE = 'partition.metadata';
 
