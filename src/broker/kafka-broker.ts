@@ -178,7 +178,17 @@ export class KafkaBroker {
 
   topicDeleted(topic: TopicMetadata): void {
     if (this.cluster) this.cluster.topicDeleted(topic);
-    else this.replicaManager.deletePartitions(topic);
+    else this.applyTopicDeletion(topic);
+  }
+
+  /**
+   * The cluster metadata removed a topic (every running broker applies it, as KRaft brokers
+   * replay a RemoveTopic record): its local replicas go, and the group coordinator drops the
+   * offsets its groups committed for it, with tombstones.
+   */
+  applyTopicDeletion(topic: TopicMetadata): void {
+    this.replicaManager.deletePartitions(topic);
+    this.groupCoordinator.offsets.onTopicDeleted(topic.name);
   }
 
   topicConfigChanged(name: string): void {
@@ -186,12 +196,34 @@ export class KafkaBroker {
     else this.replicaManager.topicConfigChanged(name);
   }
 
-  /** Re-reads the dynamic broker configs from cluster metadata after a change. */
-  refreshDynamicConfig(): void {
-    this.config.dynamic = {
-      broker: this.metadata.dynamicBrokerConfigs(String(this.nodeId)),
-      clusterDefault: this.metadata.dynamicBrokerConfigs(''),
+  /** Dynamic broker configs changed (AlterConfigs on a BROKER resource): every broker applies them. */
+  brokerConfigsChanged(): void {
+    if (this.cluster) this.cluster.brokerConfigsChanged();
+    else this.applyDynamicConfig();
+  }
+
+  /**
+   * Takes this broker's dynamic configs (its own and the cluster default) from the metadata, as
+   * a KRaft broker applies a config record, and passes them on to the topics that inherit them.
+   */
+  applyDynamicConfig(): void {
+    if (!this.refreshDynamicConfig()) return;
+    // Topics inherit log.* values (and min.insync.replicas, message.max.bytes, ...) from the broker.
+    for (const topic of this.metadata.topics) this.replicaManager.topicConfigChanged(topic.name);
+  }
+
+  /**
+   * Copies the dynamic broker configs from cluster metadata (a copy: a broker that misses an
+   * update, isolated by fault injection, keeps what it had). Returns whether they changed.
+   */
+  refreshDynamicConfig(): boolean {
+    const next = {
+      broker: { ...this.metadata.dynamicBrokerConfigs(String(this.nodeId)) },
+      clusterDefault: { ...this.metadata.dynamicBrokerConfigs('') },
     };
+    const changed = JSON.stringify(next) !== JSON.stringify(this.config.dynamic);
+    this.config.dynamic = next;
+    return changed;
   }
 
   /** The registered brokers (with replication), else just this one. */

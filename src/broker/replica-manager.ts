@@ -3,9 +3,12 @@ import { Partition, type ReplicationContext } from './cluster/partition.js';
 import { FetchPurgatory, partitionKey } from './delayed-fetch.js';
 import { ReplicaFetcherManager } from './replication/replica-fetcher-manager.js';
 import { GROUP_METADATA_TOPIC } from './coordinator/group/group-metadata-manager.js';
+import { TRANSACTION_STATE_TOPIC } from './coordinator/transaction/transaction-state-manager.js';
 import type { KafkaBroker } from './kafka-broker.js';
 import { parseLogConfig, type LogConfig } from './storage/log-config.js';
+import { partitionDirName } from './storage/log-file-names.js';
 import { LogManager } from './storage/log-manager.js';
+import { ReplicationOffsetCheckpoint } from './storage/replication-offset-checkpoint.js';
 
 /** A topic's effective settings: the log's own plus what the produce path checks. */
 export interface TopicSettings {
@@ -32,6 +35,11 @@ export class ReplicaManager {
   private readonly logManager: LogManager;
   private producerExpirationTimer: NodeJS.Timeout | null = null;
   private isrShrinkTimer: NodeJS.Timeout | null = null;
+  /** Kafka's replication-offset-checkpoint: the high watermarks, written on a timer and at clean shutdown. */
+  private readonly highWatermarkCheckpoint: ReplicationOffsetCheckpoint;
+  private highWatermarkCheckpointTimer: NodeJS.Timeout | null = null;
+  /** The checkpointed high watermarks, while startup() opens the logs (null afterwards: later logs are new). */
+  private restoredHighWatermarks: Map<string, number> | null = null;
 
   constructor(private readonly broker: KafkaBroker) {
     this.logManager = new LogManager({
@@ -42,12 +50,20 @@ export class ReplicaManager {
       cleanerBackoffMs: broker.config.int('log.cleaner.backoff.ms'),
     });
     this.fetcherManager = new ReplicaFetcherManager(broker);
+    this.highWatermarkCheckpoint = new ReplicationOffsetCheckpoint(broker.dataDir, broker.logger);
   }
 
   /** Opens (and recovers) the logs of every topic in the cluster metadata. */
   startup(): void {
+    this.restoredHighWatermarks = this.highWatermarkCheckpoint.read();
     for (const topic of this.broker.metadata.topics) this.createPartitions(topic);
+    this.restoredHighWatermarks = null;
     this.logManager.startup();
+    const checkpointIntervalMs = this.broker.config.int('replica.high.watermark.checkpoint.interval.ms');
+    if (checkpointIntervalMs > 0) {
+      this.highWatermarkCheckpointTimer = setInterval(() => this.checkpointHighWatermarksSafely(), Math.min(checkpointIntervalMs, 2 ** 31 - 1));
+      this.highWatermarkCheckpointTimer.unref();
+    }
     this.producerExpirationTimer = setInterval(() => this.removeExpiredProducers(), this.broker.config.int('producer.id.expiration.check.interval.ms'));
     this.producerExpirationTimer.unref();
     if (this.broker.cluster) {
@@ -59,6 +75,8 @@ export class ReplicaManager {
 
   shutdown(): void {
     this.stopActivity();
+    // Before the logs close, as Kafka's ReplicaManager.shutdown(checkpointHW = true).
+    this.checkpointHighWatermarksSafely();
     this.logManager.shutdown();
   }
 
@@ -71,11 +89,36 @@ export class ReplicaManager {
   private stopActivity(): void {
     if (this.producerExpirationTimer) clearInterval(this.producerExpirationTimer);
     this.producerExpirationTimer = null;
+    if (this.highWatermarkCheckpointTimer) clearInterval(this.highWatermarkCheckpointTimer);
+    this.highWatermarkCheckpointTimer = null;
     if (this.isrShrinkTimer) clearInterval(this.isrShrinkTimer);
     this.isrShrinkTimer = null;
     this.fetcherManager.shutdown();
     this.fetchPurgatory.completeAll();
     this.producePurgatory.completeAll();
+  }
+
+  /**
+   * Writes every hosted partition's high watermark to `replication-offset-checkpoint` (Kafka's
+   * checkpointHighWatermarks). Returns whether the file was rewritten (false: unchanged).
+   */
+  checkpointHighWatermarks(): boolean {
+    const entries = [];
+    for (const hosted of this.partitions.values()) {
+      for (const partition of hosted) {
+        if (partition?.log.isOpen) entries.push({ topic: partition.topic, partition: partition.index, offset: partition.highWatermark });
+      }
+    }
+    return this.highWatermarkCheckpoint.write(entries);
+  }
+
+  /** The timer's and shutdown's checkpoint: a failed write is logged, the broker goes on. */
+  private checkpointHighWatermarksSafely(): void {
+    try {
+      this.checkpointHighWatermarks();
+    } catch (error) {
+      this.broker.logger.error(`writing ${this.highWatermarkCheckpoint.file} failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   /** replica.lag.time.max.ms: the partitions led here drop followers that stopped keeping up. */
@@ -132,7 +175,11 @@ export class ReplicaManager {
     for (const assignment of topic.partitions) {
       if (hosted[assignment.partition]) continue;
       if (clustered && !assignment.replicas.includes(this.broker.nodeId)) continue;
-      const log = this.logManager.getOrCreateLog(topic.name, assignment.partition, settings.log, topic.topicId);
+      // At start-up a log starts from its checkpointed high watermark (0, i.e. its log start, when
+      // the file has none), not from its log end: what is above it may not be on the ISR. A leader
+      // alone in its ISR (a single broker) moves it to the log end as soon as it leads.
+      const restored = this.restoredHighWatermarks ? (this.restoredHighWatermarks.get(partitionDirName(topic.name, assignment.partition)) ?? 0) : undefined;
+      const log = this.logManager.getOrCreateLog(topic.name, assignment.partition, settings.log, topic.topicId, restored);
       const partition = new Partition(topic.name, assignment.partition, topic.topicId, log, assignment.leaderEpoch, settings, this.replicationContext(topic.name, assignment.partition));
       const key = partitionKey(topic.name, assignment.partition);
       log.onAppend(() => this.fetchPurgatory.checkAndComplete(key));
@@ -183,8 +230,10 @@ export class ReplicaManager {
     }
   }
 
-  /** The group coordinator moves with the leaders of `__consumer_offsets` (replication only). */
+  /** The coordinators move with the leaders of `__consumer_offsets` (replication only) and `__transaction_state`. */
   private coordinatorsFollow(partition: Partition, isLeader: boolean): void {
+    // A single broker too: its transaction coordinator loads the partitions created after it started.
+    if (partition.topic === TRANSACTION_STATE_TOPIC) this.broker.transactionCoordinator.onPartitionLeadershipChange(partition.index, isLeader);
     if (!this.broker.cluster) return;
     if (partition.topic === GROUP_METADATA_TOPIC) this.broker.groupCoordinator.onPartitionLeadershipChange(partition.index, isLeader);
   }

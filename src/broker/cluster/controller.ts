@@ -65,7 +65,6 @@ export class Controller {
     if (!this.broker.metadata.topic(name)) throw new KafkaProtocolError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     const topic = this.broker.metadata.deleteTopic(name);
     this.broker.topicDeleted(topic);
-    this.broker.groupCoordinator.offsets.onTopicDeleted(name);
     this.broker.logger.info(`deleted topic ${name}`);
     return topic;
   }
@@ -103,10 +102,15 @@ export class Controller {
     this.broker.topicConfigChanged(name);
   }
 
-  /** Sets the dynamic configs of a broker ("" = cluster default), replacing the previous set. */
+  /**
+   * Sets the dynamic configs of a broker ("" = cluster default), replacing the previous set, and
+   * has every broker apply them. As in Kafka since 3.2 (ConfigAdminManager), a broker's own
+   * configs are changed through that broker, which validates them.
+   */
   alterBrokerConfigs(resourceName: string, configs: Record<string, string>, validateOnly: boolean): void {
-    if (resourceName !== '' && Number(resourceName) !== this.broker.nodeId) {
-      throw new KafkaProtocolError(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${this.broker.nodeId} or empty string, but received ${resourceName}`);
+    if (resourceName !== '') {
+      if (!/^-?\d+$/.test(resourceName)) throw new KafkaProtocolError(ErrorCode.INVALID_REQUEST, `Node id must be an integer, but it is: ${resourceName}`);
+      if (Number(resourceName) !== this.broker.nodeId) throw new KafkaProtocolError(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${this.broker.nodeId}, but received ${resourceName}`);
     }
     let validated: Record<string, string>;
     try {
@@ -117,9 +121,7 @@ export class Controller {
     }
     if (validateOnly) return;
     this.broker.metadata.setDynamicBrokerConfigs(resourceName, validated);
-    this.broker.refreshDynamicConfig();
-    // Topics inherit log.* values from the broker.
-    for (const topic of this.broker.metadata.topics) this.broker.replicaManager.topicConfigChanged(topic.name);
+    this.broker.brokerConfigsChanged();
   }
 
   /** Kafka's placement: leaders round-robin over the brokers, followers on the next ones. */

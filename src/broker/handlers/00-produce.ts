@@ -1,3 +1,4 @@
+import type { RequestOf } from '../../protocol/codec.js';
 import { ErrorCode, KafkaProtocolError } from '../../protocol/error-codes.js';
 import { ApiKeys } from '../../protocol/generated/messages.js';
 import {
@@ -8,11 +9,12 @@ import {
   type ValidatedBatch,
 } from '../../protocol/records/index.js';
 import type { Partition } from '../cluster/partition.js';
+import { transactionalWritesOf } from '../coordinator/transaction/transaction-verification.js';
 import { INTERNAL_TOPICS } from '../cluster/topic-names.js';
 import type { KafkaBroker } from '../kafka-broker.js';
 import type { TopicSettings } from '../replica-manager.js';
 import { partitionKey } from '../delayed-fetch.js';
-import { NO_RESPONSE, apiHandler } from './api-handler.js';
+import { NO_RESPONSE, apiHandler, type HandlerResult } from './api-handler.js';
 
 interface PartitionResult {
   index: number;
@@ -146,6 +148,54 @@ function settle(result: PartitionResult, state: { errorCode: number; message: st
   Object.assign(result, failure(result.index, state.errorCode, state.message));
 }
 
+/** The Produce request proper, once its transactional writes are verified. */
+function produce(broker: KafkaBroker, request: RequestOf<typeof ApiKeys.Produce>): HandlerResult<typeof ApiKeys.Produce> | Promise<HandlerResult<typeof ApiKeys.Produce>> {
+  const acks = request.acks;
+  const validAcks = acks === 0 || acks === 1 || acks === -1;
+  const pending = new Map<PartitionResult, PendingAck>();
+  const responses = request.topicData.map((topic) => ({
+    name: topic.name,
+    partitionResponses: topic.partitionData.map((p) => {
+      if (!validAcks) return failure(p.index, ErrorCode.INVALID_REQUIRED_ACKS);
+      if (INTERNAL_TOPICS.has(topic.name)) return failure(p.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic.name}`);
+      const partition = broker.replicaManager.partition(topic.name, p.index);
+      if (!partition) {
+        // A replica of a topic this broker does not host: the client's metadata is stale.
+        const known = broker.metadata.topic(topic.name)?.partitions[p.index] !== undefined;
+        return known
+          ? failure(p.index, ErrorCode.NOT_LEADER_OR_FOLLOWER, `This broker is not the leader of ${topic.name}-${p.index}`)
+          : failure(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
+      }
+      return appendToPartition(broker, partition, p.records, acks, request.transactionalId, pending);
+    }),
+  }));
+  if (acks === 0) return NO_RESPONSE;
+  const response = { responses, throttleTimeMs: 0 };
+  if (pending.size === 0) return response;
+  return new Promise((resolve) => {
+    broker.replicaManager.producePurgatory.watch(
+      {
+        tryComplete: () => {
+          for (const [result, ack] of pending) {
+            const state = ackState(ack);
+            if (state === null) return false;
+            settle(result, state);
+            pending.delete(result);
+          }
+          resolve(response);
+          return true;
+        },
+        forceComplete: () => {
+          for (const [result, ack] of pending) settle(result, ackState(ack) ?? { errorCode: ErrorCode.REQUEST_TIMED_OUT, message: 'The ISR did not replicate the records within the request timeout' });
+          resolve(response);
+        },
+      },
+      [...pending.values()].map((a) => partitionKey(a.partition.topic, a.partition.index)),
+      request.timeoutMs,
+    );
+  });
+}
+
 /**
  * Produce, acks 0, 1 and -1 (acks=0 gets no response). With acks=-1 the response waits in the
  * produce purgatory until every ISR member has the records (the high watermark passed them),
@@ -162,50 +212,9 @@ export function produceHandler(broker: KafkaBroker) {
     minVersion: 0,
     maxVersion: 11,
     handle(request) {
-      const acks = request.acks;
-      const validAcks = acks === 0 || acks === 1 || acks === -1;
-      const pending = new Map<PartitionResult, PendingAck>();
-      const responses = request.topicData.map((topic) => ({
-        name: topic.name,
-        partitionResponses: topic.partitionData.map((p) => {
-          if (!validAcks) return failure(p.index, ErrorCode.INVALID_REQUIRED_ACKS);
-          if (INTERNAL_TOPICS.has(topic.name)) return failure(p.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic.name}`);
-          const partition = broker.replicaManager.partition(topic.name, p.index);
-          if (!partition) {
-            // A replica of a topic this broker does not host: the client's metadata is stale.
-            const known = broker.metadata.topic(topic.name)?.partitions[p.index] !== undefined;
-            return known
-              ? failure(p.index, ErrorCode.NOT_LEADER_OR_FOLLOWER, `This broker is not the leader of ${topic.name}-${p.index}`)
-              : failure(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
-          }
-          return appendToPartition(broker, partition, p.records, acks, request.transactionalId, pending);
-        }),
-      }));
-      if (acks === 0) return NO_RESPONSE;
-      const response = { responses, throttleTimeMs: 0 };
-      if (pending.size === 0) return response;
-      return new Promise((resolve) => {
-        broker.replicaManager.producePurgatory.watch(
-          {
-            tryComplete: () => {
-              for (const [result, ack] of pending) {
-                const state = ackState(ack);
-                if (state === null) return false;
-                settle(result, state);
-                pending.delete(result);
-              }
-              resolve(response);
-              return true;
-            },
-            forceComplete: () => {
-              for (const [result, ack] of pending) settle(result, ackState(ack) ?? { errorCode: ErrorCode.REQUEST_TIMED_OUT, message: 'The ISR did not replicate the records within the request timeout' });
-              resolve(response);
-            },
-          },
-          [...pending.values()].map((a) => partitionKey(a.partition.topic, a.partition.index)),
-          request.timeoutMs,
-        );
-      });
+      // KIP-890: a transaction's first write to a partition is verified with its coordinator first.
+      const writes = request.transactionalId === null ? [] : transactionalWritesOf(request.topicData);
+      return broker.transactionCoordinator.verification.verifyThen(request.transactionalId, writes, 'produce', () => produce(broker, request));
     },
   });
 }

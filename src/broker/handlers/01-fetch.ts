@@ -4,6 +4,7 @@ import type { MessageInput } from '../../protocol/input.js';
 import type { Partition } from '../cluster/partition.js';
 import { partitionKey } from '../delayed-fetch.js';
 import type { KafkaBroker } from '../kafka-broker.js';
+import { StorageError } from '../storage/errors.js';
 import { apiHandler, type RequestContext } from './api-handler.js';
 
 type PartitionData = MessageInput<FetchResponse['responses'][number]['partitions'][number]>;
@@ -66,9 +67,11 @@ function readAll(wanted: readonly WantedPartition[], maxBytes: number, isolation
         records: read.records,
       };
     } catch (error) {
-      if (!(error instanceof KafkaProtocolError)) throw error;
+      // A log deleted under a waiting fetch (DeleteTopics) answers with its storage error.
+      const code = error instanceof KafkaProtocolError ? error.code : error instanceof StorageError ? error.errorCode : null;
+      if (code === null) throw error;
       hasError = true;
-      return empty(w.request.partition, error.code, partition);
+      return empty(w.request.partition, code, partition);
     }
   });
   return { data, bytes, hasError };

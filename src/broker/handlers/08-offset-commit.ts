@@ -5,7 +5,8 @@ import { commitResponse, commitsOfKnownPartitions } from './offset-commit-result
 
 /**
  * OffsetCommit v0-v9. Partitions of unknown topics fail on their own; the rest go to the
- * group coordinator, which checks generation and member and writes one batch.
+ * group coordinator, which checks generation and member and writes one batch; the response
+ * waits until the ISR has it.
  */
 export function offsetCommitHandler(broker: KafkaBroker) {
   return apiHandler({
@@ -32,15 +33,16 @@ export function offsetCommitHandler(broker: KafkaBroker) {
         }),
       );
       const known = commitsOfKnownPartitions(broker, wanted);
-      const results = broker.groupCoordinator.offsets.commitOffsets({
-        groupId: request.groupId,
-        memberId: request.memberId,
-        groupInstanceId: request.groupInstanceId,
-        generationId: version === 0 ? -1 : request.generationIdOrMemberEpoch,
-        apiVersion: version,
-        offsets: known,
-      });
-      return commitResponse(request.topics, wanted, known, results);
+      return broker.groupCoordinator.offsets
+        .commitOffsets({
+          groupId: request.groupId,
+          memberId: request.memberId,
+          groupInstanceId: request.groupInstanceId,
+          generationId: version === 0 ? -1 : request.generationIdOrMemberEpoch,
+          apiVersion: version,
+          offsets: known,
+        })
+        .then((results) => commitResponse(request.topics, wanted, known, results));
     },
   });
 }

@@ -13,8 +13,8 @@ export function initProducerIdHandler(broker: KafkaBroker) {
     apiKey: ApiKeys.InitProducerId,
     minVersion: 0,
     maxVersion: 5,
-    handle(request, { header }) {
-      const result = broker.transactionCoordinator.initProducerId({
+    async handle(request, { header }) {
+      const result = await broker.transactionCoordinator.initProducerId({
         transactionalId: request.transactionalId,
         transactionTimeoutMs: request.transactionTimeoutMs,
         producerId: Number(request.producerId),

@@ -17,9 +17,10 @@ type TopicResults = Array<{ name: string; resultsByPartition: Array<{ partitionI
 
 /**
  * One transaction's partitions: unknown partitions fail with UNKNOWN_TOPIC_OR_PARTITION and
- * then nothing is added (the others get OPERATION_NOT_ATTEMPTED), as Kafka does.
+ * then nothing is added (the others get OPERATION_NOT_ATTEMPTED), as Kafka does. Adding
+ * answers once the coordinator's ISR has the new state.
  */
-function addPartitions(broker: KafkaBroker, txn: TxnTopics, apiVersion: number): TopicResults {
+async function addPartitions(broker: KafkaBroker, txn: TxnTopics, apiVersion: number): Promise<TopicResults> {
   const exists = (topic: string, partition: number) => partition >= 0 && partition < (broker.metadata.topic(topic)?.partitions.length ?? 0);
   const partitions: TopicPartition[] = txn.topics.flatMap((t) => t.partitions.map((partition) => ({ topic: t.name, partition })));
   const unknown = partitions.some((tp) => !exists(tp.topic, tp.partition));
@@ -30,7 +31,7 @@ function addPartitions(broker: KafkaBroker, txn: TxnTopics, apiVersion: number):
     const verified = broker.transactionCoordinator.verifyPartitionsInTransaction(txn.transactionalId, Number(txn.producerId), txn.producerEpoch, partitions);
     codeOf = (tp) => verified.get(tpKey(tp))!;
   } else {
-    const error = broker.transactionCoordinator.addPartitionsToTransaction(txn.transactionalId, Number(txn.producerId), txn.producerEpoch, partitions);
+    const error = await broker.transactionCoordinator.addPartitionsToTransaction(txn.transactionalId, Number(txn.producerId), txn.producerEpoch, partitions);
     codeOf = () => error;
   }
   return txn.topics.map((t) => ({
@@ -41,25 +42,22 @@ function addPartitions(broker: KafkaBroker, txn: TxnTopics, apiVersion: number):
 
 /**
  * AddPartitionsToTxn v0-v5: clients (v0-v3) add the partitions they are about to produce to;
- * v4+ batches several transactions and can only verify (verify_only), as brokers use it.
+ * v4+ batches several transactions and can only verify (verify_only), as brokers use it
+ * before a transaction's first write to a partition (KIP-890).
  */
 export function addPartitionsToTxnHandler(broker: KafkaBroker) {
   return apiHandler({
     apiKey: ApiKeys.AddPartitionsToTxn,
     minVersion: 0,
     maxVersion: 5,
-    handle(request, { header }) {
+    async handle(request, { header }) {
       const version = header.apiVersion;
       if (version < 4) {
         const txn = { transactionalId: request.v3AndBelowTransactionalId, producerId: request.v3AndBelowProducerId, producerEpoch: request.v3AndBelowProducerEpoch, verifyOnly: false, topics: request.v3AndBelowTopics };
-        return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, resultsByTransaction: [], resultsByTopicV3AndBelow: addPartitions(broker, txn, version) };
+        return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, resultsByTransaction: [], resultsByTopicV3AndBelow: await addPartitions(broker, txn, version) };
       }
-      return {
-        throttleTimeMs: 0,
-        errorCode: ErrorCode.NONE,
-        resultsByTransaction: request.transactions.map((txn) => ({ transactionalId: txn.transactionalId, topicResults: addPartitions(broker, txn, version) })),
-        resultsByTopicV3AndBelow: [],
-      };
+      const results = await Promise.all(request.transactions.map(async (txn) => ({ transactionalId: txn.transactionalId, topicResults: await addPartitions(broker, txn, version) })));
+      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, resultsByTransaction: results, resultsByTopicV3AndBelow: [] };
     },
   });
 }

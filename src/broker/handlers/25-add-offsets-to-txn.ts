@@ -9,8 +9,8 @@ export function addOffsetsToTxnHandler(broker: KafkaBroker) {
     apiKey: ApiKeys.AddOffsetsToTxn,
     minVersion: 0,
     maxVersion: 4,
-    handle(request, { header }) {
-      const error = broker.transactionCoordinator.addOffsetsToTransaction(request.transactionalId, Number(request.producerId), request.producerEpoch, request.groupId);
+    async handle(request, { header }) {
+      const error = await broker.transactionCoordinator.addOffsetsToTransaction(request.transactionalId, Number(request.producerId), request.producerEpoch, request.groupId);
       return { throttleTimeMs: 0, errorCode: fencedErrorFor(error, header.apiVersion, 2) };
     },
   });

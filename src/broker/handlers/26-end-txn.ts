@@ -5,15 +5,16 @@ import { fencedErrorFor } from './txn-errors.js';
 
 /**
  * EndTxn v0-v5: commits or aborts the transaction. Answered once PrepareCommit/PrepareAbort
- * is written; the markers follow. v5 (KIP-890) returns the producer's next id and epoch.
+ * is written (replicated to the ISR); the markers follow. v5 (KIP-890) returns the producer's
+ * next id and epoch.
  */
 export function endTxnHandler(broker: KafkaBroker) {
   return apiHandler({
     apiKey: ApiKeys.EndTxn,
     minVersion: 0,
     maxVersion: 5,
-    handle(request, { header }) {
-      const result = broker.transactionCoordinator.endTransaction(request.transactionalId, Number(request.producerId), request.producerEpoch, request.committed, header.apiVersion);
+    async handle(request, { header }) {
+      const result = await broker.transactionCoordinator.endTransaction(request.transactionalId, Number(request.producerId), request.producerEpoch, request.committed, header.apiVersion);
       return {
         throttleTimeMs: 0,
         errorCode: fencedErrorFor(result.errorCode, header.apiVersion, 2),

@@ -1,4 +1,6 @@
+import { ErrorCode } from '../../protocol/error-codes.js';
 import { ApiKeys } from '../../protocol/generated/messages.js';
+import { GROUP_METADATA_TOPIC } from '../coordinator/group/group-metadata-manager.js';
 import type { KafkaBroker } from '../kafka-broker.js';
 import { apiHandler } from './api-handler.js';
 import { commitResponse, commitsOfKnownPartitions } from './offset-commit-results.js';
@@ -6,7 +8,8 @@ import { commitResponse, commitsOfKnownPartitions } from './offset-commit-result
 /**
  * TxnOffsetCommit v0-v4, sent to the group coordinator: offsets committed in the producer's
  * transaction, visible to OffsetFetch once the transaction commits. v3+ carries the
- * consumer's member id and generation, checked like OffsetCommit.
+ * consumer's member id and generation, checked like OffsetCommit. The write is verified with
+ * the transaction coordinator first (KIP-890), over the wire when that is another broker.
  */
 export function txnOffsetCommitHandler(broker: KafkaBroker) {
   return apiHandler({
@@ -15,27 +18,36 @@ export function txnOffsetCommitHandler(broker: KafkaBroker) {
     maxVersion: 4,
     handle(request, { header }) {
       const version = header.apiVersion;
-      const wanted = request.topics.flatMap((t) =>
-        t.partitions.map((p) => ({
-          topic: t.name,
-          partition: p.partitionIndex,
-          offset: Number(p.committedOffset),
-          leaderEpoch: p.committedLeaderEpoch,
-          metadata: p.committedMetadata,
-        })),
-      );
-      const known = commitsOfKnownPartitions(broker, wanted);
-      const results = broker.groupCoordinator.offsets.commitTransactionalOffsets({
-        transactionalId: request.transactionalId,
-        groupId: request.groupId,
-        producerId: Number(request.producerId),
-        producerEpoch: request.producerEpoch,
-        generationId: version >= 3 ? request.generationId : -1,
-        memberId: version >= 3 ? request.memberId : '',
-        groupInstanceId: version >= 3 ? request.groupInstanceId : null,
-        offsets: known,
+      const producerId = Number(request.producerId);
+      const offsetsPartition = { topic: GROUP_METADATA_TOPIC, partition: broker.groupCoordinator.groupManager.partitionFor(request.groupId) };
+      const write = { producerId, producerEpoch: request.producerEpoch, ...offsetsPartition };
+      // A group partition still loading answers first, before any verification, as Kafka's handleTxnCommitOffsets.
+      if (broker.groupCoordinator.validateGroupStatus(request.groupId, true) === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) {
+        return { throttleTimeMs: 0, topics: request.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS })) })) };
+      }
+      return broker.transactionCoordinator.verification.verifyThen(request.transactionalId, [write], 'txnOffsetCommit', () => {
+        const wanted = request.topics.flatMap((t) =>
+          t.partitions.map((p) => ({
+            topic: t.name,
+            partition: p.partitionIndex,
+            offset: Number(p.committedOffset),
+            leaderEpoch: p.committedLeaderEpoch,
+            metadata: p.committedMetadata,
+          })),
+        );
+        const known = commitsOfKnownPartitions(broker, wanted);
+        const results = broker.groupCoordinator.offsets.commitTransactionalOffsets({
+          transactionalId: request.transactionalId,
+          groupId: request.groupId,
+          producerId,
+          producerEpoch: request.producerEpoch,
+          generationId: version >= 3 ? request.generationId : -1,
+          memberId: version >= 3 ? request.memberId : '',
+          groupInstanceId: version >= 3 ? request.groupInstanceId : null,
+          offsets: known,
+        });
+        return commitResponse(request.topics, wanted, known, results);
       });
-      return commitResponse(request.topics, wanted, known, results);
     },
   });
 }

@@ -1,6 +1,6 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ApiKeys } from '../../protocol/generated/messages.js';
-import { describeBrokerConfigs, describeTopicConfigs } from '../config/config-describer.js';
+import { describeBrokerConfigs, describeClusterDefaultConfigs, describeTopicConfigs } from '../config/config-describer.js';
 import type { KafkaBroker } from '../kafka-broker.js';
 import { apiHandler } from './api-handler.js';
 import { ResourceType } from './config-resources.js';
@@ -23,7 +23,8 @@ export function describeConfigsHandler(broker: KafkaBroker) {
             return { ...base, errorCode: ErrorCode.NONE, configs: describeTopicConfigs(broker.config, topic.configs, r.configurationKeys, includeSynonyms) };
           }
           if (r.resourceType === ResourceType.BROKER) {
-            if (r.resourceName !== '' && Number(r.resourceName) !== broker.nodeId) {
+            if (r.resourceName === '') return { ...base, errorCode: ErrorCode.NONE, configs: describeClusterDefaultConfigs(broker.config, r.configurationKeys, includeSynonyms) };
+            if (Number(r.resourceName) !== broker.nodeId) {
               return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unexpected broker id ${r.resourceName}`, configs: [] };
             }
             return { ...base, errorCode: ErrorCode.NONE, configs: describeBrokerConfigs(broker.config, r.configurationKeys, includeSynonyms) };

@@ -22,6 +22,7 @@ import { offsetForLeaderEpochHandler } from './23-offset-for-leader-epoch.js';
 import { addPartitionsToTxnHandler } from './24-add-partitions-to-txn.js';
 import { addOffsetsToTxnHandler } from './25-add-offsets-to-txn.js';
 import { endTxnHandler } from './26-end-txn.js';
+import { writeTxnMarkersHandler } from './27-write-txn-markers.js';
 import { txnOffsetCommitHandler } from './28-txn-offset-commit.js';
 import { describeConfigsHandler } from './32-describe-configs.js';
 import { alterConfigsHandler } from './33-alter-configs.js';
@@ -60,6 +61,7 @@ export function createHandlers(broker: KafkaBroker): Map<number, ApiHandler> {
     addPartitionsToTxnHandler(broker),
     addOffsetsToTxnHandler(broker),
     endTxnHandler(broker),
+    writeTxnMarkersHandler(broker),
     txnOffsetCommitHandler(broker),
     describeConfigsHandler(broker),
     alterConfigsHandler(broker),

@@ -72,6 +72,8 @@ export class ClusterController {
       lastHeartbeatMs: this.now(),
     });
     this.startSessionTimer();
+    // It may have missed config records (while isolated, or while it started listening).
+    broker.applyDynamicConfig();
     this.electOfflineLeaders();
     this.publish();
     this.logger.info(`controller: broker ${broker.nodeId} registered; live: ${this.liveIds().join(',')}`);
@@ -187,11 +189,19 @@ export class ClusterController {
   }
 
   topicDeleted(topic: TopicMetadata): void {
-    for (const broker of this.runningBrokers()) broker.replicaManager.deletePartitions(topic);
+    for (const broker of this.runningBrokers()) broker.applyTopicDeletion(topic);
   }
 
   topicConfigChanged(name: string): void {
     for (const broker of this.runningBrokers()) broker.replicaManager.topicConfigChanged(name);
+  }
+
+  /**
+   * Dynamic broker configs changed (a BrokerConfigs record): every broker applies its own and the
+   * cluster-wide default values, as KRaft brokers do when they replay the record.
+   */
+  brokerConfigsChanged(): void {
+    for (const broker of this.runningBrokers()) broker.applyDynamicConfig();
   }
 
   // Partition state.

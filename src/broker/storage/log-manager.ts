@@ -50,15 +50,19 @@ export class LogManager {
     fs.mkdirSync(this.dataDir, { recursive: true });
   }
 
-  /** Opens the partition's log (recovering it if needed), creating its directory the first time. */
-  getOrCreateLog(topic: string, partition: number, config: LogConfig, topicId?: string): PartitionLog {
+  /**
+   * Opens the partition's log (recovering it if needed), creating its directory the first time.
+   * `highWatermark` is where a log being opened starts its high watermark (clamped to the log;
+   * default: the log end offset), ignored for a log already open.
+   */
+  getOrCreateLog(topic: string, partition: number, config: LogConfig, topicId?: string, highWatermark?: number): PartitionLog {
     if (this.closed) throw new Error('log manager is shut down');
     const key = partitionDirName(topic, partition);
     const existing = this.logs.get(key);
     if (existing !== undefined) return existing;
     const dir = path.join(this.dataDir, key);
     const created = !fs.existsSync(dir);
-    const log = PartitionLog.open(dir, config, { topic, partition, now: this.now, logger: this.logger });
+    const log = PartitionLog.open(dir, config, { topic, partition, now: this.now, logger: this.logger, highWatermark });
     if (topicId !== undefined) writePartitionMetadata(dir, topicId);
     if (created) fsyncDirectory(this.dataDir);
     this.logs.set(key, log);

@@ -26,14 +26,21 @@ export function describeGroup(coordinator: GroupCoordinator, groupId: string): {
   return { errorCode: ErrorCode.NONE, summary: group ? group.summary() : DEAD_GROUP };
 }
 
-/** The groups of this coordinator, optionally filtered by state and type (both case-insensitive). */
-export function listGroups(coordinator: GroupCoordinator, statesFilter: readonly string[], typesFilter: readonly string[]): ListedGroup[] {
+/**
+ * The groups of this coordinator, optionally filtered by state and type (both
+ * case-insensitive), with ListGroups' top-level error (COORDINATOR_LOAD_IN_PROGRESS while a
+ * partition loads: the groups listed are those loaded so far).
+ */
+export function listGroups(coordinator: GroupCoordinator, statesFilter: readonly string[], typesFilter: readonly string[]): { errorCode: number; groups: ListedGroup[] } {
+  const errorCode = coordinator.listGroupsError();
+  if (errorCode === ErrorCode.COORDINATOR_NOT_AVAILABLE) return { errorCode, groups: [] };
   const states = new Set(statesFilter.map((s) => s.toLowerCase()));
   const types = new Set(typesFilter.map((t) => t.toLowerCase()));
-  if (types.size > 0 && !types.has(CLASSIC_GROUP_TYPE)) return [];
-  return coordinator.groupManager.allGroups
+  if (types.size > 0 && !types.has(CLASSIC_GROUP_TYPE)) return { errorCode, groups: [] };
+  const groups = coordinator.groupManager.allGroups
     .filter((g) => !g.is('Dead') && (states.size === 0 || states.has(g.state.toLowerCase())))
     .map((g) => ({ groupId: g.groupId, protocolType: g.protocolType ?? '', state: g.state, groupType: CLASSIC_GROUP_TYPE }));
+  return { errorCode, groups };
 }
 
 /** Deletes Empty groups with their offsets (tombstones); groups with members are NON_EMPTY_GROUP. */

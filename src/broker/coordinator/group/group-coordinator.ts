@@ -1,73 +1,38 @@
 import { ErrorCode } from '../../../protocol/error-codes.js';
 import type { KafkaBroker } from '../../kafka-broker.js';
 import { ClassicGroup } from './classic-group.js';
-import { GroupMetadataManager } from './group-metadata-manager.js';
-import {
-  EMPTY_BYTES,
-  joinError,
-  syncError,
-  MemberMetadata,
-  type GroupProtocol,
-  type JoinCallback,
-  type JoinGroupResult,
-  type SyncCallback,
-} from './member-metadata.js';
+import { GROUP_METADATA_TOPIC, GroupMetadataManager } from './group-metadata-manager.js';
+import { GroupPartitionLoader } from './group-partition-loader.js';
+import type { JoinGroupParams, MemberIdentity, SyncGroupParams } from './group-request-params.js';
+import { EMPTY_BYTES, joinError, syncError, MemberMetadata, type JoinCallback, type JoinGroupResult, type SyncCallback } from './member-metadata.js';
 import { OffsetMetadataManager } from './offset-metadata-manager.js';
 
 /** How long a new member may wait in its first JoinGroup before it is dropped (Kafka's NewMemberJoinTimeoutMs). */
 const NEW_MEMBER_JOIN_TIMEOUT_MS = 5 * 60 * 1000;
 
-export interface JoinGroupParams {
-  groupId: string;
-  memberId: string;
-  groupInstanceId: string | null;
-  /** JoinGroup v4+ without group.instance.id: a first join only gets a member id (MEMBER_ID_REQUIRED). */
-  requireKnownMemberId: boolean;
-  /** JoinGroup v9+: a restarted static leader may be told to skip the assignment. */
-  supportSkippingAssignment: boolean;
-  clientId: string;
-  clientHost: string;
-  rebalanceTimeoutMs: number;
-  sessionTimeoutMs: number;
-  protocolType: string;
-  protocols: readonly GroupProtocol[];
-}
-
-export interface SyncGroupParams {
-  groupId: string;
-  generationId: number;
-  memberId: string;
-  groupInstanceId: string | null;
-  protocolType: string | null;
-  protocolName: string | null;
-  assignments: ReadonlyMap<string, Buffer>;
-}
-
-export interface MemberIdentity {
-  memberId: string;
-  groupInstanceId: string | null;
-}
-
 /**
  * The group coordinator of the classic protocol (Kafka's GroupCoordinator): runs each
  * group's join/sync state machine, member sessions and rebalance timeouts. It owns every
  * group; timers only call back into it. Offsets are the OffsetMetadataManager's, group
- * persistence the GroupMetadataManager's.
+ * persistence the GroupMetadataManager's, loading and unloading the partitions it leads the
+ * GroupPartitionLoader's.
  */
 export class GroupCoordinator {
   readonly groupManager: GroupMetadataManager;
   readonly offsets: OffsetMetadataManager;
+  readonly loader: GroupPartitionLoader;
   private active = false;
 
   constructor(private readonly broker: KafkaBroker) {
     this.groupManager = new GroupMetadataManager(broker);
     this.offsets = new OffsetMetadataManager(broker, this, this.groupManager);
+    this.loader = new GroupPartitionLoader(broker, this, this.groupManager);
   }
 
-  /** Reloads groups and offsets from __consumer_offsets; loaded members get a fresh session. */
+  /** Loads the groups and offsets of the `__consumer_offsets` partitions led here; loaded members get a fresh session. */
   startup(): void {
-    for (const group of this.groupManager.load()) {
-      for (const member of group.members.values()) this.scheduleHeartbeatExpiration(group, member);
+    for (const partition of this.broker.replicaManager.partitionsOf(GROUP_METADATA_TOPIC)) {
+      if (partition.isLeader) this.loader.onElection(partition.index);
     }
     this.offsets.startup();
     this.active = true;
@@ -75,26 +40,19 @@ export class GroupCoordinator {
 
   /**
    * Leadership of `__consumer_offsets` partition `index` moved (replication): becoming its
-   * leader loads its groups and offsets from the log (members get a fresh session); losing it
-   * unloads them, answering waiting JoinGroup/SyncGroup with NOT_COORDINATOR, so clients find
-   * the new coordinator. Loading is synchronous, so no request sees a half-loaded partition.
+   * leader loads its groups and offsets from the log; losing it unloads them (see
+   * GroupPartitionLoader).
    */
   onPartitionLeadershipChange(index: number, isLeader: boolean): void {
     if (!this.active) return;
-    for (const group of this.groupManager.allGroups) {
-      if (this.groupManager.partitionFor(group.groupId) !== index) continue;
-      this.unload(group);
-      this.groupManager.removeGroup(group.groupId);
-    }
-    if (!isLeader) return;
-    for (const group of this.groupManager.load(index)) {
-      for (const member of group.members.values()) this.scheduleHeartbeatExpiration(group, member);
-    }
+    if (isLeader) this.loader.onElection(index);
+    else this.loader.onResignation(index);
   }
 
   /** Stops every timer and answers waiting JoinGroup/SyncGroup requests with NOT_COORDINATOR. */
   shutdown(): void {
     this.active = false;
+    this.loader.shutdown();
     this.offsets.shutdown();
     for (const group of this.groupManager.allGroups) this.unload(group);
   }
@@ -104,15 +62,26 @@ export class GroupCoordinator {
   }
 
   /**
-   * Whether this broker can serve the group now: a valid id, `__consumer_offsets` created
-   * (on first use), and the group's partition led here. Null when it can.
+   * Whether this broker can serve the group now (Kafka's validateGroupStatus): a valid id,
+   * `__consumer_offsets` created (on first use), the group's partition loaded
+   * (COORDINATOR_LOAD_IN_PROGRESS while it loads) and led here. Null when it can.
    */
   validateGroupStatus(groupId: string, requireNonEmptyId: boolean): number | null {
     if (requireNonEmptyId && groupId === '') return ErrorCode.INVALID_GROUP_ID;
     if (!this.active) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     if (!this.groupManager.ensureOffsetsTopic()) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (this.loader.isLoading(this.groupManager.partitionFor(groupId))) return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
     if (!this.groupManager.isCoordinatorFor(groupId)) return ErrorCode.NOT_COORDINATOR;
     return null;
+  }
+
+  /**
+   * ListGroups' top-level error: COORDINATOR_NOT_AVAILABLE when stopped, and
+   * COORDINATOR_LOAD_IN_PROGRESS while a partition loads (the groups loaded so far are listed).
+   */
+  listGroupsError(): number {
+    if (!this.active) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    return this.loader.isAnyLoading ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NONE;
   }
 
   /**
@@ -123,9 +92,18 @@ export class GroupCoordinator {
     this.groupManager.completeTxnOffsets(producerId, offsetsPartition, commit);
   }
 
-  /** FindCoordinator for a group: this broker when it leads the group's partition. */
-  findCoordinator(groupId: string): number {
-    return this.validateGroupStatus(groupId, false) ?? ErrorCode.NONE;
+  /**
+   * FindCoordinator for a group, which any broker answers (Kafka's getCoordinator): the leader
+   * of the group's `__consumer_offsets` partition, even while it still loads it;
+   * COORDINATOR_NOT_AVAILABLE while the partition has no live leader (an election is under
+   * way) or the topic cannot be created yet. Clients retry both.
+   */
+  findCoordinator(groupId: string): { errorCode: number; nodeId: number } {
+    const unavailable = { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, nodeId: -1 };
+    if (!this.active || !this.groupManager.ensureOffsetsTopic()) return unavailable;
+    const leaderId = this.groupManager.leaderOf(groupId);
+    if (leaderId < 0 || !this.broker.isLive(leaderId)) return unavailable;
+    return { errorCode: ErrorCode.NONE, nodeId: leaderId };
   }
 
   // JoinGroup.
@@ -435,6 +413,9 @@ export class GroupCoordinator {
 
   syncGroup(p: SyncGroupParams, respond: SyncCallback): void {
     const error = this.validateGroupStatus(p.groupId, true);
+    // A loading coordinator lost the rebalance this sync belongs to: REBALANCE_IN_PROGRESS sends
+    // the member back to JoinGroup here (older clients do not expect COORDINATOR_LOAD_IN_PROGRESS).
+    if (error === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) return respond(syncError(ErrorCode.REBALANCE_IN_PROGRESS));
     if (error !== null) return respond(syncError(error));
     const group = this.groupManager.getGroup(p.groupId);
     if (!group) return respond(syncError(ErrorCode.UNKNOWN_MEMBER_ID));
@@ -514,6 +495,8 @@ export class GroupCoordinator {
 
   heartbeat(groupId: string, memberId: string, groupInstanceId: string | null, generationId: number): number {
     const error = this.validateGroupStatus(groupId, true);
+    // While the group's partition loads, heartbeats are answered blindly, as Kafka does.
+    if (error === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) return ErrorCode.NONE;
     if (error !== null) return error;
     const group = this.groupManager.getGroup(groupId);
     if (!group) return ErrorCode.UNKNOWN_MEMBER_ID;

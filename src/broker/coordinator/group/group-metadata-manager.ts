@@ -8,12 +8,15 @@ import { partitionForKey } from './java-string-hash.js';
 import { MemberMetadata } from './member-metadata.js';
 import { topicPartitionKey, type OffsetAndMetadata, type TopicPartitionOffset } from './offset-and-metadata.js';
 import { PendingTxnOffsets, type PendingTxnOffset } from './pending-txn-offsets.js';
+import { appendWithIsrAck } from '../replicated-append.js';
 
 export const GROUP_METADATA_TOPIC = '__consumer_offsets';
 /** Kafka's offsets.topic.segment.bytes default: small segments so compaction can keep up. */
 const OFFSETS_TOPIC_SEGMENT_BYTES = 104_857_600;
 /** Kafka's offsets.load.buffer.size default. */
 const LOAD_BUFFER_BYTES = 5 * 1024 * 1024;
+/** Kafka's offsets.commit.timeout.ms default: how long an offset commit waits for the ISR. */
+const OFFSET_COMMIT_TIMEOUT_MS = 5_000;
 
 type GroupValue = Extract<OffsetsTopicRecord, { kind: 'group' }>['value'];
 
@@ -71,8 +74,8 @@ export class GroupMetadataManager {
 
   /**
    * Creates `__consumer_offsets` the first time a group needs it, as Kafka auto-creates its
-   * internal topics. False when it cannot exist yet (e.g. its replication factor exceeds the
-   * live brokers): callers answer COORDINATOR_NOT_AVAILABLE, and clients retry.
+   * internal topics. False when the controller refuses it for now (no live broker to place it
+   * on): callers answer COORDINATOR_NOT_AVAILABLE, and clients retry.
    */
   ensureOffsetsTopic(): boolean {
     if (this.broker.metadata.topic(GROUP_METADATA_TOPIC)) return true;
@@ -80,7 +83,8 @@ export class GroupMetadataManager {
       this.broker.controller.createTopic({
         name: GROUP_METADATA_TOPIC,
         numPartitions: this.broker.config.int('offsets.topic.num.partitions'),
-        replicationFactor: this.broker.config.int('offsets.topic.replication.factor'),
+        // Capped at the live brokers, so a small cluster (or one missing a broker) still gets its offsets topic.
+        replicationFactor: Math.min(this.broker.config.int('offsets.topic.replication.factor'), Math.max(1, this.broker.liveBrokers().length)),
         configs: { 'cleanup.policy': 'compact', 'compression.type': 'producer', 'segment.bytes': String(OFFSETS_TOPIC_SEGMENT_BYTES) },
       });
       return true;
@@ -91,11 +95,16 @@ export class GroupMetadataManager {
     }
   }
 
+  /** The leader of the group's `__consumer_offsets` partition, -1 without one (a single broker leads them all). */
+  leaderOf(groupId: string): number {
+    const assignment = this.broker.metadata.topic(GROUP_METADATA_TOPIC)?.partitions[this.partitionFor(groupId)];
+    if (!assignment) return -1;
+    return this.broker.cluster ? assignment.leaderId : this.broker.nodeId;
+  }
+
   /** This broker leads the group's partition of `__consumer_offsets`. */
   isCoordinatorFor(groupId: string): boolean {
-    const index = this.partitionFor(groupId);
-    const assignment = this.broker.metadata.topic(GROUP_METADATA_TOPIC)?.partitions[index];
-    return assignment?.leaderId === this.broker.nodeId && this.broker.replicaManager.partition(GROUP_METADATA_TOPIC, index) !== undefined;
+    return this.leaderOf(groupId) === this.broker.nodeId && this.broker.replicaManager.partition(GROUP_METADATA_TOPIC, this.partitionFor(groupId)) !== undefined;
   }
 
   /** Persists the group's generation with the given assignments; returns an error code. */
@@ -103,11 +112,29 @@ export class GroupMetadataManager {
     return this.append(group.groupId, [{ key: groupMetadataKey(group.groupId), value: groupMetadataValue(group, assignment) }], false);
   }
 
-  /** Persists the offsets in one batch, so a commit is all or nothing; returns an error code. */
-  storeOffsets(groupId: string, offsets: readonly TopicPartitionOffset[]): number {
-    const { error, baseOffset } = this.appendRecords(groupId, offsets.map((o) => ({ key: offsetCommitKey(groupId, o.topic, o.partition), value: offsetCommitValue(o) })), true, null);
-    if (error === ErrorCode.NONE) offsets.forEach((o, i) => this.setRecordOffset(groupId, o.topic, o.partition, baseOffset + i));
-    return error;
+  /**
+   * Persists the offsets in one batch, so a commit is all or nothing, and answers once the ISR
+   * has it: Kafka's coordinator appends offsets with acks=-1, so a commit it acknowledged
+   * survives the loss of its broker. `done` gets the error code (synchronously when the ISR
+   * already has the batch, as on a single broker).
+   */
+  storeOffsets(groupId: string, offsets: readonly TopicPartitionOffset[], done: (error: number) => void): void {
+    if (offsets.length === 0) return done(ErrorCode.NONE);
+    const partition = this.broker.replicaManager.partition(GROUP_METADATA_TOPIC, this.partitionFor(groupId));
+    if (!partition) return done(ErrorCode.NOT_COORDINATOR);
+    let batch: Buffer;
+    try {
+      batch = this.encodeBatch(offsets.map((o) => ({ key: offsetCommitKey(groupId, o.topic, o.partition), value: offsetCommitValue(o) })), null);
+    } catch (error) {
+      return done(this.storageError(error, true));
+    }
+    // The coordinator's batch gets the next offsets of the log.
+    const baseOffset = partition.logEndOffset;
+    appendWithIsrAck(this.broker, partition, batch, (error) => {
+      if (error === ErrorCode.NONE) offsets.forEach((o, i) => this.setRecordOffset(groupId, o.topic, o.partition, baseOffset + i));
+      else this.broker.logger.warn(`offset commit of group ${groupId} to ${GROUP_METADATA_TOPIC}-${partition.index} failed: error ${error}`);
+      done(clientError(error, true));
+    }, OFFSET_COMMIT_TIMEOUT_MS);
   }
 
   /**
@@ -166,11 +193,9 @@ export class GroupMetadataManager {
     if (records.length === 0) return { error: ErrorCode.NONE, baseOffset: -1 };
     const partition = this.broker.replicaManager.partition(GROUP_METADATA_TOPIC, this.partitionFor(groupId));
     if (!partition) return { error: ErrorCode.NOT_COORDINATOR, baseOffset: -1 };
-    const now = this.broker.now();
     try {
-      const txn = producer === null ? {} : { producerId: producer.producerId, producerEpoch: producer.producerEpoch, baseSequence: 0, transactional: true };
-      const blob = encodeRecordBatchSync({ ...txn, records: records.map((r) => ({ key: r.key, value: r.value, timestamp: now })) });
-      const logAppendTime = partition.settings.log.messageTimestampType === 'LogAppendTime' ? now : null;
+      const blob = this.encodeBatch(records, producer);
+      const logAppendTime = partition.settings.log.messageTimestampType === 'LogAppendTime' ? this.broker.now() : null;
       const info = partition.appendRecordsAsLeader(blob, logAppendTime, 'coordinator');
       return { error: ErrorCode.NONE, baseOffset: info.baseOffset };
     } catch (error) {
@@ -178,37 +203,24 @@ export class GroupMetadataManager {
     }
   }
 
-  /** Kafka's mapping of a failed internal append to what group clients understand. */
+  private encodeBatch(records: ReadonlyArray<{ key: Buffer; value: Buffer | null }>, producer: TxnProducer | null): Buffer {
+    const now = this.broker.now();
+    const txn = producer === null ? {} : { producerId: producer.producerId, producerEpoch: producer.producerEpoch, baseSequence: 0, transactional: true };
+    return encodeRecordBatchSync({ ...txn, records: records.map((r) => ({ key: r.key, value: r.value, timestamp: now })) });
+  }
+
   private storageError(error: unknown, forOffsets: boolean): number {
     this.broker.logger.warn(`append to ${GROUP_METADATA_TOPIC} failed: ${(error as Error)?.stack ?? error}`);
-    if (!(error instanceof KafkaProtocolError)) return ErrorCode.UNKNOWN_SERVER_ERROR;
-    switch (error.code) {
-      case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
-      case ErrorCode.NOT_ENOUGH_REPLICAS:
-      case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
-        return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-      case ErrorCode.NOT_LEADER_OR_FOLLOWER:
-      case ErrorCode.KAFKA_STORAGE_ERROR:
-        return ErrorCode.NOT_COORDINATOR;
-      case ErrorCode.MESSAGE_TOO_LARGE:
-      case ErrorCode.RECORD_LIST_TOO_LARGE:
-      case ErrorCode.INVALID_FETCH_SIZE:
-        return forOffsets ? ErrorCode.INVALID_COMMIT_OFFSET_SIZE : ErrorCode.UNKNOWN_SERVER_ERROR;
-      // A transactional commit of a fenced producer (the partition's producer state refused it).
-      case ErrorCode.INVALID_PRODUCER_EPOCH:
-      case ErrorCode.INVALID_TXN_STATE:
-        return error.code;
-      default:
-        return ErrorCode.UNKNOWN_SERVER_ERROR;
-    }
+    return error instanceof KafkaProtocolError ? clientError(error.code, forOffsets) : ErrorCode.UNKNOWN_SERVER_ERROR;
   }
 
   /**
-   * Rebuilds the groups from `__consumer_offsets` (latest record per key wins, tombstones
-   * delete). Groups with members come back Stable so that running consumers carry on with
-   * their generation; groups known only by offsets come back Empty.
+   * Rebuilds the groups of partition `index` of `__consumer_offsets` from its log when this
+   * broker leads it (latest record per key wins, tombstones delete). Groups with members come
+   * back Stable so that running consumers carry on with their generation; groups known only by
+   * offsets come back Empty.
    */
-  load(onlyPartition?: number): ClassicGroup[] {
+  load(index: number): ClassicGroup[] {
     const topic = this.broker.metadata.topic(GROUP_METADATA_TOPIC);
     if (!topic) return [];
     const values = new Map<string, GroupValue>();
@@ -221,8 +233,8 @@ export class GroupMetadataManager {
       // A transaction committed late does not override a plain commit appended after it.
       if (current === undefined || current.recordOffset < o.recordOffset) byPartition.set(key, o);
     };
-    // Only the partitions led here: their groups are coordinated by this broker.
-    for (const partition of this.broker.replicaManager.partitionsOf(GROUP_METADATA_TOPIC).filter((p) => p.isLeader && (onlyPartition === undefined || p.index === onlyPartition))) {
+    // Only a partition led here: its groups are coordinated by this broker.
+    for (const partition of this.broker.replicaManager.partitionsOf(GROUP_METADATA_TOPIC).filter((p) => p.isLeader && p.index === index)) {
       // Transactional commits of this partition by producer, until their marker.
       const open = new Map<number, Map<string, PendingTxnOffset[]>>();
       this.readPartition(partition, (record, offset, producerId) => {
@@ -327,5 +339,30 @@ export class GroupMetadataManager {
     if (group.leaderId !== null && !group.members.has(group.leaderId)) group.leaderId = null;
     group.subscribedTopics = group.computeSubscribedTopics();
     return group;
+  }
+}
+
+/** Kafka's mapping of the outcome of an internal append to what group clients understand. */
+function clientError(code: number, forOffsets: boolean): number {
+  switch (code) {
+    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
+    case ErrorCode.NOT_ENOUGH_REPLICAS:
+    case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
+    case ErrorCode.KAFKA_STORAGE_ERROR:
+      return ErrorCode.NOT_COORDINATOR;
+    case ErrorCode.MESSAGE_TOO_LARGE:
+    case ErrorCode.RECORD_LIST_TOO_LARGE:
+    case ErrorCode.INVALID_FETCH_SIZE:
+      return forOffsets ? ErrorCode.INVALID_COMMIT_OFFSET_SIZE : ErrorCode.UNKNOWN_SERVER_ERROR;
+    case ErrorCode.NONE:
+    case ErrorCode.REQUEST_TIMED_OUT:
+    // A transactional commit of a fenced producer (the partition's producer state refused it).
+    case ErrorCode.INVALID_PRODUCER_EPOCH:
+    case ErrorCode.INVALID_TXN_STATE:
+      return code;
+    default:
+      return ErrorCode.UNKNOWN_SERVER_ERROR;
   }
 }

@@ -66,9 +66,12 @@ export class OffsetMetadataManager {
     this.expirationTimer = null;
   }
 
-  /** Commits offsets; returns an error code per offset, in the request's order. */
-  commitOffsets(p: OffsetCommitParams): number[] {
-    const all = (code: number) => p.offsets.map(() => code);
+  /**
+   * Commits offsets; resolves to an error code per offset, in the request's order, once the
+   * ISR of the group's `__consumer_offsets` partition has them. The group takes them then.
+   */
+  commitOffsets(p: OffsetCommitParams): Promise<number[]> {
+    const all = (code: number) => Promise.resolve(p.offsets.map(() => code));
     const error = this.coordinator.validateGroupStatus(p.groupId, false);
     if (error !== null) return all(error);
     let group = this.groups.getGroup(p.groupId);
@@ -89,12 +92,13 @@ export class OffsetMetadataManager {
     p.offsets.forEach((o, i) => {
       if (results[i] === ErrorCode.NONE) accepted.push({ ...o, metadata: o.metadata ?? NO_METADATA });
     });
-    const stored = this.groups.storeOffsets(group.groupId, accepted);
-    p.offsets.forEach((_, i) => {
-      if (results[i] === ErrorCode.NONE) results[i] = stored;
+    const committing = group;
+    return new Promise((resolve) => {
+      this.groups.storeOffsets(committing.groupId, accepted, (stored) => {
+        if (stored === ErrorCode.NONE) for (const o of accepted) committing.putOffset(o.topic, o.partition, o);
+        resolve(results.map((r) => (r === ErrorCode.NONE ? stored : r)));
+      });
     });
-    if (stored === ErrorCode.NONE) for (const o of accepted) group.putOffset(o.topic, o.partition, o);
-    return results;
   }
 
   /**
@@ -212,10 +216,23 @@ export class OffsetMetadataManager {
     }
   }
 
-  /** Drops every group's offsets of a deleted topic at once, as Kafka does on deletion. */
+  /**
+   * The cluster metadata deleted `topic` (every broker hears of it): the groups coordinated here
+   * drop their offsets of it at once, with tombstones in the partitions led here, as Kafka's
+   * coordinators do on a metadata update that deletes partitions.
+   */
   onTopicDeleted(topic: string): void {
-    for (const group of this.groups.allGroups) {
-      const removed = [...group.offsets.values()].filter((o) => o.topic === topic && group.removeOffset(o.topic, o.partition));
+    this.removeOffsetsOf(this.groups.allGroups, (t) => t === topic);
+  }
+
+  /** Just-loaded groups drop offsets of topics deleted while their partition was not loaded here. */
+  removeOffsetsOfDeletedTopics(groups: readonly ClassicGroup[]): void {
+    this.removeOffsetsOf(groups, (topic) => this.broker.metadata.topic(topic) === undefined);
+  }
+
+  private removeOffsetsOf(groups: readonly ClassicGroup[], deleted: (topic: string) => boolean): void {
+    for (const group of groups) {
+      const removed = [...group.offsets.values()].filter((o) => deleted(o.topic) && group.removeOffset(o.topic, o.partition));
       if (removed.length > 0) this.cleanupGroupMetadata(group, removed);
     }
   }

@@ -36,6 +36,14 @@ export class PendingTxnOffsets {
     return taken;
   }
 
+  /** Forgets every producer's pending offsets of the groups `selected` accepts (their partition was unloaded). */
+  drop(selected: (groupId: string) => boolean): void {
+    for (const [producerId, groups] of this.byProducer) {
+      for (const groupId of groups.keys()) if (selected(groupId)) groups.delete(groupId);
+      if (groups.size === 0) this.byProducer.delete(producerId);
+    }
+  }
+
   /** Whether an open transaction has offsets for the group (for one partition when given). */
   has(groupId: string, topic?: string, partition?: number): boolean {
     for (const groups of this.byProducer.values()) {

@@ -61,8 +61,8 @@ export interface TransactionFields {
 
 /**
  * One transactional id (Kafka's TransactionMetadata). The coordinator changes it only by
- * writing the next fields to `__transaction_state` first and applying them once written
- * ({@link apply}), so what is in memory is always what a reload would rebuild.
+ * writing the next fields to `__transaction_state` first and applying them once the ISR has
+ * them ({@link apply}), so what is in memory is always what a new coordinator would load.
  */
 export class TransactionMetadata implements TransactionFields {
   producerId: number;
@@ -76,6 +76,12 @@ export class TransactionMetadata implements TransactionFields {
   txnStartTimestamp: number;
   txnLastUpdateTimestamp: number;
   clientTransactionVersion: number;
+  /**
+   * The state a transition being written to `__transaction_state` moves to (Kafka's
+   * pendingState): until the ISR has it, other requests for the id answer
+   * CONCURRENT_TRANSACTIONS. In memory only.
+   */
+  pendingState: TransactionStateId | null = null;
 
   constructor(
     readonly transactionalId: string,

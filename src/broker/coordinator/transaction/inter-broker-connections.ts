@@ -1,0 +1,71 @@
+import { ConnectionError } from '../../../client/errors.js';
+import { KafkaConnection } from '../../../client/kafka-connection.js';
+import type { KnownApiKey, RequestOf, ResponseOf } from '../../../protocol/codec.js';
+import type { MessageInput } from '../../../protocol/input.js';
+import type { KafkaBroker } from '../../kafka-broker.js';
+
+/** Longer than a coordinator write waits for the ISR on the other side (COORDINATOR_WRITE_TIMEOUT_MS). */
+const REQUEST_TIMEOUT_MS = 40_000;
+const CONNECT_TIMEOUT_MS = 5_000;
+
+interface Open {
+  readonly address: string;
+  readonly connection: Promise<KafkaConnection>;
+}
+
+/**
+ * The transaction coordinator's connections to the other brokers of the cluster (Kafka's
+ * inter-broker NetworkClient of the TransactionMarkerChannelManager and the
+ * AddPartitionsToTxnManager): one Kafka-protocol connection per broker, opened on first use
+ * with the ApiVersions handshake and again after it broke or the broker moved. A broker cut
+ * off by fault injection (`faults.isolate`) reaches nobody, as with the replica fetchers.
+ */
+export class InterBrokerConnections {
+  private readonly open = new Map<number, Open>();
+  private closed = false;
+
+  constructor(private readonly broker: KafkaBroker) {}
+
+  /** Sends one request to broker `nodeId` at the highest version both sides know (capped by `limits`). */
+  async request<K extends KnownApiKey>(nodeId: number, apiKey: K, body: MessageInput<RequestOf<K>>, limits: { min?: number; max?: number } = {}): Promise<ResponseOf<K>> {
+    const connection = await this.connectionTo(nodeId);
+    return connection.request(apiKey, connection.versionFor(apiKey, limits), body);
+  }
+
+  private async connectionTo(nodeId: number): Promise<KafkaConnection> {
+    const faults = this.broker.faults;
+    if (faults && !faults.canReach(this.broker.nodeId, nodeId)) throw new ConnectionError(`broker ${this.broker.nodeId} cannot reach broker ${nodeId} (isolated)`, `broker ${nodeId}`);
+    if (this.closed) throw new ConnectionError('the broker is shutting down', `broker ${nodeId}`);
+    const endpoint = this.broker.cluster?.endpoint(nodeId);
+    if (!endpoint) throw new ConnectionError(`broker ${nodeId} is not registered`, `broker ${nodeId}`);
+    const address = `${endpoint.host}:${endpoint.port}`;
+    const existing = this.open.get(nodeId);
+    if (existing && existing.address === address) {
+      const connection = await existing.connection.catch(() => null);
+      if (connection && !connection.closed) return connection;
+    }
+    existing?.connection.then((c) => c.close(), () => undefined);
+    const connection = KafkaConnection.connect({
+      host: endpoint.host,
+      port: endpoint.port,
+      clientId: `streamwright-broker-${this.broker.nodeId}`,
+      connectTimeoutMs: CONNECT_TIMEOUT_MS,
+      requestTimeoutMs: REQUEST_TIMEOUT_MS,
+    });
+    this.open.set(nodeId, { address, connection });
+    connection.catch(() => {
+      if (this.open.get(nodeId)?.connection === connection) this.open.delete(nodeId);
+    });
+    const opened = await connection;
+    // Shut down while connecting: do not leave the socket behind.
+    if (this.closed) opened.close();
+    return opened;
+  }
+
+  /** Closes every connection (broker shutdown): requests in flight fail with a ConnectionError. */
+  close(): void {
+    this.closed = true;
+    for (const { connection } of this.open.values()) connection.then((c) => c.close(), () => undefined);
+    this.open.clear();
+  }
+}

@@ -1,0 +1,36 @@
+import { ApiKeys } from '../../protocol/generated/messages.js';
+import { writeTxnMarkers } from '../coordinator/transaction/transaction-marker-channel.js';
+import type { KafkaBroker } from '../kafka-broker.js';
+import { apiHandler } from './api-handler.js';
+
+/**
+ * WriteTxnMarkers v0-v1 (Kafka 3.x's range), sent by transaction coordinators to partition
+ * leaders: each marker (COMMIT or ABORT of one producer) is appended to its partitions with
+ * acks=-1 and answered per partition once the ISR has it. A broker that does not lead a
+ * partition answers NOT_LEADER_OR_FOLLOWER for it; the coordinator finds the leader and retries.
+ */
+export function writeTxnMarkersHandler(broker: KafkaBroker) {
+  return apiHandler({
+    apiKey: ApiKeys.WriteTxnMarkers,
+    minVersion: 0,
+    maxVersion: 1,
+    async handle(request) {
+      const markers = await Promise.all(
+        request.markers.map(async (marker) => {
+          const partitions = marker.topics.flatMap((t) => t.partitionIndexes.map((partition) => ({ topic: t.name, partition })));
+          const results = await writeTxnMarkers(broker, {
+            producerId: Number(marker.producerId),
+            producerEpoch: marker.producerEpoch,
+            coordinatorEpoch: marker.coordinatorEpoch,
+            commit: marker.transactionResult,
+            partitions,
+          });
+          const topics = new Map<string, Array<{ partitionIndex: number; errorCode: number }>>();
+          for (const r of results) topics.set(r.partition.topic, [...(topics.get(r.partition.topic) ?? []), { partitionIndex: r.partition.partition, errorCode: r.errorCode }]);
+          return { producerId: marker.producerId, topics: [...topics].map(([name, answered]) => ({ name, partitions: answered })) };
+        }),
+      );
+      return { markers };
+    },
+  });
+}
