@@ -160,6 +160,7 @@ export class EmbeddedKafka {
     });
     const kafka = new EmbeddedKafka(dataDir, ownedDataDir, nodeIds, cluster, faults);
     // Healed brokers register again: the controller fences their old incarnation, they rejoin as followers.
+    faults.onClientsCut((id) => kafka.running.get(id)?.dropConnections());
     faults.onHeal((healed) => {
       for (const id of healed) {
         const broker = kafka.running.get(id);

@@ -8,8 +8,9 @@
  * - `delayResponses`: responses are held back `ms` (responses on a connection stay in order).
  * - `isolate(brokerId)`: the broker is cut off from the other brokers and the controller (its
  *   heartbeats and ISR changes are lost, nobody replicates from it and it replicates from nobody,
- *   it receives no metadata updates) while clients can still reach it, as in a network partition
- *   between brokers. The controller fences it once its session expires.
+ *   it receives no metadata updates) and from clients (its connections are closed, new ones
+ *   refused). The controller fences it once its session expires. With `{ clients: false }`
+ *   clients still reach it: a split between brokers only, leaving a zombie leader.
  * - `delayCoordinatorLoad`: a broker that becomes leader of a `__consumer_offsets` or
  *   `__transaction_state` partition takes `ms` longer to load it, so clients meet
  *   COORDINATOR_LOAD_IN_PROGRESS, as they do when Kafka loads a large partition.
@@ -35,6 +36,15 @@ interface Delay extends ResponseFaultTarget {
   ms: number;
 }
 
+export interface IsolateOptions {
+  /**
+   * Cut the broker off from clients too (default true): its open connections are closed and new
+   * ones refused until heal(). False keeps clients connected, so they can still write to a
+   * leader the rest of the cluster has replaced.
+   */
+  clients?: boolean;
+}
+
 /** Which coordinator a load delay applies to. */
 export type CoordinatorKind = 'group' | 'transaction';
 
@@ -54,6 +64,8 @@ export class Faults {
   private delays: Delay[] = [];
   private loadDelays: LoadDelay[] = [];
   private readonly isolated = new Set<number>();
+  private readonly cutFromClients = new Set<number>();
+  private readonly clientsCutListeners: Array<(brokerId: number) => void> = [];
   private droppedSoFar = 0;
   private readonly healListeners: Array<(healed: number[]) => void> = [];
 
@@ -80,8 +92,11 @@ export class Faults {
     return this.droppedSoFar;
   }
 
-  isolate(brokerId: number): void {
+  isolate(brokerId: number, options: IsolateOptions = {}): void {
     this.isolated.add(brokerId);
+    if (options.clients === false) return;
+    this.cutFromClients.add(brokerId);
+    for (const listener of this.clientsCutListeners) listener(brokerId);
   }
 
   /** Removes every fault; brokers that were isolated come back (they register again). */
@@ -89,6 +104,7 @@ export class Faults {
     this.drops = [];
     this.delays = [];
     this.loadDelays = [];
+    this.cutFromClients.clear();
     const healed = [...this.isolated];
     this.isolated.clear();
     if (healed.length > 0) for (const listener of this.healListeners) listener(healed);
@@ -97,6 +113,16 @@ export class Faults {
   /** @internal Called by the embedded cluster to bring healed brokers back. */
   onHeal(listener: (healed: number[]) => void): void {
     this.healListeners.push(listener);
+  }
+
+  /** @internal Called by the embedded cluster to close the connections of a broker cut off from clients. */
+  onClientsCut(listener: (brokerId: number) => void): void {
+    this.clientsCutListeners.push(listener);
+  }
+
+  /** Whether the broker takes connections (false while it is isolated from clients). */
+  acceptsConnections(brokerId: number): boolean {
+    return !this.cutFromClients.has(brokerId);
   }
 
   isIsolated(brokerId: number): boolean {

@@ -2,6 +2,6 @@
 export { EmbeddedBroker, EmbeddedKafka, type EmbeddedKafkaOptions } from './embedded-kafka.js';
 export { ClusterController, type ClusterControllerOptions } from './replication/cluster-controller.js';
 export { KafkaBroker, type BrokerOptions } from './kafka-broker.js';
-export { Faults, type CoordinatorKind, type CoordinatorLoadTarget, type ResponseFault, type ResponseFaultTarget } from './faults.js';
+export { Faults, type CoordinatorKind, type CoordinatorLoadTarget, type IsolateOptions, type ResponseFault, type ResponseFaultTarget } from './faults.js';
 export { consoleLogger, type BrokerLogger, type LogLevel } from './logger.js';
 export type { ConfigValue } from './config/broker-config.js';

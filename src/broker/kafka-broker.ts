@@ -96,8 +96,18 @@ export class KafkaBroker {
       maxRequestBytes: this.config.int('socket.request.max.bytes'),
       logger: this.logger,
       apiVersions: () => this.apiVersionRanges(),
-      ...(options.faults ? { responseFault: (apiKey: number) => options.faults!.responseFault(this.nodeId, apiKey) } : {}),
+      ...(options.faults
+        ? {
+            responseFault: (apiKey: number) => options.faults!.responseFault(this.nodeId, apiKey),
+            acceptsConnections: () => options.faults!.acceptsConnections(this.nodeId),
+          }
+        : {}),
     });
+  }
+
+  /** Closes every client connection, keeps listening (fault injection: a broker cut off from clients). */
+  dropConnections(): void {
+    this.server.dropConnections();
   }
 
   /** Opens the data dir (recovering logs as needed) and starts listening. */

@@ -1,13 +1,22 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { Connection, type ConnectionOptions } from './connection.js';
 
+export interface KafkaServerOptions extends ConnectionOptions {
+  /** Whether to take a new connection (fault injection refuses them); default: always. */
+  acceptsConnections?: () => boolean;
+}
+
 /** The TCP listener: accepts connections and tracks them so that stop() can close them all. */
 export class KafkaServer {
   private readonly server: Server;
   private readonly connections = new Set<Connection>();
 
-  constructor(private readonly options: ConnectionOptions) {
+  constructor(private readonly options: KafkaServerOptions) {
     this.server = createServer((socket: Socket) => {
+      if (this.options.acceptsConnections && !this.options.acceptsConnections()) {
+        socket.destroy();
+        return;
+      }
       const connection = new Connection(socket, this.options);
       this.connections.add(connection);
       socket.on('close', () => this.connections.delete(connection));
@@ -24,6 +33,12 @@ export class KafkaServer {
         resolve(typeof address === 'object' && address ? address.port : port);
       });
     });
+  }
+
+  /** Closes every open connection and goes on listening (a network fault, not a shutdown). */
+  dropConnections(): void {
+    for (const connection of this.connections) connection.close();
+    this.connections.clear();
   }
 
   async close(): Promise<void> {

@@ -48,7 +48,7 @@ it('drops the next matching responses, then answers again; delays keep responses
   kafka.faults.heal();
 });
 
-it('an isolated leader loses its partitions to the rest of the cluster and comes back as a follower when healed', { timeout: 90_000 }, async () => {
+it('a leader isolated from the other brokers (clients still reach it) loses its partitions and comes back as a follower when healed', { timeout: 90_000 }, async () => {
   const kafka = await startCluster();
   const topic = 'isolated';
   const admin = clusterClient(kafka, 'isolate-admin').admin();
@@ -61,7 +61,7 @@ it('an isolated leader loses its partitions to the rest of the cluster and comes
   await producer.send({ topic, acks: -1, messages: [{ value: 'before' }] });
 
   const isolated = assignment(kafka, topic).leaderId;
-  kafka.faults.isolate(isolated);
+  kafka.faults.isolate(isolated, { clients: false });
   await waitFor(() => assignment(kafka, topic).leaderId !== isolated && !assignment(kafka, topic).isr.includes(isolated), { timeoutMs: 30_000, what: 'a new leader without the isolated broker' });
   // The isolated broker still thinks it leads: an acks=-1 write there cannot complete and times out, then kafkajs retries on the new leader.
   await producer.send({ topic, acks: -1, timeout: 3_000, messages: [{ value: 'during' }] });
@@ -71,4 +71,35 @@ it('an isolated leader loses its partitions to the rest of the cluster and comes
   const leader = assignment(kafka, topic).leaderId;
   await waitFor(() => logEndOf(kafka, isolated, topic) === logEndOf(kafka, leader, topic), { timeoutMs: 30_000, what: 'the healed broker caught up' });
   expect(kafka.broker(isolated).instance.replicaManager.partition(topic, 0)!.isLeader).toBe(false);
+});
+
+it('isolate() cuts the broker off from clients too: connections close, new ones are refused, producers go on with the new leader; heal() lets them back', { timeout: 90_000 }, async () => {
+  const kafka = await startCluster();
+  const topic = 'cut-off';
+  const admin = clusterClient(kafka, 'cut-off-admin').admin();
+  await admin.connect();
+  cleanup.add(() => admin.disconnect());
+  await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }], waitForLeaders: true });
+  const producer = clusterClient(kafka, 'cut-off-producer').producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  cleanup.add(() => producer.disconnect());
+  await producer.send({ topic, acks: -1, messages: [{ value: 'before' }] });
+
+  const isolated = assignment(kafka, topic).leaderId;
+  const address = kafka.bootstrapServers[kafka.nodeIds.indexOf(isolated)]!;
+  const open = await connect(address);
+  kafka.faults.isolate(isolated);
+  expect(kafka.faults.acceptsConnections(isolated)).toBe(false);
+  await expect(open.request(ApiKeys.Metadata, 12, metadataRequest)).rejects.toBeInstanceOf(Error);
+  await expect(connect(address).then((c) => c.request(ApiKeys.Metadata, 12, metadataRequest))).rejects.toBeInstanceOf(Error);
+
+  await waitFor(() => assignment(kafka, topic).leaderId !== isolated, { timeoutMs: 30_000, what: 'a new leader' });
+  await producer.send({ topic, acks: -1, messages: [{ value: 'during' }] });
+  const leader = assignment(kafka, topic).leaderId;
+  expect(logEndOf(kafka, leader, topic)).toBe(2);
+
+  kafka.faults.heal();
+  const again = await connect(address);
+  expect((await again.request(ApiKeys.Metadata, 12, metadataRequest)).brokers).toHaveLength(3);
+  await waitFor(() => assignment(kafka, topic).isr.length === 3 && logEndOf(kafka, isolated, topic) === 2, { timeoutMs: 30_000, what: 'the healed broker caught up and back in the ISR' });
 });

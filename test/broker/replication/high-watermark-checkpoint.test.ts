@@ -79,7 +79,7 @@ describe('high watermark checkpoint', () => {
 
     // Broker 2 stops fetching: the leader's high watermark stays where broker 2 is, while
     // broker 1 copies the acks=1 records. Broker 1 ends with HW 5 and LEO 8.
-    kafka.faults.isolate(2);
+    kafka.faults.isolate(2, { clients: false });
     await producer.send({ topic, acks: 1, messages: values('uncommitted', 3) });
     const leader = partitionOn(kafka, 0, topic);
     await waitFor(() => leader.followerLogEndOffset(1) === 8, { what: 'broker 1 fetching the acks=1 records' });
@@ -118,8 +118,8 @@ describe('high watermark checkpoint', () => {
     await producer.send({ topic, acks: -1, messages: values('committed', 5) });
 
     // Both followers cut off: the leader takes 3 acks=1 records no follower has.
-    kafka.faults.isolate(1);
-    kafka.faults.isolate(2);
+    kafka.faults.isolate(1, { clients: false });
+    kafka.faults.isolate(2, { clients: false });
     await producer.send({ topic, acks: 1, messages: values('tail', 3) });
     const leader = partitionOn(kafka, 0, topic);
     expect([leader.highWatermark, leader.logEndOffset]).toEqual([5, 8]);
