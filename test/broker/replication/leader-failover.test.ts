@@ -7,7 +7,8 @@ import { assignment, clusterClient, logEndOf, startCluster } from './support/clu
 // Three brokers, a topic with replication factor 3 and min.insync.replicas=2, idempotent
 // kafkajs producers at acks=-1: killing the leader moves the producers to the new leader and
 // loses or duplicates nothing acknowledged; killing two of three refuses writes
-// (NOT_ENOUGH_REPLICAS) and loses nothing; restarted brokers catch up and rejoin the ISR.
+// (NOT_ENOUGH_REPLICAS) and loses nothing; restarted brokers catch up, rejoin the ISR, and the
+// preferred leader leads again.
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
@@ -105,8 +106,9 @@ describe('leader failover', () => {
     expect(duplicates(await readValues(kafka, topic))).toEqual([]);
   });
 
-  it('refuses acks=-1 writes below min.insync.replicas, loses nothing, and lets restarted brokers catch up', { timeout: 120_000 }, async () => {
-    const kafka = await startCluster();
+  it('refuses acks=-1 writes below min.insync.replicas, loses nothing, and lets restarted brokers catch up and lead again', { timeout: 120_000 }, async () => {
+    // The controller's imbalance check every second, so the preferred leader returns within the test.
+    const kafka = await startCluster({ 'leader.imbalance.check.interval.seconds': 1 });
     const topic = 'min-isr';
     await createTopic(kafka, topic);
     const producer = await idempotentProducer(kafka, 'min-isr');
@@ -137,6 +139,9 @@ describe('leader failover', () => {
     for (const id of victims) await kafka.broker(id).restart();
     await waitFor(() => assignment(kafka, topic).isr.length === 3, { timeoutMs: 30_000, what: 'all three back in the ISR' });
     await waitFor(() => kafka.nodeIds.every((id) => logEndOf(kafka, id, topic) === logEndOf(kafka, survivor, topic)), { timeoutMs: 30_000, what: 'followers caught up' });
+    // The preferred leader (the first replica, one of the restarted brokers) leads again.
+    expect(victims).toContain(first.replicas[0]);
+    await waitFor(() => assignment(kafka, topic).leaderId === first.replicas[0], { timeoutMs: 30_000, what: 'the preferred leader back' });
 
     await weak.send({ topic, acks: -1, messages: [{ value: 'after' }] });
     const values = await readValues(kafka, topic);
