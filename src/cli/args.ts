@@ -52,3 +52,10 @@ export function boolProperty(properties: ReadonlyMap<string, string>, name: stri
   const value = properties.get(name);
   return value === undefined ? fallback : value.trim().toLowerCase() === 'true';
 }
+
+/** The one action flag of a tool that takes exactly one (`--list`, `--describe`, ...), as Kafka's tools do. */
+export function exactlyOneAction<A extends string>(flags: Partial<Record<A, unknown>>, actions: readonly A[]): A {
+  const given = actions.filter((a) => flags[a]);
+  if (given.length !== 1) throw new UsageError(`exactly one of --${actions.join(', --')} is required`);
+  return given[0]!;
+}

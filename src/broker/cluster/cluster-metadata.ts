@@ -1,6 +1,7 @@
-import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUuid } from '../../protocol/schema/uuid.js';
+import { writeFileAtomically } from '../storage/atomic-file.js';
 
 export interface PartitionAssignment {
   readonly partition: number;
@@ -143,8 +144,7 @@ export class ClusterMetadata {
   private rewriteLog(): void {
     const records = this.stateRecords();
     const path = join(this.dataDir, LOG_FILE);
-    writeFileSync(`${path}.tmp`, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
-    renameSync(`${path}.tmp`, path);
+    writeFileAtomically(path, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
     this.logRecords = records.length;
   }
 
@@ -267,7 +267,6 @@ export class ClusterMetadata {
   private save(): void {
     const state: PersistedState = { version: 1, clusterId: this.clusterId, topics: [...this.topicsByName.values()], brokerConfigs: this.brokerConfigs, nextProducerId: this.nextProducerId };
     const path = join(this.dataDir, FILE);
-    writeFileSync(`${path}.tmp`, JSON.stringify(state, null, 1));
-    renameSync(`${path}.tmp`, path);
+    writeFileAtomically(path, JSON.stringify(state, null, 1));
   }
 }

@@ -1,27 +1,16 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { writeFileAtomically } from './atomic-file.js';
 import { KafkaStorageError } from './errors.js';
 
 /**
  * Kafka's checkpoint text format (CheckpointFile): a version line, a count line, then one
- * entry per line. Written to `<file>.tmp`, fsynced, then renamed over the file, so a reader
- * sees the old or the new content, never a mix.
+ * entry per line, replaced atomically.
  */
 
 export const CHECKPOINT_VERSION = 0;
 
 export function writeCheckpointFile(file: string, lines: readonly string[], version = CHECKPOINT_VERSION): void {
-  const tmp = `${file}.tmp`;
-  const body = `${version}\n${lines.length}\n${lines.map((l) => `${l}\n`).join('')}`;
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    fs.writeFileSync(fd, body);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
-  fsyncDirectory(path.dirname(file));
+  writeFileAtomically(file, `${version}\n${lines.length}\n${lines.map((l) => `${l}\n`).join('')}`);
 }
 
 /** The entry lines, or null when the file does not exist. A malformed file is a KafkaStorageError. */
@@ -65,17 +54,4 @@ export function readOffsetCheckpoint(file: string): number | null {
     throw new KafkaStorageError(`malformed offset checkpoint entry ${JSON.stringify(entries[0])} in ${file}`);
   }
   return offset;
-}
-
-/** Makes a rename or unlink in `dir` durable. Some platforms refuse to fsync a directory: ignore that. */
-export function fsyncDirectory(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
-  } catch {
-    // Best effort (Windows cannot open directories).
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
-  }
 }

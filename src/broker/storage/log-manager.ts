@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BrokerLogger } from '../logger.js';
-import { fsyncDirectory } from './checkpoint-file.js';
+import { fsyncDirectory, writeFileAtomically } from './atomic-file.js';
 import { LogCleaner, type CleanerStats, type LogCleanerOptions } from './log-cleaner.js';
 import type { LogConfig } from './log-config.js';
 import { PARTITION_METADATA_FILE, partitionDirName } from './log-file-names.js';
@@ -203,9 +203,7 @@ function writePartitionMetadata(dir: string, topicId: string): void {
   } catch {
     // Absent: written below.
   }
-  const tmp = `${file}.tmp`;
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
+  writeFileAtomically(file, text);
 }
 
 function describe(error: unknown): string {

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fsyncDirectory, readOffsetCheckpoint } from './checkpoint-file.js';
+import { fsyncDirectory } from './atomic-file.js';
+import { readOffsetCheckpoint } from './checkpoint-file.js';
 import type { FileBatch } from './file-records.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
 import {

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fsyncDirectory, readOffsetCheckpoint, writeOffsetCheckpoint } from './checkpoint-file.js';
+import { fsyncDirectory } from './atomic-file.js';
+import { readOffsetCheckpoint, writeOffsetCheckpoint } from './checkpoint-file.js';
 import { CLEAN_SHUTDOWN_FILE, CLEANER_OFFSET_CHECKPOINT_FILE, LOG_START_OFFSET_CHECKPOINT_FILE, RECOVERY_POINT_CHECKPOINT_FILE } from './log-file-names.js';
 
 /**

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CorruptRecordBatchError } from '../../protocol/records/index.js';
-import { fsyncDirectory } from './checkpoint-file.js';
+import { fsyncDirectory } from './atomic-file.js';
 import { KafkaStorageError, OffsetOutOfRangeError, StorageError } from './errors.js';
 import type { EpochEndOffset, LeaderEpochCache } from './leader-epoch-cache.js';
 import { prepareAppend, type AppendOptions, type LogAppendInfo } from './log-append.js';

@@ -11,7 +11,7 @@ import {
   transactionMarkerOf,
   type TransactionMarkerType,
 } from '../../protocol/records/index.js';
-import { fsyncDirectory } from './checkpoint-file.js';
+import { writeFileAtomically } from './atomic-file.js';
 import { StorageError } from './errors.js';
 import { filenamePrefixFromOffset, offsetFromFileName } from './log-file-names.js';
 import type { LogSegment } from './log-segment.js';
@@ -455,17 +455,7 @@ export class ProducerStateManager {
   takeSnapshot(): void {
     if (this.lastMapOffset <= this.lastSnapOffset) return;
     const file = this.snapshotFile(this.lastMapOffset);
-    const body = encodeSnapshot([...this.producers.values()]);
-    const tmp = `${file}.tmp`;
-    const fd = fs.openSync(tmp, 'w');
-    try {
-      fs.writeFileSync(fd, body);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, file);
-    fsyncDirectory(this.dir);
+    writeFileAtomically(file, encodeSnapshot([...this.producers.values()]));
     this.lastSnapOffset = this.lastMapOffset;
   }
 

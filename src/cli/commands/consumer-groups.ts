@@ -1,7 +1,7 @@
 // `streamwright consumer-groups`: kafka-consumer-groups.sh's list/describe/delete/reset-offsets,
 // with its output, against any Kafka broker.
 import { errorName } from '../../protocol/error-codes.js';
-import { intFlag, parseFlags, UsageError } from '../args.js';
+import { exactlyOneAction, intFlag, parseFlags, UsageError } from '../args.js';
 import { writeOut, type Command, withClusterClient } from '../command.js';
 import { GroupAdminClient, tpKey, type CommittedOffsets, type GroupDescription } from './group-admin-client.js';
 
@@ -185,9 +185,7 @@ function parseOptions(args: readonly string[]): Options | null {
     help: { type: 'boolean' },
   });
   if (flags.help) return null;
-  const actions = ACTIONS.filter((a) => flags[a]);
-  if (actions.length !== 1) throw new UsageError(`exactly one of --${ACTIONS.join(', --')} is required`);
-  const action = actions[0]!;
+  const action = exactlyOneAction(flags, ACTIONS);
   if (!flags['bootstrap-server']) throw new UsageError('--bootstrap-server is required');
   const groups = flags.group ?? [];
   if (action !== 'list' && groups.length === 0) throw new UsageError(`--${action} needs --group`);

@@ -2,7 +2,7 @@
 import { ErrorCode, KafkaProtocolError } from '../../protocol/error-codes.js';
 import { ApiKeys } from '../../protocol/generated/messages.js';
 import { ZERO_UUID } from '../../protocol/schema/uuid.js';
-import { intFlag, keyValues, parseFlags, UsageError } from '../args.js';
+import { exactlyOneAction, intFlag, keyValues, parseFlags, UsageError } from '../args.js';
 import { errorMessage, writeOut, type Command, withClusterClient } from '../command.js';
 import { ClusterClient, type TopicInfo } from '../../client/cluster-client.js';
 
@@ -216,9 +216,7 @@ function parseOptions(args: readonly string[]): (TopicsOptions & { bootstrapServ
     help: { type: 'boolean' },
   });
   if (flags.help) return null;
-  const actions = ACTIONS.filter((a) => flags[a]);
-  if (actions.length !== 1) throw new UsageError(`exactly one of --${ACTIONS.join(', --')} is required`);
-  const action = actions[0]!;
+  const action = exactlyOneAction(flags, ACTIONS);
   if (!flags['bootstrap-server']) throw new UsageError('--bootstrap-server is required');
   if ((action === 'create' || action === 'alter' || action === 'delete') && !flags.topic) throw new UsageError(`--${action} needs --topic`);
   if (action === 'alter' && flags.partitions === undefined) throw new UsageError('--alter needs --partitions');

@@ -2,7 +2,7 @@
 // with its columns, against any Kafka broker.
 import { ErrorCode, KafkaProtocolError, isRetriable } from '../../protocol/error-codes.js';
 import { ApiKeys } from '../../protocol/generated/messages.js';
-import { intFlag, parseFlags, UsageError } from '../args.js';
+import { exactlyOneAction, intFlag, parseFlags, UsageError } from '../args.js';
 import { writeOut, type Command, withClusterClient } from '../command.js';
 import { ClusterClient, sleep } from '../../client/cluster-client.js';
 import type { KafkaConnection } from '../../client/kafka-connection.js';
@@ -124,9 +124,7 @@ function parseOptions(args: readonly string[]): Options | null {
     help: { type: 'boolean' },
   });
   if (flags.help) return null;
-  const actions = ACTIONS.filter((a) => flags[a]);
-  if (actions.length !== 1) throw new UsageError(`exactly one of --${ACTIONS.join(', --')} is required`);
-  const action = actions[0]!;
+  const action = exactlyOneAction(flags, ACTIONS);
   if (!flags['bootstrap-server']) throw new UsageError('--bootstrap-server is required');
   if (action === 'describe' && !flags['transactional-id']) throw new UsageError('--describe needs --transactional-id');
   if (action !== 'describe' && flags['transactional-id'] !== undefined) throw new UsageError('--transactional-id goes with --describe');
