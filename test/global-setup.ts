@@ -11,7 +11,7 @@ export default function setup(): void {
   try {
     execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { cwd: root, stdio: 'pipe' });
   } catch (error) {
-    // tsc still emits when it reports type errors; `npm run typecheck` is where those fail.
+    // tsc still emits when it reports type errors; `npm test` runs `npm run typecheck` first, which fails on them.
     const output = (error as { stdout?: Buffer }).stdout?.toString() ?? '';
     if (!output.includes('error TS')) throw error;
   }

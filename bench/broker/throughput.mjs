@@ -516,7 +516,9 @@ function printReport({ producers, consumers, profiles, seconds }) {
   let kcatVersion = '';
   try {
     kcatVersion = /Version (\S+).*librdkafka (\S+)/s.exec(execFileSync(KCAT, ['-V'], { encoding: 'utf8' }))?.slice(1).join(' (librdkafka ') + ')';
-  } catch {}
+  } catch {
+    // kcat missing: the report names no version.
+  }
   const lines = [];
   lines.push(`Run ${new Date().toISOString()} · Node ${process.version} · kafkajs 2.2.4 · kcat ${kcatVersion} · ${cpus().length} × ${cpus()[0]?.model.trim()} · ${seconds.toFixed(0)} s`);
   lines.push('');

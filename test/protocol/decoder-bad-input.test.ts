@@ -15,7 +15,7 @@ function decodeOutcome(decode: () => unknown): 'ok' | ProtocolDecodeError {
     return 'ok';
   } catch (error) {
     if (error instanceof ProtocolDecodeError) return error;
-    throw new Error(`decoder threw a ${(error as Error)?.constructor?.name}: ${String(error)}`);
+    throw new Error(`decoder threw a ${(error as Error)?.constructor?.name}: ${String(error)}`, { cause: error });
   }
 }
 

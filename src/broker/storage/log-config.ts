@@ -10,7 +10,9 @@ export type CleanupPolicy = 'delete' | 'compact' | 'compact,delete';
 export type MessageTimestampType = 'CreateTime' | 'LogAppendTime';
 
 /** Java's Long.MAX_VALUE as a number: Kafka's "never" for flush.messages, flush.ms, max.compaction.lag.ms. */
-export const LONG_MAX_VALUE = 9223372036854775807;
+// Java's Long.MAX_VALUE as Kafka writes it in configs; a double rounds it to 2^63, which is what
+// the comparisons need (no timestamp or size comes near it).
+export const LONG_MAX_VALUE = 2 ** 63;
 
 /** The settings as plain values (what {@link LogConfig.with} takes). */
 export interface LogConfigValues {

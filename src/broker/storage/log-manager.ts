@@ -7,7 +7,7 @@ import type { LogConfig } from './log-config.js';
 import { PARTITION_METADATA_FILE, partitionDirName } from './log-file-names.js';
 import { PartitionLog } from './partition-log.js';
 
-const NEVER = 9223372036854775807;
+const NEVER = 2 ** 63;
 
 export interface LogManagerOptions {
   dataDir: string;

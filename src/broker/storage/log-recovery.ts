@@ -76,7 +76,7 @@ export function loadLog(dir: string, options: LogSegmentOptions, logger?: Recove
   let segments = openSegments(dir, options);
   segments = completeSwaps(dir, segments, swapBases, options, logger);
 
-  let truncatedBytes = 0;
+  let truncatedBytes: number;
   if (hadCleanShutdown) {
     truncatedBytes = checkLastSegment(segments, logger);
   } else {

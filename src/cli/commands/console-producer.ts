@@ -151,7 +151,7 @@ async function run(args: readonly string[]): Promise<number> {
   const sync = flags.sync ?? false;
 
   let client: ClusterClient | null = null;
-  let failed = 0;
+  let failed: number;
   try {
     client = await ClusterClient.connect({ bootstrapServers: flags['bootstrap-server'], clientId: 'console-producer', softwareVersion: CLIENT_VERSION });
     const producer = new Producer(client, {

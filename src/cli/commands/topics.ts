@@ -3,7 +3,7 @@ import { ErrorCode, KafkaProtocolError } from '../../protocol/error-codes.js';
 import { ApiKeys } from '../../protocol/generated/messages.js';
 import { ZERO_UUID } from '../../protocol/schema/uuid.js';
 import { exactlyOneAction, intFlag, keyValues, parseFlags, UsageError } from '../args.js';
-import { errorMessage, writeOut, type Command, withClusterClient } from '../command.js';
+import { writeOut, type Command, withClusterClient } from '../command.js';
 import { ClusterClient, type TopicInfo } from '../../client/cluster-client.js';
 
 const USAGE = `usage: streamwright topics --bootstrap-server HOST:PORT ACTION [options]

@@ -37,18 +37,19 @@ export class DefaultAfterRollbackProcessor extends DefaultErrorHandler implement
     const recoverer = options.recoverer;
     const commitRecovered = options.commitRecovered ?? false;
     const userRecover = recoverer === undefined ? undefined : typeof recoverer === 'function' ? recoverer : (record: ConsumerRecord, error: Error) => recoverer.accept(record, error);
-    let self: DefaultAfterRollbackProcessor | undefined;
+    // The recoverer is built before super() returns, so it reaches the processor through a holder.
+    const owner: { processor?: DefaultAfterRollbackProcessor } = {};
     const transactionalRecoverer: ConsumerRecordRecoverer = async (record, error) => {
       const current = scope.getStore();
-      const recover = () => (userRecover ? userRecover(record, error) : self!.logRecovered(record, error));
+      const recover = () => (userRecover ? userRecover(record, error) : owner.processor!.logRecovered(record, error));
       if (!current) return recover();
       await current.transactionManager.executeInContainerTransaction(containerTransactionSuffix(current.groupId, record), async (holder) => {
         await recover();
-        if (self!.commitRecoveredOffsets) await holder.sendOffsets(current.groupId, [{ topic: record.topic, partition: record.partition, offset: record.offset + 1 }]);
+        if (owner.processor!.commitRecoveredOffsets) await holder.sendOffsets(current.groupId, [{ topic: record.topic, partition: record.partition, offset: record.offset + 1 }]);
       });
     };
     super({ ...options, recoverer: transactionalRecoverer, commitRecovered });
-    self = this;
+    owner.processor = this;
     this.processorLogger = options.logger ?? defaultLogger();
   }
 

@@ -77,7 +77,7 @@ describe('kcat', () => {
     ]);
   });
 
-  it.each(CODECS)('produces and consumes with keys, headers and $name compression', async ({ name, id }) => {
+  it.each(CODECS)('produces and consumes with keys, headers and $name compression', async ({ name }) => {
     const topic = `kcat-${name}`;
     const input = Array.from({ length: COUNT }, (_, i) => `${keyOf(i)}:${valueOf(i)}\n`).join('');
     const produceArgs = ['-b', bootstrap, '-t', topic, '-p', '1', '-P', '-K:', '-H', 'h1=v1', '-H', `codec=${name}`, '-X', 'linger.ms=50', '-X', 'message.timeout.ms=20000'];

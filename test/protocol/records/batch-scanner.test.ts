@@ -47,7 +47,7 @@ function legacyMessage(magic: 0 | 1, value: string): Buffer {
 
 function scanError(blob: Buffer): unknown {
   try {
-    [...scanBatches(blob)];
+    for (const _batch of scanBatches(blob));
   } catch (error) {
     return error;
   }

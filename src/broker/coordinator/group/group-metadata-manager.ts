@@ -358,7 +358,7 @@ function clientError(code: number, forOffsets: boolean): number {
       return forOffsets ? ErrorCode.INVALID_COMMIT_OFFSET_SIZE : ErrorCode.UNKNOWN_SERVER_ERROR;
     case ErrorCode.NONE:
     case ErrorCode.REQUEST_TIMED_OUT:
-    // A transactional commit of a fenced producer (the partition's producer state refused it).
+    // falls through: a transactional commit of a fenced producer (the partition's producer state refused it).
     case ErrorCode.INVALID_PRODUCER_EPOCH:
     case ErrorCode.INVALID_TXN_STATE:
       return code;
