@@ -9,6 +9,8 @@ interface PartitionState {
   readonly partition: TopicPartition;
   /** Delivered records not yet committed, in offset order. */
   deliveries: Delivery[];
+  /** How many deliveries at the head are done: the run that can be committed. */
+  doneRun: number;
   /** The last offset committed (the next offset to consume), if known. */
   committed: number | undefined;
 }
@@ -32,29 +34,37 @@ export class OffsetTracker {
   /** A record is being handed to the listener. A redelivery drops what was tracked from there on. */
   delivered(partition: TopicPartition, offset: number): void {
     const state = this.state(partition);
-    const from = state.deliveries.findIndex((d) => d.offset >= offset);
-    if (from >= 0) state.deliveries.length = from;
-    state.deliveries.push({ offset, done: false });
+    const { deliveries } = state;
+    // Records arrive in offset order, so the usual case is an append; a seek back truncates.
+    if (deliveries.length > 0 && deliveries[deliveries.length - 1]!.offset >= offset) {
+      const from = lowerBound(deliveries, offset);
+      deliveries.length = from;
+      state.doneRun = Math.min(state.doneRun, from);
+    }
+    deliveries.push({ offset, done: false });
   }
 
   /** Marks one delivered record done; false when it is not tracked (stale or already committed). */
   markDone(partition: TopicPartition, offset: number): boolean {
-    const delivery = this.partitions.get(topicPartitionKey(partition))?.deliveries.find((d) => d.offset === offset);
-    if (!delivery) return false;
-    delivery.done = true;
+    const state = this.partitions.get(topicPartitionKey(partition));
+    const index = state ? indexOf(state.deliveries, offset) : -1;
+    if (!state || index < 0) return false;
+    state.deliveries[index]!.done = true;
+    if (index === state.doneRun) extendDoneRun(state);
     return true;
   }
 
   isDone(partition: TopicPartition, offset: number): boolean {
-    const delivery = this.partitions.get(topicPartitionKey(partition))?.deliveries.find((d) => d.offset === offset);
-    return delivery?.done ?? false;
+    const state = this.partitions.get(topicPartitionKey(partition));
+    const index = state ? indexOf(state.deliveries, offset) : -1;
+    return index >= 0 && state!.deliveries[index]!.done;
   }
 
   /** What can be committed now: one entry per partition whose committable offset moved. */
   pendingCommits(): OffsetToCommit[] {
     const pending: OffsetToCommit[] = [];
     for (const state of this.partitions.values()) {
-      const offset = committableOffset(state.deliveries);
+      const offset = state.doneRun > 0 ? state.deliveries[state.doneRun - 1]!.offset + 1 : undefined;
       if (offset !== undefined && (state.committed === undefined || offset > state.committed)) pending.push({ partition: state.partition, offset });
     }
     return pending;
@@ -69,7 +79,10 @@ export class OffsetTracker {
     for (const { partition, offset } of offsets) {
       const state = this.state(partition);
       state.committed = Math.max(state.committed ?? -1, offset);
-      state.deliveries = state.deliveries.filter((d) => d.offset >= offset);
+      const covered = lowerBound(state.deliveries, offset);
+      state.deliveries.splice(0, covered);
+      state.doneRun = Math.max(0, state.doneRun - covered);
+      extendDoneRun(state);
     }
   }
 
@@ -87,18 +100,30 @@ export class OffsetTracker {
     const key = topicPartitionKey(partition);
     let state = this.partitions.get(key);
     if (!state) {
-      state = { partition: { topic: partition.topic, partition: partition.partition }, deliveries: [], committed: undefined };
+      state = { partition: { topic: partition.topic, partition: partition.partition }, deliveries: [], doneRun: 0, committed: undefined };
       this.partitions.set(key, state);
     }
     return state;
   }
 }
 
-function committableOffset(deliveries: readonly Delivery[]): number | undefined {
-  let last: number | undefined;
-  for (const delivery of deliveries) {
-    if (!delivery.done) break;
-    last = delivery.offset;
+/** The index of the first delivery at or past `offset` (deliveries are in offset order). */
+function lowerBound(deliveries: readonly Delivery[], offset: number): number {
+  let low = 0;
+  let high = deliveries.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (deliveries[mid]!.offset < offset) low = mid + 1;
+    else high = mid;
   }
-  return last === undefined ? undefined : last + 1;
+  return low;
+}
+
+function indexOf(deliveries: readonly Delivery[], offset: number): number {
+  const index = lowerBound(deliveries, offset);
+  return deliveries[index]?.offset === offset ? index : -1;
+}
+
+function extendDoneRun(state: PartitionState): void {
+  while (state.doneRun < state.deliveries.length && state.deliveries[state.doneRun]!.done) state.doneRun++;
 }

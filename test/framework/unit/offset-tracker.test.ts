@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { OffsetTracker } from '../../../src/framework/listener/offset-tracker.js';
 
@@ -62,5 +63,61 @@ describe('OffsetTracker', () => {
     tracker.markDone(p0, 0);
     tracker.reset();
     expect(tracker.hasPendingCommits()).toBe(false);
+  });
+
+  test('agrees with a plain list model for any mix of deliveries, seeks, acks and commits', () => {
+    // The model keeps every tracked delivery in a list and scans it, as the tracker did before
+    // it kept an index: the tracker must answer exactly the same.
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('next' as const) }),
+      fc.record({ kind: fc.constant('seek' as const), back: fc.nat(6) }),
+      fc.record({ kind: fc.constant('done' as const), pick: fc.nat(1000) }),
+      fc.record({ kind: fc.constant('stale' as const), at: fc.nat(60) }),
+      fc.record({ kind: fc.constant('commit' as const) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 80 }), (ops) => {
+        const tracker = new OffsetTracker();
+        let model: Array<{ offset: number; done: boolean }> = [];
+        let committed: number | undefined;
+        let position = 0;
+        const modelOffset = () => {
+          let last: number | undefined;
+          for (const d of model) {
+            if (!d.done) break;
+            last = d.offset;
+          }
+          return last === undefined ? undefined : last + 1;
+        };
+        for (const o of ops) {
+          if (o.kind === 'seek') position = Math.max(committed ?? 0, position - o.back);
+          if (o.kind === 'next' || o.kind === 'seek') {
+            model = model.filter((d) => d.offset < position);
+            model.push({ offset: position, done: false });
+            tracker.delivered(p0, position);
+            position += 1 + (position % 3 === 0 ? 1 : 0); // gaps, as compaction leaves them
+          } else if (o.kind === 'done' || o.kind === 'stale') {
+            // 'done' acks a tracked record (mostly the oldest outstanding one), 'stale' any offset.
+            const outstanding = model.filter((d) => !d.done);
+            const at = o.kind === 'stale' ? o.at : (o.pick % 3 === 0 ? model[o.pick % Math.max(1, model.length)] : outstanding[0])?.offset;
+            if (at === undefined) continue;
+            const delivery = model.find((d) => d.offset === at);
+            expect(tracker.markDone(p0, at)).toBe(delivery !== undefined);
+            if (delivery) delivery.done = true;
+          } else {
+            const offset = modelOffset();
+            const expected = offset !== undefined && (committed === undefined || offset > committed) ? [{ partition: p0, offset }] : [];
+            expect(tracker.pendingCommits()).toEqual(expected);
+            tracker.committed(expected);
+            if (offset !== undefined && expected.length > 0) {
+              committed = offset;
+              model = model.filter((d) => d.offset >= offset);
+            }
+          }
+          for (const d of model) expect(tracker.isDone(p0, d.offset)).toBe(d.done);
+        }
+      }),
+      { seed: 1207, numRuns: 300 },
+    );
   });
 });
