@@ -13,7 +13,21 @@ import type { ClassType } from '../support/serializer/type-id-headers.js';
 import type { KafkaListenerOptions } from './kafka-listener-options.js';
 import { classListenersOf, handlerMethodsOf, listenerMethodsOf } from './listener-metadata.js';
 import { dltHandlerOf } from './dlt-handler.js';
-import { retryableTopicOf } from './retryable-topic.js';
+import { retryableTopicOf, type RetryableTopicOptions } from './retryable-topic.js';
+import { sendToOf } from './send-to.js';
+import type { PlaceholderResolver } from '../autoconfigure/annotation-placeholders.js';
+import type { KafkaConsumerOverrides } from '../core/consumer-config.js';
+
+/** How annotation attributes are resolved against the application's properties. */
+export interface AnnotationPropertySupport {
+  /** Resolves `${…}` placeholders (unresolvable ones are reported by the resolver). */
+  readonly resolve: PlaceholderResolver;
+  /** `@RetryableTopic` for listeners without one (`streamwright.kafka.retry.topic.enabled`). */
+  readonly defaultRetryableTopic?: RetryableTopicOptions;
+}
+
+/** `@KafkaListener` options after placeholder resolution. */
+type ResolvedListenerOptions = Omit<KafkaListenerOptions, 'concurrency' | 'autoStartup'> & { concurrency?: number; autoStartup?: boolean };
 
 /** Finds a container factory by the name (or instance) an annotation gives. */
 export type ContainerFactoryResolver = (nameOrFactory: string | KafkaListenerContainerFactory | undefined, listener: string) => {
@@ -36,21 +50,27 @@ export class KafkaListenerAnnotationProcessor {
     private readonly replies?: { template: KafkaTemplate; logger?: Logger },
     /** Builds the retry-topic chains of `@RetryableTopic` listeners. */
     private readonly retryTopics?: RetryTopicConfigurer,
+    /** Placeholders and property defaults (KafkaApplication passes its configuration). */
+    private readonly properties: AnnotationPropertySupport = { resolve: (text) => text },
   ) {}
 
   process(bean: object): MessageListenerContainer[] {
     const type = bean.constructor as ClassType;
     const containers: MessageListenerContainer[] = [];
-    for (const { method, options } of listenerMethodsOf(type)) {
+    for (const { method, options: declared } of listenerMethodsOf(type)) {
       const description = `${type.name}.${String(method)}`;
+      const options = this.resolveOptions(declared, description);
+      this.checkSendTo(bean, method, description);
       const settings = this.settings(options, description, `${type.name}.${String(method)}`);
       const endpoint = new MethodKafkaListenerEndpoint(settings, bean, method);
-      const retryable = retryableTopicOf(type, method);
+      const retryable = this.retryableOf(retryableTopicOf(type, method), description);
       if (retryable) containers.push(...this.registerRetryable(endpoint, retryable, bean, options, description));
       else containers.push(this.register(endpoint, options, description));
     }
-    for (const options of classListenersOf(type)) {
+    for (const declared of classListenersOf(type)) {
+      const options = this.resolveOptions(declared, type.name);
       const handlers = handlerMethodsOf(type);
+      for (const handler of handlers) this.checkSendTo(bean, handler.method, `${type.name}.${String(handler.method)}`);
       const defaults = handlers.filter((h) => h.isDefault);
       if (defaults.length > 1) throw new KafkaException(`${type.name} has more than one @KafkaHandler({ isDefault: true })`);
       const settings = this.settings(options, type.name, type.name);
@@ -60,7 +80,7 @@ export class KafkaListenerAnnotationProcessor {
         handlers.filter((h) => !h.isDefault).map((h) => h.method),
         defaults[0]?.method,
       );
-      const retryable = retryableTopicOf(type);
+      const retryable = this.retryableOf(retryableTopicOf(type), type.name);
       if (retryable) containers.push(...this.registerRetryable(endpoint, retryable, bean, options, type.name));
       else containers.push(this.register(endpoint, options, type.name));
     }
@@ -68,7 +88,7 @@ export class KafkaListenerAnnotationProcessor {
   }
 
   /** A `@RetryableTopic` listener: one container per topic of its chain (main, retries, DLT). */
-  private registerRetryable(endpoint: KafkaListenerEndpoint, retryable: NonNullable<ReturnType<typeof retryableTopicOf>>, bean: object, options: KafkaListenerOptions, description: string): MessageListenerContainer[] {
+  private registerRetryable(endpoint: KafkaListenerEndpoint, retryable: RetryableTopicOptions, bean: object, options: ResolvedListenerOptions, description: string): MessageListenerContainer[] {
     if (!this.retryTopics) throw new KafkaException(`@RetryableTopic on ${description} needs a KafkaApplication (no retry-topic configurer)`);
     return this.retryTopics.processMainAndRetryListeners({
       mainEndpoint: endpoint,
@@ -82,14 +102,14 @@ export class KafkaListenerAnnotationProcessor {
     });
   }
 
-  private register(endpoint: KafkaListenerEndpoint, options: KafkaListenerOptions, description: string): MessageListenerContainer {
+  private register(endpoint: KafkaListenerEndpoint, options: ResolvedListenerOptions, description: string): MessageListenerContainer {
     const { factory, autoStartup } = this.resolveFactory(options.containerFactory, description);
     const container = this.registry.registerListenerContainer(endpoint, factory, autoStartup);
-    if (this.replies) configureReplyTemplate(container, this.replies.template, this.replies.logger);
+    if (this.replies) configureReplyTemplate(container, this.replies.template, this.replies.logger, (topic) => this.properties.resolve(topic, `@SendTo('${topic}') of ${description}`));
     return container;
   }
 
-  private settings(options: KafkaListenerOptions, description: string, defaultGroupId: string): EndpointSettings {
+  private settings(options: ResolvedListenerOptions, description: string, defaultGroupId: string): EndpointSettings {
     const topics = options.topics ?? [];
     if (!Array.isArray(topics) || topics.some((t) => typeof t !== 'string' || t.length === 0)) {
       throw new KafkaException(`@KafkaListener on ${description}: topics must be non-empty strings`);
@@ -117,5 +137,56 @@ export class KafkaListenerAnnotationProcessor {
       listenerInfo: options.info,
       circuitBreaker: options.circuitBreaker,
     };
+  }
+
+  /** The attributes with their `${…}` placeholders resolved (Spring resolves them in the bean post-processor too). */
+  private resolveOptions(options: KafkaListenerOptions, description: string): ResolvedListenerOptions {
+    const resolve = (value: string, attribute: string) => this.properties.resolve(value, `@KafkaListener ${attribute} of ${description}`);
+    const text = (value: string | undefined, attribute: string) => (value === undefined ? undefined : resolve(value, attribute));
+    const concurrency = typeof options.concurrency === 'string' ? Number(resolve(options.concurrency, 'concurrency')) : options.concurrency;
+    if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1)) {
+      throw new KafkaException(`@KafkaListener on ${description}: concurrency must be a positive whole number, got '${String(options.concurrency)}'`);
+    }
+    const autoStartup = typeof options.autoStartup === 'string' ? resolve(options.autoStartup, 'autoStartup').trim().toLowerCase() === 'true' : options.autoStartup;
+    return {
+      ...options,
+      id: text(options.id, 'id'),
+      // A placeholder may hold a comma-separated list, as in Spring (`topics = "${topics}"`).
+      topics: options.topics?.flatMap((topic) => (typeof topic === 'string' && topic.includes('${') ? resolve(topic, 'topics').split(',').map((t) => t.trim()) : [topic])),
+      topicPattern: typeof options.topicPattern === 'string' ? resolve(options.topicPattern, 'topicPattern') : options.topicPattern,
+      groupId: text(options.groupId, 'groupId'),
+      clientIdPrefix: text(options.clientIdPrefix, 'clientIdPrefix'),
+      containerFactory: typeof options.containerFactory === 'string' ? resolve(options.containerFactory, 'containerFactory') : options.containerFactory,
+      properties: this.resolveProperties(options.properties, (value) => resolve(value, 'properties')),
+      concurrency,
+      autoStartup,
+    };
+  }
+
+  private resolveProperties(properties: KafkaConsumerOverrides | undefined, resolve: (value: string) => string): KafkaConsumerOverrides | undefined {
+    if (properties === undefined) return undefined;
+    if (Array.isArray(properties)) return (properties as readonly string[]).map((entry) => (typeof entry === 'string' ? resolve(entry) : entry));
+    return Object.fromEntries(Object.entries(properties).map(([key, value]) => [key, typeof value === 'string' ? resolve(value) : value])) as KafkaConsumerOverrides;
+  }
+
+  /** The listener's `@RetryableTopic` (or the configured default) with its text attributes resolved. */
+  private retryableOf(declared: RetryableTopicOptions | undefined, description: string): RetryableTopicOptions | undefined {
+    const retryable = declared ?? this.properties.defaultRetryableTopic;
+    if (!retryable) return undefined;
+    const resolve = (value: string | undefined, attribute: string) => (value === undefined ? undefined : this.properties.resolve(value, `@RetryableTopic ${attribute} of ${description}`));
+    const resolved: RetryableTopicOptions = { ...retryable };
+    resolved.retryTopicSuffix = resolve(retryable.retryTopicSuffix, 'retryTopicSuffix');
+    resolved.dltTopicSuffix = resolve(retryable.dltTopicSuffix, 'dltTopicSuffix');
+    if (typeof retryable.kafkaTemplate === 'string') resolved.kafkaTemplate = resolve(retryable.kafkaTemplate, 'kafkaTemplate');
+    if (typeof retryable.listenerContainerFactory === 'string') resolved.listenerContainerFactory = resolve(retryable.listenerContainerFactory, 'listenerContainerFactory');
+    resolved.includeNames = retryable.includeNames?.map((name) => resolve(name, 'includeNames')!);
+    resolved.excludeNames = retryable.excludeNames?.map((name) => resolve(name, 'excludeNames')!);
+    return Object.fromEntries(Object.entries(resolved).filter(([, v]) => v !== undefined)) as RetryableTopicOptions;
+  }
+
+  /** Reports an unresolvable `@SendTo` topic at start-up rather than at the first reply. */
+  private checkSendTo(bean: object, method: string | symbol, description: string): void {
+    const topic = sendToOf(bean, method)?.topic;
+    if (topic !== undefined) this.properties.resolve(topic, `@SendTo('${topic}') of ${description}`);
   }
 }

@@ -1,8 +1,14 @@
 import type { KafkaConsumerOverrides } from '../core/consumer-config.js';
 import type { KafkaListenerContainerFactory } from '../config/kafka-listener-container-factory.js';
 import type { CircuitBreakerOptions } from '../listener/listener-circuit-breaker.js';
+import type { PropertyPlaceholder } from '../autoconfigure/placeholder-resolver.js';
 
-/** The attributes of `@KafkaListener`, with Spring's names and meanings. */
+/**
+ * The attributes of `@KafkaListener`, with Spring's names and meanings. `id`, `topics`,
+ * `topicPattern`, `groupId`, `concurrency`, `autoStartup`, `containerFactory`, `clientIdPrefix`
+ * and `properties` may hold `${name}`/`${name:default}` placeholders, resolved from the
+ * application's properties when it is created (docs/configuration.md).
+ */
 export interface KafkaListenerOptions {
   /** Container id, for `app.listenerContainer(id)`; also the group id unless `groupId` is set (or `idIsGroup: false`). */
   id?: string;
@@ -15,9 +21,9 @@ export interface KafkaListenerOptions {
   /** Use `id` as the group id when `groupId` is not set (default true). */
   idIsGroup?: boolean;
   /** Number of consumers; overrides the factory's. */
-  concurrency?: number;
+  concurrency?: number | PropertyPlaceholder;
   /** Start with the application (default: the factory's, true). */
-  autoStartup?: boolean;
+  autoStartup?: boolean | PropertyPlaceholder;
   /** Deliver batches (one partition's share of a fetch) instead of records; overrides the factory's. */
   batch?: boolean;
   /** A container factory by name (default `kafkaListenerContainerFactory`), or a factory. */

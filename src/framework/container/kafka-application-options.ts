@@ -11,13 +11,24 @@ import type { AggregatingReplyingTemplateConfig, ReplyingTemplateConfig } from '
 import type { Logger } from '../support/logger.js';
 import type { Deserializer, Serializer } from '../support/serializer/serializer.js';
 import type { ClassType } from '../support/serializer/type-id-headers.js';
+import type { ConfigOptions } from '../autoconfigure/streamwright-environment.js';
 
 /** A container factory, or a function that builds one from the DI container. */
 export type ContainerFactoryDefinition = KafkaListenerContainerFactory | ((container: Container) => KafkaListenerContainerFactory);
 
 export interface KafkaApplicationOptions {
-  /** kafkajs client config: `brokers`, `clientId`, `ssl`, `sasl`, `retry`, `connectionTimeout`... */
-  kafka: KafkaConfig;
+  /**
+   * kafkajs client config: `brokers`, `clientId`, `ssl`, `sasl`, `retry`, `connectionTimeout`...
+   * Optional when `streamwright.kafka.bootstrap-servers` is set (docs/configuration.md); what is
+   * given here wins over the properties.
+   */
+  kafka?: KafkaConfig;
+  /**
+   * Where `streamwright.kafka.*` properties and `${…}` placeholders are read from: code
+   * `properties`, environment variables, `streamwright[-<profile>].yml|yaml|json` in `dir`
+   * (default: the working directory). `false` reads none (placeholders then need defaults).
+   */
+  config?: ConfigOptions | false;
   /**
    * Your inversify container, extended with the framework's services. When absent, a new one is
    * created with `autobind: true, defaultScope: 'Singleton'`, so a listener's `@injectable()`

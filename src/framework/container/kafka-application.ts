@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { Container, type ServiceIdentifier } from 'inversify';
+import type { KafkaConfig } from 'kafkajs';
 import { KafkaListenerAnnotationProcessor } from '../annotation/kafka-listener-annotation-processor.js';
 import { ConcurrentKafkaListenerContainerFactory } from '../config/concurrent-kafka-listener-container-factory.js';
 import { DEFAULT_CONTAINER_FACTORY_NAME, type KafkaListenerContainerFactory } from '../config/kafka-listener-container-factory.js';
@@ -23,12 +24,14 @@ import type { ContainerFactoryDefinition, KafkaApplicationOptions } from './kafk
 import { discoverListenerClasses } from './listener-discovery.js';
 import { TOKENS } from './tokens.js';
 import { configureTransactions, KafkaTransactionManager } from '../transaction/kafka-application-transactions.js';
+import { loadApplicationConfiguration } from '../autoconfigure/application-configuration.js';
+import { placeholderResolver } from '../autoconfigure/annotation-placeholders.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type EventType<E> = abstract new (...args: any[]) => E;
 
 interface Parts {
-  readonly kafka: KafkaApplicationOptions['kafka'];
+  readonly kafka: KafkaConfig;
   readonly logger: Logger;
   readonly publisher: ApplicationEventPublisher;
   readonly producerFactory: ProducerFactory;
@@ -59,12 +62,17 @@ export class KafkaApplication {
     private readonly parts: Parts,
   ) {}
 
-  static async create(options: KafkaApplicationOptions): Promise<KafkaApplication> {
-    if (!options?.kafka || (Array.isArray(options.kafka.brokers) && options.kafka.brokers.length === 0)) {
-      throw new KafkaException('KafkaApplication.create needs kafka.brokers');
+  static async create(codeOptions: KafkaApplicationOptions): Promise<KafkaApplication> {
+    const logger = codeOptions?.logger ?? defaultLogger();
+    // Properties (env, files, profiles) under the code options; problems are reported together below.
+    const configuration = loadApplicationConfiguration(codeOptions ?? {}, logger);
+    const { options, problems, environment } = configuration;
+    if (!options.kafka?.brokers || (Array.isArray(options.kafka.brokers) && options.kafka.brokers.length === 0)) {
+      problems.add({ key: 'streamwright.kafka.bootstrap-servers', origin: 'not set', message: 'KafkaApplication.create needs kafka.brokers in code or streamwright.kafka.bootstrap-servers in the configuration' });
+      problems.throwIfAny();
     }
-    const kafka = options.kafka;
-    const logger = options.logger ?? defaultLogger();
+    const kafka = options.kafka!;
+    const resolve = placeholderResolver(environment, problems);
     // Our own container resolves @injectable classes nobody bound, as singletons (Spring beans are).
     const container = options.container ?? new Container({ autobind: true, defaultScope: 'Singleton' });
     // isCurrentBound, not isBound: with autobind, isBound would bind (and build) the class itself.
@@ -76,22 +84,22 @@ export class KafkaApplication {
     };
 
     provide(TOKENS.KafkaConfig, () => kafka);
-    provide(TOKENS.NewTopics, () => [...(options.topics ?? [])]);
+    provide(TOKENS.NewTopics, () => (options.topics ?? []).map((topic) => ({ ...topic, name: resolve(topic.name, `TopicBuilder.name('${topic.name}')`) })));
     const publisher = provide(ApplicationEventPublisher, () => new ApplicationEventPublisher(logger));
-    const producerFactory = provide(ProducerFactory, () => options.producerFactory ?? new DefaultKafkaProducerFactory({ producerConfig: options.producerConfig, keySerializer: options.keySerializer, valueSerializer: options.valueSerializer, logger }));
+    const producerFactory = provide(ProducerFactory, () => options.producerFactory ?? new DefaultKafkaProducerFactory({ kafka: configuration.producerKafka, producerConfig: options.producerConfig, keySerializer: options.keySerializer, valueSerializer: options.valueSerializer, sendOptions: configuration.send, logger }));
     if (producerFactory instanceof DefaultKafkaProducerFactory) {
       producerFactory.applyDefaults(kafka, logger);
       provide(DefaultKafkaProducerFactory, () => producerFactory);
     }
     // Transactions (issue 8): the prefix makes the factory transactional; a manager is bound for containers.
     configureTransactions(producerFactory, options.producer?.transactionIdPrefix, (manager) => provide(KafkaTransactionManager, manager), logger);
-    const consumerFactory = provide(ConsumerFactory, () => options.consumerFactory ?? new DefaultKafkaConsumerFactory({ consumerConfig: options.consumerConfig, keyDeserializer: options.keyDeserializer, valueDeserializer: options.valueDeserializer, logger }));
+    const consumerFactory = provide(ConsumerFactory, () => options.consumerFactory ?? new DefaultKafkaConsumerFactory({ kafka: configuration.consumerKafka, consumerConfig: options.consumerConfig, keyDeserializer: options.keyDeserializer, valueDeserializer: options.valueDeserializer, logger }));
     if (consumerFactory instanceof DefaultKafkaConsumerFactory) {
       consumerFactory.applyDefaults(kafka, logger);
       provide(DefaultKafkaConsumerFactory, () => consumerFactory);
     }
-    const template = provide(KafkaTemplate, () => new KafkaTemplate(producerFactory, { defaultTopic: options.defaultTopic, producerListener: options.producerListener, logger }));
-    const admin = provide(KafkaAdmin, () => new KafkaAdmin({ ...options.admin, kafka, logger }));
+    const template = provide(KafkaTemplate, () => new KafkaTemplate(producerFactory, { defaultTopic: options.defaultTopic, producerListener: options.producerListener, allowNonTransactional: configuration.allowNonTransactional, logger }));
+    const admin = provide(KafkaAdmin, () => new KafkaAdmin({ ...options.admin, kafka: configuration.adminKafka ?? kafka, logger }));
     const registry = provide(KafkaListenerEndpointRegistry, () => new KafkaListenerEndpointRegistry());
     const replying = createReplyingTemplates(options, { kafka, producerFactory, consumerFactory, admin, logger, publisher });
     if (replying.replying) provide(ReplyingKafkaTemplate, () => replying.replying!);
@@ -107,11 +115,18 @@ export class KafkaApplication {
       if (!factory) throw new KafkaException(`${listener}: no container factory named '${String(nameOrFactory)}' (known: ${[...factories.keys()].join(', ')})`);
       if (factory instanceof ConcurrentKafkaListenerContainerFactory) factory.applyDefaults({ consumerFactory, applicationEventPublisher: publisher, logger });
       return { factory, autoStartup: factory instanceof ConcurrentKafkaListenerContainerFactory ? factory.autoStartup : true };
-    }, { template, logger }, retryTopics);
-    for (const type of discoverListenerClasses(container, options.listeners ?? [])) {
-      if (!container.isCurrentBound(type)) container.bind(type).toSelf().inSingletonScope();
-      processor.process(await KafkaApplication.instantiate(container, type));
+    }, { template, logger }, retryTopics, { resolve, defaultRetryableTopic: configuration.defaultRetryableTopic });
+    try {
+      for (const type of discoverListenerClasses(container, options.listeners ?? [])) {
+        if (!container.isCurrentBound(type)) container.bind(type).toSelf().inSingletonScope();
+        processor.process(await KafkaApplication.instantiate(container, type));
+      }
+    } catch (error) {
+      // A listener that could not be set up because of bad properties: report the properties.
+      if (problems.problems.length === 0) throw error;
+      problems.add({ key: 'listeners', origin: 'code', message: messageOf(error) });
     }
+    problems.throwIfAny();
 
     const app = new KafkaApplication(container, {
       kafka,

@@ -29,7 +29,7 @@ export interface ConsumerSettings extends Partial<ConsumerConfig> {
 export type KafkaConsumerOverrides = ConsumerSettings | readonly string[];
 
 /** Java consumer property names and the kafkajs setting each maps to. */
-const KAFKA_PROPERTY_NAMES: Record<string, { key: keyof ConsumerSettings; parse: (value: string) => unknown }> = {
+export const KAFKA_CONSUMER_PROPERTY_NAMES: Readonly<Record<string, { key: keyof ConsumerSettings; parse: (value: string) => unknown }>> = {
   'group.id': { key: 'groupId', parse: String },
   'session.timeout.ms': { key: 'sessionTimeout', parse: Number },
   'heartbeat.interval.ms': { key: 'heartbeatInterval', parse: Number },
@@ -53,7 +53,7 @@ export function parseConsumerOverrides(overrides: KafkaConsumerOverrides | undef
   const settings: Record<string, unknown> = {};
   for (const entry of overrides as readonly string[]) {
     const match = /^\s*([^=:\s]+)\s*[=:\s]\s*(.*?)\s*$/.exec(String(entry));
-    const mapping = match ? KAFKA_PROPERTY_NAMES[match[1]!] : undefined;
+    const mapping = match ? KAFKA_CONSUMER_PROPERTY_NAMES[match[1]!] : undefined;
     if (!match || !mapping) {
       logger?.warn(`Ignoring consumer property '${entry}': not a 'key=value' pair with a supported Kafka consumer property name`);
       continue;

@@ -188,7 +188,7 @@ export class KafkaTemplate<K = unknown, V = unknown> {
     const transaction = this.transactionFor(record);
     const [result] = transaction
       ? await transaction.send(record.topic, message)
-      : await (await this.producerFactory.createProducer()).send({ topic: record.topic, messages: [message] });
+      : await (await this.producerFactory.createProducer()).send({ ...this.producerFactory.sendOptions, topic: record.topic, messages: [message] });
     if (!result) throw new KafkaException(`No acknowledgement for ${record}`);
     const appendTime = Number(result.logAppendTime ?? -1);
     return {

@@ -1,4 +1,4 @@
-import { Partitioners, type KafkaConfig, type Producer, type ProducerConfig } from 'kafkajs';
+import { Partitioners, type CompressionTypes, type KafkaConfig, type Producer, type ProducerConfig } from 'kafkajs';
 import { KafkaException } from '../kafka-exception.js';
 import { defaultLogger, type Logger } from '../support/logger.js';
 import { JsonSerializer } from '../support/serializer/json-serializer.js';
@@ -20,6 +20,11 @@ export abstract class ProducerFactory {
     return undefined;
   }
 
+  /** Settings kafkajs takes per send rather than per producer (Kafka's `acks`, `compression.type`). */
+  get sendOptions(): ProducerSendOptions {
+    return {};
+  }
+
   /** Whether producers take part in transactions (Spring's `ProducerFactory.transactionCapable()`). */
   isTransactional(): boolean {
     return this.transactionIdPrefix !== undefined;
@@ -34,6 +39,12 @@ export abstract class ProducerFactory {
   acquireTransactionalProducer(_suffix?: string): Promise<TransactionalProducerLease> {
     return Promise.reject(new KafkaException('The producer factory is not transactional (no transactionIdPrefix)'));
   }
+}
+
+/** kafkajs per-send settings: `acks` (-1 = all, 0, 1) and the compression codec. */
+export interface ProducerSendOptions {
+  readonly acks?: number;
+  readonly compression?: CompressionTypes;
 }
 
 /** A transactional producer held by one transaction; `release(true)` discards a fenced or failed producer. */
@@ -58,6 +69,8 @@ export interface DefaultKafkaProducerFactoryOptions {
    * partition for listener containers) and run with `idempotent: true, maxInFlightRequests: 1`.
    */
   transactionIdPrefix?: string;
+  /** Kafka's `acks` and `compression.type`, applied to every non-transactional send (kafkajs takes them per send). */
+  sendOptions?: ProducerSendOptions;
   logger?: Logger;
 }
 
@@ -96,6 +109,10 @@ export class DefaultKafkaProducerFactory extends ProducerFactory {
 
   override get transactionIdPrefix(): string | undefined {
     return this.prefix;
+  }
+
+  override get sendOptions(): ProducerSendOptions {
+    return this.options.sendOptions ?? {};
   }
 
   /** Sets the prefix (KafkaApplication's `producer.transactionIdPrefix`); only before the first transaction. */

@@ -28,12 +28,19 @@ import type { MessageListenerContainer } from '../message-listener-container.js'
 export class ListenerReplySender {
   private template: KafkaTemplate | undefined;
   private logger: Logger = defaultLogger();
+  /** Resolves `${…}` in a `@SendTo` topic (KafkaApplication sets it from its properties). */
+  private resolveTopic: (topic: string) => string = (topic) => topic;
 
   constructor(private readonly description: () => string) {}
 
-  setReplyTemplate(template: KafkaTemplate, logger?: Logger): void {
+  setReplyTemplate(template: KafkaTemplate, logger?: Logger, resolveTopic?: (topic: string) => string): void {
     this.template = template;
     if (logger) this.logger = logger;
+    if (resolveTopic) this.resolveTopic = resolveTopic;
+  }
+
+  private staticTopic(sendTo: SendToMetadata): string | undefined {
+    return sendTo.topic === undefined ? undefined : this.resolveTopic(sendTo.topic);
   }
 
   hasReplyTemplate(): boolean {
@@ -60,7 +67,7 @@ export class ListenerReplySender {
   async sendErrorReply(error: unknown, request: ConsumerRecord, sendTo: SendToMetadata): Promise<boolean> {
     if (!sendTo.errorReplies || !this.template) return false;
     const address = replyAddressOf(request.headers);
-    const topic = sendTo.topic ?? address.replyTopic;
+    const topic = this.staticTopic(sendTo) ?? address.replyTopic;
     if (!address.correlationId || !topic) return false;
     const failure = describeError(error);
     const headers: ProducerRecordHeaders = {
@@ -81,7 +88,7 @@ export class ListenerReplySender {
   }
 
   private fromValue(value: unknown, request: ConsumerRecord, address: ReplyAddress, sendTo: SendToMetadata): ProducerRecord | undefined {
-    const topic = sendTo.topic ?? address.replyTopic;
+    const topic = this.staticTopic(sendTo) ?? address.replyTopic;
     if (!topic) return undefined;
     const headers: ProducerRecordHeaders = {};
     if (address.correlationId) headers[KafkaHeaders.CORRELATION_ID] = address.correlationId;
@@ -91,7 +98,7 @@ export class ListenerReplySender {
 
   private fromMessage(message: Message, request: ConsumerRecord, address: ReplyAddress, sendTo: SendToMetadata): ProducerRecord | undefined {
     const own = message.headers ?? {};
-    const topic = text(own[KafkaHeaders.TOPIC]) ?? sendTo.topic ?? address.replyTopic;
+    const topic = text(own[KafkaHeaders.TOPIC]) ?? this.staticTopic(sendTo) ?? address.replyTopic;
     if (!topic) return undefined;
     const defaults: MessageHeaders = { [KafkaHeaders.TOPIC]: topic };
     if (address.correlationId) defaults[KafkaHeaders.CORRELATION_ID] = address.correlationId;
@@ -114,10 +121,10 @@ export class ListenerReplySender {
  * (what Spring's container factory does with its `replyTemplate`); KafkaApplication passes
  * its KafkaTemplate. Returns whether the container's listener takes replies.
  */
-export function configureReplyTemplate(container: MessageListenerContainer, template: KafkaTemplate, logger?: Logger): boolean {
-  const listener = container.containerProperties.messageListener as { setReplyTemplate?: (t: KafkaTemplate, l?: Logger) => void } | undefined;
+export function configureReplyTemplate(container: MessageListenerContainer, template: KafkaTemplate, logger?: Logger, resolveTopic?: (topic: string) => string): boolean {
+  const listener = container.containerProperties.messageListener as { setReplyTemplate?: (t: KafkaTemplate, l?: Logger, r?: (topic: string) => string) => void } | undefined;
   if (typeof listener?.setReplyTemplate !== 'function') return false;
-  listener.setReplyTemplate(template, logger);
+  listener.setReplyTemplate(template, logger, resolveTopic);
   return true;
 }
 

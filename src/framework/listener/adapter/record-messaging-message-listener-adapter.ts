@@ -31,8 +31,8 @@ export class RecordMessagingMessageListenerAdapter implements MessageListener {
   }
 
   /** The template `@SendTo` replies are sent with, as Spring's `setReplyTemplate`. */
-  setReplyTemplate(template: KafkaTemplate, logger?: Logger): void {
-    this.replies.setReplyTemplate(template, logger);
+  setReplyTemplate(template: KafkaTemplate, logger?: Logger, resolveTopic?: (topic: string) => string): void {
+    this.replies.setReplyTemplate(template, logger, resolveTopic);
   }
 
   /** True when some handler of this listener has `@SendTo`. */
