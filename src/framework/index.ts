@@ -14,6 +14,13 @@ export { RetryableTopic, type RetryableTopicOptions, type RetryableTopicBackOff 
 export { DltHandler } from './annotation/dlt-handler.js';
 export { SendTo, type SendToOptions } from './annotation/send-to.js';
 
+// autoconfigure (streamwright.kafka.* properties, docs/configuration.md)
+export type { ConfigOptions } from './autoconfigure/streamwright-environment.js';
+export { StreamwrightEnvironment } from './autoconfigure/streamwright-environment.js';
+export { InvalidConfigurationException, type ConfigurationProblem } from './autoconfigure/invalid-configuration-exception.js';
+export { KAFKA_PROPERTIES, type KafkaPropertyDefinition } from './autoconfigure/kafka-property-catalog.js';
+export type { PropertyPlaceholder } from './autoconfigure/placeholder-resolver.js';
+
 // config
 export { TopicBuilder, NewTopicBuilder, type NewTopic } from './config/topic-builder.js';
 export { ConcurrentKafkaListenerContainerFactory, type ConcurrentKafkaListenerContainerFactoryOptions } from './config/concurrent-kafka-listener-container-factory.js';
@@ -25,7 +32,7 @@ export { KafkaListenerEndpointRegistry } from './config/kafka-listener-endpoint-
 
 // core
 export { KafkaTemplate, type KafkaTemplateOptions } from './core/kafka-template.js';
-export { ProducerFactory, DefaultKafkaProducerFactory, type DefaultKafkaProducerFactoryOptions } from './core/producer-factory.js';
+export { ProducerFactory, DefaultKafkaProducerFactory, type DefaultKafkaProducerFactoryOptions, type ProducerSendOptions } from './core/producer-factory.js';
 export { ConsumerFactory, DefaultKafkaConsumerFactory, type DefaultKafkaConsumerFactoryOptions, type CreatedConsumer } from './core/consumer-factory.js';
 export { parseConsumerOverrides, type ConsumerSettings, type KafkaConsumerOverrides } from './core/consumer-config.js';
 export { KafkaAdmin, type KafkaAdminOptions, type TopicDescription } from './core/kafka-admin.js';

@@ -55,7 +55,9 @@ export function autoConfigure(code: KafkaApplicationOptions, properties: KafkaPr
   const adminMap = emptyOverrides();
   applyPropertyMap(properties.map('admin.properties'), 'admin.properties', 'admin', adminMap, problems);
 
-  const kafka = { ...clientConfig(''), ...common.kafka, ...code.kafka } as KafkaConfig;
+  const fromProperties = { ...clientConfig(''), ...common.kafka };
+  // The code's own object when no property adds to it (callers may hold on to it).
+  const kafka = (Object.keys(fromProperties).length === 0 && code.kafka ? code.kafka : { ...fromProperties, ...code.kafka }) as KafkaConfig;
   if (properties.has('bootstrap-servers') && code.kafka?.brokers) logger.debug(`kafka.brokers from code wins over bootstrap-servers from ${properties.origin('bootstrap-servers')}`);
   const perClient = (prefix: string, map: ClientPropertyOverrides): KafkaConfig | undefined => {
     const keys = ['bootstrap-servers', 'client-id', 'security.protocol'].map((k) => prefix + k).concat(properties.keysUnder(`${prefix}ssl.`));

@@ -35,7 +35,9 @@ export function convert(raw: RawValue, type: PropertyType): BoundValue {
       return parseSize(text);
     default: {
       const wanted = normalizeEnum(text);
-      const match = type.oneOf.find((v) => normalizeEnum(v) === wanted);
+      // Class names may come with their Java package (org.apache.kafka.common.serialization.StringSerializer).
+      const simple = normalizeEnum(/^[a-z][\w.]*\.[A-Z]\w*$/.test(text) ? text.slice(text.lastIndexOf('.') + 1) : text);
+      const match = type.oneOf.find((v) => normalizeEnum(v) === wanted || normalizeEnum(v) === simple);
       if (match !== undefined) return match;
       throw new ConversionError(`expected one of ${type.oneOf.join(', ')}, got '${text}'`);
     }
