@@ -64,6 +64,9 @@ test('an app configured by streamwright.yml and environment variables consumes, 
       '      properties:',
       '        session.timeout.ms: 6000',
       '        max.poll.interval.ms: 6000',
+      '    producer:',
+      '      acks: all',
+      '      compression-type: gzip',
       '    listener:',
       '      ack-mode: record',
       '      concurrency: 2',
@@ -121,6 +124,48 @@ class MisconfiguredListener {
   @KafkaListener({ topics: ['${missing.topic}'], groupId: 'g' })
   onRecord(): void {}
 }
+
+@injectable()
+class PlaceholderAttributes {
+  @KafkaListener({ id: 'attrs', topics: ['${attrs.topics}'], concurrency: '${attrs.concurrency:4}', autoStartup: '${attrs.auto:false}', containerFactory: '${attrs.factory}' })
+  onRecord(): void {}
+}
+
+test('placeholders in concurrency, autoStartup, containerFactory and a topic list; retry.topic.enabled gives listeners a retry chain', async () => {
+  const [one, two] = [unique('attrs-one'), unique('attrs-two')];
+  const app = await KafkaApplication.create({
+    config: {
+      dir: mkdtempSync(join(dir, 'attrs-')),
+      env: {},
+      properties: {
+        'attrs.topics': `${one}, ${two}`,
+        'attrs.factory': 'kafkaListenerContainerFactory',
+        'streamwright.kafka.bootstrap-servers': kafka.bootstrapServers.join(','),
+        'streamwright.kafka.retry.topic.enabled': true,
+        'streamwright.kafka.retry.topic.attempts': 2,
+      },
+    },
+    listeners: [PlaceholderAttributes],
+    logger: testLogger,
+  });
+  const container = app.listenerContainer('attrs') as ConcurrentMessageListenerContainer;
+  expect(container.containerProperties.topics).toEqual([one, two]);
+  expect(container.concurrency).toBe(4);
+  // attempts 2: the main topics, one retry topic each and a DLT each
+  const subscribed = app.listenerContainers().flatMap((c) => c.containerProperties.topics).sort();
+  expect(subscribed).toEqual([one, `${one}-dlt`, `${one}-retry`, two, `${two}-dlt`, `${two}-retry`].sort());
+  try {
+    await app.start(); // creates the retry topics; autoStartup '${attrs.auto:false}' leaves the main container stopped
+    expect(container.isRunning()).toBe(false);
+    const admin = new Kafka(kafkaConfig(kafka)).admin();
+    await admin.connect();
+    const topics = await admin.listTopics();
+    await admin.disconnect();
+    expect(topics).toEqual(expect.arrayContaining([`${one}-retry`, `${one}-dlt`, `${two}-retry`, `${two}-dlt`]));
+  } finally {
+    await app.stop();
+  }
+});
 
 test('a bad configuration fails KafkaApplication.create with one error naming every problem with file:line', async () => {
   const badDir = mkdtempSync(join(dir, 'bad-'));
