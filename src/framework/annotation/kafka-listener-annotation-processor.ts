@@ -143,7 +143,9 @@ export class KafkaListenerAnnotationProcessor {
   private resolveOptions(options: KafkaListenerOptions, description: string): ResolvedListenerOptions {
     const resolve = (value: string, attribute: string) => this.properties.resolve(value, `@KafkaListener ${attribute} of ${description}`);
     const text = (value: string | undefined, attribute: string) => (value === undefined ? undefined : resolve(value, attribute));
-    const concurrency = typeof options.concurrency === 'string' ? Number(resolve(options.concurrency, 'concurrency')) : options.concurrency;
+    const concurrencyText = typeof options.concurrency === 'string' ? resolve(options.concurrency, 'concurrency') : undefined;
+    // An unresolved placeholder is already reported; the listener is read on so that every problem is found.
+    const concurrency = concurrencyText === undefined ? (options.concurrency as number | undefined) : concurrencyText.includes('${') ? undefined : Number(concurrencyText);
     if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1)) {
       throw new KafkaException(`@KafkaListener on ${description}: concurrency must be a positive whole number, got '${String(options.concurrency)}'`);
     }

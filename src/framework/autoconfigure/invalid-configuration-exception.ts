@@ -32,6 +32,8 @@ export class ProblemCollector {
   readonly problems: ConfigurationProblem[] = [];
 
   add(problem: ConfigurationProblem): void {
+    // The same key can be checked once per client type (consumer, producer, admin); report it once.
+    if (this.problems.some((p) => p.key === problem.key && p.origin === problem.origin && p.message === problem.message)) return;
     this.problems.push(problem);
   }
 

@@ -11,7 +11,7 @@ import { canonicalKey } from './relaxed-names.js';
 export interface ConfigOptions {
   /** Directory of `streamwright.yml`/`.yaml`/`.json` and the profile files (default: the working directory). */
   dir?: string;
-  /** Active profiles, last wins (default: `STREAMWRIGHT_PROFILES_ACTIVE`, else `streamwright.profiles.active` of the base file, else `default`). */
+  /** Active profiles, last wins (default: `streamwright.profiles.active` of `properties`, else `STREAMWRIGHT_PROFILES_ACTIVE`, else `streamwright.profiles.active` of the base file, else `default`). */
   profiles?: readonly string[];
   /** Environment variables (default: `process.env`). */
   env?: Readonly<Record<string, string | undefined>>;
@@ -52,7 +52,11 @@ export class StreamwrightEnvironment {
     const environment = new EnvironmentPropertySource(env, knownKeys, mapPrefixes, problems);
     const base = StreamwrightEnvironment.file(dir, 'streamwright', problems);
 
-    const declared = options.profiles ?? splitList(env.STREAMWRIGHT_PROFILES_ACTIVE) ?? splitList(rawText(base?.get('streamwright.profiles.active')?.value));
+    const declared =
+      options.profiles ??
+      splitList(rawText(code.get('streamwright.profiles.active')?.value)) ??
+      splitList(env.STREAMWRIGHT_PROFILES_ACTIVE) ??
+      splitList(rawText(base?.get('streamwright.profiles.active')?.value));
     const profiles = declared && declared.length > 0 ? declared : ['default'];
     const profileFiles: PropertySource[] = [];
     for (const profile of profiles) {
@@ -63,7 +67,7 @@ export class StreamwrightEnvironment {
       const file = StreamwrightEnvironment.file(dir, `streamwright-${profile}`, problems);
       if (file) {
         profileFiles.unshift(file);
-        if (file.get('streamwright.profiles.active')) problems.add({ key: 'streamwright.profiles.active', origin: file.get('streamwright.profiles.active')!.origin, message: 'may only be set in the base file or the environment, not in a profile file' });
+        if (file.get('streamwright.profiles.active')) problems.add({ key: 'streamwright.profiles.active', origin: file.get('streamwright.profiles.active')!.origin, message: 'may only be set in code, the environment or the base file, not in a profile file' });
       }
     }
     const sources = [code, environment, ...profileFiles, ...(base ? [base] : [])];

@@ -138,6 +138,17 @@ describe('sources and precedence', () => {
     expect(load({ config: { dir, env: {}, profiles: ['local', 'dev'] } }).options.consumerConfig).toMatchObject({ groupId: 'dev' });
   });
 
+  test('profiles from code properties or the base file; a profile file may not activate profiles', () => {
+    const dir = dirWith({
+      'streamwright.yml': 'streamwright.profiles.active: a\nstreamwright.kafka.bootstrap-servers: base:1\n',
+      'streamwright-a.yml': 'streamwright.kafka.client-id: from-a\n',
+      'streamwright-b.yml': 'streamwright.kafka.client-id: from-b\nstreamwright.profiles.active: a\n',
+    });
+    expect(load({ config: { dir, env: {} } }).options.kafka).toMatchObject({ clientId: 'from-a' });
+    const message = problemsOf({ config: { dir, env: {}, properties: { 'streamwright.profiles.active': 'b' } } });
+    expect(message).toContain(`streamwright.profiles.active [${join(dir, 'streamwright-b.yml')}:2]: may only be set in code, the environment or the base file`);
+  });
+
   test('code kafka.brokers wins over bootstrap-servers; no profile means the default profile file', () => {
     const dir = dirWith({ 'streamwright.yml': 'streamwright.kafka.bootstrap-servers: file:1\n', 'streamwright-default.yml': 'streamwright.kafka.client-id: from-default-profile\n' });
     const { options } = load({ config: { dir, env: {} }, kafka: { brokers: ['code:1'] } });
