@@ -168,11 +168,29 @@ describe('sources and precedence', () => {
     expect((options.containerFactories!.kafkaListenerContainerFactory as ConcurrentKafkaListenerContainerFactory).containerProperties.ackMode).toBe(AckMode.RECORD);
   });
 
-  test('config: false reads nothing', () => {
-    const dir = dirWith({ 'streamwright.yml': 'streamwright.kafka.bootstrap-servers: file:1\n' });
-    const { options } = loadApplicationConfiguration({ config: false, kafka: { brokers: ['x:1'] } }, silentLogger);
-    expect(options.kafka?.brokers).toEqual(['x:1']);
-    expect(dir).toBeTruthy();
+  test('process.env by default; config: false reads nothing', () => {
+    const dir = dirWith({});
+    process.env.STREAMWRIGHT_KAFKA_CLIENT_ID = 'from-process-env';
+    try {
+      expect(load({ config: { dir }, kafka: { brokers: ['x:1'] } }).options.kafka).toMatchObject({ clientId: 'from-process-env' });
+      const { options } = loadApplicationConfiguration({ config: false, kafka: { brokers: ['x:1'] } }, silentLogger);
+      expect(options.kafka).toEqual({ brokers: ['x:1'] });
+    } finally {
+      delete process.env.STREAMWRIGHT_KAFKA_CLIENT_ID;
+    }
+  });
+
+  test('listener.* keys do not override a default container factory defined in code, and a warning says so', () => {
+    const warnings: string[] = [];
+    const logger = { ...silentLogger, warn: (message: string) => void warnings.push(message) };
+    const mine = new ConcurrentKafkaListenerContainerFactory({ concurrency: 5 });
+    const { options } = loadApplicationConfiguration(
+      { logger, containerFactories: { kafkaListenerContainerFactory: mine }, config: { dir: dirWith({}), env: { STREAMWRIGHT_KAFKA_BOOTSTRAP_SERVERS: 'a:1', STREAMWRIGHT_KAFKA_LISTENER_CONCURRENCY: '2' } } },
+      logger,
+    );
+    expect(options.containerFactories!.kafkaListenerContainerFactory).toBe(mine);
+    expect(mine.concurrency).toBe(5);
+    expect(warnings.join('\n')).toMatch(/listener\.\* properties \(listener\.concurrency\).*not used/);
   });
 });
 
