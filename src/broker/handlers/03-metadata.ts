@@ -1,4 +1,4 @@
-import { ErrorCode } from '../../protocol/error-codes.js';
+import { ErrorCode, KafkaProtocolError } from '../../protocol/error-codes.js';
 import { ApiKeys, type MetadataResponse } from '../../protocol/generated/messages.js';
 import type { MessageInput } from '../../protocol/input.js';
 import { ZERO_UUID } from '../../protocol/schema/uuid.js';
@@ -56,8 +56,13 @@ export function metadataHandler(broker: KafkaBroker) {
           } else if (invalidTopicNameReason(requested.name!) !== null) {
             topics.push({ errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, name: requested.name, topicId: ZERO_UUID, partitions: [] });
           } else if (allowCreate && !INTERNAL_TOPICS.has(requested.name!)) {
-            const created = broker.controller.autoCreateTopic(requested.name!);
-            topics.push(describeTopic(broker, created));
+            try {
+              topics.push(describeTopic(broker, broker.controller.autoCreateTopic(requested.name!)));
+            } catch (error) {
+              // Refused (a partition cap, too few brokers): the topic gets the controller's error.
+              if (!(error instanceof KafkaProtocolError)) throw error;
+              topics.push({ errorCode: error.code, name: requested.name, topicId: ZERO_UUID, partitions: [] });
+            }
           } else {
             topics.push({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name: requested.name, topicId: ZERO_UUID, partitions: [] });
           }
