@@ -157,6 +157,7 @@ export function fetchHandler(broker: KafkaBroker) {
           },
           wanted.map((w) => partitionKey(w.topic, w.request.partition)),
           request.maxWaitMs,
+          context.onConnectionClose,
         );
       });
     },
