@@ -5,6 +5,7 @@ import { ZERO_UUID } from '../../protocol/schema/uuid.js';
 import { INTERNAL_TOPICS, invalidTopicNameReason } from '../cluster/topic-names.js';
 import type { TopicMetadata } from '../cluster/cluster-metadata.js';
 import type { KafkaBroker } from '../kafka-broker.js';
+import { distinctBy } from './distinct.js';
 import { apiHandler } from './api-handler.js';
 
 type TopicResponse = MessageInput<MetadataResponse['topics'][number]>;
@@ -46,7 +47,7 @@ export function metadataHandler(broker: KafkaBroker) {
       } else {
         // Before v4 there is no flag: old clients always allowed auto-creation.
         const allowCreate = (header.apiVersion < 4 || request.allowAutoTopicCreation) && broker.config.boolean('auto.create.topics.enable');
-        for (const requested of request.topics!) {
+        for (const requested of distinctBy(request.topics!, (t) => (t.name === null ? `id:${t.topicId}` : `name:${t.name}`))) {
           const byId = requested.name === null;
           const existing = byId ? broker.metadata.topicById(requested.topicId) : broker.metadata.topic(requested.name!);
           if (existing) {

@@ -15,6 +15,7 @@ const TOPIC = 'hostile';
 const MAX_PARTITIONS_PER_REQUEST = 100;
 const MAX_PARTITIONS = 60;
 const OFFSETS_PARTITIONS = 5;
+const FETCH_MAX_BYTES = 3000;
 
 let kafka: EmbeddedKafka;
 let broker: KafkaBroker;
@@ -29,6 +30,7 @@ beforeAll(async () => {
       'streamwright.max.partitions.per.request': MAX_PARTITIONS_PER_REQUEST,
       'streamwright.max.partitions': MAX_PARTITIONS,
       'offsets.topic.num.partitions': OFFSETS_PARTITIONS,
+      'fetch.max.bytes': FETCH_MAX_BYTES,
     },
   });
   broker = kafka.broker().instance;
@@ -168,6 +170,47 @@ describe('hostile CreateTopics and CreatePartitions', () => {
     expect(metadata.topics[0]).toMatchObject({ name: 'auto-created', errorCode: ErrorCode.POLICY_VIOLATION });
     expect(broker.metadata.topic('auto-created')).toBeUndefined();
     expect(partitionReplicas()).toBe(MAX_PARTITIONS);
+  });
+});
+
+describe('answers bounded by the distinct things asked for', () => {
+  it('answers a Metadata request naming one topic 100,000 times with one entry', async () => {
+    const conn = await connect();
+    const response = await conn.request(ApiKeys.Metadata, 12, { topics: Array.from({ length: 100_000 }, () => ({ name: TOPIC })), allowAutoTopicCreation: false });
+    expect(response.topics.map((t) => [t.name, t.errorCode, t.partitions.length])).toEqual([[TOPIC, ErrorCode.NONE, 1]]);
+  });
+
+  it('answers a DescribeConfigs request naming one topic 100,000 times with one entry', async () => {
+    const conn = await connect();
+    const resources = Array.from({ length: 100_000 }, () => ({ resourceType: 2, resourceName: TOPIC, configurationKeys: null }));
+    const response = await conn.request(ApiKeys.DescribeConfigs, 4, { resources, includeSynonyms: true, includeDocumentation: false });
+    expect(response.results).toHaveLength(1);
+    expect(response.results[0]).toMatchObject({ resourceName: TOPIC, errorCode: ErrorCode.NONE });
+    expect(response.results[0]!.configs.length).toBeGreaterThan(10);
+  });
+
+  it('bounds a fetch asking for 2^31-1 bytes by fetch.max.bytes', async () => {
+    const producer = client.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    cleanup.add(() => producer.disconnect());
+    const value = 'v'.repeat(FETCH_MAX_BYTES / 2);
+    const first = await producer.send({ topic: TOPIC, messages: [{ partition: 0, value }] });
+    for (let i = 0; i < 4; i++) await producer.send({ topic: TOPIC, messages: [{ partition: 0, value }] });
+    const conn = await connect();
+    const topicId = broker.metadata.topic(TOPIC)!.topicId;
+    const response = await conn.request(ApiKeys.Fetch, 13, {
+      replicaId: -1,
+      maxWaitMs: 0,
+      minBytes: 1,
+      maxBytes: 2 ** 31 - 1,
+      isolationLevel: 0,
+      topics: [{ topicId, partitions: [{ partition: 0, fetchOffset: BigInt(first[0]!.baseOffset), partitionMaxBytes: 2 ** 31 - 1 }] }],
+    });
+    const records = response.responses[0]!.partitions[0]!.records!;
+    // Five batches of ~1,570 bytes were written: the answer holds two, not all five.
+    expect(records.length).toBeGreaterThan(FETCH_MAX_BYTES / 2);
+    expect(records.length).toBeLessThanOrEqual(FETCH_MAX_BYTES);
+    await expectBrokerServes();
   });
 });
 
