@@ -103,6 +103,7 @@ export const BROKER_CONFIGS: readonly ConfigDefinition[] = [
   // Not Kafka configs: bounds on what requests may make the broker create (docs/broker.md, "Limits").
   { name: 'streamwright.max.partitions.per.request', type: 'int', default: '10000', min: 1 },
   { name: 'streamwright.max.partitions', type: 'int', default: '4000', min: 1 },
+  { name: 'streamwright.max.groups', type: 'int', default: '10000', min: 1 },
   // Every topic config inherits from a broker config of the same type and default.
   ...TOPIC_CONFIGS.map(({ brokerSynonym, ...definition }) => ({ ...definition, name: brokerSynonym! })),
 ];

@@ -16,6 +16,7 @@ const MAX_PARTITIONS_PER_REQUEST = 100;
 const MAX_PARTITIONS = 60;
 const OFFSETS_PARTITIONS = 5;
 const FETCH_MAX_BYTES = 3000;
+const MAX_GROUPS = 30;
 
 let kafka: EmbeddedKafka;
 let broker: KafkaBroker;
@@ -31,6 +32,7 @@ beforeAll(async () => {
       'streamwright.max.partitions': MAX_PARTITIONS,
       'offsets.topic.num.partitions': OFFSETS_PARTITIONS,
       'fetch.max.bytes': FETCH_MAX_BYTES,
+      'streamwright.max.groups': MAX_GROUPS,
     },
   });
   broker = kafka.broker().instance;
@@ -204,12 +206,60 @@ describe('answers bounded by the distinct things asked for', () => {
       minBytes: 1,
       maxBytes: 2 ** 31 - 1,
       isolationLevel: 0,
-      topics: [{ topicId, partitions: [{ partition: 0, fetchOffset: BigInt(first[0]!.baseOffset), partitionMaxBytes: 2 ** 31 - 1 }] }],
+      topics: [{ topicId, partitions: [{ partition: 0, fetchOffset: BigInt(first[0]!.baseOffset!), partitionMaxBytes: 2 ** 31 - 1 }] }],
     });
     const records = response.responses[0]!.partitions[0]!.records!;
     // Five batches of ~1,570 bytes were written: the answer holds two, not all five.
     expect(records.length).toBeGreaterThan(FETCH_MAX_BYTES / 2);
     expect(records.length).toBeLessThanOrEqual(FETCH_MAX_BYTES);
+    await expectBrokerServes();
+  });
+});
+
+describe('groups and offsets', () => {
+  const commit = (conn: RawConnection, groupId: string, topics: Array<{ name: string; partitions: number[] }>) =>
+    conn.request(ApiKeys.OffsetCommit, 8, {
+      groupId,
+      generationIdOrMemberEpoch: -1,
+      memberId: '',
+      groupInstanceId: null,
+      topics: topics.map((t) => ({ name: t.name, partitions: t.partitions.map((partitionIndex) => ({ partitionIndex, committedOffset: 0n, committedLeaderEpoch: -1, committedMetadata: null })) })),
+    });
+
+  it('commits offsets only for partitions that exist', async () => {
+    const conn = await connect();
+    const response = await commit(conn, 'hostile-offsets', [{ name: TOPIC, partitions: [0, 1, 2 ** 31 - 1] }, { name: 'no-such-topic', partitions: [0] }]);
+    expect(response.topics.map((t) => [t.name, t.partitions.map((p) => p.errorCode)])).toEqual([
+      [TOPIC, [ErrorCode.NONE, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]],
+      ['no-such-topic', [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]],
+    ]);
+    const fetched = await conn.request(ApiKeys.OffsetFetch, 8, { groups: [{ groupId: 'hostile-offsets', topics: null }], requireStable: false });
+    expect(fetched.groups[0]!.topics.map((t) => [t.name, t.partitions.map((p) => p.partitionIndex)])).toEqual([[TOPIC, [0]]]);
+  });
+
+  it('refuses new groups past streamwright.max.groups with POLICY_VIOLATION, from JoinGroup and OffsetCommit', async () => {
+    const conn = await connect();
+    const existing = (await conn.request(ApiKeys.ListGroups, 4, { statesFilter: [] })).groups.length;
+    const fillers = Array.from({ length: MAX_GROUPS - existing }, (_, i) => `filler-${i}`);
+    for (const groupId of fillers) expect((await commit(conn, groupId, [{ name: TOPIC, partitions: [0] }])).topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NONE);
+
+    expect((await commit(conn, 'one-group-too-many', [{ name: TOPIC, partitions: [0] }])).topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.POLICY_VIOLATION);
+    const joined = await conn.request(ApiKeys.JoinGroup, 9, {
+      groupId: 'one-group-too-many',
+      sessionTimeoutMs: 10_000,
+      rebalanceTimeoutMs: 10_000,
+      memberId: '',
+      groupInstanceId: null,
+      protocolType: 'consumer',
+      protocols: [{ name: 'range', metadata: Buffer.alloc(0) }],
+      reason: null,
+    });
+    expect(joined.errorCode).toBe(ErrorCode.POLICY_VIOLATION);
+    expect((await conn.request(ApiKeys.ListGroups, 4, { statesFilter: [] })).groups.map((g) => g.groupId)).not.toContain('one-group-too-many');
+
+    // Room again once groups go: the consumer group of the round trip can form.
+    const deleted = await conn.request(ApiKeys.DeleteGroups, 2, { groupsNames: fillers });
+    expect(deleted.results.map((r) => r.errorCode)).toEqual(fillers.map(() => ErrorCode.NONE));
     await expectBrokerServes();
   });
 });
