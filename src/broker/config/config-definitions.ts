@@ -104,6 +104,7 @@ export const BROKER_CONFIGS: readonly ConfigDefinition[] = [
   { name: 'streamwright.max.partitions.per.request', type: 'int', default: '10000', min: 1 },
   { name: 'streamwright.max.partitions', type: 'int', default: '4000', min: 1 },
   { name: 'streamwright.max.groups', type: 'int', default: '10000', min: 1 },
+  { name: 'streamwright.max.transactional.ids', type: 'int', default: '10000', min: 1 },
   // Every topic config inherits from a broker config of the same type and default.
   ...TOPIC_CONFIGS.map(({ brokerSynonym, ...definition }) => ({ ...definition, name: brokerSynonym! })),
 ];

@@ -17,6 +17,7 @@ const MAX_PARTITIONS = 60;
 const OFFSETS_PARTITIONS = 5;
 const FETCH_MAX_BYTES = 3000;
 const MAX_GROUPS = 30;
+const MAX_TRANSACTIONAL_IDS = 3;
 
 let kafka: EmbeddedKafka;
 let broker: KafkaBroker;
@@ -33,6 +34,8 @@ beforeAll(async () => {
       'offsets.topic.num.partitions': OFFSETS_PARTITIONS,
       'fetch.max.bytes': FETCH_MAX_BYTES,
       'streamwright.max.groups': MAX_GROUPS,
+      'streamwright.max.transactional.ids': MAX_TRANSACTIONAL_IDS,
+      'transaction.state.log.num.partitions': 3,
     },
   });
   broker = kafka.broker().instance;
@@ -260,6 +263,21 @@ describe('groups and offsets', () => {
     // Room again once groups go: the consumer group of the round trip can form.
     const deleted = await conn.request(ApiKeys.DeleteGroups, 2, { groupsNames: fillers });
     expect(deleted.results.map((r) => r.errorCode)).toEqual(fillers.map(() => ErrorCode.NONE));
+    await expectBrokerServes();
+  });
+});
+
+describe('transactional ids', () => {
+  it('refuses new transactional ids past streamwright.max.transactional.ids with POLICY_VIOLATION', async () => {
+    const conn = await connect();
+    const init = (transactionalId: string) =>
+      conn.request(ApiKeys.InitProducerId, 4, { transactionalId, transactionTimeoutMs: 10_000, producerId: -1n, producerEpoch: -1 });
+    // The first one waits for the transaction log to be created and loaded.
+    await waitFor(async () => (await init('txn-0')).errorCode === ErrorCode.NONE, { what: 'the coordinator answers' });
+    for (let i = 1; i < MAX_TRANSACTIONAL_IDS; i++) expect((await init(`txn-${i}`)).errorCode).toBe(ErrorCode.NONE);
+    expect((await init('one-id-too-many')).errorCode).toBe(ErrorCode.POLICY_VIOLATION);
+    // Ids it has already keep working.
+    expect((await init('txn-0')).errorCode).toBe(ErrorCode.NONE);
     await expectBrokerServes();
   });
 });
