@@ -10,22 +10,27 @@ export interface DelayedOperation {
   forceComplete(): void;
 }
 
+/** setTimeout's largest delay; a longer one would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export class FetchPurgatory {
   private readonly watchers = new Map<string, Set<Watch>>();
 
   /**
    * Parks `operation` on `keys` until it completes or `timeoutMs` passes. Returns at once
-   * (completing it) when the condition already holds.
+   * (completing it) when the condition already holds. With `onConnectionClose`, the operation
+   * is dropped, uncompleted, when its client's connection closes: nobody would read the answer.
    */
-  watch(operation: DelayedOperation, keys: readonly string[], timeoutMs: number): void {
+  watch(operation: DelayedOperation, keys: readonly string[], timeoutMs: number, onConnectionClose?: (callback: () => void) => () => void): void {
     if (operation.tryComplete()) return;
-    const watch: Watch = { operation, keys, timer: undefined, done: false };
+    const watch: Watch = { operation, keys, timer: undefined, done: false, unregister: undefined };
     for (const key of keys) {
       let set = this.watchers.get(key);
       if (!set) this.watchers.set(key, (set = new Set()));
       set.add(watch);
     }
-    watch.timer = setTimeout(() => this.finish(watch, true), Math.max(0, timeoutMs));
+    watch.timer = setTimeout(() => this.finish(watch, true), Math.min(Math.max(0, timeoutMs), MAX_TIMER_MS));
+    watch.unregister = onConnectionClose?.(() => this.finish(watch, false));
   }
 
   /** Called after an append (or anything that changes what a fetch would see) on `key`. */
@@ -35,6 +40,13 @@ export class FetchPurgatory {
     for (const watch of [...set]) {
       if (!watch.done && watch.operation.tryComplete()) this.finish(watch, false);
     }
+  }
+
+  /** How many operations are parked. */
+  get size(): number {
+    const all = new Set<Watch>();
+    for (const set of this.watchers.values()) for (const w of set) all.add(w);
+    return all.size;
   }
 
   /** Completes everything now (broker shutdown). */
@@ -48,6 +60,7 @@ export class FetchPurgatory {
     if (watch.done) return;
     watch.done = true;
     clearTimeout(watch.timer);
+    watch.unregister?.();
     for (const key of watch.keys) {
       const set = this.watchers.get(key);
       set?.delete(watch);
@@ -62,6 +75,7 @@ interface Watch {
   readonly keys: readonly string[];
   timer: ReturnType<typeof setTimeout> | undefined;
   done: boolean;
+  unregister: (() => void) | undefined;
 }
 
 export const partitionKey = (topic: string, partition: number): string => `${topic}-${partition}`;

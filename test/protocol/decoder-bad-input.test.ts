@@ -48,6 +48,34 @@ describe('decoder on bad input', () => {
     expect(() => decodeRequest(compact)).toThrow(/exceeds/);
   });
 
+  it('fails an oversized CreateTopics count at the count itself, at any depth, before reading an element', () => {
+    const spec = REQUEST_SPECS[ApiKeys.CreateTopics]!;
+    const varint = (value: number) => {
+      const out: number[] = [];
+      for (; value >= 0x80; value = Math.floor(value / 128)) out.push((value % 128) | 0x80);
+      return Buffer.from([...out, value]);
+    };
+    const failure = (body: Buffer) => {
+      const outcome = decodeOutcome(() => decodeMessage(spec, 7, body));
+      if (outcome === 'ok') throw new Error('decoded a hostile count');
+      return outcome;
+    };
+    // A 10-byte body whose topics array claims 2^30 elements: the error names the count and is
+    // raised right after it (byte 5), so no element was read and nothing sized by it allocated.
+    const tenBytes = Buffer.concat([varint(2 ** 30 + 1), Buffer.alloc(5)]);
+    expect(tenBytes).toHaveLength(10);
+    const topLevel = failure(tenBytes);
+    expect(topLevel.message).toMatch(/array of 1073741824 elements exceeds the 5 bytes left/);
+    expect(topLevel.offset).toBe(5);
+    // 2^31 elements, the largest count a compact array can claim beyond int32.
+    expect(failure(Buffer.concat([varint(2 ** 31 + 1), Buffer.alloc(5)])).message).toMatch(/array of 2147483648 elements exceeds/);
+    // Nested: one topic whose replica assignments claim 2^30 partitions.
+    const nested = Buffer.concat([varint(2), hex('02 61 ffffffff ffff'), varint(2 ** 30 + 1), Buffer.alloc(8)]);
+    expect(failure(nested).message).toMatch(/array of 1073741824 elements exceeds the 8 bytes left/);
+    // A count the bytes could hold one byte per element but not one topic (10 bytes at least) each.
+    expect(failure(Buffer.concat([varint(1001), Buffer.alloc(1000)])).message).toMatch(/array of 1000 elements exceeds the 1000 bytes left/);
+  });
+
   it('rejects malformed varints', () => {
     expect(() => new ByteReader(hex('ffffffffff01')).readUnsignedVarint()).toThrow(/longer than 5 bytes/);
     expect(() => new ByteReader(hex('ffffffff7f')).readUnsignedVarint()).toThrow(/exceeds 32 bits/);

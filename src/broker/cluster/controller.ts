@@ -4,7 +4,8 @@ import { InvalidConfigError, validateBrokerConfigs, validateTopicConfigs, type C
 import { ZERO_UUID } from '../../protocol/schema/uuid.js';
 import type { KafkaBroker } from '../kafka-broker.js';
 import type { TopicMetadata } from './cluster-metadata.js';
-import { invalidTopicNameReason } from './topic-names.js';
+import { checkPartitionLimits } from './partition-limits.js';
+import { INTERNAL_TOPICS, invalidTopicNameReason } from './topic-names.js';
 
 export interface CreateTopicSpec {
   name: string;
@@ -45,7 +46,12 @@ export class Controller {
       if (error instanceof InvalidConfigError) throw new KafkaProtocolError(ErrorCode.INVALID_CONFIG, error.message);
       throw error;
     }
-    const assignments = spec.assignments && spec.assignments.length > 0 ? this.checkAssignments(spec.assignments) : this.place(spec.numPartitions, spec.replicationFactor, 0);
+    // The broker's own internal topics are bounded by their configs, and must not be refused
+    // because clients used up the partition cap.
+    const limited = !INTERNAL_TOPICS.has(spec.name);
+    const assignments = spec.assignments && spec.assignments.length > 0
+      ? this.checkAssignments(spec.assignments, limited)
+      : this.place(spec.numPartitions, spec.replicationFactor, 0, limited);
     const summary = { numPartitions: assignments.length, replicationFactor: assignments[0]!.length, configs };
     if (validateOnly) return { topicId: ZERO_UUID, ...summary };
     const topic = this.broker.metadata.createTopic(spec.name, assignments, configs);
@@ -79,9 +85,9 @@ export class Controller {
     let newAssignments: number[][];
     if (assignments && assignments.length > 0) {
       if (assignments.length !== added) throw new KafkaProtocolError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Increasing the number of partitions by ${added} but ${assignments.length} assignments provided.`);
-      newAssignments = this.checkAssignments(assignments);
+      newAssignments = this.checkAssignments(assignments, true);
     } else {
-      newAssignments = this.place(added, topic.partitions[0]?.replicas.length ?? 1, current);
+      newAssignments = this.place(added, topic.partitions[0]?.replicas.length ?? 1, current, true);
     }
     if (validateOnly) return;
     this.broker.metadata.addPartitions(name, newAssignments);
@@ -124,8 +130,11 @@ export class Controller {
     this.broker.brokerConfigsChanged();
   }
 
-  /** Kafka's placement: leaders round-robin over the brokers, followers on the next ones. */
-  private place(numPartitions: number, replicationFactor: number, firstPartition: number): number[][] {
+  /**
+   * Kafka's placement: leaders round-robin over the brokers, followers on the next ones. The
+   * counts are checked (and, when `limited`, the partition caps) before anything is allocated.
+   */
+  private place(numPartitions: number, replicationFactor: number, firstPartition: number, limited: boolean): number[][] {
     const partitions = numPartitions === -1 ? this.broker.config.int('num.partitions') : numPartitions;
     const factor = replicationFactor === -1 ? this.broker.config.int('default.replication.factor') : replicationFactor;
     if (partitions <= 0) throw new KafkaProtocolError(ErrorCode.INVALID_PARTITIONS, 'Number of partitions must be larger than 0.');
@@ -134,6 +143,7 @@ export class Controller {
     if (factor > brokers.length) {
       throw new KafkaProtocolError(ErrorCode.INVALID_REPLICATION_FACTOR, `Unable to replicate the partition ${factor} time(s): The target replication factor of ${factor} cannot be reached because only ${brokers.length} broker(s) are registered.`);
     }
+    if (limited) checkPartitionLimits(this.broker.config, this.broker.metadata, partitions, factor);
     const out: number[][] = [];
     for (let p = 0; p < partitions; p++) {
       const first = (firstPartition + p) % brokers.length;
@@ -142,7 +152,8 @@ export class Controller {
     return out;
   }
 
-  private checkAssignments(assignments: ReadonlyArray<readonly number[]>): number[][] {
+  private checkAssignments(assignments: ReadonlyArray<readonly number[]>, limited: boolean): number[][] {
+    if (limited) checkPartitionLimits(this.broker.config, this.broker.metadata, assignments.length, assignments[0]!.length);
     const live = new Set(this.broker.liveBrokers().map((b) => b.nodeId));
     const factor = assignments[0]!.length;
     for (const replicas of assignments) {

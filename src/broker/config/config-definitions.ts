@@ -99,6 +99,12 @@ export const BROKER_CONFIGS: readonly ConfigDefinition[] = [
   { name: 'auto.leader.rebalance.enable', type: 'boolean', default: 'true' },
   { name: 'leader.imbalance.check.interval.seconds', type: 'long', default: '300', min: 1 },
   { name: 'leader.imbalance.per.broker.percentage', type: 'int', default: '10', min: 0 },
+  { name: 'fetch.max.bytes', type: 'int', default: '57671680', min: 0 },
+  // Not Kafka configs: bounds on what requests may make the broker create (docs/broker.md, "Limits").
+  { name: 'streamwright.max.partitions.per.request', type: 'int', default: '10000', min: 1 },
+  { name: 'streamwright.max.partitions', type: 'int', default: '4000', min: 1 },
+  { name: 'streamwright.max.groups', type: 'int', default: '10000', min: 1 },
+  { name: 'streamwright.max.transactional.ids', type: 'int', default: '10000', min: 1 },
   // Every topic config inherits from a broker config of the same type and default.
   ...TOPIC_CONFIGS.map(({ brokerSynonym, ...definition }) => ({ ...definition, name: brokerSynonym! })),
 ];

@@ -14,7 +14,7 @@ import { INTERNAL_TOPICS } from '../cluster/topic-names.js';
 import type { KafkaBroker } from '../kafka-broker.js';
 import type { TopicSettings } from '../replica-manager.js';
 import { partitionKey } from '../delayed-fetch.js';
-import { NO_RESPONSE, apiHandler, type HandlerResult } from './api-handler.js';
+import { NO_RESPONSE, apiHandler, type HandlerResult, type RequestContext } from './api-handler.js';
 
 interface PartitionResult {
   index: number;
@@ -149,7 +149,7 @@ function settle(result: PartitionResult, state: { errorCode: number; message: st
 }
 
 /** The Produce request proper, once its transactional writes are verified. */
-function produce(broker: KafkaBroker, request: RequestOf<typeof ApiKeys.Produce>): HandlerResult<typeof ApiKeys.Produce> | Promise<HandlerResult<typeof ApiKeys.Produce>> {
+function produce(broker: KafkaBroker, request: RequestOf<typeof ApiKeys.Produce>, onConnectionClose: RequestContext['onConnectionClose']): HandlerResult<typeof ApiKeys.Produce> | Promise<HandlerResult<typeof ApiKeys.Produce>> {
   const acks = request.acks;
   const validAcks = acks === 0 || acks === 1 || acks === -1;
   const pending = new Map<PartitionResult, PendingAck>();
@@ -192,6 +192,7 @@ function produce(broker: KafkaBroker, request: RequestOf<typeof ApiKeys.Produce>
       },
       [...pending.values()].map((a) => partitionKey(a.partition.topic, a.partition.index)),
       request.timeoutMs,
+      onConnectionClose,
     );
   });
 }
@@ -211,10 +212,10 @@ export function produceHandler(broker: KafkaBroker) {
     apiKey: ApiKeys.Produce,
     minVersion: 0,
     maxVersion: 11,
-    handle(request) {
+    handle(request, { onConnectionClose }) {
       // KIP-890: a transaction's first write to a partition is verified with its coordinator first.
       const writes = request.transactionalId === null ? [] : transactionalWritesOf(request.topicData);
-      return broker.transactionCoordinator.verification.verifyThen(request.transactionalId, writes, 'produce', () => produce(broker, request));
+      return broker.transactionCoordinator.verification.verifyThen(request.transactionalId, writes, 'produce', () => produce(broker, request, onConnectionClose));
     },
   });
 }

@@ -141,7 +141,9 @@ export function fetchHandler(broker: KafkaBroker) {
           }
         }
       }
-      const readAllNow = () => readAll(wanted, request.maxBytes, request.isolationLevel, replicaId);
+      // Kafka's fetch.max.bytes: the broker's bound on one response, whatever the client asks.
+      const maxBytes = Math.min(request.maxBytes, broker.config.int('fetch.max.bytes'));
+      const readAllNow = () => readAll(wanted, maxBytes, request.isolationLevel, replicaId);
       if (request.maxWaitMs <= 0 || wanted.length === 0) return respond(readAllNow().data);
       // The purgatory checks at once, then again on every append to these partitions.
       return new Promise((resolve) => {
@@ -157,6 +159,7 @@ export function fetchHandler(broker: KafkaBroker) {
           },
           wanted.map((w) => partitionKey(w.topic, w.request.partition)),
           request.maxWaitMs,
+          context.onConnectionClose,
         );
       });
     },

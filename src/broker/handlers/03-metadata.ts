@@ -1,10 +1,11 @@
-import { ErrorCode } from '../../protocol/error-codes.js';
+import { ErrorCode, KafkaProtocolError } from '../../protocol/error-codes.js';
 import { ApiKeys, type MetadataResponse } from '../../protocol/generated/messages.js';
 import type { MessageInput } from '../../protocol/input.js';
 import { ZERO_UUID } from '../../protocol/schema/uuid.js';
 import { INTERNAL_TOPICS, invalidTopicNameReason } from '../cluster/topic-names.js';
 import type { TopicMetadata } from '../cluster/cluster-metadata.js';
 import type { KafkaBroker } from '../kafka-broker.js';
+import { distinctBy } from './distinct.js';
 import { apiHandler } from './api-handler.js';
 
 type TopicResponse = MessageInput<MetadataResponse['topics'][number]>;
@@ -46,7 +47,7 @@ export function metadataHandler(broker: KafkaBroker) {
       } else {
         // Before v4 there is no flag: old clients always allowed auto-creation.
         const allowCreate = (header.apiVersion < 4 || request.allowAutoTopicCreation) && broker.config.boolean('auto.create.topics.enable');
-        for (const requested of request.topics!) {
+        for (const requested of distinctBy(request.topics!, (t) => (t.name === null ? `id:${t.topicId}` : `name:${t.name}`))) {
           const byId = requested.name === null;
           const existing = byId ? broker.metadata.topicById(requested.topicId) : broker.metadata.topic(requested.name!);
           if (existing) {
@@ -56,8 +57,13 @@ export function metadataHandler(broker: KafkaBroker) {
           } else if (invalidTopicNameReason(requested.name!) !== null) {
             topics.push({ errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, name: requested.name, topicId: ZERO_UUID, partitions: [] });
           } else if (allowCreate && !INTERNAL_TOPICS.has(requested.name!)) {
-            const created = broker.controller.autoCreateTopic(requested.name!);
-            topics.push(describeTopic(broker, created));
+            try {
+              topics.push(describeTopic(broker, broker.controller.autoCreateTopic(requested.name!)));
+            } catch (error) {
+              // Refused (a partition cap, too few brokers): the topic gets the controller's error.
+              if (!(error instanceof KafkaProtocolError)) throw error;
+              topics.push({ errorCode: error.code, name: requested.name, topicId: ZERO_UUID, partitions: [] });
+            }
           } else {
             topics.push({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name: requested.name, topicId: ZERO_UUID, partitions: [] });
           }

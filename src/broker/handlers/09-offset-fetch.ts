@@ -2,6 +2,7 @@ import { ApiKeys } from '../../protocol/generated/messages.js';
 import type { FetchedTopic } from '../coordinator/group/offset-metadata-manager.js';
 import type { KafkaBroker } from '../kafka-broker.js';
 import { apiHandler } from './api-handler.js';
+import { distinctBy } from './distinct.js';
 
 type RequestedTopics = ReadonlyArray<{ name: string; partitionIndexes: readonly number[] }> | null;
 
@@ -24,7 +25,8 @@ export function offsetFetchHandler(broker: KafkaBroker) {
       if (version >= 8) {
         return {
           throttleTimeMs: 0,
-          groups: request.groups.map((g) => {
+          // A group asked for twice is answered once: "all topics" of one group can be thousands of offsets.
+          groups: distinctBy(request.groups, (g) => g.groupId).map((g) => {
             const result = fetch(g.groupId, g.topics, request.requireStable);
             return { groupId: g.groupId, errorCode: result.errorCode, topics: result.topics.map((t) => ({ name: t.topic, partitions: toPartitions(t) })) };
           }),

@@ -1,6 +1,7 @@
 import { ApiKeys } from '../../protocol/generated/messages.js';
 import { describeGroup } from '../coordinator/group/group-admin.js';
 import type { KafkaBroker } from '../kafka-broker.js';
+import { distinctBy } from './distinct.js';
 import { apiHandler } from './api-handler.js';
 
 /** READ, DELETE and DESCRIBE on a group (AclOperation codes 3, 6, 8): all allowed without ACLs. */
@@ -16,7 +17,7 @@ export function describeGroupsHandler(broker: KafkaBroker) {
     handle(request) {
       return {
         throttleTimeMs: 0,
-        groups: request.groups.map((groupId) => {
+        groups: distinctBy(request.groups, (groupId) => groupId).map((groupId) => {
           const { errorCode, summary } = describeGroup(broker.groupCoordinator, groupId);
           return {
             errorCode,

@@ -1,6 +1,7 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ApiKeys } from '../../protocol/generated/messages.js';
 import { ZERO_UUID } from '../../protocol/schema/uuid.js';
+import { EXCESSIVE_PARTITIONS_MESSAGE, MAX_PARTITIONS_PER_REQUEST_CONFIG, requestedPartitions } from '../cluster/partition-limits.js';
 import { describeTopicConfigs } from '../config/config-describer.js';
 import type { KafkaBroker } from '../kafka-broker.js';
 import { apiHandler } from './api-handler.js';
@@ -14,6 +15,18 @@ export function createTopicsHandler(broker: KafkaBroker) {
     maxVersion: 7,
     handle(request) {
       const repeated = duplicates(request.topics.map((t) => t.name));
+      // As Kafka's controller: a request asking for too many partitions in all fails as a whole.
+      const defaultPartitions = broker.config.int('num.partitions');
+      const total = request.topics.reduce((sum, t) => sum + requestedPartitions(t.numPartitions, t.assignments.length, defaultPartitions), 0);
+      if (total > broker.config.int(MAX_PARTITIONS_PER_REQUEST_CONFIG)) {
+        return {
+          throttleTimeMs: 0,
+          topics: request.topics.map((t) => ({
+            name: t.name, topicId: ZERO_UUID, errorCode: ErrorCode.POLICY_VIOLATION, errorMessage: EXCESSIVE_PARTITIONS_MESSAGE,
+            numPartitions: -1, replicationFactor: -1, configs: null,
+          })),
+        };
+      }
       return {
         throttleTimeMs: 0,
         topics: request.topics.map((t) => {

@@ -2,6 +2,7 @@ import { ErrorCode } from '../../protocol/error-codes.js';
 import { ApiKeys } from '../../protocol/generated/messages.js';
 import { describeBrokerConfigs, describeClusterDefaultConfigs, describeTopicConfigs } from '../config/config-describer.js';
 import type { KafkaBroker } from '../kafka-broker.js';
+import { distinctBy } from './distinct.js';
 import { apiHandler } from './api-handler.js';
 import { ResourceType } from './config-resources.js';
 
@@ -15,7 +16,7 @@ export function describeConfigsHandler(broker: KafkaBroker) {
       const includeSynonyms = header.apiVersion >= 1 && request.includeSynonyms;
       return {
         throttleTimeMs: 0,
-        results: request.resources.map((r) => {
+        results: distinctBy(request.resources, (r) => `${r.resourceType}:${r.resourceName}`).map((r) => {
           const base = { resourceType: r.resourceType, resourceName: r.resourceName, errorMessage: null };
           if (r.resourceType === ResourceType.TOPIC) {
             const topic = broker.metadata.topic(r.resourceName);

@@ -1,5 +1,6 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ApiKeys } from '../../protocol/generated/messages.js';
+import { EXCESSIVE_PARTITIONS_MESSAGE, MAX_PARTITIONS_PER_REQUEST_CONFIG } from '../cluster/partition-limits.js';
 import type { KafkaBroker } from '../kafka-broker.js';
 import { apiHandler } from './api-handler.js';
 import { NO_ERROR, duplicates, errorFields } from './topic-errors.js';
@@ -12,6 +13,11 @@ export function createPartitionsHandler(broker: KafkaBroker) {
     maxVersion: 3,
     handle(request) {
       const repeated = duplicates(request.topics.map((t) => t.name));
+      // As Kafka's controller: a request that would add too many partitions in all fails as a whole.
+      const added = request.topics.reduce((sum, t) => sum + Math.max(0, t.count - (broker.metadata.topic(t.name)?.partitions.length ?? t.count)), 0);
+      if (added > broker.config.int(MAX_PARTITIONS_PER_REQUEST_CONFIG)) {
+        return { throttleTimeMs: 0, results: request.topics.map((t) => ({ name: t.name, errorCode: ErrorCode.POLICY_VIOLATION, errorMessage: EXCESSIVE_PARTITIONS_MESSAGE })) };
+      }
       return {
         throttleTimeMs: 0,
         results: request.topics.map((t) => {

@@ -1,6 +1,7 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ApiKeys } from '../../protocol/generated/messages.js';
 import type { KafkaBroker } from '../kafka-broker.js';
+import { distinctBy } from './distinct.js';
 import { apiHandler } from './api-handler.js';
 
 /** DescribeProducers v0: the producer state of each partition (ids, epochs, last sequence, open transaction). */
@@ -12,9 +13,9 @@ export function describeProducersHandler(broker: KafkaBroker) {
     handle(request) {
       return {
         throttleTimeMs: 0,
-        topics: request.topics.map((t) => ({
+        topics: distinctBy(request.topics, (t) => t.name).map((t) => ({
           name: t.name,
-          partitions: t.partitionIndexes.map((index) => {
+          partitions: distinctBy(t.partitionIndexes, String).map((index) => {
             const partition = broker.replicaManager.partition(t.name, index);
             if (!partition) {
               return { partitionIndex: index, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: 'This server does not host this topic-partition.', activeProducers: [] };

@@ -1,5 +1,6 @@
 import { ApiKeys } from '../../protocol/generated/messages.js';
 import type { KafkaBroker } from '../kafka-broker.js';
+import { distinctBy } from './distinct.js';
 import { apiHandler } from './api-handler.js';
 
 /** DescribeTransactions v0: state, producer, timeout, start time and partitions of transactional ids coordinated here. */
@@ -11,7 +12,7 @@ export function describeTransactionsHandler(broker: KafkaBroker) {
     handle(request) {
       return {
         throttleTimeMs: 0,
-        transactionStates: broker.transactionCoordinator.describeTransactions(request.transactionalIds).map((d) => ({
+        transactionStates: broker.transactionCoordinator.describeTransactions(distinctBy(request.transactionalIds, (id) => id)).map((d) => ({
           errorCode: d.errorCode,
           transactionalId: d.transactionalId,
           transactionState: d.state,

@@ -9,6 +9,12 @@ export interface RequestContext {
   readonly header: RequestHeader;
   /** host:port of the client, for logs and DescribeGroups' clientHost. */
   readonly clientAddress: string;
+  /**
+   * Runs `callback` once when the client's connection closes; returns a function that
+   * unregisters it. Requests that wait (delayed fetches and produces) use it so that nothing
+   * is kept for a client that has gone.
+   */
+  readonly onConnectionClose?: (callback: () => void) => () => void;
 }
 
 export type HandlerResult<K extends KnownApiKey> = MessageInput<ResponseOf<K>> | typeof NO_RESPONSE;

@@ -36,6 +36,8 @@ export class Connection {
   private readonly pending: PendingResponse[] = [];
   private readonly clientAddress: string;
   private closed = false;
+  /** What waiting requests registered to be dropped when this connection closes. */
+  private readonly closeCallbacks = new Set<() => void>();
 
   constructor(
     private readonly socket: Socket,
@@ -46,7 +48,12 @@ export class Connection {
     socket.setNoDelay(true);
     socket.on('data', (chunk) => this.onData(chunk));
     socket.on('error', (error) => this.options.logger.debug(`connection ${this.clientAddress}: ${error.message}`));
-    socket.on('close', () => (this.closed = true));
+    socket.on('close', () => {
+      this.closed = true;
+      this.pending.length = 0;
+      for (const callback of [...this.closeCallbacks]) callback();
+      this.closeCallbacks.clear();
+    });
     socket.on('drain', () => this.resumeIfDrained());
   }
 
@@ -54,6 +61,15 @@ export class Connection {
     this.closed = true;
     this.socket.destroy();
   }
+
+  private readonly onConnectionClose = (callback: () => void): (() => void) => {
+    if (this.closed) {
+      callback();
+      return () => undefined;
+    }
+    this.closeCallbacks.add(callback);
+    return () => this.closeCallbacks.delete(callback);
+  };
 
   private onData(chunk: Buffer): void {
     let frames: Buffer[];
@@ -103,7 +119,7 @@ export class Connection {
       body === NO_RESPONSE ? NO_RESPONSE : encodeResponse(header.apiKey as KnownApiKey, header.apiVersion, header.correlationId, body as never);
     const fault = this.options.responseFault?.(header.apiKey) ?? null;
     this.respondInOrder(header, () => {
-      const result = handler.handle(request as never, { header, clientAddress: this.clientAddress });
+      const result = handler.handle(request as never, { header, clientAddress: this.clientAddress, onConnectionClose: this.onConnectionClose });
       const encoded = result instanceof Promise ? result.then(encode) : encode(result);
       if (fault === null) return encoded;
       const kept = Promise.resolve(encoded).then((frame) => (fault.drop ? NO_RESPONSE : frame));

@@ -120,6 +120,7 @@ export class GroupCoordinator {
     if (!group) {
       // Only a member without an id may create a group; anyone else is from a group that is gone.
       if (!isUnknownMember) return respond(joinError(p.memberId, ErrorCode.UNKNOWN_MEMBER_ID));
+      if (!this.groupManager.canCreateGroup()) return respond(joinError(p.memberId, ErrorCode.POLICY_VIOLATION));
       group = this.groupManager.addGroup(new ClassicGroup(p.groupId, 'Empty', this.broker.now()));
     }
     if (!this.acceptJoiningMember(group, p.memberId)) {

@@ -51,6 +51,13 @@ export class GroupMetadataManager {
   getGroup(groupId: string): ClassicGroup | undefined {
     return this.groups.get(groupId);
   }
+  /**
+   * Whether a request may create another group: streamwright.max.groups bounds what clients can
+   * make the coordinator keep (groups that committed offsets live for offsets.retention.minutes).
+   */
+  canCreateGroup(): boolean {
+    return this.groups.size < this.broker.config.int('streamwright.max.groups');
+  }
   /** Adds the group unless one with its id exists; returns the one kept. */
   addGroup(group: ClassicGroup): ClassicGroup {
     const existing = this.groups.get(group.groupId);

@@ -77,8 +77,9 @@ export class OffsetMetadataManager {
     let group = this.groups.getGroup(p.groupId);
     if (!group) {
       // A "simple" group: offsets stored for a consumer that assigns partitions itself.
-      if (p.generationId < 0) group = this.groups.addGroup(new ClassicGroup(p.groupId, 'Empty', this.broker.now()));
-      else return all(p.apiVersion >= 9 ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION);
+      if (p.generationId >= 0) return all(p.apiVersion >= 9 ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION);
+      if (!this.groups.canCreateGroup()) return all(ErrorCode.POLICY_VIOLATION);
+      group = this.groups.addGroup(new ClassicGroup(p.groupId, 'Empty', this.broker.now()));
     }
     const validation = this.validateOffsetCommit(group, p);
     if (validation !== null) return all(validation);
@@ -87,7 +88,7 @@ export class OffsetMetadataManager {
     if (member && (group.is('Stable') || group.is('PreparingRebalance'))) this.coordinator.scheduleHeartbeatExpiration(group, member);
 
     const maxMetadata = this.broker.config.int('offset.metadata.max.bytes');
-    const results: number[] = p.offsets.map((o) => (o.metadata !== null && o.metadata.length > maxMetadata ? ErrorCode.OFFSET_METADATA_TOO_LARGE : ErrorCode.NONE));
+    const results: number[] = p.offsets.map((o) => this.offsetError(o, maxMetadata));
     const accepted: TopicPartitionOffset[] = [];
     p.offsets.forEach((o, i) => {
       if (results[i] === ErrorCode.NONE) accepted.push({ ...o, metadata: o.metadata ?? NO_METADATA });
@@ -114,6 +115,7 @@ export class OffsetMetadataManager {
     if (error !== null) return all(error);
     const verification = this.broker.transactionCoordinator.verifyTransactionalWrite(p.transactionalId, p.producerId, p.producerEpoch, GROUP_METADATA_TOPIC, this.groups.partitionFor(p.groupId));
     if (verification !== ErrorCode.NONE) return all(verification);
+    if (!this.groups.getGroup(p.groupId) && !this.groups.canCreateGroup()) return all(ErrorCode.POLICY_VIOLATION);
     const group = this.groups.getGroup(p.groupId) ?? this.groups.addGroup(new ClassicGroup(p.groupId, 'Empty', this.broker.now()));
     if (group.is('Dead')) return all(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     if (p.generationId >= 0 || p.memberId !== '' || p.groupInstanceId !== null) {
@@ -124,7 +126,7 @@ export class OffsetMetadataManager {
 
     const now = this.broker.now();
     const maxMetadata = this.broker.config.int('offset.metadata.max.bytes');
-    const results: number[] = p.offsets.map((o) => (o.metadata !== null && o.metadata.length > maxMetadata ? ErrorCode.OFFSET_METADATA_TOO_LARGE : ErrorCode.NONE));
+    const results: number[] = p.offsets.map((o) => this.offsetError(o, maxMetadata));
     const accepted: TopicPartitionOffset[] = [];
     p.offsets.forEach((o, i) => {
       if (results[i] === ErrorCode.NONE) accepted.push({ ...o, metadata: o.metadata ?? NO_METADATA, commitTimestamp: now, expireTimestamp: null });
@@ -197,6 +199,15 @@ export class OffsetMetadataManager {
     const removed = partitions.filter((p, i) => results[i] === ErrorCode.NONE && group.removeOffset(p.topic, p.partition));
     this.cleanupGroupMetadata(group, removed);
     return { errorCode: ErrorCode.NONE, results };
+  }
+
+  /**
+   * As Kafka: offsets only for partitions that exist (so a group keeps at most one offset per
+   * partition of the cluster), with metadata within offset.metadata.max.bytes.
+   */
+  private offsetError(o: { topic: string; partition: number; metadata: string | null }, maxMetadata: number): number {
+    if (this.broker.metadata.topic(o.topic)?.partitions[o.partition] === undefined) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    return o.metadata !== null && o.metadata.length > maxMetadata ? ErrorCode.OFFSET_METADATA_TOO_LARGE : ErrorCode.NONE;
   }
 
   /**

@@ -182,6 +182,9 @@ export class TransactionCoordinator {
     if ((p.producerId === NO_PRODUCER_ID) !== (p.producerEpoch === NO_PRODUCER_EPOCH)) return respond(failed(ErrorCode.INVALID_REQUEST));
     const status = this.coordinatorError(id);
     if (status !== null) return respond(failed(status));
+    // streamwright.max.transactional.ids bounds what clients can make the coordinator keep
+    // (an id lives for transactional.id.expiration.ms after its last use).
+    if (!this.stateManager.get(id) && this.stateManager.size >= this.broker.config.int('streamwright.max.transactional.ids')) return respond(failed(ErrorCode.POLICY_VIOLATION));
     const now = this.broker.now();
     const txn = this.stateManager.get(id) ?? this.stateManager.put(new TransactionMetadata(id, {
       producerId: this.producerIds.generateProducerId(),

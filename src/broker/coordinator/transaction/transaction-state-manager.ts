@@ -37,6 +37,12 @@ export class TransactionStateManager {
   get all(): TransactionMetadata[] {
     return [...this.loaded.values()].flatMap((p) => [...p.transactions.values()]);
   }
+  /** How many transactional ids are loaded. */
+  get size(): number {
+    let count = 0;
+    for (const p of this.loaded.values()) count += p.transactions.size;
+    return count;
+  }
   get(transactionalId: string): TransactionMetadata | undefined {
     return this.loaded.get(this.partitionFor(transactionalId))?.transactions.get(transactionalId);
   }
