@@ -12,6 +12,7 @@ import { ReplicaManager } from './replica-manager.js';
 import type { ClusterController } from './replication/cluster-controller.js';
 import type { Faults } from './faults.js';
 import { KafkaServer } from './server/kafka-server.js';
+import type { ConnectionStats } from './server/connection.js';
 import type { TopicMetadata } from './cluster/cluster-metadata.js';
 
 export interface BrokerOptions {
@@ -94,6 +95,13 @@ export class KafkaBroker {
     this.server = new KafkaServer({
       handlers: this.handlers,
       maxRequestBytes: this.config.int('socket.request.max.bytes'),
+      connectionsMaxIdleMs: this.config.int('connections.max.idle.ms'),
+      // Read for every new connection: AlterConfigs changes them on a running broker, as in Kafka.
+      connectionLimits: () => ({
+        maxConnections: this.config.int('max.connections'),
+        maxConnectionsPerIp: this.config.int('max.connections.per.ip'),
+        maxConnectionsPerIpOverrides: this.config.string('max.connections.per.ip.overrides'),
+      }),
       logger: this.logger,
       apiVersions: () => this.apiVersionRanges(),
       ...(options.faults
@@ -103,6 +111,11 @@ export class KafkaBroker {
           }
         : {}),
     });
+  }
+
+  /** The open client connections and what each holds (tests and diagnostics). */
+  connectionStats(): ConnectionStats[] {
+    return this.server.connectionStats();
   }
 
   /** Closes every client connection, keeps listening (fault injection: a broker cut off from clients). */

@@ -32,6 +32,8 @@ export function validateConfigValue(definition: ConfigDefinition, raw: ConfigVal
       if (definition.min !== undefined && Number(value) < definition.min) fail(`Value must be at least ${definition.min}`);
       break;
   }
+  const problem = definition.check?.(value);
+  if (problem !== undefined) fail(problem);
   if (definition.validValues) {
     const normalized = definition.type === 'list' ? value.split(',').map((v) => v.trim()).join(',') : value;
     if (!definition.validValues.includes(normalized)) fail(`String must be one of: ${definition.validValues.join(', ')}`);
