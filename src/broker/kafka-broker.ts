@@ -76,6 +76,7 @@ export class KafkaBroker {
   private constructor(options: BrokerOptions) {
     this.config = new BrokerConfig(options.config);
     this.logger = options.logger ?? consoleLogger('warn', `broker`);
+    for (const name of this.config.unknownStaticNames()) this.logger.warn(`config ${name} is not a config of this broker and is ignored`);
     this.nodeId = options.nodeId ?? this.config.int('node.id');
     this.dataDir = options.dataDir;
     this.now = options.now ?? Date.now;

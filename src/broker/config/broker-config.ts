@@ -1,3 +1,4 @@
+import { KNOWN_STATIC_ONLY_CONFIGS, refuseUnsupportedConfigs } from './unsupported-configs.js';
 import { BROKER_CONFIG_BY_NAME, TOPIC_CONFIGS, TOPIC_CONFIG_BY_NAME, type ConfigDefinition } from './config-definitions.js';
 
 export type ConfigValue = string | number | boolean;
@@ -67,11 +68,18 @@ export class BrokerConfig {
   /** Dynamic values for this broker and for the cluster default; owned by cluster metadata. */
   dynamic: { broker: Record<string, string>; clusterDefault: Record<string, string> } = { broker: {}, clusterDefault: {} };
 
+  /** Throws {@link UnsupportedConfigError} for a security setting, InvalidConfigError for a bad value. */
   constructor(overrides: Readonly<Record<string, ConfigValue>> = {}) {
+    refuseUnsupportedConfigs(overrides);
     for (const [name, raw] of Object.entries(overrides)) {
       const definition = BROKER_CONFIG_BY_NAME.get(name);
       this.staticValues.set(name, definition ? validateConfigValue(definition, raw) : String(raw));
     }
+  }
+
+  /** Static names that are neither broker configs nor known listener / directory settings (Kafka warns about them). */
+  unknownStaticNames(): string[] {
+    return [...this.staticValues.keys()].filter((n) => !BROKER_CONFIG_BY_NAME.has(n) && !KNOWN_STATIC_ONLY_CONFIGS.has(n));
   }
 
   /** A broker config with every layer that sets it, highest precedence first. */
