@@ -15,6 +15,8 @@ export interface LogSegmentOptions {
   /** Preallocated index size (segment.index.bytes). */
   maxIndexSize: number;
   now: () => number;
+  /** segment.jitter.ms: this segment rolls this much before segment.ms (Kafka draws it per segment). */
+  rollJitterMs?: number;
   /** '' for a live segment, '.cleaned' / '.swap' while the cleaner builds a replacement. */
   fileSuffix?: string;
 }
@@ -257,7 +259,7 @@ export class LogSegment {
     const nonEmpty = this.size > 0;
     return (
       (nonEmpty && this.size > params.maxSegmentBytes - params.messagesSize) ||
-      (nonEmpty && this.timeWaitedForRoll(params.now, params.maxTimestampInMessages) > params.maxSegmentMs) ||
+      (nonEmpty && this.timeWaitedForRoll(params.now, params.maxTimestampInMessages) > params.maxSegmentMs - (this.options.rollJitterMs ?? 0)) ||
       this.offsetIndex.isFull() ||
       this.timeIndex.isFull() ||
       !this.canConvertToRelativeOffset(params.maxOffsetInMessages)
