@@ -1,5 +1,5 @@
 import { KNOWN_STATIC_ONLY_CONFIGS, refuseUnsupportedConfigs } from './unsupported-configs.js';
-import { BROKER_CONFIG_BY_NAME, TOPIC_CONFIGS, TOPIC_CONFIG_BY_NAME, type ConfigDefinition } from './config-definitions.js';
+import { BROKER_CONFIG_BY_NAME, DYNAMIC_BROKER_CONFIGS, TOPIC_CONFIGS, TOPIC_CONFIG_BY_NAME, type ConfigDefinition } from './config-definitions.js';
 
 export type ConfigValue = string | number | boolean;
 
@@ -132,8 +132,21 @@ export class BrokerConfig {
   }
 }
 
-/** Validates dynamic broker config changes: only known broker configs. */
+/** A dynamic change to a broker config that is read once at start-up: Kafka answers INVALID_REQUEST. */
+export class ReadOnlyConfigError extends Error {
+  override readonly name = 'ReadOnlyConfigError';
+  constructor(readonly keys: readonly string[]) {
+    super(`Cannot update these configs dynamically: ${keys.join(', ')}`);
+  }
+}
+
+/**
+ * Validates dynamic broker config changes: only known broker configs
+ * ({@link InvalidConfigError}) that can change on a running broker ({@link ReadOnlyConfigError}).
+ */
 export function validateBrokerConfigs(configs: Readonly<Record<string, ConfigValue>>): Record<string, string> {
+  const readOnly = Object.keys(configs).filter((name) => BROKER_CONFIG_BY_NAME.has(name) && !DYNAMIC_BROKER_CONFIGS.has(name));
+  if (readOnly.length > 0) throw new ReadOnlyConfigError(readOnly);
   const out: Record<string, string> = {};
   for (const [name, raw] of Object.entries(configs)) {
     const definition = BROKER_CONFIG_BY_NAME.get(name);

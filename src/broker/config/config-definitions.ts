@@ -125,5 +125,20 @@ export const BROKER_CONFIGS: readonly ConfigDefinition[] = [
   ...TOPIC_CONFIGS.map(({ brokerSynonym, ...definition }) => ({ ...definition, name: brokerSynonym! })),
 ];
 
+/**
+ * The broker configs AlterConfigs may change on a running broker: those Kafka updates
+ * dynamically and this broker re-reads where it uses them (every topic config's broker synonym,
+ * the connection quotas, two producer settings). Kafka refuses the rest ("Cannot update these
+ * configs dynamically"), and so does this broker, rather than store a value it would not apply.
+ */
+export const DYNAMIC_BROKER_CONFIGS: ReadonlySet<string> = new Set([
+  ...TOPIC_CONFIGS.map((c) => c.brokerSynonym!),
+  'max.connections',
+  'max.connections.per.ip',
+  'max.connections.per.ip.overrides',
+  'producer.id.expiration.ms',
+  'transaction.partition.verification.enable',
+]);
+
 export const TOPIC_CONFIG_BY_NAME: ReadonlyMap<string, TopicConfigDefinition> = new Map(TOPIC_CONFIGS.map((c) => [c.name, c]));
 export const BROKER_CONFIG_BY_NAME: ReadonlyMap<string, ConfigDefinition> = new Map(BROKER_CONFIGS.map((c) => [c.name, c]));
