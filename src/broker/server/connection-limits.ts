@@ -45,11 +45,6 @@ export class ConnectionLimits {
     this.total = Math.max(0, this.total - 1);
   }
 
-  /** Open connections from `address` (all of them without one). */
-  count(address?: string): number {
-    return address === undefined ? this.total : (this.perIp.get(normalizeIp(address)) ?? 0);
-  }
-
   private overrides(text: string): Map<string, number> {
     if (text === this.parsedOverrides.text) return this.parsedOverrides.counts;
     const counts = new Map<string, number>();
