@@ -43,6 +43,14 @@ export function validateConfigValue(definition: ConfigDefinition, raw: ConfigVal
   return value;
 }
 
+/** Kafka's coarser spellings of some ms configs, finest first. */
+const COARSE_SYNONYMS: ReadonlyArray<{ name: string; coarser: ReadonlyArray<{ name: string; ms: number }> }> = [
+  { name: 'log.retention.ms', coarser: [{ name: 'log.retention.minutes', ms: 60_000 }, { name: 'log.retention.hours', ms: 3_600_000 }] },
+  { name: 'log.roll.ms', coarser: [{ name: 'log.roll.hours', ms: 3_600_000 }] },
+  { name: 'log.roll.jitter.ms', coarser: [{ name: 'log.roll.jitter.hours', ms: 3_600_000 }] },
+];
+const COARSE_NAMES: ReadonlySet<string> = new Set(COARSE_SYNONYMS.flatMap((s) => s.coarser.map((c) => c.name)));
+
 /** Where a config value comes from, with DescribeConfigs' ConfigSource codes. */
 export const ConfigSource = {
   DYNAMIC_TOPIC_CONFIG: 1,
@@ -75,11 +83,30 @@ export class BrokerConfig {
       const definition = BROKER_CONFIG_BY_NAME.get(name);
       this.staticValues.set(name, definition ? validateConfigValue(definition, raw) : String(raw));
     }
+    this.applyCoarseSynonyms();
+  }
+
+  /**
+   * Kafka's hour and minute forms (`log.retention.hours=168` in every server.properties): the
+   * finest unit given wins, and the value is kept under the ms name the broker reads.
+   */
+  private applyCoarseSynonyms(): void {
+    for (const { name, coarser } of COARSE_SYNONYMS) {
+      if (this.staticValues.has(name)) continue;
+      for (const { name: coarse, ms } of coarser) {
+        const raw = this.staticValues.get(coarse);
+        if (raw === undefined) continue;
+        if (!/^-?\d+$/.test(raw.trim())) throw new InvalidConfigError(`Invalid value ${raw} for configuration ${coarse}: Not a number`);
+        const value = Number(raw.trim());
+        this.staticValues.set(name, validateConfigValue(BROKER_CONFIG_BY_NAME.get(name)!, String(value < 0 ? value : value * ms)));
+        break;
+      }
+    }
   }
 
   /** Static names that are neither broker configs nor known listener / directory settings (Kafka warns about them). */
   unknownStaticNames(): string[] {
-    return [...this.staticValues.keys()].filter((n) => !BROKER_CONFIG_BY_NAME.has(n) && !KNOWN_STATIC_ONLY_CONFIGS.has(n));
+    return [...this.staticValues.keys()].filter((n) => !BROKER_CONFIG_BY_NAME.has(n) && !KNOWN_STATIC_ONLY_CONFIGS.has(n) && !COARSE_NAMES.has(n));
   }
 
   /** A broker config with every layer that sets it, highest precedence first. */

@@ -87,6 +87,7 @@ export const BROKER_CONFIGS: readonly ConfigDefinition[] = [
   { name: 'connections.max.idle.ms', type: 'long', default: '600000' },
   { name: 'log.retention.check.interval.ms', type: 'long', default: '300000', min: 1 },
   { name: 'log.cleaner.backoff.ms', type: 'long', default: '15000', min: 0 },
+  { name: 'log.cleaner.enable', type: 'boolean', default: 'true' },
   { name: 'log.flush.scheduler.interval.ms', type: 'long', default: LONG_MAX, min: 0 },
   { name: 'log.flush.offset.checkpoint.interval.ms', type: 'int', default: '60000', min: 0 },
   { name: 'group.initial.rebalance.delay.ms', type: 'int', default: '3000', min: 0 },

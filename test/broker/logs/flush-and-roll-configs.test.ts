@@ -69,3 +69,36 @@ it('segment.jitter.ms comes from the topic, else from log.roll.jitter.ms', async
   expect(log('jittered').config.segmentJitterMs).toBe(1000);
   expect(log('inherits').config.segmentJitterMs).toBe(500);
 });
+
+it("Kafka's hour and minute spellings set the ms configs, the finest unit winning", async () => {
+  const other = await startKafka({ config: { 'log.retention.hours': 2, 'log.roll.hours': 3, 'log.roll.jitter.hours': 1 } });
+  const finer = await startKafka({ config: { 'log.retention.hours': 2, 'log.retention.minutes': 5 } });
+  expect(other.broker().instance.config.int('log.retention.ms')).toBe(7_200_000);
+  expect(other.broker().instance.config.int('log.roll.ms')).toBe(10_800_000);
+  expect(other.broker().instance.config.int('log.roll.jitter.ms')).toBe(3_600_000);
+  expect(finer.broker().instance.config.int('log.retention.ms')).toBe(300_000);
+});
+
+it('log.cleaner.enable=false leaves compacted topics alone', async () => {
+  const compactable = { 'cleanup.policy': 'compact', 'segment.bytes': '1024', 'min.cleanable.dirty.ratio': '0.01', 'file.delete.delay.ms': '0' };
+  const brokers = await Promise.all([true, false].map((enabled) => startKafka({ config: { 'log.cleaner.enable': enabled, 'log.cleaner.backoff.ms': 50 } })));
+  const sizes = await Promise.all(
+    brokers.map(async (broker) => {
+      const admin = kafkajsClient(broker.bootstrapServers[0]!, 'cleaner-test').admin();
+      await admin.connect();
+      await admin.createTopics({ topics: [{ topic: 'compacted', numPartitions: 1, configEntries: Object.entries(compactable).map(([name, value]) => ({ name, value })) }], waitForLeaders: true });
+      await admin.disconnect();
+      const producer = kafkajsClient(broker.bootstrapServers[0]!, 'cleaner-test').producer({ createPartitioner: Partitioners.DefaultPartitioner });
+      await producer.connect();
+      for (let round = 0; round < 10; round++) await producer.send({ topic: 'compacted', messages: Array.from({ length: 10 }, (_, k) => ({ key: `key-${k}`, value: `round ${round} of key ${k}` })) });
+      await producer.disconnect();
+      return () => broker.broker().instance.replicaManager.partition('compacted', 0)!.log.segments.reduce((sum, s) => sum + s.size, 0);
+    }),
+  );
+  const [enabled, disabled] = sizes as [() => number, () => number];
+  // The same records on both: the broker with the cleaner compacts them, the other keeps every byte.
+  await waitFor(() => enabled() < disabled() / 2, { what: 'the enabled cleaner to compact' });
+  const log = brokers[1]!.broker().instance.replicaManager.partition('compacted', 0)!.log;
+  expect(log.logStartOffset).toBe(0);
+  expect(log.segments.flatMap((s) => [...s.log.batches(0)]).reduce((n, b) => n + b.lastOffset - b.baseOffset + 1, 0)).toBe(100);
+});
