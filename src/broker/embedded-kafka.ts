@@ -120,6 +120,8 @@ export class EmbeddedKafka {
   }
 
   static async start(options: EmbeddedKafkaOptions = {}): Promise<EmbeddedKafka> {
+    // Refused configs (security, bad values) fail here, before a temp dir or a socket exists.
+    new BrokerConfig({ ...options.config });
     const ownedDataDir = options.dataDir ? null : mkdtempSync(join(tmpdir(), 'streamwright-kafka-'));
     const dataDir = options.dataDir ?? ownedDataDir!;
     if (options.brokers === undefined) {

@@ -5,3 +5,5 @@ export { KafkaBroker, type BrokerOptions } from './kafka-broker.js';
 export { Faults, type CoordinatorKind, type CoordinatorLoadTarget, type IsolateOptions, type ResponseFault, type ResponseFaultTarget } from './faults.js';
 export { consoleLogger, type BrokerLogger, type LogLevel } from './logger.js';
 export type { ConfigValue } from './config/broker-config.js';
+export { UnsupportedConfigError } from './config/unsupported-configs.js';
+export { InvalidConfigError } from './config/broker-config.js';

@@ -12,6 +12,7 @@ import { ReplicaManager } from './replica-manager.js';
 import type { ClusterController } from './replication/cluster-controller.js';
 import type { Faults } from './faults.js';
 import { KafkaServer } from './server/kafka-server.js';
+import type { ConnectionStats } from './server/connection.js';
 import type { TopicMetadata } from './cluster/cluster-metadata.js';
 
 export interface BrokerOptions {
@@ -75,6 +76,7 @@ export class KafkaBroker {
   private constructor(options: BrokerOptions) {
     this.config = new BrokerConfig(options.config);
     this.logger = options.logger ?? consoleLogger('warn', `broker`);
+    for (const name of this.config.unknownStaticNames()) this.logger.warn(`config ${name} is not a config of this broker and is ignored`);
     this.nodeId = options.nodeId ?? this.config.int('node.id');
     this.dataDir = options.dataDir;
     this.now = options.now ?? Date.now;
@@ -94,6 +96,13 @@ export class KafkaBroker {
     this.server = new KafkaServer({
       handlers: this.handlers,
       maxRequestBytes: this.config.int('socket.request.max.bytes'),
+      connectionsMaxIdleMs: this.config.int('connections.max.idle.ms'),
+      // Read for every new connection: AlterConfigs changes them on a running broker, as in Kafka.
+      connectionLimits: () => ({
+        maxConnections: this.config.int('max.connections'),
+        maxConnectionsPerIp: this.config.int('max.connections.per.ip'),
+        maxConnectionsPerIpOverrides: this.config.string('max.connections.per.ip.overrides'),
+      }),
       logger: this.logger,
       apiVersions: () => this.apiVersionRanges(),
       ...(options.faults
@@ -103,6 +112,11 @@ export class KafkaBroker {
           }
         : {}),
     });
+  }
+
+  /** The open client connections and what each holds (tests and diagnostics). */
+  connectionStats(): ConnectionStats[] {
+    return this.server.connectionStats();
   }
 
   /** Closes every client connection, keeps listening (fault injection: a broker cut off from clients). */

@@ -48,6 +48,10 @@ export class ReplicaManager {
       logger: broker.logger,
       retentionCheckIntervalMs: broker.config.int('log.retention.check.interval.ms'),
       cleanerBackoffMs: broker.config.int('log.cleaner.backoff.ms'),
+      cleanerEnabled: broker.config.boolean('log.cleaner.enable'),
+      // How often flush.ms is checked; Kafka's default (Long.MAX) never checks it.
+      flushCheckIntervalMs: broker.config.int('log.flush.scheduler.interval.ms'),
+      recoveryPointCheckpointIntervalMs: broker.config.int('log.flush.offset.checkpoint.interval.ms'),
     });
     this.fetcherManager = new ReplicaFetcherManager(broker);
     this.highWatermarkCheckpoint = new ReplicationOffsetCheckpoint(broker.dataDir, broker.logger);

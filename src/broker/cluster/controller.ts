@@ -1,6 +1,6 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { KafkaProtocolError } from '../../protocol/error-codes.js';
-import { InvalidConfigError, validateBrokerConfigs, validateTopicConfigs, type ConfigValue } from '../config/broker-config.js';
+import { InvalidConfigError, ReadOnlyConfigError, validateBrokerConfigs, validateTopicConfigs, type ConfigValue } from '../config/broker-config.js';
 import { ZERO_UUID } from '../../protocol/schema/uuid.js';
 import type { KafkaBroker } from '../kafka-broker.js';
 import type { TopicMetadata } from './cluster-metadata.js';
@@ -123,6 +123,7 @@ export class Controller {
       validated = validateBrokerConfigs(configs);
     } catch (error) {
       if (error instanceof InvalidConfigError) throw new KafkaProtocolError(ErrorCode.INVALID_CONFIG, error.message);
+      if (error instanceof ReadOnlyConfigError) throw new KafkaProtocolError(ErrorCode.INVALID_REQUEST, error.message);
       throw error;
     }
     if (validateOnly) return;

@@ -1,4 +1,5 @@
-import { BROKER_CONFIG_BY_NAME, TOPIC_CONFIGS, TOPIC_CONFIG_BY_NAME, type ConfigDefinition } from './config-definitions.js';
+import { KNOWN_STATIC_ONLY_CONFIGS, refuseUnsupportedConfigs } from './unsupported-configs.js';
+import { BROKER_CONFIG_BY_NAME, DYNAMIC_BROKER_CONFIGS, TOPIC_CONFIGS, TOPIC_CONFIG_BY_NAME, type ConfigDefinition } from './config-definitions.js';
 
 export type ConfigValue = string | number | boolean;
 
@@ -32,6 +33,8 @@ export function validateConfigValue(definition: ConfigDefinition, raw: ConfigVal
       if (definition.min !== undefined && Number(value) < definition.min) fail(`Value must be at least ${definition.min}`);
       break;
   }
+  const problem = definition.check?.(value);
+  if (problem !== undefined) fail(problem);
   if (definition.validValues) {
     const normalized = definition.type === 'list' ? value.split(',').map((v) => v.trim()).join(',') : value;
     if (!definition.validValues.includes(normalized)) fail(`String must be one of: ${definition.validValues.join(', ')}`);
@@ -39,6 +42,14 @@ export function validateConfigValue(definition: ConfigDefinition, raw: ConfigVal
   }
   return value;
 }
+
+/** Kafka's coarser spellings of some ms configs, finest first. */
+const COARSE_SYNONYMS: ReadonlyArray<{ name: string; coarser: ReadonlyArray<{ name: string; ms: number }> }> = [
+  { name: 'log.retention.ms', coarser: [{ name: 'log.retention.minutes', ms: 60_000 }, { name: 'log.retention.hours', ms: 3_600_000 }] },
+  { name: 'log.roll.ms', coarser: [{ name: 'log.roll.hours', ms: 3_600_000 }] },
+  { name: 'log.roll.jitter.ms', coarser: [{ name: 'log.roll.jitter.hours', ms: 3_600_000 }] },
+];
+const COARSE_NAMES: ReadonlySet<string> = new Set(COARSE_SYNONYMS.flatMap((s) => s.coarser.map((c) => c.name)));
 
 /** Where a config value comes from, with DescribeConfigs' ConfigSource codes. */
 export const ConfigSource = {
@@ -65,11 +76,37 @@ export class BrokerConfig {
   /** Dynamic values for this broker and for the cluster default; owned by cluster metadata. */
   dynamic: { broker: Record<string, string>; clusterDefault: Record<string, string> } = { broker: {}, clusterDefault: {} };
 
+  /** Throws {@link UnsupportedConfigError} for a security setting, InvalidConfigError for a bad value. */
   constructor(overrides: Readonly<Record<string, ConfigValue>> = {}) {
+    refuseUnsupportedConfigs(overrides);
     for (const [name, raw] of Object.entries(overrides)) {
       const definition = BROKER_CONFIG_BY_NAME.get(name);
       this.staticValues.set(name, definition ? validateConfigValue(definition, raw) : String(raw));
     }
+    this.applyCoarseSynonyms();
+  }
+
+  /**
+   * Kafka's hour and minute forms (`log.retention.hours=168` in every server.properties): the
+   * finest unit given wins, and the value is kept under the ms name the broker reads.
+   */
+  private applyCoarseSynonyms(): void {
+    for (const { name, coarser } of COARSE_SYNONYMS) {
+      if (this.staticValues.has(name)) continue;
+      for (const { name: coarse, ms } of coarser) {
+        const raw = this.staticValues.get(coarse);
+        if (raw === undefined) continue;
+        if (!/^-?\d+$/.test(raw.trim())) throw new InvalidConfigError(`Invalid value ${raw} for configuration ${coarse}: Not a number`);
+        const value = Number(raw.trim());
+        this.staticValues.set(name, validateConfigValue(BROKER_CONFIG_BY_NAME.get(name)!, String(value < 0 ? value : value * ms)));
+        break;
+      }
+    }
+  }
+
+  /** Static names that are neither broker configs nor known listener / directory settings (Kafka warns about them). */
+  unknownStaticNames(): string[] {
+    return [...this.staticValues.keys()].filter((n) => !BROKER_CONFIG_BY_NAME.has(n) && !KNOWN_STATIC_ONLY_CONFIGS.has(n) && !COARSE_NAMES.has(n));
   }
 
   /** A broker config with every layer that sets it, highest precedence first. */
@@ -122,8 +159,21 @@ export class BrokerConfig {
   }
 }
 
-/** Validates dynamic broker config changes: only known broker configs. */
+/** A dynamic change to a broker config that is read once at start-up: Kafka answers INVALID_REQUEST. */
+export class ReadOnlyConfigError extends Error {
+  override readonly name = 'ReadOnlyConfigError';
+  constructor(readonly keys: readonly string[]) {
+    super(`Cannot update these configs dynamically: ${keys.join(', ')}`);
+  }
+}
+
+/**
+ * Validates dynamic broker config changes: only known broker configs
+ * ({@link InvalidConfigError}) that can change on a running broker ({@link ReadOnlyConfigError}).
+ */
 export function validateBrokerConfigs(configs: Readonly<Record<string, ConfigValue>>): Record<string, string> {
+  const readOnly = Object.keys(configs).filter((name) => BROKER_CONFIG_BY_NAME.has(name) && !DYNAMIC_BROKER_CONFIGS.has(name));
+  if (readOnly.length > 0) throw new ReadOnlyConfigError(readOnly);
   const out: Record<string, string> = {};
   for (const [name, raw] of Object.entries(configs)) {
     const definition = BROKER_CONFIG_BY_NAME.get(name);

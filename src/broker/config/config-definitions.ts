@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+
 /**
  * Kafka's configuration names, types and defaults for what this broker implements. Topic
  * configs name their broker-level synonym (the broker value a topic inherits unless it
@@ -19,6 +21,8 @@ export interface ConfigDefinition {
   readonly validValues?: readonly string[];
   /** Smallest allowed numeric value. */
   readonly min?: number;
+  /** A check beyond type and range: returns why the value is invalid, or undefined. */
+  readonly check?: (value: string) => string | undefined;
 }
 
 export interface TopicConfigDefinition extends ConfigDefinition {
@@ -27,6 +31,19 @@ export interface TopicConfigDefinition extends ConfigDefinition {
 }
 
 const LONG_MAX = '9223372036854775807';
+const INT_MAX = '2147483647';
+
+/** max.connections.per.ip.overrides: `host:count` pairs, comma-separated (IP addresses here). */
+function checkHostCounts(value: string): string | undefined {
+  for (const entry of value.split(',').map((e) => e.trim()).filter((e) => e !== '')) {
+    const at = entry.lastIndexOf(':');
+    const host = entry.slice(0, at);
+    const count = entry.slice(at + 1);
+    if (at <= 0 || !/^\d+$/.test(count) || Number(count) > 2 ** 31 - 1) return `expected host:count pairs, got "${entry}"`;
+    if (isIP(host.replace(/^\[|\]$/g, '')) === 0) return `"${host}" is not an IP address (host names are not resolved)`;
+  }
+  return undefined;
+}
 
 export const TOPIC_CONFIGS: readonly TopicConfigDefinition[] = [
   { name: 'cleanup.policy', type: 'list', default: 'delete', brokerSynonym: 'log.cleanup.policy', validValues: ['delete', 'compact', 'compact,delete', 'delete,compact'] },
@@ -64,9 +81,15 @@ export const BROKER_CONFIGS: readonly ConfigDefinition[] = [
   { name: 'num.partitions', type: 'int', default: '1', min: 1 },
   { name: 'default.replication.factor', type: 'int', default: '1', min: 1 },
   { name: 'socket.request.max.bytes', type: 'int', default: '104857600', min: 1 },
+  { name: 'max.connections', type: 'int', default: INT_MAX, min: 0 },
+  { name: 'max.connections.per.ip', type: 'int', default: INT_MAX, min: 0 },
+  { name: 'max.connections.per.ip.overrides', type: 'string', default: '', check: checkHostCounts },
+  { name: 'connections.max.idle.ms', type: 'long', default: '600000' },
   { name: 'log.retention.check.interval.ms', type: 'long', default: '300000', min: 1 },
   { name: 'log.cleaner.backoff.ms', type: 'long', default: '15000', min: 0 },
+  { name: 'log.cleaner.enable', type: 'boolean', default: 'true' },
   { name: 'log.flush.scheduler.interval.ms', type: 'long', default: LONG_MAX, min: 0 },
+  { name: 'log.flush.offset.checkpoint.interval.ms', type: 'int', default: '60000', min: 0 },
   { name: 'group.initial.rebalance.delay.ms', type: 'int', default: '3000', min: 0 },
   { name: 'group.min.session.timeout.ms', type: 'int', default: '6000' },
   { name: 'group.max.session.timeout.ms', type: 'int', default: '1800000' },
@@ -108,6 +131,21 @@ export const BROKER_CONFIGS: readonly ConfigDefinition[] = [
   // Every topic config inherits from a broker config of the same type and default.
   ...TOPIC_CONFIGS.map(({ brokerSynonym, ...definition }) => ({ ...definition, name: brokerSynonym! })),
 ];
+
+/**
+ * The broker configs AlterConfigs may change on a running broker: those Kafka updates
+ * dynamically and this broker re-reads where it uses them (every topic config's broker synonym,
+ * the connection quotas, two producer settings). Kafka refuses the rest ("Cannot update these
+ * configs dynamically"), and so does this broker, rather than store a value it would not apply.
+ */
+export const DYNAMIC_BROKER_CONFIGS: ReadonlySet<string> = new Set([
+  ...TOPIC_CONFIGS.map((c) => c.brokerSynonym!),
+  'max.connections',
+  'max.connections.per.ip',
+  'max.connections.per.ip.overrides',
+  'producer.id.expiration.ms',
+  'transaction.partition.verification.enable',
+]);
 
 export const TOPIC_CONFIG_BY_NAME: ReadonlyMap<string, TopicConfigDefinition> = new Map(TOPIC_CONFIGS.map((c) => [c.name, c]));
 export const BROKER_CONFIG_BY_NAME: ReadonlyMap<string, ConfigDefinition> = new Map(BROKER_CONFIGS.map((c) => [c.name, c]));

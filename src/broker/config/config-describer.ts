@@ -1,6 +1,6 @@
 import type { DescribeConfigsResponse } from '../../protocol/generated/messages.js';
 import { ConfigSource, type BrokerConfig, type ResolvedConfig } from './broker-config.js';
-import { BROKER_CONFIGS, BROKER_CONFIG_BY_NAME, CONFIG_TYPE_CODES, TOPIC_CONFIGS, TOPIC_CONFIG_BY_NAME, type ConfigDefinition } from './config-definitions.js';
+import { BROKER_CONFIGS, BROKER_CONFIG_BY_NAME, DYNAMIC_BROKER_CONFIGS, CONFIG_TYPE_CODES, TOPIC_CONFIGS, TOPIC_CONFIG_BY_NAME, type ConfigDefinition } from './config-definitions.js';
 
 /** One entry of a DescribeConfigs result. */
 export type DescribedConfig = DescribeConfigsResponse['results'][number]['configs'][number];
@@ -40,8 +40,8 @@ export function describeClusterDefaultConfigs(config: BrokerConfig, names: reado
     .map((d) => describe(d, config.resolve(d.name).filter((l) => l.source === ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG), false, includeSynonyms));
 }
 
-/** A broker's configs (all, or the named ones); all of them can be changed through AlterConfigs. */
+/** A broker's configs (all, or the named ones); read-only unless AlterConfigs may change them. */
 export function describeBrokerConfigs(config: BrokerConfig, names: readonly string[] | null, includeSynonyms: boolean): DescribedConfig[] {
   const definitions = names === null ? BROKER_CONFIGS : names.map((n) => BROKER_CONFIG_BY_NAME.get(n)).filter((d) => d !== undefined);
-  return definitions.map((d) => describe(d, config.resolve(d.name), false, includeSynonyms));
+  return definitions.map((d) => describe(d, config.resolve(d.name), !DYNAMIC_BROKER_CONFIGS.has(d.name), includeSynonyms));
 }

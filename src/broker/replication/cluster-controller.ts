@@ -11,7 +11,10 @@ export interface ClusterControllerOptions {
   logger: BrokerLogger;
   /** broker.session.timeout.ms: a broker that has not heartbeaten for this long is fenced. */
   sessionTimeoutMs: number;
-  /** unclean.leader.election.enable: elect a live replica outside the ISR when no ISR member is left. */
+  /**
+   * The static unclean.leader.election.enable: elect a live replica outside the ISR when no ISR
+   * member is left. A topic's own value and the dynamic cluster default take precedence.
+   */
   uncleanLeaderElection?: boolean;
   /** Fault injection: isolated brokers get no updates and their AlterPartition calls are lost. */
   faults?: Faults;
@@ -194,6 +197,8 @@ export class ClusterController {
 
   topicConfigChanged(name: string): void {
     for (const broker of this.runningBrokers()) broker.replicaManager.topicConfigChanged(name);
+    // unclean.leader.election.enable may now allow a leaderless partition a leader.
+    this.electOfflineLeadersAndPublish();
   }
 
   /**
@@ -202,6 +207,17 @@ export class ClusterController {
    */
   brokerConfigsChanged(): void {
     for (const broker of this.runningBrokers()) broker.applyDynamicConfig();
+    this.electOfflineLeadersAndPublish();
+  }
+
+  /**
+   * unclean.leader.election.enable for a topic, resolved as the KRaft controller does: the
+   * topic's config, else the dynamic cluster-wide default, else the static broker config.
+   */
+  uncleanElectionEnabled(topic: string): boolean {
+    const key = 'unclean.leader.election.enable';
+    const value = this.metadata.topic(topic)?.configs[key] ?? this.metadata.dynamicBrokerConfigs('')[key];
+    return value === undefined ? this.options.uncleanLeaderElection === true : value === 'true';
   }
 
   // Partition state.
@@ -250,8 +266,15 @@ export class ClusterController {
     this.publish();
   }
 
-  /** Partitions without a live leader get one from their ISR (or, when allowed, any live replica). */
-  private electOfflineLeaders(): void {
+  private electOfflineLeadersAndPublish(): void {
+    if (this.electOfflineLeaders() > 0) this.publish();
+  }
+
+  /**
+   * Partitions without a live leader get one from their ISR (or, when allowed, any live
+   * replica). Returns how many got one.
+   */
+  private electOfflineLeaders(): number {
     const changed: Array<{ topic: string; partition: number }> = [];
     for (const topic of this.metadata.topics) {
       for (const assignment of topic.partitions) {
@@ -262,12 +285,13 @@ export class ClusterController {
       }
     }
     if (changed.length > 0) this.metadata.partitionChanged(changed);
+    return changed.length;
   }
 
   private elect(topic: string, assignment: PartitionAssignment, outgoing: number): void {
     const live = (id: number) => id !== outgoing && this.registrations.has(id);
     const fromIsr = assignment.replicas.find((id) => assignment.isr.includes(id) && live(id));
-    const unclean = fromIsr === undefined && this.options.uncleanLeaderElection === true ? assignment.replicas.find(live) : undefined;
+    const unclean = fromIsr === undefined && this.uncleanElectionEnabled(topic) ? assignment.replicas.find(live) : undefined;
     const leader = fromIsr ?? unclean ?? -1;
     if (leader === assignment.leaderId && leader >= 0) return;
     if (leader === -1 && assignment.leaderId === -1) return;
@@ -278,7 +302,10 @@ export class ClusterController {
     }
     // Without a leader the ISR stays as it is: only its members may lead again without losing
     // committed data (the ISR shrinks one fenced follower at a time, so it ends with the last leader).
-    this.logger.info(`controller: ${topic}-${assignment.partition} leader ${leader} epoch ${assignment.leaderEpoch} isr ${assignment.isr.join(',')}${unclean !== undefined ? ' (unclean)' : ''}`);
+    // An unclean election may lose acknowledged records: worth a WARN.
+    const line = `controller: ${topic}-${assignment.partition} leader ${leader} epoch ${assignment.leaderEpoch} isr ${assignment.isr.join(',')}`;
+    if (unclean !== undefined) this.logger.warn(`${line} (unclean election: records the old ISR had and this replica lacks are lost)`);
+    else this.logger.info(line);
   }
 
   /** Every running broker applies the current leaders (KRaft brokers replaying the metadata log). */

@@ -24,6 +24,20 @@ export interface ConnectionOptions {
   readonly apiVersions: () => Array<{ apiKey: number; minVersion: number; maxVersion: number }>;
   /** Fault injection (src/broker/faults.ts): decided when the request arrives. */
   readonly responseFault?: (apiKey: number) => { drop: boolean; delayMs: number } | null;
+  /**
+   * connections.max.idle.ms: a connection with no request in flight and no bytes in or out for
+   * this long is closed (negative: never).
+   */
+  readonly connectionsMaxIdleMs?: number;
+}
+
+/** What a connection holds right now (tests and diagnostics). */
+export interface ConnectionStats {
+  readonly clientAddress: string;
+  /** Bytes of a request that has not fully arrived. */
+  readonly bufferedRequestBytes: number;
+  /** Requests being worked on or waiting for an earlier response. */
+  readonly pendingResponses: number;
 }
 
 /**
@@ -34,10 +48,13 @@ export interface ConnectionOptions {
 export class Connection {
   private readonly frames: FrameReader;
   private readonly pending: PendingResponse[] = [];
-  private readonly clientAddress: string;
+  readonly clientAddress: string;
   private closed = false;
   /** What waiting requests registered to be dropped when this connection closes. */
   private readonly closeCallbacks = new Set<() => void>();
+  private readonly idleMs: number;
+  /** The idle timer fired while requests were in flight: restart it once they are answered. */
+  private idleWhileBusy = false;
 
   constructor(
     private readonly socket: Socket,
@@ -48,13 +65,43 @@ export class Connection {
     socket.setNoDelay(true);
     socket.on('data', (chunk) => this.onData(chunk));
     socket.on('error', (error) => this.options.logger.debug(`connection ${this.clientAddress}: ${error.message}`));
-    socket.on('close', () => {
-      this.closed = true;
-      this.pending.length = 0;
-      for (const callback of [...this.closeCallbacks]) callback();
-      this.closeCallbacks.clear();
-    });
+    socket.on('close', () => this.release());
     socket.on('drain', () => this.resumeIfDrained());
+    const idleMs = options.connectionsMaxIdleMs ?? -1;
+    this.idleMs = idleMs > 0 && idleMs < 2 ** 31 ? idleMs : 0;
+    if (this.idleMs > 0) {
+      // The socket's own timer counts from the last byte read or written.
+      socket.setTimeout(this.idleMs);
+      socket.on('timeout', () => this.onIdle());
+    }
+  }
+
+  get stats(): ConnectionStats {
+    return { clientAddress: this.clientAddress, bufferedRequestBytes: this.frames.bufferedBytes, pendingResponses: this.pending.length };
+  }
+
+  /**
+   * No bytes for connections.max.idle.ms. A connection that waits for a response (a long-poll
+   * Fetch, a JoinGroup) is not idle: the broker owes it an answer.
+   */
+  private onIdle(): void {
+    if (this.closed) return;
+    if (this.pending.length > 0) {
+      this.idleWhileBusy = true;
+      return;
+    }
+    const partial = this.frames.bufferedBytes > 0 ? ` with ${this.frames.bufferedBytes} bytes of an incomplete request` : '';
+    this.options.logger.warn(`closing connection from ${this.clientAddress}: idle for connections.max.idle.ms (${this.idleMs} ms)${partial}`);
+    this.close();
+  }
+
+  /** The socket is gone: nothing this connection buffered or queued outlives it. */
+  private release(): void {
+    this.closed = true;
+    this.frames.clear();
+    this.pending.length = 0;
+    for (const callback of [...this.closeCallbacks]) callback();
+    this.closeCallbacks.clear();
   }
 
   close(): void {
@@ -135,6 +182,7 @@ export class Connection {
     const slot: PendingResponse = { frame: null, done: false };
     this.pending.push(slot);
     const finish = (frame: Buffer | typeof NO_RESPONSE) => {
+      if (this.closed) return;
       slot.done = true;
       slot.frame = frame === NO_RESPONSE ? null : frame;
       this.flush();
@@ -165,6 +213,10 @@ export class Connection {
       }
     }
     if (wrote) this.socket.uncork();
+    if (this.idleWhileBusy && this.pending.length === 0) {
+      this.idleWhileBusy = false;
+      this.socket.setTimeout(this.idleMs);
+    }
     this.resumeIfDrained();
   }
 

@@ -1,13 +1,27 @@
 /**
  * Splits a TCP byte stream into Kafka frames: an int32 size, then that many bytes. Chunks are
  * kept as they arrive and joined only when a whole frame is there, so a large produce request
- * costs one copy.
+ * costs one copy and a frame that trickles in holds only the bytes that arrived.
  */
 export class FrameReader {
   private chunks: Buffer[] = [];
   private buffered = 0;
 
   constructor(private readonly maxFrameBytes: number) {}
+
+  /**
+   * Bytes received and not yet returned as a frame. A frame's declared size allocates
+   * nothing: a client that announces 100 MB and sends 10 bytes costs 14 bytes here.
+   */
+  get bufferedBytes(): number {
+    return this.buffered;
+  }
+
+  /** Drops what is buffered (the connection closed). */
+  clear(): void {
+    this.chunks = [];
+    this.buffered = 0;
+  }
 
   /**
    * Adds a chunk and returns the complete frames (without their size prefix). Throws

@@ -1,25 +1,48 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { Connection, type ConnectionOptions } from './connection.js';
+import { Connection, type ConnectionOptions, type ConnectionStats } from './connection.js';
+import { ConnectionLimits, type ConnectionLimitSettings } from './connection-limits.js';
 
 export interface KafkaServerOptions extends ConnectionOptions {
   /** Whether to take a new connection (fault injection refuses them); default: always. */
   acceptsConnections?: () => boolean;
+  /** max.connections, max.connections.per.ip and its overrides, read for every new connection. */
+  connectionLimits?: () => ConnectionLimitSettings;
 }
 
-/** The TCP listener: accepts connections and tracks them so that stop() can close them all. */
+const UNLIMITED: ConnectionLimitSettings = { maxConnections: 2 ** 31 - 1, maxConnectionsPerIp: 2 ** 31 - 1, maxConnectionsPerIpOverrides: '' };
+
+/**
+ * The TCP listener: accepts connections within the connection limits and tracks them so that
+ * stop() can close them all.
+ */
 export class KafkaServer {
   private readonly server: Server;
   private readonly connections = new Set<Connection>();
+  private readonly limits: ConnectionLimits;
 
   constructor(private readonly options: KafkaServerOptions) {
-    this.server = createServer((socket: Socket) => {
-      if (this.options.acceptsConnections && !this.options.acceptsConnections()) {
-        socket.destroy();
-        return;
-      }
-      const connection = new Connection(socket, this.options);
-      this.connections.add(connection);
-      socket.on('close', () => this.connections.delete(connection));
+    this.limits = new ConnectionLimits(options.connectionLimits ?? (() => UNLIMITED));
+    this.server = createServer((socket: Socket) => this.accept(socket));
+  }
+
+  private accept(socket: Socket): void {
+    if (this.options.acceptsConnections && !this.options.acceptsConnections()) {
+      socket.destroy();
+      return;
+    }
+    const address = socket.remoteAddress ?? '';
+    const quota = this.limits.tryAcquire(address);
+    if (quota !== null) {
+      // Kafka closes a connection over its quota at once (TooManyConnectionsException); the client retries.
+      this.options.logger.warn(`refusing connection from ${address}:${socket.remotePort}: ${quota.refused}`);
+      socket.on('error', () => undefined);
+      socket.destroy();
+      return;
+    }
+    const connection = new Connection(socket, this.options);
+    this.connections.add(connection);
+    socket.on('close', () => {
+      if (this.connections.delete(connection)) this.limits.release(address);
     });
   }
 
@@ -35,16 +58,19 @@ export class KafkaServer {
     });
   }
 
+  /** What every open connection holds (tests and diagnostics). */
+  connectionStats(): ConnectionStats[] {
+    return [...this.connections].map((c) => c.stats);
+  }
+
   /** Closes every open connection and goes on listening (a network fault, not a shutdown). */
   dropConnections(): void {
     for (const connection of this.connections) connection.close();
-    this.connections.clear();
   }
 
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const connection of this.connections) connection.close();
-    this.connections.clear();
     await closed;
   }
 }

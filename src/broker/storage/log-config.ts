@@ -20,6 +20,8 @@ export interface LogConfigValues {
   readonly segmentBytes: number;
   /** segment.ms: roll when the active segment's first batch is this old (by record timestamps). */
   readonly segmentMs: number;
+  /** segment.jitter.ms: each new segment rolls a random [0, min(this, segment.ms)) ms early. */
+  readonly segmentJitterMs: number;
   /** segment.index.bytes: preallocated size of .index / .timeindex; a full index rolls the segment. */
   readonly segmentIndexBytes: number;
   /** index.interval.bytes: bytes of log between two offset index entries. */
@@ -50,6 +52,7 @@ export interface LogConfigValues {
 export const LogConfigKeys = {
   segmentBytes: 'segment.bytes',
   segmentMs: 'segment.ms',
+  segmentJitterMs: 'segment.jitter.ms',
   segmentIndexBytes: 'segment.index.bytes',
   indexIntervalBytes: 'index.interval.bytes',
   retentionMs: 'retention.ms',
@@ -73,6 +76,7 @@ export const LOG_CONFIG_NAMES: ReadonlySet<string> = new Set(Object.values(LogCo
 const DEFAULTS: LogConfigValues = Object.freeze({
   segmentBytes: 1073741824,
   segmentMs: 604800000,
+  segmentJitterMs: 0,
   segmentIndexBytes: 10485760,
   indexIntervalBytes: 4096,
   retentionMs: 604800000,
@@ -156,6 +160,7 @@ const timestampType: Parser<MessageTimestampType> = (key, raw) => {
 const PARSERS: { readonly [K in keyof LogConfigValues]: Parser<LogConfigValues[K]> } = {
   segmentBytes: int(14),
   segmentMs: long(1),
+  segmentJitterMs: long(0),
   segmentIndexBytes: int(4),
   indexIntervalBytes: int(0),
   retentionMs: long(-1),
@@ -184,6 +189,7 @@ export class LogConfig implements LogConfigValues {
 
   readonly segmentBytes!: number;
   readonly segmentMs!: number;
+  readonly segmentJitterMs!: number;
   readonly segmentIndexBytes!: number;
   readonly indexIntervalBytes!: number;
   readonly retentionMs!: number;
@@ -240,6 +246,15 @@ export class LogConfig implements LogConfigValues {
       out[LogConfigKeys[field]] = value === LONG_MAX_VALUE ? LONG_MAX.toString() : String(value);
     }
     return out;
+  }
+
+  /**
+   * Kafka's randomSegmentJitter: how much earlier than segment.ms a new segment rolls, drawn
+   * from [0, min(segment.jitter.ms, segment.ms)). `random` returns a number in [0, 1).
+   */
+  randomSegmentJitter(random: () => number = Math.random): number {
+    if (this.segmentJitterMs <= 0) return 0;
+    return Math.floor(random() * Math.min(this.segmentJitterMs, this.segmentMs));
   }
 
   get compact(): boolean {

@@ -190,6 +190,17 @@ function completeSwaps(dir: string, segments: LogSegment[], swapBases: readonly 
   return segments.sort((a, b) => a.baseOffset - b.baseOffset);
 }
 
+/** The WARN line of a recovery cut: segment, position, bytes and the offsets lost as far as known. */
+function describeTruncation(segment: LogSegment, bytes: number): string {
+  const cut = segment.lastTruncation;
+  const position = cut?.position ?? segment.size;
+  const claimed = cut?.claimedOffsets;
+  const lost = claimed
+    ? `offsets from ${segment.nextOffset} lost (the first cut batch claims offsets ${claimed.first}-${claimed.last})`
+    : `offsets from ${segment.nextOffset} lost, if the cut bytes held any (no readable batch header)`;
+  return `recovery truncated segment ${segment.log.file} at position ${position}: cut ${bytes} bytes of torn or corrupt data; ${lost}`;
+}
+
 /** After a clean shutdown: the last segment's batches must end exactly at its file size. */
 function checkLastSegment(segments: readonly LogSegment[], logger?: RecoveryLogger): number {
   const last = segments.at(-1);
@@ -198,7 +209,9 @@ function checkLastSegment(segments: readonly LogSegment[], logger?: RecoveryLogg
   for (const batch of last.log.batches(end)) end = batch.position + batch.size;
   if (end === last.size) return 0;
   logger?.warn(`${last.log.file}: batches end at ${end} of ${last.size} bytes despite a clean shutdown; recovering it`);
-  return last.recover();
+  const truncated = last.recover();
+  if (truncated > 0) logger?.warn(describeTruncation(last, truncated));
+  return truncated;
 }
 
 function recoverUnflushed(
@@ -237,11 +250,12 @@ function recoverUnflushed(
     producerState.updateMapEndOffset(segment.nextOffset);
     if (truncated > 0) {
       truncatedBytes += truncated;
-      logger?.warn(`${segment.log.file}: truncated ${truncated} bytes of torn or corrupt data at ${segment.size}`);
+      logger?.warn(describeTruncation(segment, truncated));
       // Only the valid batches before the cut were replayed into the producer state.
       const later = segments.splice(i + 1);
       for (const s of later) {
-        logger?.warn(`${s.log.file}: deleted, it follows corrupt data`);
+        const range = s.nextOffset > s.baseOffset ? `offsets ${s.baseOffset}-${s.nextOffset - 1}` : 'no records';
+        logger?.warn(`recovery deleted segment ${s.log.file} (${range}, ${s.size} bytes): it follows the truncated tail`);
         s.deleteIfExists();
       }
       break;

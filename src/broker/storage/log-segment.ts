@@ -15,6 +15,8 @@ export interface LogSegmentOptions {
   /** Preallocated index size (segment.index.bytes). */
   maxIndexSize: number;
   now: () => number;
+  /** segment.jitter.ms: this segment rolls this much before segment.ms (Kafka draws it per segment). */
+  rollJitterMs?: number;
   /** '' for a live segment, '.cleaned' / '.swap' while the cleaner builds a replacement. */
   fileSuffix?: string;
 }
@@ -35,6 +37,17 @@ export interface RollParams {
   maxTimestampInMessages: number;
   maxOffsetInMessages: number;
   now: number;
+}
+
+/** A torn or corrupt tail that recovery cut from a segment. */
+export interface SegmentTruncation {
+  /** File position of the cut: the end of the last valid batch. */
+  position: number;
+  bytes: number;
+  /** The segment's next offset after the cut: records from here on are lost. */
+  nextOffset: number;
+  /** The offsets the first cut batch's header claims, when it is readable and plausible. */
+  claimedOffsets: { first: number; last: number } | null;
 }
 
 /** A record found by timestamp: ListOffsets' answer. */
@@ -68,6 +81,8 @@ export class LogSegment {
   private bytesSinceLastIndexEntry = 0;
   /** The first batch's max timestamp, basis of segment.ms (loaded lazily). */
   private rollingBasedTimestamp: number | null = null;
+  /** What the last recovery cut from this segment (null when it cut nothing). */
+  lastTruncation: SegmentTruncation | null = null;
   private maxTimestampAndOffset: TimestampOffset | null = null;
   private cachedNextOffset: number | null = null;
   /** When this segment object was created: segment.ms falls back to it for batches without timestamps. */
@@ -244,7 +259,7 @@ export class LogSegment {
     const nonEmpty = this.size > 0;
     return (
       (nonEmpty && this.size > params.maxSegmentBytes - params.messagesSize) ||
-      (nonEmpty && this.timeWaitedForRoll(params.now, params.maxTimestampInMessages) > params.maxSegmentMs) ||
+      (nonEmpty && this.timeWaitedForRoll(params.now, params.maxTimestampInMessages) > params.maxSegmentMs - (this.options.rollJitterMs ?? 0)) ||
       this.offsetIndex.isFull() ||
       this.timeIndex.isFull() ||
       !this.canConvertToRelativeOffset(params.maxOffsetInMessages)
@@ -350,6 +365,21 @@ export class LogSegment {
    * entries past it). `onBatch` sees each valid batch in order, with its data (leader epochs,
    * producer state; the caller rebuilds the transaction index). Returns the bytes truncated.
    */
+  /** Reads what it can of the data about to be cut: its size and the offsets its first batch header claims. */
+  private describeCut(position: number, nextOffset: number): SegmentTruncation {
+    const bytes = this.log.sizeInBytes - position;
+    // A batch header: baseOffset int64 at 0 ... lastOffsetDelta int32 at 23.
+    const header = this.log.read(position, 27);
+    let claimedOffsets: { first: number; last: number } | null = null;
+    if (header.length === 27) {
+      const first = Number(header.readBigInt64BE(0));
+      const last = first + header.readInt32BE(23);
+      // Garbage (a torn write of zeroes, a corrupt header) claims nothing believable.
+      if (first >= nextOffset && last >= first && last - first < 2 ** 31) claimedOffsets = { first, last };
+    }
+    return { position, bytes, nextOffset, claimedOffsets };
+  }
+
   recover(onBatch?: (batch: FileBatch) => void): number {
     return this.scan(true, onBatch);
   }
@@ -388,6 +418,7 @@ export class LogSegment {
       next = batch.lastOffset + 1;
       onBatch?.(batch);
     }
+    if (validate && this.log.sizeInBytes > validBytes) this.lastTruncation = this.describeCut(validBytes, next);
     const truncated = validate ? this.log.truncateTo(validBytes) : 0;
     if (validate) this.txnIndex.truncateTo(next);
     if (this.size === 0) this.rollingBasedTimestamp = null;

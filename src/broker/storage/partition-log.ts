@@ -32,6 +32,8 @@ export interface PartitionLogOptions {
    * the log end offset, right for a single replica whose every write is committed.
    */
   highWatermark?: number;
+  /** Draws segment.jitter.ms for each new segment (default Math.random); tests fix it. */
+  random?: () => number;
 }
 
 /**
@@ -54,6 +56,7 @@ export class PartitionLog {
   readonly partition: number;
   private configValue: LogConfig;
   private readonly now: () => number;
+  private readonly random: () => number;
   private readonly logger: PartitionLogOptions['logger'];
   private segmentList: LogSegment[];
   private startOffset: number;
@@ -80,6 +83,7 @@ export class PartitionLog {
     this.partition = options.partition ?? parsed?.partition ?? 0;
     this.configValue = config;
     this.now = options.now ?? Date.now;
+    this.random = options.random ?? Math.random;
     this.logger = options.logger;
     const snapshot = (): LogChange => ({ logEndOffset: this.endOffset, highWatermark: this.hw });
     const onError = (error: unknown) => this.logger?.error(`${this.name}: log listener failed: ${error instanceof Error ? error.stack : String(error)}`);
@@ -352,7 +356,12 @@ export class PartitionLog {
   }
 
   private segmentOptions(): LogSegmentOptions {
-    return { indexIntervalBytes: this.configValue.indexIntervalBytes, maxIndexSize: this.configValue.segmentIndexBytes, now: this.now };
+    return {
+      indexIntervalBytes: this.configValue.indexIntervalBytes,
+      maxIndexSize: this.configValue.segmentIndexBytes,
+      now: this.now,
+      rollJitterMs: this.configValue.randomSegmentJitter(this.random),
+    };
   }
 
   // Read.

@@ -213,3 +213,45 @@ describe('recovery after a crash', () => {
     expect(readAll(log2)).toEqual(written.rows);
   });
 });
+
+describe('what recovery cut, at WARN', () => {
+  function capture(): { warnings: string[]; logger: { info(m: string): void; warn(m: string): void; error(m: string): void } } {
+    const warnings: string[] = [];
+    return { warnings, logger: { info: () => undefined, warn: (m) => warnings.push(m), error: () => undefined } };
+  }
+
+  it('names the segment, the position, the bytes cut and the offsets the torn batch claimed', () => {
+    const written = writeAndCrash();
+    const dir = copyDir(written.dir);
+    const segmentFile = path.join(dir, path.basename(written.lastSegmentFile));
+    const last = written.lastSegmentBatches.at(-1)!;
+    const before = written.lastSegmentBatches.at(-2)!;
+    // The last batch torn after 40 of its bytes: its header (offsets) survived, its records did not.
+    fs.truncateSync(segmentFile, last.position + 40);
+    const { warnings, logger } = capture();
+    const log = openLog(dir, config, { logger });
+    const firstLost = before.lastOffset + 1;
+    expect(log.logEndOffset).toBe(firstLost);
+    expect(warnings).toContain(
+      `recovery truncated segment ${segmentFile} at position ${last.position}: cut 40 bytes of torn or corrupt data; offsets from ${firstLost} lost (the first cut batch claims offsets ${firstLost}-${last.lastOffset})`,
+    );
+  });
+
+  it('says when the cut bytes hold no readable batch header, and lists the segments deleted after the cut', () => {
+    const written = writeAndCrash();
+    const dir = copyDir(written.dir);
+    fs.writeFileSync(path.join(dir, 'recovery-point-offset-checkpoint'), '0\n1\norders 0 0\n');
+    const logs = listDir(dir).filter((n) => n.endsWith('.log'));
+    const second = path.join(dir, logs[1]!);
+    const size = fs.statSync(second).size;
+    fs.appendFileSync(second, Buffer.alloc(30)); // zeroes, as a torn write past the end leaves
+    const { warnings, logger } = capture();
+    const log = openLog(dir, config, { logger });
+    expect(warnings[0]).toBe(
+      `recovery truncated segment ${second} at position ${size}: cut 30 bytes of torn or corrupt data; offsets from ${log.logEndOffset} lost, if the cut bytes held any (no readable batch header)`,
+    );
+    const deleted = warnings.slice(1);
+    expect(deleted).toHaveLength(logs.length - 2);
+    expect(deleted[0]).toMatch(new RegExp(`^recovery deleted segment .*${logs[2]!.replace('.', '\\.')} \\(offsets ${log.logEndOffset}-\\d+, \\d+ bytes\\): it follows the truncated tail$`));
+  });
+});

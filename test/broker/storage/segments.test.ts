@@ -93,6 +93,31 @@ describe('segments and indexes on disk', () => {
     expect(readAll(log).map((r) => r.value)).toEqual(['a0', 'b0', 'c0']);
   });
 
+  it('rolls each segment a random segment.jitter.ms earlier, drawn when the segment is created', () => {
+    const clock = manualClock();
+    const draws = [0.5, 0.25];
+    const random = () => draws.shift() ?? 0;
+    const log = openLog(partitionDir(), testConfig({ segmentMs: 60_000, segmentJitterMs: 60_000 }), { now: clock.now, random });
+    const t0 = clock.now();
+    log.append(numberedBatch(1, 'a', { timestamp: t0 }), leader);
+    // Jitter 30 000 ms: past 60 000 - 30 000 it rolls.
+    log.append(numberedBatch(1, 'b', { timestamp: t0 + 30_000 }), leader);
+    expect(log.numberOfSegments).toBe(1);
+    log.append(numberedBatch(1, 'c', { timestamp: t0 + 30_001 }), leader);
+    expect(log.segments.map((s) => s.baseOffset)).toEqual([0, 2]);
+    // The new segment drew 15 000 ms.
+    log.append(numberedBatch(1, 'd', { timestamp: t0 + 30_001 + 45_000 }), leader);
+    expect(log.numberOfSegments).toBe(2);
+    log.append(numberedBatch(1, 'e', { timestamp: t0 + 30_001 + 45_001 }), leader);
+    expect(log.segments.map((s) => s.baseOffset)).toEqual([0, 2, 4]);
+  });
+
+  it('draws segment.jitter.ms below min(segment.jitter.ms, segment.ms), and none without it', () => {
+    expect(testConfig({ segmentMs: 1000, segmentJitterMs: 5000 }).randomSegmentJitter(() => 0.999999)).toBe(999);
+    expect(testConfig({ segmentMs: 1000, segmentJitterMs: 100 }).randomSegmentJitter(() => 0.5)).toBe(50);
+    expect(testConfig({ segmentMs: 1000 }).randomSegmentJitter(() => 0.5)).toBe(0);
+  });
+
   it('rolls on segment.ms by wall clock when batches carry no timestamp', () => {
     const clock = manualClock();
     const log = openLog(partitionDir(), testConfig({ segmentMs: 1000 }), { now: clock.now });
