@@ -34,17 +34,20 @@ export interface BatchLocation {
 export interface FrameMap {
   /** Fields of the header and body, in frame order; empty if the codec cannot decode the frame. */
   readonly fields: readonly Field[];
+  /** The bytes of string fields (topic names, group ids, config values): [offset, end). */
+  readonly strings: ReadonlyArray<readonly [number, number]>;
   readonly batches: readonly BatchLocation[];
 }
 
 interface Read {
   readonly offset: number;
   readonly end: number;
-  readonly kind: FieldKind | 'raw';
+  readonly kind: FieldKind | 'raw' | 'string';
 }
 
-type Patchable = 'readInt8' | 'readInt16' | 'readInt32' | 'readInt64' | 'readUnsignedVarint' | 'readRaw';
-const PATCHED: ReadonlyArray<[Patchable, FieldKind | 'raw']> = [
+type Patchable = 'readInt8' | 'readInt16' | 'readInt32' | 'readInt64' | 'readUnsignedVarint' | 'readRaw' | 'readUtf8';
+const PATCHED: ReadonlyArray<[Patchable, Read['kind']]> = [
+  ['readUtf8', 'string'], // private in TypeScript, an ordinary method at run time
   ['readInt8', 'int8'],
   ['readInt16', 'int16'],
   ['readInt32', 'int32'],
@@ -131,7 +134,8 @@ function recordFields(batch: Buffer): Field[] {
 
 export function mapFrame(frame: Buffer, apiKey: number): FrameMap {
   const reads = recordReads(frame);
-  const fields: Field[] = reads.filter((r): r is Read & { kind: FieldKind } => r.kind !== 'raw').map((r) => ({ offset: r.offset, width: r.end - r.offset, kind: r.kind }));
+  const strings = reads.filter((r) => r.kind === 'string' && r.end > r.offset).map((r) => [r.offset, r.end] as const);
+  const fields: Field[] = reads.filter((r): r is Read & { kind: FieldKind } => r.kind !== 'raw' && r.kind !== 'string').map((r) => ({ offset: r.offset, width: r.end - r.offset, kind: r.kind }));
   const batches: BatchLocation[] = [];
   if (apiKey === 0) {
     for (const raw of reads) {
@@ -148,5 +152,5 @@ export function mapFrame(frame: Buffer, apiKey: number): FrameMap {
       }
     }
   }
-  return { fields, batches };
+  return { fields, strings, batches };
 }

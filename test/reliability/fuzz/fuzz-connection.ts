@@ -26,8 +26,19 @@ function open(host: string, port: number): Promise<Socket | Error> {
   return new Promise((resolve) => {
     const socket = connect({ host, port });
     socket.setNoDelay(true);
-    socket.once('connect', () => resolve(socket));
-    socket.once('error', (error) => resolve(error));
+    // A broker whose event loop is stuck leaves the handshake to the kernel's backlog: bound it.
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve(new Error('connect timed out'));
+    }, 2000);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      resolve(socket);
+    });
+    socket.once('error', (error) => {
+      clearTimeout(timer);
+      resolve(error);
+    });
   });
 }
 
@@ -103,7 +114,12 @@ export async function runConnection(index: number, options: ConnectionOptions, p
         closedByUs = !closed;
         break;
       }
-      if (!flushed && !closed) await Promise.race([closedPromise, new Promise((r) => socket.once('drain', r))]);
+      if (!flushed) {
+        let drained = false;
+        socket.once('drain', () => (drained = true));
+        // Bounded waits, so the run ends on time even if the broker stops reading.
+        while (!drained && !closed && options.running()) await Promise.race([closedPromise, waitFor(250)]);
+      }
       if (sent - answered > options.window) {
         // The broker answers a connection's requests in order, so one request it holds (a
         // Fetch told to wait 2^31 ms, a JoinGroup awaiting a rebalance) stalls the rest; and

@@ -37,6 +37,7 @@ export const MUTATORS = {
   sizeMismatch: 1,
   hugeSize: 0.3,
   batchField: 4,
+  freshNames: 3,
   bomb: 0.3,
   stacked: 2,
 } as const;
@@ -119,7 +120,23 @@ const bomb: BodyMutator = (frame, seed, prng) => {
   return replaceBatch(frame, location, compressionBomb(prng));
 };
 
-const BODY_MUTATORS: Record<'bitFlip' | 'byteBoundary' | 'truncate' | 'extend' | 'fieldBoundary' | 'header' | 'batchField' | 'bomb', BodyMutator> = {
+/**
+ * New random names (same length) in the string fields, plus a boundary value: a mutated
+ * CreateTopics or JoinGroup then names a topic or group that does not exist yet, so the broker
+ * acts on it instead of answering TOPIC_ALREADY_EXISTS.
+ */
+const freshNames: BodyMutator = (frame, seed, prng) => {
+  const out = Buffer.from(frame);
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  for (const [start, end] of seed.map.strings) {
+    if (end > out.length || start <= 10) continue; // keep the client id (header offset 10)
+    for (let i = start; i < end; i++) out[i] = alphabet.charCodeAt(prng.int(alphabet.length));
+  }
+  return prng.chance(0.8) ? fieldBoundary(out, seed, prng) : out;
+};
+
+const BODY_MUTATORS: Record<'freshNames' | 'bitFlip' | 'byteBoundary' | 'truncate' | 'extend' | 'fieldBoundary' | 'header' | 'batchField' | 'bomb', BodyMutator> = {
+  freshNames,
   bitFlip,
   byteBoundary,
   truncate,

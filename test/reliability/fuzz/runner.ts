@@ -10,7 +10,7 @@ import type { BrokerUnderTest } from './broker-under-test.js';
 import { loadCorpus } from './corpus.js';
 import { mapFrame } from './field-map.js';
 import { runConnection } from './fuzz-connection.js';
-import { probe } from './liveness.js';
+import { probe, warmUp } from './liveness.js';
 import { MUTATOR_NAMES, type Mutation, type MutatorName, type Seed } from './mutators.js';
 import { Prng } from './prng.js';
 import { FuzzStats } from './stats.js';
@@ -36,6 +36,8 @@ export interface FuzzOptions {
 export interface FuzzResult {
   readonly seed: number;
   readonly seconds: number;
+  /** Time to create the internal topics before fuzzing (FindCoordinator until answered). */
+  readonly warmUpMs: number;
   readonly frames: number;
   readonly framesPerSecond: number;
   readonly responses: number;
@@ -76,6 +78,8 @@ export async function runFuzz(broker: BrokerUnderTest, options: FuzzOptions): Pr
   const at = broker.address.lastIndexOf(':');
   const host = broker.address.slice(0, at);
   const port = Number(broker.address.slice(at + 1));
+  // The internal topics' creation is a one-time cost, measured apart from the fuzzing.
+  const warmUpMs = await warmUp(host, port);
   const stats = new FuzzStats();
   const rssLimitMb = options.rssLimitMb ?? 2048;
   const started = performance.now();
@@ -153,6 +157,7 @@ export async function runFuzz(broker: BrokerUnderTest, options: FuzzOptions): Pr
   return {
     seed: options.seed,
     seconds: Number(elapsedSeconds.toFixed(1)),
+    warmUpMs: Math.round(warmUpMs),
     frames: stats.frames,
     framesPerSecond: Math.round(stats.frames / elapsedSeconds),
     responses: stats.responses,
