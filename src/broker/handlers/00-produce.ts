@@ -7,7 +7,7 @@ import { transactionalWritesOf } from '../coordinator/transaction/transaction-ve
 import { INTERNAL_TOPICS } from '../cluster/topic-names.js';
 import type { KafkaBroker } from '../kafka-broker.js';
 import { partitionKey } from '../delayed-fetch.js';
-import { NO_RESPONSE, apiHandler, type HandlerResult } from './api-handler.js';
+import { CLOSE_CONNECTION, NO_RESPONSE, apiHandler, type HandlerResult } from './api-handler.js';
 import { RecordValidationError, validateProducedRecords, type RecordError } from './produce-validation.js';
 
 interface PartitionResult {
@@ -121,7 +121,9 @@ function produce(broker: KafkaBroker, request: RequestOf<typeof ApiKeys.Produce>
       return appendToPartition(broker, partition, p.records, acks, request.transactionalId, pending);
     }),
   }));
-  if (acks === 0) return NO_RESPONSE;
+  // Kafka closes the connection of an acks=0 produce that failed anywhere: the producer gets no
+  // response, so only a closed connection makes it refresh its metadata rather than lose records.
+  if (acks === 0) return responses.some((t) => t.partitionResponses.some((p) => p.errorCode !== ErrorCode.NONE)) ? CLOSE_CONNECTION : NO_RESPONSE;
   const response = { responses, throttleTimeMs: 0 };
   if (pending.size === 0) return response;
   return new Promise((resolve) => {
@@ -149,7 +151,7 @@ function produce(broker: KafkaBroker, request: RequestOf<typeof ApiKeys.Produce>
 }
 
 /**
- * Produce, acks 0, 1 and -1 (acks=0 gets no response). With acks=-1 the response waits in the
+ * Produce, acks 0, 1 and -1 (acks=0 gets no response; one that failed closes the connection). With acks=-1 the response waits in the
  * produce purgatory until every ISR member has the records (the high watermark passed them),
  * woken by the followers' fetches, or fails with REQUEST_TIMED_OUT after the request's timeout. Only magic-2 record batches are
  * stored; v0-2 stay advertised because librdkafka 2.0 enables gzip and snappy only when the
