@@ -1,4 +1,4 @@
-import { CompressionError, CompressionType, InflatedSizeError, inflateStream, singleChunk } from '../../protocol/compression/index.js';
+import { CompressionError, CompressionType, InflatedSizeError, inflateStream } from '../../protocol/compression/index.js';
 import { ErrorCode, KafkaProtocolError } from '../../protocol/error-codes.js';
 import {
   COMPRESSION_CODEC_MASK,
@@ -12,7 +12,7 @@ import {
   validateBatches,
   type ValidatedBatch,
 } from '../../protocol/records/index.js';
-import { walkRecordStream, type RecordStreamSummary, type RecordViolation } from '../../protocol/records/record-stream.js';
+import { walkRecordStream, walkRecordsWithRules, type RecordViolation, type RecordWalkSummary } from '../../protocol/records/index.js';
 import type { TopicSettings } from '../replica-manager.js';
 
 /**
@@ -105,7 +105,7 @@ function recordValidationError(errors: RecordError[], total: number, allTimestam
 }
 
 /** Walks the batch's records (inflating them as a stream), applying the per-record rules. */
-function walkBatch(records: Buffer, batch: ValidatedBatch, settings: TopicSettings, now: number, topicPartition: string): RecordStreamSummary {
+function walkBatch(records: Buffer, batch: ValidatedBatch, settings: TopicSettings, now: number, topicPartition: string): RecordWalkSummary {
   const header = batch.header;
   const payload = records.subarray(batch.position + RECORD_BATCH_HEADER_SIZE, batch.position + batch.size);
   const createTime = settings.log.messageTimestampType === 'CreateTime';
@@ -115,10 +115,18 @@ function walkBatch(records: Buffer, batch: ValidatedBatch, settings: TopicSettin
     baseTimestamp: Number(header.baseTimestamp),
     timestampBounds: createTime && header.timestampType === TimestampType.CreateTime ? bounds : null,
   };
-  let summary: RecordStreamSummary;
+  let summary: RecordWalkSummary;
   try {
-    const source = header.compression === CompressionType.None ? singleChunk(payload) : inflateStream(header.compression as CompressionType, payload, inflatedLimit(settings.log.maxMessageBytes));
-    summary = walkRecordStream(source, header.recordsCount, rules, batch.position, batch.position + RECORD_BATCH_HEADER_SIZE);
+    const recordsAt = batch.position + RECORD_BATCH_HEADER_SIZE;
+    if (header.compression === CompressionType.None) {
+      summary = walkRecordsWithRules(records, recordsAt, batch.position + batch.size, header.recordsCount, batch.position, -1, rules);
+    } else {
+      const source = inflateStream(header.compression as CompressionType, payload, inflatedLimit(settings.log.maxMessageBytes));
+      const whole = source.whole;
+      summary = whole !== undefined
+        ? walkRecordsWithRules(whole, 0, whole.length, header.recordsCount, batch.position, recordsAt, rules)
+        : walkRecordStream(source, header.recordsCount, rules, batch.position, recordsAt);
+    }
   } catch (error) {
     return framingError(error);
   }

@@ -1,6 +1,6 @@
 import type { ChunkSource } from '../compression/index.js';
 import { CorruptRecordBatchError } from './errors.js';
-import { MIN_RECORD_BODY_SIZE, type RecordFramingSummary } from './record-framing.js';
+import { MIN_RECORD_BODY_SIZE, ViolationList, type RecordRules, type RecordWalkSummary } from './record-framing.js';
 
 /**
  * Walks the records of a batch as they come out of a {@link ChunkSource} (an inflating codec,
@@ -11,41 +11,8 @@ import { MIN_RECORD_BODY_SIZE, type RecordFramingSummary } from './record-framin
  * them, as Produce's recordErrors do.
  */
 
-/** What a broker checks on each record besides its framing. */
-export interface RecordRules {
-  /** Compacted topics: a record without a key is refused. */
-  keyRequired: boolean;
-  /** The batch's baseTimestamp: a record's timestamp is baseTimestamp + timestampDelta. */
-  baseTimestamp: number;
-  /**
-   * CreateTime bounds: a record timestamp outside [min, max] is refused; -1 (no timestamp) is
-   * exempt. Null: timestamps are not checked.
-   */
-  timestampBounds: { min: number; max: number } | null;
-}
-
-export type RecordViolationReason = 'no-key' | 'timestamp';
-
-export interface RecordViolation {
-  /** The record's index in its batch (Produce's recordErrors.batchIndex). */
-  batchIndex: number;
-  reason: RecordViolationReason;
-  /** The record's timestamp (for `timestamp`). */
-  timestamp: number;
-}
-
-/** At most this many violations are kept (their total is counted): the list must stay small whatever the batch holds. */
-export const MAX_REPORTED_VIOLATIONS = 1000;
-
-export interface RecordStreamSummary extends RecordFramingSummary {
-  /** The first {@link MAX_REPORTED_VIOLATIONS} records that break a rule, in order. */
-  violations: RecordViolation[];
-  violationCount: number;
-  /** The largest record timestamp (baseTimestamp + timestampDelta); -1 for no records. */
-  maxTimestamp: number;
-  /** Bytes of records walked. */
-  bytes: number;
-}
+/** The walk's result: what {@link walkRecordsWithRules} gives for a buffer. */
+export type RecordStreamSummary = RecordWalkSummary;
 
 const EMPTY = new Uint8Array(0);
 
@@ -160,14 +127,7 @@ export function walkRecordStream(source: ChunkSource, count: number, rules: Reco
   };
 
   if (count < 0) fail(`invalid record count ${count}`);
-  const bounds = rules.timestampBounds;
-  const base = rules.baseTimestamp;
-  const violations: RecordViolation[] = [];
-  let violationCount = 0;
-  const violate = (batchIndex: number, reason: RecordViolationReason, timestamp: number): void => {
-    violationCount++;
-    if (violations.length < MAX_REPORTED_VIOLATIONS) violations.push({ batchIndex, reason, timestamp });
-  };
+  const violations = new ViolationList();
 
   let sequential = true;
   let maxOffsetDelta = -1;
@@ -200,11 +160,7 @@ export function walkRecordStream(source: ChunkSource, count: number, rules: Reco
     } else if (timestampDelta < minTimestampDelta) minTimestampDelta = timestampDelta;
     else if (timestampDelta > maxTimestampDelta) maxTimestampDelta = timestampDelta;
 
-    if (rules.keyRequired && keyLength < 0) violate(i, 'no-key', 0);
-    else if (bounds !== null) {
-      const timestamp = base + timestampDelta;
-      if (timestamp !== -1 && (timestamp < bounds.min || timestamp > bounds.max)) violate(i, 'timestamp', timestamp);
-    }
+    violations.check(rules, i, keyLength, timestampDelta);
   }
   if (cursor.hasMore()) fail(`bytes left after the ${count} records the batch declares`);
   return {
@@ -213,9 +169,7 @@ export function walkRecordStream(source: ChunkSource, count: number, rules: Reco
     maxOffsetDelta,
     minTimestampDelta,
     maxTimestampDelta,
-    violations,
-    violationCount,
-    maxTimestamp: count === 0 ? -1 : base + maxTimestampDelta,
-    bytes: cursor.position,
+    violations: violations.violations,
+    violationCount: violations.count,
   };
 }
