@@ -72,3 +72,30 @@ describe('acks=0 Produce', () => {
     expect(logEnd()).toBe(end);
   });
 });
+
+describe('acks=0 Produce in a cluster', () => {
+  it('closes the connection to a broker that is not the partition leader, and the leader takes the records', { timeout: 60_000 }, async () => {
+    const cluster = await startKafka({ brokers: 2 });
+    const admin = kafkajsClient(cluster.bootstrapServers[0]!, 'acks-zero-cluster').admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'acks-zero-led', numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
+    await admin.disconnect();
+    const probe = await openRaw(cluster.bootstrapServers[0]!);
+    const metadata = await probe.request(ApiKeys.Metadata, 12, { topics: [{ name: 'acks-zero-led' }], allowAutoTopicCreation: false });
+    const leader = metadata.topics[0]!.partitions[0]!.leaderId;
+    const address = (nodeId: number) => {
+      const broker = metadata.brokers.find((b) => b.nodeId === nodeId)!;
+      return `${broker.host}:${broker.port}`;
+    };
+    const follower = metadata.brokers.map((b) => b.nodeId).find((id) => id !== leader)!;
+
+    const wrong = await openRaw(address(follower));
+    await wrong.write(acksZeroProduce(wrong, 'acks-zero-led', 0, batch('sent to the wrong broker')));
+    expect(await wrong.closesWithin(10_000)).toBe(true);
+
+    const right = await openRaw(address(leader));
+    await right.write(acksZeroProduce(right, 'acks-zero-led', 0, batch('sent to the leader')));
+    await expectOpen(right);
+    expect(cluster.broker(leader).instance.replicaManager.partition('acks-zero-led', 0)!.log.logEndOffset).toBe(1);
+  });
+});
