@@ -12,7 +12,7 @@ import {
   validateBatches,
   type ValidatedBatch,
 } from '../../protocol/records/index.js';
-import { walkRecordStream, walkRecordsWithRules, type RecordViolation, type RecordWalkSummary } from '../../protocol/records/index.js';
+import { MAX_REPORTED_VIOLATIONS, walkRecordStream, walkRecordsWithRules, type RecordViolation, type RecordWalkSummary } from '../../protocol/records/index.js';
 import type { TopicSettings } from '../replica-manager.js';
 
 /**
@@ -131,24 +131,32 @@ function walkBatch(records: Buffer, batch: ValidatedBatch, settings: TopicSettin
     return framingError(error);
   }
 
-  // A producer may not stamp LogAppendTime; with CreateTime its records carry the batch's maxTimestamp.
+  // Kafka checks a record's key first, then its timestamp: a record without a key on a compacted
+  // topic is reported for that. A producer may not stamp LogAppendTime; with CreateTime its
+  // records carry the batch's maxTimestamp, which must then be in range.
   const errors: RecordError[] = [];
   let allTimestamps = true;
-  if (header.timestampType === TimestampType.LogAppendTime) {
-    const maxTimestamp = Number(header.maxTimestamp);
-    const inBounds = maxTimestamp === -1 || (maxTimestamp >= bounds.min && maxTimestamp <= bounds.max);
-    if (!createTime || maxTimestamp === -1 || !inBounds) {
-      const message = createTime && maxTimestamp !== -1
-        ? `Timestamp ${maxTimestamp} of message with offset 0 is out of range. The timestamp should be within [${bounds.min}, ${bounds.max}]`
-        : 'Invalid timestamp type in message. Producer should not set timestamp type to LogAppendTime.';
-      for (let i = 0; i < Math.min(header.recordsCount, 1000); i++) errors.push({ batchIndex: i, batchIndexErrorMessage: message });
-    }
-  }
+  let total = summary.violationCount;
   for (const violation of summary.violations) {
     if (violation.reason !== 'timestamp') allTimestamps = false;
     errors.push({ batchIndex: violation.batchIndex, batchIndexErrorMessage: describeViolation(violation, topicPartition, bounds) });
   }
-  if (errors.length > 0) throw recordValidationError(errors, Math.max(errors.length, summary.violationCount), allTimestamps);
+  if (header.timestampType === TimestampType.LogAppendTime) {
+    const maxTimestamp = Number(header.maxTimestamp);
+    const inBounds = maxTimestamp >= bounds.min && maxTimestamp <= bounds.max;
+    if (!createTime || maxTimestamp === -1 || !inBounds) {
+      const message = createTime && maxTimestamp !== -1
+        ? `Timestamp ${maxTimestamp} of message with offset 0 is out of range. The timestamp should be within [${bounds.min}, ${bounds.max}]`
+        : 'Invalid timestamp type in message. Producer should not set timestamp type to LogAppendTime.';
+      const withoutKey = new Set(summary.violations.map((v) => v.batchIndex));
+      total = header.recordsCount;
+      for (let i = 0; i < header.recordsCount && errors.length < MAX_REPORTED_VIOLATIONS; i++) {
+        if (!withoutKey.has(i)) errors.push({ batchIndex: i, batchIndexErrorMessage: message });
+      }
+      errors.sort((a, b) => a.batchIndex - b.batchIndex);
+    }
+  }
+  if (errors.length > 0) throw recordValidationError(errors.slice(0, MAX_REPORTED_VIOLATIONS), total, allTimestamps);
   return summary;
 }
 
