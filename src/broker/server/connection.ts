@@ -151,7 +151,8 @@ export class Connection {
         if (wrote) this.socket.uncork();
         this.options.logger.debug(`closing connection from ${this.clientAddress} as its request asked`);
         this.closed = true;
-        this.socket.end();
+        // Written responses go out first; then the socket closes both ways, as Kafka closes the channel.
+        this.socket.end(() => this.socket.destroy());
         return;
       }
       if (slot.frame) {
