@@ -16,6 +16,8 @@ export interface TopicSettings {
   readonly minInsyncReplicas: number;
   readonly messageTimestampBeforeMaxMs: number;
   readonly messageTimestampAfterMaxMs: number;
+  /** compression.type: the codec batches are stored in ('producer' keeps the producer's). */
+  readonly compressionType: string;
 }
 
 /**
@@ -165,6 +167,7 @@ export class ReplicaManager {
       minInsyncReplicas: Number(effective['min.insync.replicas']),
       messageTimestampBeforeMaxMs: Number(effective['message.timestamp.before.max.ms']),
       messageTimestampAfterMaxMs: Number(effective['message.timestamp.after.max.ms']),
+      compressionType: effective['compression.type'] ?? 'producer',
     };
   }
 

@@ -1,20 +1,14 @@
 import type { RequestOf } from '../../protocol/codec.js';
 import { ErrorCode, KafkaProtocolError } from '../../protocol/error-codes.js';
 import { ApiKeys } from '../../protocol/generated/messages.js';
-import {
-  CorruptRecordBatchError,
-  UnsupportedRecordFormatError,
-  decodeRecordBatchSync,
-  validateBatches,
-  type ValidatedBatch,
-} from '../../protocol/records/index.js';
+import type { ValidatedBatch } from '../../protocol/records/index.js';
 import type { Partition } from '../cluster/partition.js';
 import { transactionalWritesOf } from '../coordinator/transaction/transaction-verification.js';
 import { INTERNAL_TOPICS } from '../cluster/topic-names.js';
 import type { KafkaBroker } from '../kafka-broker.js';
-import type { TopicSettings } from '../replica-manager.js';
 import { partitionKey } from '../delayed-fetch.js';
-import { NO_RESPONSE, apiHandler, type HandlerResult, type RequestContext } from './api-handler.js';
+import { CLOSE_CONNECTION, NO_RESPONSE, apiHandler, type HandlerResult, type RequestContext } from './api-handler.js';
+import { RecordValidationError, validateProducedRecords, type RecordError } from './produce-validation.js';
 
 interface PartitionResult {
   index: number;
@@ -23,55 +17,12 @@ interface PartitionResult {
   baseOffset: bigint;
   logAppendTimeMs: bigint;
   logStartOffset: bigint;
+  recordErrors: RecordError[];
 }
 
-const failure = (index: number, errorCode: number, errorMessage: string | null = null): PartitionResult => ({
-  index, errorCode, errorMessage, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n,
+const failure = (index: number, errorCode: number, errorMessage: string | null = null, recordErrors: RecordError[] = []): PartitionResult => ({
+  index, errorCode, errorMessage, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors,
 });
-
-/**
- * Checks a produced records blob the way Kafka's LogValidator does for client writes:
- * complete magic-2 batches with valid CRCs, offsets consistent with record counts, each
- * batch within max.message.bytes, keys present on compacted topics, timestamps in range.
- */
-function validate(records: Buffer, settings: TopicSettings, now: number): ValidatedBatch[] {
-  const config = settings.log;
-  let batches: ValidatedBatch[];
-  try {
-    batches = validateBatches(records, { clientRules: true });
-  } catch (error) {
-    if (error instanceof UnsupportedRecordFormatError) throw new KafkaProtocolError(ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT, error.message);
-    if (error instanceof CorruptRecordBatchError) {
-      throw new KafkaProtocolError(error.reason === 'invalid' ? ErrorCode.INVALID_RECORD : ErrorCode.CORRUPT_MESSAGE, error.message);
-    }
-    throw error;
-  }
-  if (batches.length === 0) throw new KafkaProtocolError(ErrorCode.INVALID_RECORD, 'Produce request contains no record batch');
-  for (const batch of batches) {
-    if (batch.size > config.maxMessageBytes) {
-      throw new KafkaProtocolError(ErrorCode.MESSAGE_TOO_LARGE, `The record batch size ${batch.size} bytes exceeds max.message.bytes (${config.maxMessageBytes})`);
-    }
-    const maxTimestamp = Number(batch.header.maxTimestamp);
-    if (config.messageTimestampType === 'CreateTime' && maxTimestamp >= 0) {
-      if (now - maxTimestamp > settings.messageTimestampBeforeMaxMs || maxTimestamp - now > settings.messageTimestampAfterMaxMs) {
-        throw new KafkaProtocolError(ErrorCode.INVALID_TIMESTAMP, `Timestamp ${maxTimestamp} of the batch is out of range`);
-      }
-    }
-    if (config.cleanupPolicy.includes('compact')) {
-      let decoded;
-      try {
-        decoded = decodeRecordBatchSync(records, batch.position);
-      } catch (error) {
-        if (error instanceof CorruptRecordBatchError) throw new KafkaProtocolError(ErrorCode.CORRUPT_MESSAGE, error.message);
-        throw error;
-      }
-      if (decoded.records.some((r) => r.key === null)) {
-        throw new KafkaProtocolError(ErrorCode.INVALID_RECORD, 'Compacted topic cannot accept message without key');
-      }
-    }
-  }
-  return batches;
-}
 
 /**
  * Transactional batches must come with the request's transactional id and belong to the
@@ -98,8 +49,8 @@ function appendToPartition(broker: KafkaBroker, partition: Partition, records: B
   const settings = partition.settings;
   try {
     const now = broker.now();
-    const batches = validate(records, settings, now);
-    checkTransactionalWrite(broker, transactionalId, partition, batches);
+    const validated = validateProducedRecords(records, settings, now, `${partition.topic}-${partition.index}`);
+    checkTransactionalWrite(broker, transactionalId, partition, validated.batches);
     if (acks === -1) {
       const isr = partition.isr.length;
       if (isr < settings.minInsyncReplicas) {
@@ -107,7 +58,7 @@ function appendToPartition(broker: KafkaBroker, partition: Partition, records: B
       }
     }
     // Producer ids, epochs and sequence numbers are checked by the log; a retried batch gets its original offset.
-    const info = partition.appendRecordsAsLeader(records, settings.log.messageTimestampType === 'LogAppendTime' ? now : null, 'client');
+    const info = partition.appendRecordsAsLeader(validated.records, settings.log.messageTimestampType === 'LogAppendTime' ? now : null, 'client');
     const result: PartitionResult = {
       index: partition.index,
       errorCode: ErrorCode.NONE,
@@ -115,13 +66,14 @@ function appendToPartition(broker: KafkaBroker, partition: Partition, records: B
       baseOffset: BigInt(info.baseOffset),
       logAppendTimeMs: BigInt(info.logAppendTime),
       logStartOffset: BigInt(info.logStartOffset),
+      recordErrors: [],
     };
     if (acks === -1 && partition.highWatermark < info.requiredOffset) pending.set(result, { partition, requiredOffset: info.requiredOffset });
     return result;
   } catch (error) {
     if (error instanceof KafkaProtocolError) {
       broker.logger.debug(`produce to ${partition.topic}-${partition.index} failed: ${error.message}`);
-      return failure(partition.index, error.code, error.message);
+      return failure(partition.index, error.code, error.message, error instanceof RecordValidationError ? error.recordErrors : []);
     }
     throw error;
   }
@@ -169,7 +121,9 @@ function produce(broker: KafkaBroker, request: RequestOf<typeof ApiKeys.Produce>
       return appendToPartition(broker, partition, p.records, acks, request.transactionalId, pending);
     }),
   }));
-  if (acks === 0) return NO_RESPONSE;
+  // Kafka closes the connection of an acks=0 produce that failed anywhere: the producer gets no
+  // response, so only a closed connection makes it refresh its metadata rather than lose records.
+  if (acks === 0) return responses.some((t) => t.partitionResponses.some((p) => p.errorCode !== ErrorCode.NONE)) ? CLOSE_CONNECTION : NO_RESPONSE;
   const response = { responses, throttleTimeMs: 0 };
   if (pending.size === 0) return response;
   return new Promise((resolve) => {
@@ -198,7 +152,7 @@ function produce(broker: KafkaBroker, request: RequestOf<typeof ApiKeys.Produce>
 }
 
 /**
- * Produce, acks 0, 1 and -1 (acks=0 gets no response). With acks=-1 the response waits in the
+ * Produce, acks 0, 1 and -1 (acks=0 gets no response; one that failed closes the connection). With acks=-1 the response waits in the
  * produce purgatory until every ISR member has the records (the high watermark passed them),
  * woken by the followers' fetches, or fails with REQUEST_TIMED_OUT after the request's timeout. Only magic-2 record batches are
  * stored; v0-2 stay advertised because librdkafka 2.0 enables gzip and snappy only when the

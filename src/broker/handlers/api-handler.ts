@@ -5,6 +5,13 @@ import type { MessageInput } from '../../protocol/input.js';
 /** Returned by a handler for requests that get no response (Produce with acks=0). */
 export const NO_RESPONSE = Symbol('no response');
 
+/**
+ * Returned by a handler that answers by closing the connection (after the responses before
+ * it): Kafka's closeConnection, e.g. for an acks=0 Produce that failed, so that the producer,
+ * which gets no response, notices, refreshes its metadata and retries.
+ */
+export const CLOSE_CONNECTION = Symbol('close connection');
+
 export interface RequestContext {
   readonly header: RequestHeader;
   /** host:port of the client, for logs and DescribeGroups' clientHost. */
@@ -17,7 +24,7 @@ export interface RequestContext {
   readonly onConnectionClose?: (callback: () => void) => () => void;
 }
 
-export type HandlerResult<K extends KnownApiKey> = MessageInput<ResponseOf<K>> | typeof NO_RESPONSE;
+export type HandlerResult<K extends KnownApiKey> = MessageInput<ResponseOf<K>> | typeof NO_RESPONSE | typeof CLOSE_CONNECTION;
 
 /**
  * One Kafka API: the versions this broker serves (advertised in ApiVersions exactly) and the

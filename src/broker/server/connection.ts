@@ -4,7 +4,7 @@ import { ProtocolDecodeError } from '../../protocol/errors.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ApiKeys } from '../../protocol/generated/messages.js';
 import type { RequestHeader } from '../../protocol/headers.js';
-import { NO_RESPONSE, type ApiHandler } from '../handlers/api-handler.js';
+import { CLOSE_CONNECTION, NO_RESPONSE, type ApiHandler } from '../handlers/api-handler.js';
 import type { BrokerLogger } from '../logger.js';
 import { FrameReader, FrameSizeError } from './frame-reader.js';
 
@@ -14,7 +14,11 @@ const MAX_IN_FLIGHT = 512;
 interface PendingResponse {
   frame: Buffer | null;
   done: boolean;
+  /** The handler asked for the connection to close once the responses before this one are written. */
+  close: boolean;
 }
+
+type Outcome = Buffer | typeof NO_RESPONSE | typeof CLOSE_CONNECTION;
 
 export interface ConnectionOptions {
   readonly handlers: ReadonlyMap<number, ApiHandler>;
@@ -162,8 +166,8 @@ export class Connection {
       if (!(error instanceof ProtocolDecodeError)) throw error;
       return this.reject(`malformed request (API ${header.apiKey} v${header.apiVersion}): ${error.message}`);
     }
-    const encode = (body: unknown): Buffer | typeof NO_RESPONSE =>
-      body === NO_RESPONSE ? NO_RESPONSE : encodeResponse(header.apiKey as KnownApiKey, header.apiVersion, header.correlationId, body as never);
+    const encode = (body: unknown): Outcome =>
+      body === NO_RESPONSE || body === CLOSE_CONNECTION ? body : encodeResponse(header.apiKey as KnownApiKey, header.apiVersion, header.correlationId, body as never);
     const fault = this.options.responseFault?.(header.apiKey) ?? null;
     this.respondInOrder(header, () => {
       const result = handler.handle(request as never, { header, clientAddress: this.clientAddress, onConnectionClose: this.onConnectionClose });
@@ -178,13 +182,14 @@ export class Connection {
    * Runs a request's work and slots its encoded response into the queue, which is written in
    * request order whatever order the work finishes in.
    */
-  private respondInOrder(header: RequestHeader, work: () => Buffer | typeof NO_RESPONSE | Promise<Buffer | typeof NO_RESPONSE>): void {
-    const slot: PendingResponse = { frame: null, done: false };
+  private respondInOrder(header: RequestHeader, work: () => Outcome | Promise<Outcome>): void {
+    const slot: PendingResponse = { frame: null, done: false, close: false };
     this.pending.push(slot);
-    const finish = (frame: Buffer | typeof NO_RESPONSE) => {
+    const finish = (frame: Outcome) => {
       if (this.closed) return;
       slot.done = true;
-      slot.frame = frame === NO_RESPONSE ? null : frame;
+      slot.close = frame === CLOSE_CONNECTION;
+      slot.frame = frame === NO_RESPONSE || frame === CLOSE_CONNECTION ? null : frame;
       this.flush();
     };
     const fail = (error: unknown) => {
@@ -206,6 +211,14 @@ export class Connection {
     let wrote = false;
     while (this.pending.length > 0 && this.pending[0]!.done) {
       const slot = this.pending.shift()!;
+      if (slot.close) {
+        if (wrote) this.socket.uncork();
+        this.options.logger.debug(`closing connection from ${this.clientAddress} as its request asked`);
+        this.closed = true;
+        // Written responses go out first; then the socket closes both ways, as Kafka closes the channel.
+        this.socket.end(() => this.socket.destroy());
+        return;
+      }
       if (slot.frame) {
         if (!wrote) this.socket.cork();
         wrote = true;

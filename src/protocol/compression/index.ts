@@ -69,3 +69,6 @@ export function decompressSync(type: CompressionType, data: Buffer): Buffer {
     throw asCompressionError(codec.name, 'decompress', error);
   }
 }
+
+export { inflateStream, singleChunk, InflatedSizeError, type ChunkSource } from './inflate-stream.js';
+export { inflatedBound } from './inflate-bound.js';

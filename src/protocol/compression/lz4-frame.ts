@@ -52,9 +52,37 @@ export function lz4FrameRanges(data: Buffer): ByteRange[] {
   return frames;
 }
 
-function frameEnd(data: Buffer, start: number): number {
+/** Block maximum sizes by the BD byte's bits 4-6 (values 4-7; 0-3 are reserved). */
+const BLOCK_MAX_SIZES: Readonly<Record<number, number>> = { 4: 64 * 1024, 5: 256 * 1024, 6: 1024 * 1024, 7: 4 * 1024 * 1024 };
+
+/**
+ * The most bytes the LZ4 frames in `data` can decode to, without decoding them: a frame's
+ * content size when its header carries one, else its block count times its maximum block size.
+ */
+export function lz4InflatedBound(data: Buffer): number {
+  let bound = 0;
+  for (const { start } of lz4FrameRanges(data)) {
+    const flags = data[start + 4]!;
+    if (flags & FLG_CONTENT_SIZE) {
+      bound += Number(data.readBigUInt64LE(start + 6));
+      continue;
+    }
+    const blockMax = BLOCK_MAX_SIZES[(data[start + 5]! >>> 4) & 0x7];
+    if (blockMax === undefined) throw corrupt(`reserved LZ4 block maximum size in the frame at offset ${start}`);
+    bound += frameBlockCount(data, start) * blockMax;
+  }
+  return bound;
+}
+
+function frameBlockCount(data: Buffer, start: number): number {
+  let blocks = 0;
+  frameEnd(data, start, () => blocks++);
+  return blocks;
+}
+
+function frameEnd(data: Buffer, start: number, onBlock?: () => void): number {
   requireBytes(data, start, 6, 'frame descriptor');
-  const flags = data[start + 4];
+  const flags = data[start + 4]!;
   const version = flags >>> 6;
   if (version !== FRAME_VERSION) throw corrupt(`unsupported LZ4 frame version ${version} at offset ${start}`);
   const hasBlockChecksum = (flags & FLG_BLOCK_CHECKSUM) !== 0;
@@ -68,6 +96,7 @@ function frameEnd(data: Buffer, start: number): number {
     if (blockSizeWord === END_MARK) break;
     const blockBytes = (blockSizeWord & UNCOMPRESSED_BLOCK_FLAG_MASK) + (hasBlockChecksum ? 4 : 0);
     requireBytes(data, offset, blockBytes, 'block');
+    onBlock?.();
     offset += blockBytes;
   }
   if (flags & FLG_CONTENT_CHECKSUM) {

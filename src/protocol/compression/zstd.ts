@@ -45,6 +45,30 @@ function decompressSync(data: Buffer): Buffer {
   return asBuffer(zstd().decompress(data));
 }
 
+// ZSTD_decompressBound's error value (ZSTD_CONTENTSIZE_ERROR) as the WASM build returns it (a size_t of 32 bits).
+const CONTENT_SIZE_ERROR = 2 ** 32 - 2;
+
+/**
+ * The most bytes `data` can decompress to (libzstd's ZSTD_decompressBound): the sum of the
+ * frames' content sizes, or for a frame without one, its block count times the largest block.
+ * Only the compressed bytes are touched, so a caller can refuse a bomb before allocating.
+ */
+export function zstdInflatedBound(data: Buffer): number {
+  if (data.length === 0) throw new CompressionError('zstd', 'empty input is not a zstd frame');
+  const module = zstd()._WasmModule;
+  const at = module._malloc(data.length);
+  if (at === 0) throw new CompressionError('zstd', `cannot allocate ${data.length} bytes of WebAssembly memory`);
+  try {
+    module.HEAPU8.set(data, at);
+    const bound = module._ZSTD_decompressBound(at, data.length);
+    const unsigned = bound < 0 ? bound + 2 ** 32 : bound;
+    if (unsigned === CONTENT_SIZE_ERROR) throw new CompressionError('zstd', 'invalid zstd frame');
+    return unsigned;
+  } finally {
+    module._free(at);
+  }
+}
+
 /**
  * Codec id 4. WebAssembly runs on the calling thread, so the async variants are the sync ones
  * behind a promise: they do not free the event loop.

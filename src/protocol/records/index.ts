@@ -80,7 +80,19 @@ export {
   type ValidateBlobOptions,
   type ValidatedBatch,
 } from './batch-validator.js';
-export { walkRecords, MIN_RECORD_SIZE, MIN_RECORD_BODY_SIZE, type RecordFramingSummary } from './record-framing.js';
+export {
+  walkRecords,
+  walkRecordsWithRules,
+  MIN_RECORD_SIZE,
+  MIN_RECORD_BODY_SIZE,
+  MAX_REPORTED_VIOLATIONS,
+  type RecordFramingSummary,
+  type RecordRules,
+  type RecordViolation,
+  type RecordViolationReason,
+  type RecordWalkSummary,
+} from './record-framing.js';
+export { walkRecordStream, type RecordStreamSummary } from './record-stream.js';
 export {
   readRecord,
   writeRecord,

@@ -25,6 +25,59 @@ export interface RecordFramingSummary {
   maxTimestampDelta: number;
 }
 
+/** What a broker checks on each record besides its framing (Kafka's LogValidator.validateRecord). */
+export interface RecordRules {
+  /** Compacted topics: a record without a key is refused. */
+  keyRequired: boolean;
+  /** The batch's baseTimestamp: a record's timestamp is baseTimestamp + timestampDelta. */
+  baseTimestamp: number;
+  /**
+   * CreateTime bounds: a record timestamp outside [min, max] is refused; -1 (no timestamp) is
+   * exempt. Null: timestamps are not checked.
+   */
+  timestampBounds: { min: number; max: number } | null;
+}
+
+export type RecordViolationReason = 'no-key' | 'timestamp';
+
+export interface RecordViolation {
+  /** The record's index in its batch (Produce's recordErrors.batchIndex). */
+  batchIndex: number;
+  reason: RecordViolationReason;
+  /** The record's timestamp (for `timestamp`; 0 otherwise). */
+  timestamp: number;
+}
+
+/** At most this many violations are kept (their total is counted): the list stays small whatever the batch holds. */
+export const MAX_REPORTED_VIOLATIONS = 1000;
+
+/** A walk that applied {@link RecordRules}: the records that break them, by index. */
+export interface RecordWalkSummary extends RecordFramingSummary {
+  /** The first {@link MAX_REPORTED_VIOLATIONS} records that break a rule, in order. */
+  violations: RecordViolation[];
+  violationCount: number;
+}
+
+/** Collects violations, keeping at most {@link MAX_REPORTED_VIOLATIONS}. */
+export class ViolationList {
+  readonly violations: RecordViolation[] = [];
+  count = 0;
+
+  /** Applies the rules to one record. */
+  check(rules: RecordRules, batchIndex: number, keyLength: number, timestampDelta: number): void {
+    if (rules.keyRequired && keyLength < 0) return this.add(batchIndex, 'no-key', 0);
+    const bounds = rules.timestampBounds;
+    if (bounds === null) return;
+    const timestamp = rules.baseTimestamp + timestampDelta;
+    if (timestamp !== -1 && (timestamp < bounds.min || timestamp > bounds.max)) this.add(batchIndex, 'timestamp', timestamp);
+  }
+
+  private add(batchIndex: number, reason: RecordViolationReason, timestamp: number): void {
+    this.count++;
+    if (this.violations.length < MAX_REPORTED_VIOLATIONS) this.violations.push({ batchIndex, reason, timestamp });
+  }
+}
+
 let cursor = 0;
 let batchAt = 0;
 let errorAt = -1;
@@ -80,15 +133,16 @@ function slowVarlong(buf: Buffer, start: number, end: number): number {
   return Number(value);
 }
 
-/** Skips a nullable byte field: varint length (-1 = null) then that many bytes, all before `limit`. */
-function skipNullableBytes(buf: Buffer, limit: number, what: string): void {
+/** Skips a nullable byte field: varint length (-1 = null) then that many bytes, all before `limit`. Returns the length. */
+function skipNullableBytes(buf: Buffer, limit: number, what: string): number {
   const length = readVarint(buf, limit);
   if (length < 0) {
     if (length !== -1) fail(`invalid ${what} length ${length}`);
-    return;
+    return -1;
   }
   if (length > limit - cursor) fail(`${what} of ${length} bytes runs past the end of its record`);
   cursor += length;
+  return length;
 }
 
 /**
@@ -104,6 +158,34 @@ export function walkRecords(
   count: number,
   batchPosition: number,
   reportAt = -1,
+): RecordFramingSummary {
+  return walk(buf, start, end, count, batchPosition, reportAt, null, null);
+}
+
+/** {@link walkRecords} that also applies `rules` to every record (the broker's Produce check). */
+export function walkRecordsWithRules(
+  buf: Buffer,
+  start: number,
+  end: number,
+  count: number,
+  batchPosition: number,
+  reportAt: number,
+  rules: RecordRules,
+): RecordWalkSummary {
+  const violations = new ViolationList();
+  const summary = walk(buf, start, end, count, batchPosition, reportAt, rules, violations);
+  return { ...summary, violations: violations.violations, violationCount: violations.count };
+}
+
+function walk(
+  buf: Buffer,
+  start: number,
+  end: number,
+  count: number,
+  batchPosition: number,
+  reportAt: number,
+  rules: RecordRules | null,
+  violations: ViolationList | null,
 ): RecordFramingSummary {
   cursor = start;
   batchAt = batchPosition;
@@ -126,7 +208,7 @@ export function walkRecords(
     cursor += 1; // attributes (unused)
     const timestampDelta = readVarlong(buf, recordEnd);
     const offsetDelta = readVarint(buf, recordEnd);
-    skipNullableBytes(buf, recordEnd, 'key');
+    const keyLength = skipNullableBytes(buf, recordEnd, 'key');
     skipNullableBytes(buf, recordEnd, 'value');
     const headerCount = readVarint(buf, recordEnd);
     if (headerCount < 0) fail(`invalid header count ${headerCount}`);
@@ -147,6 +229,7 @@ export function walkRecords(
       maxTimestampDelta = timestampDelta;
     } else if (timestampDelta < minTimestampDelta) minTimestampDelta = timestampDelta;
     else if (timestampDelta > maxTimestampDelta) maxTimestampDelta = timestampDelta;
+    if (rules !== null) violations!.check(rules, i, keyLength, timestampDelta);
   }
   if (cursor !== end) fail(`${end - cursor} bytes left after the ${count} records the batch declares`);
   return { count, sequentialOffsetDeltas: sequential, maxOffsetDelta, minTimestampDelta, maxTimestampDelta };
