@@ -144,8 +144,10 @@ export async function runCrashSoak(options: CrashSoakOptions): Promise<CrashSoak
       // One kill at a random moment of the load; sometimes a second one soon after the restart,
       // while the broker and the clients are still recovering.
       const killCount = random() < 0.3 ? 2 : 1;
+      const ackedAtKills: string[] = [];
       for (let k = 0; k < killCount; k++) {
-        await pause(k === 0 ? between(300, 2500) : between(0, 800));
+        await pause(k === 0 ? between(500, 3000) : between(0, 800));
+        ackedAtKills.push(`${kafkajsLoad.acked.length}+${librdkafkaLoad.acked.length}`);
         await killAndRestart(between(0, 300));
       }
       await pause(between(500, 1500)); // the clients get going again
@@ -170,8 +172,8 @@ export async function runCrashSoak(options: CrashSoakOptions): Promise<CrashSoak
       storedRecords += result.storedRecords;
       committedOffsetsChecked += consumer.committed.size;
       log(
-        `round ${round}: ${killCount} kill(s), acknowledged ${kafkajsLoad.acked.length} kafkajs (${kafkajsLoad.producersUsed} producers, ${kafkajsLoad.failedSends} failed sends) + ` +
-          `${librdkafkaLoad.acked.length} librdkafka (${librdkafkaLoad.failed.length} failed), ${result.storedRecords} stored, ` +
+        `round ${round}: killed at ${ackedAtKills.join(', ')} acknowledged (kafkajs+librdkafka); acknowledged ${kafkajsLoad.acked.length} kafkajs (${kafkajsLoad.producersUsed} producers, ${kafkajsLoad.failedSends} failed sends) + ` +
+          `${librdkafkaLoad.acked.length} librdkafka (${librdkafkaLoad.failed.length} failed), ${result.storedRecords} stored (${result.storedRecords - acked.length} never acknowledged), ` +
           `${consumer.consumed()} consumed, ${consumer.committed.size} committed offsets checked, ${found.length} anomalies`,
       );
     }
