@@ -9,6 +9,7 @@ import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { killBrokers, tempDir } from '../../support/broker-harness.js';
 import { ANOMALY_KINDS } from './checker.js';
+import { killLibrdkafkaProducers } from './librdkafka-producer.js';
 import { runCrashSoak, type CrashSoakReport } from './soak.js';
 
 const USAGE = 'usage: npm run soak:crash -- [--rounds N] [--seed S] [--partitions P] [--rate R] [--keep-data]';
@@ -28,6 +29,8 @@ function printReport(report: CrashSoakReport, command: string): void {
   console.log(`acknowledged records checked: ${acked} (kafkajs ${report.ackedKafkajs}, librdkafka ${report.ackedLibrdkafka})`);
   console.log(`records read back after their round: ${report.storedRecords}; in the final re-read: ${report.finalStoredRecords}`);
   console.log(`acknowledged group commits checked: ${report.committedOffsetsChecked}`);
+  console.log(`kafkajs sends that failed (not acknowledged): ${report.kafkajsFailedSends}`);
+  for (const [error, count] of report.librdkafkaErrors) console.log(`librdkafka errors (not acknowledged): ${count} x ${error}`);
   console.log(`anomalies: ${report.anomalies.length}`);
   for (const kind of ANOMALY_KINDS) {
     const found = report.anomalies.filter((a) => a.kind === kind);
@@ -91,4 +94,13 @@ async function main(): Promise<number> {
   }
 }
 
-process.exitCode = await main();
+// Ctrl-C: no broker or producer process is left behind.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    killLibrdkafkaProducers();
+    void killBrokers().finally(() => process.exit(130));
+  });
+}
+
+// Exit at once: a soak that failed half-way may leave client sockets and timers behind.
+process.exit(await main());

@@ -47,6 +47,9 @@ export interface CrashSoakReport {
   /** The final re-read of every round's topic. */
   readonly finalStoredRecords: number;
   readonly anomalies: RoundAnomaly[];
+  /** Not anomalies (such records are simply not acknowledged), but a sign of trouble in numbers. */
+  readonly kafkajsFailedSends: number;
+  readonly librdkafkaErrors: ReadonlyMap<string, number>;
   /** The broker's last stderr lines (for a report with anomalies). */
   readonly brokerStderr: string;
 }
@@ -116,6 +119,8 @@ export async function runCrashSoak(options: CrashSoakOptions): Promise<CrashSoak
   let ackedLibrdkafka = 0;
   let storedRecords = 0;
   let committedOffsetsChecked = 0;
+  let kafkajsFailedSends = 0;
+  const librdkafkaErrors = new Map<string, number>();
 
   let broker: BrokerProcess = await spawnBroker(options.dataDir, BROKER_CONFIG);
   const port = broker.port;
@@ -171,11 +176,14 @@ export async function runCrashSoak(options: CrashSoakOptions): Promise<CrashSoak
       ackedLibrdkafka += librdkafkaLoad.acked.length;
       storedRecords += result.storedRecords;
       committedOffsetsChecked += consumer.committed.size;
+      kafkajsFailedSends += kafkajsLoad.failedSends;
+      for (const [error, count] of librdkafkaLoad.errors) librdkafkaErrors.set(error, (librdkafkaErrors.get(error) ?? 0) + count);
       log(
         `round ${round}: killed at ${ackedAtKills.join(', ')} acknowledged (kafkajs+librdkafka); acknowledged ${kafkajsLoad.acked.length} kafkajs (${kafkajsLoad.producersUsed} producers, ${kafkajsLoad.failedSends} failed sends) + ` +
           `${librdkafkaLoad.acked.length} librdkafka (${librdkafkaLoad.failed.length} failed), ${result.storedRecords} stored (${result.storedRecords - acked.length} never acknowledged), ` +
           `${consumer.consumed()} consumed, ${consumer.committed.size} committed offsets checked, ${found.length} anomalies`,
       );
+      for (const [error, count] of librdkafkaLoad.errors) log(`  librdkafka delivery error x${count}: ${error}`);
     }
 
     // After the last crash, every round's topic again: nothing acknowledged earlier was lost later.
@@ -187,7 +195,7 @@ export async function runCrashSoak(options: CrashSoakOptions): Promise<CrashSoak
       finalStoredRecords += result.storedRecords;
       anomalies.push(...result.anomalies.map((a) => ({ ...a, round, final: true })));
     }
-    return { rounds: rounds.length, kills, ackedKafkajs, ackedLibrdkafka, storedRecords, committedOffsetsChecked, finalStoredRecords, anomalies, brokerStderr: broker.stderr().slice(-4000) };
+    return { rounds: rounds.length, kills, ackedKafkajs, ackedLibrdkafka, storedRecords, committedOffsetsChecked, finalStoredRecords, anomalies, kafkajsFailedSends, librdkafkaErrors, brokerStderr: broker.stderr().slice(-4000) };
   } finally {
     killLibrdkafkaProducers();
     await broker.kill('SIGKILL');
