@@ -16,7 +16,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { EmbeddedKafka, type EmbeddedKafkaOptions } from '../../src/broker/embedded-kafka.js';
 import { consoleLogger } from '../../src/broker/logger.js';
@@ -25,7 +25,10 @@ import { ApiKeys } from '../../src/protocol/generated/messages.js';
 import type { MessageInput } from '../../src/protocol/input.js';
 import { runProcess, type ProcessResult } from './produced-batches.js';
 
-export const ROOT = join(import.meta.dirname, '..', '..');
+// The project root: two levels up from test/support, three from its compiled copy in
+// dist-reliability/test/support (the soaks' long runs).
+const HERE = join(import.meta.dirname, '..', '..');
+export const ROOT = basename(HERE) === 'dist-reliability' ? dirname(HERE) : HERE;
 export const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 export const DIST_BROKER = join(ROOT, 'dist', 'broker', 'index.js');
 export const KCAT = '/usr/bin/kcat';
@@ -92,14 +95,15 @@ export interface BrokerProcess {
 const brokerChildren = new Set<ChildProcess>();
 
 /**
- * Starts the compiled broker as a child: `node dist/cli/main.js broker --port 0 --data-dir DIR`
+ * Starts the compiled broker as a child: `node dist/cli/main.js broker --port PORT --data-dir DIR`
  * (falls back to an inline script over dist/broker/index.js if the CLI is not built), and
- * waits for its "listening on HOST:PORT" line.
+ * waits for its "listening on HOST:PORT" line. `port` 0 (the default) picks a free one; a
+ * restart on the port of a killed broker lets running clients reconnect to it.
  */
-export function spawnBroker(dataDir: string, config: Record<string, string | number | boolean> = {}, timeoutMs = 30_000): Promise<BrokerProcess> {
+export function spawnBroker(dataDir: string, config: Record<string, string | number | boolean> = {}, timeoutMs = 30_000, port = 0): Promise<BrokerProcess> {
   const configArgs = Object.entries(config).flatMap(([k, v]) => ['--config', `${k}=${String(v)}`]);
   const args = existsSync(CLI)
-    ? [CLI, 'broker', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...configArgs]
+    ? [CLI, 'broker', '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn', ...configArgs]
     : [
         '--input-type=module',
         '-e',
