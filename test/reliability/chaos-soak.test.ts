@@ -21,6 +21,7 @@ it('loses, duplicates and reorders nothing, and shows no aborted record, while b
   expect(report.abortedWrites).toBeGreaterThan(0);
   expect(report.reads).toBeGreaterThan(2 * report.logRecords);
   expect(result.history.finalReaders).toEqual(['librdkafka-final-reader', 'kafkajs-final-reader']);
+  expect(result.shortfalls).toEqual([]);
 
   // The framework's and librdkafka's paths: nothing at all.
   expect(report.anomalies.filter((a) => a.client !== 'kafkajs')).toEqual([]);

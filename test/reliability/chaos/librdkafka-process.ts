@@ -17,6 +17,8 @@ export type LibrdkafkaMode =
 export class LibrdkafkaProcess {
   /** Lines that were not events (librdkafka's own logging, errors), for diagnosis. */
   readonly log: string[] = [];
+  /** Partitions a reader stopped short of the end of (`short` lines). */
+  readonly shortfalls: string[] = [];
   private readonly child: ChildProcessWithoutNullStreams;
   private readonly exited: Promise<number | null>;
   private done = false;
@@ -55,6 +57,8 @@ export class LibrdkafkaProcess {
       } else if (kind === 'read') {
         const [topic, partition, offset, value] = rest;
         history.reads.push({ client: 'librdkafka', reader: name, session: 0, topic: topic!, partition: Number(partition), offset: Number(offset), value: value! });
+      } else if (kind === 'short') {
+        this.shortfalls.push(rest.join(' '));
       } else if (kind === 'done') {
         this.done = true;
       } else {

@@ -13,7 +13,8 @@
  *   partition from the beginning) printing `read <topic> <partition> <offset> <value>`.
  *
  * Every mode runs until its stdin closes; then producers flush and readers read up to the end
- * (high watermarks fetched at that moment), and the script prints `done` and exits.
+ * (high watermarks fetched at that moment; a reader idle for 20 s short of one prints
+ * `short <topic> <partition> <position> <high watermark>`), and the script prints `done`.
  */
 export const LIBRDKAFKA_SCRIPT = String.raw`
 import sys, threading, time
@@ -117,7 +118,7 @@ elif mode == 'read':
     parts = [TopicPartition(t, p, -2) for t in topics for p in meta.topics[t].partitions]
     c.assign(parts)
     ends = None
-    idle_since = time.time()
+    idle_since = None
     while True:
         msgs = c.consume(500, 0.2)
         for m in msgs:
@@ -125,21 +126,24 @@ elif mode == 'read':
                 out('log %s' % m.error())
                 continue
             out('read %s %d %d %s' % (m.topic(), m.partition(), m.offset(), m.value().decode()))
-        if msgs:
+        if not stop.is_set():
+            continue
+        if ends is None:
+            ends = {}
+            for tp in parts:
+                lo, hi = c.get_watermark_offsets(tp, timeout=30, cached=False)
+                ends[(tp.topic, tp.partition)] = hi
+        if msgs or idle_since is None:
             idle_since = time.time()
-        if stop.is_set():
-            if ends is None:
-                ends = {}
-                for tp in parts:
-                    lo, hi = c.get_watermark_offsets(tp, timeout=30, cached=False)
-                    ends[(tp.topic, tp.partition)] = hi
-            positions = c.position(parts)
-            if all(tp.offset >= ends[(tp.topic, tp.partition)] for tp in positions):
-                break
-            # Trailing transaction markers: librdkafka may stop short of the high watermark.
-            if time.time() - idle_since > 5:
-                out('log idle at %s' % ['%s-%d@%d/%d' % (tp.topic, tp.partition, tp.offset, ends[(tp.topic, tp.partition)]) for tp in positions if tp.offset < ends[(tp.topic, tp.partition)]])
-                break
+        positions = c.position(parts)
+        short = [tp for tp in positions if tp.offset < ends[(tp.topic, tp.partition)]]
+        if not short:
+            break
+        # Trailing transaction markers: the position may stop short of the high watermark.
+        if time.time() - idle_since > 20:
+            for tp in short:
+                out('short %s %d %d %d' % (tp.topic, tp.partition, tp.offset, ends[(tp.topic, tp.partition)]))
+            break
     c.close()
     out('done 0')
 `;

@@ -24,9 +24,10 @@ console.log(`nemesis: ${result.kills} kills, ${result.isolations} isolations; ${
 console.log(`acknowledged writes checked: kafkajs ${report.acknowledgedWrites.kafkajs}, librdkafka ${report.acknowledgedWrites.librdkafka}, framework ${report.acknowledgedWrites.framework}`);
 console.log(`indeterminate writes: ${report.indeterminateWrites}; aborted on purpose: ${report.abortedWrites}`);
 console.log(`reads checked: ${report.reads}; records in the log: ${report.logRecords}; copied: ${JSON.stringify(report.copied)}`);
+if (result.shortfalls.length > 0) console.log(`the librdkafka final reader stopped short of the end of: ${result.shortfalls.join('; ')}`);
 console.log('anomalies:');
 for (const [category, count] of Object.entries(result.anomalies)) console.log(`  ${category}: ${count}`);
 for (const anomaly of report.anomalies.slice(0, 50)) console.log(`  - [${anomaly.category}] ${anomaly.client} ${anomaly.topic}${anomaly.partition === undefined ? '' : `-${anomaly.partition}`} ${anomaly.value ?? ''}: ${anomaly.detail}`);
-const bad = unexplained(report);
+const bad = [...unexplained(report), ...result.shortfalls];
 console.log(bad.length === 0 ? 'verdict: clean' : `verdict: ${bad.length} anomalies`);
 process.exit(bad.length === 0 ? 0 : 1);

@@ -53,6 +53,8 @@ export interface ChaosSoakResult {
   kills: number;
   isolations: number;
   leaderChanges: number;
+  /** Partitions the librdkafka final reader gave up on short of the high watermark (`topic partition position hw`). */
+  shortfalls: string[];
   history: History;
 }
 
@@ -92,6 +94,7 @@ export async function runChaosSoak(options: ChaosSoakOptions): Promise<ChaosSoak
     await admin.createTopics({
       topics: DATA_TOPICS.map((topic) => ({ topic, numPartitions: PARTITIONS, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] })),
       waitForLeaders: true,
+      timeout: 60_000,
     });
     // Both internal topics exist with RF 3 before any broker dies (created later, they would get
     // only the live brokers as replicas).
@@ -163,6 +166,7 @@ export async function runChaosSoak(options: ChaosSoakOptions): Promise<ChaosSoak
     cleanups.push(() => rdkFinal.kill());
     await rdkFinal.finish();
     history.finalReaders.push('librdkafka-final-reader');
+    if (rdkFinal.shortfalls.length > 0) log(`librdkafka final reader stopped short: ${rdkFinal.shortfalls.join('; ')}\n${rdkFinal.log.slice(-20).join('\n')}`);
     const targets = new Map<string, number>();
     for (const topic of DATA_TOPICS) for (let p = 0; p < PARTITIONS; p++) targets.set(`${topic}:${p}`, -1);
     for (const read of history.reads) {
@@ -184,6 +188,7 @@ export async function runChaosSoak(options: ChaosSoakOptions): Promise<ChaosSoak
       kills: nemesis.kills,
       isolations: nemesis.isolations,
       leaderChanges: history.leaderChanges.length,
+      shortfalls: rdkFinal.shortfalls,
       history,
     };
   } finally {
