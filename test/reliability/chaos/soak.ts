@@ -81,7 +81,8 @@ export async function runChaosSoak(options: ChaosSoakOptions): Promise<ChaosSoak
   const kafka = await EmbeddedKafka.start({
     brokers: 3,
     dataDir,
-    config: { 'default.replication.factor': 3, 'min.insync.replicas': 2, 'offsets.topic.num.partitions': 4, 'transaction.state.log.num.partitions': 4 },
+    // A broker session of 3 s (tests default to 1.5 s) keeps a loaded machine from fencing brokers the nemesis left alone.
+    config: { 'broker.session.timeout.ms': 3_000, 'default.replication.factor': 3, 'min.insync.replicas': 2, 'offsets.topic.num.partitions': 4, 'transaction.state.log.num.partitions': 4 },
     logger: consoleLogger((process.env.STREAMWRIGHT_TEST_LOG as 'debug' | undefined) ?? 'silent', 'chaos'),
   });
   const bootstrap = kafka.bootstrapServers.join(',');
@@ -93,9 +94,9 @@ export async function runChaosSoak(options: ChaosSoakOptions): Promise<ChaosSoak
     cleanups.push(() => admin.disconnect());
     await admin.createTopics({
       topics: DATA_TOPICS.map((topic) => ({ topic, numPartitions: PARTITIONS, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] })),
-      waitForLeaders: true,
-      timeout: 60_000,
+      waitForLeaders: false,
     });
+    await waitUntil(() => DATA_TOPICS.every((topic) => kafka.controller!.metadata.topic(topic)) && fullIsr(kafka), 60_000, 'the topics, fully replicated', () => clusterState(kafka));
     // Both internal topics exist with RF 3 before any broker dies (created later, they would get
     // only the live brokers as replicas).
     await admin.fetchOffsets({ groupId: 'warm-up', topics: [KAFKAJS_TOPIC] });
