@@ -4,15 +4,16 @@
  * kafkajs' known client loss.
  */
 import 'reflect-metadata';
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { unexplained } from './checker.js';
 import { runChaosSoak } from './soak.js';
 
-const { values } = parseArgs({ options: { minutes: { type: 'string', default: '5' }, seed: { type: 'string' } } });
+const { values } = parseArgs({ options: { minutes: { type: 'string', default: '5' }, seed: { type: 'string' }, history: { type: 'string' } } });
 const minutes = Number(values.minutes);
 const seed = values.seed === undefined ? Date.now() % 1_000_000 : Number(values.seed);
 if (!(minutes > 0) || !Number.isInteger(seed)) {
-  console.error('usage: npm run soak:chaos -- --minutes N [--seed S]');
+  console.error('usage: npm run soak:chaos -- --minutes N [--seed S] [--history FILE.json]');
   process.exit(2);
 }
 
@@ -27,7 +28,10 @@ console.log(`reads checked: ${report.reads}; records in the log: ${report.logRec
 if (result.shortfalls.length > 0) console.log(`the librdkafka final reader stopped short of the end of: ${result.shortfalls.join('; ')}`);
 console.log('anomalies:');
 for (const [category, count] of Object.entries(result.anomalies)) console.log(`  ${category}: ${count}`);
-for (const anomaly of report.anomalies.slice(0, 50)) console.log(`  - [${anomaly.category}] ${anomaly.client} ${anomaly.topic}${anomaly.partition === undefined ? '' : `-${anomaly.partition}`} ${anomaly.value ?? ''}: ${anomaly.detail}`);
+if (values.history) writeFileSync(values.history, JSON.stringify({ history: result.history, nemesis: result.nemesis, anomalies: report.anomalies }));
+// Every anomaly that needs explaining, and a few of kafkajs' known loss.
+const shown = [...unexplained(report), ...report.anomalies.filter((a) => !unexplained(report).includes(a)).slice(0, 10)];
+for (const anomaly of shown) console.log(`  - [${anomaly.category}] ${anomaly.client} ${anomaly.topic}${anomaly.partition === undefined ? '' : `-${anomaly.partition}`} ${anomaly.value ?? ''}: ${anomaly.detail}`);
 const bad = [...unexplained(report), ...result.shortfalls];
 console.log(bad.length === 0 ? 'verdict: clean' : `verdict: ${bad.length} anomalies`);
 process.exit(bad.length === 0 ? 0 : 1);
