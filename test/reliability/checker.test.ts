@@ -44,6 +44,10 @@ describe('chaos checker', () => {
     history.reads = history.reads.filter((r) => r.value !== 'b');
     expect(categories(history)).toEqual({ 'lost acknowledged write': 2 });
     expect(check(history).anomalies[0]).toMatchObject({ client: 'librdkafka', value: 'b', partition: 0 });
+    expect(check(history).anomalies[0]!.detail).toContain('acknowledged at offset 1, which holds nothing');
+    // Acknowledged at an offset that holds another record (a retry taken for a duplicate).
+    history.writes.push(write('d', 1, 0));
+    expect(check(history).anomalies.find((a) => a.value === 'd')!.detail).toContain('acknowledged at offset 0, which holds c');
   });
 
   it('does not count an indeterminate write that is absent, nor one that is present', () => {

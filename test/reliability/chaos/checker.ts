@@ -147,13 +147,15 @@ export function check(history: History): CheckReport {
         );
         const known = write.client === 'kafkajs' && leaderMoved;
         const metadata = write.acknowledgedPartition === false ? '; send() returned no metadata for the partition' : '';
+        const there = write.offset === undefined ? undefined : [...(log.get(write.topic) ?? [])].find(([, where]) => where.some((p) => p.partition === write.partition && p.offset === write.offset))?.[0];
+        const atOffset = write.offset === undefined ? '' : `; acknowledged at offset ${write.offset}, which holds ${there ?? 'nothing'}`;
         add({
           category: known ? KAFKAJS_CLIENT_LOSS : 'lost acknowledged write',
           client: write.client,
           topic: write.topic,
           partition: write.partition,
           value: write.value,
-          detail: `acknowledged by ${write.producer} after ${write.endedAt - write.startedAt} ms${leaderMoved ? ', the partition changed leader during the send' : ''}${metadata}; ${reader} did not read it`,
+          detail: `acknowledged by ${write.producer} after ${write.endedAt - write.startedAt} ms${leaderMoved ? ', the partition changed leader during the send' : ''}${metadata}${atOffset}; ${reader} did not read it`,
         });
         continue;
       }

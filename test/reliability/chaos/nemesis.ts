@@ -93,8 +93,12 @@ export class Nemesis {
     while (this.running) {
       await this.sleepWhileRunning(this.between(minPauseMs, maxPauseMs));
       if (!this.running) break;
-      const ids = this.kafka.nodeIds;
-      const victim = ids[Math.floor(this.random() * ids.length)]!;
+      // Leaderships do not move back to a restarted broker on their own (the preferred-leader
+      // check runs every 300 s), so after a few faults one broker may lead nothing: a fault there
+      // would test little. Pick among the brokers that lead a partition.
+      const leaders = new Set([...this.kafka.controller!.metadata.topics].flatMap((t) => t.partitions.map((p) => p.leaderId)));
+      const ids = this.kafka.nodeIds.filter((id) => leaders.has(id));
+      const victim = ids[Math.floor(this.random() * ids.length)] ?? this.kafka.nodeIds[0]!;
       const kill = this.random() < 0.5;
       const downMs = this.between(minDownMs, maxDownMs);
       if (kill) {
