@@ -1,5 +1,5 @@
 import type { ConsumerRecord } from '../support/consumer-record.js';
-import type { ConsumerRecords } from '../support/consumer-records.js';
+import { ConsumerRecords } from '../support/consumer-records.js';
 import type { Acknowledgment } from '../support/acknowledgment.js';
 import type { TopicPartition } from '../support/topic-partition.js';
 import type { ListenerConsumer } from '../listener/listener-consumer.js';
@@ -33,6 +33,19 @@ export class TransactionalMessageListener {
      * first heartbeats: a zombie (a consumer the group has moved on from) learns of it there,
      * instead of initializing the id again and fencing the partition's new owner in turn.
      */
+    /**
+     * The records not yet committed. After a commit of the partition's transactions failed (its
+     * reply lost, say) the records come back, but that commit may have taken effect: the
+     * transaction is settled first, then records below the group's committed offset are
+     * skipped, so their output is not written twice.
+     */
+    const uncommitted = async (consumer: ListenerConsumer, partition: TopicPartition, records: ConsumerRecord[]): Promise<ConsumerRecord[]> => {
+      const suffix = containerTransactionSuffix(consumer.groupId, partition);
+      if (!transactionManager.isInDoubt(suffix)) return records;
+      await transactionManager.resolveInDoubt(suffix);
+      const committed = await consumer.committed(partition);
+      return committed === undefined ? records : records.filter((record) => record.offset >= committed);
+    };
     const inTransaction = async (consumer: ListenerConsumer, partition: TopicPartition, work: (holder: KafkaResourceHolder) => Promise<unknown>) => {
       const suffix = containerTransactionSuffix(consumer.groupId, partition);
       if (fenced.has(suffix)) {
@@ -49,12 +62,15 @@ export class TransactionalMessageListener {
     if (isBatchListener(listener)) {
       return {
         batch: true,
-        onMessage: (records: ConsumerRecords, ack: Acknowledgment, consumer: ListenerConsumer) => {
-          const list = [...records] as ConsumerRecord[];
-          const first = list[0];
+        onMessage: async (records: ConsumerRecords, ack: Acknowledgment, consumer: ListenerConsumer) => {
+          const first = records[0];
           if (!first) return listener.onMessage(records, ack, consumer);
+          const all = [...records] as ConsumerRecord[];
+          const list = await uncommitted(consumer, first, all);
+          if (list.length === 0) return undefined;
+          const batch = list.length === all.length ? records : ConsumerRecords.fromList(list);
           return inTransaction(consumer, first, async (holder) => {
-            const result = await listener.onMessage(records, ack, consumer);
+            const result = await listener.onMessage(batch, ack, consumer);
             await holder.sendOffsets(consumer.groupId, nextOffsets(list));
             return result;
           });
@@ -62,12 +78,14 @@ export class TransactionalMessageListener {
       };
     }
     return {
-      onMessage: (record: ConsumerRecord, ack: Acknowledgment, consumer: ListenerConsumer) =>
-        inTransaction(consumer, record, async (holder) => {
+      onMessage: async (record: ConsumerRecord, ack: Acknowledgment, consumer: ListenerConsumer) => {
+        if ((await uncommitted(consumer, record, [record])).length === 0) return undefined;
+        return inTransaction(consumer, record, async (holder) => {
           const result = await listener.onMessage(record, ack, consumer);
           await holder.sendOffsets(consumer.groupId, [{ topic: record.topic, partition: record.partition, offset: record.offset + 1 }]);
           return result;
-        }),
+        });
+      },
     };
   }
 }
