@@ -117,6 +117,52 @@ describe('default error handling (DefaultErrorHandler, FixedBackOff(0, 9))', () 
   });
 });
 
+describe('retry state (resetStateOnRecoveryFailure, resetStateOnExceptionChange)', () => {
+  /** FixedBackOff(0, 2): 3 deliveries, then the recoverer, which fails the first time. Returns the deliveries of 'poison'. */
+  async function deliveriesWithFailingRecovery(resetStateOnRecoveryFailure: boolean): Promise<number> {
+    let poison = 0;
+    let recoveries = 0;
+    const s = await run(['poison', 'after'], (record) => {
+      if (record.value === 'poison') {
+        poison++;
+        throw new Error('always');
+      }
+    }, {
+      commonErrorHandler: new DefaultErrorHandler({
+        backOff: new FixedBackOff(0, 2),
+        resetStateOnRecoveryFailure,
+        recoverer: () => {
+          if (++recoveries === 1) throw new Error('recoverer down');
+        },
+        logger: testLogger,
+      }),
+    });
+    await waitFor(async () => (await s.committed()) === 2, 'both committed');
+    expect(recoveries).toBe(2);
+    return poison;
+  }
+
+  test('true (default): after the recoverer throws, the back-off starts over (3 more deliveries)', async () => {
+    expect(await deliveriesWithFailingRecovery(true)).toBe(6);
+  });
+
+  test('false: after the recoverer throws, the next delivery goes straight back to the recoverer', async () => {
+    expect(await deliveriesWithFailingRecovery(false)).toBe(4);
+  });
+
+  test('resetStateOnExceptionChange (default true): a different failure class starts the count over', async () => {
+    let poison = 0;
+    const s = await run(['poison'], (record) => {
+      if (record.value !== 'poison') return;
+      poison++;
+      // Two RangeErrors, then Errors: the count restarts at the third delivery.
+      throw poison <= 2 ? new RangeError('first kind') : new Error('second kind');
+    }, { commonErrorHandler: new DefaultErrorHandler({ backOff: new FixedBackOff(0, 2), logger: testLogger }) });
+    await waitFor(async () => (await s.committed()) === 1, 'committed');
+    expect(poison).toBe(5);
+  });
+});
+
 describe('commitRecovered', () => {
   /**
    * AckMode COUNT with ackCount 100: nothing is due by count. The listener is held inside 'b',
