@@ -153,7 +153,11 @@ export class KafkaTransactionManager {
    */
   async resolveInDoubt(suffix: string): Promise<void> {
     await runInTransaction(this.producerFactory, 'container', this, { transactionIdSuffix: suffix }, () => undefined, this.logger);
-    this.inDoubt.delete(suffix);
     this.logger.info(`Transaction ${this.transactionIdPrefix ?? ''}${suffix} had failed to commit; it is now settled at the broker`);
+  }
+
+  /** @internal The committed offsets were read after {@link resolveInDoubt}: the id is no longer in doubt. */
+  clearInDoubt(suffix: string): void {
+    this.inDoubt.delete(suffix);
   }
 }
