@@ -161,7 +161,7 @@ export type { KafkaApplicationOptions, ContainerFactoryDefinition } from './cont
 export { TOKENS } from './container/tokens.js';
 
 // Transactions (issue 8, docs/transactions.md)
-export { KafkaTransactionManager, KafkaTransactionException, type KafkaTransactionManagerOptions, type TransactionOptions } from './transaction/kafka-transaction-manager.js';
+export { KafkaTransactionManager, KafkaTransactionException, KafkaTransactionCommitException, type KafkaTransactionManagerOptions, type TransactionOptions } from './transaction/kafka-transaction-manager.js';
 export { KafkaResourceHolder, TransactionSynchronizationManager, type TransactionOffset, type TransactionOrigin } from './transaction/kafka-resource-holder.js';
 export { DefaultAfterRollbackProcessor, type AfterRollbackProcessor } from './transaction/default-after-rollback-processor.js';
 export { TransactionalMessageListener, containerTransactionSuffix } from './transaction/transactional-message-listener.js';

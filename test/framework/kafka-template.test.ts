@@ -71,6 +71,23 @@ describe('send overloads (by argument count, as Spring)', () => {
     expect(record).toMatchObject({ key: 'key-1', value: 'text value', partition: result.recordMetadata.partition });
   });
 
+  test('a key picks its partition as the Java client does: murmur2(key) & 0x7fffffff % partitions', async () => {
+    // murmur2 values from Kafka's own UtilsTest, so a Java producer puts these keys on the same partitions.
+    const javaMurmur2: Array<[string, number]> = [
+      ['21', -973932308],
+      ['foobar', -790332482],
+      ['a-little-bit-long-string', -985981536],
+      ['a-little-bit-longer-string', -1486304829],
+      ['abc', 479470107],
+    ];
+    const sevenPartitions = unique('keyed');
+    await probe.createTopic(sevenPartitions, 7);
+    for (const [key, hash] of javaMurmur2) {
+      const result = await template.send(sevenPartitions, key, 'v');
+      expect(result.recordMetadata.partition, key).toBe((hash & 0x7fffffff) % 7);
+    }
+  });
+
   test('(topic, partition, key, value): the partition given', async () => {
     for (const partition of [0, 1, 2]) {
       const result = await template.send(topic, partition, `k${partition}`, { n: partition });

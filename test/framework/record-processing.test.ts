@@ -6,6 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { EmbeddedKafka } from '../../src/broker/embedded-kafka.js';
 import {
+  AckMode,
   ConcurrentKafkaListenerContainerFactory,
   DefaultErrorHandler,
   DefaultKafkaConsumerFactory,
@@ -21,7 +22,7 @@ import {
   type GenericMessageListener,
   type MessageListenerContainer,
 } from '../../src/index.js';
-import { BrokerProbe, FAST_CONSUMER, kafkaConfig, startBroker, testLogger, unique, waitFor } from './support/framework-harness.js';
+import { BrokerProbe, FAST_CONSUMER, Gate, kafkaConfig, startBroker, testLogger, unique, waitFor } from './support/framework-harness.js';
 
 let kafka: EmbeddedKafka;
 let probe: BrokerProbe;
@@ -51,9 +52,9 @@ async function run(values: unknown[], listener: ((record: ConsumerRecord) => unk
   for (const [i, value] of values.entries()) await template.send(topic, `k${i}`, value);
   const factory = new ConcurrentKafkaListenerContainerFactory({
     consumerFactory: new DefaultKafkaConsumerFactory({ kafka: kafkaConfig(kafka), consumerConfig: FAST_CONSUMER, logger: testLogger, ...consumer }),
-    containerProperties: { groupId: group },
     logger: testLogger,
     ...options,
+    containerProperties: { groupId: group, ...options.containerProperties },
   });
   const container = factory.createContainer(topic);
   container.containerProperties.messageListener = listener;
@@ -113,6 +114,89 @@ describe('default error handling (DefaultErrorHandler, FixedBackOff(0, 9))', () 
     expect(seen).toEqual([{ ok: true }]);
     expect(recovered).toHaveLength(1);
     expect(recovered[0]).toBeInstanceOf(DeserializationException);
+  });
+});
+
+describe('retry state (resetStateOnRecoveryFailure, resetStateOnExceptionChange)', () => {
+  /** FixedBackOff(0, 2): 3 deliveries, then the recoverer, which fails the first time. Returns the deliveries of 'poison'. */
+  async function deliveriesWithFailingRecovery(resetStateOnRecoveryFailure: boolean): Promise<number> {
+    let poison = 0;
+    let recoveries = 0;
+    const s = await run(['poison', 'after'], (record) => {
+      if (record.value === 'poison') {
+        poison++;
+        throw new Error('always');
+      }
+    }, {
+      commonErrorHandler: new DefaultErrorHandler({
+        backOff: new FixedBackOff(0, 2),
+        resetStateOnRecoveryFailure,
+        recoverer: () => {
+          if (++recoveries === 1) throw new Error('recoverer down');
+        },
+        logger: testLogger,
+      }),
+    });
+    await waitFor(async () => (await s.committed()) === 2, 'both committed');
+    expect(recoveries).toBe(2);
+    return poison;
+  }
+
+  test('true (default): after the recoverer throws, the back-off starts over (3 more deliveries)', async () => {
+    expect(await deliveriesWithFailingRecovery(true)).toBe(6);
+  });
+
+  test('false: after the recoverer throws, the next delivery goes straight back to the recoverer', async () => {
+    expect(await deliveriesWithFailingRecovery(false)).toBe(4);
+  });
+
+  test('resetStateOnExceptionChange (default true): a different failure class starts the count over', async () => {
+    let poison = 0;
+    const s = await run(['poison'], (record) => {
+      if (record.value !== 'poison') return;
+      poison++;
+      // Two RangeErrors, then Errors: the count restarts at the third delivery.
+      throw poison <= 2 ? new RangeError('first kind') : new Error('second kind');
+    }, { commonErrorHandler: new DefaultErrorHandler({ backOff: new FixedBackOff(0, 2), logger: testLogger }) });
+    await waitFor(async () => (await s.committed()) === 1, 'committed');
+    expect(poison).toBe(5);
+  });
+});
+
+describe('commitRecovered', () => {
+  /**
+   * AckMode COUNT with ackCount 100: nothing is due by count. The listener is held inside 'b',
+   * the record after the recovered one; returns the committed offset then.
+   */
+  async function committedAfterRecovery(commitRecovered: boolean): Promise<number> {
+    const gate = new Gate();
+    let holding = false;
+    const s = await run(
+      ['a', 'poison', 'b', 'c'],
+      async (record) => {
+        if (record.value === 'poison') throw new Error('cannot process');
+        if (record.value === 'b') {
+          holding = true;
+          await gate.wait();
+        }
+      },
+      {
+        containerProperties: { ackMode: AckMode.COUNT, ackCount: 100 },
+        commonErrorHandler: new DefaultErrorHandler({ backOff: new FixedBackOff(0, 0), commitRecovered, logger: testLogger }),
+      },
+    );
+    await waitFor(() => holding, 'listener held inside b');
+    const committed = await s.committed();
+    gate.open();
+    return committed;
+  }
+
+  test('true: the recovered record is committed at once, whatever the ack mode', async () => {
+    expect(await committedAfterRecovery(true)).toBe(2);
+  });
+
+  test('false (default): it is committed per the ack mode (COUNT: not yet; only what preceded the failure is)', async () => {
+    expect(await committedAfterRecovery(false)).toBe(1);
   });
 });
 

@@ -1,4 +1,4 @@
-import type { IHeaders, Producer } from 'kafkajs';
+import type { IHeaders, Message as KafkaJsMessage, Producer, RecordMetadata as KafkaJsRecordMetadata } from 'kafkajs';
 import { KafkaException } from '../kafka-exception.js';
 import { KafkaNull } from '../support/kafka-null.js';
 import { defaultLogger, type Logger } from '../support/logger.js';
@@ -122,6 +122,19 @@ export class KafkaTemplate<K = unknown, V = unknown> {
     const holder = TransactionSynchronizationManager.currentTransaction(this.producerFactory);
     if (!holder) throw new KafkaException('sendOffsetsToTransaction: no transaction is in process');
     await holder.sendOffsets(groupId, offsets);
+  }
+
+  /**
+   * Sends a record whose key, value and headers are already bytes, without the serializers or
+   * the producer listener (the dead-letter recoverer republishes records as they arrived).
+   * Transactions as `send`: it joins the current transaction of this template's producer
+   * factory; a transactional template outside one refuses it unless `allowNonTransactional`.
+   * Resolves to kafkajs' result, empty when kafkajs sent nothing (a partition its metadata does
+   * not know).
+   */
+  async sendBytes(topic: string, message: KafkaJsMessage): Promise<KafkaJsRecordMetadata[]> {
+    const transaction = this.transactionFor(new ProducerRecord<K, V>(topic, message.partition, undefined, undefined, undefined));
+    return transaction ? transaction.send(topic, message) : (await this.producerFactory.createProducer()).send({ topic, messages: [message] });
   }
 
   /** Runs a callback with the underlying kafkajs producer, as Spring's `execute`. */

@@ -1,4 +1,4 @@
-import type { IHeaders, Producer, RecordMetadata as KafkaJsRecordMetadata } from 'kafkajs';
+import type { IHeaders, Message, RecordMetadata as KafkaJsRecordMetadata } from 'kafkajs';
 import { KafkaException } from '../kafka-exception.js';
 import { rawBytesOf, type ConsumerRecord, type TimestampType } from '../support/consumer-record.js';
 import { KafkaHeaders } from '../support/kafka-headers.js';
@@ -9,9 +9,16 @@ import { describeError, errorClassName, errorMessage, findRootCause, int32Bytes,
 import { ExceptionClassifier, type ErrorClass } from './exception-classifier.js';
 import { ListenerExecutionFailedException } from './listener-execution-failed-exception.js';
 
-/** What the recoverer needs from a template: the raw producer (KafkaTemplate has it). */
+/**
+ * What the recoverer needs from a template (KafkaTemplate has it): byte sends that join the
+ * current transaction, and Spring's transaction queries to start one when there is none.
+ */
 export interface KafkaOperations {
-  execute<T>(callback: (producer: Producer) => T | Promise<T>): Promise<T>;
+  sendBytes(topic: string, message: Message): Promise<KafkaJsRecordMetadata[]>;
+  isTransactional(): boolean;
+  inTransaction(): boolean;
+  readonly allowNonTransactional: boolean;
+  executeInTransaction<T>(callback: () => T | Promise<T>): Promise<T>;
 }
 
 /**
@@ -166,9 +173,13 @@ export interface DeadLetterPublishingRecovererOptions {
  * | `kafka_dlt-exception-stacktrace` | the stack, with its causes |
  *
  * A key that failed to deserialize is described in the `kafka_dlt-key-exception-*` headers.
- * Publication is raw (the template's producer, not its serializers), so the dead-letter
+ * Publication is raw (the template's `sendBytes`, not its serializers), so the dead-letter
  * topic never fails on a serializer that can't take the bytes. If the publication fails the
  * recoverer throws, and the error handler redelivers the record: it is never skipped.
+ *
+ * With a transactional template the dead letter joins the running transaction (in a
+ * transactional container: the after-rollback processor's recovery transaction, which with
+ * `commitRecovered` also carries the record's offset), or else gets a transaction of its own.
  */
 export class DeadLetterPublishingRecoverer {
   readonly classifier = new ExceptionClassifier();
@@ -193,7 +204,7 @@ export class DeadLetterPublishingRecoverer {
     resolverOrOptions?: DestinationResolver | DeadLetterPublishingRecovererOptions,
     maybeOptions: DeadLetterPublishingRecovererOptions = {},
   ) {
-    if (typeof template?.execute !== 'function') throw new KafkaException('DeadLetterPublishingRecoverer needs a KafkaTemplate');
+    if (typeof template?.sendBytes !== 'function') throw new KafkaException('DeadLetterPublishingRecoverer needs a KafkaTemplate');
     const options = typeof resolverOrOptions === 'function' ? { ...maybeOptions, destinationResolver: resolverOrOptions } : { ...resolverOrOptions, ...maybeOptions };
     this.destinationResolver = options.destinationResolver ?? ((record) => ({ topic: `${record.topic}-dlt`, partition: record.partition }));
     this.appendOriginalHeaders = options.appendOriginalHeaders ?? true;
@@ -332,11 +343,23 @@ export class DeadLetterPublishingRecoverer {
     headers.add(name, Buffer.from(value, 'utf8'));
   }
 
-  private async publish(outgoing: DeadLetterRecord, original: ConsumerRecord): Promise<KafkaJsRecordMetadata> {
+  /**
+   * Publishes in the current transaction of the template's producer factory (a container's, or
+   * the after-rollback processor's recovery transaction, which also carries the record's
+   * offset), so the dead letter commits or aborts with it. A transactional template outside a
+   * transaction publishes in a transaction of its own, as Spring's recoverer does.
+   */
+  private publish(outgoing: DeadLetterRecord, original: ConsumerRecord): Promise<KafkaJsRecordMetadata> {
+    const template = this.template;
+    if (template.isTransactional() && !template.inTransaction() && !template.allowNonTransactional) {
+      return template.executeInTransaction(() => this.send(outgoing, original));
+    }
+    return this.send(outgoing, original);
+  }
+
+  private async send(outgoing: DeadLetterRecord, original: ConsumerRecord): Promise<KafkaJsRecordMetadata> {
     const send = (partition: number | undefined) =>
-      this.template.execute((producer) =>
-        producer.send({ topic: outgoing.topic, messages: [{ key: outgoing.key, value: outgoing.value, partition, headers: toKafkaJsHeaders(outgoing.headers) }] }),
-      );
+      this.template.sendBytes(outgoing.topic, { key: outgoing.key, value: outgoing.value, partition, headers: toKafkaJsHeaders(outgoing.headers) });
     let [result] = await send(outgoing.partition);
     if (!result && outgoing.partition !== undefined) {
       // kafkajs sends nothing (and says nothing) for a partition its metadata does not know.

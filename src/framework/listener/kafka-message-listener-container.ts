@@ -121,6 +121,7 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
         kafkaConsumer: () => this.created?.consumer,
         assignments: () => this.assignments(),
         heartbeat: () => this.dispatcher?.heartbeat() ?? Promise.resolve(),
+        kafkaConfig: () => this.consumerFactory.kafka,
       },
       this.logger,
     );
@@ -454,6 +455,7 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
     this.backOffs.clear();
     this.breaker?.unregister(this);
     this.pauseHolds.clear();
+    await this.facade.close();
     const consumer = this.created?.consumer;
     this.rawCommit = undefined;
     if (!consumer) return;

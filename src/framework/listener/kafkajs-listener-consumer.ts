@@ -1,4 +1,5 @@
-import type { Consumer } from 'kafkajs';
+import type { Admin, Consumer, KafkaConfig } from 'kafkajs';
+import { createKafka } from '../core/kafka-clients.js';
 import type { Logger } from '../support/logger.js';
 import { byTopic, type TopicPartition } from '../support/topic-partition.js';
 import type { ListenerConsumer } from './listener-consumer.js';
@@ -10,10 +11,14 @@ export interface ListenerConsumerOwner {
   kafkaConsumer(): Consumer | undefined;
   assignments(): TopicPartition[];
   heartbeat(): Promise<void>;
+  kafkaConfig(): KafkaConfig | undefined;
 }
 
 /** {@link ListenerConsumer} over a kafkajs consumer; calls made before it runs are logged, not thrown. */
 export class KafkaJsListenerConsumer implements ListenerConsumer {
+  /** For `committed()`: kafkajs consumers cannot read committed offsets, an admin client can. */
+  private admin: Promise<Admin> | undefined;
+
   constructor(
     private readonly owner: ListenerConsumerOwner,
     private readonly logger: Logger,
@@ -51,6 +56,36 @@ export class KafkaJsListenerConsumer implements ListenerConsumer {
 
   heartbeat(): Promise<void> {
     return this.owner.heartbeat();
+  }
+
+  async committed(partition: TopicPartition): Promise<number | undefined> {
+    const [result] = await (await this.connectedAdmin()).fetchOffsets({ groupId: this.owner.groupId, topics: [partition.topic] });
+    const offset = result?.partitions.find((p) => p.partition === partition.partition)?.offset;
+    const next = Number(offset);
+    return offset === undefined || !(next >= 0) ? undefined : next;
+  }
+
+  /** Disconnects the admin client `committed()` opened, if any. */
+  async close(): Promise<void> {
+    const admin = this.admin;
+    this.admin = undefined;
+    const connected = await admin?.catch(() => undefined);
+    await connected?.disconnect().catch((error) => this.logger.debug(`Admin disconnect of ${this.owner.clientId} failed: ${String(error)}`));
+  }
+
+  private connectedAdmin(): Promise<Admin> {
+    if (!this.admin) {
+      const config = this.owner.kafkaConfig();
+      if (!config) return Promise.reject(new Error('the consumer factory has no Kafka client config'));
+      const admin = createKafka(config, this.logger, `${this.owner.clientId}-offsets`).admin();
+      const connecting = admin.connect().then(() => admin);
+      // A failed connection is not kept: the next call tries again.
+      connecting.catch(() => {
+        if (this.admin === connecting) this.admin = undefined;
+      });
+      this.admin = connecting;
+    }
+    return this.admin;
   }
 
   private call(operation: string, action: (consumer: Consumer) => void): void {

@@ -16,4 +16,6 @@ export interface ListenerConsumer {
   assignment(): TopicPartition[];
   /** Keeps group membership alive during long work; rejects when the group is rebalancing. */
   heartbeat(): Promise<void>;
+  /** The group's committed offset of a partition (the next offset to consume), as Kafka's `Consumer.committed`; undefined when none. */
+  committed(partition: TopicPartition): Promise<number | undefined>;
 }

@@ -6,14 +6,14 @@ import { DefaultErrorHandler, type ConsumerRecordRecoverer, type DefaultErrorHan
 import type { ListenerConsumer } from '../listener/listener-consumer.js';
 import type { MessageListenerContainer } from '../listener/message-listener-container.js';
 import type { KafkaTransactionManager } from './kafka-transaction-manager.js';
-import { containerTransactionSuffix } from './transactional-message-listener.js';
+import { containerTransactionSuffix, executeSettled } from './transactional-message-listener.js';
 
 /** What a container with a transaction manager calls after a listener's transaction was aborted. */
 export type AfterRollbackProcessor = CommonErrorHandler;
 
 interface RollbackScope {
   readonly transactionManager: KafkaTransactionManager;
-  readonly groupId: string;
+  readonly consumer: ListenerConsumer;
 }
 
 const scope = new AsyncLocalStorage<RollbackScope>();
@@ -43,9 +43,15 @@ export class DefaultAfterRollbackProcessor extends DefaultErrorHandler implement
       const current = scope.getStore();
       const recover = () => (userRecover ? userRecover(record, error) : owner.processor!.logRecovered(record, error));
       if (!current) return recover();
-      await current.transactionManager.executeInContainerTransaction(containerTransactionSuffix(current.groupId, record), async (holder) => {
+      const { transactionManager, consumer } = current;
+      if (!owner.processor!.commitRecoveredOffsets) {
+        await transactionManager.executeInContainerTransaction(containerTransactionSuffix(consumer.groupId, record), recover);
+        return;
+      }
+      // With the offset in the transaction, a commit whose reply was lost is settled by the group's committed offset.
+      await executeSettled(transactionManager, consumer, record, record.offset + 1, async (holder) => {
         await recover();
-        if (owner.processor!.commitRecoveredOffsets) await holder.sendOffsets(current.groupId, [{ topic: record.topic, partition: record.partition, offset: record.offset + 1 }]);
+        await holder.sendOffsets(consumer.groupId, [{ topic: record.topic, partition: record.partition, offset: record.offset + 1 }]);
       });
     };
     super({ ...options, recoverer: transactionalRecoverer, commitRecovered });
@@ -69,9 +75,9 @@ export class DefaultAfterRollbackProcessor extends DefaultErrorHandler implement
     this.processorLogger.error(`Retries exhausted for ${record} after rollback; skipping it: ${error.message}`);
   }
 
-  /** @internal Runs the processor for a container's transaction manager and group. */
-  static withinScope<T>(transactionManager: KafkaTransactionManager, groupId: string, fn: () => Promise<T>): Promise<T> {
-    return scope.run({ transactionManager, groupId }, fn);
+  /** @internal Runs the processor for a container's transaction manager and consumer. */
+  static withinScope<T>(transactionManager: KafkaTransactionManager, consumer: ListenerConsumer, fn: () => Promise<T>): Promise<T> {
+    return scope.run({ transactionManager, consumer }, fn);
   }
 }
 
@@ -88,11 +94,11 @@ export class TransactionalErrorHandler implements CommonErrorHandler {
   ) {}
 
   handleRemaining(error: Error, records: readonly ConsumerRecord[], consumer: ListenerConsumer, container: MessageListenerContainer): Promise<boolean> {
-    return DefaultAfterRollbackProcessor.withinScope(this.transactionManager, consumer.groupId, () => this.processor.handleRemaining(error, records, consumer, container));
+    return DefaultAfterRollbackProcessor.withinScope(this.transactionManager, consumer, () => this.processor.handleRemaining(error, records, consumer, container));
   }
 
   handleBatch(error: Error, records: readonly ConsumerRecord[], consumer: ListenerConsumer, container: MessageListenerContainer): Promise<number> {
-    return DefaultAfterRollbackProcessor.withinScope(this.transactionManager, consumer.groupId, () => this.processor.handleBatch(error, records, consumer, container));
+    return DefaultAfterRollbackProcessor.withinScope(this.transactionManager, consumer, () => this.processor.handleBatch(error, records, consumer, container));
   }
 
   handleOtherException(error: unknown, consumer: ListenerConsumer, container: MessageListenerContainer, batchListener: boolean): void {

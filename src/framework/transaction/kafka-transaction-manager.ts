@@ -4,8 +4,15 @@ import { KafkaException } from '../kafka-exception.js';
 import { defaultLogger, type Logger } from '../support/logger.js';
 import { KafkaResourceHolder, TransactionSynchronizationManager, type TransactionOrigin } from './kafka-resource-holder.js';
 
-/** Raised when committing a transaction failed; the transaction's sends and offsets are not visible to read_committed consumers. */
+/** Raised when a transaction could not begin or commit. */
 export class KafkaTransactionException extends KafkaException {}
+
+/**
+ * Raised when the commit (EndTxn) failed. Whether it took effect is unknown: a commit whose
+ * reply was lost has committed at the broker. The producer is discarded; the next
+ * InitProducerId on the id waits for the broker to finish (or abort) the transaction.
+ */
+export class KafkaTransactionCommitException extends KafkaTransactionException {}
 
 export interface TransactionOptions {
   /**
@@ -56,7 +63,7 @@ export async function runInTransaction<T>(
     await transaction.commit();
   } catch (error) {
     await lease.release(true);
-    throw new KafkaTransactionException(`Commit of transaction ${lease.transactionalId} failed: ${messageOf(error)}`, { cause: error });
+    throw new KafkaTransactionCommitException(`Commit of transaction ${lease.transactionalId} failed: ${messageOf(error)}`, { cause: error });
   }
   await lease.release();
   return result;
@@ -94,6 +101,8 @@ export interface KafkaTransactionManagerOptions {
  */
 export class KafkaTransactionManager {
   private readonly logger: Logger;
+  /** Container transactional id suffixes whose last commit failed: it may have committed. */
+  private readonly inDoubt = new Set<string>();
 
   constructor(
     readonly producerFactory: ProducerFactory,
@@ -119,8 +128,36 @@ export class KafkaTransactionManager {
     return runInTransaction(this.producerFactory, 'manager', this, options, work, this.logger);
   }
 
-  /** @internal The same, for a listener container's transactions. */
-  executeInContainerTransaction<T>(suffix: string, work: (holder: KafkaResourceHolder) => T | Promise<T>): Promise<T> {
-    return runInTransaction(this.producerFactory, 'container', this, { transactionIdSuffix: suffix }, work, this.logger);
+  /**
+   * @internal The same, for a listener container's transactions (its listener's and its
+   * after-rollback processor's); a failed commit leaves the id in doubt.
+   */
+  async executeInContainerTransaction<T>(suffix: string, work: (holder: KafkaResourceHolder) => T | Promise<T>): Promise<T> {
+    try {
+      return await runInTransaction(this.producerFactory, 'container', this, { transactionIdSuffix: suffix }, work, this.logger);
+    } catch (error) {
+      if (error instanceof KafkaTransactionCommitException) this.inDoubt.add(suffix);
+      throw error;
+    }
+  }
+
+  /** @internal Whether the last commit of a container transaction on this id failed (it may have taken effect). */
+  isInDoubt(suffix: string): boolean {
+    return this.inDoubt.has(suffix);
+  }
+
+  /**
+   * @internal Settles an in-doubt transaction: a new producer on the id (its InitProducerId
+   * waits while the broker completes the transaction, and aborts one still open), so the
+   * group's committed offsets then say whether it committed.
+   */
+  async resolveInDoubt(suffix: string): Promise<void> {
+    await runInTransaction(this.producerFactory, 'container', this, { transactionIdSuffix: suffix }, () => undefined, this.logger);
+    this.logger.info(`Transaction ${this.transactionIdPrefix ?? ''}${suffix} had failed to commit; it is now settled at the broker`);
+  }
+
+  /** @internal The committed offsets were read after {@link resolveInDoubt}: the id is no longer in doubt. */
+  clearInDoubt(suffix: string): void {
+    this.inDoubt.delete(suffix);
   }
 }

@@ -1,11 +1,11 @@
 import type { ConsumerRecord } from '../support/consumer-record.js';
-import type { ConsumerRecords } from '../support/consumer-records.js';
+import { ConsumerRecords } from '../support/consumer-records.js';
 import type { Acknowledgment } from '../support/acknowledgment.js';
 import type { TopicPartition } from '../support/topic-partition.js';
 import type { ListenerConsumer } from '../listener/listener-consumer.js';
 import { isBatchListener, type GenericMessageListener } from '../listener/message-listener.js';
 import type { KafkaResourceHolder, TransactionOffset } from './kafka-resource-holder.js';
-import type { KafkaTransactionManager } from './kafka-transaction-manager.js';
+import { KafkaTransactionCommitException, type KafkaTransactionManager } from './kafka-transaction-manager.js';
 
 /**
  * The transactional id suffix of a container's producer for one partition:
@@ -29,18 +29,32 @@ export class TransactionalMessageListener {
   static wrap(listener: GenericMessageListener, transactionManager: KafkaTransactionManager): GenericMessageListener {
     const fenced = new Set<string>();
     /**
-     * One transaction for the records of a partition. After a fencing error the next attempt
-     * first heartbeats: a zombie (a consumer the group has moved on from) learns of it there,
-     * instead of initializing the id again and fencing the partition's new owner in turn.
+     * The records not yet committed. A commit that failed and could not be settled at once
+     * leaves the partition's id in doubt: the records come back, the transaction is settled
+     * first, and records below the group's committed offset are skipped.
      */
-    const inTransaction = async (consumer: ListenerConsumer, partition: TopicPartition, work: (holder: KafkaResourceHolder) => Promise<unknown>) => {
+    const uncommitted = async (consumer: ListenerConsumer, partition: TopicPartition, records: ConsumerRecord[]): Promise<ConsumerRecord[]> => {
+      const suffix = containerTransactionSuffix(consumer.groupId, partition);
+      if (!transactionManager.isInDoubt(suffix)) return records;
+      await transactionManager.resolveInDoubt(suffix);
+      const committed = await consumer.committed(partition);
+      transactionManager.clearInDoubt(suffix);
+      return committed === undefined ? records : records.filter((record) => record.offset >= committed);
+    };
+    /**
+     * One transaction for the records of a partition, up to `nextOffset`. After a fencing error
+     * the next attempt first heartbeats: a zombie (a consumer the group has moved on from)
+     * learns of it there, instead of initializing the id again and fencing the partition's new
+     * owner in turn.
+     */
+    const inTransaction = async (consumer: ListenerConsumer, partition: TopicPartition, nextOffset: number, work: (holder: KafkaResourceHolder) => Promise<unknown>) => {
       const suffix = containerTransactionSuffix(consumer.groupId, partition);
       if (fenced.has(suffix)) {
         await consumer.heartbeat();
         fenced.delete(suffix);
       }
       try {
-        return await transactionManager.executeInContainerTransaction(suffix, work);
+        return await executeSettled(transactionManager, consumer, partition, nextOffset, work);
       } catch (error) {
         if (isFencingError(error)) fenced.add(suffix);
         throw error;
@@ -49,12 +63,16 @@ export class TransactionalMessageListener {
     if (isBatchListener(listener)) {
       return {
         batch: true,
-        onMessage: (records: ConsumerRecords, ack: Acknowledgment, consumer: ListenerConsumer) => {
-          const list = [...records] as ConsumerRecord[];
-          const first = list[0];
+        onMessage: async (records: ConsumerRecords, ack: Acknowledgment, consumer: ListenerConsumer) => {
+          const first = records[0];
           if (!first) return listener.onMessage(records, ack, consumer);
-          return inTransaction(consumer, first, async (holder) => {
-            const result = await listener.onMessage(records, ack, consumer);
+          const all = [...records] as ConsumerRecord[];
+          const list = await uncommitted(consumer, first, all);
+          if (list.length === 0) return undefined;
+          const batch = list.length === all.length ? records : ConsumerRecords.fromList(list);
+          const last = list.filter((record) => record.topic === first.topic && record.partition === first.partition).at(-1)!;
+          return inTransaction(consumer, first, last.offset + 1, async (holder) => {
+            const result = await listener.onMessage(batch, ack, consumer);
             await holder.sendOffsets(consumer.groupId, nextOffsets(list));
             return result;
           });
@@ -62,13 +80,50 @@ export class TransactionalMessageListener {
       };
     }
     return {
-      onMessage: (record: ConsumerRecord, ack: Acknowledgment, consumer: ListenerConsumer) =>
-        inTransaction(consumer, record, async (holder) => {
+      onMessage: async (record: ConsumerRecord, ack: Acknowledgment, consumer: ListenerConsumer) => {
+        if ((await uncommitted(consumer, record, [record])).length === 0) return undefined;
+        return inTransaction(consumer, record, record.offset + 1, async (holder) => {
           const result = await listener.onMessage(record, ack, consumer);
           await holder.sendOffsets(consumer.groupId, [{ topic: record.topic, partition: record.partition, offset: record.offset + 1 }]);
           return result;
-        }),
+        });
+      },
     };
+  }
+}
+
+/**
+ * Runs a container transaction whose consumed offset for `partition` is `nextOffset`. A failed
+ * commit may have taken effect (its reply lost): it is settled at once (a new producer on the
+ * id waits for the broker to complete or abort it) and the group's committed offset decides.
+ * Committed after all: resolves (undefined), so the records are not processed again. Not
+ * committed: rethrows. If it cannot be settled now, the id stays in doubt and rethrows.
+ *
+ * @internal Used by the transactional listener and the after-rollback processor's recovery.
+ */
+export async function executeSettled<T>(
+  manager: KafkaTransactionManager,
+  consumer: ListenerConsumer,
+  partition: TopicPartition,
+  nextOffset: number,
+  work: (holder: KafkaResourceHolder) => T | Promise<T>,
+): Promise<T | undefined> {
+  const suffix = containerTransactionSuffix(consumer.groupId, partition);
+  try {
+    return await manager.executeInContainerTransaction(suffix, work);
+  } catch (error) {
+    if (!(error instanceof KafkaTransactionCommitException)) throw error;
+    let committed: number | undefined;
+    try {
+      await manager.resolveInDoubt(suffix);
+      committed = await consumer.committed(partition);
+      manager.clearInDoubt(suffix);
+    } catch {
+      // Still in doubt: settled before the partition's next transaction.
+      throw error;
+    }
+    if (committed !== undefined && committed >= nextOffset) return undefined;
+    throw error;
   }
 }
 

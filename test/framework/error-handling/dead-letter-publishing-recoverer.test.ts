@@ -4,7 +4,7 @@
  * the destination resolver's "nowhere", routing a fatal failure back to its own topic, a
  * destination partition that does not exist, and a failing send.
  */
-import type { Producer } from 'kafkajs';
+import type { Message } from 'kafkajs';
 import { describe, expect, test } from 'vitest';
 import {
   ConsumerRecord,
@@ -26,20 +26,23 @@ interface Sent {
   headers: Record<string, unknown>;
 }
 
-/** A template whose producer records what it is asked to send; partitions >= `partitions` are unknown to it. */
+/** A non-transactional template that records what it is asked to send; partitions >= `partitions` are unknown to it. */
 function fakeTemplate(options: { partitions?: number; fail?: Error } = {}): KafkaOperations & { sent: Sent[] } {
   const sent: Sent[] = [];
-  const producer = {
-    send: async ({ topic, messages }: { topic: string; messages: Sent[] }) => {
+  return {
+    sent,
+    allowNonTransactional: false,
+    isTransactional: () => false,
+    inTransaction: () => false,
+    executeInTransaction: () => Promise.reject(new Error('not transactional')),
+    sendBytes: async (topic: string, message: Message) => {
       if (options.fail) throw options.fail;
-      const [message] = messages;
       // kafkajs silently sends nothing for a partition missing from its metadata.
-      if (message!.partition !== undefined && message!.partition >= (options.partitions ?? 1)) return [];
-      sent.push({ ...message!, topic });
-      return [{ topicName: topic, partition: message!.partition ?? 0, errorCode: 0, baseOffset: '0' }];
+      if (message.partition !== undefined && message.partition >= (options.partitions ?? 1)) return [];
+      sent.push({ ...(message as Sent), topic });
+      return [{ topicName: topic, partition: message.partition ?? 0, errorCode: 0, baseOffset: '0' }];
     },
-  } as unknown as Producer;
-  return { sent, execute: async (callback) => callback(producer) };
+  };
 }
 
 const record = (headers: RecordHeaders = new RecordHeaders()) =>

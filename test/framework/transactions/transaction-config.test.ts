@@ -51,6 +51,7 @@ describe('fencing', () => {
     const calls: string[] = [];
     const fencedError = Object.assign(new Error('There is a newer producer with the same transactionalId which fences the current one'), { type: 'PRODUCER_FENCED' });
     const fakeManager = {
+      isInDoubt: () => false,
       executeInContainerTransaction: async (suffix: string) => {
         calls.push(`tx ${suffix}`);
         throw new Error('commit failed', { cause: fencedError });
