@@ -12,7 +12,8 @@ import { CLEAN_SHUTDOWN_FILE, CLEANER_OFFSET_CHECKPOINT_FILE, LOG_START_OFFSET_C
  * entry. A partition directory then holds everything about its partition: deleting it or
  * writing one partition's state never rewrites a file shared with others.
  *
- * Files are rewritten (tmp + fsync + rename) only when their value changes.
+ * Files are rewritten (tmp + fsync + rename) only when their value changes; an absent file
+ * stands for 0, as recovery reads it.
  */
 export class PartitionCheckpoints {
   private written = new Map<string, number | null>();
@@ -24,8 +25,10 @@ export class PartitionCheckpoints {
     /** What the files held when the log was loaded. */
     loaded: { logStartOffset: number | null; recoveryPoint: number | null },
   ) {
-    this.written.set(LOG_START_OFFSET_CHECKPOINT_FILE, loaded.logStartOffset);
-    this.written.set(RECOVERY_POINT_CHECKPOINT_FILE, loaded.recoveryPoint);
+    // A missing file reads as 0 on recovery, so a new partition's 0 is not worth a file (two
+    // fsyncs and a rename each): creating thousands of partitions would stall the broker on them.
+    this.written.set(LOG_START_OFFSET_CHECKPOINT_FILE, loaded.logStartOffset ?? 0);
+    this.written.set(RECOVERY_POINT_CHECKPOINT_FILE, loaded.recoveryPoint ?? 0);
     this.written.set(CLEANER_OFFSET_CHECKPOINT_FILE, readOffsetCheckpoint(path.join(dir, CLEANER_OFFSET_CHECKPOINT_FILE)));
   }
 

@@ -19,7 +19,9 @@ describe('segments and indexes on disk', () => {
       expect(prefix).toHaveLength(20);
       expect(names).toEqual(expect.arrayContaining([`${prefix}.log`, `${prefix}.index`, `${prefix}.timeindex`]));
     }
-    expect(names).toEqual(expect.arrayContaining(['leader-epoch-checkpoint', 'log-start-offset-checkpoint', 'recovery-point-offset-checkpoint']));
+    expect(names).toEqual(expect.arrayContaining(['leader-epoch-checkpoint', 'recovery-point-offset-checkpoint']));
+    // The log start is still 0: an absent checkpoint stands for it, so none was written.
+    expect(names).not.toContain('log-start-offset-checkpoint');
     expect(path.basename(dir)).toBe('payments-3');
     // Each segment starts with the batch whose base offset names it.
     for (const segment of log.segments) {
