@@ -78,6 +78,11 @@ function gunzipStream(data: Buffer, maxInflatedBytes: number): ChunkSource {
   };
 }
 
+/** ISIZE, the last four bytes of a gzip member: its inflated size modulo 2^32 (0 when too short to tell). */
+function gzipTrailerSize(data: Buffer): number {
+  return data.length >= 18 ? data.readUInt32LE(data.length - 4) : 0;
+}
+
 /** The payload inflated by node:zlib if it fits in `limit` bytes, else null. */
 function gunzipWhole(data: Buffer, limit: number): Buffer | null {
   try {
@@ -100,7 +105,10 @@ export function inflateStream(type: CompressionType, data: Buffer, maxInflatedBy
   const codec = compressionName(type);
   if (codec === 'gzip') {
     if (data.length === 0) throw new CompressionError('gzip', 'empty input is not a gzip member');
-    const whole = gunzipWhole(data, Math.min(GZIP_WHOLE_LIMIT, maxInflatedBytes));
+    // The gzip trailer states the (last member's) inflated size: when it says the payload is
+    // too big to inflate whole, go straight to the stream instead of inflating 8 MiB to throw
+    // away. A trailer that lies only costs that attempt, which stays bounded.
+    const whole = gzipTrailerSize(data) > GZIP_WHOLE_LIMIT ? null : gunzipWhole(data, Math.min(GZIP_WHOLE_LIMIT, maxInflatedBytes));
     if (whole !== null) return singleChunk(whole);
     if (maxInflatedBytes <= GZIP_WHOLE_LIMIT) throw new InflatedSizeError('gzip', maxInflatedBytes, `the records inflate to more than ${maxInflatedBytes} bytes`);
     return gunzipStream(data, maxInflatedBytes);
