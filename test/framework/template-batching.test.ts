@@ -79,7 +79,7 @@ describe('KafkaTemplate batching', () => {
     }
     // Explicit partitions are kept; keys go where kafkajs' DefaultPartitioner puts them.
     const partitioner = Partitioners.DefaultPartitioner();
-    const partitionMetadata = [0, 1, 2].map((partitionId) => ({ partitionId, leader: 0 }));
+    const partitionMetadata = [0, 1, 2].map((partitionId) => ({ partitionId, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }));
     for (const [i, result] of results.entries()) {
       if (i % 3 === 2) expect(result.recordMetadata.partition).toBe(2);
       if (i % 3 === 1) expect(result.recordMetadata.partition).toBe(partitioner({ topic, partitionMetadata, message: { key: `key-${i % 17}`, value: '' } }));
