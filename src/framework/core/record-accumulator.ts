@@ -16,8 +16,13 @@ export interface RecordAccumulatorOptions {
    * end of the current event-loop turn, so sends started together still share one request.
    */
   readonly lingerMs?: number;
-  /** Kafka's `batch.size` in bytes: a batch this large goes out at once (default 16384). */
+  /**
+   * Kafka's `batch.size` in bytes (default 16384): with a linger, queued records this large go
+   * out at once instead of waiting for it.
+   */
   readonly batchSize?: number;
+  /** Kafka's `max.request.size`: the most record bytes one request carries (default 1 MiB). */
+  readonly maxRequestSize?: number;
   /** Batches in flight at once, as Kafka's `max.in.flight.requests.per.connection` (default 5). */
   readonly maxInFlight?: number;
   /** 1 sends every record on its own (a producer whose partitioner does not record its choice). */
@@ -61,6 +66,7 @@ export class RecordAccumulator {
   private readonly idle: (() => void)[] = [];
   private readonly lingerMs: number;
   private readonly batchSize: number;
+  private readonly maxRequestSize: number;
   private readonly maxInFlight: number;
   private readonly maxRecords: number;
 
@@ -70,6 +76,7 @@ export class RecordAccumulator {
   ) {
     this.lingerMs = Math.max(0, options.lingerMs ?? 0);
     this.batchSize = Math.max(1, options.batchSize ?? 16384);
+    this.maxRequestSize = Math.max(this.batchSize, options.maxRequestSize ?? 1024 * 1024);
     this.maxInFlight = Math.max(1, options.maxInFlight ?? 5);
     this.maxRecords = Math.max(1, options.maxRecords ?? Number.MAX_SAFE_INTEGER);
   }
@@ -80,7 +87,8 @@ export class RecordAccumulator {
       const size = RECORD_OVERHEAD + byteLength(message.key) + byteLength(message.value) + headersLength(message.headers);
       this.buffer.push({ topic, message, size, resolve, reject });
       this.bufferedBytes += size;
-      if (this.bufferedBytes >= this.batchSize || this.buffer.length >= this.maxRecords) this.drain(false);
+      // Without a linger everything queued goes at the end of this event-loop turn anyway.
+      if (this.lingerMs > 0 && (this.bufferedBytes >= this.batchSize || this.buffer.length >= this.maxRecords)) this.drain(false);
       if (this.buffer.length > 0) this.schedule();
     });
   }
@@ -119,13 +127,13 @@ export class RecordAccumulator {
     }
   }
 
-  /** The oldest records up to batchSize bytes (at least one). */
+  /** The oldest records up to maxRequestSize bytes (at least one). */
   private take(): Pending[] {
     let bytes = 0;
     let count = 0;
     while (count < this.buffer.length && count < this.maxRecords) {
       const size = this.buffer[count]!.size;
-      if (count > 0 && bytes + size > this.batchSize) break;
+      if (count > 0 && bytes + size > this.maxRequestSize) break;
       bytes += size;
       count++;
     }

@@ -1,0 +1,110 @@
+// @KafkaListener dispatch against a raw kafkajs `eachMessage` consumer on the same records, in
+// one run: records/s and client CPU (µs per record) for each, and their ratio.
+//
+//   npm run bench:listener                 # build, then ~1-2 min
+//   node bench/framework/listener-dispatch.mjs --quick
+//
+// The broker runs in a child process. The records are produced once; every round reads them
+// all again with a fresh group, alternating raw and listener; the median round counts.
+import 'reflect-metadata';
+import { injectable } from 'inversify';
+import { Kafka, logLevel } from 'kafkajs';
+import { loadavg } from 'node:os';
+import { KafkaApplication, KafkaListener, silentLogger } from '../../dist/index.js';
+import { median, startBrokerProcess } from './broker-process.mjs';
+
+const args = new Set(process.argv.slice(2));
+const quick = args.has('--quick');
+const rounds = quick ? 1 : 3;
+const records = quick ? 5_000 : 40_000;
+const topic = 'listener-bench';
+const value = JSON.stringify({ id: 1, text: 'x'.repeat(80) });
+
+const broker = await startBrokerProcess();
+const kafkaConfig = { brokers: [broker.address], clientId: 'listener-bench', logLevel: logLevel.NOTHING };
+const kafka = new Kafka(kafkaConfig);
+const admin = kafka.admin();
+await admin.connect();
+await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+await admin.disconnect();
+const producer = kafka.producer();
+await producer.connect();
+for (let sent = 0; sent < records; sent += 1000) await producer.send({ topic, messages: Array.from({ length: 1000 }, (_, i) => ({ key: String(sent + i), value })) });
+await producer.disconnect();
+
+let group = 0;
+let received = 0;
+let done = () => {};
+const allReceived = () => new Promise((resolve) => (done = resolve));
+
+/** Time and client CPU from subscription to the last record. */
+async function measure(run) {
+  received = 0;
+  const finished = allReceived();
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  const stop = await run();
+  await finished;
+  const seconds = (performance.now() - start) / 1000;
+  const used = process.cpuUsage(cpu);
+  await stop();
+  return { rate: records / seconds, cpuUs: (used.user + used.system) / records };
+}
+
+function count() {
+  if (++received === records) done();
+}
+
+const consumerSettings = { maxWaitTimeInMs: 100 };
+
+async function raw() {
+  return measure(async () => {
+    const consumer = kafka.consumer({ groupId: `raw-${group++}`, ...consumerSettings });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({ eachMessage: async () => count() });
+    return () => consumer.disconnect();
+  });
+}
+
+// The listener, decorated by hand (plain JavaScript has no decorator syntax).
+class Counter {
+  consume(_payload) {
+    count();
+  }
+}
+async function listener() {
+  class Listener extends Counter {}
+  const method = Object.getOwnPropertyDescriptor(Counter.prototype, 'consume');
+  Object.defineProperty(Listener.prototype, 'consume', method);
+  KafkaListener({ id: `listener-${group}`, topics: [topic], groupId: `listener-${group++}` })(Listener.prototype, 'consume', method);
+  injectable()(Listener);
+  return measure(async () => {
+    const app = await KafkaApplication.create({ kafka: kafkaConfig, listeners: [Listener], consumerConfig: { ...consumerSettings, autoOffsetReset: 'earliest' }, logger: silentLogger, config: false });
+    await app.start();
+    return () => app.stop();
+  });
+}
+
+try {
+  await raw(); // warm-up
+  await listener();
+  const rawRuns = [];
+  const listenerRuns = [];
+  for (let round = 0; round < rounds; round++) {
+    rawRuns.push(await raw());
+    listenerRuns.push(await listener());
+  }
+  const rawRate = median(rawRuns.map((r) => r.rate));
+  const listenerRate = median(listenerRuns.map((r) => r.rate));
+  const rawCpu = median(rawRuns.map((r) => r.cpuUs));
+  const listenerCpu = median(listenerRuns.map((r) => r.cpuUs));
+  console.log(`node ${process.version}, ${records} records, ${rounds} round(s), medians, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log('| consumer | records/s | client CPU µs/record |');
+  console.log('|---|---:|---:|');
+  console.log(`| raw kafkajs eachMessage | ${Math.round(rawRate).toLocaleString('en')} | ${rawCpu.toFixed(1)} |`);
+  console.log(`| @KafkaListener | ${Math.round(listenerRate).toLocaleString('en')} | ${listenerCpu.toFixed(1)} |`);
+  console.log(`| ratio | ${(listenerRate / rawRate).toFixed(2)}× | ${(listenerCpu / rawCpu).toFixed(2)}× |`);
+} finally {
+  await broker.stop();
+}
