@@ -37,22 +37,27 @@ let received = 0;
 let done = () => {};
 const allReceived = () => new Promise((resolve) => (done = resolve));
 
-/** Time and client CPU from subscription to the last record. */
+let firstAt = 0;
+let firstCpu;
+
+/** Time and client CPU from the first record to the last (group joins and start-up excluded). */
 async function measure(run) {
   received = 0;
   const finished = allReceived();
-  const cpu = process.cpuUsage();
-  const start = performance.now();
   const stop = await run();
   await finished;
-  const seconds = (performance.now() - start) / 1000;
-  const used = process.cpuUsage(cpu);
+  const seconds = (performance.now() - firstAt) / 1000;
+  const used = process.cpuUsage(firstCpu);
   await stop();
-  return { rate: records / seconds, cpuUs: (used.user + used.system) / records };
+  return { rate: (records - 1) / seconds, cpuUs: (used.user + used.system) / (records - 1) };
 }
 
 function count() {
-  if (++received === records) done();
+  if (++received === 1) {
+    firstAt = performance.now();
+    firstCpu = process.cpuUsage();
+  }
+  if (received === records) done();
 }
 
 const consumerSettings = { maxWaitTimeInMs: 100 };
