@@ -198,7 +198,7 @@ export class KafkaTemplate<K = unknown, V = unknown> {
     }
     // The create time is set here so that RecordMetadata can report it, as the Java client does.
     const timestamp = record.timestamp ?? Date.now();
-    const message = { key, value, partition: record.partition, timestamp: String(timestamp), headers: toKafkaJsHeaders(headers) };
+    const message = { key, value, partition: record.partition, timestamp: String(timestamp), headers: headers.size === 0 ? undefined : toKafkaJsHeaders(headers) };
     const transaction = this.transactionFor(record);
     if (!transaction) {
       const placement = await this.batching().append(record.topic, message);
