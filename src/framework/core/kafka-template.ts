@@ -223,7 +223,8 @@ export class KafkaTemplate<K = unknown, V = unknown> {
     this.accumulator = new RecordAccumulator(async (topicMessages) => (await factory.createProducer()).sendBatch({ ...sendOptions, topicMessages }), {
       lingerMs: this.lingerMs,
       batchSize: this.batchSize,
-      maxRecords: factory.recordsPartitions ? undefined : 1,
+      // A factory whose partitioner does not record its choice: every record alone, as many at once as before.
+      ...(factory.recordsPartitions ? {} : { maxRecords: 1, maxInFlight: Number.MAX_SAFE_INTEGER }),
       acksNone: sendOptions.acks === 0,
     });
     return this.accumulator;
