@@ -24,6 +24,8 @@ export interface AutoConfiguredOptions {
   readonly defaultRetryableTopic: RetryableTopicOptions | undefined;
   /** Per-send defaults (`producer.acks`, `producer.compression-type`). */
   readonly send: ClientPropertyOverrides['send'];
+  /** The template's batching (`producer.linger-ms`, `producer.batch-size`). */
+  readonly batching: ClientPropertyOverrides['batching'];
   /** Client configs of the consumers and the producer when `consumer.*`/`producer.*` client keys differ from the common ones. */
   readonly consumerKafka: KafkaConfig | undefined;
   readonly producerKafka: KafkaConfig | undefined;
@@ -92,6 +94,8 @@ export function autoConfigure(code: KafkaApplicationOptions, properties: KafkaPr
     compression: properties.text('producer.compression-type') === undefined ? undefined : compressionOf(properties.text('producer.compression-type')!),
   });
   Object.assign(send, strip(producerMap.send));
+  const batching = strip({ ...common.batching, lingerMs: properties.number('producer.linger-ms'), batchSize: properties.number('producer.batch-size') });
+  Object.assign(batching, strip(producerMap.batching));
   const transactionIdPrefix = code.producer?.transactionIdPrefix ?? properties.text('template.transaction-id-prefix') ?? properties.text('producer.transaction-id-prefix');
   if (transactionIdPrefix !== undefined && send.acks !== undefined && send.acks !== -1) {
     problems.add({ key: 'streamwright.kafka.producer.acks', origin: properties.origin('producer.acks') ?? 'properties[acks]', message: 'must be all (-1) for a transactional producer (transaction-id-prefix is set)' });
@@ -125,7 +129,7 @@ export function autoConfigure(code: KafkaApplicationOptions, properties: KafkaPr
     defaultTopic: code.defaultTopic ?? properties.text('template.default-topic'),
     containerFactories: containerFactories(code, properties, logger),
   };
-  return { options, defaultRetryableTopic: retryTopic(properties), send, consumerKafka, producerKafka, adminKafka, allowNonTransactional: properties.flag('template.allow-non-transactional') };
+  return { options, defaultRetryableTopic: retryTopic(properties), send, batching, consumerKafka, producerKafka, adminKafka, allowNonTransactional: properties.flag('template.allow-non-transactional') };
 }
 
 /** The default container factory from `listener.*`, unless the code defines its own. */

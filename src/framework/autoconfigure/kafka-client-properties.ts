@@ -12,6 +12,8 @@ export interface ClientPropertyOverrides {
   consumer: ConsumerSettings;
   producer: ProducerConfig;
   send: { acks?: number; compression?: CompressionTypes };
+  /** The template's batching (`linger.ms`, `batch.size`). */
+  batching: { lingerMs?: number; batchSize?: number };
 }
 
 type Target = 'common' | 'producer' | 'consumer';
@@ -54,6 +56,8 @@ const NAMES: Record<string, NameMapping> = {
   retries: { target: 'producer', apply: (v, o) => (o.producer.retry = { ...o.producer.retry, retries: number(v) }) },
   'enable.idempotence': { target: 'producer', apply: (v, o) => (o.producer.idempotent = flag(v)) },
   'transaction.timeout.ms': { target: 'producer', apply: (v, o) => (o.producer.transactionTimeout = number(v)) },
+  'linger.ms': { target: 'producer', apply: (v, o) => (o.batching.lingerMs = number(v)) },
+  'batch.size': { target: 'producer', apply: (v, o) => (o.batching.batchSize = number(v)) },
   'delivery.timeout.ms': { target: 'producer', apply: (v, o) => (o.kafka.requestTimeout = number(v)) },
 };
 for (const [name, mapping] of Object.entries(KAFKA_CONSUMER_PROPERTY_NAMES)) {
@@ -79,8 +83,6 @@ NAMES['max.in.flight.requests.per.connection'] = {
 
 /** Names people carry over from Java that kafkajs cannot honour, with the reason. */
 const REFUSED: Record<string, string> = {
-  'linger.ms': 'kafkajs has no linger: each send() goes out at once',
-  'batch.size': 'kafkajs sends each send() as its own request',
   'buffer.memory': 'kafkajs has no send buffer',
   'max.poll.records': 'kafkajs fetches by size; use max.partition.fetch.bytes or fetch.max.bytes',
   'enable.auto.commit': 'listener containers commit by listener.ack-mode',
@@ -97,7 +99,7 @@ const REFUSED: Record<string, string> = {
 };
 
 export function emptyOverrides(): ClientPropertyOverrides {
-  return { kafka: {}, consumer: {}, producer: {}, send: {} };
+  return { kafka: {}, consumer: {}, producer: {}, send: {}, batching: {} };
 }
 
 /**

@@ -98,7 +98,7 @@ export class KafkaApplication {
       consumerFactory.applyDefaults(kafka, logger);
       provide(DefaultKafkaConsumerFactory, () => consumerFactory);
     }
-    const template = provide(KafkaTemplate, () => new KafkaTemplate(producerFactory, { defaultTopic: options.defaultTopic, producerListener: options.producerListener, allowNonTransactional: configuration.allowNonTransactional, logger }));
+    const template = provide(KafkaTemplate, () => new KafkaTemplate(producerFactory, { defaultTopic: options.defaultTopic, producerListener: options.producerListener, allowNonTransactional: configuration.allowNonTransactional, ...configuration.batching, logger }));
     const admin = provide(KafkaAdmin, () => new KafkaAdmin({ ...options.admin, kafka: configuration.adminKafka ?? kafka, logger }));
     const registry = provide(KafkaListenerEndpointRegistry, () => new KafkaListenerEndpointRegistry());
     const replying = createReplyingTemplates(options, { kafka, producerFactory, consumerFactory, admin, logger, publisher });

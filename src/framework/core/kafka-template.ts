@@ -10,6 +10,7 @@ import { KafkaProducerException } from './kafka-producer-exception.js';
 import { messageToRecord } from './message-to-record.js';
 import { messageOf, type ProducerFactory } from './producer-factory.js';
 import { LoggingProducerListener, type ProducerListener } from './producer-listener.js';
+import { RecordAccumulator } from './record-accumulator.js';
 import { TransactionSynchronizationManager, type KafkaResourceHolder, type TransactionOffset } from '../transaction/kafka-resource-holder.js';
 import { runInTransaction } from '../transaction/kafka-transaction-manager.js';
 
@@ -25,6 +26,13 @@ export interface KafkaTemplateOptions<K, V> {
    * default); true sends them with a plain (non-transactional) producer instead.
    */
   allowNonTransactional?: boolean;
+  /**
+   * Kafka's `linger.ms`: how long non-transactional sends wait to share a produce request.
+   * 0 (the default) still groups the sends started in the same event-loop turn.
+   */
+  lingerMs?: number;
+  /** Kafka's `batch.size`: a produce request goes out once its records reach this many bytes (default 16384). */
+  batchSize?: number;
   logger?: Logger;
 }
 
@@ -42,6 +50,9 @@ export class KafkaTemplate<K = unknown, V = unknown> {
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly logger: Logger;
   readonly allowNonTransactional: boolean;
+  private readonly lingerMs: number | undefined;
+  private readonly batchSize: number | undefined;
+  private accumulator: RecordAccumulator | undefined;
 
   constructor(
     readonly producerFactory: ProducerFactory,
@@ -53,6 +64,8 @@ export class KafkaTemplate<K = unknown, V = unknown> {
     this.defaultTopic = options.defaultTopic;
     this.producerListener = options.producerListener ?? (new LoggingProducerListener(logger) as ProducerListener<K, V>);
     this.autoFlush = options.autoFlush ?? false;
+    this.lingerMs = options.lingerMs;
+    this.batchSize = options.batchSize;
   }
 
   send(record: ProducerRecord<K, V>): Promise<SendResult<K, V>>;
@@ -86,6 +99,7 @@ export class KafkaTemplate<K = unknown, V = unknown> {
 
   /** Resolves once every send started so far has been acknowledged (or failed). */
   async flush(): Promise<void> {
+    await this.accumulator?.flush();
     await Promise.allSettled([...this.inFlight]);
   }
 
@@ -197,11 +211,13 @@ export class KafkaTemplate<K = unknown, V = unknown> {
     }
     // The create time is set here so that RecordMetadata can report it, as the Java client does.
     const timestamp = record.timestamp ?? Date.now();
-    const message = { key, value, partition: record.partition, timestamp: String(timestamp), headers: toKafkaJsHeaders(headers) };
+    const message = { key, value, partition: record.partition, timestamp: String(timestamp), headers: headers.size === 0 ? undefined : toKafkaJsHeaders(headers) };
     const transaction = this.transactionFor(record);
-    const [result] = transaction
-      ? await transaction.send(record.topic, message)
-      : await (await this.producerFactory.createProducer()).send({ ...this.producerFactory.sendOptions, topic: record.topic, messages: [message] });
+    if (!transaction) {
+      const placement = await this.batching().append(record.topic, message);
+      return { topic: placement.topic, partition: placement.partition, offset: placement.offset, timestamp: placement.logAppendTime >= 0 ? placement.logAppendTime : timestamp };
+    }
+    const [result] = await transaction.send(record.topic, message);
     if (!result) throw new KafkaException(`No acknowledgement for ${record}`);
     const appendTime = Number(result.logAppendTime ?? -1);
     return {
@@ -210,6 +226,21 @@ export class KafkaTemplate<K = unknown, V = unknown> {
       offset: Number(result.baseOffset ?? result.offset ?? -1),
       timestamp: appendTime >= 0 ? appendTime : timestamp,
     };
+  }
+
+  /** The accumulator of non-transactional sends, created on the first one. */
+  private batching(): RecordAccumulator {
+    if (this.accumulator) return this.accumulator;
+    const factory = this.producerFactory;
+    const sendOptions = factory.sendOptions;
+    this.accumulator = new RecordAccumulator(async (topicMessages) => (await factory.createProducer()).sendBatch({ ...sendOptions, topicMessages }), {
+      lingerMs: this.lingerMs,
+      batchSize: this.batchSize,
+      // A factory whose partitioner does not record its choice: every record alone, as many at once as before.
+      ...(factory.recordsPartitions ? {} : { maxRecords: 1, maxInFlight: Number.MAX_SAFE_INTEGER }),
+      acksNone: sendOptions.acks === 0,
+    });
+    return this.accumulator;
   }
 
   /** The transaction a send joins; none for a non-transactional template (or an allowed non-transactional send). */

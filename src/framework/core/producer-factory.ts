@@ -1,4 +1,4 @@
-import { Partitioners, type CompressionTypes, type KafkaConfig, type Producer, type ProducerConfig } from 'kafkajs';
+import { Partitioners, type CompressionTypes, type ICustomPartitioner, type KafkaConfig, type Producer, type ProducerConfig } from 'kafkajs';
 import { KafkaException } from '../kafka-exception.js';
 import { defaultLogger, type Logger } from '../support/logger.js';
 import { JsonSerializer } from '../support/serializer/json-serializer.js';
@@ -23,6 +23,16 @@ export abstract class ProducerFactory {
   /** Settings kafkajs takes per send rather than per producer (Kafka's `acks`, `compression.type`). */
   get sendOptions(): ProducerSendOptions {
     return {};
+  }
+
+  /**
+   * The producers' partitioner writes the partition it chose onto each message, so that a
+   * template can match a batched send's records to the broker's per-partition answer (and
+   * kafkajs' retries keep each record on its partition). Without it a template sends every
+   * record in its own request.
+   */
+  get recordsPartitions(): boolean {
+    return false;
   }
 
   /** Whether producers take part in transactions (Spring's `ProducerFactory.transactionCapable()`). */
@@ -115,6 +125,10 @@ export class DefaultKafkaProducerFactory extends ProducerFactory {
     return this.options.sendOptions ?? {};
   }
 
+  override get recordsPartitions(): boolean {
+    return true;
+  }
+
   /** Sets the prefix (KafkaApplication's `producer.transactionIdPrefix`); only before the first transaction. */
   setTransactionIdPrefix(prefix: string | undefined): void {
     if (this.transactional.size > 0) throw new KafkaException('transactionIdPrefix cannot change once transactional producers exist');
@@ -189,8 +203,8 @@ export class DefaultKafkaProducerFactory extends ProducerFactory {
     const config = this.kafkaConfig;
     if (!config) throw new KafkaException('The producer factory has no Kafka client config (kafka.brokers)');
     const producer = createKafka(config, this.logger).producer({
-      createPartitioner: Partitioners.DefaultPartitioner,
       ...this.options.producerConfig,
+      createPartitioner: recordingPartitioner(this.options.producerConfig?.createPartitioner ?? Partitioners.DefaultPartitioner),
       // kafkajs needs these for transactions (one request in flight keeps the sequence in order).
       ...(transactionalId === undefined ? {} : { transactionalId, idempotent: true, maxInFlightRequests: 1 }),
     });
@@ -203,6 +217,22 @@ export class DefaultKafkaProducerFactory extends ProducerFactory {
       throw new KafkaException(`Producer could not connect to ${describeBrokers(config)}: ${messageOf(error)}`, { cause: error });
     }
   }
+}
+
+/**
+ * Wraps a partitioner so that the partition it picks is written onto the message: the caller
+ * learns where each record went, and a retry of the request (which partitions again) keeps
+ * it there instead of moving a keyless record to another partition.
+ */
+export function recordingPartitioner(create: ICustomPartitioner): ICustomPartitioner {
+  return () => {
+    const partitioner = create();
+    return (args) => {
+      const partition = partitioner(args);
+      args.message.partition = partition;
+      return partition;
+    };
+  };
 }
 
 export function messageOf(error: unknown): string {

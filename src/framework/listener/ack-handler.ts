@@ -16,6 +16,7 @@ export type Committer = (offsets: readonly OffsetToCommit[]) => Promise<void>;
 export class AckHandler {
   readonly tracker = new OffsetTracker();
   private readonly mode: AckMode;
+  private readonly manual: boolean;
   private processedSinceCommit = 0;
   private lastCommit: number;
   private queue: Promise<void> = Promise.resolve();
@@ -27,11 +28,12 @@ export class AckHandler {
     private readonly now: () => number = Date.now,
   ) {
     this.mode = properties.ackMode;
+    this.manual = isManualAck(this.mode);
     this.lastCommit = now();
   }
 
   get isManual(): boolean {
-    return isManualAck(this.mode);
+    return this.manual;
   }
 
   delivered(record: ConsumerRecord): void {
@@ -43,10 +45,24 @@ export class AckHandler {
    * processed record waits for its acknowledgment, a skipped one does not.
    */
   async recordProcessed(record: ConsumerRecord, skipped = false): Promise<void> {
-    if (this.isManual && !skipped) return;
+    if (this.markProcessed(record, skipped)) await this.commit();
+  }
+
+  /**
+   * The synchronous half of {@link recordProcessed}: records the record as processed and says
+   * whether a commit is due now (the dispatcher then calls `commit()`), so that the usual
+   * record costs no promise.
+   */
+  markProcessed(record: ConsumerRecord, skipped = false): boolean {
+    if (this.manual && !skipped) return false;
     this.tracker.markDone(record, record.offset);
     this.processedSinceCommit++;
-    if (this.mode === AckMode.RECORD || this.countOrTimeReached()) await this.commit();
+    return this.mode === AckMode.RECORD || this.countOrTimeReached();
+  }
+
+  /** Whether {@link immediateAcksCommitted} has anything to wait for in this mode. */
+  get waitsForImmediateAcks(): boolean {
+    return this.mode === AckMode.MANUAL_IMMEDIATE && this.properties.syncCommits;
   }
 
   /** A batch listener returned: all its records are processed (non-manual modes). */
@@ -106,15 +122,14 @@ export class AckHandler {
   }
 
   private countOrTimeReached(): boolean {
-    const countDue = this.processedSinceCommit >= this.properties.ackCount;
-    const timeDue = this.now() - this.lastCommit >= this.properties.ackTime;
+    // Only the modes that need them read the count and the clock (this runs for every record).
     switch (this.mode) {
       case AckMode.COUNT:
-        return countDue;
+        return this.processedSinceCommit >= this.properties.ackCount;
       case AckMode.TIME:
-        return timeDue && this.tracker.hasPendingCommits();
+        return this.now() - this.lastCommit >= this.properties.ackTime && this.tracker.hasPendingCommits();
       case AckMode.COUNT_TIME:
-        return countDue || (timeDue && this.tracker.hasPendingCommits());
+        return this.processedSinceCommit >= this.properties.ackCount || (this.now() - this.lastCommit >= this.properties.ackTime && this.tracker.hasPendingCommits());
       default:
         return false;
     }

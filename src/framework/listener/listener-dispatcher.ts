@@ -43,6 +43,16 @@ type Outcome =
   | { kind: 'skipped' }
   | { kind: 'failed'; error: Error };
 
+const PROCESSED: Outcome = { kind: 'processed' };
+const SKIPPED_OUTCOME: Outcome = { kind: 'skipped' };
+const SKIPPED = Promise.resolve(SKIPPED_OUTCOME);
+/** How often the record loop offers kafkajs a heartbeat (it sends one when its own interval is up). */
+const HEARTBEAT_CHECK_MS = 100;
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
 /**
  * The body of the container's consumer loop: takes one kafkajs batch (a partition's share of a
  * fetch), turns it into ConsumerRecords, runs interceptors, filter and listener, hands
@@ -52,6 +62,8 @@ type Outcome =
  */
 export class ListenerDispatcher {
   private payload: EachBatchPayload | undefined;
+  /** When the record loop last heartbeated (kafkajs sends one only once its interval is up). */
+  private lastHeartbeat = 0;
 
   constructor(private readonly ctx: DispatchContext) {}
 
@@ -82,6 +94,7 @@ export class ListenerDispatcher {
     const { batch } = payload;
     const { ackHandler, errorHandler, consumer, container } = this.ctx;
     const messages = batch.messages;
+    const waitForAcks = ackHandler.waitsForImmediateAcks;
     for (let i = 0; i < messages.length; i++) {
       // Stopping: leave after the record in hand (stopImmediate), or after the batch.
       if (!payload.isRunning() || payload.isStale() || (this.ctx.isStopping() && this.ctx.properties.stopImmediate)) return;
@@ -105,32 +118,63 @@ export class ListenerDispatcher {
         this.ctx.pauseForNack(outcome.nack.sleep);
         return;
       }
-      await this.guard(ackHandler.recordProcessed(record, outcome.kind === 'skipped'));
-      await this.guard(ackHandler.immediateAcksCommitted());
+      // Commits and heartbeats only when due: the usual record awaits nothing but the listener.
+      if (ackHandler.markProcessed(record, outcome.kind === 'skipped')) await this.guard(ackHandler.commit());
+      if (waitForAcks) await this.guard(ackHandler.immediateAcksCommitted());
       payload.resolveOffset(messages[i]!.offset);
-      await this.heartbeat();
+      const now = Date.now();
+      if (now - this.lastHeartbeat >= HEARTBEAT_CHECK_MS) {
+        this.lastHeartbeat = now;
+        await this.heartbeat();
+      }
     }
   }
 
-  private async invokeRecord(record: ConsumerRecord): Promise<Outcome> {
-    const { recordInterceptor, recordFilterStrategy, consumer, logger } = this.ctx;
+  private invokeRecord(record: ConsumerRecord): Promise<Outcome> {
+    const { recordInterceptor, recordFilterStrategy, consumer } = this.ctx;
+    if (!recordInterceptor) {
+      if (deserializationErrorOf(record) === undefined && recordFilterStrategy?.filter(record)) return SKIPPED;
+      return this.invokeListener(record, consumer);
+    }
+    return this.invokeIntercepted(record, recordInterceptor);
+  }
+
+  /** The listener alone (no interceptor): one await when it returns a promise, none otherwise. */
+  private async invokeListener(record: ConsumerRecord, consumer: ListenerConsumer): Promise<Outcome> {
+    const ack = new RecordAcknowledgment(record, this.ctx.ackHandler, this.ctx.logger);
+    try {
+      const deserializationError = deserializationErrorOf(record);
+      if (deserializationError) throw deserializationError;
+      const result = this.ctx.listener.onMessage(record as never, ack, consumer);
+      if (isPromiseLike(result)) await result;
+      ack.listenerReturned();
+      const nack = ack.nackRequest;
+      return nack ? { kind: 'processed', nack } : PROCESSED;
+    } catch (error) {
+      ack.listenerReturned();
+      return { kind: 'failed', error: this.wrap(error, record) };
+    }
+  }
+
+  private async invokeIntercepted(record: ConsumerRecord, recordInterceptor: RecordInterceptor): Promise<Outcome> {
+    const { recordFilterStrategy, consumer, logger } = this.ctx;
     const ack = new RecordAcknowledgment(record, this.ctx.ackHandler, logger);
     let current: ConsumerRecord | null = record;
     try {
       const deserializationError = deserializationErrorOf(record);
       if (deserializationError) throw deserializationError;
-      if (recordInterceptor) current = await recordInterceptor.intercept(record, consumer);
-      if (current === null || recordFilterStrategy?.filter(current)) return { kind: 'skipped' };
+      current = await recordInterceptor.intercept(record, consumer);
+      if (current === null || recordFilterStrategy?.filter(current)) return SKIPPED;
       await this.ctx.listener.onMessage(current as never, ack, consumer);
       ack.listenerReturned();
-      await this.quietly(() => recordInterceptor?.success?.(current!, consumer));
+      await this.quietly(() => recordInterceptor.success?.(current!, consumer));
       return { kind: 'processed', nack: ack.nackRequest };
     } catch (error) {
       ack.listenerReturned();
-      await this.quietly(() => recordInterceptor?.failure?.(current ?? record, error, consumer));
+      await this.quietly(() => recordInterceptor.failure?.(current ?? record, error, consumer));
       return { kind: 'failed', error: this.wrap(error, record) };
     } finally {
-      await this.quietly(() => recordInterceptor?.afterRecord?.(current ?? record, consumer));
+      await this.quietly(() => recordInterceptor.afterRecord?.(current ?? record, consumer));
     }
   }
 

@@ -86,6 +86,8 @@ describe('sources and precedence', () => {
         '      acks: 1',
         '      compression-type: gzip',
         '      retries: 7',
+        '      linger-ms: 5ms',
+        '      batch-size: 64KB',
         '    listener:',
         '      ack-mode: manual_immediate',
         '      concurrency: 3',
@@ -101,11 +103,12 @@ describe('sources and precedence', () => {
         '      backoff: { delay: 2s, multiplier: 2 }',
       ].join('\n'),
     });
-    const { options, send, defaultRetryableTopic } = load({ config: { dir, env: {} } });
+    const { options, send, batching, defaultRetryableTopic } = load({ config: { dir, env: {} } });
     expect(options.kafka).toMatchObject({ brokers: ['h1:9092', 'h2:9092'], clientId: 'orders-app', requestTimeout: 20000 });
     expect(options.consumerConfig).toMatchObject({ groupId: 'billing', autoOffsetReset: 'latest', maxWaitTimeInMs: 250, minBytes: 1024, isolationLevel: 'read_uncommitted', sessionTimeout: 9000 });
     expect(options.valueDeserializer).toBeInstanceOf(JsonDeserializer);
     expect(send).toEqual({ acks: 1, compression: 1 });
+    expect(batching).toEqual({ lingerMs: 5, batchSize: 65536 });
     expect(options.producerConfig).toMatchObject({ retry: { retries: 7 } });
     const factory = options.containerFactories!.kafkaListenerContainerFactory as ConcurrentKafkaListenerContainerFactory;
     expect(factory).toBeInstanceOf(ConcurrentKafkaListenerContainerFactory);
@@ -231,9 +234,9 @@ describe('one error listing every problem', () => {
         '      fetch-max-wait: soon',
         '      max-poll-records: 10',
         '    producer:',
-        '      linger-ms: 5',
+        '      buffer-memory: 5',
         '      properties:',
-        '        linger.ms: 5',
+        '        buffer.memory: 5',
         '        sesion.timeout.ms: 1',
         '    listener:',
         '      ack-mode: sometimes',
@@ -245,8 +248,8 @@ describe('one error listing every problem', () => {
     expect(message).toContain(`streamwright.kafka.consumer.grup-id [${file}:5]: is not a Streamwright Kafka property (did you mean 'streamwright.kafka.consumer.group-id'?)`);
     expect(message).toContain(`streamwright.kafka.consumer.fetch-max-wait [${file}:6]: expected a duration`);
     expect(message).toContain(`streamwright.kafka.consumer.max-poll-records [${file}:7]: cannot be honoured: kafkajs fetches by size`);
-    expect(message).toContain(`streamwright.kafka.producer.linger-ms [${file}:9]: cannot be honoured`);
-    expect(message).toContain(`streamwright.kafka.producer.properties[linger.ms] [${file}:11]: cannot be honoured`);
+    expect(message).toContain(`streamwright.kafka.producer.buffer-memory [${file}:9]: cannot be honoured`);
+    expect(message).toContain(`streamwright.kafka.producer.properties[buffer.memory] [${file}:11]: cannot be honoured`);
     expect(message).toContain(`streamwright.kafka.producer.properties[sesion.timeout.ms] [${file}:12]: is not a Kafka client property that kafkajs can honour (did you mean 'session.timeout.ms'?)`);
     expect(message).toContain(`streamwright.kafka.listener.ack-mode [${file}:14]: expected one of RECORD, BATCH`);
     expect(message).toContain("STREAMWRIGHT_KAFKA_CONSUMER_GROUP_IDD [environment variable STREAMWRIGHT_KAFKA_CONSUMER_GROUP_IDD]: is not a Streamwright Kafka property (did you mean 'STREAMWRIGHT_KAFKA_CONSUMER_GROUP_ID'?)");
