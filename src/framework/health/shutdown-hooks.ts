@@ -46,8 +46,9 @@ export function installShutdownHooks(stop: () => Promise<void>, logger: Logger, 
       },
     );
   };
-  for (const signal of signals) process.on(signal, onSignal);
+  const handlers = signals.map((signal) => [signal, () => onSignal(signal)] as const);
+  for (const [signal, handler] of handlers) process.on(signal, handler);
   return () => {
-    for (const signal of signals) process.off(signal, onSignal);
+    for (const [signal, handler] of handlers) process.off(signal, handler);
   };
 }
