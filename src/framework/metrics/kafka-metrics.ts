@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import type { TemplateObserver } from '../core/template-observer.js';
 import { ListenerExecutionFailedException } from '../listener/listener-execution-failed-exception.js';
 import type { ListenerObserver, ObservationEnd } from '../listener/listener-observer.js';
@@ -7,13 +7,15 @@ import type { ConsumerRecord } from '../support/consumer-record.js';
 import type { ProducerRecord } from '../support/producer-record.js';
 import { ConsumerLag, type LagSource } from './consumer-lag.js';
 import { containerStates, type ListenerContainers } from './listener-containers.js';
+import { TimerHistogram, type TimerSeries } from './timer-histogram.js';
 
 /** Seconds; Micrometer's default SLO-free timer buckets are too many, these cover 1 ms to 10 s. */
 const TIMER_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 interface ListenerMeters {
-  readonly success: ReturnType<Histogram<'name' | 'result' | 'exception'>['labels']>;
-  readonly consumed: Map<string, ReturnType<Counter<'name' | 'topic'>['labels']>>;
+  readonly success: TimerSeries;
+  /** Records per topic; plain numbers on the listener path, copied into the counter on scrape. */
+  readonly consumed: Map<string, number>;
   /** Next offset per topic and partition: one past the last record the listener finished with. */
   readonly positions: Map<string, Map<number, number>>;
   lastError: { message: string; at: number } | undefined;
@@ -27,8 +29,8 @@ interface ListenerMeters {
  */
 export class KafkaMetrics implements ListenerObserver {
   readonly registry: Registry;
-  private readonly listenerTimer: Histogram<'name' | 'result' | 'exception'>;
-  private readonly templateTimer: Histogram<'name' | 'result' | 'exception'>;
+  private readonly listenerTimer: TimerHistogram;
+  private readonly templateTimer: TimerHistogram;
   private readonly consumed: Counter<'name' | 'topic'>;
   private readonly produced: Counter<'name' | 'topic'>;
   private readonly retries: Counter<'name'>;
@@ -40,9 +42,19 @@ export class KafkaMetrics implements ListenerObserver {
   constructor(private readonly containers: ListenerContainers, lagSource: LagSource, registry = new Registry()) {
     this.registry = registry;
     const registers = [registry];
-    this.listenerTimer = new Histogram({ name: 'streamwright_kafka_listener_seconds', help: 'Listener invocations (Spring Kafka spring.kafka.listener)', labelNames: ['name', 'result', 'exception'], buckets: TIMER_BUCKETS, registers });
-    this.templateTimer = new Histogram({ name: 'streamwright_kafka_template_seconds', help: 'KafkaTemplate sends (Spring Kafka spring.kafka.template)', labelNames: ['name', 'result', 'exception'], buckets: TIMER_BUCKETS, registers });
-    this.consumed = new Counter({ name: 'streamwright_kafka_records_consumed_total', help: 'Records handed to a listener', labelNames: ['name', 'topic'], registers });
+    this.listenerTimer = new TimerHistogram('streamwright_kafka_listener_seconds', 'Listener invocations (Spring Kafka spring.kafka.listener)', TIMER_BUCKETS, registry);
+    this.templateTimer = new TimerHistogram('streamwright_kafka_template_seconds', 'KafkaTemplate sends (Spring Kafka spring.kafka.template)', TIMER_BUCKETS, registry);
+    const meters = this.meters;
+    this.consumed = new Counter({
+      name: 'streamwright_kafka_records_consumed_total',
+      help: 'Records handed to a listener',
+      labelNames: ['name', 'topic'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [container, { consumed }] of meters) for (const [topic, count] of consumed) this.inc({ name: container.listenerId, topic }, count);
+      },
+    });
     this.produced = new Counter({ name: 'streamwright_kafka_records_produced_total', help: 'Records a KafkaTemplate sent successfully', labelNames: ['name', 'topic'], registers });
     this.retries = new Counter({ name: 'streamwright_kafka_listener_retries_total', help: 'Failed deliveries the error handler left for redelivery', labelNames: ['name'], registers });
     this.recoveries = new Counter({ name: 'streamwright_kafka_listener_recoveries_total', help: 'Failed records the error handler recovered', labelNames: ['name'], registers });
@@ -96,12 +108,7 @@ export class KafkaMetrics implements ListenerObserver {
 
   listenerStarted(container: MessageListenerContainer, records: readonly ConsumerRecord[]): ObservationEnd {
     const meters = this.metersOf(container);
-    for (const record of records) {
-      let counter = meters.consumed.get(record.topic);
-      if (!counter) meters.consumed.set(record.topic, (counter = this.consumed.labels(container.listenerId, record.topic)));
-      counter.inc();
-    }
-    const end = this.listenerTimer.startTimer();
+    for (const record of records) meters.consumed.set(record.topic, (meters.consumed.get(record.topic) ?? 0) + 1);
     const startedAt = performance.now();
     return (error?: unknown) => {
       for (const record of records) {
@@ -109,12 +116,13 @@ export class KafkaMetrics implements ListenerObserver {
         if (!partitions) meters.positions.set(record.topic, (partitions = new Map()));
         partitions.set(record.partition, record.offset + 1);
       }
+      const seconds = (performance.now() - startedAt) / 1000;
       if (error === undefined) {
-        meters.success.observe((performance.now() - startedAt) / 1000);
+        meters.success.observe(seconds);
         return;
       }
       meters.lastError = { message: error instanceof Error ? error.message : String(error), at: Date.now() };
-      end({ name: container.listenerId, result: 'failure', exception: exceptionName(error) });
+      this.listenerTimer.labelled({ name: container.listenerId, result: 'failure', exception: exceptionName(error) }).observe(seconds);
     };
   }
 
@@ -126,13 +134,14 @@ export class KafkaMetrics implements ListenerObserver {
   templateObserver(name: string): TemplateObserver {
     return {
       sendStarted: (record: ProducerRecord<unknown, unknown>) => {
-        const end = this.templateTimer.startTimer({ name });
+        const startedAt = performance.now();
         return (error?: unknown) => {
+          const seconds = (performance.now() - startedAt) / 1000;
           if (error === undefined) {
-            end({ result: 'success', exception: 'none' });
+            this.templateTimer.labelled({ name, result: 'success', exception: 'none' }).observe(seconds);
             this.produced.inc({ name, topic: record.topic });
           } else {
-            end({ result: 'failure', exception: exceptionName(error) });
+            this.templateTimer.labelled({ name, result: 'failure', exception: exceptionName(error) }).observe(seconds);
           }
         };
       },
@@ -155,7 +164,7 @@ export class KafkaMetrics implements ListenerObserver {
   private metersOf(container: MessageListenerContainer): ListenerMeters {
     let meters = this.meters.get(container);
     if (!meters) {
-      meters = { success: this.listenerTimer.labels(container.listenerId, 'success', 'none'), consumed: new Map(), positions: new Map(), lastError: undefined };
+      meters = { success: this.listenerTimer.labelled({ name: container.listenerId, result: 'success', exception: 'none' }), consumed: new Map(), positions: new Map(), lastError: undefined };
       this.meters.set(container, meters);
     }
     return meters;
