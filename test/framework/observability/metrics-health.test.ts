@@ -34,7 +34,7 @@ class PaymentListener {
 
 @injectable()
 class AuditListener {
-  @KafkaListener({ id: 'audit', topics: ['obs-audit'], groupId: 'obs-audit' })
+  @KafkaListener({ id: 'audit', topics: ['obs-audit'], groupId: 'obs-audit', circuitBreaker: { timeout: false, resetTimeout: 60_000, volumeThreshold: 1000 } })
   onAudit(value: string) {
     lagged.push(value);
   }
@@ -106,6 +106,9 @@ test('listener and template timers, counters and container state appear on /metr
   expect(sample(text, 'streamwright_kafka_listener_container_running{name="payments-0"}')).toBe(1);
   expect(sample(text, 'streamwright_kafka_listener_assigned_partitions{name="audit-0"}')).toBe(1);
   expect(sample(text, 'kafka_consumergroup_lag{consumergroup="obs-payments",topic="obs-payments",partition="0"}')).toBe(0);
+  expect(sample(text, 'streamwright_kafka_listener_circuit_breaker_state{name="audit",state="CLOSED"}')).toBe(1);
+  expect(sample(text, 'streamwright_kafka_listener_circuit_breaker_state{name="audit",state="OPEN"}')).toBe(0);
+  expect(text).not.toContain('circuit_breaker_state{name="payments"');
 
   const health = await app.health();
   const payments = health.containers.find((c) => c.name === 'payments-0')!;
@@ -137,7 +140,7 @@ test('health is UP with assigned partitions and recent polls, /health and /ready
   const health = await app.health();
   expect(health.status).toBe('UP');
   const audit = health.containers.find((c) => c.name === 'audit-0')!;
-  expect(audit).toMatchObject({ listenerId: 'audit', groupId: 'obs-audit', running: true, assignedPartitions: [{ topic: 'obs-audit', partition: 0 }], pausedPartitions: [], lag: 0 });
+  expect(audit).toMatchObject({ listenerId: 'audit', groupId: 'obs-audit', running: true, assignedPartitions: [{ topic: 'obs-audit', partition: 0 }], pausedPartitions: [], lag: 0, circuitState: 'CLOSED' });
   expect(audit.msSinceLastPoll).toBeGreaterThanOrEqual(0);
   const overHttp = await fetch(`http://127.0.0.1:${app.metricsPort}/health`);
   expect(overHttp.status).toBe(200);
