@@ -166,3 +166,9 @@ export { KafkaResourceHolder, TransactionSynchronizationManager, type Transactio
 export { DefaultAfterRollbackProcessor, type AfterRollbackProcessor } from './transaction/default-after-rollback-processor.js';
 export { TransactionalMessageListener, containerTransactionSuffix } from './transaction/transactional-message-listener.js';
 export type { TransactionalProducerLease } from './core/producer-factory.js';
+export type { ListenerObserver, ObservationEnd } from './listener/listener-observer.js';
+export type { TemplateObserver } from './core/template-observer.js';
+export { KafkaMetrics } from './metrics/kafka-metrics.js';
+export { MetricsServer, type MetricsServerOptions } from './metrics/metrics-server.js';
+export type { ApplicationHealth, ContainerHealth, HealthStatus } from './health/kafka-health-indicator.js';
+export { installShutdownHooks, type ShutdownHookOptions } from './health/shutdown-hooks.js';

@@ -7,6 +7,7 @@ import type { CommonErrorHandler } from '../listener/common-error-handler.js';
 import { ConcurrentMessageListenerContainer } from '../listener/concurrent-message-listener-container.js';
 import { ContainerProperties, type ContainerPropertiesInit } from '../listener/container-properties.js';
 import type { BatchInterceptor, RecordInterceptor } from '../listener/record-interceptor.js';
+import type { ListenerObserver } from '../listener/listener-observer.js';
 import { PayloadConverter } from '../support/converter/payload-converter.js';
 import { defaultLogger, type Logger } from '../support/logger.js';
 import type { ClassType } from '../support/serializer/type-id-headers.js';
@@ -63,6 +64,8 @@ export class ConcurrentKafkaListenerContainerFactory implements KafkaListenerCon
   typeMappings: Record<string, ClassType>;
   payloadConverter: PayloadConverter;
   applicationEventPublisher: ApplicationEventPublisher | undefined;
+  /** Metrics and health; KafkaApplication sets its own. */
+  listenerObserver: ListenerObserver | undefined;
   logger: Logger | undefined;
 
   constructor(options: ConcurrentKafkaListenerContainerFactoryOptions = {}) {
@@ -84,7 +87,8 @@ export class ConcurrentKafkaListenerContainerFactory implements KafkaListenerCon
   }
 
   /** Fills in what the application provides; values set explicitly win. */
-  applyDefaults(defaults: { consumerFactory: ConsumerFactory; applicationEventPublisher: ApplicationEventPublisher; logger: Logger }): void {
+  applyDefaults(defaults: { consumerFactory: ConsumerFactory; applicationEventPublisher: ApplicationEventPublisher; logger: Logger; listenerObserver?: ListenerObserver }): void {
+    this.listenerObserver ??= defaults.listenerObserver;
     this.consumerFactory ??= defaults.consumerFactory;
     this.applicationEventPublisher ??= defaults.applicationEventPublisher;
     this.logger ??= defaults.logger;
@@ -134,6 +138,7 @@ export class ConcurrentKafkaListenerContainerFactory implements KafkaListenerCon
       batchInterceptor: this.batchInterceptor,
       recordFilterStrategy: this.recordFilterStrategy,
       applicationEventPublisher: this.applicationEventPublisher,
+      listenerObserver: this.listenerObserver,
       logger: this.logger ?? defaultLogger(),
     });
     this.containerCustomizer?.(container);

@@ -22,6 +22,11 @@ export class KafkaListenerEndpointRegistry {
     return container;
   }
 
+  /** Whether the container starts with the registry (true for unknown ids, which start with nothing). */
+  isAutoStartup(id: string): boolean {
+    return this.registrations.get(id)?.autoStartup ?? false;
+  }
+
   getListenerContainer(id: string): MessageListenerContainer | undefined {
     return this.registrations.get(id)?.container;
   }

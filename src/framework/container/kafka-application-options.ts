@@ -12,6 +12,7 @@ import type { Logger } from '../support/logger.js';
 import type { Deserializer, Serializer } from '../support/serializer/serializer.js';
 import type { ClassType } from '../support/serializer/type-id-headers.js';
 import type { ConfigOptions } from '../autoconfigure/streamwright-environment.js';
+import type { MetricsServerOptions } from '../metrics/metrics-server.js';
 
 /** A container factory, or a function that builds one from the DI container. */
 export type ContainerFactoryDefinition = KafkaListenerContainerFactory | ((container: Container) => KafkaListenerContainerFactory);
@@ -80,6 +81,12 @@ export interface KafkaApplicationOptions {
 
   /** Framework logging (default: console at STREAMWRIGHT_LOG_LEVEL or info). */
   logger?: Logger;
+  /**
+   * Prometheus metrics of listeners and templates in `app.metrics` (default on). `port` also
+   * serves `/metrics`, `/health` and `/ready` from `start()` to `stop()` (0: a free port, see
+   * `app.metricsPort`). `false` installs no observer at all (docs/observability.md).
+   */
+  metrics?: false | Partial<MetricsServerOptions>;
   /** `start()` fails if topics and containers aren't ready within this many ms (default 60000). */
   startTimeout?: number;
 }

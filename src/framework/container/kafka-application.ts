@@ -17,6 +17,7 @@ import { AggregatingReplyingKafkaTemplate } from '../requestreply/aggregating-re
 import { ReplyingKafkaTemplate } from '../requestreply/replying-kafka-template.js';
 import { createReplyingTemplates } from '../requestreply/replying-template-config.js';
 import type { MessageListenerContainer } from '../listener/message-listener-container.js';
+import type { ListenerObserver } from '../listener/listener-observer.js';
 import { RetryTopicConfigurer } from '../retrytopic/retry-topic-configurer.js';
 import { defaultLogger, type Logger } from '../support/logger.js';
 import type { ClassType } from '../support/serializer/type-id-headers.js';
@@ -26,6 +27,14 @@ import { TOKENS } from './tokens.js';
 import { configureTransactions, KafkaTransactionManager } from '../transaction/kafka-application-transactions.js';
 import { loadApplicationConfiguration } from '../autoconfigure/application-configuration.js';
 import { placeholderResolver } from '../autoconfigure/annotation-placeholders.js';
+import { Registry } from 'prom-client';
+import { createKafka } from '../core/kafka-clients.js';
+import { LagSource } from '../metrics/consumer-lag.js';
+import { KafkaMetrics } from '../metrics/kafka-metrics.js';
+import { ListenerContainers } from '../metrics/listener-containers.js';
+import { MetricsServer } from '../metrics/metrics-server.js';
+import { KafkaHealthIndicator, type ApplicationHealth } from '../health/kafka-health-indicator.js';
+import { installShutdownHooks, type ShutdownHookOptions } from '../health/shutdown-hooks.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type EventType<E> = abstract new (...args: any[]) => E;
@@ -42,6 +51,11 @@ interface Parts {
   readonly startTimeout: number;
   /** Request/reply templates (started after the listener containers, stopped before them). */
   readonly replyingTemplates: readonly (ReplyingKafkaTemplate | AggregatingReplyingKafkaTemplate)[];
+  /** Undefined with `metrics: false`. */
+  readonly kafkaMetrics: KafkaMetrics | undefined;
+  readonly metricsRegistry: Registry;
+  readonly metricsServer: MetricsServer | undefined;
+  readonly health: KafkaHealthIndicator;
 }
 
 /**
@@ -56,6 +70,9 @@ interface Parts {
  */
 export class KafkaApplication {
   private state: 'created' | 'starting' | 'running' | 'stopping' | 'stopped' = 'created';
+  private markReady!: () => void;
+  /** Resolves once every auto-started container has its assignment (when `start()` does). */
+  readonly readiness: Promise<void> = new Promise((resolve) => (this.markReady = resolve));
 
   private constructor(
     readonly container: Container,
@@ -101,19 +118,24 @@ export class KafkaApplication {
     const template = provide(KafkaTemplate, () => new KafkaTemplate(producerFactory, { defaultTopic: options.defaultTopic, producerListener: options.producerListener, allowNonTransactional: configuration.allowNonTransactional, ...configuration.batching, logger }));
     const admin = provide(KafkaAdmin, () => new KafkaAdmin({ ...options.admin, kafka: configuration.adminKafka ?? kafka, logger }));
     const registry = provide(KafkaListenerEndpointRegistry, () => new KafkaListenerEndpointRegistry());
+    const listenerContainers = new ListenerContainers(registry);
+    const metricsRegistry = new Registry();
+    const kafkaMetrics = options.metrics === false ? undefined : new KafkaMetrics(listenerContainers, new LagSource(() => createKafka(configuration.adminKafka ?? kafka, logger)), metricsRegistry);
+    if (kafkaMetrics) template.observer ??= kafkaMetrics.templateObserver('kafkaTemplate');
+    const listenerObserver = kafkaMetrics;
     const replying = createReplyingTemplates(options, { kafka, producerFactory, consumerFactory, admin, logger, publisher });
     if (replying.replying) provide(ReplyingKafkaTemplate, () => replying.replying!);
     if (replying.aggregating) provide(AggregatingReplyingKafkaTemplate, () => replying.aggregating!);
     const declaredTopics = container.get<NewTopic[]>(TOKENS.NewTopics);
     declaredTopics.push(...replying.topics.filter((topic) => !declaredTopics.some((t) => t.name === topic.name)));
 
-    const factories = KafkaApplication.bindContainerFactories(container, options.containerFactories ?? {}, { consumerFactory, publisher, logger });
+    const factories = KafkaApplication.bindContainerFactories(container, options.containerFactories ?? {}, { consumerFactory, publisher, logger, listenerObserver });
     // @RetryableTopic chains; bound so that their destinations can be inspected at run time.
     const retryTopics = provide(RetryTopicConfigurer, () => new RetryTopicConfigurer({ container, template: () => template, topics: declaredTopics, logger }));
     const processor = new KafkaListenerAnnotationProcessor(registry, (nameOrFactory, listener) => {
       const factory = typeof nameOrFactory === 'object' ? nameOrFactory : factories.get(nameOrFactory ?? DEFAULT_CONTAINER_FACTORY_NAME);
       if (!factory) throw new KafkaException(`${listener}: no container factory named '${String(nameOrFactory)}' (known: ${[...factories.keys()].join(', ')})`);
-      if (factory instanceof ConcurrentKafkaListenerContainerFactory) factory.applyDefaults({ consumerFactory, applicationEventPublisher: publisher, logger });
+      if (factory instanceof ConcurrentKafkaListenerContainerFactory) factory.applyDefaults({ consumerFactory, applicationEventPublisher: publisher, logger, listenerObserver });
       return { factory, autoStartup: factory instanceof ConcurrentKafkaListenerContainerFactory ? factory.autoStartup : true };
     }, { template, logger }, retryTopics, { resolve, defaultRetryableTopic: configuration.defaultRetryableTopic });
     try {
@@ -139,7 +161,22 @@ export class KafkaApplication {
       topics: container.get<NewTopic[]>(TOKENS.NewTopics),
       startTimeout: options.startTimeout ?? 60_000,
       replyingTemplates: [replying.replying, replying.aggregating].filter((t) => t !== undefined),
+      kafkaMetrics,
+      metricsRegistry,
+      health: new KafkaHealthIndicator(listenerContainers, kafkaMetrics, (id) => registry.isAutoStartup(id)),
+      metricsServer: undefined,
     });
+    const serverOptions = options.metrics === false ? undefined : options.metrics;
+    if (serverOptions?.port !== undefined) {
+      const server = new MetricsServer({ ...serverOptions, port: serverOptions.port }, metricsRegistry, {
+        health: async () => {
+          const health = await app.health();
+          return { up: health.status === 'UP', body: health };
+        },
+        ready: () => app.isReady(),
+      }, logger);
+      (app.parts as { metricsServer: MetricsServer | undefined }).metricsServer = server;
+    }
     // The constructor is private, so the class is cast to serve as its own service identifier.
     provide(KafkaApplication as unknown as ServiceIdentifier<KafkaApplication>, () => app);
     return app;
@@ -174,6 +211,38 @@ export class KafkaApplication {
     return this.state === 'running';
   }
 
+  /**
+   * Prometheus metrics of the listeners and the template (docs/observability.md); register
+   * your own metrics here, or merge it with yours (`Registry.merge`).
+   */
+  get metrics(): Registry {
+    return this.parts.metricsRegistry;
+  }
+
+  /** The port `/metrics` is served on (the chosen one for `metrics.port: 0`); undefined when not serving. */
+  get metricsPort(): number | undefined {
+    return this.parts.metricsServer?.port;
+  }
+
+  /** UP/DOWN and, per consumer, running, partitions, last poll, lag, paused partitions, circuit state, last error. */
+  async health(): Promise<ApplicationHealth> {
+    return this.parts.health.health(this.state === 'running');
+  }
+
+  /** Running, and every auto-started container has its partitions. */
+  isReady(): boolean {
+    return this.state === 'running' && this.parts.registry.getListenerContainers().every((c) => !this.parts.registry.isAutoStartup(c.listenerId) || c.isRunning());
+  }
+
+  /**
+   * On SIGTERM/SIGINT: stop (stop fetching, finish the records in hand, commit, leave the
+   * groups, flush and close the producers) within `shutdownTimeout` (default 30 s), then exit
+   * 0; a second signal exits at once. Returns a function that removes the hooks.
+   */
+  enableShutdownHooks(options: ShutdownHookOptions = {}): () => void {
+    return installShutdownHooks(() => this.stop(), this.parts.logger, options);
+  }
+
   /** Creates the declared topics, then starts the containers; resolves once each has its partitions. */
   async start(): Promise<void> {
     if (this.state === 'running' || this.state === 'starting') return;
@@ -181,6 +250,7 @@ export class KafkaApplication {
     const { admin, registry, topics, startTimeout, kafka, logger } = this.parts;
     let timer: NodeJS.Timeout | undefined;
     const starting = (async () => {
+      await this.parts.metricsServer?.start();
       await admin.initialize(topics);
       // A start that timed out must not bring containers up later.
       if (this.state !== 'starting') return;
@@ -193,6 +263,7 @@ export class KafkaApplication {
     try {
       await Promise.race([starting, timeout]);
       this.state = 'running';
+      this.markReady();
       logger.info(`Started ${registry.getListenerContainerIds().length} listener container(s) against ${describeBrokers(kafka)}`);
     } catch (error) {
       starting.catch(() => undefined);
@@ -219,12 +290,14 @@ export class KafkaApplication {
     await registry.stop().catch((error) => logger.error('Stopping listener containers failed', error));
     await template.flush();
     await producerFactory.close();
+    await this.parts.kafkaMetrics?.close();
+    await this.parts.metricsServer?.stop();
   }
 
   private static bindContainerFactories(
     container: Container,
     definitions: Record<string, ContainerFactoryDefinition>,
-    defaults: { consumerFactory: ConsumerFactory; publisher: ApplicationEventPublisher; logger: Logger },
+    defaults: { consumerFactory: ConsumerFactory; publisher: ApplicationEventPublisher; logger: Logger; listenerObserver: ListenerObserver | undefined },
   ): Map<string, KafkaListenerContainerFactory> {
     const factories = new Map<string, KafkaListenerContainerFactory>();
     for (const [name, definition] of Object.entries(definitions)) {
@@ -235,7 +308,7 @@ export class KafkaApplication {
     if (!factories.has(DEFAULT_CONTAINER_FACTORY_NAME)) factories.set(DEFAULT_CONTAINER_FACTORY_NAME, new ConcurrentKafkaListenerContainerFactory());
     for (const [name, factory] of factories) {
       if (factory instanceof ConcurrentKafkaListenerContainerFactory) {
-        factory.applyDefaults({ consumerFactory: defaults.consumerFactory, applicationEventPublisher: defaults.publisher, logger: defaults.logger });
+        factory.applyDefaults({ consumerFactory: defaults.consumerFactory, applicationEventPublisher: defaults.publisher, logger: defaults.logger, listenerObserver: defaults.listenerObserver });
         const binding = container.bind(ConcurrentKafkaListenerContainerFactory).toConstantValue(factory);
         if (name === DEFAULT_CONTAINER_FACTORY_NAME) binding.whenDefault();
         else binding.whenNamed(name);

@@ -13,6 +13,7 @@ import { LoggingProducerListener, type ProducerListener } from './producer-liste
 import { RecordAccumulator } from './record-accumulator.js';
 import { TransactionSynchronizationManager, type KafkaResourceHolder, type TransactionOffset } from '../transaction/kafka-resource-holder.js';
 import { runInTransaction } from '../transaction/kafka-transaction-manager.js';
+import type { TemplateObserver } from './template-observer.js';
 
 export interface KafkaTemplateOptions<K, V> {
   /** Topic for `sendDefault(...)` and for messages without a `kafka_topic` header. */
@@ -53,6 +54,8 @@ export class KafkaTemplate<K = unknown, V = unknown> {
   private readonly lingerMs: number | undefined;
   private readonly batchSize: number | undefined;
   private accumulator: RecordAccumulator | undefined;
+  /** Metrics (docs/observability.md); KafkaApplication sets it on its template. */
+  observer: TemplateObserver | undefined;
 
   constructor(
     readonly producerFactory: ProducerFactory,
@@ -179,12 +182,15 @@ export class KafkaTemplate<K = unknown, V = unknown> {
   }
 
   private doSend(record: ProducerRecord<K, V>): Promise<SendResult<K, V>> {
+    const observed = this.observer?.sendStarted(record);
     const sending = this.sendToKafka(record).then(
       (metadata) => {
+        observed?.();
         this.notify(() => this.producerListener.onSuccess?.(record, metadata));
         return { producerRecord: record, recordMetadata: metadata };
       },
       (error: unknown) => {
+        observed?.(error);
         this.notify(() => this.producerListener.onError?.(record, undefined, error));
         throw error instanceof KafkaProducerException
           ? error

@@ -1,4 +1,5 @@
 import type { IHeaders, Message, RecordMetadata as KafkaJsRecordMetadata } from 'kafkajs';
+import type { TemplateObserver } from '../core/template-observer.js';
 import { KafkaException } from '../kafka-exception.js';
 import { rawBytesOf, type ConsumerRecord, type TimestampType } from '../support/consumer-record.js';
 import { KafkaHeaders } from '../support/kafka-headers.js';
@@ -19,6 +20,8 @@ export interface KafkaOperations {
   inTransaction(): boolean;
   readonly allowNonTransactional: boolean;
   executeInTransaction<T>(callback: () => T | Promise<T>): Promise<T>;
+  /** Counts dead-lettered records (docs/observability.md). */
+  readonly observer?: TemplateObserver;
 }
 
 /**
@@ -278,6 +281,7 @@ export class DeadLetterPublishingRecoverer {
     const headers = this.headersFor(record, error);
     const outgoing = this.createProducerRecord(record, { topic: destination.topic, partition }, headers, raw.key, raw.value);
     const sending = this.publish(outgoing, record);
+    sending.then(() => this.template.observer?.deadLettered?.(record, error, outgoing.topic), () => undefined);
     if (!this.failIfSendResultIsError) {
       sending.catch((sendError) => this.logger.error(`Dead-letter publication to ${outgoing.topic} failed for ${record}`, sendError));
       return;

@@ -32,6 +32,7 @@ import { isBatchListener, toMessageListener, type GenericMessageListener } from 
 import type { MessageListenerContainer } from './message-listener-container.js';
 import type { BatchInterceptor, RecordInterceptor } from './record-interceptor.js';
 import { RecordHoldingErrorHandler } from './record-holding-error-handler.js';
+import type { ListenerObserver } from './listener-observer.js';
 import { ContainerTransactionSupport } from '../transaction/container-transaction-support.js';
 
 /** Collaborators a container factory hands to the containers it builds. */
@@ -41,6 +42,8 @@ export interface ListenerContainerCollaborators {
   batchInterceptor?: BatchInterceptor;
   recordFilterStrategy?: RecordFilterStrategy;
   applicationEventPublisher?: ApplicationEventPublisher;
+  /** Metrics and health (docs/observability.md). */
+  listenerObserver?: ListenerObserver;
   logger?: Logger;
 }
 
@@ -93,6 +96,7 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
   /** Framework reasons to pause every partition (the circuit breaker), apart from pause()/resume(). */
   private readonly pauseHolds = new Set<string>();
   private breaker: ListenerCircuitBreaker | undefined;
+  private lastPoll: number | undefined;
 
   constructor(
     private readonly consumerFactory: ConsumerFactory,
@@ -141,6 +145,11 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
 
   assignments(): TopicPartition[] {
     return [...this.assigned];
+  }
+
+  /** When the consumer last fetched (epoch ms), for health checks. */
+  get lastPollTime(): number | undefined {
+    return this.lastPoll;
   }
 
   /** Joined, fetched since its last join and not rebalancing: its assignment is current. */
@@ -290,6 +299,7 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
       recordInterceptor: this.options.recordInterceptor,
       batchInterceptor: this.options.batchInterceptor,
       recordFilterStrategy: this.options.recordFilterStrategy,
+      observer: this.options.listenerObserver,
       isStopping: () => this.state === 'stopping' || this.state === 'stopped',
       isNackPaused: () => this.nackPausedUntil > Date.now(),
       pauseForNack: (sleep) => this.pauseForNack(sleep),
@@ -365,6 +375,7 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
   }
 
   private onPoll(): void {
+    this.lastPoll = Date.now();
     if (this.joined && !this.fetchedSinceJoin) {
       this.fetchedSinceJoin = true;
       this.readyWaiter?.resolve();

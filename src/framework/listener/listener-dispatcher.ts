@@ -13,6 +13,7 @@ import { ListenerExecutionFailedException } from './listener-execution-failed-ex
 import { isBatchListener, type GenericMessageListener } from './message-listener.js';
 import type { MessageListenerContainer } from './message-listener-container.js';
 import type { BatchInterceptor, RecordInterceptor } from './record-interceptor.js';
+import type { ListenerObserver } from './listener-observer.js';
 
 /** What the dispatcher needs from its container. */
 export interface DispatchContext {
@@ -28,6 +29,8 @@ export interface DispatchContext {
   readonly recordInterceptor?: RecordInterceptor;
   readonly batchInterceptor?: BatchInterceptor;
   readonly recordFilterStrategy?: RecordFilterStrategy;
+  /** Metrics and health (docs/observability.md). */
+  readonly observer?: ListenerObserver;
   /** Stop taking new records (the container is stopping). */
   isStopping(): boolean;
   /** A nack sleep is in progress: records fetched meanwhile are left for redelivery. */
@@ -106,6 +109,7 @@ export class ListenerDispatcher {
         await this.guard(ackHandler.commit());
         const remaining = [record, ...messages.slice(i + 1).map((m) => this.toRecord(batch.topic, batch.partition, m))];
         const recovered = await this.callErrorHandler(() => errorHandler.handleRemaining(outcome.error, remaining, consumer, container), false);
+        this.ctx.observer?.failureHandled(container, record, recovered);
         if (recovered && errorHandler.isAckAfterHandle()) {
           await this.guard(ackHandler.recordProcessed(record, true));
           if (errorHandler.isCommitRecovered?.()) await this.guard(ackHandler.commit());
@@ -145,8 +149,15 @@ export class ListenerDispatcher {
     try {
       const deserializationError = deserializationErrorOf(record);
       if (deserializationError) throw deserializationError;
-      const result = this.ctx.listener.onMessage(record as never, ack, consumer);
-      if (isPromiseLike(result)) await result;
+      const observed = this.ctx.observer?.listenerStarted(this.ctx.container, [record]);
+      try {
+        const result = this.ctx.listener.onMessage(record as never, ack, consumer);
+        if (isPromiseLike(result)) await result;
+      } catch (error) {
+        observed?.(error);
+        throw error;
+      }
+      observed?.();
       ack.listenerReturned();
       const nack = ack.nackRequest;
       return nack ? { kind: 'processed', nack } : PROCESSED;
@@ -165,7 +176,14 @@ export class ListenerDispatcher {
       if (deserializationError) throw deserializationError;
       current = await recordInterceptor.intercept(record, consumer);
       if (current === null || recordFilterStrategy?.filter(current)) return SKIPPED;
-      await this.ctx.listener.onMessage(current as never, ack, consumer);
+      const observed = this.ctx.observer?.listenerStarted(this.ctx.container, [current]);
+      try {
+        await this.ctx.listener.onMessage(current as never, ack, consumer);
+      } catch (error) {
+        observed?.(error);
+        throw error;
+      }
+      observed?.();
       ack.listenerReturned();
       await this.quietly(() => recordInterceptor.success?.(current!, consumer));
       return { kind: 'processed', nack: ack.nackRequest };
@@ -195,6 +213,7 @@ export class ListenerDispatcher {
     if (outcome.kind === 'failed') {
       await this.guard(ackHandler.commit());
       const processed = await this.callErrorHandler(() => errorHandler.handleBatch(outcome.error, outcome.records, consumer, container), 0);
+      this.ctx.observer?.failureHandled(container, outcome.records[0] ?? all[0]!, processed > 0);
       if (errorHandler.isAckAfterHandle()) await this.markSkipped(outcome.records.slice(0, processed));
       if (processed > 0 && errorHandler.isCommitRecovered?.()) await this.guard(ackHandler.commit());
       return; // the error handler has positioned the consumer
@@ -233,8 +252,13 @@ export class ListenerDispatcher {
         if (records.length === 0 && (recordFilterStrategy.ignoreEmptyBatch?.() ?? false)) return { kind: 'skipped' };
       }
       const ack = new BatchAcknowledgment(records, this.ctx.properties.ackMode, ackHandler, logger);
+      const observed = this.ctx.observer?.listenerStarted(this.ctx.container, records);
       try {
         await this.ctx.listener.onMessage(ConsumerRecords.fromList(records) as never, ack, consumer);
+        observed?.();
+      } catch (error) {
+        observed?.(error);
+        throw error;
       } finally {
         ack.listenerReturned();
       }
