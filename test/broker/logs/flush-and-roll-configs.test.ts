@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Partitioners, type Kafka } from 'kafkajs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -20,8 +20,11 @@ beforeAll(async () => {
 afterAll(() => stopKafkas());
 
 const log = (topic: string) => kafka.broker().instance.replicaManager.partition(topic, 0)!.log;
-/** The offset in the partition's recovery-point-offset-checkpoint file. */
-const checkpointed = (topic: string) => Number(readFileSync(join(kafka.dataDir, `${topic}-0`, 'recovery-point-offset-checkpoint'), 'utf8').trim().split('\n')[2]!.split(' ')[2]);
+/** The offset in the partition's recovery-point-offset-checkpoint file (no file yet: 0, as recovery reads it). */
+const checkpointed = (topic: string) => {
+  const file = join(kafka.dataDir, `${topic}-0`, 'recovery-point-offset-checkpoint');
+  return existsSync(file) ? Number(readFileSync(file, 'utf8').trim().split('\n')[2]!.split(' ')[2]) : 0;
+};
 
 async function createTopics(topics: Record<string, Record<string, string>>): Promise<void> {
   const admin = client.admin();
