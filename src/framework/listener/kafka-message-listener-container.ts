@@ -19,6 +19,7 @@ import { topicPartitionKey, type TopicPartition } from '../support/topic-partiti
 import type { RecordFilterStrategy } from './adapter/record-filter-strategy.js';
 import { AckMode } from './ack-mode.js';
 import { AckHandler } from './ack-handler.js';
+import type { PartitionFence } from '../transaction/partition-fence.js';
 import type { PartitionBackOffContainer } from './back-off-handler.js';
 import type { CommonErrorHandler } from './common-error-handler.js';
 import { ConsumerRecordFactory } from './consumer-record-factory.js';
@@ -78,6 +79,8 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
   private state: State = 'stopped';
   private created: CreatedConsumer | undefined;
   private ackHandler: AckHandler | undefined;
+  /** Transactional containers: partitions fenced and verified since their assignment. */
+  private fence: PartitionFence | undefined;
   private dispatcher: ListenerDispatcher | undefined;
   private inFlight: Promise<void> | undefined;
   private rawCommit: EachBatchPayload['commitOffsetsIfNecessary'] | undefined;
@@ -285,11 +288,14 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
     const props = this.containerProperties;
     const created = this.consumerFactory.createConsumer(props.groupId, this.clientId, ContainerTransactionSupport.consumerOverrides(props));
     this.created = created;
-    this.ackHandler = new AckHandler(props, (offsets) => this.commitOffsets(offsets), this.logger);
+    const fence = ContainerTransactionSupport.fence(props);
+    this.fence = fence;
+    // A transactional container's own commits never move the group's offset below what its transactions (or the partition's previous owner) committed.
+    this.ackHandler = new AckHandler(props, (offsets) => this.commitOffsets(fence ? fence.committable(offsets) : offsets), this.logger);
     this.dispatcher = new ListenerDispatcher({
       container: this,
       properties: props,
-      listener: ContainerTransactionSupport.listener(props, this.breaker ? this.breaker.wrap(this.listener!, this) : this.listener!),
+      listener: ContainerTransactionSupport.listener(props, this.breaker ? this.breaker.wrap(this.listener!, this) : this.listener!, fence),
       ackHandler: this.ackHandler,
       errorHandler: this.errorHandler,
       recordFactory: new ConsumerRecordFactory(props.keyDeserializer ?? this.consumerFactory.keyDeserializer, props.valueDeserializer ?? this.consumerFactory.valueDeserializer),
@@ -368,6 +374,7 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
     this.revoked = false;
     // kafkajs restarts positions from the committed offsets after a join.
     this.ackHandler?.reset();
+    this.fence?.clear();
     this.applyPauseState();
     this.logger.info(`${this.clientId} (group ${this.groupId}) assigned ${this.assigned.map(topicPartitionKey).join(', ') || 'no partitions'}`);
     this.publish(new ConsumerPartitionsAssignedEvent(this, this.parent, this.assignments()));
@@ -392,6 +399,8 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
     const partitions = this.assignments();
     await this.callRebalanceListener('onPartitionsRevokedBeforeCommit', partitions);
     await this.ackHandler?.commit().catch((error) => this.logger.debug(`Commit before rebalance failed for ${this.clientId}: ${messageOf(error)}`));
+    // Whatever comes back after the rebalance is fenced and verified again.
+    this.fence?.clear();
     await this.callRebalanceListener('onPartitionsRevokedAfterCommit', partitions);
     this.publish(new ConsumerPartitionsRevokedEvent(this, this.parent, partitions));
   }
@@ -410,6 +419,7 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
   }
 
   private async commitOffsets(offsets: readonly { partition: TopicPartition; offset: number }[]): Promise<void> {
+    if (offsets.length === 0) return;
     const byTopic = new Map<string, { partition: number; offset: string }[]>();
     for (const { partition, offset } of offsets) {
       const list = byTopic.get(partition.topic) ?? [];

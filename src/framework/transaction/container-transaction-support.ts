@@ -4,6 +4,7 @@ import type { GenericMessageListener } from '../listener/message-listener.js';
 import type { Logger } from '../support/logger.js';
 import { DefaultAfterRollbackProcessor, TransactionalErrorHandler } from './default-after-rollback-processor.js';
 import type { KafkaTransactionManager } from './kafka-transaction-manager.js';
+import { PartitionFence } from './partition-fence.js';
 import { TransactionalMessageListener } from './transactional-message-listener.js';
 
 /** What a container needs to know about its transactions (from its ContainerProperties). */
@@ -22,8 +23,13 @@ export interface TransactionalContainerSettings {
  */
 export const ContainerTransactionSupport = {
   /** The listener the container runs: transactional when a transaction manager is set. */
-  listener(settings: TransactionalContainerSettings, listener: GenericMessageListener): GenericMessageListener {
-    return settings.transactionManager ? TransactionalMessageListener.wrap(listener, settings.transactionManager) : listener;
+  listener(settings: TransactionalContainerSettings, listener: GenericMessageListener, fence: PartitionFence | undefined): GenericMessageListener {
+    return settings.transactionManager ? TransactionalMessageListener.wrap(listener, settings.transactionManager, fence) : listener;
+  },
+
+  /** The container's partition fence (partitions fenced and verified since assignment); undefined when not transactional. */
+  fence(settings: TransactionalContainerSettings): PartitionFence | undefined {
+    return settings.transactionManager ? new PartitionFence() : undefined;
   },
 
   /** The error handler for a transactional container (the after-rollback processor); undefined otherwise. */

@@ -152,8 +152,19 @@ export class KafkaTransactionManager {
    * group's committed offsets then say whether it committed.
    */
   async resolveInDoubt(suffix: string): Promise<void> {
-    await runInTransaction(this.producerFactory, 'container', this, { transactionIdSuffix: suffix }, () => undefined, this.logger);
+    await this.initializeAfresh(suffix);
     this.logger.info(`Transaction ${this.transactionIdPrefix ?? ''}${suffix} had failed to commit; it is now settled at the broker`);
+  }
+
+  /**
+   * @internal A new producer on the id, whatever producer the factory holds for it: its
+   * InitProducerId aborts a transaction another producer of the id left open, waits for one
+   * being committed, and fences that producer. The container's partition fence.
+   */
+  async initializeAfresh(suffix: string): Promise<void> {
+    const cached = await this.producerFactory.acquireTransactionalProducer(suffix);
+    await cached.release(true);
+    await runInTransaction(this.producerFactory, 'container', this, { transactionIdSuffix: suffix }, () => undefined, this.logger);
   }
 
   /** @internal The committed offsets were read after {@link resolveInDoubt}: the id is no longer in doubt. */

@@ -6,6 +6,7 @@ import type { ListenerConsumer } from '../listener/listener-consumer.js';
 import { isBatchListener, type GenericMessageListener } from '../listener/message-listener.js';
 import type { KafkaResourceHolder, TransactionOffset } from './kafka-resource-holder.js';
 import { KafkaTransactionCommitException, type KafkaTransactionManager } from './kafka-transaction-manager.js';
+import { PartitionFence } from './partition-fence.js';
 
 /**
  * The transactional id suffix of a container's producer for one partition:
@@ -26,37 +27,49 @@ export function containerTransactionSuffix(groupId: string, partition: TopicPart
  * transaction and the error goes on to the after-rollback processor.
  */
 export class TransactionalMessageListener {
-  static wrap(listener: GenericMessageListener, transactionManager: KafkaTransactionManager): GenericMessageListener {
+  static wrap(listener: GenericMessageListener, transactionManager: KafkaTransactionManager, fence: PartitionFence = new PartitionFence()): GenericMessageListener {
     const fenced = new Set<string>();
     /**
-     * The records not yet committed. A commit that failed and could not be settled at once
-     * leaves the partition's id in doubt: the records come back, the transaction is settled
-     * first, and records below the group's committed offset are skipped.
+     * The records not yet committed. The first records of a partition after its assignment (or
+     * after a fencing error, or a commit left in doubt) wait for the partition's transactional
+     * id to be initialized afresh, which finishes the previous owner's transaction and fences
+     * it; the group's committed offset read after that is the partition's floor, and records
+     * below it (committed by the previous owner after this consumer fetched its offsets) are
+     * skipped, the consumer sought past them.
      */
     const uncommitted = async (consumer: ListenerConsumer, partition: TopicPartition, records: ConsumerRecord[]): Promise<ConsumerRecord[]> => {
       const suffix = containerTransactionSuffix(consumer.groupId, partition);
-      if (!transactionManager.isInDoubt(suffix)) return records;
-      await transactionManager.resolveInDoubt(suffix);
-      const committed = await consumer.committed(partition);
-      transactionManager.clearInDoubt(suffix);
-      return committed === undefined ? records : records.filter((record) => record.offset >= committed);
-    };
-    /**
-     * One transaction for the records of a partition, up to `nextOffset`. After a fencing error
-     * the next attempt first heartbeats: a zombie (a consumer the group has moved on from)
-     * learns of it there, instead of initializing the id again and fencing the partition's new
-     * owner in turn.
-     */
-    const inTransaction = async (consumer: ListenerConsumer, partition: TopicPartition, nextOffset: number, work: (holder: KafkaResourceHolder) => Promise<unknown>) => {
-      const suffix = containerTransactionSuffix(consumer.groupId, partition);
       if (fenced.has(suffix)) {
+        // A zombie (a consumer the group has moved on from) learns of it here, instead of
+        // initializing the id again and fencing the partition's new owner in turn.
         await consumer.heartbeat();
         fenced.delete(suffix);
       }
+      if (!fence.isVerified(partition) || transactionManager.isInDoubt(suffix)) {
+        await (transactionManager.isInDoubt(suffix) ? transactionManager.resolveInDoubt(suffix) : transactionManager.initializeAfresh(suffix));
+        fence.verified(partition, await consumer.committed(partition));
+        transactionManager.clearInDoubt(suffix);
+      }
+      const floor = fence.floor(partition) ?? -1;
+      const first = records[0];
+      if (first && first.offset < floor) consumer.seek(partition, floor);
+      return records.filter((record) => record.topic !== partition.topic || record.partition !== partition.partition || record.offset >= floor);
+    };
+    /**
+     * One transaction for the records of a partition, up to `nextOffset`. A fencing error makes
+     * the partition's next attempt heartbeat first, then fence and verify it again.
+     */
+    const inTransaction = async (consumer: ListenerConsumer, partition: TopicPartition, nextOffset: number, work: (holder: KafkaResourceHolder) => Promise<unknown>) => {
+      const suffix = containerTransactionSuffix(consumer.groupId, partition);
       try {
-        return await executeSettled(transactionManager, consumer, partition, nextOffset, work);
+        const result = await executeSettled(transactionManager, consumer, partition, nextOffset, work);
+        fence.committed(partition, nextOffset);
+        return result;
       } catch (error) {
-        if (isFencingError(error)) fenced.add(suffix);
+        if (isFencingError(error)) {
+          fenced.add(suffix);
+          fence.invalidate(partition);
+        }
         throw error;
       }
     };
