@@ -34,7 +34,7 @@ async function topicWith(partitions: number, configEntries: { name: string; valu
 }
 
 /** A template and the number of produce requests its producer has sent. */
-async function templateCountingRequests(options: { lingerMs?: number; batchSize?: number } = {}): Promise<{ template: KafkaTemplate<string, string>; produceRequests: () => number }> {
+async function templateCountingRequests(options: { lingerMs?: number; batchSize?: number } = { lingerMs: 0 }): Promise<{ template: KafkaTemplate<string, string>; produceRequests: () => number }> {
   const factory = new DefaultKafkaProducerFactory({ kafka: kafkaConfig(kafka), logger: testLogger });
   factories.push(factory);
   const producer: Producer = await factory.createProducer();

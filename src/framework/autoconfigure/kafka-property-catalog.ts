@@ -90,7 +90,7 @@ export const KAFKA_PROPERTIES: readonly KafkaPropertyDefinition[] = [
   def('producer.acks', { oneOf: ['all', '-1', '0', '1'] }, 'Acknowledgements each send waits for; the kafkajs send `acks` (`all` = -1).', { defaultValue: 'all' }),
   def('producer.retries', 'int', 'Retries of a failed send; the kafkajs `retry.retries`.', { defaultValue: '5 (kafkajs)' }),
   def('producer.batch-size', 'size', "KafkaTemplate's batches: a produce request goes out once its records reach this size (per request; Kafka counts it per partition).", { defaultValue: '16KB' }),
-  def('producer.linger-ms', 'duration', 'How long KafkaTemplate sends wait to share a produce request; 0 still groups the sends started in the same event-loop turn.', { defaultValue: '0', spring: 'spring.kafka.producer.properties[linger.ms]' }),
+  def('producer.linger-ms', 'duration', 'Turns on KafkaTemplate batching: how long sends wait to share a produce request (0 groups the sends started in the same event-loop turn); unset, each send is its own request.', { defaultValue: 'unset', spring: 'spring.kafka.producer.properties[linger.ms]' }),
   unsupported('producer.buffer-memory', 'size', 'kafkajs has no send buffer'),
   def('producer.compression-type', { oneOf: ['none', 'gzip'] }, 'Compression of sent batches; kafkajs has a gzip codec built in (snappy, lz4 and zstd need codecs kafkajs does not ship).', { defaultValue: 'none' }),
   def('producer.transaction-id-prefix', 'string', 'Makes the producer factory and KafkaTemplate transactional and binds a KafkaTransactionManager (docs/transactions.md).'),

@@ -242,8 +242,11 @@ export class KafkaTemplate<K = unknown, V = unknown> {
     this.accumulator = new RecordAccumulator(async (topicMessages) => (await factory.createProducer()).sendBatch({ ...sendOptions, topicMessages }), {
       lingerMs: this.lingerMs,
       batchSize: this.batchSize,
-      // A factory whose partitioner does not record its choice: every record alone, as many at once as before.
-      ...(factory.recordsPartitions ? {} : { maxRecords: 1, maxInFlight: Number.MAX_SAFE_INTEGER }),
+      // Batching is opt-in (a linger set, 0 included): a request spanning brokers meets kafkajs
+      // 2.2.4's whole-request retry, which re-sequences and so duplicates records under broker
+      // failures (docs/templates.md). Without it, or with a partitioner that does not record its
+      // choice, every record goes alone, as many at once as before.
+      ...(factory.recordsPartitions && this.lingerMs !== undefined ? {} : { maxRecords: 1, maxInFlight: Number.MAX_SAFE_INTEGER }),
       acksNone: sendOptions.acks === 0,
     });
     return this.accumulator;
