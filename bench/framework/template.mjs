@@ -31,7 +31,7 @@ await admin.disconnect();
 const raw = new Kafka(kafkaConfig).producer({ createPartitioner: Partitioners.DefaultPartitioner });
 await raw.connect();
 const factory = new DefaultKafkaProducerFactory({ kafka: kafkaConfig, valueSerializer: new StringSerializer(), logger: silentLogger });
-const template = new KafkaTemplate(factory, { logger: silentLogger, producerListener: {} });
+const template = new KafkaTemplate(factory, { lingerMs: 0, logger: silentLogger, producerListener: {} });
 
 async function rawThroughput() {
   const start = performance.now();
