@@ -52,6 +52,11 @@ describe('fencing', () => {
     const fencedError = Object.assign(new Error('There is a newer producer with the same transactionalId which fences the current one'), { type: 'PRODUCER_FENCED' });
     const fakeManager = {
       isInDoubt: () => false,
+      clearInDoubt: () => undefined,
+      // The partition's first record: its id is initialized (fencing the previous owner) and verified.
+      initializeAfresh: async (suffix: string) => {
+        calls.push(`init ${suffix}`);
+      },
       executeInContainerTransaction: async (suffix: string) => {
         calls.push(`tx ${suffix}`);
         throw new Error('commit failed', { cause: fencedError });
@@ -60,6 +65,7 @@ describe('fencing', () => {
     const rebalance = Object.assign(new Error('The group is rebalancing'), { type: 'REBALANCE_IN_PROGRESS' });
     const consumer = {
       groupId: 'g',
+      committed: async () => undefined,
       heartbeat: async () => {
         calls.push('heartbeat');
         throw rebalance;
@@ -69,7 +75,8 @@ describe('fencing', () => {
     const record = { topic: 't', partition: 0, offset: 5 } as ConsumerRecord;
     await expect(Promise.resolve(listener.onMessage(record as never, undefined as never, consumer))).rejects.toThrow('commit failed');
     await expect(Promise.resolve(listener.onMessage(record as never, undefined as never, consumer))).rejects.toBe(rebalance);
-    expect(calls).toEqual(['tx g.t.0', 'heartbeat']);
+    // The zombie learns of the rebalance from its heartbeat and never initializes the id again.
+    expect(calls).toEqual(['init g.t.0', 'tx g.t.0', 'heartbeat']);
   });
 
   test('isFencingError looks through causes', () => {
