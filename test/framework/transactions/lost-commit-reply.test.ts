@@ -4,9 +4,8 @@
  * transaction is settled (a new producer on its id) and the record, below the group's committed
  * offset now, is skipped: read_committed readers see its output once.
  */
-import { Kafka, Partitioners, type Producer } from 'kafkajs';
+import type { Producer } from 'kafkajs';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { consoleLogger as brokerLogger } from '../../../src/broker/logger.js';
 import {
   ConcurrentKafkaListenerContainerFactory,
   DefaultKafkaConsumerFactory,
@@ -17,7 +16,7 @@ import {
 } from '../../../src/index.js';
 import { EmbeddedKafka } from '../../../src/testing/index.js';
 import { BrokerProbe, FAST_CONSUMER, kafkaConfig, testLogger, unique, waitFor } from '../support/framework-harness.js';
-import { readTopic, values } from './tx-harness.js';
+import { readTopic, values, startFaultCluster } from './tx-harness.js';
 
 const END_TXN = 26;
 
@@ -26,15 +25,7 @@ let probe: BrokerProbe;
 let producer: Producer;
 
 beforeAll(async () => {
-  // A long broker session: a starved event loop (a loaded machine) must not fence the only broker.
-  kafka = await EmbeddedKafka.start({ brokers: 1, config: { 'broker.session.timeout.ms': 15_000 }, logger: brokerLogger('silent', 'cluster') });
-  probe = new BrokerProbe(kafka);
-  producer = new Kafka(kafkaConfig(kafka)).producer({ createPartitioner: Partitioners.DefaultPartitioner });
-  await producer.connect();
-  // A new cluster creates __consumer_offsets on the first FindCoordinator and answers
-  // COORDINATOR_NOT_AVAILABLE meanwhile; wait for it here rather than in a container's start.
-  await probe.createTopic('warm-up', 1);
-  await waitFor(async () => (await probe.committedAt('warm-up', 'warm-up')) === -1, 'the group coordinator', 30_000);
+  ({ kafka, probe, producer } = await startFaultCluster());
 }, 60_000);
 afterAll(async () => {
   kafka?.faults.heal();

@@ -5,9 +5,8 @@
  * partition to container B) commits its transaction after B has fetched its starting offset:
  * B must skip the record A committed, so the output holds every input record once.
  */
-import { Kafka, Partitioners, type Producer } from 'kafkajs';
+import type { Producer } from 'kafkajs';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { consoleLogger as brokerLogger } from '../../../src/broker/logger.js';
 import {
   ConcurrentKafkaListenerContainerFactory,
   DefaultKafkaConsumerFactory,
@@ -19,19 +18,14 @@ import {
 } from '../../../src/index.js';
 import { EmbeddedKafka } from '../../../src/testing/index.js';
 import { BrokerProbe, FAST_CONSUMER, kafkaConfig, testLogger, unique, waitFor } from '../support/framework-harness.js';
-import { readTopic, values } from './tx-harness.js';
+import { readTopic, values, startFaultCluster } from './tx-harness.js';
 
 let kafka: EmbeddedKafka;
 let probe: BrokerProbe;
 let producer: Producer;
 
 beforeAll(async () => {
-  kafka = await EmbeddedKafka.start({ brokers: 1, config: { 'broker.session.timeout.ms': 15_000 }, logger: brokerLogger('silent', 'cluster') });
-  probe = new BrokerProbe(kafka);
-  producer = new Kafka(kafkaConfig(kafka)).producer({ createPartitioner: Partitioners.DefaultPartitioner });
-  await producer.connect();
-  await probe.createTopic('warm-up', 1);
-  await waitFor(async () => (await probe.committedAt('warm-up', 'warm-up')) === -1, 'the group coordinator', 30_000);
+  ({ kafka, probe, producer } = await startFaultCluster());
 }, 60_000);
 afterAll(async () => {
   await producer?.disconnect();

@@ -6,9 +6,8 @@
  * retried, and a read_committed reader finds the record in the dead-letter topic exactly once
  * with the group's offset past it. Also: a transactional template outside any transaction.
  */
-import { Kafka, Partitioners, type Producer } from 'kafkajs';
+import type { Producer } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { consoleLogger as brokerLogger } from '../../../src/broker/logger.js';
 import {
   ConcurrentKafkaListenerContainerFactory,
   DeadLetterPublishingRecoverer,
@@ -24,7 +23,7 @@ import {
 } from '../../../src/index.js';
 import { EmbeddedKafka } from '../../../src/testing/index.js';
 import { BrokerProbe, FAST_CONSUMER, kafkaConfig, testLogger, unique, waitFor } from '../support/framework-harness.js';
-import { readTopic, values } from './tx-harness.js';
+import { readTopic, values, startFaultCluster } from './tx-harness.js';
 
 /** Kafka's API keys of the requests whose replies are dropped. */
 const ADD_OFFSETS_TO_TXN = 25;
@@ -40,16 +39,7 @@ const closing: Array<{ close(): Promise<void> }> = [];
 const running: MessageListenerContainer[] = [];
 
 beforeAll(async () => {
-  // A one-broker cluster: fault injection needs `brokers`.
-  // A long broker session: a starved event loop (a loaded machine) must not fence the only broker.
-  kafka = await EmbeddedKafka.start({ brokers: 1, config: { 'broker.session.timeout.ms': 15_000 }, logger: brokerLogger('silent', 'cluster') });
-  probe = new BrokerProbe(kafka);
-  producer = new Kafka(kafkaConfig(kafka)).producer({ createPartitioner: Partitioners.DefaultPartitioner });
-  await producer.connect();
-  // A new cluster creates __consumer_offsets on the first FindCoordinator and answers
-  // COORDINATOR_NOT_AVAILABLE meanwhile; wait for it here rather than in a container's start.
-  await probe.createTopic('warm-up', 1);
-  await waitFor(async () => (await probe.committedAt('warm-up', 'warm-up')) === -1, 'the group coordinator', 30_000);
+  ({ kafka, probe, producer } = await startFaultCluster());
 }, 60_000);
 afterEach(async () => {
   kafka.faults.heal();

@@ -1,6 +1,8 @@
 /** Reading topics back with a chosen isolation level, for the transaction tests. */
-import { Kafka, type KafkaConfig } from 'kafkajs';
-import { unique } from '../support/framework-harness.js';
+import { Kafka, Partitioners, type KafkaConfig, type Producer } from 'kafkajs';
+import { consoleLogger as brokerLogger } from '../../../src/broker/logger.js';
+import { EmbeddedKafka } from '../../../src/testing/index.js';
+import { BrokerProbe, kafkaConfig, unique, waitFor } from '../support/framework-harness.js';
 
 export interface ReadRecord {
   readonly partition: number;
@@ -48,3 +50,26 @@ export async function readTopic(
 }
 
 export const values = (records: readonly ReadRecord[]) => records.map((r) => r.value);
+
+/** A one-broker cluster (fault injection needs `brokers`), a probe, a connected kafkajs producer. */
+export interface FaultCluster {
+  readonly kafka: EmbeddedKafka;
+  readonly probe: BrokerProbe;
+  readonly producer: Producer;
+}
+
+/**
+ * Starts the one-broker cluster the transaction fault tests share. Its broker session is long, so
+ * a starved event loop (a loaded machine) does not fence the only broker; and it waits for the
+ * group coordinator (a new cluster answers COORDINATOR_NOT_AVAILABLE while it creates
+ * __consumer_offsets) here rather than in a container's start.
+ */
+export async function startFaultCluster(): Promise<FaultCluster> {
+  const kafka = await EmbeddedKafka.start({ brokers: 1, config: { 'broker.session.timeout.ms': 15_000 }, logger: brokerLogger('silent', 'cluster') });
+  const probe = new BrokerProbe(kafka);
+  const producer = new Kafka(kafkaConfig(kafka)).producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  await probe.createTopic('warm-up', 1);
+  await waitFor(async () => (await probe.committedAt('warm-up', 'warm-up')) === -1, 'the group coordinator', 30_000);
+  return { kafka, probe, producer };
+}
