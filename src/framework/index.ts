@@ -77,6 +77,7 @@ export {
   ListenerCircuitBreakerClosedEvent,
   type CircuitBreakerOptions,
   type CircuitBreakerState,
+  type CircuitBreakerStats,
 } from './listener/listener-circuit-breaker.js';
 export { findRootCause, bigIntegerBytes, readBigInteger } from './listener/error-handling-utils.js';
 export { ListenerExecutionFailedException } from './listener/listener-execution-failed-exception.js';

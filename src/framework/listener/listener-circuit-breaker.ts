@@ -39,6 +39,25 @@ export interface CircuitBreakerOptions {
 export type CircuitBreakerState = 'CLOSED' | 'OPEN' | 'HALF_OPEN';
 
 /**
+ * The breaker's rolling-window counters (opossum's stats). Declared here so the public
+ * declarations never name opossum's types: a user project type-checks without @types/opossum.
+ */
+export interface CircuitBreakerStats {
+  failures: number;
+  fallbacks: number;
+  successes: number;
+  rejects: number;
+  fires: number;
+  timeouts: number;
+  cacheHits: number;
+  cacheMisses: number;
+  semaphoreRejections: number;
+  percentiles: { [percentile: number]: number };
+  latencyTimes: number[];
+  latencyMean: number;
+}
+
+/**
  * The listener was not called because the circuit breaker is open (or a half-open trial is in
  * progress), or it failed and its failure opened the breaker. The record is not a failed
  * delivery: it waits, and is delivered again once the breaker lets calls through.
@@ -74,7 +93,7 @@ const breakers = new WeakMap<object, ListenerCircuitBreaker>();
  * {@link ListenerCircuitBreakerClosedEvent}).
  */
 export class ListenerCircuitBreaker {
-  readonly breaker: CircuitBreaker<[() => Promise<unknown>], unknown>;
+  private readonly breaker: CircuitBreaker<[() => Promise<unknown>], unknown>;
   private readonly members = new Set<CircuitBreakerPausable>();
   private readonly resetTimeout: number;
 
@@ -134,7 +153,7 @@ export class ListenerCircuitBreaker {
     return 'CLOSED';
   }
 
-  get stats(): CircuitBreaker.Stats {
+  get stats(): CircuitBreakerStats {
     return this.breaker.stats;
   }
 
