@@ -8,6 +8,7 @@ import type { BrokerLogger } from './logger.js';
 import { consoleLogger } from './logger.js';
 import { ClusterController } from './replication/cluster-controller.js';
 import { Faults } from './faults.js';
+import { createEmbeddedTopics, embeddedTopics, type EmbeddedTopic } from './embedded-topics.js';
 
 export interface EmbeddedKafkaOptions {
   /**
@@ -32,6 +33,14 @@ export interface EmbeddedKafkaOptions {
   /** Broker configs with Kafka's names, e.g. { 'num.partitions': 3 }. */
   config?: Record<string, ConfigValue>;
   logger?: BrokerLogger;
+  /**
+   * Topics to create once the brokers listen, as Spring's `@EmbeddedKafka(topics)`: names, or
+   * `{ name, partitions, replicationFactor, config }`. `start()` resolves when every partition
+   * has a leader.
+   */
+  topics?: readonly (string | EmbeddedTopic)[];
+  /** Partitions of the `topics` that do not say (default: the broker's `num.partitions`). */
+  partitions?: number;
 }
 
 /** Defaults that suit tests better than Kafka's production defaults. */
@@ -120,8 +129,20 @@ export class EmbeddedKafka {
   }
 
   static async start(options: EmbeddedKafkaOptions = {}): Promise<EmbeddedKafka> {
-    // Refused configs (security, bad values) fail here, before a temp dir or a socket exists.
+    // Refused configs and bad topics fail here, before a temp dir or a socket exists.
     new BrokerConfig({ ...options.config });
+    const topics = embeddedTopics(options.topics ?? [], options.partitions);
+    const kafka = await EmbeddedKafka.startBrokers(options);
+    try {
+      await createEmbeddedTopics(kafka.bootstrapServers, topics);
+    } catch (error) {
+      await kafka.stop();
+      throw error;
+    }
+    return kafka;
+  }
+
+  private static async startBrokers(options: EmbeddedKafkaOptions): Promise<EmbeddedKafka> {
     const ownedDataDir = options.dataDir ? null : mkdtempSync(join(tmpdir(), 'streamwright-kafka-'));
     const dataDir = options.dataDir ?? ownedDataDir!;
     if (options.brokers === undefined) {

@@ -1,5 +1,6 @@
 // `streamwright/broker`: a Kafka-wire-compatible broker in TypeScript.
 export { EmbeddedBroker, EmbeddedKafka, type EmbeddedKafkaOptions } from './embedded-kafka.js';
+export type { EmbeddedTopic } from './embedded-topics.js';
 export { ClusterController, type ClusterControllerOptions } from './replication/cluster-controller.js';
 export { KafkaBroker, type BrokerOptions } from './kafka-broker.js';
 export { Faults, type CoordinatorKind, type CoordinatorLoadTarget, type IsolateOptions, type ResponseFault, type ResponseFaultTarget } from './faults.js';

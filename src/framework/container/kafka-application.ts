@@ -116,6 +116,7 @@ export class KafkaApplication {
       provide(DefaultKafkaConsumerFactory, () => consumerFactory);
     }
     const template = provide(KafkaTemplate, () => new KafkaTemplate(producerFactory, { defaultTopic: options.defaultTopic, producerListener: options.producerListener, allowNonTransactional: configuration.allowNonTransactional, ...configuration.batching, logger }));
+    template.consumerFactory ??= consumerFactory;
     const admin = provide(KafkaAdmin, () => new KafkaAdmin({ ...options.admin, kafka: configuration.adminKafka ?? kafka, logger }));
     const registry = provide(KafkaListenerEndpointRegistry, () => new KafkaListenerEndpointRegistry());
     const listenerContainers = new ListenerContainers(registry);

@@ -14,6 +14,9 @@ import { RecordAccumulator } from './record-accumulator.js';
 import { TransactionSynchronizationManager, type KafkaResourceHolder, type TransactionOffset } from '../transaction/kafka-resource-holder.js';
 import { runInTransaction } from '../transaction/kafka-transaction-manager.js';
 import type { TemplateObserver } from './template-observer.js';
+import type { ConsumerFactory } from './consumer-factory.js';
+import type { ConsumerRecord } from '../support/consumer-record.js';
+import { DEFAULT_RECEIVE_TIMEOUT, receiveRecord } from './template-receive.js';
 
 export interface KafkaTemplateOptions<K, V> {
   /** Topic for `sendDefault(...)` and for messages without a `kafka_topic` header. */
@@ -56,6 +59,8 @@ export class KafkaTemplate<K = unknown, V = unknown> {
   private accumulator: RecordAccumulator | undefined;
   /** Metrics (docs/observability.md); KafkaApplication sets it on its template. */
   observer: TemplateObserver | undefined;
+  /** What `receive` reads with, as Spring's `setConsumerFactory`; KafkaApplication sets its own. */
+  consumerFactory: ConsumerFactory | undefined;
 
   constructor(
     readonly producerFactory: ProducerFactory,
@@ -157,6 +162,14 @@ export class KafkaTemplate<K = unknown, V = unknown> {
   /** Runs a callback with the underlying kafkajs producer, as Spring's `execute`. */
   async execute<T>(callback: (producer: Producer) => T | Promise<T>): Promise<T> {
     return callback(await this.producerFactory.createProducer());
+  }
+
+  /**
+   * The record at `topic`/`partition`/`offset`, or null when it does not arrive within
+   * `pollTimeoutMs` (default 5000), as Spring's `receive`. Needs `consumerFactory`.
+   */
+  receive(topic: string, partition: number, offset: number, pollTimeoutMs = DEFAULT_RECEIVE_TIMEOUT): Promise<ConsumerRecord<K, V> | null> {
+    return receiveRecord<K, V>(this.consumerFactory, topic, partition, offset, pollTimeoutMs);
   }
 
   private recordFromArguments(args: unknown[]): ProducerRecord<K, V> {

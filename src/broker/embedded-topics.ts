@@ -1,0 +1,63 @@
+// Declarative topics of `EmbeddedKafka.start({ topics })`, as Spring's `@EmbeddedKafka(topics,
+// partitions)`: created over the wire once the brokers listen, exactly as a client would.
+import { ClusterClient } from '../client/cluster-client.js';
+import { ErrorCode, KafkaProtocolError } from '../protocol/error-codes.js';
+import { ApiKeys } from '../protocol/generated/messages.js';
+import type { ConfigValue } from './config/broker-config.js';
+
+/** A topic to create at start-up; unset values take the broker's defaults (`num.partitions`, `default.replication.factor`). */
+export interface EmbeddedTopic {
+  name: string;
+  partitions?: number;
+  replicationFactor?: number;
+  /** Topic configs with Kafka's names, e.g. `{ 'cleanup.policy': 'compact' }`. */
+  config?: Record<string, ConfigValue>;
+}
+
+/** Turns the `topics` option into full descriptions; bad entries are a clear error before anything starts. */
+export function embeddedTopics(topics: readonly (string | EmbeddedTopic)[], defaultPartitions: number | undefined): EmbeddedTopic[] {
+  if (defaultPartitions !== undefined && (!Number.isInteger(defaultPartitions) || defaultPartitions < 1)) throw new RangeError(`partitions must be a positive integer, got ${defaultPartitions}`);
+  const seen = new Set<string>();
+  return topics.map((entry) => {
+    const topic = typeof entry === 'string' ? { name: entry } : entry;
+    if (typeof topic?.name !== 'string' || topic.name === '') throw new TypeError(`a topic needs a name, got ${JSON.stringify(entry)}`);
+    if (seen.has(topic.name)) throw new TypeError(`topic ${topic.name} is listed twice`);
+    seen.add(topic.name);
+    for (const key of ['partitions', 'replicationFactor'] as const) {
+      const value = topic[key];
+      if (value !== undefined && (!Number.isInteger(value) || value < 1)) throw new RangeError(`${key} of topic ${topic.name} must be a positive integer, got ${value}`);
+    }
+    return { ...topic, partitions: topic.partitions ?? defaultPartitions };
+  });
+}
+
+/**
+ * Creates the topics (one that already exists, in a reused data dir, is kept as it is) and waits
+ * until every partition has a leader, so clients can use them at once.
+ */
+export async function createEmbeddedTopics(bootstrapServers: readonly string[], topics: readonly EmbeddedTopic[]): Promise<void> {
+  if (topics.length === 0) return;
+  const client = await ClusterClient.connect({ bootstrapServers, clientId: 'embedded-kafka-topics' });
+  try {
+    const connection = await client.controllerConnection();
+    const response = await connection.request(ApiKeys.CreateTopics, connection.versionFor(ApiKeys.CreateTopics, { min: 4 }), {
+      topics: topics.map((t) => ({
+        name: t.name,
+        numPartitions: t.partitions ?? -1,
+        replicationFactor: t.replicationFactor ?? -1,
+        assignments: [],
+        configs: Object.entries(t.config ?? {}).map(([name, value]) => ({ name, value: String(value) })),
+      })),
+      timeoutMs: 30_000,
+      validateOnly: false,
+    });
+    for (const result of response.topics) {
+      if (result.errorCode !== ErrorCode.NONE && result.errorCode !== ErrorCode.TOPIC_ALREADY_EXISTS) {
+        throw new KafkaProtocolError(result.errorCode, `creating topic ${result.name}: ${result.errorMessage ?? ''}`.trim());
+      }
+    }
+    await client.readyTopics(topics.map((t) => t.name));
+  } finally {
+    client.close();
+  }
+}
