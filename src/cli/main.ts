@@ -11,6 +11,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   'console-producer': { summary: 'send stdin lines to a topic', load: async () => (await import('./commands/console-producer.js')).consoleProducerCommand },
   'console-consumer': { summary: 'print the records of a topic', load: async () => (await import('./commands/console-consumer.js')).consoleConsumerCommand },
   'consumer-groups': { summary: 'list, describe, delete consumer groups and reset offsets', load: async () => (await import('./commands/consumer-groups.js')).consumerGroupsCommand },
+  init: { summary: 'write a starter project (plain or NestJS) into a new directory', load: async () => (await import('./commands/init.js')).initCommand },
   transactions: { summary: 'list and describe transactions and producers', load: async () => (await import('./commands/transactions.js')).transactionsCommand },
 };
 

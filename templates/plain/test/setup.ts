@@ -1,0 +1,2 @@
+// Decorated classes need this polyfill loaded before they are evaluated.
+import 'reflect-metadata';
