@@ -13,6 +13,11 @@ import { init, installProject, packStreamwright, runIn } from './starter-project
 const work = mkdtempSync(join(tmpdir(), 'streamwright-init-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
+const PUBLIC_ENTRIES = ['', '/protocol', '/broker', '/testing', '/vitest', '/vitest/config', '/vitest/global-setup']
+  .map((entry, i) => `import type * as entry${i} from 'streamwright${entry}';\n`)
+  .join('')
+  .concat(`export type PublicEntries = [${[0, 1, 2, 3, 4, 5, 6].map((i) => `typeof entry${i}`).join(', ')}];\n`);
+
 const ownVersion = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 describe('streamwright init', () => {
@@ -54,6 +59,14 @@ describe('streamwright init', () => {
     expect(existsSync(join(full, 'package.json'))).toBe(false);
   });
 
+  test('streamwright --help lists init, and init --help prints its usage', async () => {
+    const help = await runIn(work, process.execPath, [join(ROOT, 'dist', 'cli', 'main.js'), '--help'], 20_000);
+    expect(help.output).toMatch(/^ {2}init {2,}write a starter project/m);
+    const usage = await init(['--help'], work);
+    expect(usage.code).toBe(0);
+    expect(usage.output).toContain('usage: streamwright init <dir> [--template plain|nestjs] [--name <package-name>]');
+  });
+
   test('an unknown template or a missing directory is a usage error', async () => {
     const unknown = await init(['x', '--template', 'spring'], work);
     expect(unknown.code).toBe(2);
@@ -69,6 +82,8 @@ test('a generated plain project installs from the packed package; its npm test a
   const project = join(work, 'plain-app');
   expect((await init([project], work)).code).toBe(0);
   await installProject(project, tarball);
+  // The project's `tsc` (strict, skipLibCheck: false) then checks the declarations of every public entry point.
+  writeFileSync(join(project, 'test', 'public-entries.ts'), PUBLIC_ENTRIES);
   // Each starts its own broker: the tests through vitest's global setup, the app in main.ts.
   const [tested, started] = await Promise.all([runIn(project, 'npm', ['test'], 150_000), runIn(project, 'npm', ['start'], 150_000)]);
   expect(tested.code, tested.output).toBe(0);
