@@ -59,7 +59,8 @@ class TestKafka implements KafkaFixture {
       const topic = this.unique(name);
       created = this.connectedAdmin().then(async (admin) => {
         await admin.createTopics({
-          waitForLeaders: true,
+          // kafkajs' own wait polls with a 100+ ms back-off; leadersOf checks at once, then every 10 ms.
+          waitForLeaders: false,
           topics: [
             {
               topic,
@@ -69,6 +70,7 @@ class TestKafka implements KafkaFixture {
             },
           ],
         });
+        await leadersOf(admin, topic);
         return topic;
       });
       this.topics.set(name, created);
@@ -114,6 +116,20 @@ class TestKafka implements KafkaFixture {
       return admin;
     })();
     return this.admin;
+  }
+}
+
+/** Resolves once every partition of the topic has a leader (a cluster elects them after CreateTopics answers). */
+async function leadersOf(admin: Admin, topic: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const led = await admin
+      .fetchTopicMetadata({ topics: [topic] })
+      .then(({ topics }) => topics[0]!.partitions.length > 0 && topics[0]!.partitions.every((p) => p.leader >= 0))
+      .catch(() => false); // not in the metadata yet: ask again
+    if (led) return;
+    if (Date.now() > deadline) throw new Error(`Topic ${topic} has no leader for every partition after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
 
