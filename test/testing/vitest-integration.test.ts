@@ -35,6 +35,7 @@ import { expect, inject } from 'vitest';
 import { test } from 'streamwright/vitest';
 
 let first: string | undefined;
+let firstGroup: string | undefined;
 
 test('a topic of its own, created on demand, with unique group and transactional ids', async ({ kafka }) => {
   expect(kafka.bootstrapServers).toEqual(inject('streamwrightBootstrapServers'));
@@ -43,6 +44,7 @@ test('a topic of its own, created on demand, with unique group and transactional
   expect(await kafka.topic('orders')).toBe(orders);
   first = orders;
   const group = kafka.groupId('billing');
+  firstGroup = group;
   expect(group).not.toBe(kafka.groupId('billing-2'));
   expect(kafka.transactionalId()).toMatch(/^tx-/);
 
@@ -66,11 +68,14 @@ test('a topic of its own, created on demand, with unique group and transactional
   expect(seen).toEqual(['${value}']);
 });
 
-test('the previous test\\'s topic is gone', async ({ kafka }) => {
+test('the previous test\\'s topic and group are gone', async ({ kafka }) => {
   const admin = new Kafka({ brokers: kafka.bootstrapServers, logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   const topics = await admin.listTopics();
+  const { groups } = await admin.listGroups();
   await admin.disconnect();
+  expect(firstGroup).toBeDefined();
+  expect(groups.map((g) => g.groupId)).not.toContain(firstGroup);
   expect(first).toBeDefined();
   expect(topics).not.toContain(first);
   expect(topics).toContain('shared');
