@@ -118,6 +118,7 @@ function config(properties: Record<string, string> = {}) {
 beforeAll(async () => {
   kafka = await startBroker();
   const topics = ['trace-orders', 'trace-stock', 'trace-payments', 'trace-payments-dlt', 'trace-audit', 'trace-quiet'].map((t) => TopicBuilder.name(t).partitions(1).build());
+  topics.push(TopicBuilder.name('trace-small').partitions(1).config('max.message.bytes', 200).build());
   service = await KafkaApplication.create({
     kafka: kafkaConfig(kafka, { clientId: 'trace-service' }),
     config: config(),
@@ -233,6 +234,7 @@ test('a request through two listeners of another application and its reply form 
     'messaging.message.conversation_id': conversation,
     'streamwright.kafka.listener.id': 'orders-0',
   });
+  expect(processOrder.attributes['messaging.client.id']).toEqual(expect.any(String));
   expect(processReply.attributes).toMatchObject({ 'messaging.destination.name': 'trace-frontend-replies', 'messaging.message.conversation_id': conversation });
   for (const span of [sendOrder, processOrder, sendStock, processStock, sendReply, processReply]) expect(span.status.code).toBe(SpanStatusCode.UNSET);
 });
@@ -318,6 +320,17 @@ test('a batch listener gets one span per batch with a link to each record\'s sen
   }
   const sendSpanIds = spans().filter((s) => s.name === 'send trace-audit').map(spanId).sort();
   expect(batches.flatMap((b) => b.links.map((l) => l.context.spanId)).sort()).toEqual(sendSpanIds);
+});
+
+test('a send the broker refuses ends its span with Kafka\'s error name; a tombstone says so', async () => {
+  const template = service.get(KafkaTemplate);
+  await expect(template.send('trace-small', 'big', 'x'.repeat(1000))).rejects.toThrow();
+  const refused = await waitFor(() => spans().find((s) => s.name === 'send trace-small' && s.status.code === SpanStatusCode.ERROR), 'the refused send');
+  expect(refused.attributes['error.type']).toBe('MESSAGE_TOO_LARGE');
+  await template.send('trace-small', 'gone', null);
+  const tombstone = await waitFor(() => spans().find((s) => s.name === 'send trace-small' && s.attributes['messaging.kafka.message.key'] === 'gone'), 'the tombstone');
+  expect(tombstone.attributes).toMatchObject({ 'messaging.kafka.message.tombstone': true, 'messaging.destination.partition.id': '0' });
+  expect(tombstone.status.code).toBe(SpanStatusCode.UNSET);
 });
 
 test('with template.observation-enabled and listener.observation-enabled false an application makes no spans and sends no trace headers', async () => {
