@@ -84,7 +84,7 @@ class OrderService {
 
 @injectable()
 class ShipmentService {
-  @RetryableTopic({ attempts: 2, backoff: { delay: 100 } })
+  @RetryableTopic({ attempts: 2, backoff: { delay: 1000 } })
   @KafkaListener({ id: 'shipments', topics: ['trace-shipments'], groupId: 'trace-shipments' })
   onShipment(shipment: ConsumerRecord<string, string>): void {
     record('shipments', shipment);
