@@ -345,7 +345,7 @@ test('with template.observation-enabled and listener.observation-enabled false a
   expect(spans().slice(before).filter((s) => String(s.attributes['messaging.destination.name']).startsWith('trace-quiet'))).toEqual([]);
 });
 
-test('without a registered tracer provider the framework makes no spans and adds no headers', async () => {
+test('without a registered tracer provider the framework makes no spans and adds no headers; one registered later is picked up', async () => {
   trace.disable();
   const before = exporter.getFinishedSpans().length;
   const template = service.get(KafkaTemplate);
@@ -353,4 +353,12 @@ test('without a registered tracer provider the framework makes no spans and adds
   const consumed = await waitFor(() => seen.get('payments-dlt')?.find((r) => r.value === 'no-provider'), 'the record');
   expect(consumed.headers.lastHeader('traceparent')).toBeUndefined();
   expect(exporter.getFinishedSpans().length).toBe(before);
+
+  trace.setGlobalTracerProvider(provider);
+  await template.send('trace-payments-dlt', 'provider-again');
+  const traced = await waitFor(() => seen.get('payments-dlt')?.find((r) => r.value === 'provider-again'), 'the record sent with a provider again');
+  const [, id, sendSpanId] = traceparent(traced)!;
+  await finished(id!, ['send trace-payments-dlt', 'process trace-payments-dlt']);
+  expect(spanId(only(id!, 'send trace-payments-dlt', SpanKind.PRODUCER))).toBe(sendSpanId);
+  expect(parentOf(only(id!, 'process trace-payments-dlt', SpanKind.CONSUMER))).toBe(sendSpanId);
 });
