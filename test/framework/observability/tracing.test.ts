@@ -1,7 +1,8 @@
 /**
  * OpenTelemetry tracing against EmbeddedKafka, with the SDK's in-memory exporter: a request
  * from one application through two listeners of another and back as a reply is one trace;
- * a record retried and dead-lettered, and one going through retry topics, keep their trace;
+ * a record retried and dead-lettered (counted by the metrics too), and one going through retry
+ * topics, keep their trace;
  * batch listeners link their records; with tracing switched off (or no tracer provider)
  * there are no spans and no trace headers.
  */
@@ -126,7 +127,7 @@ beforeAll(async () => {
     topics,
     consumerConfig: FAST_CONSUMER,
     logger: testLogger,
-    metrics: false,
+    // Metrics stay on: the template and the containers observe for both.
     containerFactories: {
       deadLettering: (c) =>
         new ConcurrentKafkaListenerContainerFactory({
@@ -267,6 +268,14 @@ test('a record retried and then dead-lettered keeps its trace: the dead letter i
   const dead = seen.get('payments-dlt')!.at(-1)!;
   expect(dead.headers.headers('traceparent')).toHaveLength(1);
   expect(traceparent(dead)).toEqual(['00', id, spanId(sendDead), '01']);
+  // Metrics observed the same path alongside tracing.
+  const deadLettered = 'streamwright_kafka_listener_dead_lettered_total{name="payments",topic="trace-payments-dlt"} 1';
+  const metrics = await waitFor(async () => {
+    const text = await service.metrics.metrics();
+    return text.includes(deadLettered) ? text : undefined;
+  }, 'the dead-letter count');
+  expect(metrics).toContain('streamwright_kafka_listener_seconds_count{name="payments-0",result="failure",exception="PaymentDeclined"} 2');
+  expect(metrics).toMatch(/streamwright_kafka_records_produced_total\{name="kafkaTemplate",topic="trace-payments"\} [1-9]/);
 });
 
 test('a record going through a retry topic to the dead-letter topic keeps its trace, one hop after the other', async () => {
