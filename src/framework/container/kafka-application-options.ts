@@ -85,7 +85,7 @@ export interface KafkaApplicationOptions {
   /**
    * Prometheus metrics of listeners and templates in `app.metrics` (default on). `port` also
    * serves `/metrics`, `/health` and `/ready` from `start()` to `stop()` (0: a free port, see
-   * `app.metricsPort`). `false` installs no observer at all (docs/observability.md).
+   * `app.metricsPort`). `false` installs no metrics observer (docs/observability.md).
    */
   metrics?: false | Partial<MetricsServerOptions>;
   /**
