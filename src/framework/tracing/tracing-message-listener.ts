@@ -19,8 +19,8 @@ interface ContainerIds {
  * Runs each call of a container's listener in a CONSUMER span `process <topic>`: for a record
  * listener, a child of the context its record carries (the producer's send span); for a batch
  * listener, one span with a link to each record's context. The span is current while the
- * listener runs, so its sends (`@SendTo` replies included) are its children. Without a
- * registered tracer provider the listener is called straight through.
+ * listener runs, so its sends (`@SendTo` replies included) are its children. While no tracer
+ * provider is registered (it was removed) the listener is called straight through.
  */
 export function tracingListener(listener: GenericMessageListener, container: MessageListenerContainer, tracing: KafkaTracing): GenericMessageListener {
   const ids: ContainerIds = { groupId: container.groupId, clientId: (container as { clientId?: string }).clientId, listenerId: container.listenerId };

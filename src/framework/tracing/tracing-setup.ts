@@ -53,6 +53,7 @@ export async function setUpTracing(
   return {
     tracing,
     templateObserver: template === false ? undefined : new TracingTemplateObserver(tracing),
-    listenerWrapper: listener === false ? undefined : { wrapListener: (wrapped, container) => tracingListener(wrapped, container, tracing) },
+    // Decided when a consumer starts: without a registered tracer provider its listener runs unwrapped, at no cost.
+    listenerWrapper: listener === false ? undefined : { wrapListener: (wrapped, container) => (tracing.isActive() ? tracingListener(wrapped, container, tracing) : wrapped) },
   };
 }

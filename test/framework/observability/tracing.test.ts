@@ -354,7 +354,7 @@ test('with template.observation-enabled and listener.observation-enabled false a
   expect(spans().slice(before).filter((s) => String(s.attributes['messaging.destination.name']).startsWith('trace-quiet'))).toEqual([]);
 });
 
-test('without a registered tracer provider the framework makes no spans and adds no headers; one registered later is picked up', async () => {
+test('without a registered tracer provider there are no spans and no headers; containers started without one run unwrapped until restarted', async () => {
   trace.disable();
   const before = exporter.getFinishedSpans().length;
   const template = service.get(KafkaTemplate);
@@ -363,11 +363,25 @@ test('without a registered tracer provider the framework makes no spans and adds
   expect(consumed.headers.lastHeader('traceparent')).toBeUndefined();
   expect(exporter.getFinishedSpans().length).toBe(before);
 
+  // The container decides when it starts: now, without a provider, it leaves its listener unwrapped.
+  const container = service.listenerContainer('payments-dlt');
+  await container.stop();
+  await container.start();
   trace.setGlobalTracerProvider(provider);
+  // The template checks on every send: a provider registered later is picked up at once.
   await template.send('trace-payments-dlt', 'provider-again');
-  const traced = await waitFor(() => seen.get('payments-dlt')?.find((r) => r.value === 'provider-again'), 'the record sent with a provider again');
+  const unwrapped = await waitFor(() => seen.get('payments-dlt')?.find((r) => r.value === 'provider-again'), 'the record sent with a provider again');
+  const [, unwrappedTrace, unwrappedSend] = traceparent(unwrapped)!;
+  await finished(unwrappedTrace!, ['send trace-payments-dlt']);
+  expect(spanId(only(unwrappedTrace!, 'send trace-payments-dlt', SpanKind.PRODUCER))).toBe(unwrappedSend);
+  expect(spans().filter((s) => traceId(s) === unwrappedTrace && s.kind === SpanKind.CONSUMER)).toEqual([]);
+
+  // Restarted with the provider registered, it traces again.
+  await container.stop();
+  await container.start();
+  await template.send('trace-payments-dlt', 'restarted');
+  const traced = await waitFor(() => seen.get('payments-dlt')?.find((r) => r.value === 'restarted'), 'the record after the restart');
   const [, id, sendSpanId] = traceparent(traced)!;
   await finished(id!, ['send trace-payments-dlt', 'process trace-payments-dlt']);
-  expect(spanId(only(id!, 'send trace-payments-dlt', SpanKind.PRODUCER))).toBe(sendSpanId);
   expect(parentOf(only(id!, 'process trace-payments-dlt', SpanKind.CONSUMER))).toBe(sendSpanId);
 });
