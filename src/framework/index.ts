@@ -167,8 +167,15 @@ export { KafkaResourceHolder, TransactionSynchronizationManager, type Transactio
 export { DefaultAfterRollbackProcessor, type AfterRollbackProcessor } from './transaction/default-after-rollback-processor.js';
 export { TransactionalMessageListener, containerTransactionSuffix } from './transaction/transactional-message-listener.js';
 export type { TransactionalProducerLease } from './core/producer-factory.js';
-export type { ListenerObserver, ObservationEnd } from './listener/listener-observer.js';
-export type { TemplateObserver } from './core/template-observer.js';
+export type { ListenerObserver, ListenerWrapper, ObservationEnd } from './listener/listener-observer.js';
+export type { TemplateObserver, SendObservationEnd, DeadLetterDestination } from './core/template-observer.js';
+// Tracing (OpenTelemetry, docs/observability.md)
+export { setUpTracing, type TracingOption, type TracingHooks } from './tracing/tracing-setup.js';
+export { KafkaTracing } from './tracing/kafka-tracing.js';
+export { TracingTemplateObserver } from './tracing/tracing-template-observer.js';
+export { tracingListener } from './tracing/tracing-message-listener.js';
+export { isKafkaJsInstrumented } from './tracing/kafkajs-instrumentation.js';
+export { combineTemplateObservers, withListenerWrapper } from './tracing/observer-composition.js';
 export { KafkaMetrics } from './metrics/kafka-metrics.js';
 export { MetricsServer, type MetricsServerOptions } from './metrics/metrics-server.js';
 export type { ApplicationHealth, ContainerHealth, HealthStatus } from './health/kafka-health-indicator.js';

@@ -32,6 +32,8 @@ export interface AutoConfiguredOptions {
   readonly adminKafka: KafkaConfig | undefined;
   /** `template.allow-non-transactional`. */
   readonly allowNonTransactional: boolean | undefined;
+  /** `template.observation-enabled` and `listener.observation-enabled`: tracing per side, unless the code says. */
+  readonly tracing: { readonly template?: boolean; readonly listener?: boolean };
 }
 
 const strip = <T extends object>(value: T): T => Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
@@ -129,12 +131,15 @@ export function autoConfigure(code: KafkaApplicationOptions, properties: KafkaPr
     defaultTopic: code.defaultTopic ?? properties.text('template.default-topic'),
     containerFactories: containerFactories(code, properties, logger),
   };
-  return { options, defaultRetryableTopic: retryTopic(properties), send, batching, consumerKafka, producerKafka, adminKafka, allowNonTransactional: properties.flag('template.allow-non-transactional') };
+  return { options, defaultRetryableTopic: retryTopic(properties), send, batching, consumerKafka, producerKafka, adminKafka, allowNonTransactional: properties.flag('template.allow-non-transactional'),
+    tracing: strip({ template: properties.flag('template.observation-enabled'), listener: properties.flag('listener.observation-enabled') }),
+  };
 }
 
 /** The default container factory from `listener.*`, unless the code defines its own. */
 function containerFactories(code: KafkaApplicationOptions, properties: KafkaProperties, logger: Logger): KafkaApplicationOptions['containerFactories'] {
-  const listenerKeys = properties.keysUnder('listener.');
+  // listener.observation-enabled is tracing's, not the container factory's.
+  const listenerKeys = properties.keysUnder('listener.').filter((key) => key !== 'listener.observation-enabled');
   const clientId = properties.text('listener.client-id') ?? properties.text('consumer.client-id');
   if (listenerKeys.length === 0 && clientId === undefined) return code.containerFactories;
   if (code.containerFactories?.[DEFAULT_CONTAINER_FACTORY_NAME]) {

@@ -115,7 +115,7 @@ export const KAFKA_PROPERTIES: readonly KafkaPropertyDefinition[] = [
   unsupported('listener.idle-between-polls', 'duration', 'kafkajs has no poll loop', '0'),
   unsupported('listener.idle-partition-event-interval', 'duration', 'only container-level idle events (listener.idle-event-interval) are published'),
   unsupported('listener.log-container-config', 'boolean', 'not implemented', 'false'),
-  unsupported('listener.observation-enabled', 'boolean', 'Micrometer observations do not exist here', 'false'),
+  def('listener.observation-enabled', 'boolean', 'OpenTelemetry `process <topic>` spans around each listener call (docs/observability.md).', { defaultValue: 'true with @opentelemetry/api, unless instrumentation-kafkajs is active (Spring: false)' }),
 
   // admin
   ...clientKeys('admin'),
@@ -130,7 +130,7 @@ export const KAFKA_PROPERTIES: readonly KafkaPropertyDefinition[] = [
   def('template.transaction-id-prefix', 'string', "The template's transaction id prefix (overrides producer.transaction-id-prefix)."),
   def('template.allow-non-transactional', 'boolean', 'Let a transactional template send outside a transaction.', { defaultValue: 'false' }),
   unsupported('template.close-timeout', 'duration', 'kafkajs producers disconnect without a timeout'),
-  unsupported('template.observation-enabled', 'boolean', 'Micrometer observations do not exist here', 'false'),
+  def('template.observation-enabled', 'boolean', 'OpenTelemetry `send <topic>` spans and `traceparent` headers for each send (docs/observability.md).', { defaultValue: 'true with @opentelemetry/api, unless instrumentation-kafkajs is active (Spring: false)' }),
 
   // retry.topic (Boot 4): @RetryableTopic for every listener without its own
   def('retry.topic.enabled', 'boolean', 'Give every listener without its own @RetryableTopic non-blocking retries through retry topics.', { defaultValue: 'false' }),

@@ -7,7 +7,7 @@ import type { CommonErrorHandler } from '../listener/common-error-handler.js';
 import { ConcurrentMessageListenerContainer } from '../listener/concurrent-message-listener-container.js';
 import { ContainerProperties, type ContainerPropertiesInit } from '../listener/container-properties.js';
 import type { BatchInterceptor, RecordInterceptor } from '../listener/record-interceptor.js';
-import type { ListenerObserver } from '../listener/listener-observer.js';
+import type { ListenerObserver, ListenerWrapper } from '../listener/listener-observer.js';
 import { PayloadConverter } from '../support/converter/payload-converter.js';
 import { defaultLogger, type Logger } from '../support/logger.js';
 import type { ClassType } from '../support/serializer/type-id-headers.js';
@@ -64,8 +64,8 @@ export class ConcurrentKafkaListenerContainerFactory implements KafkaListenerCon
   typeMappings: Record<string, ClassType>;
   payloadConverter: PayloadConverter;
   applicationEventPublisher: ApplicationEventPublisher | undefined;
-  /** Metrics and health; KafkaApplication sets its own. */
-  listenerObserver: ListenerObserver | undefined;
+  /** Metrics, health and tracing; KafkaApplication sets its own. */
+  listenerObserver: ListenerObserver | ListenerWrapper | undefined;
   logger: Logger | undefined;
 
   constructor(options: ConcurrentKafkaListenerContainerFactoryOptions = {}) {
@@ -87,7 +87,7 @@ export class ConcurrentKafkaListenerContainerFactory implements KafkaListenerCon
   }
 
   /** Fills in what the application provides; values set explicitly win. */
-  applyDefaults(defaults: { consumerFactory: ConsumerFactory; applicationEventPublisher: ApplicationEventPublisher; logger: Logger; listenerObserver?: ListenerObserver }): void {
+  applyDefaults(defaults: { consumerFactory: ConsumerFactory; applicationEventPublisher: ApplicationEventPublisher; logger: Logger; listenerObserver?: ListenerObserver | ListenerWrapper }): void {
     this.listenerObserver ??= defaults.listenerObserver;
     this.consumerFactory ??= defaults.consumerFactory;
     this.applicationEventPublisher ??= defaults.applicationEventPublisher;

@@ -13,6 +13,7 @@ import type { Deserializer, Serializer } from '../support/serializer/serializer.
 import type { ClassType } from '../support/serializer/type-id-headers.js';
 import type { ConfigOptions } from '../autoconfigure/streamwright-environment.js';
 import type { MetricsServerOptions } from '../metrics/metrics-server.js';
+import type { TracingOption } from '../tracing/tracing-setup.js';
 
 /** A container factory, or a function that builds one from the DI container. */
 export type ContainerFactoryDefinition = KafkaListenerContainerFactory | ((container: Container) => KafkaListenerContainerFactory);
@@ -84,9 +85,17 @@ export interface KafkaApplicationOptions {
   /**
    * Prometheus metrics of listeners and templates in `app.metrics` (default on). `port` also
    * serves `/metrics`, `/health` and `/ready` from `start()` to `stop()` (0: a free port, see
-   * `app.metricsPort`). `false` installs no observer at all (docs/observability.md).
+   * `app.metricsPort`). `false` installs no metrics observer (docs/observability.md).
    */
   metrics?: false | Partial<MetricsServerOptions>;
+  /**
+   * OpenTelemetry tracing (docs/observability.md): `send` spans and `traceparent` headers on
+   * the templates, `process` spans around listener calls. Default: on when `@opentelemetry/api`
+   * is installed and `@opentelemetry/instrumentation-kafkajs` is not active (then off, so
+   * spans are not doubled); `true` forces both sides on, `false` off, or per side
+   * `{ template, listener }`. Wins over `template.observation-enabled` / `listener.observation-enabled`.
+   */
+  tracing?: TracingOption;
   /** `start()` fails if topics and containers aren't ready within this many ms (default 60000). */
   startTimeout?: number;
 }

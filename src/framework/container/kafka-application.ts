@@ -17,7 +17,7 @@ import { AggregatingReplyingKafkaTemplate } from '../requestreply/aggregating-re
 import { ReplyingKafkaTemplate } from '../requestreply/replying-kafka-template.js';
 import { createReplyingTemplates } from '../requestreply/replying-template-config.js';
 import type { MessageListenerContainer } from '../listener/message-listener-container.js';
-import type { ListenerObserver } from '../listener/listener-observer.js';
+import type { ListenerObserver, ListenerWrapper } from '../listener/listener-observer.js';
 import { RetryTopicConfigurer } from '../retrytopic/retry-topic-configurer.js';
 import { defaultLogger, type Logger } from '../support/logger.js';
 import type { ClassType } from '../support/serializer/type-id-headers.js';
@@ -35,6 +35,8 @@ import { ListenerContainers } from '../metrics/listener-containers.js';
 import { MetricsServer } from '../metrics/metrics-server.js';
 import { KafkaHealthIndicator, type ApplicationHealth } from '../health/kafka-health-indicator.js';
 import { installShutdownHooks, type ShutdownHookOptions } from '../health/shutdown-hooks.js';
+import { combineTemplateObservers, withListenerWrapper } from '../tracing/observer-composition.js';
+import { setUpTracing } from '../tracing/tracing-setup.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type EventType<E> = abstract new (...args: any[]) => E;
@@ -122,11 +124,14 @@ export class KafkaApplication {
     const listenerContainers = new ListenerContainers(registry);
     const metricsRegistry = new Registry();
     const kafkaMetrics = options.metrics === false ? undefined : new KafkaMetrics(listenerContainers, new LagSource(() => createKafka(configuration.adminKafka ?? kafka, logger)), metricsRegistry);
-    if (kafkaMetrics) template.observer ??= kafkaMetrics.templateObserver('kafkaTemplate');
-    const listenerObserver = kafkaMetrics;
+    const tracing = await setUpTracing(options.tracing, configuration.tracing, logger);
+    template.observer ??= combineTemplateObservers(kafkaMetrics?.templateObserver('kafkaTemplate'), tracing.templateObserver);
+    const listenerObserver = withListenerWrapper(kafkaMetrics, tracing.listenerWrapper);
     const replying = createReplyingTemplates(options, { kafka, producerFactory, consumerFactory, admin, logger, publisher });
     if (replying.replying) provide(ReplyingKafkaTemplate, () => replying.replying!);
     if (replying.aggregating) provide(AggregatingReplyingKafkaTemplate, () => replying.aggregating!);
+    // Requests and their replies are traced like any send; metrics stay on the application's template.
+    for (const replyingTemplate of [replying.replying, replying.aggregating]) if (replyingTemplate) replyingTemplate.observer ??= tracing.templateObserver;
     const declaredTopics = container.get<NewTopic[]>(TOKENS.NewTopics);
     declaredTopics.push(...replying.topics.filter((topic) => !declaredTopics.some((t) => t.name === topic.name)));
 
@@ -298,7 +303,7 @@ export class KafkaApplication {
   private static bindContainerFactories(
     container: Container,
     definitions: Record<string, ContainerFactoryDefinition>,
-    defaults: { consumerFactory: ConsumerFactory; publisher: ApplicationEventPublisher; logger: Logger; listenerObserver: ListenerObserver | undefined },
+    defaults: { consumerFactory: ConsumerFactory; publisher: ApplicationEventPublisher; logger: Logger; listenerObserver: ListenerObserver | ListenerWrapper | undefined },
   ): Map<string, KafkaListenerContainerFactory> {
     const factories = new Map<string, KafkaListenerContainerFactory>();
     for (const [name, definition] of Object.entries(definitions)) {

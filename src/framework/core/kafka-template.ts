@@ -57,7 +57,7 @@ export class KafkaTemplate<K = unknown, V = unknown> {
   private readonly lingerMs: number | undefined;
   private readonly batchSize: number | undefined;
   private accumulator: RecordAccumulator | undefined;
-  /** Metrics (docs/observability.md); KafkaApplication sets it on its template. */
+  /** Metrics and tracing (docs/observability.md); KafkaApplication sets it on its templates. */
   observer: TemplateObserver | undefined;
   /** What `receive` reads with, as Spring's `setConsumerFactory`; KafkaApplication sets its own. */
   consumerFactory: ConsumerFactory | undefined;
@@ -195,10 +195,16 @@ export class KafkaTemplate<K = unknown, V = unknown> {
   }
 
   private doSend(record: ProducerRecord<K, V>): Promise<SendResult<K, V>> {
-    const observed = this.observer?.sendStarted(record);
-    const sending = this.sendToKafka(record).then(
+    let headers: RecordHeaders;
+    try {
+      headers = RecordHeaders.fromKafkaJs(record.headers);
+    } catch (error) {
+      return Promise.reject(new KafkaProducerException(record, `Invalid headers in ${record}: ${messageOf(error)}`, { cause: error }));
+    }
+    const observed = this.observer?.sendStarted(record, headers);
+    const sending = this.sendToKafka(record, headers).then(
       (metadata) => {
-        observed?.();
+        observed?.(undefined, metadata);
         this.notify(() => this.producerListener.onSuccess?.(record, metadata));
         return { producerRecord: record, recordMetadata: metadata };
       },
@@ -216,8 +222,7 @@ export class KafkaTemplate<K = unknown, V = unknown> {
     return this.autoFlush ? this.flush().then(() => sending) : sending;
   }
 
-  private async sendToKafka(record: ProducerRecord<K, V>): Promise<RecordMetadata> {
-    const headers = RecordHeaders.fromKafkaJs(record.headers);
+  private async sendToKafka(record: ProducerRecord<K, V>, headers: RecordHeaders): Promise<RecordMetadata> {
     let key: Buffer | null;
     let value: Buffer | null;
     try {

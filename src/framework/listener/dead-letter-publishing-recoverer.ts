@@ -20,7 +20,7 @@ export interface KafkaOperations {
   inTransaction(): boolean;
   readonly allowNonTransactional: boolean;
   executeInTransaction<T>(callback: () => T | Promise<T>): Promise<T>;
-  /** Counts dead-lettered records (docs/observability.md). */
+  /** Counts and traces dead-lettered records (docs/observability.md). */
   readonly observer?: TemplateObserver;
 }
 
@@ -280,8 +280,16 @@ export class DeadLetterPublishingRecoverer {
     const raw = rawBytesOf(record) ?? { key: toBytes(record.key), value: toBytes(record.value) };
     const headers = this.headersFor(record, error);
     const outgoing = this.createProducerRecord(record, { topic: destination.topic, partition }, headers, raw.key, raw.value);
+    // Tracing starts the publication's span here and adds its context to the outgoing headers.
+    const observed = this.template.observer?.deadLetterStarted?.(record, outgoing);
     const sending = this.publish(outgoing, record);
-    sending.then(() => this.template.observer?.deadLettered?.(record, error, outgoing.topic), () => undefined);
+    sending.then(
+      (result) => {
+        observed?.(undefined, { topic: result.topicName, partition: result.partition, offset: Number(result.baseOffset ?? result.offset ?? -1), timestamp: -1 });
+        this.template.observer?.deadLettered?.(record, error, outgoing.topic);
+      },
+      (sendError: unknown) => observed?.(sendError),
+    );
     if (!this.failIfSendResultIsError) {
       sending.catch((sendError) => this.logger.error(`Dead-letter publication to ${outgoing.topic} failed for ${record}`, sendError));
       return;

@@ -33,7 +33,7 @@ import { isBatchListener, toMessageListener, type GenericMessageListener } from 
 import type { MessageListenerContainer } from './message-listener-container.js';
 import type { BatchInterceptor, RecordInterceptor } from './record-interceptor.js';
 import { RecordHoldingErrorHandler } from './record-holding-error-handler.js';
-import type { ListenerObserver } from './listener-observer.js';
+import { recordObserverOf, type ListenerObserver, type ListenerWrapper } from './listener-observer.js';
 import { ContainerTransactionSupport } from '../transaction/container-transaction-support.js';
 
 /** Collaborators a container factory hands to the containers it builds. */
@@ -43,8 +43,8 @@ export interface ListenerContainerCollaborators {
   batchInterceptor?: BatchInterceptor;
   recordFilterStrategy?: RecordFilterStrategy;
   applicationEventPublisher?: ApplicationEventPublisher;
-  /** Metrics and health (docs/observability.md). */
-  listenerObserver?: ListenerObserver;
+  /** Metrics, health and tracing (docs/observability.md). */
+  listenerObserver?: ListenerObserver | ListenerWrapper;
   logger?: Logger;
 }
 
@@ -292,10 +292,13 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
     this.fence = fence;
     // A transactional container's own commits never move the group's offset below what its transactions (or the partition's previous owner) committed.
     this.ackHandler = new AckHandler(props, (offsets) => this.commitOffsets(fence ? fence.committable(offsets) : offsets), this.logger);
+    const observer = this.options.listenerObserver;
+    // Tracing wraps the listener itself, inside breaker and transaction, so a span covers only the listener's own work.
+    const listener = observer?.wrapListener?.(this.listener!, this) ?? this.listener!;
     this.dispatcher = new ListenerDispatcher({
       container: this,
       properties: props,
-      listener: ContainerTransactionSupport.listener(props, this.breaker ? this.breaker.wrap(this.listener!, this) : this.listener!, fence),
+      listener: ContainerTransactionSupport.listener(props, this.breaker ? this.breaker.wrap(listener, this) : listener, fence),
       ackHandler: this.ackHandler,
       errorHandler: this.errorHandler,
       recordFactory: new ConsumerRecordFactory(props.keyDeserializer ?? this.consumerFactory.keyDeserializer, props.valueDeserializer ?? this.consumerFactory.valueDeserializer),
@@ -305,7 +308,7 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
       recordInterceptor: this.options.recordInterceptor,
       batchInterceptor: this.options.batchInterceptor,
       recordFilterStrategy: this.options.recordFilterStrategy,
-      observer: this.options.listenerObserver,
+      observer: recordObserverOf(observer),
       isStopping: () => this.state === 'stopping' || this.state === 'stopped',
       isNackPaused: () => this.nackPausedUntil > Date.now(),
       pauseForNack: (sleep) => this.pauseForNack(sleep),

@@ -1,5 +1,6 @@
 import type { ConsumerRecord } from '../support/consumer-record.js';
 import type { MessageListenerContainer } from './message-listener-container.js';
+import type { GenericMessageListener } from './message-listener.js';
 
 /** Ends an observation: no argument when the listener returned, the error when it threw. */
 export type ObservationEnd = (error?: unknown) => void;
@@ -13,4 +14,14 @@ export interface ListenerObserver {
   listenerStarted(container: MessageListenerContainer, records: readonly ConsumerRecord[]): ObservationEnd;
   /** The error handler dealt with a failure: `recovered`, or left for redelivery (a retry). */
   failureHandled(container: MessageListenerContainer, record: ConsumerRecord, recovered: boolean): void;
+  /** Once per consumer start: the listener to run in place of `listener` (tracing runs each call in a span). */
+  wrapListener?(listener: GenericMessageListener, container: MessageListenerContainer): GenericMessageListener;
+}
+
+/** An observer that only wraps the listener (tracing without metrics): the dispatcher never calls it per record. */
+export type ListenerWrapper = Required<Pick<ListenerObserver, 'wrapListener'>>;
+
+/** The part of a container's observer the dispatcher calls for every record; none for a wrapper alone. */
+export function recordObserverOf(observer: ListenerObserver | ListenerWrapper | undefined): ListenerObserver | undefined {
+  return observer !== undefined && 'listenerStarted' in observer ? observer : undefined;
 }

@@ -226,9 +226,13 @@ export abstract class AbstractReplyingKafkaTemplate<K = unknown, V = unknown> ex
   protected onReplies(records: ConsumerRecords | readonly ConsumerRecord[]): void {
     for (const record of records) {
       this.#keeper.seen(record);
+      // Tracing: the reply's processing joins the trace of the request (docs/observability.md).
+      const observed = this.observer?.replyReceived?.(record, this.replyContainer);
       try {
         this.#onReply(record);
+        observed?.();
       } catch (error) {
+        observed?.(error);
         this.replyLogger.error(`Handling reply ${record} failed`, error);
       }
     }

@@ -1,0 +1,30 @@
+import type { SendObservationEnd, TemplateObserver } from '../core/template-observer.js';
+import type { ListenerObserver, ListenerWrapper } from '../listener/listener-observer.js';
+
+/** Both observers of a template (metrics and tracing), or the one there is. */
+export function combineTemplateObservers(first: TemplateObserver | undefined, second: TemplateObserver | undefined): TemplateObserver | undefined {
+  if (!first || !second) return first ?? second;
+  const both = (a: SendObservationEnd | undefined, b: SendObservationEnd | undefined): SendObservationEnd => (error, metadata) => {
+    a?.(error, metadata);
+    b?.(error, metadata);
+  };
+  return {
+    sendStarted: (record, headers) => both(first.sendStarted(record, headers), second.sendStarted(record, headers)),
+    deadLettered: (record, error, topic) => {
+      first.deadLettered?.(record, error, topic);
+      second.deadLettered?.(record, error, topic);
+    },
+    deadLetterStarted: (record, destination) => both(first.deadLetterStarted?.(record, destination), second.deadLetterStarted?.(record, destination)),
+    replyReceived: (record, container) => both(first.replyReceived?.(record, container), second.replyReceived?.(record, container)),
+  };
+}
+
+/** A listener observer (metrics) plus a listener wrapper (tracing), or the one there is. */
+export function withListenerWrapper(observer: ListenerObserver | undefined, wrapper: ListenerWrapper | undefined): ListenerObserver | ListenerWrapper | undefined {
+  if (!observer || !wrapper) return observer ?? wrapper;
+  return {
+    listenerStarted: (container, records) => observer.listenerStarted(container, records),
+    failureHandled: (container, record, recovered) => observer.failureHandled(container, record, recovered),
+    wrapListener: (listener, container) => wrapper.wrapListener(observer.wrapListener?.(listener, container) ?? listener, container),
+  };
+}
