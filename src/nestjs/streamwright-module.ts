@@ -10,6 +10,7 @@ import { KafkaException } from '../framework/kafka-exception.js';
 import { AggregatingReplyingKafkaTemplate } from '../framework/requestreply/aggregating-replying-kafka-template.js';
 import { ReplyingKafkaTemplate } from '../framework/requestreply/replying-kafka-template.js';
 import type { Logger } from '../framework/support/logger.js';
+import { KafkaTransactionManager } from '../framework/transaction/kafka-transaction-manager.js';
 import { NestBeanSource } from './nest-bean-source.js';
 import { nestLogger } from './nest-logger.js';
 import { StreamwrightLifecycle } from './streamwright-lifecycle.js';
@@ -19,16 +20,18 @@ import { STREAMWRIGHT_LOGGER, STREAMWRIGHT_MODULE_OPTIONS, type StreamwrightModu
 const SERVICES = [KafkaTemplate, KafkaAdmin, KafkaListenerEndpointRegistry, ProducerFactory, ConsumerFactory] as const;
 /** Present when the options configure them; injecting one that is not configured fails on use with a clear error. */
 const OPTIONAL_SERVICES = [
-  { type: ReplyingKafkaTemplate, option: 'replyingTemplate' },
-  { type: AggregatingReplyingKafkaTemplate, option: 'aggregatingReplyingTemplate' },
+  { type: ReplyingKafkaTemplate, option: "replyingTemplate: { replyTopic: '…' }" },
+  { type: AggregatingReplyingKafkaTemplate, option: "aggregatingReplyingTemplate: { replyTopic: '…', releaseStrategy }" },
+  { type: KafkaTransactionManager, option: "producer: { transactionIdPrefix: '…' }" },
 ] as const;
 
 /**
  * Streamwright in a Nest application: one KafkaApplication whose listeners are ordinary Nest
  * providers. `@KafkaListener`, `@KafkaHandler`, `@RetryableTopic`, `@DltHandler` and `@SendTo`
  * on any provider are found and run in Streamwright's listener containers; `KafkaTemplate`,
- * `ReplyingKafkaTemplate`, `KafkaAdmin`, `KafkaListenerEndpointRegistry` and `KafkaApplication`
- * are injectable by class everywhere (the module is global). Topics in the options are created
+ * `ReplyingKafkaTemplate`, `KafkaAdmin`, `KafkaListenerEndpointRegistry`, `KafkaApplication`
+ * (and `KafkaTransactionManager` with `producer.transactionIdPrefix`) are injectable by class
+ * everywhere (the module is global). Topics in the options are created
  * at bootstrap, and the containers start then and stop at shutdown (docs/nestjs.md).
  */
 @Module({})
@@ -59,7 +62,7 @@ export class StreamwrightModule {
     const optional: Provider[] = OPTIONAL_SERVICES.map(({ type, option }) => ({
       provide: type,
       inject: [KafkaApplication],
-      useFactory: (app: KafkaApplication) => (app.container.isCurrentBound(type) ? app.get(type) : notConfigured(type.name, option)),
+      useFactory: (app: KafkaApplication) => (app.container.isCurrentBound(type) ? app.get<unknown>(type) : notConfigured(type.name, option)),
     }));
     return {
       module: StreamwrightModule,
@@ -74,7 +77,7 @@ export class StreamwrightModule {
 /** Stands in for a template the options did not configure: using it throws a KafkaException saying what to configure. */
 function notConfigured(name: string, option: string): object {
   const fail = (): never => {
-    throw new KafkaException(`${name} is not configured: give StreamwrightModule's options ${option}: { replyTopic: '…' }`);
+    throw new KafkaException(`${name} is not configured: give StreamwrightModule's options ${option}`);
   };
-  return { sendAndReceive: fail, start: fail, stop: fail, send: fail };
+  return { sendAndReceive: fail, start: fail, stop: fail, send: fail, executeInTransaction: fail };
 }

@@ -21,6 +21,7 @@ import {
   KafkaListener,
   KafkaListenerEndpointRegistry,
   KafkaTemplate,
+  KafkaTransactionManager,
   Payload,
   ReplyingKafkaTemplate,
   RetryableTopic,
@@ -30,7 +31,8 @@ import {
   ConsumerRecord,
 } from '../../src/index.js';
 import { StreamwrightModule, type StreamwrightModuleOptions } from '../../src/nestjs/index.js';
-import { BrokerProbe, FAST_CONSUMER, Gate, kafkaConfig, startBroker, testLogger, waitFor } from '../framework/support/framework-harness.js';
+import { BrokerProbe, FAST_CONSUMER, Gate, kafkaConfig, startBroker, testLogger, unique, waitFor } from '../framework/support/framework-harness.js';
+import { readTopic, values } from '../framework/transactions/tx-harness.js';
 
 class Order {
   id!: string;
@@ -269,6 +271,50 @@ describe('StreamwrightModule.forRootAsync', () => {
       // Not configured: the stand-in says what to configure instead of failing on undefined.
       const replying = moduleRef.get(ReplyingKafkaTemplate);
       expect(() => replying.sendAndReceive({ topic: 'x', value: 1 })).toThrow(/replyingTemplate/);
+    } finally {
+      await moduleRef.close();
+    }
+  });
+});
+
+describe('transactions', () => {
+  @Injectable()
+  class Copier {
+    constructor(private readonly template: KafkaTemplate) {}
+
+    @KafkaListener({ id: 'nest-tx-copier', topics: ['nest-tx-in'], groupId: 'nest-tx-group', containerFactory: 'txFactory' })
+    async copy(@Payload() value: string): Promise<void> {
+      await this.template.send('nest-tx-out', value, `copy-${value}`);
+    }
+  }
+
+  test('a listener provider in a transactional container: its sends and its offsets commit together', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        StreamwrightModule.forRoot({
+          kafka: kafkaConfig(kafka),
+          config: false,
+          logger: testLogger,
+          consumerConfig: FAST_CONSUMER,
+          producer: { transactionIdPrefix: unique('nest-tx-') },
+          topics: [TopicBuilder.name('nest-tx-in').build(), TopicBuilder.name('nest-tx-out').build()],
+          containerFactories: {
+            txFactory: (c) => new ConcurrentKafkaListenerContainerFactory({ containerProperties: { transactionManager: c.get(KafkaTransactionManager) } }),
+          },
+        }),
+      ],
+      providers: [Copier],
+    }).compile();
+    await moduleRef.init();
+    try {
+      expect(moduleRef.get(KafkaTemplate).isTransactional()).toBe(true);
+      expect(moduleRef.get(KafkaTransactionManager).producerFactory).toBe(moduleRef.get(KafkaTemplate).producerFactory);
+      await moduleRef.get(KafkaTemplate).executeInTransaction(async (t) => {
+        for (const value of ['v0', 'v1', 'v2']) await t.send('nest-tx-in', value, value);
+      });
+      const read = await readTopic(kafkaConfig(kafka), 'nest-tx-out', { done: (r) => r.length >= 3 });
+      expect(values(read)).toEqual(['copy-v0', 'copy-v1', 'copy-v2']);
+      await waitFor(async () => (await probe.committedAt('nest-tx-group', 'nest-tx-in')) === 3, 'offset 3 committed');
     } finally {
       await moduleRef.close();
     }
