@@ -52,11 +52,11 @@ export class ListenerReplySender {
     return this.template !== undefined;
   }
 
-  /** Sends the listener's result as the reply; nothing for undefined/null. */
+  /** Sends the listener's result as the reply; nothing for undefined/null, except a null reply to a Nest request. */
   async sendResult(result: unknown, request: ConsumerRecord, sendTo: SendToMetadata): Promise<void> {
     const nest = isNestRequest(request.headers);
     // A Nest client waits for a reply even when there is no value (Nest's server sends a null one).
-    if ((result === undefined || result === null) && !nest) return;
+    if ((result === undefined || result === null) && !(nest && this.staticTopic(sendTo) === undefined)) return;
     const address = replyAddressOf(request.headers);
     const record = result instanceof Message ? this.fromMessage(result, request, address, sendTo) : this.fromValue(result ?? null, request, address, sendTo);
     if (record && nest && address.correlationId) record.headers[NestTransportHeaders.IS_DISPOSED] = nestDisposedFlag();
