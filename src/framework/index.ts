@@ -99,6 +99,7 @@ export { KafkaReplyTimeoutException } from './requestreply/kafka-reply-timeout-e
 export { RemoteListenerError } from './requestreply/remote-listener-error.js';
 export { CorrelationKey } from './requestreply/correlation-key.js';
 export { encodeReplyPartition, decodeReplyPartition } from './requestreply/reply-headers.js';
+export { NestTransportHeaders } from './requestreply/nest-transport-headers.js';
 export { createReplyContainer, type ReplyingTemplateConfig, type AggregatingReplyingTemplateConfig } from './requestreply/replying-template-config.js';
 
 // retrytopic
@@ -160,6 +161,7 @@ export { ListenerContainerIdleEvent, ListenerContainerNoLongerIdleEvent } from '
 export { KafkaApplication } from './container/kafka-application.js';
 export type { KafkaApplicationOptions, ContainerFactoryDefinition } from './container/kafka-application-options.js';
 export { TOKENS } from './container/tokens.js';
+export { inversifyBeans, type BeanSource, type BeanId } from './container/bean-source.js';
 
 // Transactions (issue 8, docs/transactions.md)
 export { KafkaTransactionManager, KafkaTransactionException, KafkaTransactionCommitException, type KafkaTransactionManagerOptions, type TransactionOptions } from './transaction/kafka-transaction-manager.js';

@@ -14,6 +14,7 @@ import type { ClassType } from '../support/serializer/type-id-headers.js';
 import type { ConfigOptions } from '../autoconfigure/streamwright-environment.js';
 import type { MetricsServerOptions } from '../metrics/metrics-server.js';
 import type { TracingOption } from '../tracing/tracing-setup.js';
+import type { BeanSource } from './bean-source.js';
 
 /** A container factory, or a function that builds one from the DI container. */
 export type ContainerFactoryDefinition = KafkaListenerContainerFactory | ((container: Container) => KafkaListenerContainerFactory);
@@ -37,6 +38,11 @@ export interface KafkaApplicationOptions {
    * dependencies need no bindings.
    */
   container?: Container;
+  /**
+   * Where listener instances and the collaborators annotations name are found (default: the
+   * inversify `container`). `streamwright/nestjs` passes Nest's container here.
+   */
+  beans?: BeanSource;
   /** Listener classes; classes with `@KafkaListener` already bound in `container` are found too. */
   listeners?: ClassType[];
   /** Topics to create (or grow) on start. */

@@ -20,9 +20,8 @@ import type { MessageListenerContainer } from '../listener/message-listener-cont
 import type { ListenerObserver, ListenerWrapper } from '../listener/listener-observer.js';
 import { RetryTopicConfigurer } from '../retrytopic/retry-topic-configurer.js';
 import { defaultLogger, type Logger } from '../support/logger.js';
-import type { ClassType } from '../support/serializer/type-id-headers.js';
 import type { ContainerFactoryDefinition, KafkaApplicationOptions } from './kafka-application-options.js';
-import { discoverListenerClasses } from './listener-discovery.js';
+import { inversifyBeans } from './bean-source.js';
 import { TOKENS } from './tokens.js';
 import { configureTransactions, KafkaTransactionManager } from '../transaction/kafka-application-transactions.js';
 import { loadApplicationConfiguration } from '../autoconfigure/application-configuration.js';
@@ -37,6 +36,7 @@ import { KafkaHealthIndicator, type ApplicationHealth } from '../health/kafka-he
 import { installShutdownHooks, type ShutdownHookOptions } from '../health/shutdown-hooks.js';
 import { combineTemplateObservers, withListenerWrapper } from '../tracing/observer-composition.js';
 import { setUpTracing } from '../tracing/tracing-setup.js';
+import { ProblemCollector } from '../autoconfigure/invalid-configuration-exception.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type EventType<E> = abstract new (...args: any[]) => E;
@@ -58,6 +58,8 @@ interface Parts {
   readonly metricsRegistry: Registry;
   readonly metricsServer: MetricsServer | undefined;
   readonly health: KafkaHealthIndicator;
+  /** Turns a listener bean's annotations into registered containers (for late beans too). */
+  readonly processListenerBean: (bean: object, problems: ProblemCollector) => boolean;
 }
 
 /**
@@ -136,24 +138,36 @@ export class KafkaApplication {
     declaredTopics.push(...replying.topics.filter((topic) => !declaredTopics.some((t) => t.name === topic.name)));
 
     const factories = KafkaApplication.bindContainerFactories(container, options.containerFactories ?? {}, { consumerFactory, publisher, logger, listenerObserver });
+    // Listener instances and the collaborators annotations name come from the application's beans.
+    const beans = options.beans ?? inversifyBeans(container);
     // @RetryableTopic chains; bound so that their destinations can be inspected at run time.
-    const retryTopics = provide(RetryTopicConfigurer, () => new RetryTopicConfigurer({ container, template: () => template, topics: declaredTopics, logger }));
+    const retryTopics = provide(RetryTopicConfigurer, () => new RetryTopicConfigurer({ beans, template: () => template, topics: declaredTopics, logger }));
+    // Placeholders in annotations are reported to the collector of the registration at hand.
+    let resolveAnnotation = resolve;
     const processor = new KafkaListenerAnnotationProcessor(registry, (nameOrFactory, listener) => {
       const factory = typeof nameOrFactory === 'object' ? nameOrFactory : factories.get(nameOrFactory ?? DEFAULT_CONTAINER_FACTORY_NAME);
       if (!factory) throw new KafkaException(`${listener}: no container factory named '${String(nameOrFactory)}' (known: ${[...factories.keys()].join(', ')})`);
       if (factory instanceof ConcurrentKafkaListenerContainerFactory) factory.applyDefaults({ consumerFactory, applicationEventPublisher: publisher, logger, listenerObserver });
       return { factory, autoStartup: factory instanceof ConcurrentKafkaListenerContainerFactory ? factory.autoStartup : true };
-    }, { template, logger }, retryTopics, { resolve, defaultRetryableTopic: configuration.defaultRetryableTopic });
-    try {
-      for (const type of discoverListenerClasses(container, options.listeners ?? [])) {
-        if (!container.isCurrentBound(type)) container.bind(type).toSelf().inSingletonScope();
-        processor.process(await KafkaApplication.instantiate(container, type));
+    }, { template, logger }, retryTopics, { resolve: (text, where) => resolveAnnotation(text, where), defaultRetryableTopic: configuration.defaultRetryableTopic });
+    const processed = new WeakSet<object>();
+    /** Returns false when the bean failed because of bad properties (reported in `sink`). */
+    const processListenerBean = (bean: object, sink: ProblemCollector): boolean => {
+      if (processed.has(bean)) return true;
+      processed.add(bean);
+      resolveAnnotation = sink === problems ? resolve : placeholderResolver(environment, sink);
+      try {
+        processor.process(bean);
+        return true;
+      } catch (error) {
+        // A listener that could not be set up because of bad properties: report the properties.
+        if (sink.problems.length === 0) throw error;
+        sink.add({ key: 'listeners', origin: 'code', message: messageOf(error) });
+        return false;
       }
-    } catch (error) {
-      // A listener that could not be set up because of bad properties: report the properties.
-      if (problems.problems.length === 0) throw error;
-      problems.add({ key: 'listeners', origin: 'code', message: messageOf(error) });
-    }
+    };
+    const listenerBeans = await beans.listenerBeans(options.listeners ?? []);
+    for (const bean of listenerBeans) if (!processListenerBean(bean, problems)) break;
     problems.throwIfAny();
 
     const app = new KafkaApplication(container, {
@@ -171,6 +185,7 @@ export class KafkaApplication {
       metricsRegistry,
       health: new KafkaHealthIndicator(listenerContainers, kafkaMetrics, (id) => registry.isAutoStartup(id)),
       metricsServer: undefined,
+      processListenerBean,
     });
     const serverOptions = options.metrics === false ? undefined : options.metrics;
     if (serverOptions?.port !== undefined) {
@@ -191,6 +206,22 @@ export class KafkaApplication {
   /** Resolves a service from the container, e.g. `app.get(KafkaTemplate)`. */
   get<T>(id: ServiceIdentifier<T>): T {
     return this.container.get(id);
+  }
+
+  /**
+   * Registers the `@KafkaListener` methods of beans another DI container created after this
+   * application (Nest creates its providers after the module's own services; see
+   * `streamwright/nestjs`), as Spring's bean post-processor does for each bean. Beans already
+   * registered are skipped. Call it before `start()`; bad declarations throw as in `create()`.
+   */
+  registerListenerBeans(beans: readonly object[]): void {
+    if (this.state !== 'created') throw new KafkaException(`Listener beans must be registered before start() (the application is ${this.state})`);
+    const problems = new ProblemCollector();
+    for (const bean of beans) {
+      if (typeof bean !== 'object' || bean === null) throw new KafkaException(`registerListenerBeans takes listener instances, got ${String(bean)}`);
+      if (!this.parts.processListenerBean(bean, problems)) break;
+    }
+    problems.throwIfAny();
   }
 
   /** The container of a listener, by its `@KafkaListener` id; throws for unknown ids. */
@@ -323,13 +354,5 @@ export class KafkaApplication {
       if (!container.isCurrentBound(name)) container.bind(name).toConstantValue(factory);
     }
     return factories;
-  }
-
-  private static async instantiate(container: Container, type: ClassType): Promise<object> {
-    try {
-      return (await container.getAsync(type)) as object;
-    } catch (error) {
-      throw new KafkaException(`Could not create listener ${type.name}: ${messageOf(error)} (is it decorated with @injectable()?)`, { cause: error });
-    }
   }
 }

@@ -17,9 +17,15 @@ export class CorrelationKey {
     return new CorrelationKey(Buffer.from(randomUUID().replaceAll('-', ''), 'hex'));
   }
 
-  /** UUID form for 16 bytes (as Spring's `toString()`), else the hex. */
+  /** A random UUID as its 36-character text, for responders that read headers as text (NestJS). */
+  static randomText(): CorrelationKey {
+    return new CorrelationKey(Buffer.from(randomUUID(), 'utf8'));
+  }
+
+  /** UUID form for 16 bytes (as Spring's `toString()`), the text of printable ASCII ids, else the hex. */
   toString(): string {
     const h = this.hex;
+    if (this.bytes.length !== 16 && this.bytes.every((b) => b >= 0x20 && b < 0x7f)) return this.bytes.toString('latin1');
     return this.bytes.length === 16 ? `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}` : h;
   }
 }

@@ -29,6 +29,13 @@ export function decodeReplyPartition(value: Buffer | string | null | undefined):
   return Number.isSafeInteger(partition) && partition >= 0 ? partition : undefined;
 }
 
+/** A reply partition written as a decimal string (NestJS's form), not Spring's 4-byte int. */
+export function isTextReplyPartition(value: Buffer | string | null | undefined): boolean {
+  if (value === null || value === undefined) return false;
+  if (typeof value === 'string') return /^\d+$/.test(value.trim());
+  return (value.length !== 4 || isAsciiDigits(value)) && decodeReplyPartition(value) !== undefined;
+}
+
 function isAsciiDigits(bytes: Buffer): boolean {
   for (const byte of bytes) if (byte < 0x30 || byte > 0x39) return false;
   return bytes.length > 0;

@@ -57,6 +57,14 @@ export interface ReplyingKafkaTemplateOptions<K, V> extends KafkaTemplateOptions
   replyType?: RequestReplyOptions['replyType'];
   /** The correlation id of a request (default: a random UUID as 16 bytes). */
   correlationIdStrategy?: (record: ProducerRecord<K, V>) => CorrelationKey | Buffer;
+  /**
+   * Writes `kafka_correlationId` as a UUID string and `kafka_replyPartition` as a decimal string
+   * instead of Spring's 16 raw bytes and 4-byte int: the forms NestJS's Kafka transport needs
+   * (it decodes every header as UTF-8 text), e.g. to call a Nest `@MessagePattern` handler.
+   * Streamwright listeners read both forms; Spring listeners echo the id but read the partition
+   * only as an int. Default false.
+   */
+  textHeaders?: boolean;
   /** Header names (default `kafka_correlationId`, `kafka_replyTopic`, `kafka_replyPartition`). */
   correlationHeaderName?: string;
   replyTopicHeaderName?: string;
@@ -373,7 +381,7 @@ export abstract class AbstractReplyingKafkaTemplate<K = unknown, V = unknown> ex
 
   #correlationOf(record: ProducerRecord<K, V>): CorrelationKey {
     const strategy = this.#replyOptions.correlationIdStrategy;
-    if (!strategy) return CorrelationKey.random();
+    if (!strategy) return this.#replyOptions.textHeaders ? CorrelationKey.randomText() : CorrelationKey.random();
     const key = strategy(record);
     return key instanceof CorrelationKey ? key : new CorrelationKey(Buffer.from(key));
   }
@@ -385,7 +393,7 @@ export abstract class AbstractReplyingKafkaTemplate<K = unknown, V = unknown> ex
       if (this.#replyTopic) {
         headers[this.headerNames.replyTopic] = this.#replyTopic;
         const assigned = this.replyContainer.assignments();
-        if (assigned.length === 1 && assigned[0]!.topic === this.#replyTopic) headers[this.headerNames.replyPartition] = encodeReplyPartition(assigned[0]!.partition);
+        if (assigned.length === 1 && assigned[0]!.topic === this.#replyTopic) headers[this.headerNames.replyPartition] = this.#replyOptions.textHeaders ? String(assigned[0]!.partition) : encodeReplyPartition(assigned[0]!.partition);
       } else {
         this.replyLogger.debug(`No reply topic header on ${record}; the responder must know where to reply`);
       }

@@ -42,6 +42,8 @@ export interface ReplyingTemplateConfig {
   consumerConfig?: KafkaConsumerOverrides;
   /** How long the first request waits for the reply consumer's partitions (default 30000 ms). */
   assignmentTimeout?: number;
+  /** Text correlation ids and reply partitions, as NestJS's Kafka transport needs (see `ReplyingKafkaTemplateOptions.textHeaders`). */
+  textHeaders?: boolean;
 }
 
 /** `KafkaApplicationOptions.aggregatingReplyingTemplate`: an AggregatingReplyingKafkaTemplate bound in the container. */
@@ -111,6 +113,7 @@ export function createReplyingTemplates(
     sharedReplyTopic: config.sharedReplyTopic ?? true,
     replyType: config.replyType,
     assignmentTimeout: config.assignmentTimeout,
+    textHeaders: config.textHeaders,
     admin: deps.admin,
     logger: deps.logger,
   });

@@ -1,4 +1,3 @@
-import type { Container } from 'inversify';
 import type { RetryableTopicOptions } from '../annotation/retryable-topic.js';
 import { ConcurrentKafkaListenerContainerFactory } from '../config/concurrent-kafka-listener-container-factory.js';
 import type { KafkaListenerContainerFactory } from '../config/kafka-listener-container-factory.js';
@@ -26,6 +25,7 @@ import { BlockingRetriesConfigurer, CustomizersConfigurer, RetryTopicConfigurati
 import { SameIntervalTopicReuseStrategy } from './same-interval-topic-reuse-strategy.js';
 import { TopicSuffixingStrategy } from './topic-suffixing-strategy.js';
 import { AbstractKafkaListenerEndpoint } from '../config/abstract-kafka-listener-endpoint.js';
+import type { BeanSource } from '../container/bean-source.js';
 
 type ContainerFactoryRef = string | KafkaListenerContainerFactory | undefined;
 
@@ -46,8 +46,8 @@ export interface RetryableListenerContext {
 }
 
 export interface RetryTopicConfigurerOptions {
-  /** The application's DI container: named templates and a bound RetryTopicConfigurationSupport are looked up in it. */
-  readonly container?: Container;
+  /** The application's beans: named templates and a registered RetryTopicConfigurationSupport are looked up in them. */
+  readonly beans?: Pick<BeanSource, 'find'>;
   /** The application's template, the default for publishing. */
   readonly template: () => KafkaOperations;
   /** The application's declared topics; the chain's topics are added to it. */
@@ -139,9 +139,9 @@ export class RetryTopicConfigurer {
     const ref = retryable.kafkaTemplate;
     if (ref === undefined) return this.options.template();
     if (typeof ref !== 'string') return ref;
-    const di = this.options.container;
-    if (!di?.isBound(ref)) throw new KafkaException(`@RetryableTopic on ${description}: no KafkaTemplate bound as '${ref}'`);
-    return di.get<KafkaOperations>(ref);
+    const template = this.options.beans?.find<KafkaOperations>(ref);
+    if (!template) throw new KafkaException(`@RetryableTopic on ${description}: no KafkaTemplate bound as '${ref}'`);
+    return template;
   }
 
   /** The `@DltHandler` method, else a listener that logs the record (Spring's LoggingDltListenerHandlerMethod). */
@@ -170,8 +170,7 @@ export class RetryTopicConfigurer {
 
   private globalSupport(): NonNullable<RetryTopicConfigurer['support']> {
     if (this.support) return this.support;
-    const di = this.options.container;
-    const configuration = di?.isCurrentBound(RetryTopicConfigurationSupport) ? di.get(RetryTopicConfigurationSupport) : new RetryTopicConfigurationSupport();
+    const configuration = this.options.beans?.find(RetryTopicConfigurationSupport) ?? new RetryTopicConfigurationSupport();
     const blocking = new BlockingRetriesConfigurer();
     configuration.configureBlockingRetries(blocking);
     const fatal: ErrorClass[] = defaultFatalExceptions();

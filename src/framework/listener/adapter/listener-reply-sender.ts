@@ -3,6 +3,7 @@ import type { KafkaTemplate } from '../../core/kafka-template.js';
 import { messageToRecord } from '../../core/message-to-record.js';
 import { KafkaException } from '../../kafka-exception.js';
 import { replyAddressOf, type ReplyAddress } from '../../requestreply/reply-headers.js';
+import { isNestRequest, nestDisposedFlag, nestErrorValue, NestTransportHeaders } from '../../requestreply/nest-transport-headers.js';
 import { rawBytesOf, type ConsumerRecord } from '../../support/consumer-record.js';
 import { KafkaHeaders } from '../../support/kafka-headers.js';
 import { defaultLogger, type Logger } from '../../support/logger.js';
@@ -18,6 +19,10 @@ import type { MessageListenerContainer } from '../message-listener-container.js'
  * - partition: the request's `kafka_replyPartition` when replying to its reply topic;
  * - key: the request's key (its bytes as received);
  * - headers: the request's `kafka_correlationId`.
+ *
+ * A request from a NestJS client (its `kafka_replyPartition` is a decimal string) also gets
+ * Nest's `kafka_nest-is-disposed` on the reply, a null-valued reply when the listener returns
+ * nothing, and `kafka_nest-err` on error replies, so the client's `send()` completes or fails.
  *
  * A returned `Message` keeps its own `kafka_topic`/`kafka_partitionId`/`kafka_messageKey`/
  * correlation headers and gets the defaults above only where it has none. Arrays are sent as
@@ -47,11 +52,14 @@ export class ListenerReplySender {
     return this.template !== undefined;
   }
 
-  /** Sends the listener's result as the reply; nothing for undefined/null. */
+  /** Sends the listener's result as the reply; nothing for undefined/null, except a null reply to a Nest request. */
   async sendResult(result: unknown, request: ConsumerRecord, sendTo: SendToMetadata): Promise<void> {
-    if (result === undefined || result === null) return;
+    const nest = isNestRequest(request.headers);
+    // A Nest client waits for a reply even when there is no value (Nest's server sends a null one).
+    if ((result === undefined || result === null) && !(nest && this.staticTopic(sendTo) === undefined)) return;
     const address = replyAddressOf(request.headers);
-    const record = result instanceof Message ? this.fromMessage(result, request, address, sendTo) : this.fromValue(result, request, address, sendTo);
+    const record = result instanceof Message ? this.fromMessage(result, request, address, sendTo) : this.fromValue(result ?? null, request, address, sendTo);
+    if (record && nest && address.correlationId) record.headers[NestTransportHeaders.IS_DISPOSED] = nestDisposedFlag();
     if (!record) {
       this.logger.debug(`No replyTopic to handle the reply of ${this.description()} for ${request}`);
       return;
@@ -76,6 +84,7 @@ export class ListenerReplySender {
       [KafkaHeaders.EXCEPTION_MESSAGE]: failure.message,
     };
     if (failure.causeClassName) headers[KafkaHeaders.EXCEPTION_CAUSE_FQCN] = failure.causeClassName;
+    if (isNestRequest(request.headers)) headers[NestTransportHeaders.ERR] = nestErrorValue(failure.className, failure.message);
     const partition = topic === address.replyTopic ? address.replyPartition : undefined;
     try {
       await this.template.send(new ProducerRecord(topic, partition, undefined, keyOf(request), null, headers));
