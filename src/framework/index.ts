@@ -49,6 +49,11 @@ export type { MessageListener, BatchMessageListener, GenericMessageListener, Mes
 export type { ListenerConsumer } from './listener/listener-consumer.js';
 export type { CommonErrorHandler } from './listener/common-error-handler.js';
 export { DefaultErrorHandler, type DefaultErrorHandlerOptions, type ConsumerRecordRecoverer } from './listener/default-error-handler.js';
+export { CommonDelegatingErrorHandler } from './listener/common-delegating-error-handler.js';
+export { CommonLoggingErrorHandler } from './listener/common-logging-error-handler.js';
+export { CommonContainerStoppingErrorHandler } from './listener/common-container-stopping-error-handler.js';
+export { CommonMixedErrorHandler } from './listener/common-mixed-error-handler.js';
+export type { KafkaListenerErrorHandler, ConsumerAwareListenerErrorHandler, ManualAckListenerErrorHandler } from './listener/kafka-listener-error-handler.js';
 export { ExceptionClassifier, defaultFatalExceptions, type ErrorClass } from './listener/exception-classifier.js';
 export { FailedRecordTracker } from './listener/failed-record-tracker.js';
 export type { RetryListener } from './listener/retry-listener.js';

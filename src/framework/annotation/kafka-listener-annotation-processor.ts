@@ -17,6 +17,7 @@ import { retryableTopicOf, type RetryableTopicOptions } from './retryable-topic.
 import { sendToOf } from './send-to.js';
 import type { PlaceholderResolver } from '../autoconfigure/annotation-placeholders.js';
 import type { KafkaConsumerOverrides } from '../core/consumer-config.js';
+import { isKafkaListenerErrorHandler, type KafkaListenerErrorHandler } from '../listener/kafka-listener-error-handler.js';
 
 /** How annotation attributes are resolved against the application's properties. */
 export interface AnnotationPropertySupport {
@@ -24,6 +25,8 @@ export interface AnnotationPropertySupport {
   readonly resolve: PlaceholderResolver;
   /** `@RetryableTopic` for listeners without one (`streamwright.kafka.retry.topic.enabled`). */
   readonly defaultRetryableTopic?: RetryableTopicOptions;
+  /** Looks a bean up by name or class (`@KafkaListener({ errorHandler: 'name' })`); KafkaApplication passes its container's. */
+  readonly resolveBean?: (id: string | (abstract new (...args: never[]) => unknown)) => unknown;
 }
 
 /** `@KafkaListener` options after placeholder resolution. */
@@ -136,7 +139,24 @@ export class KafkaListenerAnnotationProcessor {
       clientIdPrefix: options.clientIdPrefix,
       listenerInfo: options.info,
       circuitBreaker: options.circuitBreaker,
+      listenerErrorHandler: this.listenerErrorHandlerOf(options.errorHandler, description),
     };
+  }
+
+  /** `@KafkaListener({ errorHandler })`: an instance, or a bean looked up by name or class when the application is created. */
+  private listenerErrorHandlerOf(declared: KafkaListenerOptions['errorHandler'], description: string): KafkaListenerErrorHandler | undefined {
+    if (declared === undefined) return undefined;
+    if (isKafkaListenerErrorHandler(declared)) return declared;
+    const name = typeof declared === 'string' ? this.properties.resolve(declared, `@KafkaListener errorHandler of ${description}`) : declared;
+    let bean: unknown;
+    try {
+      if (!this.properties.resolveBean) throw new KafkaException('no container to look beans up in');
+      bean = this.properties.resolveBean(name);
+    } catch (error) {
+      throw new KafkaException(`@KafkaListener on ${description}: errorHandler '${typeof name === 'string' ? name : name.name}' could not be resolved: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+    if (!isKafkaListenerErrorHandler(bean)) throw new KafkaException(`@KafkaListener on ${description}: errorHandler '${typeof name === 'string' ? name : name.name}' is not a KafkaListenerErrorHandler (it has no handleError method)`);
+    return bean;
   }
 
   /** The attributes with their `${…}` placeholders resolved (Spring resolves them in the bean post-processor too). */

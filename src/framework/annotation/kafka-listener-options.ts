@@ -1,6 +1,7 @@
 import type { KafkaConsumerOverrides } from '../core/consumer-config.js';
 import type { KafkaListenerContainerFactory } from '../config/kafka-listener-container-factory.js';
 import type { CircuitBreakerOptions } from '../listener/listener-circuit-breaker.js';
+import type { KafkaListenerErrorHandler } from '../listener/kafka-listener-error-handler.js';
 import type { PropertyPlaceholder } from '../autoconfigure/placeholder-resolver.js';
 
 /**
@@ -39,4 +40,11 @@ export interface KafkaListenerOptions {
    * and records wait (none is skipped or dead-lettered); see docs/error-handling.md.
    */
   circuitBreaker?: CircuitBreakerOptions;
+  /**
+   * A `KafkaListenerErrorHandler` called when the listener fails, before the container's error
+   * handler: by bean name (resolved from the application's container, as Spring's bean name),
+   * by class, or an instance. Its return value becomes the `@SendTo` reply; throwing passes the
+   * failure on to the container's error handler (docs/error-handling.md).
+   */
+  errorHandler?: string | KafkaListenerErrorHandler | (abstract new (...args: never[]) => KafkaListenerErrorHandler);
 }

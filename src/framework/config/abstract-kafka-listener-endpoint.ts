@@ -18,6 +18,7 @@ export abstract class AbstractKafkaListenerEndpoint implements KafkaListenerEndp
   readonly clientIdPrefix?: string;
   readonly listenerInfo?: string;
   readonly circuitBreaker?: EndpointSettings['circuitBreaker'];
+  readonly listenerErrorHandler?: EndpointSettings['listenerErrorHandler'];
 
   protected constructor(settings: EndpointSettings) {
     Object.assign(this, settings);

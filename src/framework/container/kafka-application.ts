@@ -137,7 +137,7 @@ export class KafkaApplication {
       if (!factory) throw new KafkaException(`${listener}: no container factory named '${String(nameOrFactory)}' (known: ${[...factories.keys()].join(', ')})`);
       if (factory instanceof ConcurrentKafkaListenerContainerFactory) factory.applyDefaults({ consumerFactory, applicationEventPublisher: publisher, logger, listenerObserver });
       return { factory, autoStartup: factory instanceof ConcurrentKafkaListenerContainerFactory ? factory.autoStartup : true };
-    }, { template, logger }, retryTopics, { resolve, defaultRetryableTopic: configuration.defaultRetryableTopic });
+    }, { template, logger }, retryTopics, { resolve, defaultRetryableTopic: configuration.defaultRetryableTopic, resolveBean: (id) => container.get(id as ServiceIdentifier<unknown>) });
     try {
       for (const type of discoverListenerClasses(container, options.listeners ?? [])) {
         if (!container.isCurrentBound(type)) container.bind(type).toSelf().inSingletonScope();

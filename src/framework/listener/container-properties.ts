@@ -33,6 +33,11 @@ export interface ContainerPropertiesInit {
   keyDeserializer?: Deserializer;
   valueDeserializer?: Deserializer;
   circuitBreaker?: CircuitBreakerOptions;
+  deliveryAttemptHeader?: boolean;
+  idlePartitionEventInterval?: number;
+  monitorInterval?: number;
+  noPollThreshold?: number;
+  pollTimeout?: number;
   // Transactions (issue 8, see docs/transactions.md)
   transactionManager?: KafkaTransactionManager;
   afterRollbackProcessor?: CommonErrorHandler;
@@ -89,6 +94,22 @@ export class ContainerProperties {
    */
   circuitBreaker: CircuitBreakerOptions | undefined;
   /**
+   * Add `kafka_deliveryAttempt` (4-byte int, 1 for the first delivery) to the records a record
+   * listener receives, counted by the error handler (default false, as Spring).
+   */
+  deliveryAttemptHeader: boolean;
+  /** Publish a ListenerContainerPartitionIdleEvent after this many ms without records from a partition (default: never). */
+  idlePartitionEventInterval: number | undefined;
+  /** How often the consumer is checked for being non-responsive, in ms (default 30000). */
+  monitorInterval: number;
+  /** A consumer that has not fetched for `noPollThreshold × pollTimeout` ms is non-responsive (default 3). */
+  noPollThreshold: number;
+  /**
+   * Spring's poll timeout, in ms (default 5000). kafkajs has no poll call; here it only scales
+   * the non-responsive threshold (kafkajs' own fetch wait is `maxWaitTimeInMs`).
+   */
+  pollTimeout: number;
+  /**
    * Runs each record (or batch) in a Kafka transaction with its consumed offsets (Spring's
    * EOS V2 model, docs/transactions.md); the consumers read read_committed.
    */
@@ -118,6 +139,11 @@ export class ContainerProperties {
     this.keyDeserializer = init.keyDeserializer;
     this.valueDeserializer = init.valueDeserializer;
     this.circuitBreaker = init.circuitBreaker;
+    this.deliveryAttemptHeader = init.deliveryAttemptHeader ?? false;
+    this.idlePartitionEventInterval = init.idlePartitionEventInterval === undefined ? undefined : positive(init.idlePartitionEventInterval, 1);
+    this.monitorInterval = positive(init.monitorInterval, 30_000);
+    this.noPollThreshold = positive(init.noPollThreshold, 3);
+    this.pollTimeout = positive(init.pollTimeout, 5000);
     this.transactionManager = init.transactionManager;
     this.afterRollbackProcessor = init.afterRollbackProcessor;
     if (!Object.values(AckMode).includes(this.ackMode)) throw new TypeError(`Unknown ackMode: ${String(this.ackMode)}`);
@@ -151,6 +177,11 @@ export class ContainerProperties {
       keyDeserializer: this.keyDeserializer,
       valueDeserializer: this.valueDeserializer,
       circuitBreaker: this.circuitBreaker,
+      deliveryAttemptHeader: this.deliveryAttemptHeader,
+      idlePartitionEventInterval: this.idlePartitionEventInterval,
+      monitorInterval: this.monitorInterval,
+      noPollThreshold: this.noPollThreshold,
+      pollTimeout: this.pollTimeout,
       transactionManager: this.transactionManager,
       afterRollbackProcessor: this.afterRollbackProcessor,
     };

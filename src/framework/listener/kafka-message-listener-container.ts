@@ -22,7 +22,7 @@ import { AckHandler } from './ack-handler.js';
 import type { PartitionFence } from '../transaction/partition-fence.js';
 import type { PartitionBackOffContainer } from './back-off-handler.js';
 import type { CommonErrorHandler } from './common-error-handler.js';
-import { ConsumerRecordFactory } from './consumer-record-factory.js';
+import { DeliveryAttemptRecordFactory } from './delivery-attempt-header.js';
 import type { ContainerProperties } from './container-properties.js';
 import { DefaultErrorHandler } from './default-error-handler.js';
 import { IdleEventMonitor } from './idle-event-monitor.js';
@@ -284,6 +284,11 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
     return this.options.parent ?? this;
   }
 
+  /** The concurrent container this consumer belongs to, else itself (what Spring hands error handlers that stop containers). */
+  get thisOrParentContainer(): MessageListenerContainer {
+    return this.parent;
+  }
+
   private async startConsumer(): Promise<void> {
     const props = this.containerProperties;
     const created = this.consumerFactory.createConsumer(props.groupId, this.clientId, ContainerTransactionSupport.consumerOverrides(props));
@@ -298,7 +303,11 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
       listener: ContainerTransactionSupport.listener(props, this.breaker ? this.breaker.wrap(this.listener!, this) : this.listener!, fence),
       ackHandler: this.ackHandler,
       errorHandler: this.errorHandler,
-      recordFactory: new ConsumerRecordFactory(props.keyDeserializer ?? this.consumerFactory.keyDeserializer, props.valueDeserializer ?? this.consumerFactory.valueDeserializer),
+      recordFactory: DeliveryAttemptRecordFactory.for(
+        { enabled: props.deliveryAttemptHeader, batchListener: isBatchListener(this.listener!), errorHandler: this.errorHandler, groupId: created.groupId },
+        props.keyDeserializer ?? this.consumerFactory.keyDeserializer,
+        props.valueDeserializer ?? this.consumerFactory.valueDeserializer,
+      ),
       consumer: this.facade,
       groupId: created.groupId,
       logger: this.logger,
