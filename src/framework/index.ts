@@ -54,6 +54,8 @@ export { CommonLoggingErrorHandler } from './listener/common-logging-error-handl
 export { CommonContainerStoppingErrorHandler } from './listener/common-container-stopping-error-handler.js';
 export { CommonMixedErrorHandler } from './listener/common-mixed-error-handler.js';
 export type { KafkaListenerErrorHandler, ConsumerAwareListenerErrorHandler, ManualAckListenerErrorHandler } from './listener/kafka-listener-error-handler.js';
+export { AbstractConsumerSeekAware, type ConsumerSeekAware, type ConsumerSeekCallback } from './listener/consumer-seek-aware.js';
+export type { TopicPartitionOffset, TopicPartitionsOption, PartitionOffsetOption } from './listener/topic-partition-offset.js';
 export { ExceptionClassifier, defaultFatalExceptions, type ErrorClass } from './listener/exception-classifier.js';
 export { FailedRecordTracker } from './listener/failed-record-tracker.js';
 export type { RetryListener } from './listener/retry-listener.js';

@@ -18,6 +18,7 @@ import { sendToOf } from './send-to.js';
 import type { PlaceholderResolver } from '../autoconfigure/annotation-placeholders.js';
 import type { KafkaConsumerOverrides } from '../core/consumer-config.js';
 import { isKafkaListenerErrorHandler, type KafkaListenerErrorHandler } from '../listener/kafka-listener-error-handler.js';
+import { topicPartitionOffsetsOf, type TopicPartitionOffset } from '../listener/topic-partition-offset.js';
 
 /** How annotation attributes are resolved against the application's properties. */
 export interface AnnotationPropertySupport {
@@ -113,7 +114,8 @@ export class KafkaListenerAnnotationProcessor {
   }
 
   private settings(options: ResolvedListenerOptions, description: string, defaultGroupId: string): EndpointSettings {
-    const topics = options.topics ?? [];
+    const topicPartitions = options.topicPartitions === undefined ? undefined : this.topicPartitionsOf(options, description);
+    const topics = topicPartitions ? [...new Set(topicPartitions.map((tp) => tp.topic))] : (options.topics ?? []);
     if (!Array.isArray(topics) || topics.some((t) => typeof t !== 'string' || t.length === 0)) {
       throw new KafkaException(`@KafkaListener on ${description}: topics must be non-empty strings`);
     }
@@ -132,6 +134,7 @@ export class KafkaListenerAnnotationProcessor {
       defaultGroupId,
       topics,
       topicPattern,
+      topicPartitions,
       concurrency: options.concurrency,
       autoStartup: options.autoStartup,
       batchListener: options.batch,
@@ -141,6 +144,14 @@ export class KafkaListenerAnnotationProcessor {
       circuitBreaker: options.circuitBreaker,
       listenerErrorHandler: this.listenerErrorHandlerOf(options.errorHandler, description),
     };
+  }
+
+  /** `@KafkaListener({ topicPartitions })`, expanded; exclusive with topics and topicPattern, as in Spring. */
+  private topicPartitionsOf(options: ResolvedListenerOptions, description: string): TopicPartitionOffset[] {
+    if ((options.topics ?? []).length > 0 || options.topicPattern !== undefined) throw new KafkaException(`@KafkaListener on ${description}: topicPartitions, topics and topicPattern are mutually exclusive`);
+    if (!Array.isArray(options.topicPartitions) || options.topicPartitions.length === 0) throw new KafkaException(`@KafkaListener on ${description}: topicPartitions must list at least one topic`);
+    const resolved = options.topicPartitions.map((entry) => ({ ...entry, topic: typeof entry?.topic === 'string' ? this.properties.resolve(entry.topic, `@KafkaListener topicPartitions of ${description}`) : entry?.topic }));
+    return topicPartitionOffsetsOf(resolved, `@KafkaListener on ${description}`);
   }
 
   /** `@KafkaListener({ errorHandler })`: an instance, or a bean looked up by name or class when the application is created. */

@@ -11,6 +11,7 @@ export abstract class AbstractKafkaListenerEndpoint implements KafkaListenerEndp
   readonly defaultGroupId?: string;
   readonly topics: readonly string[];
   readonly topicPattern?: RegExp;
+  readonly topicPartitions?: EndpointSettings['topicPartitions'];
   readonly concurrency?: number;
   readonly autoStartup?: boolean;
   readonly batchListener?: boolean;

@@ -7,12 +7,14 @@ import type { TopicPartition } from '../support/topic-partition.js';
 import type { CircuitBreakerOptions } from './listener-circuit-breaker.js';
 import type { KafkaTransactionManager } from '../transaction/kafka-transaction-manager.js';
 import type { CommonErrorHandler } from './common-error-handler.js';
+import type { TopicPartitionOffset } from './topic-partition-offset.js';
 
 /** Called after each commit, as Spring's `OffsetCommitCallback` (error set on failure). */
 export type OffsetCommitCallback = (offsets: ReadonlyMap<string, { partition: TopicPartition; offset: number }>, error?: unknown) => void;
 
 export interface ContainerPropertiesInit {
   topics?: string[];
+  topicPartitions?: readonly TopicPartitionOffset[];
   topicPattern?: RegExp | string;
   groupId?: string;
   clientId?: string;
@@ -50,6 +52,12 @@ export interface ContainerPropertiesInit {
 export class ContainerProperties {
   /** Topics to subscribe to (mutually exclusive with `topicPattern`). */
   topics: string[];
+  /**
+   * Manual assignment (Spring's `ContainerProperties(TopicPartitionOffset...)`): exactly these
+   * partitions, with their initial offsets; `topics` then lists their topics. See
+   * manual-assignment.ts for how this works over kafkajs.
+   */
+  topicPartitions: readonly TopicPartitionOffset[] | undefined;
   /** Regex subscription; kafkajs resolves it against the topics that exist when the consumer subscribes. */
   topicPattern: RegExp | undefined;
   /** Overrides the consumer factory's group id. */
@@ -118,7 +126,8 @@ export class ContainerProperties {
   afterRollbackProcessor: CommonErrorHandler | undefined;
 
   constructor(init: ContainerPropertiesInit = {}) {
-    this.topics = [...(init.topics ?? [])];
+    this.topicPartitions = init.topicPartitions && init.topicPartitions.length > 0 ? [...init.topicPartitions] : undefined;
+    this.topics = this.topicPartitions && (init.topics ?? []).length === 0 ? [...new Set(this.topicPartitions.map((tp) => tp.topic))] : [...(init.topics ?? [])];
     this.topicPattern = init.topicPattern === undefined ? undefined : new RegExp(init.topicPattern);
     this.groupId = init.groupId;
     this.clientId = init.clientId ?? '';
@@ -157,6 +166,7 @@ export class ContainerProperties {
   toInit(): ContainerPropertiesInit {
     return {
       topics: this.topics,
+      topicPartitions: this.topicPartitions,
       topicPattern: this.topicPattern,
       groupId: this.groupId,
       clientId: this.clientId,

@@ -23,6 +23,9 @@ import type { PartitionFence } from '../transaction/partition-fence.js';
 import type { PartitionBackOffContainer } from './back-off-handler.js';
 import type { CommonErrorHandler } from './common-error-handler.js';
 import { DeliveryAttemptRecordFactory } from './delivery-attempt-header.js';
+import { ConsumerSeekManager } from './consumer-seek-manager.js';
+import { seekAwareOf } from './message-listener.js';
+import { manualAssignmentOverrides } from './manual-assignment.js';
 import type { ContainerProperties } from './container-properties.js';
 import { DefaultErrorHandler } from './default-error-handler.js';
 import { IdleEventMonitor } from './idle-event-monitor.js';
@@ -99,6 +102,8 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
   /** Framework reasons to pause every partition (the circuit breaker), apart from pause()/resume(). */
   private readonly pauseHolds = new Set<string>();
   private breaker: ListenerCircuitBreaker | undefined;
+  /** Initial offsets and ConsumerSeekAware callbacks, when there are any. */
+  private seeks: ConsumerSeekManager | undefined;
   private lastPoll: number | undefined;
 
   constructor(
@@ -121,6 +126,7 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
       options.parent ?? this,
       this.listenerId,
     );
+    this.idleMonitor.onIdle = () => this.seeks?.idle();
     this.facade = new KafkaJsListenerConsumer(
       {
         groupId: this.groupId,
@@ -276,7 +282,7 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
     if (!props.messageListener) throw new KafkaException(`Container ${this.listenerId} has no message listener`);
     const listener = toMessageListener(props.messageListener);
     if (isBatchListener(listener) && props.ackMode === AckMode.RECORD) throw new KafkaException('Cannot use AckMode.RECORD with a batch listener');
-    if (props.topics.length === 0 && !props.topicPattern) throw new KafkaException(`Container ${this.listenerId} has neither topics nor a topicPattern`);
+    if (props.topics.length === 0 && !props.topicPattern && !props.topicPartitions) throw new KafkaException(`Container ${this.listenerId} has neither topics nor a topicPattern`);
     return listener;
   }
 
@@ -291,8 +297,16 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
 
   private async startConsumer(): Promise<void> {
     const props = this.containerProperties;
-    const created = this.consumerFactory.createConsumer(props.groupId, this.clientId, ContainerTransactionSupport.consumerOverrides(props));
+    const overrides = ContainerTransactionSupport.consumerOverrides(props);
+    const created = this.consumerFactory.createConsumer(props.groupId, this.clientId, props.topicPartitions ? manualAssignmentOverrides(overrides, props.topicPartitions, this.logger) : overrides);
     this.created = created;
+    this.seeks = ConsumerSeekManager.for(
+      { groupId: created.groupId, consumer: this.facade, autoOffsetReset: created.settings.autoOffsetReset ?? 'earliest', admin: () => this.facade.adminClient(), assignments: () => this.assignments() },
+      seekAwareOf(props.messageListener),
+      props.topicPartitions,
+      this.logger,
+    );
+    this.seeks?.started();
     const fence = ContainerTransactionSupport.fence(props);
     this.fence = fence;
     // A transactional container's own commits never move the group's offset below what its transactions (or the partition's previous owner) committed.
@@ -354,6 +368,7 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
 
   private async onBatch(payload: EachBatchPayload): Promise<void> {
     this.rawCommit = payload.commitOffsetsIfNecessary;
+    if (this.seeks && (await this.seeks.holdBatch(payload))) return;
     this.idleMonitor.recordsReceived(() => this.assignments());
     const run = this.dispatcher!.dispatch(payload);
     this.inFlight = run;
@@ -385,6 +400,7 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
     this.ackHandler?.reset();
     this.fence?.clear();
     this.applyPauseState();
+    this.seeks?.partitionsAssigned(this.assignments());
     this.logger.info(`${this.clientId} (group ${this.groupId}) assigned ${this.assigned.map(topicPartitionKey).join(', ') || 'no partitions'}`);
     this.publish(new ConsumerPartitionsAssignedEvent(this, this.parent, this.assignments()));
     this.callRebalanceListener('onPartitionsAssigned', this.assignments());
@@ -411,6 +427,7 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
     // Whatever comes back after the rebalance is fenced and verified again.
     this.fence?.clear();
     await this.callRebalanceListener('onPartitionsRevokedAfterCommit', partitions);
+    this.seeks?.partitionsRevoked(partitions);
     this.publish(new ConsumerPartitionsRevokedEvent(this, this.parent, partitions));
   }
 
@@ -497,6 +514,7 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
     this.state = 'stopped';
     this.assigned = [];
     this.created = undefined;
+    this.seeks?.stopped();
     this.publish(new ConsumerStoppedEvent(this, this.parent, reason));
     this.publish(new ContainerStoppedEvent(this, this.parent));
   }

@@ -22,6 +22,11 @@ export class BatchMessagingMessageListenerAdapter implements BatchMessageListene
     if (sendToOf(handler.bean, handler.method)) throw new KafkaException(`${handler.description}: @SendTo is supported on record listeners only, not batch listeners`);
   }
 
+  /** The listener bean, for ConsumerSeekAware callbacks. */
+  get seekAwareBean(): object {
+    return this.handler.bean;
+  }
+
   async onMessage(records: ConsumerRecords, acknowledgment: Acknowledgment, consumer: ListenerConsumer): Promise<void> {
     const context = { acknowledgment, consumer, groupId: this.options.groupId, listenerInfo: this.options.listenerInfo };
     try {

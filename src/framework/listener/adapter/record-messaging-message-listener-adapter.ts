@@ -41,6 +41,11 @@ export class RecordMessagingMessageListenerAdapter implements MessageListener {
     this.replies.setReplyTemplate(template, logger, resolveTopic);
   }
 
+  /** The listener bean, for ConsumerSeekAware callbacks. */
+  get seekAwareBean(): object | undefined {
+    return this.handlers()[0]?.bean;
+  }
+
   /** True when some handler of this listener has `@SendTo`. */
   get sendsReplies(): boolean {
     return this.handlers().some((handler) => sendToOf(handler.bean, handler.method) !== undefined);
