@@ -160,7 +160,13 @@ export {
   type ConsumerStoppedReason,
 } from './event/consumer-lifecycle-events.js';
 export { ConsumerPausedEvent, ConsumerResumedEvent, ConsumerPartitionsAssignedEvent, ConsumerPartitionsRevokedEvent } from './event/consumer-partition-events.js';
-export { ListenerContainerIdleEvent, ListenerContainerNoLongerIdleEvent } from './event/listener-container-idle-events.js';
+export {
+  ListenerContainerIdleEvent,
+  ListenerContainerNoLongerIdleEvent,
+  ListenerContainerPartitionIdleEvent,
+  ListenerContainerPartitionNoLongerIdleEvent,
+} from './event/listener-container-idle-events.js';
+export { NonResponsiveConsumerEvent } from './event/non-responsive-consumer-event.js';
 
 // container (the application)
 export { KafkaApplication } from './container/kafka-application.js';
