@@ -137,7 +137,7 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
     );
     this.idleMonitor.onIdle = () => this.seeks?.idle();
     this.partitionIdle = PartitionIdleMonitor.for(containerProperties.idlePartitionEventInterval, this.publisher, this, options.parent ?? this, this.listenerId);
-    this.responsiveness = new NonResponsiveConsumerMonitor(containerProperties, this.publisher, this, options.parent ?? this, this.listenerId, () => this.lastPoll, () => this.assignments());
+    this.responsiveness = new NonResponsiveConsumerMonitor(containerProperties, this.publisher, this, options.parent ?? this, this.listenerId, () => this.lastPoll, () => this.assignments(), () => this.pauseRequested || this.nackPausedUntil > Date.now() || this.pauseHolds.size > 0);
     this.facade = new KafkaJsListenerConsumer(
       {
         groupId: this.groupId,

@@ -21,6 +21,8 @@ export class NonResponsiveConsumerMonitor {
     private readonly listenerId: string,
     private readonly lastPoll: () => number | undefined,
     private readonly assignments: () => TopicPartition[],
+    /** Every partition paused (pause(), a nack sleep, an open circuit): kafkajs may not fetch then, which is not a hang. */
+    private readonly isPaused: () => boolean = () => false,
   ) {}
 
   start(): void {
@@ -30,7 +32,7 @@ export class NonResponsiveConsumerMonitor {
     const threshold = this.properties.noPollThreshold * this.properties.pollTimeout;
     this.timer = setInterval(() => {
       const quietFor = Date.now() - (this.lastPoll() ?? this.since);
-      if (quietFor > threshold) this.publisher!.publishEvent(new NonResponsiveConsumerEvent(this.source, this.container, quietFor, this.listenerId, this.assignments()));
+      if (quietFor > threshold && !this.isPaused()) this.publisher!.publishEvent(new NonResponsiveConsumerEvent(this.source, this.container, quietFor, this.listenerId, this.assignments()));
     }, this.properties.monitorInterval);
     this.timer.unref();
   }
