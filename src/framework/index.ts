@@ -56,6 +56,7 @@ export { CommonMixedErrorHandler } from './listener/common-mixed-error-handler.j
 export type { KafkaListenerErrorHandler, ConsumerAwareListenerErrorHandler, ManualAckListenerErrorHandler } from './listener/kafka-listener-error-handler.js';
 export { AbstractConsumerSeekAware, type ConsumerSeekAware, type ConsumerSeekCallback } from './listener/consumer-seek-aware.js';
 export type { TopicPartitionOffset, TopicPartitionsOption, PartitionOffsetOption } from './listener/topic-partition-offset.js';
+export { MethodArgumentNotValidException, type PayloadConstraintViolation } from './support/converter/method-argument-not-valid-exception.js';
 export { ExceptionClassifier, defaultFatalExceptions, type ErrorClass } from './listener/exception-classifier.js';
 export { FailedRecordTracker } from './listener/failed-record-tracker.js';
 export type { RetryListener } from './listener/retry-listener.js';
