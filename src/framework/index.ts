@@ -49,6 +49,14 @@ export type { MessageListener, BatchMessageListener, GenericMessageListener, Mes
 export type { ListenerConsumer } from './listener/listener-consumer.js';
 export type { CommonErrorHandler } from './listener/common-error-handler.js';
 export { DefaultErrorHandler, type DefaultErrorHandlerOptions, type ConsumerRecordRecoverer } from './listener/default-error-handler.js';
+export { CommonDelegatingErrorHandler } from './listener/common-delegating-error-handler.js';
+export { CommonLoggingErrorHandler } from './listener/common-logging-error-handler.js';
+export { CommonContainerStoppingErrorHandler } from './listener/common-container-stopping-error-handler.js';
+export { CommonMixedErrorHandler } from './listener/common-mixed-error-handler.js';
+export type { KafkaListenerErrorHandler, ConsumerAwareListenerErrorHandler, ManualAckListenerErrorHandler } from './listener/kafka-listener-error-handler.js';
+export { AbstractConsumerSeekAware, type ConsumerSeekAware, type ConsumerSeekCallback } from './listener/consumer-seek-aware.js';
+export type { TopicPartitionOffset, TopicPartitionsOption, PartitionOffsetOption } from './listener/topic-partition-offset.js';
+export { MethodArgumentNotValidException, type PayloadConstraintViolation } from './support/converter/method-argument-not-valid-exception.js';
 export { ExceptionClassifier, defaultFatalExceptions, type ErrorClass } from './listener/exception-classifier.js';
 export { FailedRecordTracker } from './listener/failed-record-tracker.js';
 export type { RetryListener } from './listener/retry-listener.js';
@@ -155,7 +163,13 @@ export {
   type ConsumerStoppedReason,
 } from './event/consumer-lifecycle-events.js';
 export { ConsumerPausedEvent, ConsumerResumedEvent, ConsumerPartitionsAssignedEvent, ConsumerPartitionsRevokedEvent } from './event/consumer-partition-events.js';
-export { ListenerContainerIdleEvent, ListenerContainerNoLongerIdleEvent } from './event/listener-container-idle-events.js';
+export {
+  ListenerContainerIdleEvent,
+  ListenerContainerNoLongerIdleEvent,
+  ListenerContainerPartitionIdleEvent,
+  ListenerContainerPartitionNoLongerIdleEvent,
+} from './event/listener-container-idle-events.js';
+export { NonResponsiveConsumerEvent } from './event/non-responsive-consumer-event.js';
 
 // container (the application)
 export { KafkaApplication } from './container/kafka-application.js';

@@ -17,6 +17,8 @@ import { retryableTopicOf, type RetryableTopicOptions } from './retryable-topic.
 import { sendToOf } from './send-to.js';
 import type { PlaceholderResolver } from '../autoconfigure/annotation-placeholders.js';
 import type { KafkaConsumerOverrides } from '../core/consumer-config.js';
+import { isKafkaListenerErrorHandler, type KafkaListenerErrorHandler } from '../listener/kafka-listener-error-handler.js';
+import { topicPartitionOffsetsOf, type TopicPartitionOffset } from '../listener/topic-partition-offset.js';
 
 /** How annotation attributes are resolved against the application's properties. */
 export interface AnnotationPropertySupport {
@@ -24,6 +26,8 @@ export interface AnnotationPropertySupport {
   readonly resolve: PlaceholderResolver;
   /** `@RetryableTopic` for listeners without one (`streamwright.kafka.retry.topic.enabled`). */
   readonly defaultRetryableTopic?: RetryableTopicOptions;
+  /** Looks a bean up by name or class (`@KafkaListener({ errorHandler: 'name' })`); KafkaApplication passes its container's. */
+  readonly resolveBean?: (id: string | (abstract new (...args: never[]) => unknown)) => unknown;
 }
 
 /** `@KafkaListener` options after placeholder resolution. */
@@ -110,7 +114,8 @@ export class KafkaListenerAnnotationProcessor {
   }
 
   private settings(options: ResolvedListenerOptions, description: string, defaultGroupId: string): EndpointSettings {
-    const topics = options.topics ?? [];
+    const topicPartitions = options.topicPartitions === undefined ? undefined : this.topicPartitionsOf(options, description);
+    const topics = topicPartitions ? [...new Set(topicPartitions.map((tp) => tp.topic))] : (options.topics ?? []);
     if (!Array.isArray(topics) || topics.some((t) => typeof t !== 'string' || t.length === 0)) {
       throw new KafkaException(`@KafkaListener on ${description}: topics must be non-empty strings`);
     }
@@ -129,6 +134,7 @@ export class KafkaListenerAnnotationProcessor {
       defaultGroupId,
       topics,
       topicPattern,
+      topicPartitions,
       concurrency: options.concurrency,
       autoStartup: options.autoStartup,
       batchListener: options.batch,
@@ -136,7 +142,32 @@ export class KafkaListenerAnnotationProcessor {
       clientIdPrefix: options.clientIdPrefix,
       listenerInfo: options.info,
       circuitBreaker: options.circuitBreaker,
+      listenerErrorHandler: this.listenerErrorHandlerOf(options.errorHandler, description),
     };
+  }
+
+  /** `@KafkaListener({ topicPartitions })`, expanded; exclusive with topics and topicPattern, as in Spring. */
+  private topicPartitionsOf(options: ResolvedListenerOptions, description: string): TopicPartitionOffset[] {
+    if ((options.topics ?? []).length > 0 || options.topicPattern !== undefined) throw new KafkaException(`@KafkaListener on ${description}: topicPartitions, topics and topicPattern are mutually exclusive`);
+    if (!Array.isArray(options.topicPartitions) || options.topicPartitions.length === 0) throw new KafkaException(`@KafkaListener on ${description}: topicPartitions must list at least one topic`);
+    const resolved = options.topicPartitions.map((entry) => ({ ...entry, topic: typeof entry?.topic === 'string' ? this.properties.resolve(entry.topic, `@KafkaListener topicPartitions of ${description}`) : entry?.topic }));
+    return topicPartitionOffsetsOf(resolved, `@KafkaListener on ${description}`);
+  }
+
+  /** `@KafkaListener({ errorHandler })`: an instance, or a bean looked up by name or class when the application is created. */
+  private listenerErrorHandlerOf(declared: KafkaListenerOptions['errorHandler'], description: string): KafkaListenerErrorHandler | undefined {
+    if (declared === undefined) return undefined;
+    if (isKafkaListenerErrorHandler(declared)) return declared;
+    const name = typeof declared === 'string' ? this.properties.resolve(declared, `@KafkaListener errorHandler of ${description}`) : declared;
+    let bean: unknown;
+    try {
+      if (!this.properties.resolveBean) throw new KafkaException('no container to look beans up in');
+      bean = this.properties.resolveBean(name);
+    } catch (error) {
+      throw new KafkaException(`@KafkaListener on ${description}: errorHandler '${typeof name === 'string' ? name : name.name}' could not be resolved: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+    if (!isKafkaListenerErrorHandler(bean)) throw new KafkaException(`@KafkaListener on ${description}: errorHandler '${typeof name === 'string' ? name : name.name}' is not a KafkaListenerErrorHandler (it has no handleError method)`);
+    return bean;
   }
 
   /** The attributes with their `${…}` placeholders resolved (Spring resolves them in the bean post-processor too). */

@@ -1,6 +1,8 @@
 import type { KafkaConsumerOverrides } from '../core/consumer-config.js';
 import type { KafkaListenerContainerFactory } from '../config/kafka-listener-container-factory.js';
 import type { CircuitBreakerOptions } from '../listener/listener-circuit-breaker.js';
+import type { KafkaListenerErrorHandler } from '../listener/kafka-listener-error-handler.js';
+import type { TopicPartitionsOption } from '../listener/topic-partition-offset.js';
 import type { PropertyPlaceholder } from '../autoconfigure/placeholder-resolver.js';
 
 /**
@@ -14,6 +16,12 @@ export interface KafkaListenerOptions {
   id?: string;
   /** Topics to subscribe to. */
   topics?: string[];
+  /**
+   * Manual assignment, as Spring's `@TopicPartition`/`@PartitionOffset`:
+   * `[{ topic, partitions: ['0', '2-4'], partitionOffsets: [{ partition: '1', initialOffset: -2, relativeToCurrent }] }]`.
+   * Exclusive with `topics` and `topicPattern`; see docs/listeners.md for how it maps onto kafkajs.
+   */
+  topicPartitions?: TopicPartitionsOption[];
   /** Regex subscription, resolved against the topics that exist when the consumer starts. */
   topicPattern?: RegExp | string;
   /** Consumer group; defaults to `id`, then the consumer factory's, then `<Class>.<method>`. */
@@ -39,4 +47,11 @@ export interface KafkaListenerOptions {
    * and records wait (none is skipped or dead-lettered); see docs/error-handling.md.
    */
   circuitBreaker?: CircuitBreakerOptions;
+  /**
+   * A `KafkaListenerErrorHandler` called when the listener fails, before the container's error
+   * handler: by bean name (resolved from the application's container, as Spring's bean name),
+   * by class, or an instance. Its return value becomes the `@SendTo` reply; throwing passes the
+   * failure on to the container's error handler (docs/error-handling.md).
+   */
+  errorHandler?: string | KafkaListenerErrorHandler | (abstract new (...args: never[]) => KafkaListenerErrorHandler);
 }

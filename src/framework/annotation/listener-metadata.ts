@@ -10,7 +10,7 @@ const PARAMETERS = Symbol.for('streamwright:kafkaListener:parameters');
 
 /** What a parameter decorator declared. */
 export type ParameterAnnotation =
-  | { readonly kind: 'payload'; readonly type?: unknown; readonly required: boolean }
+  | { readonly kind: 'payload'; readonly type?: unknown; readonly required: boolean; readonly validate?: boolean }
   | { readonly kind: 'header'; readonly name: string; readonly required: boolean }
   | { readonly kind: 'headers' };
 

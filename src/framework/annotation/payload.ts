@@ -10,12 +10,17 @@ export interface PayloadOptions {
   type?: unknown;
   /** false accepts null values (tombstones); default true. */
   required?: boolean;
+  /**
+   * Validate the converted payload with class-validator (Spring's `@Valid`): a violation fails
+   * the record with a `MethodArgumentNotValidException`, which is not retried. Record listeners.
+   */
+  validate?: boolean;
 }
 
 /** The record's value, converted to the parameter's type, as Spring's `@Payload`. */
 export function Payload(options: PayloadOptions = {}): ParameterDecorator {
   return (target, propertyKey, index) => {
     if (propertyKey === undefined) return; // constructor parameters are the DI container's business
-    setParameterAnnotation(target, propertyKey, index, { kind: 'payload', type: options.type, required: options.required ?? true });
+    setParameterAnnotation(target, propertyKey, index, { kind: 'payload', type: options.type, required: options.required ?? true, validate: options.validate ?? false });
   };
 }

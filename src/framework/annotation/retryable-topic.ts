@@ -57,6 +57,13 @@ export interface RetryableTopicOptions {
   retryTopicSuffix?: string;
   /** Default `-dlt`. */
   dltTopicSuffix?: string;
+  /**
+   * Spring's `exceptionBasedDltRouting` (`@ExceptionBasedDltDestination`): a record that fails
+   * with one of `exceptions` (the error itself or its cause) goes to `<topic><suffix><dltTopicSuffix>`
+   * (`orders-invalid-dlt`) instead of the DLT. Each such topic is created and consumed like the
+   * DLT (by the `@DltHandler`). Rules are tried in order; the plain DLT takes the rest.
+   */
+  exceptionBasedDltRouting?: { suffix: string; exceptions: ErrorClass[] }[];
   /** Default SUFFIX_WITH_DELAY_VALUE. */
   topicSuffixingStrategy?: TopicSuffixingStrategy;
   /** Default SINGLE_TOPIC. */

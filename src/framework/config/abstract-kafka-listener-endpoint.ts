@@ -11,6 +11,7 @@ export abstract class AbstractKafkaListenerEndpoint implements KafkaListenerEndp
   readonly defaultGroupId?: string;
   readonly topics: readonly string[];
   readonly topicPattern?: RegExp;
+  readonly topicPartitions?: EndpointSettings['topicPartitions'];
   readonly concurrency?: number;
   readonly autoStartup?: boolean;
   readonly batchListener?: boolean;
@@ -18,6 +19,7 @@ export abstract class AbstractKafkaListenerEndpoint implements KafkaListenerEndp
   readonly clientIdPrefix?: string;
   readonly listenerInfo?: string;
   readonly circuitBreaker?: EndpointSettings['circuitBreaker'];
+  readonly listenerErrorHandler?: EndpointSettings['listenerErrorHandler'];
 
   protected constructor(settings: EndpointSettings) {
     Object.assign(this, settings);

@@ -103,6 +103,7 @@ export class ConcurrentKafkaListenerContainerFactory implements KafkaListenerCon
     const listener = endpoint.createMessageListener({ batch, groupId, converter: this.payloadConverter, typeMappings: this.typeMappings });
     const properties = this.containerProperties.with({
       topics: [...endpoint.topics],
+      topicPartitions: endpoint.topicPartitions,
       topicPattern: endpoint.topicPattern,
       groupId,
       clientId: endpoint.clientIdPrefix,

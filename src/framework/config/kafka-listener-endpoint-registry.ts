@@ -39,6 +39,46 @@ export class KafkaListenerEndpointRegistry {
     return [...this.registrations.values()].map((r) => r.container);
   }
 
+  /** Spring's name for {@link getListenerContainers}. */
+  getAllListenerContainers(): MessageListenerContainer[] {
+    return this.getListenerContainers();
+  }
+
+  /** The containers whose id matches, as Spring's `getListenerContainersMatching` (a predicate on the id). */
+  getListenerContainersMatching(idMatcher: (id: string) => boolean): MessageListenerContainer[] {
+    return [...this.registrations].filter(([id]) => idMatcher(id)).map(([, r]) => r.container);
+  }
+
+  /** Starts one container by id (an `autoStartup: false` one, or one stopped earlier); resolves once it has its partitions. */
+  async startListenerContainer(id: string): Promise<void> {
+    await this.require(id).start();
+  }
+
+  /** Stops one container by id: its consumers finish the record in hand, commit and leave the group. */
+  async stopListenerContainer(id: string): Promise<void> {
+    await this.require(id).stop();
+  }
+
+  /** Pauses one container by id after the batch in hand; its consumers stay in the group. */
+  pauseListenerContainer(id: string): void {
+    this.require(id).pause();
+  }
+
+  resumeListenerContainer(id: string): void {
+    this.require(id).resume();
+  }
+
+  /** Whether one container is running; false for unknown ids. */
+  isListenerContainerRunning(id: string): boolean {
+    return this.registrations.get(id)?.container.isRunning() ?? false;
+  }
+
+  private require(id: string): MessageListenerContainer {
+    const container = this.getListenerContainer(id);
+    if (!container) throw new KafkaException(`No listener container with id '${id}' (known: ${this.getListenerContainerIds().join(', ') || 'none'})`);
+    return container;
+  }
+
   /** Stops (if running) and forgets a container. */
   async unregisterListenerContainer(id: string): Promise<MessageListenerContainer | undefined> {
     const registration = this.registrations.get(id);

@@ -4,6 +4,8 @@ import type { ClassType } from '../support/serializer/type-id-headers.js';
 import type { GenericMessageListener } from '../listener/message-listener.js';
 import type { CommonErrorHandler } from '../listener/common-error-handler.js';
 import type { CircuitBreakerOptions } from '../listener/listener-circuit-breaker.js';
+import type { KafkaListenerErrorHandler } from '../listener/kafka-listener-error-handler.js';
+import type { TopicPartitionOffset } from '../listener/topic-partition-offset.js';
 
 /** What a listener endpoint needs from the factory to build its listener. */
 export interface MessageListenerSettings {
@@ -25,6 +27,8 @@ export interface KafkaListenerEndpoint {
   readonly defaultGroupId?: string;
   readonly topics: readonly string[];
   readonly topicPattern?: RegExp;
+  /** Manual assignment (`@KafkaListener({ topicPartitions })`); `topics` then lists their topics. */
+  readonly topicPartitions?: readonly TopicPartitionOffset[];
   readonly concurrency?: number;
   readonly autoStartup?: boolean;
   readonly batchListener?: boolean;
@@ -35,6 +39,8 @@ export interface KafkaListenerEndpoint {
   readonly circuitBreaker?: CircuitBreakerOptions;
   /** Replaces the factory's error handler for this endpoint's container (retry-topic chains use it). */
   readonly commonErrorHandler?: CommonErrorHandler;
+  /** `@KafkaListener({ errorHandler })`, resolved: called inside the listener call before the container's error handler. */
+  readonly listenerErrorHandler?: KafkaListenerErrorHandler;
   createMessageListener(settings: MessageListenerSettings): GenericMessageListener;
 }
 

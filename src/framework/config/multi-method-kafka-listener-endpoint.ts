@@ -29,6 +29,6 @@ export class MultiMethodKafkaListenerEndpoint extends AbstractKafkaListenerEndpo
       this.bean.constructor.name,
       settings.typeMappings,
     );
-    return new RecordMessagingMessageListenerAdapter(delegating, { groupId: settings.groupId, listenerInfo: this.listenerInfo });
+    return new RecordMessagingMessageListenerAdapter(delegating, { groupId: settings.groupId, listenerInfo: this.listenerInfo, errorHandler: this.listenerErrorHandler });
   }
 }

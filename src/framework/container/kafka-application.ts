@@ -149,7 +149,12 @@ export class KafkaApplication {
       if (!factory) throw new KafkaException(`${listener}: no container factory named '${String(nameOrFactory)}' (known: ${[...factories.keys()].join(', ')})`);
       if (factory instanceof ConcurrentKafkaListenerContainerFactory) factory.applyDefaults({ consumerFactory, applicationEventPublisher: publisher, logger, listenerObserver });
       return { factory, autoStartup: factory instanceof ConcurrentKafkaListenerContainerFactory ? factory.autoStartup : true };
-    }, { template, logger }, retryTopics, { resolve: (text, where) => resolveAnnotation(text, where), defaultRetryableTopic: configuration.defaultRetryableTopic });
+    }, { template, logger }, retryTopics, {
+      resolve: (text, where) => resolveAnnotation(text, where),
+      defaultRetryableTopic: configuration.defaultRetryableTopic,
+      // Named beans (an errorHandler) come from the application's beans; with inversify's autobind a class is built on demand.
+      resolveBean: (id) => beans.find(id) ?? (typeof id === 'function' && options.beans === undefined ? container.get(id) : failMissingBean(id)),
+    });
     const processed = new WeakSet<object>();
     /** Returns false when the bean failed because of bad properties (reported in `sink`). */
     const processListenerBean = (bean: object, sink: ProblemCollector): boolean => {
@@ -355,4 +360,8 @@ export class KafkaApplication {
     }
     return factories;
   }
+}
+
+function failMissingBean(id: string | symbol | (abstract new (...args: never[]) => unknown)): never {
+  throw new KafkaException(`no bean registered as ${typeof id === 'function' ? id.name : String(id)}`);
 }

@@ -11,7 +11,7 @@ export interface ConsumerSettings extends Partial<ConsumerConfig> {
    * `latest`) or `latest`. With `latest`, records sent between a consumer's assignment and its
    * first fetch would be skipped, which surprises more often than re-reading a topic does.
    */
-  autoOffsetReset?: 'earliest' | 'latest';
+  autoOffsetReset?: 'earliest' | 'latest' | 'none';
   /**
    * Kafka's `isolation.level`: `read_committed` (kafkajs' default, and forced for containers
    * with a transaction manager unless their own properties say otherwise) skips records of
@@ -41,7 +41,7 @@ export const KAFKA_CONSUMER_PROPERTY_NAMES: Readonly<Record<string, { key: keyof
   'metadata.max.age.ms': { key: 'metadataMaxAge', parse: Number },
   'allow.auto.create.topics': { key: 'allowAutoTopicCreation', parse: (v) => v === 'true' },
   'isolation.level': { key: 'readUncommitted', parse: (v) => v === 'read_uncommitted' },
-  'auto.offset.reset': { key: 'autoOffsetReset', parse: (v) => (v === 'latest' ? 'latest' : 'earliest') },
+  'auto.offset.reset': { key: 'autoOffsetReset', parse: (v) => (v === 'latest' || v === 'none' ? v : 'earliest') },
   'client.rack': { key: 'rackId', parse: String },
   'max.in.flight.requests.per.connection': { key: 'maxInFlightRequests', parse: Number },
 };

@@ -30,3 +30,33 @@ export class ListenerContainerNoLongerIdleEvent extends KafkaEvent {
     super(source, container);
   }
 }
+
+/**
+ * No record arrived from one partition for `idlePartitionEventInterval` ms, as Spring's
+ * `ListenerContainerPartitionIdleEvent`; republished every interval while it stays idle.
+ */
+export class ListenerContainerPartitionIdleEvent extends KafkaEvent {
+  constructor(
+    source: unknown,
+    container: unknown,
+    readonly idleTime: number,
+    readonly listenerId: string,
+    readonly topicPartition: TopicPartition,
+    readonly paused: boolean,
+  ) {
+    super(source, container);
+  }
+}
+
+/** Records arrived again from a partition after a partition idle event. */
+export class ListenerContainerPartitionNoLongerIdleEvent extends KafkaEvent {
+  constructor(
+    source: unknown,
+    container: unknown,
+    readonly idleTime: number,
+    readonly listenerId: string,
+    readonly topicPartition: TopicPartition,
+  ) {
+    super(source, container);
+  }
+}

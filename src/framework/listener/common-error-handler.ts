@@ -15,6 +15,13 @@ import type { MessageListenerContainer } from './message-listener-container.js';
  * - `handleOtherException`: failures outside a listener call (commits, rebalances).
  * - `isCommitRecovered()` (optional): commit a recovered record's offset at once, whatever
  *   the ack mode.
+ * - `seeksAfterHandling()` (optional, default true): false means the handler does not seek.
+ *   The container then calls `handleOne(error, failedRecord)` instead of `handleRemaining`:
+ *   `true` (recovered) goes on with the next record of the batch in hand, `false` invokes the
+ *   listener with the same record again, without fetching it again (Spring's
+ *   `seekAfterError: false`).
+ * - `deliveryAttempt(groupId, record)` (optional): the number of the coming delivery, written
+ *   to `kafka_deliveryAttempt` when the container's `deliveryAttemptHeader` is on.
  *
  * Records the container must hold back rather than count as failed (a retry-topic record not
  * due yet, a circuit breaker that is open) never reach the handler: the container positions
@@ -26,4 +33,8 @@ export interface CommonErrorHandler {
   handleOtherException(error: unknown, consumer: ListenerConsumer, container: MessageListenerContainer, batchListener: boolean): void;
   isAckAfterHandle(): boolean;
   isCommitRecovered?(): boolean;
+  /** `error`, when given, is the failure about to be handled (a wrapper may answer per failure). */
+  seeksAfterHandling?(error?: Error): boolean;
+  handleOne?(error: Error, record: ConsumerRecord, consumer: ListenerConsumer, container: MessageListenerContainer): Promise<boolean>;
+  deliveryAttempt?(groupId: string, record: ConsumerRecord): number;
 }

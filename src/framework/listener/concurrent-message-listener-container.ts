@@ -67,8 +67,12 @@ export class ConcurrentMessageListenerContainer implements MessageListenerContai
   async start(): Promise<void> {
     if (this.running) return;
     const prefix = this.containerProperties.clientId || this.listenerId;
-    this.children = Array.from({ length: this.concurrency }, (_, n) =>
-      new KafkaMessageListenerContainer(this.consumerFactory, this.containerProperties.with({ clientId: `${prefix}-${n}` }), {
+    // Manually assigned partitions are split across the children (never more children than partitions), as in Spring.
+    const assigned = this.containerProperties.topicPartitions;
+    const count = assigned ? Math.min(this.concurrency, assigned.length) : this.concurrency;
+    const share = (n: number) => (assigned ? { topicPartitions: assigned.filter((_, i) => i % count === n) } : {});
+    this.children = Array.from({ length: count }, (_, n) =>
+      new KafkaMessageListenerContainer(this.consumerFactory, this.containerProperties.with({ clientId: `${prefix}-${n}`, ...share(n) }), {
         ...this.options,
         listenerId: `${this.listenerId}-${n}`,
         parent: this,

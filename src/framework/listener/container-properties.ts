@@ -7,12 +7,14 @@ import type { TopicPartition } from '../support/topic-partition.js';
 import type { CircuitBreakerOptions } from './listener-circuit-breaker.js';
 import type { KafkaTransactionManager } from '../transaction/kafka-transaction-manager.js';
 import type { CommonErrorHandler } from './common-error-handler.js';
+import type { TopicPartitionOffset } from './topic-partition-offset.js';
 
 /** Called after each commit, as Spring's `OffsetCommitCallback` (error set on failure). */
 export type OffsetCommitCallback = (offsets: ReadonlyMap<string, { partition: TopicPartition; offset: number }>, error?: unknown) => void;
 
 export interface ContainerPropertiesInit {
   topics?: string[];
+  topicPartitions?: readonly TopicPartitionOffset[];
   topicPattern?: RegExp | string;
   groupId?: string;
   clientId?: string;
@@ -33,6 +35,11 @@ export interface ContainerPropertiesInit {
   keyDeserializer?: Deserializer;
   valueDeserializer?: Deserializer;
   circuitBreaker?: CircuitBreakerOptions;
+  deliveryAttemptHeader?: boolean;
+  idlePartitionEventInterval?: number;
+  monitorInterval?: number;
+  noPollThreshold?: number;
+  pollTimeout?: number;
   // Transactions (issue 8, see docs/transactions.md)
   transactionManager?: KafkaTransactionManager;
   afterRollbackProcessor?: CommonErrorHandler;
@@ -45,6 +52,12 @@ export interface ContainerPropertiesInit {
 export class ContainerProperties {
   /** Topics to subscribe to (mutually exclusive with `topicPattern`). */
   topics: string[];
+  /**
+   * Manual assignment (Spring's `ContainerProperties(TopicPartitionOffset...)`): exactly these
+   * partitions, with their initial offsets; `topics` then lists their topics. See
+   * manual-assignment.ts for how this works over kafkajs.
+   */
+  topicPartitions: readonly TopicPartitionOffset[] | undefined;
   /** Regex subscription; kafkajs resolves it against the topics that exist when the consumer subscribes. */
   topicPattern: RegExp | undefined;
   /** Overrides the consumer factory's group id. */
@@ -89,6 +102,22 @@ export class ContainerProperties {
    */
   circuitBreaker: CircuitBreakerOptions | undefined;
   /**
+   * Add `kafka_deliveryAttempt` (4-byte int, 1 for the first delivery) to the records a record
+   * listener receives, counted by the error handler (default false, as Spring).
+   */
+  deliveryAttemptHeader: boolean;
+  /** Publish a ListenerContainerPartitionIdleEvent after this many ms without records from a partition (default: never). */
+  idlePartitionEventInterval: number | undefined;
+  /** How often the consumer is checked for being non-responsive, in ms (default 30000). */
+  monitorInterval: number;
+  /** A consumer that has not fetched for `noPollThreshold × pollTimeout` ms is non-responsive (default 3). */
+  noPollThreshold: number;
+  /**
+   * Spring's poll timeout, in ms (default 5000). kafkajs has no poll call; here it only scales
+   * the non-responsive threshold (kafkajs' own fetch wait is `maxWaitTimeInMs`).
+   */
+  pollTimeout: number;
+  /**
    * Runs each record (or batch) in a Kafka transaction with its consumed offsets (Spring's
    * EOS V2 model, docs/transactions.md); the consumers read read_committed.
    */
@@ -97,7 +126,8 @@ export class ContainerProperties {
   afterRollbackProcessor: CommonErrorHandler | undefined;
 
   constructor(init: ContainerPropertiesInit = {}) {
-    this.topics = [...(init.topics ?? [])];
+    this.topicPartitions = init.topicPartitions && init.topicPartitions.length > 0 ? [...init.topicPartitions] : undefined;
+    this.topics = this.topicPartitions && (init.topics ?? []).length === 0 ? [...new Set(this.topicPartitions.map((tp) => tp.topic))] : [...(init.topics ?? [])];
     this.topicPattern = init.topicPattern === undefined ? undefined : new RegExp(init.topicPattern);
     this.groupId = init.groupId;
     this.clientId = init.clientId ?? '';
@@ -118,6 +148,11 @@ export class ContainerProperties {
     this.keyDeserializer = init.keyDeserializer;
     this.valueDeserializer = init.valueDeserializer;
     this.circuitBreaker = init.circuitBreaker;
+    this.deliveryAttemptHeader = init.deliveryAttemptHeader ?? false;
+    this.idlePartitionEventInterval = init.idlePartitionEventInterval === undefined ? undefined : positive(init.idlePartitionEventInterval, 1);
+    this.monitorInterval = positive(init.monitorInterval, 30_000);
+    this.noPollThreshold = positive(init.noPollThreshold, 3);
+    this.pollTimeout = positive(init.pollTimeout, 5000);
     this.transactionManager = init.transactionManager;
     this.afterRollbackProcessor = init.afterRollbackProcessor;
     if (!Object.values(AckMode).includes(this.ackMode)) throw new TypeError(`Unknown ackMode: ${String(this.ackMode)}`);
@@ -131,6 +166,7 @@ export class ContainerProperties {
   toInit(): ContainerPropertiesInit {
     return {
       topics: this.topics,
+      topicPartitions: this.topicPartitions,
       topicPattern: this.topicPattern,
       groupId: this.groupId,
       clientId: this.clientId,
@@ -151,6 +187,11 @@ export class ContainerProperties {
       keyDeserializer: this.keyDeserializer,
       valueDeserializer: this.valueDeserializer,
       circuitBreaker: this.circuitBreaker,
+      deliveryAttemptHeader: this.deliveryAttemptHeader,
+      idlePartitionEventInterval: this.idlePartitionEventInterval,
+      monitorInterval: this.monitorInterval,
+      noPollThreshold: this.noPollThreshold,
+      pollTimeout: this.pollTimeout,
       transactionManager: this.transactionManager,
       afterRollbackProcessor: this.afterRollbackProcessor,
     };

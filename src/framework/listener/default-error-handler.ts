@@ -39,6 +39,18 @@ export interface DefaultErrorHandlerOptions {
   resetStateOnRecoveryFailure?: boolean;
   /** Start over when the failure's class changes between deliveries (default true). */
   resetStateOnExceptionChange?: boolean;
+  /**
+   * Commit a recovered record's offset with the processed ones (default true, Spring's
+   * `ackAfterHandle`); false leaves it to the next processed record's commit.
+   */
+  ackAfterHandle?: boolean;
+  /**
+   * Seek back to the failed record for each retry (default true). False is Spring's
+   * `seekAfterError: false`: the container keeps the batch in hand and invokes the listener
+   * with the failed record again without fetching it; a back-off is slept through with
+   * heartbeats (it holds the consumer's other partitions of that batch too).
+   */
+  seekAfterError?: boolean;
   /** Level of the "failed, will retry" log line (default 'warn'); the retry-topic handlers use 'debug'. */
   logLevel?: Exclude<LogLevel, 'silent'>;
   logger?: Logger;
@@ -66,6 +78,10 @@ export class DefaultErrorHandler implements CommonErrorHandler {
   /** Commit a recovered record's offset at once, whatever the ack mode. */
   commitRecovered: boolean;
   resetStateOnRecoveryFailure: boolean;
+  /** Spring's `ackAfterHandle` (default true). */
+  ackAfterHandle: boolean;
+  /** Spring's `seekAfterError` (default true). */
+  seekAfterError: boolean;
   backOffFunction: ((record: ConsumerRecord, error: Error) => BackOff | undefined) | undefined;
   private readonly backOff: BackOff;
   private readonly backOffHandler: BackOffHandler;
@@ -88,6 +104,8 @@ export class DefaultErrorHandler implements CommonErrorHandler {
     this.classifier = options.classifier ?? new ExceptionClassifier();
     this.commitRecovered = options.commitRecovered ?? false;
     this.resetStateOnRecoveryFailure = options.resetStateOnRecoveryFailure ?? true;
+    this.ackAfterHandle = options.ackAfterHandle ?? true;
+    this.seekAfterError = options.seekAfterError ?? true;
     this.retryListeners = [...(options.retryListeners ?? [])];
     this.logger = options.logger ?? defaultLogger();
     this.logLevel = options.logLevel ?? 'warn';
@@ -153,7 +171,32 @@ export class DefaultErrorHandler implements CommonErrorHandler {
   // ---- CommonErrorHandler ----
 
   isAckAfterHandle(): boolean {
-    return true;
+    return this.ackAfterHandle;
+  }
+
+  setAckAfterHandle(ackAfterHandle: boolean): this {
+    this.ackAfterHandle = ackAfterHandle;
+    return this;
+  }
+
+  setSeekAfterError(seekAfterError: boolean): this {
+    this.seekAfterError = seekAfterError;
+    return this;
+  }
+
+  seeksAfterHandling(): boolean {
+    return this.seekAfterError;
+  }
+
+  /**
+   * `seekAfterError: false`: one failed delivery, without seeking. Resolves true once the
+   * record is recovered; false means the container invokes the listener with it again, after
+   * the back-off (slept here with heartbeats, cut short when the container stops).
+   */
+  async handleOne(error: Error, record: ConsumerRecord, consumer: ListenerConsumer, container: MessageListenerContainer): Promise<boolean> {
+    const { recovered, backOff } = await this.retryOrRecover(error, record, consumer, container);
+    if (!recovered && backOff > 0) await sleepWithHeartbeats(backOff, consumer, container);
+    return recovered;
   }
 
   isCommitRecovered(): boolean {
@@ -258,6 +301,17 @@ export class DefaultErrorHandler implements CommonErrorHandler {
 
   private log(message: string): void {
     this.logger[this.logLevel](message);
+  }
+}
+
+/** Sleeps `ms` in short slices, heartbeating so the group keeps the consumer; stops early when the container stops. */
+async function sleepWithHeartbeats(ms: number, consumer: ListenerConsumer, container: MessageListenerContainer): Promise<void> {
+  const until = Date.now() + ms;
+  while (container.isRunning()) {
+    const left = until - Date.now();
+    if (left <= 0) return;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(left, 100)));
+    await consumer.heartbeat();
   }
 }
 

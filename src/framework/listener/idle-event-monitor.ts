@@ -13,6 +13,8 @@ export class IdleEventMonitor {
   private receivedAny = false;
   private lastIdleEvent = 0;
   private idle = false;
+  /** Called after each idle event (the container's ConsumerSeekAware `onIdleContainer`). */
+  onIdle: (() => void) | undefined;
 
   constructor(
     private readonly interval: number | undefined,
@@ -49,6 +51,7 @@ export class IdleEventMonitor {
       this.lastIdleEvent = now;
       this.idle = true;
       this.publisher.publishEvent(new ListenerContainerIdleEvent(this.source, this.container, idleFor, this.listenerId, partitions(), paused));
+      this.onIdle?.();
     }
   }
 }

@@ -22,7 +22,13 @@ import { AckHandler } from './ack-handler.js';
 import type { PartitionFence } from '../transaction/partition-fence.js';
 import type { PartitionBackOffContainer } from './back-off-handler.js';
 import type { CommonErrorHandler } from './common-error-handler.js';
-import { ConsumerRecordFactory } from './consumer-record-factory.js';
+import { DeliveryAttemptRecordFactory } from './delivery-attempt-header.js';
+import { ConsumerSeekManager } from './consumer-seek-manager.js';
+import { seekAwareOf } from './message-listener.js';
+import { manualAssignmentOverrides } from './manual-assignment.js';
+import { PartitionIdleMonitor } from './partition-idle-monitor.js';
+import { NonResponsiveConsumerMonitor } from './non-responsive-consumer-monitor.js';
+import { partitionsWithoutOffset, stopReasonOf } from './consumer-stop-reason.js';
 import type { ContainerProperties } from './container-properties.js';
 import { DefaultErrorHandler } from './default-error-handler.js';
 import { IdleEventMonitor } from './idle-event-monitor.js';
@@ -99,6 +105,14 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
   /** Framework reasons to pause every partition (the circuit breaker), apart from pause()/resume(). */
   private readonly pauseHolds = new Set<string>();
   private breaker: ListenerCircuitBreaker | undefined;
+  /** Initial offsets and ConsumerSeekAware callbacks, when there are any. */
+  private seeks: ConsumerSeekManager | undefined;
+  private readonly partitionIdle: PartitionIdleMonitor | undefined;
+  private readonly responsiveness: NonResponsiveConsumerMonitor;
+  /** `auto.offset.reset=none`: whether every assigned partition has a committed offset (records wait for the answer). */
+  private offsetCheck: Promise<boolean> | undefined;
+  /** Set when the consumer stops for a reason other than the one its stop path reports (NO_OFFSET). */
+  private stopReason: ConsumerStoppedReason | undefined;
   private lastPoll: number | undefined;
 
   constructor(
@@ -121,6 +135,9 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
       options.parent ?? this,
       this.listenerId,
     );
+    this.idleMonitor.onIdle = () => this.seeks?.idle();
+    this.partitionIdle = PartitionIdleMonitor.for(containerProperties.idlePartitionEventInterval, this.publisher, this, options.parent ?? this, this.listenerId);
+    this.responsiveness = new NonResponsiveConsumerMonitor(containerProperties, this.publisher, this, options.parent ?? this, this.listenerId, () => this.lastPoll, () => this.assignments(), () => this.pauseRequested || this.nackPausedUntil > Date.now() || this.pauseHolds.size > 0);
     this.facade = new KafkaJsListenerConsumer(
       {
         groupId: this.groupId,
@@ -168,6 +185,7 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
     this.breaker?.register(this);
     this.state = 'starting';
     this.resetGroupState();
+    this.responsiveness.start();
     this.publish(new ConsumerStartingEvent(this, this.parent));
     try {
       await this.startConsumer();
@@ -177,7 +195,7 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
     } catch (error) {
       this.publish(new ConsumerFailedToStartEvent(this, this.parent, error));
       await this.shutdownConsumer();
-      this.stopped('ERROR');
+      this.stopped(stopReasonOf(error));
       throw error;
     }
   }
@@ -276,7 +294,7 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
     if (!props.messageListener) throw new KafkaException(`Container ${this.listenerId} has no message listener`);
     const listener = toMessageListener(props.messageListener);
     if (isBatchListener(listener) && props.ackMode === AckMode.RECORD) throw new KafkaException('Cannot use AckMode.RECORD with a batch listener');
-    if (props.topics.length === 0 && !props.topicPattern) throw new KafkaException(`Container ${this.listenerId} has neither topics nor a topicPattern`);
+    if (props.topics.length === 0 && !props.topicPattern && !props.topicPartitions) throw new KafkaException(`Container ${this.listenerId} has neither topics nor a topicPattern`);
     return listener;
   }
 
@@ -284,10 +302,23 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
     return this.options.parent ?? this;
   }
 
+  /** The concurrent container this consumer belongs to, else itself (what Spring hands error handlers that stop containers). */
+  get thisOrParentContainer(): MessageListenerContainer {
+    return this.parent;
+  }
+
   private async startConsumer(): Promise<void> {
     const props = this.containerProperties;
-    const created = this.consumerFactory.createConsumer(props.groupId, this.clientId, ContainerTransactionSupport.consumerOverrides(props));
+    const overrides = ContainerTransactionSupport.consumerOverrides(props);
+    const created = this.consumerFactory.createConsumer(props.groupId, this.clientId, props.topicPartitions ? manualAssignmentOverrides(overrides, props.topicPartitions, this.logger) : overrides);
     this.created = created;
+    this.seeks = ConsumerSeekManager.for(
+      { groupId: created.groupId, consumer: this.facade, autoOffsetReset: created.settings.autoOffsetReset === 'latest' ? 'latest' : 'earliest', admin: () => this.facade.adminClient(), assignments: () => this.assignments() },
+      seekAwareOf(props.messageListener),
+      props.topicPartitions,
+      this.logger,
+    );
+    this.seeks?.started();
     const fence = ContainerTransactionSupport.fence(props);
     this.fence = fence;
     // A transactional container's own commits never move the group's offset below what its transactions (or the partition's previous owner) committed.
@@ -301,7 +332,11 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
       listener: ContainerTransactionSupport.listener(props, this.breaker ? this.breaker.wrap(listener, this) : listener, fence),
       ackHandler: this.ackHandler,
       errorHandler: this.errorHandler,
-      recordFactory: new ConsumerRecordFactory(props.keyDeserializer ?? this.consumerFactory.keyDeserializer, props.valueDeserializer ?? this.consumerFactory.valueDeserializer),
+      recordFactory: DeliveryAttemptRecordFactory.for(
+        { enabled: props.deliveryAttemptHeader, batchListener: isBatchListener(this.listener!), errorHandler: this.errorHandler, groupId: created.groupId },
+        props.keyDeserializer ?? this.consumerFactory.keyDeserializer,
+        props.valueDeserializer ?? this.consumerFactory.valueDeserializer,
+      ),
       consumer: this.facade,
       groupId: created.groupId,
       logger: this.logger,
@@ -348,6 +383,9 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
 
   private async onBatch(payload: EachBatchPayload): Promise<void> {
     this.rawCommit = payload.commitOffsetsIfNecessary;
+    if (this.offsetCheck && !(await this.offsetCheck)) return;
+    if (this.seeks && (await this.seeks.holdBatch(payload))) return;
+    this.partitionIdle?.recordsReceived(payload.batch);
     this.idleMonitor.recordsReceived(() => this.assignments());
     const run = this.dispatcher!.dispatch(payload);
     this.inFlight = run;
@@ -379,6 +417,9 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
     this.ackHandler?.reset();
     this.fence?.clear();
     this.applyPauseState();
+    this.seeks?.partitionsAssigned(this.assignments());
+    this.partitionIdle?.assigned(this.assigned);
+    if (this.created?.settings.autoOffsetReset === 'none') this.offsetCheck = this.checkCommittedOffsets(this.assignments());
     this.logger.info(`${this.clientId} (group ${this.groupId}) assigned ${this.assigned.map(topicPartitionKey).join(', ') || 'no partitions'}`);
     this.publish(new ConsumerPartitionsAssignedEvent(this, this.parent, this.assignments()));
     this.callRebalanceListener('onPartitionsAssigned', this.assignments());
@@ -388,8 +429,11 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
     this.lastPoll = Date.now();
     if (this.joined && !this.fetchedSinceJoin) {
       this.fetchedSinceJoin = true;
-      this.readyWaiter?.resolve();
+      const check = this.offsetCheck;
+      if (check) void check.then((ok) => ok && this.readyWaiter?.resolve());
+      else this.readyWaiter?.resolve();
     }
+    this.partitionIdle?.poll((tp) => this.pauseRequested || this.isPartitionPauseRequested(tp));
     this.idleMonitor.poll(() => this.assignments(), this.pauseRequested);
     this.ackHandler?.onPoll().catch((error) => this.logger.debug(`Commit on poll failed for ${this.clientId}: ${messageOf(error)}`));
   }
@@ -405,7 +449,26 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
     // Whatever comes back after the rebalance is fenced and verified again.
     this.fence?.clear();
     await this.callRebalanceListener('onPartitionsRevokedAfterCommit', partitions);
+    this.seeks?.partitionsRevoked(partitions);
     this.publish(new ConsumerPartitionsRevokedEvent(this, this.parent, partitions));
+  }
+
+  /** `auto.offset.reset=none` and a partition without a committed offset: the consumer stops with NO_OFFSET, as Spring's. */
+  private async checkCommittedOffsets(partitions: TopicPartition[]): Promise<boolean> {
+    let missing: TopicPartition[];
+    try {
+      missing = await partitionsWithoutOffset(partitions, (partition) => this.facade.committed(partition));
+    } catch (error) {
+      this.logger.warn(`Could not read the committed offsets of ${this.clientId}; going on`, error);
+      return true;
+    }
+    if (missing.length === 0) return true;
+    const error = new KafkaException(`No committed offset for ${missing.map(topicPartitionKey).join(', ')} in group ${this.groupId} and auto.offset.reset is none; consumer ${this.clientId} stops`);
+    this.logger.error(error.message);
+    this.stopReason = 'NO_OFFSET';
+    if (this.state === 'starting') this.readyWaiter?.reject(error);
+    else if (this.state === 'running') void this.stop();
+    return false;
   }
 
   private onCrash(error: unknown, restart: boolean): void {
@@ -417,7 +480,7 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
     this.logger.error(`Consumer ${this.clientId} crashed and will not restart`, error);
     this.readyWaiter?.reject(error);
     if (this.state === 'running') {
-      void this.shutdownConsumer().then(() => this.stopped('ERROR'));
+      void this.shutdownConsumer().then(() => this.stopped(stopReasonOf(error)));
     }
   }
 
@@ -439,10 +502,13 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
   private pauseForNack(sleep: number): void {
     this.nackPausedUntil = Date.now() + sleep;
     this.applyPauseState();
+    const partitions = this.assignments();
+    this.publish(new ConsumerPausedEvent(this, this.parent, partitions));
     clearTimeout(this.nackTimer);
     this.nackTimer = setTimeout(() => {
       this.nackPausedUntil = 0;
       this.applyPauseState();
+      this.publish(new ConsumerResumedEvent(this, this.parent, partitions));
     }, sleep);
   }
 
@@ -473,6 +539,7 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
   }
 
   private async shutdownConsumer(): Promise<void> {
+    this.responsiveness.stop();
     clearTimeout(this.nackTimer);
     this.nackPausedUntil = 0;
     for (const { timer } of this.backOffs.values()) clearTimeout(timer);
@@ -491,7 +558,11 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
     this.state = 'stopped';
     this.assigned = [];
     this.created = undefined;
-    this.publish(new ConsumerStoppedEvent(this, this.parent, reason));
+    this.seeks?.stopped();
+    this.offsetCheck = undefined;
+    const why = this.stopReason ?? reason;
+    this.stopReason = undefined;
+    this.publish(new ConsumerStoppedEvent(this, this.parent, why));
     this.publish(new ContainerStoppedEvent(this, this.parent));
   }
 

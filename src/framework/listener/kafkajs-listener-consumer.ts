@@ -73,6 +73,11 @@ export class KafkaJsListenerConsumer implements ListenerConsumer {
     await connected?.disconnect().catch((error) => this.logger.debug(`Admin disconnect of ${this.owner.clientId} failed: ${String(error)}`));
   }
 
+  /** The admin client this consumer's offset look-ups use (connected on first use). */
+  adminClient(): Promise<Admin> {
+    return this.connectedAdmin();
+  }
+
   private connectedAdmin(): Promise<Admin> {
     if (!this.admin) {
       const config = this.owner.kafkaConfig();

@@ -107,6 +107,12 @@ export class ListenerDispatcher {
       if (outcome.kind === 'failed') {
         // Spring commits what was processed before handing the failure over.
         await this.guard(ackHandler.commit());
+        if (errorHandler.seeksAfterHandling?.(outcome.error) === false) {
+          const next = await this.handleInPlace(outcome.error, record, payload, messages[i]!.offset);
+          if (next === 'stop') return;
+          if (next === 'again') i--;
+          continue;
+        }
         const remaining = [record, ...messages.slice(i + 1).map((m) => this.toRecord(batch.topic, batch.partition, m))];
         const recovered = await this.callErrorHandler(() => errorHandler.handleRemaining(outcome.error, remaining, consumer, container), false);
         this.ctx.observer?.failureHandled(container, record, recovered);
@@ -268,6 +274,32 @@ export class ListenerDispatcher {
       await this.quietly(() => batchInterceptor?.failure?.(ConsumerRecords.fromList(records), error, consumer));
       return { kind: 'failed', records, discarded, error: this.wrap(error, records[0] ?? all[0]!) };
     }
+  }
+
+  /**
+   * A handler that does not seek (Spring's `handleOne`, `seekAfterError: false`): the batch in
+   * hand goes on without a new fetch, with the next record once the failed one is recovered
+   * ('next'), or with the failed record again ('again').
+   */
+  private async handleInPlace(error: Error, record: ConsumerRecord, payload: EachBatchPayload, offset: string): Promise<'next' | 'again' | 'stop'> {
+    const { ackHandler, errorHandler, consumer, container } = this.ctx;
+    const handle = () => (errorHandler.handleOne ? errorHandler.handleOne(error, record, consumer, container) : errorHandler.handleRemaining(error, [record], consumer, container));
+    const recovered = await this.callErrorHandler(handle, false);
+    this.ctx.observer?.failureHandled(container, record, recovered);
+    if (recovered) {
+      if (errorHandler.isAckAfterHandle()) {
+        await this.guard(ackHandler.recordProcessed(record, true));
+        if (errorHandler.isCommitRecovered?.()) await this.guard(ackHandler.commit());
+      }
+      payload.resolveOffset(offset);
+      return 'next';
+    }
+    if (!payload.isRunning() || payload.isStale() || this.ctx.isStopping()) {
+      // Fetched again from the failed record (unless someone else has positioned the partition).
+      if (!payload.isStale()) consumer.seek(record, record.offset);
+      return 'stop';
+    }
+    return 'again';
   }
 
   /** Records the listener will never see count as done (in every ack mode). */

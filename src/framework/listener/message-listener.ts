@@ -2,6 +2,7 @@ import type { Acknowledgment } from '../support/acknowledgment.js';
 import type { ConsumerRecord } from '../support/consumer-record.js';
 import type { ConsumerRecords } from '../support/consumer-records.js';
 import type { ListenerConsumer } from './listener-consumer.js';
+import { isConsumerSeekAware, type ConsumerSeekAware } from './consumer-seek-aware.js';
 
 /**
  * What a container calls for each record. One interface covers Spring's four record-listener
@@ -31,6 +32,16 @@ export function toMessageListener<K, V>(
   listener: GenericMessageListener<K, V> | MessageListenerFunction<K, V>,
 ): GenericMessageListener<K, V> {
   return typeof listener === 'function' ? { onMessage: listener } : listener;
+}
+
+/**
+ * The ConsumerSeekAware behind a listener: the listener itself, or the bean of a
+ * `@KafkaListener` adapter (its `seekAwareBean`).
+ */
+export function seekAwareOf(listener: unknown): ConsumerSeekAware | undefined {
+  if (isConsumerSeekAware(listener)) return listener;
+  const bean = (listener as { seekAwareBean?: unknown } | undefined)?.seekAwareBean;
+  return isConsumerSeekAware(bean) ? bean : undefined;
 }
 
 export function isBatchListener(listener: GenericMessageListener): listener is BatchMessageListener {

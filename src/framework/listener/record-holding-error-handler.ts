@@ -39,6 +39,21 @@ export class RecordHoldingErrorHandler implements CommonErrorHandler {
     return this.delegate.isCommitRecovered?.() ?? false;
   }
 
+  /** Holds are always sought back; other failures as the delegate says. */
+  seeksAfterHandling(error?: Error): boolean {
+    if (error !== undefined && isHold(error)) return true;
+    return this.delegate.seeksAfterHandling?.() ?? true;
+  }
+
+  async handleOne(error: Error, record: ConsumerRecord, consumer: ListenerConsumer, container: MessageListenerContainer): Promise<boolean> {
+    if (this.delegate.handleOne) return this.delegate.handleOne(error, record, consumer, container);
+    return this.delegate.handleRemaining(error, [record], consumer, container);
+  }
+
+  deliveryAttempt(groupId: string, record: ConsumerRecord): number {
+    return this.delegate.deliveryAttempt?.(groupId, record) ?? 1;
+  }
+
   handleOtherException(error: unknown, consumer: ListenerConsumer, container: MessageListenerContainer, batchListener: boolean): void {
     this.delegate.handleOtherException(error, consumer, container, batchListener);
   }

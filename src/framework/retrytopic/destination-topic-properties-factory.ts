@@ -18,6 +18,8 @@ export interface DestinationTopicPropertiesFactoryOptions {
   /** -1: none. */
   timeout: number;
   autoStartDltHandler?: boolean;
+  /** Exception-based DLTs, in order: `<suffix><dltSuffix>` for failures of these classes. */
+  dltRoutingRules?: readonly { suffix: string; exceptions: readonly (abstract new (...args: never[]) => unknown)[] }[];
 }
 
 /**
@@ -75,6 +77,10 @@ export function createDestinationTopicProperties(options: DestinationTopicProper
     const type: DestinationTopicType = isSameIntervalReuse && hasDuplicates(delay) ? 'REUSABLE_RETRY_TOPIC' : 'RETRY';
     list.push(properties(delay, suffixOf(index, delay), type, shouldRetryOn));
   }
-  if (options.dltStrategy !== DltStrategy.NO_DLT) list.push(properties(0, dltSuffix, 'DLT', () => false));
+  if (options.dltStrategy !== DltStrategy.NO_DLT) {
+    // Spring 3.2: the routed DLTs come before the plain one, which takes whatever they don't.
+    for (const rule of options.dltRoutingRules ?? []) list.push({ ...properties(0, `${rule.suffix}${dltSuffix}`, 'DLT', () => false), usedForExceptions: rule.exceptions });
+    list.push(properties(0, dltSuffix, 'DLT', () => false));
+  }
   return list;
 }

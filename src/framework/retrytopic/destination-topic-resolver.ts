@@ -50,10 +50,10 @@ export class DefaultDestinationTopicResolver {
     }
     if (holder.source.shouldRetryOn(attempt, findRootCause(error)) && this.isNotFatal(error) && !this.isPastTimeout(originalTimestamp, holder)) {
       if (holder.source.isReusableRetryTopic()) return holder.source;
-      if (holder.next.isDltTopic()) return this.dltOrNoOps(mainListenerId, holder.source.destinationName);
+      if (holder.next.isDltTopic()) return this.dltOrNoOps(mainListenerId, holder.source.destinationName, error);
       return holder.next;
     }
-    return this.dltOrNoOps(mainListenerId, topic);
+    return this.dltOrNoOps(mainListenerId, topic, error);
   }
 
   getDestinationTopicByName(mainListenerId: string, topic: string): DestinationTopic {
@@ -75,9 +75,11 @@ export class DefaultDestinationTopicResolver {
     return [...(this.chains.get(mainListenerId)?.values() ?? [])].map((h) => h.source);
   }
 
-  private dltOrNoOps(mainListenerId: string, topic: string): DestinationTopic {
+  /** The first DLT after `topic` that takes the failure (exception-based routing; without an error, the plain DLT), or NO_OPS. */
+  private dltOrNoOps(mainListenerId: string, topic: string, error?: unknown): DestinationTopic {
+    const takes = (destination: DestinationTopic) => (error === undefined ? destination.isDltTopic() && (destination.properties.usedForExceptions ?? []).length === 0 : destination.isDltFor(error));
     let destination = this.getNextDestinationTopicFor(mainListenerId, topic);
-    while (!destination.isDltTopic() && !destination.isNoOpsTopic()) destination = this.getNextDestinationTopicFor(mainListenerId, destination.destinationName);
+    while (!takes(destination) && !destination.isNoOpsTopic()) destination = this.getNextDestinationTopicFor(mainListenerId, destination.destinationName);
     return destination;
   }
 

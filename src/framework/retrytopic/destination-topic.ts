@@ -1,3 +1,4 @@
+import { findRootCause } from '../listener/error-handling-utils.js';
 import { DltStrategy } from './dlt-strategy.js';
 
 /** Spring's `DestinationTopic.Type`. */
@@ -19,6 +20,8 @@ export interface DestinationTopicProperties {
   /** Ms since the original timestamp after which failures go to the DLT; -1: none. */
   readonly timeout: number;
   readonly autoStartDltHandler?: boolean;
+  /** A DLT for these failures only (exception-based routing); empty or absent: the DLT for any failure. */
+  readonly usedForExceptions?: readonly (abstract new (...args: never[]) => unknown)[];
 }
 
 /** A link of the chain, as Spring's `DestinationTopic`. */
@@ -50,6 +53,16 @@ export class DestinationTopic {
 
   isReusableRetryTopic(): boolean {
     return this.properties.type === 'REUSABLE_RETRY_TOPIC';
+  }
+
+  /** A DLT that takes this failure: the plain DLT, or a routed one whose classes match the error or its cause. */
+  isDltFor(error: unknown): boolean {
+    if (!this.isDltTopic()) return false;
+    const classes = this.properties.usedForExceptions ?? [];
+    if (classes.length === 0) return true;
+    // Spring matches the error and its cause; the root cause is added for the framework's wrappers (listener failure, timestamp).
+    const candidates = [error, (error as { cause?: unknown } | null)?.cause, findRootCause(error)];
+    return classes.some((type) => candidates.some((candidate) => candidate instanceof type));
   }
 
   isAlwaysRetryOnDltFailure(): boolean {

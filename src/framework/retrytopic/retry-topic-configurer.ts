@@ -90,6 +90,7 @@ export class RetryTopicConfigurer {
       sameIntervalTopicReuseStrategy: retryable.sameIntervalTopicReuseStrategy ?? SameIntervalTopicReuseStrategy.SINGLE_TOPIC,
       timeout: retryable.timeout ?? RetryTopicConstants.NOT_SET,
       autoStartDltHandler: retryable.autoStartDltHandler,
+      dltRoutingRules: dltRoutingRulesOf(retryable, description),
     });
     const mainId = main.id;
     for (const topic of main.topics) this.destinationTopicResolver.addDestinationTopics(mainId, chain.map((p) => new DestinationTopic(topic + p.suffix, p)));
@@ -256,4 +257,17 @@ function classNames(error: Error): string[] {
   const names: string[] = [];
   for (let type: unknown = error.constructor; typeof type === 'function' && type !== Function.prototype; type = Object.getPrototypeOf(type)) names.push((type as { name: string }).name);
   return names;
+}
+
+/** `exceptionBasedDltRouting`, checked: each rule needs a suffix and at least one error class. */
+function dltRoutingRulesOf(retryable: RetryableTopicOptions, description: string): { suffix: string; exceptions: RetryableTopicOptions['include'] & object }[] {
+  const rules = retryable.exceptionBasedDltRouting ?? [];
+  if (!Array.isArray(rules)) throw new KafkaException(`@RetryableTopic on ${description}: exceptionBasedDltRouting must be a list of { suffix, exceptions }`);
+  return rules.map((rule, index) => {
+    if (typeof rule?.suffix !== 'string' || rule.suffix.length === 0) throw new KafkaException(`@RetryableTopic on ${description}: exceptionBasedDltRouting[${index}] needs a suffix`);
+    if (!Array.isArray(rule.exceptions) || rule.exceptions.length === 0 || rule.exceptions.some((type) => typeof type !== 'function')) {
+      throw new KafkaException(`@RetryableTopic on ${description}: exceptionBasedDltRouting[${index}] needs a list of error classes`);
+    }
+    return { suffix: rule.suffix, exceptions: rule.exceptions };
+  });
 }

@@ -5,7 +5,10 @@ import type { ConsumerRecords } from '../../support/consumer-records.js';
 import type { ListenerConsumer } from '../listener-consumer.js';
 import type { BatchMessageListener } from '../message-listener.js';
 import type { HandlerMethod } from './handler-method.js';
-import type { ListenerAdapterOptions } from './record-messaging-message-listener-adapter.js';
+import { listenerFailure, type ListenerAdapterOptions } from './record-messaging-message-listener-adapter.js';
+import { recordMessageHeaders } from '../../support/converter/messaging-message-converter.js';
+import { KafkaHeaders } from '../../support/kafka-headers.js';
+import { Message } from '../../support/message.js';
 
 /** Adapts a batch `@KafkaListener` method to the container, as Spring's `BatchMessagingMessageListenerAdapter`. */
 export class BatchMessagingMessageListenerAdapter implements BatchMessageListener {
@@ -19,8 +22,22 @@ export class BatchMessagingMessageListenerAdapter implements BatchMessageListene
     if (sendToOf(handler.bean, handler.method)) throw new KafkaException(`${handler.description}: @SendTo is supported on record listeners only, not batch listeners`);
   }
 
+  /** The listener bean, for ConsumerSeekAware callbacks. */
+  get seekAwareBean(): object {
+    return this.handler.bean;
+  }
+
   async onMessage(records: ConsumerRecords, acknowledgment: Acknowledgment, consumer: ListenerConsumer): Promise<void> {
-    const args = this.handler.batchArguments(records, { acknowledgment, consumer, groupId: this.options.groupId, listenerInfo: this.options.listenerInfo });
-    await this.handler.invoke(args);
+    const context = { acknowledgment, consumer, groupId: this.options.groupId, listenerInfo: this.options.listenerInfo };
+    try {
+      await this.handler.invoke(this.handler.batchArguments(records, context));
+    } catch (error) {
+      const errorHandler = this.options.errorHandler;
+      if (!errorHandler) throw error;
+      // Batch listeners have no @SendTo: a value returned by the error handler is ignored, a throw goes on to the container.
+      const headers = { [KafkaHeaders.BATCH_CONVERTED_HEADERS]: records.map((record) => recordMessageHeaders(record, context)), [KafkaHeaders.RAW_DATA]: records };
+      const message = new Message(records.map((record) => record.value), headers);
+      await errorHandler.handleError(message, listenerFailure(error, records.length > 0 ? records[0]! : 'an empty batch', this.options.groupId), consumer, acknowledgment);
+    }
   }
 }

@@ -11,6 +11,7 @@ import { Message, type MessageHeaders } from '../../support/message.js';
 import { deserializationErrorOf } from '../consumer-record-factory.js';
 import type { ListenerConsumer } from '../listener-consumer.js';
 import { payloadParameter, resolveHandlerParameters, type HandlerParameter } from './handler-parameters.js';
+import { validatePayload } from '../../support/converter/payload-validator.js';
 
 /** What a listener method is called with besides the record(s). */
 export interface InvocationContext {
@@ -54,7 +55,7 @@ export class HandlerMethod {
     return this.parameters.map((parameter, index) => {
       switch (parameter.kind) {
         case 'payload':
-          return this.payload(record, parameter.target, parameter.elementType, parameter.required);
+          return this.validated(this.payload(record, parameter.target, parameter.elementType, parameter.required), parameter.validate, index);
         case 'header':
           return this.header(headersOf(), parameter, index);
         case 'headers':
@@ -112,7 +113,14 @@ export class HandlerMethod {
 
   payloadFor(record: ConsumerRecord, target: unknown): unknown {
     const parameter = payloadParameter(this.parameters);
-    return this.payload(record, target, parameter?.elementType, parameter?.required ?? true);
+    const value = this.payload(record, target, parameter?.elementType, parameter?.required ?? true);
+    return this.validated(value, parameter?.validate, parameter ? this.parameters.indexOf(parameter) : 0);
+  }
+
+  /** `@Payload({ validate: true })`: class-validator's constraints, checked after conversion. */
+  private validated(value: unknown, validate: boolean | undefined, index: number): unknown {
+    if (validate) validatePayload(value, index, this.description);
+    return value;
   }
 
   private payload(record: ConsumerRecord, target: unknown, elementType: unknown, required: boolean): unknown {

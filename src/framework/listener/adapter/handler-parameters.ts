@@ -7,7 +7,7 @@ import { Message } from '../../support/message.js';
 
 /** How one listener argument is produced. */
 export type HandlerParameter =
-  | { readonly kind: 'payload'; readonly target: unknown; readonly elementType: unknown; readonly required: boolean }
+  | { readonly kind: 'payload'; readonly target: unknown; readonly elementType: unknown; readonly required: boolean; readonly validate?: boolean }
   | { readonly kind: 'header'; readonly name: string; readonly target: unknown; readonly required: boolean }
   | { readonly kind: 'headers' }
   | { readonly kind: 'record' }
@@ -37,7 +37,7 @@ export function resolveHandlerParameters(prototype: object, method: string | sym
     if (annotation?.kind === 'payload') {
       // For lists (and every batch payload) `type` names the elements; otherwise the value's class.
       const list = batch || type === Array;
-      parameter = { kind: 'payload', target: list ? type : annotation.type ?? type, elementType: list ? annotation.type : undefined, required: annotation.required };
+      parameter = { kind: 'payload', target: list ? type : annotation.type ?? type, elementType: list ? annotation.type : undefined, required: annotation.required, validate: annotation.validate };
     } else if (annotation?.kind === 'header') {
       parameter = { kind: 'header', name: annotation.name, target: type, required: annotation.required };
     } else if (annotation?.kind === 'headers') {

@@ -3,6 +3,10 @@ import type { KafkaTemplate } from '../../core/kafka-template.js';
 import type { Acknowledgment } from '../../support/acknowledgment.js';
 import type { ConsumerRecord } from '../../support/consumer-record.js';
 import type { Logger } from '../../support/logger.js';
+import { recordMessageHeaders } from '../../support/converter/messaging-message-converter.js';
+import { Message } from '../../support/message.js';
+import type { KafkaListenerErrorHandler } from '../kafka-listener-error-handler.js';
+import { ListenerExecutionFailedException } from '../listener-execution-failed-exception.js';
 import type { ListenerConsumer } from '../listener-consumer.js';
 import type { MessageListener } from '../message-listener.js';
 import type { DelegatingInvocableHandler } from './delegating-invocable-handler.js';
@@ -12,6 +16,8 @@ import { ListenerReplySender } from './listener-reply-sender.js';
 export interface ListenerAdapterOptions {
   readonly groupId?: string;
   readonly listenerInfo?: string;
+  /** `@KafkaListener({ errorHandler })`: called with a failure before the container's error handler. */
+  readonly errorHandler?: KafkaListenerErrorHandler;
 }
 
 /**
@@ -33,6 +39,11 @@ export class RecordMessagingMessageListenerAdapter implements MessageListener {
   /** The template `@SendTo` replies are sent with, as Spring's `setReplyTemplate`. */
   setReplyTemplate(template: KafkaTemplate, logger?: Logger, resolveTopic?: (topic: string) => string): void {
     this.replies.setReplyTemplate(template, logger, resolveTopic);
+  }
+
+  /** The listener bean, for ConsumerSeekAware callbacks. */
+  get seekAwareBean(): object | undefined {
+    return this.handlers()[0]?.bean;
   }
 
   /** True when some handler of this listener has `@SendTo`. */
@@ -58,10 +69,27 @@ export class RecordMessagingMessageListenerAdapter implements MessageListener {
       }
       result = await handler.invoke(args);
     } catch (error) {
-      // A failed request gets an error reply instead of a timeout (and is then handled).
       const sendTo = this.sendToFor(handler);
-      if (sendTo && (await this.replies.sendErrorReply(error, record, sendTo))) return;
-      throw error;
+      let failure = error;
+      const errorHandler = this.options.errorHandler;
+      if (errorHandler) {
+        // Spring's KafkaListenerErrorHandler: its value is the listener's result; throwing passes the failure on.
+        let handled = false;
+        try {
+          const message = new Message(record.value, recordMessageHeaders(record, context));
+          result = await errorHandler.handleError(message, listenerFailure(error, record, this.options.groupId), consumer, acknowledgment);
+          handled = true;
+        } catch (handlerError) {
+          failure = handlerError;
+        }
+        if (handled) {
+          if (sendTo) await this.replies.sendResult(result, record, sendTo);
+          return;
+        }
+      }
+      // A failed request gets an error reply instead of a timeout (and is then handled).
+      if (sendTo && (await this.replies.sendErrorReply(failure, record, sendTo))) return;
+      throw failure;
     }
     await this.handleResult(result, record, handler);
   }
@@ -87,4 +115,11 @@ export class RecordMessagingMessageListenerAdapter implements MessageListener {
     const handlers = this.handlers();
     return handlers.length === 1 ? handlers[0]!.description : (handlers[0]?.bean.constructor.name ?? 'listener');
   }
+}
+
+/** The failure as Spring hands it to a listener error handler: a ListenerExecutionFailedException around the listener's error. */
+export function listenerFailure(error: unknown, record: { toString(): string }, groupId: string | undefined): ListenerExecutionFailedException {
+  if (error instanceof ListenerExecutionFailedException) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new ListenerExecutionFailedException(`Listener failed for ${record.toString()}: ${message}`, groupId, { cause: error });
 }

@@ -19,6 +19,9 @@ export interface DeliveryContext {
 export function recordMessageHeaders(record: ConsumerRecord, context: DeliveryContext = {}): MessageHeaders {
   const headers: MessageHeaders = {};
   for (const header of record.headers) headers[header.key] = header.value;
+  // As Spring's header mapper: the container's delivery count arrives as a number.
+  const attempt = headers[KafkaHeaders.DELIVERY_ATTEMPT];
+  if (Buffer.isBuffer(attempt) && attempt.length === 4) headers[KafkaHeaders.DELIVERY_ATTEMPT] = attempt.readInt32BE(0);
   headers[KafkaHeaders.RECEIVED_TOPIC] = record.topic;
   headers[KafkaHeaders.RECEIVED_PARTITION] = record.partition;
   headers[KafkaHeaders.OFFSET] = record.offset;
