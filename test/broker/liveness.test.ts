@@ -1,0 +1,122 @@
+/**
+ * Work that takes the broker long (creating thousands of partitions, inflating a compression
+ * bomb to refuse it) runs in slices or off the event loop, so other connections keep being
+ * served meanwhile. Shown by order, not by timing: a request sent on another connection after
+ * the long one is answered before it.
+ */
+import { createGzip } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EmbeddedKafka } from '../../src/broker/embedded-kafka.js';
+import { ErrorCode } from '../../src/protocol/error-codes.js';
+import { ApiKeys } from '../../src/protocol/generated/messages.js';
+import { recomputeCrc } from '../../src/protocol/records/index.js';
+import { ByteWriter } from '../../src/protocol/primitives/byte-writer.js';
+import { closeRawConnections, openRaw, startKafka, stopKafkas } from '../support/broker-harness.js';
+
+const MiB = 1024 * 1024;
+const PARTITIONS = 1000;
+
+let kafka: EmbeddedKafka;
+let bootstrap: string;
+
+beforeAll(async () => {
+  kafka = await startKafka({ config: { 'streamwright.max.partitions': String(2 * PARTITIONS + 100) } });
+  bootstrap = kafka.bootstrapServers[0]!;
+});
+// A clean shutdown closes every log (an fsync each): thousands of them take a while.
+afterAll(async () => {
+  closeRawConnections();
+  await stopKafkas();
+}, 120_000);
+
+/** Which of two requests' answers came first. */
+async function firstAnswered(slow: Promise<unknown>, quick: Promise<unknown>): Promise<'slow' | 'quick'> {
+  const order: string[] = [];
+  await Promise.all([slow.then(() => order.push('slow')), quick.then(() => order.push('quick'))]);
+  return order[0] as 'slow' | 'quick';
+}
+
+describe('the broker serves other connections meanwhile', () => {
+  it(`answers a Metadata request sent after a ${PARTITIONS}-partition CreateTopics on another connection first; the topic is whole when CreateTopics answers`, { timeout: 120_000 }, async () => {
+    const admin = await openRaw(bootstrap);
+    const other = await openRaw(bootstrap);
+    await other.request(ApiKeys.ApiVersions, 0, {}); // connected and answering before the big request
+    const create = admin.request(
+      ApiKeys.CreateTopics,
+      5,
+      { topics: [{ name: 'liveness-many', numPartitions: PARTITIONS, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 120_000, validateOnly: false },
+      120_000,
+    );
+    // Sent once the broker is working on the CreateTopics (its first slice has run).
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const metadata = other.request(ApiKeys.Metadata, 12, { topics: [], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+    expect(await firstAnswered(create, metadata)).toBe('quick');
+    const created = await create;
+    expect(created.topics[0]).toMatchObject({ name: 'liveness-many', errorCode: ErrorCode.NONE, numPartitions: PARTITIONS });
+    // Every partition exists and leads once CreateTopics has answered.
+    for (const index of [0, PARTITIONS / 2, PARTITIONS - 1]) expect(kafka.broker().instance.replicaManager.partition('liveness-many', index)?.isLeader).toBe(true);
+  });
+
+  it('answers ApiVersions sent after a gzip batch inflating to 256 MiB on another connection first, and refuses the batch', { timeout: 120_000 }, async () => {
+    await openRaw(bootstrap).then((c) =>
+      c.request(ApiKeys.CreateTopics, 5, { topics: [{ name: 'liveness-bomb', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 30_000, validateOnly: false }),
+    );
+    const producer = await openRaw(bootstrap);
+    const other = await openRaw(bootstrap);
+    await other.request(ApiKeys.ApiVersions, 0, {});
+    const bomb = await zeroBomb(256);
+    const produce = producer.request(
+      ApiKeys.Produce,
+      9,
+      { transactionalId: null, acks: 1, timeoutMs: 30_000, topicData: [{ name: 'liveness-bomb', partitionData: [{ index: 0, records: bomb }] }] },
+      120_000,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const versions = other.request(ApiKeys.ApiVersions, 0, {});
+    expect(await firstAnswered(produce, versions)).toBe('quick');
+    const answer = (await produce).responses[0]!.partitionResponses[0]!;
+    expect(answer.errorCode).toBe(ErrorCode.MESSAGE_TOO_LARGE);
+  });
+});
+
+/** A gzip batch of one record whose value is `mib` MiB of zeros: a few hundred KiB on the wire. */
+async function zeroBomb(mib: number): Promise<Buffer> {
+  const value = mib * MiB;
+  const body = new ByteWriter(32);
+  body.writeInt8(0); // attributes
+  body.writeVarlong(0n); // timestamp delta
+  body.writeVarint(0); // offset delta
+  body.writeVarint(-1); // null key
+  body.writeVarint(value);
+  const head = body.finish();
+  const length = head.length + value + 1; // + the header count after the value
+  const lengthPrefix = new ByteWriter(8);
+  lengthPrefix.writeVarint(length);
+  const gzip = createGzip({ level: 9 });
+  const pieces: Buffer[] = [];
+  gzip.on('data', (piece: Buffer) => pieces.push(piece));
+  const done = new Promise((resolve) => gzip.on('end', resolve));
+  gzip.write(lengthPrefix.finish());
+  gzip.write(head);
+  const zeros = Buffer.alloc(MiB);
+  for (let i = 0; i < mib; i++) gzip.write(zeros);
+  gzip.end(Buffer.from([0])); // no headers
+  await done;
+  const payload = Buffer.concat(pieces);
+  const batch = Buffer.alloc(61 + payload.length);
+  batch.writeBigInt64BE(0n, 0);
+  batch.writeInt32BE(batch.length - 12, 8);
+  batch.writeInt32BE(-1, 12);
+  batch.writeInt8(2, 16);
+  batch.writeInt16BE(1, 21); // gzip
+  batch.writeInt32BE(0, 23);
+  batch.writeBigInt64BE(BigInt(Date.now()), 27);
+  batch.writeBigInt64BE(BigInt(Date.now()), 35);
+  batch.writeBigInt64BE(-1n, 43);
+  batch.writeInt16BE(-1, 51);
+  batch.writeInt32BE(-1, 53);
+  batch.writeInt32BE(1, 57);
+  payload.copy(batch, 61);
+  recomputeCrc(batch, 0);
+  return batch;
+}
