@@ -36,6 +36,26 @@ async function firstAnswered(slow: Promise<unknown>, quick: Promise<unknown>): P
   return order[0] as 'slow' | 'quick';
 }
 
+describe('a stored compression bomb is not inflated again', () => {
+  // First in the file, so that the process's peak RSS is still low and a spike would show.
+  it('answers ListOffsets by timestamp on a one-record gzip batch of a 48 MiB value without inflating it', { timeout: 60_000 }, async () => {
+    const conn = await openRaw(bootstrap);
+    await conn.request(ApiKeys.CreateTopics, 5, { topics: [{ name: 'liveness-stored-bomb', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 30_000, validateOnly: false });
+    const stored = await conn.request(
+      ApiKeys.Produce,
+      9,
+      { transactionalId: null, acks: 1, timeoutMs: 30_000, topicData: [{ name: 'liveness-stored-bomb', partitionData: [{ index: 0, records: await zeroBomb(48) }] }] },
+      60_000,
+    );
+    expect(stored.responses[0]!.partitionResponses[0]!.errorCode).toBe(ErrorCode.NONE);
+    const peakBefore = process.resourceUsage().maxRSS * 1024;
+    const answer = await conn.request(ApiKeys.ListOffsets, 7, { replicaId: -1, isolationLevel: 0, topics: [{ name: 'liveness-stored-bomb', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: 0n }] }] });
+    expect(answer.topics[0]!.partitions[0]).toMatchObject({ errorCode: ErrorCode.NONE, offset: 0n });
+    // Inflating the value would have taken 48 MiB at least (96 with zlib's concatenation).
+    expect(process.resourceUsage().maxRSS * 1024 - peakBefore).toBeLessThan(24 * MiB);
+  });
+});
+
 describe('the broker serves other connections meanwhile', () => {
   it(`answers a Metadata request sent after a ${PARTITIONS}-partition CreateTopics on another connection first; the topic is whole when CreateTopics answers`, { timeout: 120_000 }, async () => {
     const admin = await openRaw(bootstrap);
