@@ -4,14 +4,16 @@
  * served meanwhile. Shown by order, not by timing: a request sent on another connection after
  * the long one is answered before it.
  */
+import { connect } from 'node:net';
 import { createGzip } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmbeddedKafka } from '../../src/broker/embedded-kafka.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { ApiKeys } from '../../src/protocol/generated/messages.js';
-import { recomputeCrc } from '../../src/protocol/records/index.js';
+import { encodeRecordBatchSync, recomputeCrc } from '../../src/protocol/records/index.js';
+import { encodeRequest } from '../../src/protocol/codec.js';
 import { ByteWriter } from '../../src/protocol/primitives/byte-writer.js';
-import { closeRawConnections, openRaw, startKafka, stopKafkas } from '../support/broker-harness.js';
+import { closeRawConnections, openRaw, startKafka, stopKafkas, waitFor } from '../support/broker-harness.js';
 
 const MiB = 1024 * 1024;
 const PARTITIONS = 1000;
@@ -96,6 +98,56 @@ describe('the broker serves other connections meanwhile', () => {
     expect(await firstAnswered(produce, versions)).toBe('quick');
     const answer = (await produce).responses[0]!.partitionResponses[0]!;
     expect(answer.errorCode).toBe(ErrorCode.MESSAGE_TOO_LARGE);
+  });
+});
+
+describe('a client that sends and never reads', () => {
+  it('is muted once 8 MiB of its responses are unsent: the broker holds its further requests, and answers them all once it reads', { timeout: 60_000 }, async () => {
+    const conn = await openRaw(bootstrap);
+    await conn.request(ApiKeys.CreateTopics, 5, { topics: [{ name: 'liveness-slow-reader', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 30_000, validateOnly: false });
+    const batch = encodeRecordBatchSync({ records: [{ value: Buffer.alloc(900 * 1024, 7) }] });
+    const stored = await conn.request(ApiKeys.Produce, 9, { transactionalId: null, acks: 1, timeoutMs: 30_000, topicData: [{ name: 'liveness-slow-reader', partitionData: [{ index: 0, records: batch }] }] });
+    expect(stored.responses[0]!.partitionResponses[0]!.errorCode).toBe(ErrorCode.NONE);
+
+    // 100 Fetch requests of about 900 KiB each, written at once by a socket that does not read.
+    const FETCHES = 100;
+    const fetch = (correlationId: number) =>
+      encodeRequest(
+        { apiKey: ApiKeys.Fetch, apiVersion: 11, correlationId, clientId: 'slow-reader' },
+        {
+          replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: 2 * MiB, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, rackId: '', forgottenTopicsData: [],
+          topics: [{ topic: 'liveness-slow-reader', partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, logStartOffset: -1n, partitionMaxBytes: 2 * MiB }] }],
+        },
+      );
+    const socket = connect({ host: '127.0.0.1', port: Number(bootstrap.slice(bootstrap.lastIndexOf(':') + 1)) });
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.pause();
+    socket.write(Buffer.concat(Array.from({ length: FETCHES }, (_, i) => fetch(i + 1))));
+    const address = `127.0.0.1:${socket.localPort}`;
+    const stats = () => kafka.broker().instance.connectionStats().find((c) => c.clientAddress === address);
+    const muted = await waitFor(() => {
+      const s = stats();
+      return s && s.heldRequests > 0 && s.pendingResponses === 0 ? s : undefined;
+    }, { what: 'the connection to be muted' });
+    // Unmuted, all 100 answers (about 90 MiB) would be queued for the socket.
+    expect(muted.unsentResponseBytes).toBeLessThan(8 * MiB + 2 * MiB);
+    expect(muted.heldRequests).toBeGreaterThan(0);
+
+    let answers = 0;
+    let buffered = Buffer.alloc(0);
+    const all = new Promise<void>((resolve) =>
+      socket.on('data', (chunk: Buffer) => {
+        buffered = Buffer.concat([buffered, chunk]);
+        while (buffered.length >= 4 && buffered.length >= 4 + buffered.readInt32BE(0)) {
+          buffered = buffered.subarray(4 + buffered.readInt32BE(0));
+          if (++answers === FETCHES) resolve();
+        }
+      }),
+    );
+    socket.resume();
+    await all;
+    expect(answers).toBe(FETCHES);
+    socket.destroy();
   });
 });
 
