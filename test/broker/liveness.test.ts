@@ -101,6 +101,19 @@ describe('the broker serves other connections meanwhile', () => {
   });
 });
 
+describe('appends keep the order requests came in', () => {
+  it('appends a small batch sent right after a streamed 12 MiB gzip record, to the same partition, after it', { timeout: 60_000 }, async () => {
+    const conn = await openRaw(bootstrap);
+    await conn.request(ApiKeys.CreateTopics, 5, { topics: [{ name: 'liveness-order', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 30_000, validateOnly: false });
+    const produce = (records: Buffer) =>
+      conn.request(ApiKeys.Produce, 9, { transactionalId: null, acks: 1, timeoutMs: 30_000, topicData: [{ name: 'liveness-order', partitionData: [{ index: 0, records }] }] }, 60_000);
+    // Pipelined on one connection: the big one inflates as a stream, the small one needs nothing.
+    const [big, small] = await Promise.all([produce(await zeroBomb(12)), produce(encodeRecordBatchSync({ records: [{ value: Buffer.from('after') }] }))]);
+    expect(big.responses[0]!.partitionResponses[0]).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 0n });
+    expect(small.responses[0]!.partitionResponses[0]).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 1n });
+  });
+});
+
 describe('a client that sends and never reads', () => {
   it('is muted once 8 MiB of its responses are unsent: the broker holds its further requests, and answers them all once it reads', { timeout: 60_000 }, async () => {
     const conn = await openRaw(bootstrap);
