@@ -195,9 +195,20 @@ export class KafkaBroker {
   }
 
   /** A topic was created or grew: every broker creates its replicas and applies the leaders. */
-  topicPartitionsChanged(topic: TopicMetadata): void {
-    if (this.cluster) this.cluster.topicChanged(topic);
-    else this.replicaManager.createPartitions(topic);
+  /**
+   * A topic was created or grew. With `inSlices` (a client's request) a single broker creates
+   * the partitions a slice at a time: the promise (null when all are there already) settles
+   * once they are, and the request answers then, as KRaft's controller answers CreateTopics
+   * once its records are committed. Otherwise they are all there on return.
+   */
+  topicPartitionsChanged(topic: TopicMetadata, inSlices = false): Promise<void> | null {
+    if (this.cluster) {
+      this.cluster.topicChanged(topic);
+      return null;
+    }
+    if (inSlices) return this.replicaManager.createPartitionsInSlices(topic);
+    this.replicaManager.createPartitions(topic);
+    return null;
   }
 
   topicDeleted(topic: TopicMetadata): void {

@@ -10,6 +10,9 @@ import { partitionDirName } from './storage/log-file-names.js';
 import { LogManager } from './storage/log-manager.js';
 import { ReplicationOffsetCheckpoint } from './storage/replication-offset-checkpoint.js';
 
+/** How long a request's partition creation holds the event loop before other work runs. */
+export const PARTITION_CREATION_SLICE_MS = 10;
+
 /** A topic's effective settings: the log's own plus what the produce path checks. */
 export interface TopicSettings {
   readonly log: LogConfig;
@@ -42,6 +45,7 @@ export class ReplicaManager {
   private highWatermarkCheckpointTimer: NodeJS.Timeout | null = null;
   /** The checkpointed high watermarks, while startup() opens the logs (null afterwards: later logs are new). */
   private restoredHighWatermarks: Map<string, number> | null = null;
+  private stopped = false;
 
   constructor(private readonly broker: KafkaBroker) {
     this.logManager = new LogManager({
@@ -93,6 +97,7 @@ export class ReplicaManager {
   }
 
   private stopActivity(): void {
+    this.stopped = true;
     if (this.producerExpirationTimer) clearInterval(this.producerExpirationTimer);
     this.producerExpirationTimer = null;
     if (this.highWatermarkCheckpointTimer) clearInterval(this.highWatermarkCheckpointTimer);
@@ -174,14 +179,50 @@ export class ReplicaManager {
   /**
    * Creates the local partitions of a topic that this broker does not host yet (with
    * replication: those it holds a replica of), then applies the leaders the metadata names.
+   * All at once (start-up, and the cluster path); see {@link createPartitionsInSlices} for a
+   * request's.
    */
   createPartitions(topic: TopicMetadata): void {
+    this.createSomePartitions(topic, Infinity);
+  }
+
+  /**
+   * The same, a slice of {@link PARTITION_CREATION_SLICE_MS} at a time: thousands of partitions
+   * (each a directory, files and fsyncs) would otherwise hold the broker's one thread for
+   * seconds. Null when the first slice did it all; otherwise a promise of the rest, which
+   * stops early if the topic is deleted (or replaced) or the broker stops meanwhile.
+   */
+  createPartitionsInSlices(topic: TopicMetadata): Promise<void> | null {
+    if (this.createSomePartitions(topic, performance.now() + PARTITION_CREATION_SLICE_MS)) return null;
+    return new Promise((resolve, reject) => {
+      const next = () => {
+        const current = this.broker.metadata.topic(topic.name);
+        if (this.stopped || current?.topicId !== topic.topicId) return resolve();
+        try {
+          if (this.createSomePartitions(current, performance.now() + PARTITION_CREATION_SLICE_MS)) resolve();
+          else setImmediate(next);
+        } catch (error) {
+          reject(error as Error);
+        }
+      };
+      setImmediate(next);
+    });
+  }
+
+  /** Creates partitions until `deadline` (performance.now()); true when none is left to create. */
+  private createSomePartitions(topic: TopicMetadata, deadline: number): boolean {
     const settings = this.settingsOf(topic.name);
     const hosted = this.partitions.get(topic.name) ?? [];
+    this.partitions.set(topic.name, hosted);
     const clustered = this.broker.cluster !== undefined;
+    let done = true;
     for (const assignment of topic.partitions) {
       if (hosted[assignment.partition]) continue;
       if (clustered && !assignment.replicas.includes(this.broker.nodeId)) continue;
+      if (performance.now() >= deadline) {
+        done = false;
+        break;
+      }
       // At start-up a log starts from its checkpointed high watermark (0, i.e. its log start, when
       // the file has none), not from its log end: what is above it may not be on the ISR. A leader
       // alone in its ISR (a single broker) moves it to the log end as soon as it leads.
@@ -196,8 +237,9 @@ export class ReplicaManager {
       });
       hosted[assignment.partition] = partition;
     }
-    this.partitions.set(topic.name, hosted);
+    // The partitions created so far are served from now on.
     this.applyLeadership(topic);
+    return done;
   }
 
   /**

@@ -38,6 +38,12 @@ describe('wire fuzzer (seeded, short)', () => {
     expect(result.peakRssMb, `RSS per second: ${result.rssTimeline.map(([ms, mb]) => `${Math.round(ms / 1000)}s:${mb}`).join(' ')}`).toBeLessThan(RSS_BOUND_MB);
   });
 
+  it('heard from the broker itself: its longest event-loop stall and its memory by kind (reported, not judged)', () => {
+    expect(result.maxStallMs).toBeTypeOf('number');
+    expect(result.memoryAtPeak?.rss).toBeGreaterThan(0);
+    console.log(`fuzz: ${result.frames} frames, peak RSS ${result.peakRssMb} MiB, longest event-loop stall ${result.maxStallMs} ms, memory at peak ${JSON.stringify(result.memoryAtPeak)}`);
+  });
+
   it('still lets kafkajs produce and consume afterwards', async () => {
     const values = await produceAndConsume(broker.address, `fuzz-after-${SEED}`);
     expect(values).toEqual(['after-fuzz-1', 'after-fuzz-2', 'after-fuzz-3']);

@@ -26,6 +26,11 @@ export interface CreatedTopic {
   configs: Record<string, string>;
 }
 
+/** A topic created (or grown) whose partitions may still be being created: `ready` settles when they are. */
+export interface PartitionsPending {
+  ready: Promise<void> | null;
+}
+
 /**
  * Decides and records topic changes: names, partition counts, replica placement and config
  * overrides, then has the replica manager create or delete the local partitions. With one
@@ -34,8 +39,17 @@ export interface CreatedTopic {
 export class Controller {
   constructor(private readonly broker: KafkaBroker) {}
 
-  /** Validates and (unless validateOnly) creates a topic; throws KafkaProtocolError with Kafka's code. */
+  /** Validates and (unless validateOnly) creates a topic and all its partitions; throws KafkaProtocolError with Kafka's code. */
   createTopic(spec: CreateTopicSpec, validateOnly = false): CreatedTopic {
+    const { ready: _, ...created } = this.createTopicInSlices(spec, validateOnly, false);
+    return created;
+  }
+
+  /**
+   * The same for a client's CreateTopics: the topic is in the metadata on return, its
+   * partitions are created a slice at a time (a single broker) until `ready` settles.
+   */
+  createTopicInSlices(spec: CreateTopicSpec, validateOnly: boolean, inSlices = true): CreatedTopic & PartitionsPending {
     const reason = invalidTopicNameReason(spec.name);
     if (reason) throw new KafkaProtocolError(ErrorCode.INVALID_TOPIC_EXCEPTION, reason);
     if (this.broker.metadata.topic(spec.name)) throw new KafkaProtocolError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${spec.name}' already exists.`);
@@ -53,11 +67,11 @@ export class Controller {
       ? this.checkAssignments(spec.assignments, limited)
       : this.place(spec.numPartitions, spec.replicationFactor, 0, limited);
     const summary = { numPartitions: assignments.length, replicationFactor: assignments[0]!.length, configs };
-    if (validateOnly) return { topicId: ZERO_UUID, ...summary };
+    if (validateOnly) return { topicId: ZERO_UUID, ...summary, ready: null };
     const topic = this.broker.metadata.createTopic(spec.name, assignments, configs);
-    this.broker.topicPartitionsChanged(topic);
+    const ready = this.broker.topicPartitionsChanged(topic, inSlices);
     this.broker.logger.info(`created topic ${spec.name} with ${assignments.length} partitions`);
-    return { topicId: topic.topicId, ...summary };
+    return { topicId: topic.topicId, ...summary, ready };
   }
 
   /** Metadata and Produce auto-creation: broker defaults, no configs. */
@@ -75,7 +89,8 @@ export class Controller {
     return topic;
   }
 
-  createPartitions(name: string, totalCount: number, assignments: ReadonlyArray<readonly number[]> | null, validateOnly: boolean): void {
+  /** Grows a topic; its new partitions are created a slice at a time (a single broker) until `ready` settles. */
+  createPartitions(name: string, totalCount: number, assignments: ReadonlyArray<readonly number[]> | null, validateOnly: boolean): PartitionsPending {
     const topic = this.broker.metadata.topic(name);
     if (!topic) throw new KafkaProtocolError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${name}' does not exist.`);
     const current = topic.partitions.length;
@@ -89,9 +104,9 @@ export class Controller {
     } else {
       newAssignments = this.place(added, topic.partitions[0]?.replicas.length ?? 1, current, true);
     }
-    if (validateOnly) return;
+    if (validateOnly) return { ready: null };
     this.broker.metadata.addPartitions(name, newAssignments);
-    this.broker.topicPartitionsChanged(topic);
+    return { ready: this.broker.topicPartitionsChanged(topic, true) };
   }
 
   alterTopicConfigs(name: string, configs: Record<string, string>, validateOnly: boolean): void {

@@ -8,7 +8,7 @@ import { INTERNAL_TOPICS } from '../cluster/topic-names.js';
 import type { KafkaBroker } from '../kafka-broker.js';
 import { partitionKey } from '../delayed-fetch.js';
 import { CLOSE_CONNECTION, NO_RESPONSE, apiHandler, type HandlerResult, type RequestContext } from './api-handler.js';
-import { RecordValidationError, validateProducedRecords, type RecordError } from './produce-validation.js';
+import { RecordValidationError, validateProducedRecords, type RecordError, type ValidatedRecords } from './produce-validation.js';
 
 interface PartitionResult {
   index: number;
@@ -43,13 +43,60 @@ interface PendingAck {
   requiredOffset: number;
 }
 
-function appendToPartition(broker: KafkaBroker, partition: Partition, records: Buffer | null, acks: number, transactionalId: string | null, pending: Map<PartitionResult, PendingAck>): PartitionResult {
+/** A partition's records, validated, or being validated (a large gzip batch inflates as a stream). */
+interface Validation {
+  partition: Partition;
+  now: number;
+  /** The records to append, or why not; null while `settling`. */
+  outcome: ValidatedRecords | PartitionResult | null;
+  settling: Promise<void> | null;
+}
+
+/** Kafka's error code for what validating or appending threw; anything else is a bug and propagates. */
+function failed(broker: KafkaBroker, partition: Partition, error: unknown): PartitionResult {
+  if (!(error instanceof KafkaProtocolError)) throw error;
+  broker.logger.debug(`produce to ${partition.topic}-${partition.index} failed: ${error.message}`);
+  return failure(partition.index, error.code, error.message, error instanceof RecordValidationError ? error.recordErrors : []);
+}
+
+function validate(broker: KafkaBroker, partition: Partition, records: Buffer | null): PartitionResult | Validation {
   if (records === null) return failure(partition.index, ErrorCode.CORRUPT_MESSAGE, 'null records');
   if (!partition.isLeader) return failure(partition.index, ErrorCode.NOT_LEADER_OR_FOLLOWER, `This broker is not the leader of ${partition.topic}-${partition.index}`);
+  const now = broker.now();
+  let validated: ValidatedRecords | Promise<ValidatedRecords>;
+  try {
+    validated = validateProducedRecords(records, partition.settings, now, `${partition.topic}-${partition.index}`);
+  } catch (error) {
+    return failed(broker, partition, error);
+  }
+  if (!(validated instanceof Promise)) return { partition, now, outcome: validated, settling: null };
+  const validation: Validation = { partition, now, outcome: null, settling: null };
+  validation.settling = validated.then(
+    (records) => void (validation.outcome = records),
+    (error: unknown) => void (validation.outcome = failed(broker, partition, error)),
+  );
+  return validation;
+}
+
+function isValidation(p: PartitionResult | Validation): p is Validation {
+  return 'outcome' in p;
+}
+
+/** Appends one partition's validated records (or gives the validation's failure). */
+function appendOne(broker: KafkaBroker, topic: string, validation: Validation, acks: number, transactionalId: string | null, pending: Map<PartitionResult, PendingAck>): PartitionResult {
+  const { partition, outcome } = validation;
+  if (outcome === null) throw new Error(`produce to ${topic}-${partition.index}: appended before its validation settled`);
+  if (!('records' in outcome)) return outcome;
+  // A streamed validation took a while: the partition may have lost its leadership, or gone, meanwhile.
+  if (validation.settling !== null && (!partition.isLeader || broker.replicaManager.partition(topic, partition.index) !== partition)) {
+    return failure(partition.index, ErrorCode.NOT_LEADER_OR_FOLLOWER, `This broker is not the leader of ${topic}-${partition.index}`);
+  }
+  return appendToPartition(broker, validation, outcome, acks, transactionalId, pending);
+}
+
+function appendToPartition(broker: KafkaBroker, { partition, now }: Validation, validated: ValidatedRecords, acks: number, transactionalId: string | null, pending: Map<PartitionResult, PendingAck>): PartitionResult {
   const settings = partition.settings;
   try {
-    const now = broker.now();
-    const validated = validateProducedRecords(records, settings, now, `${partition.topic}-${partition.index}`);
     checkTransactionalWrite(broker, transactionalId, partition, validated.batches);
     if (acks === -1) {
       const isr = partition.isr.length;
@@ -71,11 +118,7 @@ function appendToPartition(broker: KafkaBroker, partition: Partition, records: B
     if (acks === -1 && partition.highWatermark < info.requiredOffset) pending.set(result, { partition, requiredOffset: info.requiredOffset });
     return result;
   } catch (error) {
-    if (error instanceof KafkaProtocolError) {
-      broker.logger.debug(`produce to ${partition.topic}-${partition.index} failed: ${error.message}`);
-      return failure(partition.index, error.code, error.message, error instanceof RecordValidationError ? error.recordErrors : []);
-    }
-    throw error;
+    return failed(broker, partition, error);
   }
 }
 
@@ -104,10 +147,9 @@ function settle(result: PartitionResult, state: { errorCode: number; message: st
 function produce(broker: KafkaBroker, request: RequestOf<typeof ApiKeys.Produce>, onConnectionClose: RequestContext['onConnectionClose']): HandlerResult<typeof ApiKeys.Produce> | Promise<HandlerResult<typeof ApiKeys.Produce>> {
   const acks = request.acks;
   const validAcks = acks === 0 || acks === 1 || acks === -1;
-  const pending = new Map<PartitionResult, PendingAck>();
-  const responses = request.topicData.map((topic) => ({
+  const validations = request.topicData.map((topic) => ({
     name: topic.name,
-    partitionResponses: topic.partitionData.map((p) => {
+    partitions: topic.partitionData.map((p): PartitionResult | Validation => {
       if (!validAcks) return failure(p.index, ErrorCode.INVALID_REQUIRED_ACKS);
       if (INTERNAL_TOPICS.has(topic.name)) return failure(p.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic.name}`);
       const partition = broker.replicaManager.partition(topic.name, p.index);
@@ -118,8 +160,41 @@ function produce(broker: KafkaBroker, request: RequestOf<typeof ApiKeys.Produce>
           ? failure(p.index, ErrorCode.NOT_LEADER_OR_FOLLOWER, `This broker is not the leader of ${topic.name}-${p.index}`)
           : failure(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
       }
-      return appendToPartition(broker, partition, p.records, acks, request.transactionalId, pending);
+      return validate(broker, partition, p.records);
     }),
+  }));
+  const touched = validations.flatMap((t) => t.partitions).filter(isValidation);
+  // Appends to a partition keep the order the requests came in, as Kafka's one-request-at-a-time
+  // channels do: behind a streamed validation, later requests to its partitions wait for it.
+  const waits = touched.flatMap((v) => [v.settling, appendsInFlight.get(v.partition)]).filter((w) => w !== null && w !== undefined);
+  if (waits.length === 0) return appendAll(broker, request, validations, onConnectionClose);
+  const appended = Promise.all(waits).then(() => appendAll(broker, request, validations, onConnectionClose));
+  const done = appended.then(
+    () => undefined,
+    () => undefined,
+  );
+  for (const { partition } of touched) appendsInFlight.set(partition, done);
+  void done.then(() => {
+    for (const { partition } of touched) if (appendsInFlight.get(partition) === done) appendsInFlight.delete(partition);
+  });
+  return appended;
+}
+
+/** Per partition, the append of the last request that had to wait (a streamed validation, or one behind it). */
+const appendsInFlight = new WeakMap<Partition, Promise<void>>();
+
+/** Appends the validated records of every partition and builds the response (waiting for acks=-1). */
+function appendAll(
+  broker: KafkaBroker,
+  request: RequestOf<typeof ApiKeys.Produce>,
+  validations: Array<{ name: string; partitions: Array<PartitionResult | Validation> }>,
+  onConnectionClose: RequestContext['onConnectionClose'],
+): HandlerResult<typeof ApiKeys.Produce> | Promise<HandlerResult<typeof ApiKeys.Produce>> {
+  const acks = request.acks;
+  const pending = new Map<PartitionResult, PendingAck>();
+  const responses = validations.map((topic) => ({
+    name: topic.name,
+    partitionResponses: topic.partitions.map((p) => (isValidation(p) ? appendOne(broker, topic.name, p, acks, request.transactionalId, pending) : p)),
   }));
   // Kafka closes the connection of an acks=0 produce that failed anywhere: the producer gets no
   // response, so only a closed connection makes it refresh its metadata rather than lose records.

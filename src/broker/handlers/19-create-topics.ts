@@ -27,7 +27,8 @@ export function createTopicsHandler(broker: KafkaBroker) {
           })),
         };
       }
-      return {
+      const pending: Array<Promise<void>> = [];
+      const response = {
         throttleTimeMs: 0,
         topics: request.topics.map((t) => {
           const failed = (errorCode: number, errorMessage: string) => ({ name: t.name, topicId: ZERO_UUID, errorCode, errorMessage, numPartitions: -1, replicationFactor: -1, configs: null });
@@ -43,11 +44,11 @@ export function createTopicsHandler(broker: KafkaBroker) {
           try {
             const assignments = [...t.assignments].sort((a, b) => a.partitionIndex - b.partitionIndex);
             if (assignments.some((a, i) => a.partitionIndex !== i)) return failed(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'Partitions should be a consecutive 0-based integer sequence.');
-            const created = broker.controller.createTopic(
+            const { ready, ...created } = broker.controller.createTopicInSlices(
               { name: t.name, numPartitions: t.numPartitions, replicationFactor: t.replicationFactor, assignments: assignments.map((a) => a.brokerIds), configs },
               request.validateOnly,
             );
-            return {
+            const result = {
               name: t.name,
               ...created,
               ...NO_ERROR,
@@ -55,11 +56,16 @@ export function createTopicsHandler(broker: KafkaBroker) {
                 name: c.name, value: c.value, readOnly: c.readOnly, configSource: c.configSource, isSensitive: c.isSensitive,
               })),
             };
+            if (ready) pending.push(ready.catch((error: unknown) => void Object.assign(result, errorFields(error))));
+            return result;
           } catch (error) {
             return { ...failed(ErrorCode.NONE, ''), ...errorFields(error) };
           }
         }),
       };
+      // Thousands of partitions are created a slice at a time while other requests are served;
+      // the answer comes once they all exist.
+      return pending.length === 0 ? response : Promise.all(pending).then(() => response);
     },
   });
 }

@@ -18,18 +18,23 @@ export function createPartitionsHandler(broker: KafkaBroker) {
       if (added > broker.config.int(MAX_PARTITIONS_PER_REQUEST_CONFIG)) {
         return { throttleTimeMs: 0, results: request.topics.map((t) => ({ name: t.name, errorCode: ErrorCode.POLICY_VIOLATION, errorMessage: EXCESSIVE_PARTITIONS_MESSAGE })) };
       }
-      return {
+      const pending: Array<Promise<void>> = [];
+      const response = {
         throttleTimeMs: 0,
         results: request.topics.map((t) => {
           if (repeated.has(t.name)) return { name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate topic in request.' };
           try {
-            broker.controller.createPartitions(t.name, t.count, t.assignments?.map((a) => a.brokerIds) ?? null, request.validateOnly);
-            return { name: t.name, ...NO_ERROR };
+            const { ready } = broker.controller.createPartitions(t.name, t.count, t.assignments?.map((a) => a.brokerIds) ?? null, request.validateOnly);
+            const result = { name: t.name, ...NO_ERROR };
+            if (ready) pending.push(ready.catch((error: unknown) => void Object.assign(result, errorFields(error))));
+            return result;
           } catch (error) {
             return { name: t.name, ...errorFields(error) };
           }
         }),
       };
+      // As CreateTopics: answered once the new partitions exist, created a slice at a time meanwhile.
+      return pending.length === 0 ? response : Promise.all(pending).then(() => response);
     },
   });
 }

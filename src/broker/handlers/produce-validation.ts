@@ -1,4 +1,4 @@
-import { CompressionError, CompressionType, InflatedSizeError, inflateStream } from '../../protocol/compression/index.js';
+import { CompressionError, CompressionType, InflatedSizeError, inflateStream, type ChunkSource } from '../../protocol/compression/index.js';
 import { ErrorCode, KafkaProtocolError } from '../../protocol/error-codes.js';
 import {
   COMPRESSION_CODEC_MASK,
@@ -13,6 +13,7 @@ import {
   type ValidatedBatch,
 } from '../../protocol/records/index.js';
 import { MAX_REPORTED_VIOLATIONS, walkRecordStream, walkRecordsWithRules, type RecordViolation, type RecordWalkSummary } from '../../protocol/records/index.js';
+import { ConcurrencyLimit } from '../concurrency-limit.js';
 import type { TopicSettings } from '../replica-manager.js';
 
 /**
@@ -56,6 +57,15 @@ export const INFLATED_LIMIT_FACTOR = 64;
 export function inflatedLimit(maxMessageBytes: number): number {
   return Math.max(MIN_INFLATED_LIMIT, INFLATED_LIMIT_FACTOR * maxMessageBytes);
 }
+
+/**
+ * Gzip batches too big to inflate in one go are inflated as a stream, off the event loop, while
+ * the event loop walks them: at most this many at once (each holds a couple of 64 KiB pieces
+ * and an inflater), so that compression bombs from many connections queue instead of adding up
+ * and leave the thread pool to the log's file work.
+ */
+const STREAMED_WALKS = 2;
+const streamedWalks = new ConcurrencyLimit(STREAMED_WALKS);
 
 const TOPIC_CODECS: Readonly<Record<string, CompressionType>> = {
   uncompressed: CompressionType.None,
@@ -104,8 +114,12 @@ function recordValidationError(errors: RecordError[], total: number, allTimestam
   );
 }
 
-/** Walks the batch's records (inflating them as a stream), applying the per-record rules. */
-function walkBatch(records: Buffer, batch: ValidatedBatch, settings: TopicSettings, now: number, topicPartition: string): RecordWalkSummary {
+/**
+ * Walks the batch's records (inflating them as a stream), applying the per-record rules. A
+ * promise when the records are inflated as a stream (a large gzip payload), so that the event
+ * loop serves other requests meanwhile.
+ */
+function walkBatch(records: Buffer, batch: ValidatedBatch, settings: TopicSettings, now: number, topicPartition: string): RecordWalkSummary | Promise<RecordWalkSummary> {
   const header = batch.header;
   const payload = records.subarray(batch.position + RECORD_BATCH_HEADER_SIZE, batch.position + batch.size);
   const createTime = settings.log.messageTimestampType === 'CreateTime';
@@ -115,25 +129,41 @@ function walkBatch(records: Buffer, batch: ValidatedBatch, settings: TopicSettin
     baseTimestamp: Number(header.baseTimestamp),
     timestampBounds: createTime && header.timestampType === TimestampType.CreateTime ? bounds : null,
   };
-  let summary: RecordWalkSummary;
+  const recordsAt = batch.position + RECORD_BATCH_HEADER_SIZE;
+  let source: ChunkSource;
   try {
-    const recordsAt = batch.position + RECORD_BATCH_HEADER_SIZE;
     if (header.compression === CompressionType.None) {
-      summary = walkRecordsWithRules(records, recordsAt, batch.position + batch.size, header.recordsCount, batch.position, -1, rules);
-    } else {
-      const source = inflateStream(header.compression as CompressionType, payload, inflatedLimit(settings.log.maxMessageBytes));
-      const whole = source.whole;
-      summary = whole !== undefined
-        ? walkRecordsWithRules(whole, 0, whole.length, header.recordsCount, batch.position, recordsAt, rules)
-        : walkRecordStream(source, header.recordsCount, rules, batch.position, recordsAt);
+      return checkSummary(walkRecordsWithRules(records, recordsAt, batch.position + batch.size, header.recordsCount, batch.position, -1, rules), header, settings, bounds, topicPartition);
+    }
+    source = inflateStream(header.compression as CompressionType, payload, inflatedLimit(settings.log.maxMessageBytes));
+    const whole = source.whole;
+    if (whole !== undefined) {
+      return checkSummary(walkRecordsWithRules(whole, 0, whole.length, header.recordsCount, batch.position, recordsAt, rules), header, settings, bounds, topicPartition);
     }
   } catch (error) {
     return framingError(error);
   }
+  // A streamed source starts inflating when it is first read, i.e. once its turn comes.
+  const streamed = source;
+  return streamedWalks.run(async () => {
+    try {
+      return checkSummary(await walkRecordStream(streamed, header.recordsCount, rules, batch.position, recordsAt), header, settings, bounds, topicPartition);
+    } catch (error) {
+      return framingError(error);
+    } finally {
+      streamed.close?.();
+    }
+  });
+}
 
-  // Kafka checks a record's key first, then its timestamp: a record without a key on a compacted
-  // topic is reported for that. A producer may not stamp LogAppendTime; with CreateTime its
-  // records carry the batch's maxTimestamp, which must then be in range.
+/**
+ * Turns the walk's rule violations into Kafka's errors. Kafka checks a record's key first, then
+ * its timestamp: a record without a key on a compacted topic is reported for that. A producer
+ * may not stamp LogAppendTime; with CreateTime its records carry the batch's maxTimestamp,
+ * which must then be in range.
+ */
+function checkSummary(summary: RecordWalkSummary, header: ValidatedBatch['header'], settings: TopicSettings, bounds: { min: number; max: number }, topicPartition: string): RecordWalkSummary {
+  const createTime = settings.log.messageTimestampType === 'CreateTime';
   const errors: RecordError[] = [];
   let allTimestamps = true;
   let total = summary.violationCount;
@@ -191,10 +221,10 @@ function rebuild(records: Buffer, batch: ValidatedBatch, codec: number): Buffer 
 /**
  * Validates the records of one partition of a Produce. Throws KafkaProtocolError with Kafka's
  * code (a {@link RecordValidationError}, with recordErrors, for per-record rules); never
- * anything else for any bytes.
+ * anything else for any bytes. A promise when the records are inflated as a stream (see
+ * {@link walkBatch}).
  */
-export function validateProducedRecords(records: Buffer, settings: TopicSettings, now: number, topicPartition: string): ValidatedRecords {
-  const compressionType = settings.compressionType;
+export function validateProducedRecords(records: Buffer, settings: TopicSettings, now: number, topicPartition: string): ValidatedRecords | Promise<ValidatedRecords> {
   let batches: ValidatedBatch[];
   try {
     batches = validateBatches(records, { clientRules: true, verifyRecords: false });
@@ -210,7 +240,14 @@ export function validateProducedRecords(records: Buffer, settings: TopicSettings
     throw new KafkaProtocolError(ErrorCode.MESSAGE_TOO_LARGE, `The record batch size ${batch.size} bytes exceeds max.message.bytes (${maxMessageBytes})`);
   }
   const summary = walkBatch(records, batch, settings, now, topicPartition);
+  return summary instanceof Promise ? summary.then((walked) => finishValidation(records, batches, walked, settings)) : finishValidation(records, batches, summary, settings);
+}
 
+/** The walked batch as it is to be appended: in place, or rebuilt in the topic's codec. */
+function finishValidation(records: Buffer, batches: ValidatedBatch[], summary: RecordWalkSummary, settings: TopicSettings): ValidatedRecords {
+  const batch = batches[0]!;
+  const compressionType = settings.compressionType;
+  const maxMessageBytes = settings.log.maxMessageBytes;
   const source = batch.header.compression;
   const target = targetCodec(compressionType, source);
   const inPlace = source === target && (source === CompressionType.None || summary.sequentialOffsetDeltas);

@@ -10,6 +10,12 @@ import { FrameReader, FrameSizeError } from './frame-reader.js';
 
 /** Past this many unanswered requests the connection stops reading until responses drain. */
 const MAX_IN_FLIGHT = 512;
+/**
+ * Past this many bytes of responses the client has not taken yet, the connection stops reading
+ * (and dispatching requests already read) until they drain, as Kafka mutes a channel: a client
+ * that sends and never reads holds this much, not every response it asked for.
+ */
+const MAX_UNSENT_RESPONSE_BYTES = 8 * 1024 * 1024;
 
 interface PendingResponse {
   frame: Buffer | null;
@@ -42,6 +48,10 @@ export interface ConnectionStats {
   readonly bufferedRequestBytes: number;
   /** Requests being worked on or waiting for an earlier response. */
   readonly pendingResponses: number;
+  /** Requests read but not dispatched yet (the connection is muted). */
+  readonly heldRequests: number;
+  /** Response bytes written but not yet taken by the client. */
+  readonly unsentResponseBytes: number;
 }
 
 /**
@@ -52,6 +62,9 @@ export interface ConnectionStats {
 export class Connection {
   private readonly frames: FrameReader;
   private readonly pending: PendingResponse[] = [];
+  /** Frames read while the connection was muted, dispatched once it is not. */
+  private readonly held: Buffer[] = [];
+  private dispatching = false;
   readonly clientAddress: string;
   private closed = false;
   /** What waiting requests registered to be dropped when this connection closes. */
@@ -81,7 +94,13 @@ export class Connection {
   }
 
   get stats(): ConnectionStats {
-    return { clientAddress: this.clientAddress, bufferedRequestBytes: this.frames.bufferedBytes, pendingResponses: this.pending.length };
+    return {
+      clientAddress: this.clientAddress,
+      bufferedRequestBytes: this.frames.bufferedBytes,
+      pendingResponses: this.pending.length,
+      heldRequests: this.held.length,
+      unsentResponseBytes: this.socket.writableLength,
+    };
   }
 
   /**
@@ -104,6 +123,7 @@ export class Connection {
     this.closed = true;
     this.frames.clear();
     this.pending.length = 0;
+    this.held.length = 0;
     for (const callback of [...this.closeCallbacks]) callback();
     this.closeCallbacks.clear();
   }
@@ -132,11 +152,27 @@ export class Connection {
       this.close();
       return;
     }
-    for (const frame of frames) {
-      if (this.closed) return;
-      this.dispatch(frame);
+    this.held.push(...frames);
+    this.dispatchHeld();
+  }
+
+  /** Whether the client owes the broker reads (or has too much in flight) before more requests are taken. */
+  private get muted(): boolean {
+    return this.pending.length >= MAX_IN_FLIGHT || this.socket.writableLength > MAX_UNSENT_RESPONSE_BYTES;
+  }
+
+  /** Dispatches the frames read so far, stopping (and pausing the socket) while muted. */
+  private dispatchHeld(): void {
+    if (this.dispatching) return; // a response written on the way calls back here
+    this.dispatching = true;
+    try {
+      while (this.held.length > 0 && !this.closed && !this.muted) this.dispatch(this.held.shift()!);
+    } finally {
+      this.dispatching = false;
     }
-    if (this.pending.length >= MAX_IN_FLIGHT) this.socket.pause();
+    if (this.closed) return;
+    if (this.muted || this.held.length > 0) this.socket.pause();
+    else if (this.socket.isPaused()) this.socket.resume();
   }
 
   private dispatch(frame: Buffer): void {
@@ -234,9 +270,8 @@ export class Connection {
   }
 
   private resumeIfDrained(): void {
-    if (this.socket.isPaused() && this.pending.length < MAX_IN_FLIGHT / 2 && this.socket.writableLength < 8 * 1024 * 1024) {
-      this.socket.resume();
-    }
+    if (this.closed || !this.socket.isPaused() || this.pending.length >= MAX_IN_FLIGHT / 2 || this.socket.writableLength > MAX_UNSENT_RESPONSE_BYTES / 2) return;
+    this.dispatchHeld();
   }
 
   private reject(reason: string): void {

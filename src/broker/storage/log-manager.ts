@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BrokerLogger } from '../logger.js';
-import { fsyncDirectory, writeFileAtomically } from './atomic-file.js';
+import { writeFileAtomically } from './atomic-file.js';
 import { LogCleaner, type CleanerStats, type LogCleanerOptions } from './log-cleaner.js';
 import type { LogConfig } from './log-config.js';
 import { PARTITION_METADATA_FILE, partitionDirName } from './log-file-names.js';
@@ -62,9 +62,10 @@ export class LogManager {
     if (existing !== undefined) return existing;
     const dir = path.join(this.dataDir, key);
     const created = !fs.existsSync(dir);
-    const log = PartitionLog.open(dir, config, { topic, partition, now: this.now, logger: this.logger, highWatermark });
-    if (topicId !== undefined) writePartitionMetadata(dir, topicId);
-    if (created) fsyncDirectory(this.dataDir);
+    // A new partition costs no fsync: its directory is synced with its first flush, and its
+    // partition.metadata is rewritten from the cluster metadata whenever the log is opened.
+    const log = PartitionLog.open(dir, config, { topic, partition, now: this.now, logger: this.logger, highWatermark, unsyncedDirectory: created });
+    if (topicId !== undefined) writePartitionMetadata(dir, topicId, created);
     this.logs.set(key, log);
     return log;
   }
@@ -195,9 +196,13 @@ export class LogManager {
 }
 
 /** Kafka's partition.metadata: `version: 0` and `topic_id: <id>`. Rewritten only when it changes. */
-function writePartitionMetadata(dir: string, topicId: string): void {
+function writePartitionMetadata(dir: string, topicId: string, created: boolean): void {
   const file = path.join(dir, PARTITION_METADATA_FILE);
   const text = `version: 0\ntopic_id: ${topicId}\n`;
+  if (created) {
+    fs.writeFileSync(file, text);
+    return;
+  }
   try {
     if (fs.readFileSync(file, 'utf8') === text) return;
   } catch {

@@ -317,6 +317,12 @@ export class LogSegment {
   }
 
   private findRecord(batch: FileBatch, matches: (timestamp: number, offset: number) => boolean): TimestampAndOffset | null {
+    // One record: its offset and timestamp are the batch's (maxTimestamp is set from the record
+    // on append), so nothing is decompressed; a compression bomb stored as one huge record is
+    // then never inflated again by ListOffsets.
+    if (batch.recordsCount === 1 && batch.baseOffset === batch.lastOffset) {
+      return matches(batch.maxTimestamp, batch.baseOffset) ? { timestamp: batch.maxTimestamp, offset: batch.baseOffset, leaderEpoch: batch.partitionLeaderEpoch } : null;
+    }
     const decoded = decodeRecordBatchSync(this.log.read(batch.position, batch.size), 0, { verifyCrc: false });
     for (const record of decoded.records) {
       const ts = Number(recordTimestamp(decoded, record));

@@ -34,6 +34,11 @@ export interface PartitionLogOptions {
   highWatermark?: number;
   /** Draws segment.jitter.ms for each new segment (default Math.random); tests fix it. */
   random?: () => number;
+  /**
+   * The directory was just created and its entries (and its own in the data directory) are
+   * not fsynced yet: the first flush does it, since only flushed records need them on disk.
+   */
+  unsyncedDirectory?: boolean;
 }
 
 /**
@@ -72,6 +77,7 @@ export class PartitionLog {
   private readonly appendListeners: LogListeners;
   private readonly hwListeners: LogListeners;
   private readonly deleter = new SegmentDeleter();
+  private unsyncedDirectory: boolean;
 
   private constructor(
     readonly dir: string,
@@ -85,6 +91,7 @@ export class PartitionLog {
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
     this.logger = options.logger;
+    this.unsyncedDirectory = options.unsyncedDirectory ?? false;
     const snapshot = (): LogChange => ({ logEndOffset: this.endOffset, highWatermark: this.hw });
     const onError = (error: unknown) => this.logger?.error(`${this.name}: log listener failed: ${error instanceof Error ? error.stack : String(error)}`);
     this.appendListeners = new LogListeners(snapshot, onError);
@@ -596,6 +603,12 @@ export class PartitionLog {
         const segment = this.segmentList[i]!;
         if (segment.baseOffset >= upTo) break;
         segment.flush();
+      }
+      if (this.unsyncedDirectory) {
+        // A new partition's directory entries become durable with its first flushed records.
+        fsyncDirectory(this.dir);
+        fsyncDirectory(path.dirname(this.dir));
+        this.unsyncedDirectory = false;
       }
     });
     this.recoveryPointOffset = upTo;

@@ -1,15 +1,19 @@
 import zlib from 'node:zlib';
-import { Gunzip } from 'fflate';
 import { asCompressionError, CompressionError } from './compression-error.js';
 import { CompressionType, compressionName } from './compression-type.js';
 import { inflatedBound } from './inflate-bound.js';
 import { decompressSync } from './index.js';
 
-/** Inflated bytes, handed over a piece at a time; null once there are no more. */
+/**
+ * Inflated bytes, handed over a piece at a time; null once there are no more. A source that
+ * inflates off the event loop gives a promise while its next piece is not ready.
+ */
 export interface ChunkSource {
-  next(): Uint8Array | null;
+  next(): Uint8Array | null | Promise<Uint8Array | null>;
   /** Set when the bytes are all in one buffer already (a reader can then walk them directly). */
   readonly whole?: Buffer;
+  /** Stops inflating and releases what the source holds (the reader stopped before the end). */
+  close?(): void;
 }
 
 /** The payload would inflate past the caller's limit: refused before (or while) inflating it. */
@@ -37,43 +41,75 @@ export function singleChunk(bytes: Buffer): ChunkSource {
   };
 }
 
-// Gzip payloads that inflate to at most this much are inflated in one go by node:zlib (native,
-// several times faster than the streaming inflater); zlib stops at this size, so a bomb costs
-// this much before it is streamed instead.
+// Gzip payloads that inflate to at most this much are inflated in one go, synchronously (no
+// thread-pool round trips, and the records are then walked in one buffer); zlib stops at this
+// size, so a bomb whose trailer lies costs this much before it is streamed instead.
 const GZIP_WHOLE_LIMIT = 8 * 1024 * 1024;
 
-// Compressed bytes handed to the inflater per step. Deflate expands at most ~1032:1, so one
-// step yields at most ~2 MiB: what a gzip bomb can make the broker hold at once.
-const GZIP_INPUT_STEP = 2048;
+// The pieces a streamed gzip payload is inflated in. The inflater runs on libuv's thread pool
+// and stops while a piece waits to be read, so a payload holds about two pieces and the
+// inflater's state (its 32 KiB window), whatever it inflates to, and the event loop only walks.
+const GZIP_STREAM_PIECE = 64 * 1024;
 
 /**
- * Gzip, inflated as it is read (fflate's streaming inflater, synchronous): the 32 KiB window
- * plus one step's output is all that is held, whatever the payload inflates to. Reading stops
- * with an {@link InflatedSizeError} once more than `maxInflatedBytes` came out.
+ * Gzip, inflated as it is read by node:zlib's stream (native, off the event loop). Reading
+ * stops with an {@link InflatedSizeError} once more than `maxInflatedBytes` came out; a corrupt
+ * payload fails the read with a CompressionError.
  */
 function gunzipStream(data: Buffer, maxInflatedBytes: number): ChunkSource {
-  const ready: Uint8Array[] = [];
+  let gunzip: zlib.Gunzip | null = null;
+  let failure: Error | null = null;
+  let ended = false;
   let inflated = 0;
-  let fed = 0;
-  const inflater = new Gunzip((chunk) => {
-    if (chunk.length > 0) ready.push(chunk);
-  });
+  let wake: (() => void) | null = null;
+  /** Inflating starts with the first read: a source may wait its turn, or never be read. */
+  const started = (): zlib.Gunzip => {
+    if (gunzip) return gunzip;
+    gunzip = zlib.createGunzip({ chunkSize: GZIP_STREAM_PIECE });
+    gunzip.on('error', (error) => {
+      failure ??= asCompressionError('gzip', 'decompress', error);
+      wake?.();
+    });
+    gunzip.on('end', () => {
+      ended = true;
+      wake?.();
+    });
+    gunzip.on('readable', () => wake?.());
+    gunzip.end(data);
+    return gunzip;
+  };
+  /** The next piece, null at the end, undefined when none is ready yet. */
+  const take = (): Buffer | null | undefined => {
+    if (failure) throw failure;
+    const piece = started().read() as Buffer | null;
+    if (piece === null) return ended ? null : undefined;
+    inflated += piece.length;
+    if (inflated > maxInflatedBytes) {
+      started().destroy();
+      throw new InflatedSizeError('gzip', maxInflatedBytes, `the records inflate to ${inflated} bytes or more`);
+    }
+    return piece;
+  };
   return {
     next() {
-      while (ready.length === 0 && fed < data.length) {
-        const end = Math.min(data.length, fed + GZIP_INPUT_STEP);
-        try {
-          inflater.push(data.subarray(fed, end), end === data.length);
-        } catch (error) {
-          throw asCompressionError('gzip', 'decompress', error);
-        }
-        fed = end;
-      }
-      const chunk = ready.shift();
-      if (chunk === undefined) return null;
-      inflated += chunk.length;
-      if (inflated > maxInflatedBytes) throw new InflatedSizeError('gzip', maxInflatedBytes, `the records inflate to ${inflated} bytes or more`);
-      return chunk;
+      const ready = take();
+      if (ready !== undefined) return ready;
+      return new Promise<Buffer | null>((resolve, reject) => {
+        wake = () => {
+          try {
+            const piece = take();
+            if (piece === undefined) return;
+            wake = null;
+            resolve(piece);
+          } catch (error) {
+            wake = null;
+            reject(error as Error);
+          }
+        };
+      });
+    },
+    close() {
+      gunzip?.destroy();
     },
   };
 }
@@ -95,7 +131,9 @@ function gunzipWhole(data: Buffer, limit: number): Buffer | null {
 
 /**
  * The inflated records of a compressed batch payload, bounded by `maxInflatedBytes`. Gzip
- * inflates in one go up to 8 MiB and streams past that (see {@link gunzipStream}). The snappy, LZ4 and zstd libraries here only inflate a
+ * inflates in one go up to 8 MiB and streams past that, off the event loop (see
+ * {@link gunzipStream}): the reader must await the promises its source may give and call
+ * `close()` if it stops early. The snappy, LZ4 and zstd libraries here only inflate a
  * whole payload at once, so their framing's bound ({@link inflatedBound}) is checked first and
  * a payload that could exceed the limit is refused before anything is allocated. Every failure
  * is a CompressionError (an {@link InflatedSizeError} for the limit).

@@ -9,6 +9,9 @@ import { MIN_RECORD_BODY_SIZE, ViolationList, type RecordRules, type RecordWalkS
  * any size costs nothing to check. On the way it applies the per-record rules of Kafka's
  * LogValidator (keys on compacted topics, CreateTime bounds) and reports which records break
  * them, as Produce's recordErrors do.
+ *
+ * A walk may inflate tens of megabytes: it runs in slices of {@link SLICE_MS} and lets the
+ * event loop run between them, so a compression bomb delays its own request, not the others.
  */
 
 /** The walk's result: what {@link walkRecordsWithRules} gives for a buffer. */
@@ -16,12 +19,41 @@ export type RecordStreamSummary = RecordWalkSummary;
 
 const EMPTY = new Uint8Array(0);
 
-/** A read position over the chunks of a source; positions count from the first chunk's start. */
+/** How long a walk holds the event loop before it lets other work run. */
+export const SLICE_MS = 10;
+/** Records (or headers of one record) walked between two looks at the clock. */
+const RECORDS_PER_CLOCK_CHECK = 256;
+
+/** A time budget: {@link due} gives a promise to await once the current slice is used up. */
+class Slice {
+  private deadline = performance.now() + SLICE_MS;
+
+  due(): Promise<void> | null {
+    if (performance.now() < this.deadline) return null;
+    return new Promise<void>((resolve) =>
+      setImmediate(() => {
+        this.deadline = performance.now() + SLICE_MS;
+        resolve();
+      }),
+    );
+  }
+}
+
+/**
+ * A read position over the chunks of a source; positions count from the first chunk's start.
+ * Reads are synchronous over the bytes already there: {@link ensure} (awaited when it returns
+ * a promise) makes the next few bytes available first, so a source that inflates off the event
+ * loop costs an await only when its next piece is not ready yet.
+ */
 class StreamCursor {
   private chunk: Uint8Array = EMPTY;
   private at = 0;
   /** Bytes of the chunks before the current one. */
   private before = 0;
+  /** Chunks pulled from the source ahead of the current one. */
+  private readonly queue: Uint8Array[] = [];
+  private queued = 0;
+  private ended = false;
 
   constructor(private readonly source: ChunkSource) {}
 
@@ -29,19 +61,49 @@ class StreamCursor {
     return this.before + this.at;
   }
 
-  /** Whether another byte follows (pulls the next chunk when needed). */
-  hasMore(): boolean {
-    return this.at < this.chunk.length || this.refill();
+  /** At least `count` bytes ready to read, or all the stream has left; a promise while the source inflates. */
+  ensure(count: number): Promise<void> | null {
+    while (!this.ended && this.chunk.length - this.at + this.queued < count) {
+      const next = this.source.next();
+      if (next instanceof Promise) {
+        return next.then((chunk) => {
+          this.accept(chunk);
+          return this.ensure(count) ?? undefined;
+        });
+      }
+      this.accept(next);
+    }
+    return null;
   }
 
-  /** The next byte, or -1 at the end of the stream. */
+  private accept(chunk: Uint8Array | null): void {
+    if (chunk === null) this.ended = true;
+    else if (chunk.length > 0) {
+      this.queue.push(chunk);
+      this.queued += chunk.length;
+    }
+  }
+
+  /** Whether another byte is ready (after {@link ensure}(1), whether the stream has one). */
+  hasMore(): boolean {
+    return this.at < this.chunk.length || this.queued > 0;
+  }
+
+  /** The next byte, or -1 when none is ready (the end of the stream, after {@link ensure}). */
   byte(): number {
-    if (this.at >= this.chunk.length && !this.refill()) return -1;
+    if (this.at >= this.chunk.length && !this.advance()) return -1;
     return this.chunk[this.at++]!;
   }
 
-  /** Skips `count` bytes; false when the stream ends first. */
-  skip(count: number): boolean {
+  /** Skips `count` bytes if the current chunk holds them (the common case, no await needed). */
+  skipInChunk(count: number): boolean {
+    if (count > this.chunk.length - this.at) return false;
+    this.at += count;
+    return true;
+  }
+
+  /** Skips `count` bytes across chunks, pausing whenever the slice is used up; false when the stream ends first. */
+  async skipAcross(count: number, slice: Slice): Promise<boolean> {
     let left = count;
     for (;;) {
       const here = this.chunk.length - this.at;
@@ -51,21 +113,31 @@ class StreamCursor {
       }
       left -= here;
       this.at = this.chunk.length;
-      if (!this.refill()) return false;
+      const pause = slice.due() ?? this.ensure(1);
+      if (pause) await pause;
+      if (this.queued === 0) {
+        const wait = this.ensure(1);
+        if (wait) await wait;
+      }
+      if (!this.advance()) return false;
     }
   }
 
-  private refill(): boolean {
-    for (;;) {
-      const next = this.source.next();
-      if (next === null) return false;
-      this.before += this.chunk.length;
-      this.chunk = next;
-      this.at = 0;
-      if (next.length > 0) return true;
-    }
+  private advance(): boolean {
+    const next = this.queue.shift();
+    if (next === undefined) return false;
+    this.queued -= next.length;
+    this.before += this.chunk.length;
+    this.chunk = next;
+    this.at = 0;
+    return true;
   }
 }
+
+/** The most bytes a record takes before its key: length, attributes, timestamp and offset deltas, key length. */
+const RECORD_PREFIX_BYTES = 5 + 1 + 10 + 5 + 5;
+/** A varint (a value length, a header count, a header key length). */
+const VARINT_BYTES = 5;
 
 /**
  * Walks `count` records from `source`. Throws {@link CorruptRecordBatchError} (reason
@@ -73,8 +145,9 @@ class StreamCursor {
  * length that its fields do not fill, fewer or more records than `count`. A codec failure
  * thrown by the source passes through. `batchPosition` and `reportAt` go into the error.
  */
-export function walkRecordStream(source: ChunkSource, count: number, rules: RecordRules, batchPosition: number, reportAt: number): RecordStreamSummary {
+export async function walkRecordStream(source: ChunkSource, count: number, rules: RecordRules, batchPosition: number, reportAt: number): Promise<RecordStreamSummary> {
   const cursor = new StreamCursor(source);
+  const slice = new Slice();
   const fail = (message: string): never => {
     throw new CorruptRecordBatchError(`${message} (at byte ${cursor.position} of the records)`, 'records', batchPosition, reportAt);
   };
@@ -114,16 +187,24 @@ export function walkRecordStream(source: ChunkSource, count: number, rules: Reco
     return fail('varlong longer than 10 bytes');
   };
 
-  /** Skips a nullable byte field; returns its length (-1 = null). */
-  const skipBytes = (limit: number, what: string, nullable: boolean): number => {
+  /** Reads a nullable byte field's length (-1 = null) and checks it fits its record; the caller skips the bytes. */
+  const readLength = (limit: number, what: string, nullable: boolean): number => {
     const length = readVarint(limit);
     if (length < 0) {
       if (length !== -1 || !nullable) fail(`invalid ${what} length ${length}`);
       return -1;
     }
     if (length > limit - cursor.position) fail(`${what} of ${length} bytes runs past the end of its record`);
-    if (!cursor.skip(length)) fail(`the records end inside a ${what}`);
     return length;
+  };
+  /**
+   * Skips a byte field and gives its length; a promise only when the field spans chunks (a
+   * large value being inflated), so that small records cost no await.
+   */
+  const skipBytes = (limit: number, what: string, nullable: boolean): number | Promise<number> => {
+    const length = readLength(limit, what, nullable);
+    if (length <= 0 || cursor.skipInChunk(length)) return length;
+    return cursor.skipAcross(length, slice).then((ok) => (ok ? length : fail(`the records end inside a ${what}`)));
   };
 
   if (count < 0) fail(`invalid record count ${count}`);
@@ -134,6 +215,13 @@ export function walkRecordStream(source: ChunkSource, count: number, rules: Reco
   let minTimestampDelta = 0;
   let maxTimestampDelta = 0;
   for (let i = 0; i < count; i++) {
+    if (i % RECORDS_PER_CLOCK_CHECK === 0) {
+      const pause = slice.due();
+      if (pause) await pause;
+    }
+    // Reads are synchronous over bytes already inflated: wait (only) when the source must inflate more.
+    let wait = cursor.ensure(RECORD_PREFIX_BYTES);
+    if (wait) await wait;
     if (!cursor.hasMore()) fail(`batch ends after ${i} of ${count} records`);
     const bodyLength = readVarint(Infinity);
     if (bodyLength < MIN_RECORD_BODY_SIZE) fail(`invalid record length ${bodyLength}`);
@@ -141,14 +229,30 @@ export function walkRecordStream(source: ChunkSource, count: number, rules: Reco
     if (cursor.byte() < 0) fail('the records end inside a record'); // attributes (unused)
     const timestampDelta = readVarlong(recordEnd);
     const offsetDelta = readVarint(recordEnd);
-    const keyLength = skipBytes(recordEnd, 'key', true);
-    skipBytes(recordEnd, 'value', true);
+    let keyLength = skipBytes(recordEnd, 'key', true);
+    if (typeof keyLength !== 'number') keyLength = await keyLength;
+    wait = cursor.ensure(VARINT_BYTES);
+    if (wait) await wait;
+    const value = skipBytes(recordEnd, 'value', true);
+    if (typeof value !== 'number') await value;
+    wait = cursor.ensure(VARINT_BYTES);
+    if (wait) await wait;
     const headerCount = readVarint(recordEnd);
     if (headerCount < 0) fail(`invalid header count ${headerCount}`);
     if (headerCount * 2 > recordEnd - cursor.position) fail(`header count ${headerCount} exceeds the bytes left in the record`);
     for (let h = 0; h < headerCount; h++) {
-      skipBytes(recordEnd, 'header key', false);
-      skipBytes(recordEnd, 'header value', true);
+      if (h % RECORDS_PER_CLOCK_CHECK === RECORDS_PER_CLOCK_CHECK - 1) {
+        const pause = slice.due(); // a record may carry millions of tiny headers
+        if (pause) await pause;
+      }
+      wait = cursor.ensure(VARINT_BYTES);
+      if (wait) await wait;
+      const key = skipBytes(recordEnd, 'header key', false);
+      if (typeof key !== 'number') await key;
+      wait = cursor.ensure(VARINT_BYTES);
+      if (wait) await wait;
+      const value = skipBytes(recordEnd, 'header value', true);
+      if (typeof value !== 'number') await value;
     }
     if (cursor.position !== recordEnd) fail(`record declares ${bodyLength} bytes but its fields take ${bodyLength - (recordEnd - cursor.position)}`);
 
@@ -162,6 +266,8 @@ export function walkRecordStream(source: ChunkSource, count: number, rules: Reco
 
     violations.check(rules, i, keyLength, timestampDelta);
   }
+  const rest = cursor.ensure(1);
+  if (rest) await rest;
   if (cursor.hasMore()) fail(`bytes left after the ${count} records the batch declares`);
   return {
     count,

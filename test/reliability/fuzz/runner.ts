@@ -51,6 +51,11 @@ export interface FuzzResult {
   /** Highest VmRSS sampled and the kernel's VmHWM at the end (MiB). */
   readonly peakRssMb: number;
   readonly finalRssMb: number | undefined;
+  /** The broker's longest event-loop stall over the run, as it measured it (monitorEventLoopDelay). */
+  readonly maxStallMs: number | undefined;
+  /** The broker's memory by kind when its RSS was highest, and each kind's own peak (MiB). */
+  readonly memoryAtPeak: MemoryBreakdown | undefined;
+  readonly memoryPeaks: Omit<MemoryBreakdown, 'rss' | 'heapTotal'> | undefined;
   readonly probes: number;
   readonly probeFailures: readonly string[];
   readonly maxProbeMs: number;
@@ -63,7 +68,17 @@ export interface FuzzResult {
   readonly rssTimeline: ReadonlyArray<readonly [number, number]>;
 }
 
+export interface MemoryBreakdown {
+  readonly rss: number;
+  readonly heapUsed: number;
+  readonly heapTotal: number;
+  readonly external: number;
+  readonly arrayBuffers: number;
+}
+
 const TRACE_PER_CONNECTION = 64;
+
+const mib = (bytes: number) => Math.round(bytes / (1024 * 1024));
 
 export function loadSeeds(apiKeys?: readonly number[]): Seed[] {
   const corpus = loadCorpus().filter((f) => !apiKeys || apiKeys.includes(f.apiKey));
@@ -80,6 +95,7 @@ export async function runFuzz(broker: BrokerUnderTest, options: FuzzOptions): Pr
   const port = Number(broker.address.slice(at + 1));
   // The internal topics' creation is a one-time cost, measured apart from the fuzzing.
   const warmUpMs = await warmUp(host, port);
+  broker.resetStall();
   const stats = new FuzzStats();
   const rssLimitMb = options.rssLimitMb ?? 2048;
   const started = performance.now();
@@ -135,7 +151,7 @@ export async function runFuzz(broker: BrokerUnderTest, options: FuzzOptions): Pr
     const elapsed = (performance.now() - started) / 1000;
     const memory = broker.memory();
     options.progress?.(
-      `${elapsed.toFixed(0)} s: ${stats.frames} frames (${Math.round(stats.frames / elapsed)}/s), ${stats.responses} responses, ${stats.closedByBroker} closed by broker, ${stats.stalled} stalled, RSS ${memory ? Math.round(memory.rssMb) : '-'} MiB (peak ${Math.round(peakRssMb)}), probe max ${Math.round(maxProbeMs)} ms`,
+      `${elapsed.toFixed(0)} s: ${stats.frames} frames (${Math.round(stats.frames / elapsed)}/s), ${stats.responses} responses, ${stats.closedByBroker} closed by broker, ${stats.stalled} stalled, RSS ${memory ? Math.round(memory.rssMb) : '-'} MiB (peak ${Math.round(peakRssMb)}), probe max ${Math.round(maxProbeMs)} ms, longest stall ${Math.round(broker.reports.latest?.maxStallMs ?? NaN)} ms`,
     );
   }, 5000);
 
@@ -153,6 +169,8 @@ export async function runFuzz(broker: BrokerUnderTest, options: FuzzOptions): Pr
   if (final) peakRssMb = Math.max(peakRssMb, final.peakMb);
   const brokerExit = broker.exit() ?? (rssLimitExceeded ? 'killed at the RSS limit' : undefined);
   const failed = brokerExit !== undefined || probeFailures.length > 0;
+  const reports = broker.reports;
+  const peak = reports.atPeakRss;
   if (failed && options.traceFile) writeFileSync(options.traceFile, JSON.stringify({ seed: options.seed, stopReason, connections: traces }));
   return {
     seed: options.seed,
@@ -169,6 +187,9 @@ export async function runFuzz(broker: BrokerUnderTest, options: FuzzOptions): Pr
     firstMutatorError: stats.firstMutatorError,
     peakRssMb: Math.round(peakRssMb),
     finalRssMb: final ? Math.round(final.rssMb) : undefined,
+    maxStallMs: reports.latest ? Math.round(reports.latest.maxStallMs) : undefined,
+    memoryAtPeak: peak ? { rss: mib(peak.rss), heapUsed: mib(peak.heapUsed), heapTotal: mib(peak.heapTotal), external: mib(peak.external), arrayBuffers: mib(peak.arrayBuffers) } : undefined,
+    memoryPeaks: peak ? { heapUsed: mib(reports.peaks.heapUsed), external: mib(reports.peaks.external), arrayBuffers: mib(reports.peaks.arrayBuffers) } : undefined,
     probes,
     probeFailures,
     maxProbeMs: Math.round(maxProbeMs),
