@@ -23,6 +23,7 @@ import type { PartitionFence } from '../transaction/partition-fence.js';
 import type { PartitionBackOffContainer } from './back-off-handler.js';
 import type { CommonErrorHandler } from './common-error-handler.js';
 import { ConsumerRecordFactory } from './consumer-record-factory.js';
+import { ContainerPauseState } from './container-pause-state.js';
 import type { ContainerProperties } from './container-properties.js';
 import { DefaultErrorHandler } from './default-error-handler.js';
 import { IdleEventMonitor } from './idle-event-monitor.js';
@@ -90,14 +91,7 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
   private rebalancing = false;
   private revoked = false;
   private readyWaiter: { resolve: () => void; reject: (error: unknown) => void } | undefined;
-  private pauseRequested = false;
-  private readonly pausedPartitions = new Map<string, TopicPartition>();
-  private nackPausedUntil = 0;
-  private nackTimer: NodeJS.Timeout | undefined;
-  /** Partitions waiting out an error-handler back-off or a retry-topic due time (issue 6). */
-  private readonly backOffs = new Map<string, { partition: TopicPartition; until: number; timer: NodeJS.Timeout }>();
-  /** Framework reasons to pause every partition (the circuit breaker), apart from pause()/resume(). */
-  private readonly pauseHolds = new Set<string>();
+  private readonly pauseState: ContainerPauseState;
   private breaker: ListenerCircuitBreaker | undefined;
   private lastPoll: number | undefined;
 
@@ -132,6 +126,11 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
       },
       this.logger,
     );
+    this.pauseState = new ContainerPauseState({
+      runningConsumer: () => (this.state === 'running' || this.state === 'starting' ? this.created?.consumer : undefined),
+      topics: () => [...this.containerProperties.topics, ...this.assigned.map((tp) => tp.topic)],
+      pausePartitions: (partitions) => this.facade.pause(partitions),
+    });
   }
 
   get groupId(): string {
@@ -207,62 +206,47 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
   }
 
   pause(): void {
-    this.pauseRequested = true;
-    this.applyPauseState();
+    this.pauseState.setPauseRequested(true);
     this.publish(new ConsumerPausedEvent(this, this.parent, this.assignments()));
   }
 
   resume(): void {
-    this.pauseRequested = false;
-    this.applyPauseState();
+    this.pauseState.setPauseRequested(false);
     this.publish(new ConsumerResumedEvent(this, this.parent, this.assignments()));
   }
 
   isPauseRequested(): boolean {
-    return this.pauseRequested;
+    return this.pauseState.isPauseRequested();
   }
 
   isContainerPaused(): boolean {
-    return this.pauseRequested && this.inFlight === undefined;
+    return this.pauseState.isPauseRequested() && this.inFlight === undefined;
   }
 
   pausePartition(partition: TopicPartition): void {
-    this.pausedPartitions.set(topicPartitionKey(partition), { topic: partition.topic, partition: partition.partition });
-    this.applyPauseState();
+    this.pauseState.pausePartition(partition);
   }
 
   resumePartition(partition: TopicPartition): void {
-    this.pausedPartitions.delete(topicPartitionKey(partition));
-    this.applyPauseState();
+    this.pauseState.resumePartition(partition);
   }
 
   isPartitionPauseRequested(partition: TopicPartition): boolean {
-    return this.pausedPartitions.has(topicPartitionKey(partition));
+    return this.pauseState.isPartitionPauseRequested(partition);
   }
 
   /** Pauses a partition until `until` for a back-off; the consumer keeps heartbeating and fetching the others. */
   backOffPartition(partition: TopicPartition, until: number): void {
-    const key = topicPartitionKey(partition);
-    clearTimeout(this.backOffs.get(key)?.timer);
-    const timer = setTimeout(() => {
-      if (this.backOffs.get(key)?.timer !== timer) return;
-      this.backOffs.delete(key);
-      this.applyPauseState();
-    }, Math.max(0, until - Date.now()));
-    this.backOffs.set(key, { partition: { topic: partition.topic, partition: partition.partition }, until, timer });
-    this.applyPauseState();
+    this.pauseState.backOffPartition(partition, until);
   }
 
   isPartitionBackingOff(partition: TopicPartition): boolean {
-    return this.backOffs.has(topicPartitionKey(partition));
+    return this.pauseState.isPartitionBackingOff(partition);
   }
 
   /** Pauses (held) or resumes (released) every partition for a framework reason, such as an open circuit breaker. */
   setPauseHold(reason: string, held: boolean): void {
-    if (held === this.pauseHolds.has(reason)) return;
-    if (held) this.pauseHolds.add(reason);
-    else this.pauseHolds.delete(reason);
-    this.applyPauseState();
+    this.pauseState.setHold(reason, held);
   }
 
   /** The listener's circuit breaker (shared with the other consumers of a concurrent container), if configured. */
@@ -307,8 +291,8 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
       recordFilterStrategy: this.options.recordFilterStrategy,
       observer: this.options.listenerObserver,
       isStopping: () => this.state === 'stopping' || this.state === 'stopped',
-      isNackPaused: () => this.nackPausedUntil > Date.now(),
-      pauseForNack: (sleep) => this.pauseForNack(sleep),
+      isNackPaused: () => this.pauseState.isNackPaused(),
+      pauseForNack: (sleep) => this.pauseState.pauseForNack(sleep),
       onRebalance: () => this.onRebalance(),
     });
     this.listenToConsumer(created.consumer);
@@ -375,7 +359,7 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
     // kafkajs restarts positions from the committed offsets after a join.
     this.ackHandler?.reset();
     this.fence?.clear();
-    this.applyPauseState();
+    this.pauseState.apply();
     this.logger.info(`${this.clientId} (group ${this.groupId}) assigned ${this.assigned.map(topicPartitionKey).join(', ') || 'no partitions'}`);
     this.publish(new ConsumerPartitionsAssignedEvent(this, this.parent, this.assignments()));
     this.callRebalanceListener('onPartitionsAssigned', this.assignments());
@@ -387,7 +371,7 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
       this.fetchedSinceJoin = true;
       this.readyWaiter?.resolve();
     }
-    this.idleMonitor.poll(() => this.assignments(), this.pauseRequested);
+    this.idleMonitor.poll(() => this.assignments(), this.pauseState.isPauseRequested());
     this.ackHandler?.onPoll().catch((error) => this.logger.debug(`Commit on poll failed for ${this.clientId}: ${messageOf(error)}`));
   }
 
@@ -433,34 +417,6 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
     else await this.created?.consumer.commitOffsets(topics.flatMap(({ topic, partitions }) => partitions.map((p) => ({ topic, ...p }))));
   }
 
-  private pauseForNack(sleep: number): void {
-    this.nackPausedUntil = Date.now() + sleep;
-    this.applyPauseState();
-    clearTimeout(this.nackTimer);
-    this.nackTimer = setTimeout(() => {
-      this.nackPausedUntil = 0;
-      this.applyPauseState();
-    }, sleep);
-  }
-
-  /** kafkajs pause state from the three reasons to pause: container pause, nack sleep, partition pauses. */
-  private applyPauseState(): void {
-    const consumer = this.created?.consumer;
-    if (!consumer || (this.state !== 'running' && this.state !== 'starting')) return;
-    const topics = [...new Set([...this.containerProperties.topics, ...this.assigned.map((tp) => tp.topic)])].map((topic) => ({ topic }));
-    try {
-      if (this.pauseRequested || this.nackPausedUntil > Date.now() || this.pauseHolds.size > 0) {
-        consumer.pause(topics);
-        return;
-      }
-      consumer.resume(topics);
-      const partitions = [...this.pausedPartitions.values(), ...[...this.backOffs.values()].map((b) => b.partition)];
-      if (partitions.length > 0) this.facade.pause(partitions);
-    } catch {
-      // Not running yet: the state is applied again when the group is joined.
-    }
-  }
-
   private async callRebalanceListener(method: 'onPartitionsAssigned' | 'onPartitionsRevokedBeforeCommit' | 'onPartitionsRevokedAfterCommit', partitions: TopicPartition[]): Promise<void> {
     try {
       await this.containerProperties.consumerRebalanceListener?.[method]?.(this.facade, partitions);
@@ -470,12 +426,8 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
   }
 
   private async shutdownConsumer(): Promise<void> {
-    clearTimeout(this.nackTimer);
-    this.nackPausedUntil = 0;
-    for (const { timer } of this.backOffs.values()) clearTimeout(timer);
-    this.backOffs.clear();
     this.breaker?.unregister(this);
-    this.pauseHolds.clear();
+    this.pauseState.clear();
     await this.facade.close();
     const consumer = this.created?.consumer;
     this.rawCommit = undefined;
