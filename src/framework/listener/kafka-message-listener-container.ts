@@ -294,6 +294,7 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
       isNackPaused: () => this.pauseState.isNackPaused(),
       pauseForNack: (sleep) => this.pauseState.pauseForNack(sleep),
       onRebalance: () => this.onRebalance(),
+      positionChanges: () => this.facade.positionChanges,
     });
     this.listenToConsumer(created.consumer);
     const ready = new Promise<void>((resolve, reject) => (this.readyWaiter = { resolve, reject }));
