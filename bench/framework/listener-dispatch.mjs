@@ -6,7 +6,7 @@
 //   node bench/framework/listener-dispatch.mjs --quick
 //   node bench/framework/listener-dispatch.mjs --profile   # + a CPU profile of the listener rounds
 //
-// Options: --rounds=N (default 5), --records=N (default 40,000).
+// Options: --rounds=N (default 5), --records=N (default 40,000), --only=raw,metricsOn,metricsOff.
 // The broker runs in a child process. The records are produced once; every round reads them
 // all again with a fresh group, the three consumers taking turns (in a rotating order); the
 // median round of each counts.
@@ -123,7 +123,9 @@ function listener(metrics) {
 
 const consumers = { raw, metricsOn: listener(true), metricsOff: listener(false) };
 const runs = { raw: [], metricsOn: [], metricsOff: [] };
-const names = Object.keys(consumers);
+// --only=metricsOn,metricsOff runs a subset (the table then leaves out what did not run).
+const only = argv.find((a) => a.startsWith('--only='))?.split('=')[1].split(',');
+const names = Object.keys(consumers).filter((name) => !only || only.includes(name));
 try {
   for (const name of names) await consumers[name](); // warm-up
   for (let round = 0; round < rounds; round++) {
@@ -133,20 +135,23 @@ try {
       runs[name].push(await consumers[name]());
     }
   }
-  const rate = (name) => median(runs[name].map((r) => r.rate));
-  const cpu = (name) => median(runs[name].map((r) => r.cpuUs));
+  const rate = (name) => median(runs[name].map((r) => r.rate)) ?? NaN;
+  const cpu = (name) => median(runs[name].map((r) => r.cpuUs)) ?? NaN;
   const spread = (name) => `${Math.round(Math.min(...runs[name].map((r) => r.rate))).toLocaleString('en')}–${Math.round(Math.max(...runs[name].map((r) => r.rate))).toLocaleString('en')}`;
   console.log(`node ${process.version}, ${records} records, ${rounds} round(s), medians, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   console.log('| consumer | records/s (min–max) | client CPU µs/record | throughput / raw | CPU / raw |');
   console.log('|---|---:|---:|---:|---:|');
   const row = (label, name) =>
+    runs[name].length > 0 &&
     console.log(`| ${label} | ${Math.round(rate(name)).toLocaleString('en')} (${spread(name)}) | ${cpu(name).toFixed(2)} | ${(rate(name) / rate('raw')).toFixed(2)}× | ${(cpu(name) / cpu('raw')).toFixed(2)}× |`);
   row('raw kafkajs eachMessage', 'raw');
   row('@KafkaListener, metrics on (default)', 'metricsOn');
   row('@KafkaListener, metrics off', 'metricsOff');
   // Paired per round: the two settings ran next to each other, so the machine's drift cancels better.
-  const paired = median(runs.metricsOn.map((r, i) => r.rate / runs.metricsOff[i].rate));
-  console.log(`metrics on / off: ${(rate('metricsOn') / rate('metricsOff')).toFixed(2)}× throughput (medians; paired per round ${paired.toFixed(2)}×), ${(cpu('metricsOn') / cpu('metricsOff')).toFixed(2)}× CPU`);
+  if (runs.metricsOn.length > 0 && runs.metricsOff.length > 0) {
+    const paired = median(runs.metricsOn.map((r, i) => r.rate / runs.metricsOff[i].rate));
+    console.log(`metrics on / off: ${(rate('metricsOn') / rate('metricsOff')).toFixed(2)}× throughput (medians; paired per round ${paired.toFixed(2)}×), ${(cpu('metricsOn') / cpu('metricsOff')).toFixed(2)}× CPU`);
+  }
   if (session) {
     const { profile: taken } = await consumers.metricsOn(true);
     const file = join(tmpdir(), `listener-dispatch-${process.pid}.cpuprofile`);

@@ -50,7 +50,8 @@ export interface DispatchContext {
 type Outcome =
   | { kind: 'processed'; nack?: NackRequest }
   | { kind: 'skipped' }
-  | { kind: 'failed'; error: Error };
+  /** `thrown`: what the listener threw, when the listener was called (not for a record that failed to deserialize). */
+  | { kind: 'failed'; error: Error; thrown?: { error: unknown } };
 
 const PROCESSED: Outcome = { kind: 'processed' };
 const SKIPPED_OUTCOME: Outcome = { kind: 'skipped' };
@@ -70,10 +71,18 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
  */
 export class ListenerDispatcher {
   private payload: EachBatchPayload | undefined;
-  /** When the record loop last heartbeated (kafkajs sends one only once its interval is up). */
+  /** When the record loop last heartbeated (`performance.now()`; kafkajs sends one only once its interval is up). */
   private lastHeartbeat = 0;
+  /** The observer to call with the container's own timing (record listeners without an interceptor), else none. */
+  private readonly timedObserver: Required<Pick<ListenerObserver, 'recordObserved'>> | undefined;
+  /** The observer to call around the listener, when it is not {@link timedObserver}. */
+  private readonly untimedObserver: ListenerObserver | undefined;
 
-  constructor(private readonly ctx: DispatchContext) {}
+  constructor(private readonly ctx: DispatchContext) {
+    const { observer, recordInterceptor } = ctx;
+    this.timedObserver = observer?.recordObserved && !recordInterceptor ? (observer as Required<Pick<ListenerObserver, 'recordObserved'>>) : undefined;
+    this.untimedObserver = this.timedObserver ? undefined : observer;
+  }
 
   /** Heartbeats through the batch in hand; outside a batch kafkajs heartbeats by itself. */
   async heartbeat(): Promise<void> {
@@ -113,6 +122,9 @@ export class ListenerDispatcher {
       if (resolved !== undefined) payload.resolveOffset(resolved);
       resolved = undefined;
     };
+    const observer = this.timedObserver;
+    // One clock reading per record: it times the record for the observer and spaces the heartbeats.
+    let startedAt = performance.now();
     try {
       for (let i = 0; i < messages.length; i++) {
         // Stopping: leave after the record in hand (stopImmediate), or after the batch.
@@ -126,6 +138,11 @@ export class ListenerDispatcher {
         offsets.delivered(record.offset);
         const invoked = this.invokeRecord(record);
         const outcome = invoked instanceof Promise ? await invoked : invoked;
+        const endedAt = performance.now();
+        if (observer) {
+          if (outcome.kind === 'processed') observer.recordObserved(container, record, (endedAt - startedAt) / 1000);
+          else if (outcome.kind === 'failed' && outcome.thrown) observer.recordObserved(container, record, (endedAt - startedAt) / 1000, outcome.thrown.error);
+        }
         if (outcome.kind === 'failed') {
           resolve();
           // Spring commits what was processed before handing the failure over.
@@ -148,13 +165,22 @@ export class ListenerDispatcher {
         }
         resolved = message.offset;
         // Commits and heartbeats only when due: the usual record awaits nothing but the listener.
-        if (ackHandler.markProcessedIn(offsets, record.offset, outcome.kind === 'skipped')) await this.guard(ackHandler.commit());
-        if (waitForAcks) await this.guard(ackHandler.immediateAcksCommitted());
-        const now = Date.now();
-        if (now - this.lastHeartbeat >= HEARTBEAT_CHECK_MS) {
-          this.lastHeartbeat = now;
-          await this.heartbeat();
+        let waited = false;
+        if (ackHandler.markProcessedIn(offsets, record.offset, outcome.kind === 'skipped')) {
+          await this.guard(ackHandler.commit());
+          waited = true;
         }
+        if (waitForAcks) {
+          await this.guard(ackHandler.immediateAcksCommitted());
+          waited = true;
+        }
+        if (endedAt - this.lastHeartbeat >= HEARTBEAT_CHECK_MS) {
+          this.lastHeartbeat = endedAt;
+          await this.heartbeat();
+          waited = true;
+        }
+        // The next record's time starts here, unless a commit or heartbeat was waited for.
+        startedAt = waited ? performance.now() : endedAt;
       }
     } finally {
       resolve();
@@ -172,13 +198,17 @@ export class ListenerDispatcher {
 
   /** The listener alone (no interceptor): a promise only when the listener returns one. */
   private invokeListener(record: ConsumerRecord): Outcome | Promise<Outcome> {
-    const { ackHandler, logger, observer, container, listener, consumer } = this.ctx;
+    const { ackHandler, logger, container, listener, consumer } = this.ctx;
+    const observer = this.untimedObserver;
     const ack = new RecordAcknowledgment(record, ackHandler, logger);
     let observed: ObservationEnd | undefined;
     let result: unknown;
+    const deserializationError = deserializationErrorOf(record);
+    if (deserializationError) {
+      ack.listenerReturned();
+      return { kind: 'failed', error: this.wrap(deserializationError, record) };
+    }
     try {
-      const deserializationError = deserializationErrorOf(record);
-      if (deserializationError) throw deserializationError;
       observed = observer?.listenerStarted(container, [record]);
       result = listener.onMessage(record as never, ack, consumer);
     } catch (error) {
@@ -207,7 +237,7 @@ export class ListenerDispatcher {
   private listenerFailed(error: unknown, record: ConsumerRecord, ack: RecordAcknowledgment, observed: ObservationEnd | undefined): Outcome {
     observed?.(error);
     ack.listenerReturned();
-    return { kind: 'failed', error: this.wrap(error, record) };
+    return { kind: 'failed', error: this.wrap(error, record), thrown: { error } };
   }
 
   private async invokeIntercepted(record: ConsumerRecord, recordInterceptor: RecordInterceptor): Promise<Outcome> {

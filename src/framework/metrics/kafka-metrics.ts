@@ -140,12 +140,25 @@ export class KafkaMetrics implements ListenerObserver {
     };
   }
 
+  recordObserved(container: MessageListenerContainer, record: ConsumerRecord, seconds: number, error?: unknown): void {
+    const meters = this.metersOf(container);
+    const topic = topicMetersOf(meters, record.topic);
+    topic.consumed++;
+    topic.positions.set(record.partition, record.offset + 1);
+    if (error === undefined) meters.success.observe(seconds);
+    else this.failed(meters, container, seconds, error);
+  }
+
   private observed(meters: ListenerMeters, container: MessageListenerContainer, startedAt: number, error: unknown): void {
     const seconds = (performance.now() - startedAt) / 1000;
     if (error === undefined) {
       meters.success.observe(seconds);
       return;
     }
+    this.failed(meters, container, seconds, error);
+  }
+
+  private failed(meters: ListenerMeters, container: MessageListenerContainer, seconds: number, error: unknown): void {
     meters.lastError = { message: error instanceof Error ? error.message : String(error), at: Date.now() };
     this.listenerTimer.labelled({ name: container.listenerId, result: 'failure', exception: exceptionName(error) }).observe(seconds);
   }
