@@ -1,22 +1,32 @@
 // @KafkaListener dispatch against a raw kafkajs `eachMessage` consumer on the same records, in
-// one run: records/s and client CPU (µs per record) for each, and their ratio.
+// one run, with the application's metrics on (the default) and off (`metrics: false`):
+// records/s and client CPU (µs per record) for each, and their ratios.
 //
-//   npm run bench:listener                 # build, then ~1-2 min
+//   npm run bench:listener                 # build, then ~2-3 min
 //   node bench/framework/listener-dispatch.mjs --quick
+//   node bench/framework/listener-dispatch.mjs --profile   # + a CPU profile of the listener rounds
 //
+// Options: --rounds=N (default 5), --records=N (default 40,000), --only=raw,metricsOn,metricsOff.
 // The broker runs in a child process. The records are produced once; every round reads them
-// all again with a fresh group, alternating raw and listener; the median round counts.
+// all again with a fresh group, the three consumers taking turns (in a rotating order); the
+// median round of each counts.
 import 'reflect-metadata';
 import { injectable } from 'inversify';
 import { Kafka, logLevel } from 'kafkajs';
-import { loadavg } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { KafkaApplication, KafkaListener, silentLogger } from '../../dist/index.js';
+import { summarizeProfile } from '../broker/profile-summary.mjs';
 import { median, startBrokerProcess } from './broker-process.mjs';
 
-const args = new Set(process.argv.slice(2));
-const quick = args.has('--quick');
-const rounds = quick ? 1 : 3;
-const records = quick ? 5_000 : 40_000;
+const argv = process.argv.slice(2);
+const option = (name, fallback) => Number(argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
+const quick = argv.includes('--quick');
+const profile = argv.includes('--profile');
+const rounds = option('rounds', quick ? 1 : 5);
+const records = option('records', quick ? 5_000 : 40_000);
 const topic = 'listener-bench';
 const value = JSON.stringify({ id: 1, text: 'x'.repeat(80) });
 
@@ -29,7 +39,9 @@ await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders
 await admin.disconnect();
 const producer = kafka.producer();
 await producer.connect();
-for (let sent = 0; sent < records; sent += 1000) await producer.send({ topic, messages: Array.from({ length: 1000 }, (_, i) => ({ key: String(sent + i), value })) });
+for (let sent = 0; sent < records; sent += 1000) {
+  await producer.send({ topic, messages: Array.from({ length: Math.min(1000, records - sent) }, (_, i) => ({ key: String(sent + i), value })) });
+}
 await producer.disconnect();
 
 let group = 0;
@@ -39,17 +51,25 @@ const allReceived = () => new Promise((resolve) => (done = resolve));
 
 let firstAt = 0;
 let firstCpu;
+const session = profile ? new Session() : undefined;
+if (session) {
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 100 });
+}
 
 /** Time and client CPU from the first record to the last (group joins and start-up excluded). */
-async function measure(run) {
+async function measure(run, profiled) {
   received = 0;
   const finished = allReceived();
   const stop = await run();
+  if (profiled) await session.post('Profiler.start');
   await finished;
   const seconds = (performance.now() - firstAt) / 1000;
   const used = process.cpuUsage(firstCpu);
+  const taken = profiled ? (await session.post('Profiler.stop')).profile : undefined;
   await stop();
-  return { rate: (records - 1) / seconds, cpuUs: (used.user + used.system) / (records - 1) };
+  return { rate: (records - 1) / seconds, cpuUs: (used.user + used.system) / (records - 1), profile: taken };
 }
 
 function count(_payload) {
@@ -79,38 +99,66 @@ class Counter {
     count(payload);
   }
 }
-async function listener() {
-  class Listener extends Counter {}
-  const method = Object.getOwnPropertyDescriptor(Counter.prototype, 'consume');
-  Object.defineProperty(Listener.prototype, 'consume', method);
-  KafkaListener({ id: `listener-${group}`, topics: [topic], groupId: `listener-${group++}` })(Listener.prototype, 'consume', method);
-  injectable()(Listener);
-  return measure(async () => {
-    const app = await KafkaApplication.create({ kafka: kafkaConfig, listeners: [Listener], consumerConfig: { ...consumerSettings, autoOffsetReset: 'earliest' }, logger: silentLogger, config: false });
-    await app.start();
-    return () => app.stop();
-  });
+function listener(metrics) {
+  return async (profiled = false) => {
+    class Listener extends Counter {}
+    const method = Object.getOwnPropertyDescriptor(Counter.prototype, 'consume');
+    Object.defineProperty(Listener.prototype, 'consume', method);
+    KafkaListener({ id: `listener-${group}`, topics: [topic], groupId: `listener-${group++}` })(Listener.prototype, 'consume', method);
+    injectable()(Listener);
+    return measure(async () => {
+      const app = await KafkaApplication.create({
+        kafka: kafkaConfig,
+        listeners: [Listener],
+        consumerConfig: { ...consumerSettings, autoOffsetReset: 'earliest' },
+        logger: silentLogger,
+        config: false,
+        metrics: metrics ? {} : false,
+      });
+      await app.start();
+      return () => app.stop();
+    }, profiled);
+  };
 }
 
+const consumers = { raw, metricsOn: listener(true), metricsOff: listener(false) };
+const runs = { raw: [], metricsOn: [], metricsOff: [] };
+// --only=metricsOn,metricsOff runs a subset (the table then leaves out what did not run).
+const only = argv.find((a) => a.startsWith('--only='))?.split('=')[1].split(',');
+const names = Object.keys(consumers).filter((name) => !only || only.includes(name));
 try {
-  await raw(); // warm-up
-  await listener();
-  const rawRuns = [];
-  const listenerRuns = [];
+  for (const name of names) await consumers[name](); // warm-up
   for (let round = 0; round < rounds; round++) {
-    rawRuns.push(await raw());
-    listenerRuns.push(await listener());
+    // A rotating order, so that no consumer always runs first (or right after another).
+    for (let i = 0; i < names.length; i++) {
+      const name = names[(round + i) % names.length];
+      runs[name].push(await consumers[name]());
+    }
   }
-  const rawRate = median(rawRuns.map((r) => r.rate));
-  const listenerRate = median(listenerRuns.map((r) => r.rate));
-  const rawCpu = median(rawRuns.map((r) => r.cpuUs));
-  const listenerCpu = median(listenerRuns.map((r) => r.cpuUs));
+  const rate = (name) => median(runs[name].map((r) => r.rate)) ?? NaN;
+  const cpu = (name) => median(runs[name].map((r) => r.cpuUs)) ?? NaN;
+  const spread = (name) => `${Math.round(Math.min(...runs[name].map((r) => r.rate))).toLocaleString('en')}–${Math.round(Math.max(...runs[name].map((r) => r.rate))).toLocaleString('en')}`;
   console.log(`node ${process.version}, ${records} records, ${rounds} round(s), medians, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-  console.log('| consumer | records/s | client CPU µs/record |');
-  console.log('|---|---:|---:|');
-  console.log(`| raw kafkajs eachMessage | ${Math.round(rawRate).toLocaleString('en')} | ${rawCpu.toFixed(1)} |`);
-  console.log(`| @KafkaListener | ${Math.round(listenerRate).toLocaleString('en')} | ${listenerCpu.toFixed(1)} |`);
-  console.log(`| ratio | ${(listenerRate / rawRate).toFixed(2)}× | ${(listenerCpu / rawCpu).toFixed(2)}× |`);
+  console.log('| consumer | records/s (min–max) | client CPU µs/record | throughput / raw | CPU / raw |');
+  console.log('|---|---:|---:|---:|---:|');
+  const row = (label, name) =>
+    runs[name].length > 0 &&
+    console.log(`| ${label} | ${Math.round(rate(name)).toLocaleString('en')} (${spread(name)}) | ${cpu(name).toFixed(2)} | ${(rate(name) / rate('raw')).toFixed(2)}× | ${(cpu(name) / cpu('raw')).toFixed(2)}× |`);
+  row('raw kafkajs eachMessage', 'raw');
+  row('@KafkaListener, metrics on (default)', 'metricsOn');
+  row('@KafkaListener, metrics off', 'metricsOff');
+  // Paired per round: the two settings ran next to each other, so the machine's drift cancels better.
+  if (runs.metricsOn.length > 0 && runs.metricsOff.length > 0) {
+    const paired = median(runs.metricsOn.map((r, i) => r.rate / runs.metricsOff[i].rate));
+    console.log(`metrics on / off: ${(rate('metricsOn') / rate('metricsOff')).toFixed(2)}× throughput (medians; paired per round ${paired.toFixed(2)}×), ${(cpu('metricsOn') / cpu('metricsOff')).toFixed(2)}× CPU`);
+  }
+  if (session) {
+    const { profile: taken } = await consumers.metricsOn(true);
+    const file = join(tmpdir(), `listener-dispatch-${process.pid}.cpuprofile`);
+    writeFileSync(file, JSON.stringify(taken));
+    console.log(`\nCPU profile of one listener round (metrics on): ${file}\n`);
+    console.log(summarizeProfile(taken, { top: 30 }));
+  }
 } finally {
   await broker.stop();
 }

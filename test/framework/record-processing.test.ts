@@ -20,6 +20,7 @@ import {
   type ConsumerRecord,
   type ConsumerRecords,
   type GenericMessageListener,
+  type MessageListener,
   type MessageListenerContainer,
 } from '../../src/index.js';
 import { BrokerProbe, FAST_CONSUMER, Gate, kafkaConfig, startBroker, testLogger, unique, waitFor } from './support/framework-harness.js';
@@ -197,6 +198,26 @@ describe('commitRecovered', () => {
 
   test('false (default): it is committed per the ack mode (COUNT: not yet; only what preceded the failure is)', async () => {
     expect(await committedAfterRecovery(false)).toBe(1);
+  });
+});
+
+describe('seeking from the listener', () => {
+  test('a seek through the listener\'s consumer ends the batch in hand: the records come again from the new position', async () => {
+    const seen: unknown[] = [];
+    let sought = false;
+    const listener: MessageListener = {
+      onMessage: (record, _ack, consumer) => {
+        seen.push(record.value);
+        if (record.value === 'c' && !sought) {
+          sought = true;
+          consumer.seek(record, 1);
+        }
+      },
+    };
+    const s = await run(['a', 'b', 'c', 'd', 'e'], listener);
+    await waitFor(async () => (await s.committed()) === 5, 'all committed');
+    // Nothing after the seek was processed from the stale batch: d and e came once, after b and c again.
+    expect(seen).toEqual(['a', 'b', 'c', 'b', 'c', 'd', 'e']);
   });
 });
 

@@ -1,9 +1,9 @@
 import type { ConsumerRecord } from '../support/consumer-record.js';
 import type { Logger } from '../support/logger.js';
-import { topicPartitionKey } from '../support/topic-partition.js';
+import { topicPartitionKey, type TopicPartition } from '../support/topic-partition.js';
 import { AckMode, isManualAck } from './ack-mode.js';
 import type { ContainerProperties } from './container-properties.js';
-import { OffsetTracker, type OffsetToCommit } from './offset-tracker.js';
+import { OffsetTracker, type OffsetToCommit, type PartitionOffsets } from './offset-tracker.js';
 
 /** Sends offsets to the group coordinator; rejects when the commit failed. */
 export type Committer = (offsets: readonly OffsetToCommit[]) => Promise<void>;
@@ -54,10 +54,20 @@ export class AckHandler {
    * record costs no promise.
    */
   markProcessed(record: ConsumerRecord, skipped = false): boolean {
+    return this.markProcessedIn(this.tracker.partition(record), record.offset, skipped);
+  }
+
+  /** {@link markProcessed} for a partition's bookkeeping kept by the caller (the record loop keeps it for a batch). */
+  markProcessedIn(partition: PartitionOffsets, offset: number, skipped: boolean): boolean {
     if (this.manual && !skipped) return false;
-    this.tracker.markDone(record, record.offset);
+    partition.markDone(offset);
     this.processedSinceCommit++;
     return this.mode === AckMode.RECORD || this.countOrTimeReached();
+  }
+
+  /** A partition's bookkeeping, for {@link markProcessedIn}; valid across rebalances. */
+  partitionOffsets(partition: TopicPartition): PartitionOffsets {
+    return this.tracker.partition(partition);
   }
 
   /** Whether {@link immediateAcksCommitted} has anything to wait for in this mode. */

@@ -5,10 +5,12 @@ import { DeserializationException } from '../support/serializer/deserialization-
 import type { Deserializer } from '../support/serializer/serializer.js';
 
 const deserializationErrors = new WeakMap<ConsumerRecord, DeserializationException>();
+/** Until a first failure, nothing needs looking up (this is asked several times per record). */
+let anyDeserializationError = false;
 
 /** The failure to deserialize a record's key or value, if there was one. */
 export function deserializationErrorOf(record: ConsumerRecord): DeserializationException | undefined {
-  return deserializationErrors.get(record);
+  return anyDeserializationError ? deserializationErrors.get(record) : undefined;
 }
 
 /** kafkajs' record-batch context, which its types leave out. */
@@ -31,19 +33,21 @@ export class ConsumerRecordFactory {
   create(topic: string, partition: number, message: KafkaMessage): ConsumerRecord {
     const headers = RecordHeaders.fromKafkaJs(message.headers as Record<string, unknown> | undefined);
     let failure: DeserializationException | undefined;
-    const deserialize = (deserializer: Deserializer, data: Buffer | null, isKey: boolean): unknown => {
-      try {
-        return deserializer.deserialize(topic, data, headers);
-      } catch (error) {
-        failure ??=
-          error instanceof DeserializationException
-            ? error
-            : new DeserializationException(`Failed to deserialize the ${isKey ? 'key' : 'value'} of ${topic}-${partition}@${message.offset}`, data, isKey, { cause: error });
-        return null;
-      }
-    };
-    const key = deserialize(this.keyDeserializer, message.key, true);
-    const value = deserialize(this.valueDeserializer, message.value, false);
+    let key: unknown;
+    let value: unknown;
+    // Straight-line code rather than a helper closure: this runs for every record consumed.
+    try {
+      key = this.keyDeserializer.deserialize(topic, message.key, headers);
+    } catch (error) {
+      failure = deserializationFailure(error, topic, partition, message, true);
+      key = null;
+    }
+    try {
+      value = this.valueDeserializer.deserialize(topic, message.value, headers);
+    } catch (error) {
+      failure ??= deserializationFailure(error, topic, partition, message, false);
+      value = null;
+    }
     const context = (message as { batchContext?: BatchContext }).batchContext;
     const timestamp = Number(message.timestamp);
     const record = new ConsumerRecord({
@@ -58,9 +62,18 @@ export class ConsumerRecordFactory {
       leaderEpoch: context?.partitionLeaderEpoch,
     });
     attachRawBytes(record, message.key, message.value);
-    if (failure) deserializationErrors.set(record, failure);
+    if (failure) {
+      anyDeserializationError = true;
+      deserializationErrors.set(record, failure);
+    }
     return record;
   }
+}
+
+function deserializationFailure(error: unknown, topic: string, partition: number, message: KafkaMessage, isKey: boolean): DeserializationException {
+  if (error instanceof DeserializationException) return error;
+  const data = isKey ? message.key : message.value;
+  return new DeserializationException(`Failed to deserialize the ${isKey ? 'key' : 'value'} of ${topic}-${partition}@${message.offset}`, data, isKey, { cause: error });
 }
 
 function timestampType(type: number | undefined, timestamp: number): TimestampType {

@@ -29,6 +29,7 @@ import { manualAssignmentOverrides } from './manual-assignment.js';
 import { PartitionIdleMonitor } from './partition-idle-monitor.js';
 import { NonResponsiveConsumerMonitor } from './non-responsive-consumer-monitor.js';
 import { partitionsWithoutOffset, stopReasonOf } from './consumer-stop-reason.js';
+import { ContainerPauseState } from './container-pause-state.js';
 import type { ContainerProperties } from './container-properties.js';
 import { DefaultErrorHandler } from './default-error-handler.js';
 import { IdleEventMonitor } from './idle-event-monitor.js';
@@ -96,14 +97,7 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
   private rebalancing = false;
   private revoked = false;
   private readyWaiter: { resolve: () => void; reject: (error: unknown) => void } | undefined;
-  private pauseRequested = false;
-  private readonly pausedPartitions = new Map<string, TopicPartition>();
-  private nackPausedUntil = 0;
-  private nackTimer: NodeJS.Timeout | undefined;
-  /** Partitions waiting out an error-handler back-off or a retry-topic due time (issue 6). */
-  private readonly backOffs = new Map<string, { partition: TopicPartition; until: number; timer: NodeJS.Timeout }>();
-  /** Framework reasons to pause every partition (the circuit breaker), apart from pause()/resume(). */
-  private readonly pauseHolds = new Set<string>();
+  private readonly pauseState: ContainerPauseState;
   private breaker: ListenerCircuitBreaker | undefined;
   /** Initial offsets and ConsumerSeekAware callbacks, when there are any. */
   private seeks: ConsumerSeekManager | undefined;
@@ -137,7 +131,7 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
     );
     this.idleMonitor.onIdle = () => this.seeks?.idle();
     this.partitionIdle = PartitionIdleMonitor.for(containerProperties.idlePartitionEventInterval, this.publisher, this, options.parent ?? this, this.listenerId);
-    this.responsiveness = new NonResponsiveConsumerMonitor(containerProperties, this.publisher, this, options.parent ?? this, this.listenerId, () => this.lastPoll, () => this.assignments(), () => this.pauseRequested || this.nackPausedUntil > Date.now() || this.pauseHolds.size > 0);
+    this.responsiveness = new NonResponsiveConsumerMonitor(containerProperties, this.publisher, this, options.parent ?? this, this.listenerId, () => this.lastPoll, () => this.assignments(), () => this.pauseState.isPausedEntirely());
     this.facade = new KafkaJsListenerConsumer(
       {
         groupId: this.groupId,
@@ -149,6 +143,11 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
       },
       this.logger,
     );
+    this.pauseState = new ContainerPauseState({
+      runningConsumer: () => (this.state === 'running' || this.state === 'starting' ? this.created?.consumer : undefined),
+      topics: () => [...this.containerProperties.topics, ...this.assigned.map((tp) => tp.topic)],
+      pausePartitions: (partitions) => this.facade.pause(partitions),
+    });
   }
 
   get groupId(): string {
@@ -225,62 +224,47 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
   }
 
   pause(): void {
-    this.pauseRequested = true;
-    this.applyPauseState();
+    this.pauseState.setPauseRequested(true);
     this.publish(new ConsumerPausedEvent(this, this.parent, this.assignments()));
   }
 
   resume(): void {
-    this.pauseRequested = false;
-    this.applyPauseState();
+    this.pauseState.setPauseRequested(false);
     this.publish(new ConsumerResumedEvent(this, this.parent, this.assignments()));
   }
 
   isPauseRequested(): boolean {
-    return this.pauseRequested;
+    return this.pauseState.isPauseRequested();
   }
 
   isContainerPaused(): boolean {
-    return this.pauseRequested && this.inFlight === undefined;
+    return this.pauseState.isPauseRequested() && this.inFlight === undefined;
   }
 
   pausePartition(partition: TopicPartition): void {
-    this.pausedPartitions.set(topicPartitionKey(partition), { topic: partition.topic, partition: partition.partition });
-    this.applyPauseState();
+    this.pauseState.pausePartition(partition);
   }
 
   resumePartition(partition: TopicPartition): void {
-    this.pausedPartitions.delete(topicPartitionKey(partition));
-    this.applyPauseState();
+    this.pauseState.resumePartition(partition);
   }
 
   isPartitionPauseRequested(partition: TopicPartition): boolean {
-    return this.pausedPartitions.has(topicPartitionKey(partition));
+    return this.pauseState.isPartitionPauseRequested(partition);
   }
 
   /** Pauses a partition until `until` for a back-off; the consumer keeps heartbeating and fetching the others. */
   backOffPartition(partition: TopicPartition, until: number): void {
-    const key = topicPartitionKey(partition);
-    clearTimeout(this.backOffs.get(key)?.timer);
-    const timer = setTimeout(() => {
-      if (this.backOffs.get(key)?.timer !== timer) return;
-      this.backOffs.delete(key);
-      this.applyPauseState();
-    }, Math.max(0, until - Date.now()));
-    this.backOffs.set(key, { partition: { topic: partition.topic, partition: partition.partition }, until, timer });
-    this.applyPauseState();
+    this.pauseState.backOffPartition(partition, until);
   }
 
   isPartitionBackingOff(partition: TopicPartition): boolean {
-    return this.backOffs.has(topicPartitionKey(partition));
+    return this.pauseState.isPartitionBackingOff(partition);
   }
 
   /** Pauses (held) or resumes (released) every partition for a framework reason, such as an open circuit breaker. */
   setPauseHold(reason: string, held: boolean): void {
-    if (held === this.pauseHolds.has(reason)) return;
-    if (held) this.pauseHolds.add(reason);
-    else this.pauseHolds.delete(reason);
-    this.applyPauseState();
+    this.pauseState.setHold(reason, held);
   }
 
   /** The listener's circuit breaker (shared with the other consumers of a concurrent container), if configured. */
@@ -345,9 +329,10 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
       recordFilterStrategy: this.options.recordFilterStrategy,
       observer: recordObserverOf(observer),
       isStopping: () => this.state === 'stopping' || this.state === 'stopped',
-      isNackPaused: () => this.nackPausedUntil > Date.now(),
+      isNackPaused: () => this.pauseState.isNackPaused(),
       pauseForNack: (sleep) => this.pauseForNack(sleep),
       onRebalance: () => this.onRebalance(),
+      positionChanges: () => this.facade.positionChanges,
     });
     this.listenToConsumer(created.consumer);
     const ready = new Promise<void>((resolve, reject) => (this.readyWaiter = { resolve, reject }));
@@ -416,7 +401,7 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
     // kafkajs restarts positions from the committed offsets after a join.
     this.ackHandler?.reset();
     this.fence?.clear();
-    this.applyPauseState();
+    this.pauseState.apply();
     this.seeks?.partitionsAssigned(this.assignments());
     this.partitionIdle?.assigned(this.assigned);
     if (this.created?.settings.autoOffsetReset === 'none') this.offsetCheck = this.checkCommittedOffsets(this.assignments());
@@ -433,8 +418,8 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
       if (check) void check.then((ok) => ok && this.readyWaiter?.resolve());
       else this.readyWaiter?.resolve();
     }
-    this.partitionIdle?.poll((tp) => this.pauseRequested || this.isPartitionPauseRequested(tp));
-    this.idleMonitor.poll(() => this.assignments(), this.pauseRequested);
+    this.partitionIdle?.poll((tp) => this.pauseState.isPauseRequested() || this.isPartitionPauseRequested(tp));
+    this.idleMonitor.poll(() => this.assignments(), this.pauseState.isPauseRequested());
     this.ackHandler?.onPoll().catch((error) => this.logger.debug(`Commit on poll failed for ${this.clientId}: ${messageOf(error)}`));
   }
 
@@ -499,35 +484,11 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
     else await this.created?.consumer.commitOffsets(topics.flatMap(({ topic, partitions }) => partitions.map((p) => ({ topic, ...p }))));
   }
 
+  /** A nack's sleep pauses every partition; Spring publishes ConsumerPausedEvent and ConsumerResumedEvent around it. */
   private pauseForNack(sleep: number): void {
-    this.nackPausedUntil = Date.now() + sleep;
-    this.applyPauseState();
     const partitions = this.assignments();
+    this.pauseState.pauseForNack(sleep, () => this.publish(new ConsumerResumedEvent(this, this.parent, partitions)));
     this.publish(new ConsumerPausedEvent(this, this.parent, partitions));
-    clearTimeout(this.nackTimer);
-    this.nackTimer = setTimeout(() => {
-      this.nackPausedUntil = 0;
-      this.applyPauseState();
-      this.publish(new ConsumerResumedEvent(this, this.parent, partitions));
-    }, sleep);
-  }
-
-  /** kafkajs pause state from the three reasons to pause: container pause, nack sleep, partition pauses. */
-  private applyPauseState(): void {
-    const consumer = this.created?.consumer;
-    if (!consumer || (this.state !== 'running' && this.state !== 'starting')) return;
-    const topics = [...new Set([...this.containerProperties.topics, ...this.assigned.map((tp) => tp.topic)])].map((topic) => ({ topic }));
-    try {
-      if (this.pauseRequested || this.nackPausedUntil > Date.now() || this.pauseHolds.size > 0) {
-        consumer.pause(topics);
-        return;
-      }
-      consumer.resume(topics);
-      const partitions = [...this.pausedPartitions.values(), ...[...this.backOffs.values()].map((b) => b.partition)];
-      if (partitions.length > 0) this.facade.pause(partitions);
-    } catch {
-      // Not running yet: the state is applied again when the group is joined.
-    }
   }
 
   private async callRebalanceListener(method: 'onPartitionsAssigned' | 'onPartitionsRevokedBeforeCommit' | 'onPartitionsRevokedAfterCommit', partitions: TopicPartition[]): Promise<void> {
@@ -540,12 +501,8 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
 
   private async shutdownConsumer(): Promise<void> {
     this.responsiveness.stop();
-    clearTimeout(this.nackTimer);
-    this.nackPausedUntil = 0;
-    for (const { timer } of this.backOffs.values()) clearTimeout(timer);
-    this.backOffs.clear();
     this.breaker?.unregister(this);
-    this.pauseHolds.clear();
+    this.pauseState.clear();
     await this.facade.close();
     const consumer = this.created?.consumer;
     this.rawCommit = undefined;

@@ -18,6 +18,7 @@ export interface ListenerConsumerOwner {
 export class KafkaJsListenerConsumer implements ListenerConsumer {
   /** For `committed()`: kafkajs consumers cannot read committed offsets, an admin client can. */
   private admin: Promise<Admin> | undefined;
+  private calls = 0;
 
   constructor(
     private readonly owner: ListenerConsumerOwner,
@@ -30,6 +31,14 @@ export class KafkaJsListenerConsumer implements ListenerConsumer {
 
   get clientId(): string {
     return this.owner.clientId;
+  }
+
+  /**
+   * Changes with every call that may reposition the consumer (every kafkajs call made through
+   * this facade), so that the record loop asks kafkajs whether its batch went stale only then.
+   */
+  get positionChanges(): number {
+    return this.calls;
   }
 
   seek(partition: TopicPartition, offset: number): void {
@@ -94,6 +103,7 @@ export class KafkaJsListenerConsumer implements ListenerConsumer {
   }
 
   private call(operation: string, action: (consumer: Consumer) => void): void {
+    this.calls++;
     const consumer = this.owner.kafkaConsumer();
     try {
       if (!consumer) throw new Error('the consumer is not running');

@@ -13,7 +13,7 @@ import { ListenerExecutionFailedException } from './listener-execution-failed-ex
 import { isBatchListener, type GenericMessageListener } from './message-listener.js';
 import type { MessageListenerContainer } from './message-listener-container.js';
 import type { BatchInterceptor, RecordInterceptor } from './record-interceptor.js';
-import type { ListenerObserver } from './listener-observer.js';
+import type { ListenerObserver, ObservationEnd } from './listener-observer.js';
 
 /** What the dispatcher needs from its container. */
 export interface DispatchContext {
@@ -39,16 +39,22 @@ export interface DispatchContext {
   pauseForNack(sleep: number): void;
   /** The group is rebalancing: commit and run the revoke callbacks before kafkajs rejoins. */
   onRebalance(): Promise<void>;
+  /**
+   * A number that changes whenever something may have repositioned the consumer (a seek):
+   * only then does the record loop ask kafkajs whether its batch went stale, which costs a
+   * JSON.stringify each time. Without it, kafkajs is asked for every record.
+   */
+  positionChanges?(): number;
 }
 
 type Outcome =
   | { kind: 'processed'; nack?: NackRequest }
   | { kind: 'skipped' }
-  | { kind: 'failed'; error: Error };
+  /** `thrown`: what the listener threw, when the listener was called (not for a record that failed to deserialize). */
+  | { kind: 'failed'; error: Error; thrown?: { error: unknown } };
 
 const PROCESSED: Outcome = { kind: 'processed' };
 const SKIPPED_OUTCOME: Outcome = { kind: 'skipped' };
-const SKIPPED = Promise.resolve(SKIPPED_OUTCOME);
 /** How often the record loop offers kafkajs a heartbeat (it sends one when its own interval is up). */
 const HEARTBEAT_CHECK_MS = 100;
 
@@ -65,10 +71,18 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
  */
 export class ListenerDispatcher {
   private payload: EachBatchPayload | undefined;
-  /** When the record loop last heartbeated (kafkajs sends one only once its interval is up). */
+  /** When the record loop last heartbeated (`performance.now()`; kafkajs sends one only once its interval is up). */
   private lastHeartbeat = 0;
+  /** The observer to call with the container's own timing (record listeners without an interceptor), else none. */
+  private readonly timedObserver: Required<Pick<ListenerObserver, 'recordObserved'>> | undefined;
+  /** The observer to call around the listener, when it is not {@link timedObserver}. */
+  private readonly untimedObserver: ListenerObserver | undefined;
 
-  constructor(private readonly ctx: DispatchContext) {}
+  constructor(private readonly ctx: DispatchContext) {
+    const { observer, recordInterceptor } = ctx;
+    this.timedObserver = observer?.recordObserved && !recordInterceptor ? (observer as Required<Pick<ListenerObserver, 'recordObserved'>>) : undefined;
+    this.untimedObserver = this.timedObserver ? undefined : observer;
+  }
 
   /** Heartbeats through the batch in hand; outside a batch kafkajs heartbeats by itself. */
   async heartbeat(): Promise<void> {
@@ -95,82 +109,142 @@ export class ListenerDispatcher {
 
   private async dispatchRecords(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
-    const { ackHandler, errorHandler, consumer, container } = this.ctx;
-    const messages = batch.messages;
+    const { ackHandler, errorHandler, consumer, container, properties } = this.ctx;
+    const { topic, partition, messages } = batch;
+    const offsets = ackHandler.partitionOffsets(batch);
     const waitForAcks = ackHandler.waitsForImmediateAcks;
-    for (let i = 0; i < messages.length; i++) {
-      // Stopping: leave after the record in hand (stopImmediate), or after the batch.
-      if (!payload.isRunning() || payload.isStale() || (this.ctx.isStopping() && this.ctx.properties.stopImmediate)) return;
-      const record = this.toRecord(batch.topic, batch.partition, messages[i]!);
-      ackHandler.delivered(record);
-      const outcome = await this.invokeRecord(record);
-      if (outcome.kind === 'failed') {
-        // Spring commits what was processed before handing the failure over.
-        await this.guard(ackHandler.commit());
-        if (errorHandler.seeksAfterHandling?.(outcome.error) === false) {
-          const next = await this.handleInPlace(outcome.error, record, payload, messages[i]!.offset);
-          if (next === 'stop') return;
-          if (next === 'again') i--;
-          continue;
+    const positionChanges = this.ctx.positionChanges;
+    let positionsSeen = positionChanges?.();
+    // kafkajs' position moves once, past the last record done with, when the loop leaves (or
+    // before anything else may reposition the consumer): resolveOffset costs a Long per call.
+    let resolved: string | undefined;
+    const resolve = () => {
+      if (resolved !== undefined) payload.resolveOffset(resolved);
+      resolved = undefined;
+    };
+    const observer = this.timedObserver;
+    // One clock reading per record: it times the record for the observer and spaces the heartbeats.
+    let startedAt = performance.now();
+    try {
+      for (let i = 0; i < messages.length; i++) {
+        // Stopping: leave after the record in hand (stopImmediate), or after the batch.
+        if (!payload.isRunning() || (properties.stopImmediate && this.ctx.isStopping())) return;
+        if (positionChanges === undefined || positionChanges() !== positionsSeen) {
+          positionsSeen = positionChanges?.();
+          if (payload.isStale()) return;
         }
-        const remaining = [record, ...messages.slice(i + 1).map((m) => this.toRecord(batch.topic, batch.partition, m))];
-        const recovered = await this.callErrorHandler(() => errorHandler.handleRemaining(outcome.error, remaining, consumer, container), false);
-        this.ctx.observer?.failureHandled(container, record, recovered);
-        if (recovered && errorHandler.isAckAfterHandle()) {
-          await this.guard(ackHandler.recordProcessed(record, true));
-          if (errorHandler.isCommitRecovered?.()) await this.guard(ackHandler.commit());
+        const message = messages[i]!;
+        const record = this.toRecord(topic, partition, message);
+        offsets.delivered(record.offset);
+        const invoked = this.invokeRecord(record);
+        const outcome = invoked instanceof Promise ? await invoked : invoked;
+        const endedAt = performance.now();
+        if (observer) {
+          if (outcome.kind === 'processed') observer.recordObserved(container, record, (endedAt - startedAt) / 1000);
+          else if (outcome.kind === 'failed' && outcome.thrown) observer.recordObserved(container, record, (endedAt - startedAt) / 1000, outcome.thrown.error);
         }
-        return; // the error handler has positioned the consumer
+        if (outcome.kind === 'failed') {
+          resolve();
+          // Spring commits what was processed before handing the failure over.
+          await this.guard(ackHandler.commit());
+          if (errorHandler.seeksAfterHandling?.(outcome.error) === false) {
+            const next = await this.handleInPlace(outcome.error, record, payload, message.offset);
+            if (next === 'stop') return;
+            if (next === 'again') i--;
+            startedAt = performance.now();
+            continue;
+          }
+          const remaining = [record, ...messages.slice(i + 1).map((m) => this.toRecord(topic, partition, m))];
+          const recovered = await this.callErrorHandler(() => errorHandler.handleRemaining(outcome.error, remaining, consumer, container), false);
+          this.ctx.observer?.failureHandled(container, record, recovered);
+          if (recovered && errorHandler.isAckAfterHandle()) {
+            await this.guard(ackHandler.recordProcessed(record, true));
+            if (errorHandler.isCommitRecovered?.()) await this.guard(ackHandler.commit());
+          }
+          return; // the error handler has positioned the consumer
+        }
+        if (outcome.kind === 'processed' && outcome.nack) {
+          resolve();
+          await this.guard(ackHandler.commit());
+          consumer.seek(record, record.offset);
+          this.ctx.pauseForNack(outcome.nack.sleep);
+          return;
+        }
+        resolved = message.offset;
+        // Commits and heartbeats only when due: the usual record awaits nothing but the listener.
+        let waited = false;
+        if (ackHandler.markProcessedIn(offsets, record.offset, outcome.kind === 'skipped')) {
+          await this.guard(ackHandler.commit());
+          waited = true;
+        }
+        if (waitForAcks) {
+          await this.guard(ackHandler.immediateAcksCommitted());
+          waited = true;
+        }
+        if (endedAt - this.lastHeartbeat >= HEARTBEAT_CHECK_MS) {
+          this.lastHeartbeat = endedAt;
+          await this.heartbeat();
+          waited = true;
+        }
+        // The next record's time starts here, unless a commit or heartbeat was waited for.
+        startedAt = waited ? performance.now() : endedAt;
       }
-      if (outcome.kind === 'processed' && outcome.nack) {
-        await this.guard(ackHandler.commit());
-        consumer.seek(record, record.offset);
-        this.ctx.pauseForNack(outcome.nack.sleep);
-        return;
-      }
-      // Commits and heartbeats only when due: the usual record awaits nothing but the listener.
-      if (ackHandler.markProcessed(record, outcome.kind === 'skipped')) await this.guard(ackHandler.commit());
-      if (waitForAcks) await this.guard(ackHandler.immediateAcksCommitted());
-      payload.resolveOffset(messages[i]!.offset);
-      const now = Date.now();
-      if (now - this.lastHeartbeat >= HEARTBEAT_CHECK_MS) {
-        this.lastHeartbeat = now;
-        await this.heartbeat();
-      }
+    } finally {
+      resolve();
     }
   }
 
-  private invokeRecord(record: ConsumerRecord): Promise<Outcome> {
-    const { recordInterceptor, recordFilterStrategy, consumer } = this.ctx;
+  private invokeRecord(record: ConsumerRecord): Outcome | Promise<Outcome> {
+    const { recordInterceptor, recordFilterStrategy } = this.ctx;
     if (!recordInterceptor) {
-      if (deserializationErrorOf(record) === undefined && recordFilterStrategy?.filter(record)) return SKIPPED;
-      return this.invokeListener(record, consumer);
+      if (recordFilterStrategy && deserializationErrorOf(record) === undefined && recordFilterStrategy.filter(record)) return SKIPPED_OUTCOME;
+      return this.invokeListener(record);
     }
     return this.invokeIntercepted(record, recordInterceptor);
   }
 
-  /** The listener alone (no interceptor): one await when it returns a promise, none otherwise. */
-  private async invokeListener(record: ConsumerRecord, consumer: ListenerConsumer): Promise<Outcome> {
-    const ack = new RecordAcknowledgment(record, this.ctx.ackHandler, this.ctx.logger);
-    try {
-      const deserializationError = deserializationErrorOf(record);
-      if (deserializationError) throw deserializationError;
-      const observed = this.ctx.observer?.listenerStarted(this.ctx.container, [record]);
-      try {
-        const result = this.ctx.listener.onMessage(record as never, ack, consumer);
-        if (isPromiseLike(result)) await result;
-      } catch (error) {
-        observed?.(error);
-        throw error;
-      }
-      observed?.();
+  /** The listener alone (no interceptor): a promise only when the listener returns one. */
+  private invokeListener(record: ConsumerRecord): Outcome | Promise<Outcome> {
+    const { ackHandler, logger, container, listener, consumer } = this.ctx;
+    const observer = this.untimedObserver;
+    const ack = new RecordAcknowledgment(record, ackHandler, logger);
+    let observed: ObservationEnd | undefined;
+    let result: unknown;
+    const deserializationError = deserializationErrorOf(record);
+    if (deserializationError) {
       ack.listenerReturned();
-      const nack = ack.nackRequest;
-      return nack ? { kind: 'processed', nack } : PROCESSED;
-    } catch (error) {
-      ack.listenerReturned();
-      return { kind: 'failed', error: this.wrap(error, record) };
+      return { kind: 'failed', error: this.wrap(deserializationError, record) };
     }
+    try {
+      observed = observer?.listenerStarted(container, [record]);
+      result = listener.onMessage(record as never, ack, consumer);
+    } catch (error) {
+      return this.listenerFailed(error, record, ack, observed);
+    }
+    if (isPromiseLike(result)) return this.listenerSettled(result, record, ack, observed);
+    return this.listenerReturned(ack, observed);
+  }
+
+  private async listenerSettled(result: PromiseLike<unknown>, record: ConsumerRecord, ack: RecordAcknowledgment, observed: ObservationEnd | undefined): Promise<Outcome> {
+    try {
+      await result;
+    } catch (error) {
+      return this.listenerFailed(error, record, ack, observed);
+    }
+    return this.listenerReturned(ack, observed);
+  }
+
+  private listenerReturned(ack: RecordAcknowledgment, observed: ObservationEnd | undefined): Outcome {
+    observed?.();
+    ack.listenerReturned();
+    const nack = ack.nackRequest;
+    return nack ? { kind: 'processed', nack } : PROCESSED;
+  }
+
+  private listenerFailed(error: unknown, record: ConsumerRecord, ack: RecordAcknowledgment, observed: ObservationEnd | undefined): Outcome {
+    observed?.(error);
+    ack.listenerReturned();
+    return { kind: 'failed', error: this.wrap(error, record), thrown: { error } };
   }
 
   private async invokeIntercepted(record: ConsumerRecord, recordInterceptor: RecordInterceptor): Promise<Outcome> {
@@ -181,7 +255,7 @@ export class ListenerDispatcher {
       const deserializationError = deserializationErrorOf(record);
       if (deserializationError) throw deserializationError;
       current = await recordInterceptor.intercept(record, consumer);
-      if (current === null || recordFilterStrategy?.filter(current)) return SKIPPED;
+      if (current === null || recordFilterStrategy?.filter(current)) return SKIPPED_OUTCOME;
       const observed = this.ctx.observer?.listenerStarted(this.ctx.container, [current]);
       try {
         await this.ctx.listener.onMessage(current as never, ack, consumer);

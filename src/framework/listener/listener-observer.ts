@@ -12,6 +12,13 @@ export type ObservationEnd = (error?: unknown) => void;
 export interface ListenerObserver {
   /** Before the listener gets a record (or, for a batch listener, a batch). */
   listenerStarted(container: MessageListenerContainer, records: readonly ConsumerRecord[]): ObservationEnd;
+  /**
+   * Optional, instead of {@link listenerStarted} for a record listener without a record
+   * interceptor: the record is done, `seconds` after the container started on it (building the
+   * record, converting the payload, the listener), `error` when the listener threw. The
+   * container times records itself, with the one clock reading per record it takes anyway.
+   */
+  recordObserved?(container: MessageListenerContainer, record: ConsumerRecord, seconds: number, error?: unknown): void;
   /** The error handler dealt with a failure: `recovered`, or left for redelivery (a retry). */
   failureHandled(container: MessageListenerContainer, record: ConsumerRecord, recovered: boolean): void;
   /** Once per consumer start: the listener to run in place of `listener` (tracing runs each call in a span). */

@@ -12,11 +12,21 @@ import { TimerHistogram, type TimerSeries } from './timer-histogram.js';
 /** Seconds; Micrometer's default SLO-free timer buckets are too many, these cover 1 ms to 10 s. */
 const TIMER_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+/** A listener's figures for one topic, written on the listener path without any hashing of labels. */
+interface TopicMeters {
+  readonly topic: string;
+  /** Records handed to the listener; copied into the counter on scrape. */
+  consumed: number;
+  /** Next offset per partition: one past the last record the listener finished with. */
+  readonly positions: Map<number, number>;
+}
+
 interface ListenerMeters {
   readonly success: TimerSeries;
-  /** Records per topic; plain numbers on the listener path, copied into the counter on scrape. */
-  readonly consumed: Map<string, number>;
-  /** Next offset per topic and partition: one past the last record the listener finished with. */
+  readonly topics: Map<string, TopicMeters>;
+  /** The topic of the previous record: consecutive records of one topic skip the map lookup. */
+  last: TopicMeters | undefined;
+  /** Next offset per topic and partition (the same maps as in `topics`), for consumer lag. */
   readonly positions: Map<string, Map<number, number>>;
   lastError: { message: string; at: number } | undefined;
 }
@@ -37,6 +47,9 @@ export class KafkaMetrics implements ListenerObserver {
   private readonly recoveries: Counter<'name'>;
   private readonly deadLettered: Counter<'name' | 'topic'>;
   private readonly meters = new Map<MessageListenerContainer, ListenerMeters>();
+  /** The container observed last: a concurrent container's consumers take turns, a single one never changes. */
+  private lastContainer: MessageListenerContainer | undefined;
+  private lastMeters: ListenerMeters | undefined;
   readonly lag: ConsumerLag;
 
   constructor(private readonly containers: ListenerContainers, lagSource: LagSource, registry = new Registry()) {
@@ -52,7 +65,7 @@ export class KafkaMetrics implements ListenerObserver {
       registers,
       collect() {
         this.reset();
-        for (const [container, { consumed }] of meters) for (const [topic, count] of consumed) this.inc({ name: container.listenerId, topic }, count);
+        for (const [container, { topics }] of meters) for (const { topic, consumed } of topics.values()) this.inc({ name: container.listenerId, topic }, consumed);
       },
     });
     this.produced = new Counter({ name: 'streamwright_kafka_records_produced_total', help: 'Records a KafkaTemplate sent successfully', labelNames: ['name', 'topic'], registers });
@@ -108,22 +121,46 @@ export class KafkaMetrics implements ListenerObserver {
 
   listenerStarted(container: MessageListenerContainer, records: readonly ConsumerRecord[]): ObservationEnd {
     const meters = this.metersOf(container);
-    for (const record of records) meters.consumed.set(record.topic, (meters.consumed.get(record.topic) ?? 0) + 1);
+    if (records.length === 1) {
+      // One record (every record listener): no loops, one closure.
+      const record = records[0]!;
+      const topic = topicMetersOf(meters, record.topic);
+      topic.consumed++;
+      const startedAt = performance.now();
+      return (error?: unknown) => {
+        topic.positions.set(record.partition, record.offset + 1);
+        this.observed(meters, container, startedAt, error);
+      };
+    }
+    for (const record of records) topicMetersOf(meters, record.topic).consumed++;
     const startedAt = performance.now();
     return (error?: unknown) => {
-      for (const record of records) {
-        let partitions = meters.positions.get(record.topic);
-        if (!partitions) meters.positions.set(record.topic, (partitions = new Map()));
-        partitions.set(record.partition, record.offset + 1);
-      }
-      const seconds = (performance.now() - startedAt) / 1000;
-      if (error === undefined) {
-        meters.success.observe(seconds);
-        return;
-      }
-      meters.lastError = { message: error instanceof Error ? error.message : String(error), at: Date.now() };
-      this.listenerTimer.labelled({ name: container.listenerId, result: 'failure', exception: exceptionName(error) }).observe(seconds);
+      for (const record of records) topicMetersOf(meters, record.topic).positions.set(record.partition, record.offset + 1);
+      this.observed(meters, container, startedAt, error);
     };
+  }
+
+  recordObserved(container: MessageListenerContainer, record: ConsumerRecord, seconds: number, error?: unknown): void {
+    const meters = this.metersOf(container);
+    const topic = topicMetersOf(meters, record.topic);
+    topic.consumed++;
+    topic.positions.set(record.partition, record.offset + 1);
+    if (error === undefined) meters.success.observe(seconds);
+    else this.failed(meters, container, seconds, error);
+  }
+
+  private observed(meters: ListenerMeters, container: MessageListenerContainer, startedAt: number, error: unknown): void {
+    const seconds = (performance.now() - startedAt) / 1000;
+    if (error === undefined) {
+      meters.success.observe(seconds);
+      return;
+    }
+    this.failed(meters, container, seconds, error);
+  }
+
+  private failed(meters: ListenerMeters, container: MessageListenerContainer, seconds: number, error: unknown): void {
+    meters.lastError = { message: error instanceof Error ? error.message : String(error), at: Date.now() };
+    this.listenerTimer.labelled({ name: container.listenerId, result: 'failure', exception: exceptionName(error) }).observe(seconds);
   }
 
   failureHandled(container: MessageListenerContainer, _record: ConsumerRecord, recovered: boolean): void {
@@ -162,13 +199,29 @@ export class KafkaMetrics implements ListenerObserver {
   }
 
   private metersOf(container: MessageListenerContainer): ListenerMeters {
+    if (container === this.lastContainer) return this.lastMeters!;
     let meters = this.meters.get(container);
     if (!meters) {
-      meters = { success: this.listenerTimer.labelled({ name: container.listenerId, result: 'success', exception: 'none' }), consumed: new Map(), positions: new Map(), lastError: undefined };
+      meters = { success: this.listenerTimer.labelled({ name: container.listenerId, result: 'success', exception: 'none' }), topics: new Map(), last: undefined, positions: new Map(), lastError: undefined };
       this.meters.set(container, meters);
     }
+    this.lastContainer = container;
+    this.lastMeters = meters;
     return meters;
   }
+}
+
+function topicMetersOf(meters: ListenerMeters, topic: string): TopicMeters {
+  const last = meters.last;
+  if (last !== undefined && last.topic === topic) return last;
+  let found = meters.topics.get(topic);
+  if (!found) {
+    found = { topic, consumed: 0, positions: new Map() };
+    meters.topics.set(topic, found);
+    meters.positions.set(topic, found.positions);
+  }
+  meters.last = found;
+  return found;
 }
 
 /** Spring's `exception` tag: the simple class name (the cause's, for the framework's wrapper). */

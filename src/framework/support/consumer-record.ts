@@ -16,6 +16,11 @@ export interface ConsumerRecordInit<K, V> {
   leaderEpoch?: number;
 }
 
+// Set by ConsumerRecord's static block (the only code that can reach its private field).
+let attachRaw: (record: ConsumerRecord, key: Buffer | null, value: Buffer | null) => void;
+let rawOf: (record: ConsumerRecord) => RawBytes | undefined;
+let rawValueOfRecord: (record: ConsumerRecord) => Buffer | null | undefined;
+
 /**
  * A record as received from Kafka, with its key and value already deserialized by the
  * consumer factory's deserializers. A class (not an interface) so that a listener parameter
@@ -47,15 +52,40 @@ export class ConsumerRecord<K = unknown, V = unknown> implements TopicPartition 
   toString(): string {
     return `${this.topic}-${this.partition}@${this.offset}`;
   }
+
+  /** The bytes the record arrived with, before deserialization (undefined: not a consumed record); kept out of the public shape. */
+  #rawKey: Buffer | null | undefined;
+  #rawValue: Buffer | null | undefined;
+
+  static {
+    // Private fields rather than a WeakMap: they are set for every record consumed, and WeakMap
+    // entries cost the garbage collector far more than fields do. Records built elsewhere
+    // (copies, plain objects typed as records) have no raw bytes.
+    attachRaw = (record, key, value) => {
+      if (!(#rawKey in record)) return;
+      record.#rawKey = key;
+      record.#rawValue = value;
+    };
+    rawOf = (record) => (#rawKey in record && record.#rawKey !== undefined ? { key: record.#rawKey, value: record.#rawValue ?? null } : undefined);
+    rawValueOfRecord = (record) => (#rawValue in record ? record.#rawValue : undefined);
+  }
 }
 
-/** The bytes a record arrived with, before deserialization; kept out of the public shape. */
-const rawBytes = new WeakMap<ConsumerRecord, { key: Buffer | null; value: Buffer | null }>();
+/** The bytes a record arrived with. */
+export interface RawBytes {
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+}
 
 export function attachRawBytes(record: ConsumerRecord, key: Buffer | null, value: Buffer | null): void {
-  rawBytes.set(record, { key, value });
+  attachRaw(record, key, value);
 }
 
-export function rawBytesOf(record: ConsumerRecord): { key: Buffer | null; value: Buffer | null } | undefined {
-  return rawBytes.get(record);
+export function rawBytesOf(record: ConsumerRecord): RawBytes | undefined {
+  return rawOf(record);
+}
+
+/** The value's bytes as the record arrived with them; undefined when unknown. */
+export function rawValueOf(record: ConsumerRecord): Buffer | null | undefined {
+  return rawValueOfRecord(record);
 }

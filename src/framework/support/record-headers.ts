@@ -17,11 +17,15 @@ export class RecordHeaders implements Iterable<RecordHeader> {
 
   /** kafkajs gives headers as an object whose values may be arrays for repeated names. */
   static fromKafkaJs(headers: Record<string, unknown> | undefined): RecordHeaders {
-    const entries: RecordHeader[] = [];
-    for (const [key, raw] of Object.entries(headers ?? {})) {
-      for (const value of Array.isArray(raw) ? raw : [raw]) entries.push({ key, value: toBuffer(value) });
+    const result = new RecordHeaders();
+    // for...in rather than Object.entries: most records have no headers, and this runs for each.
+    for (const key in headers) {
+      if (!Object.hasOwn(headers, key)) continue;
+      const raw = headers[key];
+      if (Array.isArray(raw)) for (const value of raw) result.entries.push({ key, value: toBuffer(value) });
+      else result.entries.push({ key, value: toBuffer(raw) });
     }
-    return new RecordHeaders(entries);
+    return result;
   }
 
   add(key: string, value: Buffer | string | null): this {

@@ -65,6 +65,42 @@ describe('OffsetTracker', () => {
     expect(tracker.hasPendingCommits()).toBe(false);
   });
 
+  test('long runs: the window slides and compacts without losing outstanding records', () => {
+    const tracker = new OffsetTracker();
+    for (let offset = 0; offset < 2000; offset++) tracker.delivered(p0, offset * 2); // gaps
+    for (let offset = 0; offset < 1500; offset++) tracker.markDone(p0, offset * 2);
+    tracker.committed(tracker.pendingCommits()); // covers 1,500 of 2,000 tracked records
+    expect(tracker.committedOffset(p0)).toBe(2999);
+    expect(tracker.markDone(p0, 2998)).toBe(false);
+    expect(tracker.isDone(p0, 3000)).toBe(false);
+    expect(tracker.markDone(p0, 3002)).toBe(true);
+    expect(tracker.pendingCommits()).toEqual([]);
+    tracker.delivered(p0, 3004); // a seek back: 3004 onwards comes again
+    expect(tracker.isDone(p0, 3006)).toBe(false);
+    expect(tracker.markDone(p0, 3006)).toBe(false);
+    for (const offset of [3000, 3004]) tracker.markDone(p0, offset);
+    expect(tracker.pendingCommits()).toEqual([{ partition: p0, offset: 3005 }]);
+    const partition = tracker.partition(p0);
+    tracker.reset();
+    expect(tracker.pendingCommits()).toEqual([]);
+    partition.delivered(7); // still valid after a reset
+    partition.markDone(7);
+    expect(tracker.pendingCommits()).toEqual([{ partition: p0, offset: 8 }]);
+  });
+
+  test('a record outstanding through many commits holds the commit back, then releases it all', () => {
+    const tracker = new OffsetTracker();
+    for (let offset = 0; offset < 3000; offset++) {
+      tracker.delivered(p0, offset);
+      if (offset !== 10) tracker.markDone(p0, offset);
+      if (offset % 500 === 0) tracker.committed(tracker.pendingCommits());
+    }
+    expect(tracker.pendingCommits()).toEqual([]);
+    expect(tracker.committedOffset(p0)).toBe(10);
+    tracker.markDone(p0, 10);
+    expect(tracker.pendingCommits()).toEqual([{ partition: p0, offset: 3000 }]);
+  });
+
   test('agrees with a plain list model for any mix of deliveries, seeks, acks and commits', () => {
     // The model keeps every tracked delivery in a list and scans it, as the tracker did before
     // it kept an index: the tracker must answer exactly the same.

@@ -1,6 +1,7 @@
+import { sendToOf, type SendToMetadata } from '../../annotation/send-to.js';
 import { KafkaHeaders } from '../../support/kafka-headers.js';
 import type { Acknowledgment } from '../../support/acknowledgment.js';
-import { ConsumerRecord, rawBytesOf } from '../../support/consumer-record.js';
+import { ConsumerRecord, rawValueOf } from '../../support/consumer-record.js';
 import { ConsumerRecords } from '../../support/consumer-records.js';
 import { convertHeaderValue } from '../../support/converter/header-value-converter.js';
 import { MessageConversionException } from '../../support/converter/message-conversion-exception.js';
@@ -28,6 +29,7 @@ export interface InvocationContext {
 export class HandlerMethod {
   readonly parameters: HandlerParameter[];
   readonly description: string;
+  private sendToLookedUp: { value: SendToMetadata | undefined } | undefined;
 
   constructor(
     readonly bean: object,
@@ -45,31 +47,53 @@ export class HandlerMethod {
   }
 
   async invoke(args: unknown[]): Promise<unknown> {
+    return await this.call(args);
+  }
+
+  /** Calls the method and returns what it returned (a promise only if the method returns one). */
+  call(args: unknown[]): unknown {
     const fn = (this.bean as Record<string | symbol, (...a: unknown[]) => unknown>)[this.method]!;
-    return await fn.apply(this.bean, args);
+    return fn.apply(this.bean, args);
+  }
+
+  /** The method's `@SendTo` (or its class's), looked up once: metadata lookups are too slow for every record. */
+  get sendTo(): SendToMetadata | undefined {
+    if (this.sendToLookedUp === undefined) this.sendToLookedUp = { value: sendToOf(this.bean, this.method) };
+    return this.sendToLookedUp.value;
   }
 
   recordArguments(record: ConsumerRecord, context: InvocationContext): unknown[] {
+    // A plain loop, no closures: this runs for every record.
+    const parameters = this.parameters;
+    const args = new Array<unknown>(parameters.length);
     let headers: MessageHeaders | undefined;
-    const headersOf = () => (headers ??= recordMessageHeaders(record, this.delivery(context)));
-    return this.parameters.map((parameter, index) => {
+    for (let index = 0; index < parameters.length; index++) {
+      const parameter = parameters[index]!;
       switch (parameter.kind) {
         case 'payload':
-          return this.validated(this.payload(record, parameter.target, parameter.elementType, parameter.required), parameter.validate, index);
+          args[index] = this.validated(this.payload(record, parameter.target, parameter.elementType, parameter.required), parameter.validate, index);
+          break;
         case 'header':
-          return this.header(headersOf(), parameter, index);
+          args[index] = this.header((headers ??= recordMessageHeaders(record, this.delivery(context))), parameter, index);
+          break;
         case 'headers':
-          return headersOf();
+          args[index] = headers ??= recordMessageHeaders(record, this.delivery(context));
+          break;
         case 'record':
-          return record;
+          args[index] = record;
+          break;
         case 'records':
-          return ConsumerRecords.fromList([record]);
+          args[index] = ConsumerRecords.fromList([record]);
+          break;
         case 'acknowledgment':
-          return context.acknowledgment;
+          args[index] = context.acknowledgment;
+          break;
         case 'message':
-          return new Message(this.payload(record, undefined, undefined, false), headersOf());
+          args[index] = new Message(this.payload(record, undefined, undefined, false), (headers ??= recordMessageHeaders(record, this.delivery(context))));
+          break;
       }
-    });
+    }
+    return args;
   }
 
   batchArguments(records: ConsumerRecords, context: InvocationContext): unknown[] {
@@ -130,7 +154,7 @@ export class HandlerMethod {
       if (!required) return null;
       throw new MessageConversionException(`The payload of ${record} is null (a tombstone); use @Payload({ required: false }) to receive it in ${this.description}`);
     }
-    return this.converter.convert(record.value, rawBytesOf(record)?.value, target, elementType);
+    return this.converter.convert(record.value, rawValueOf(record), target, elementType);
   }
 
   private header(headers: MessageHeaders, parameter: Extract<HandlerParameter, { kind: 'header' }>, index: number): unknown {

@@ -10,8 +10,12 @@ import { ListenerExecutionFailedException } from '../listener-execution-failed-e
 import type { ListenerConsumer } from '../listener-consumer.js';
 import type { MessageListener } from '../message-listener.js';
 import type { DelegatingInvocableHandler } from './delegating-invocable-handler.js';
-import type { HandlerMethod } from './handler-method.js';
+import type { HandlerMethod, InvocationContext } from './handler-method.js';
 import { ListenerReplySender } from './listener-reply-sender.js';
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
 
 export interface ListenerAdapterOptions {
   readonly groupId?: string;
@@ -48,11 +52,16 @@ export class RecordMessagingMessageListenerAdapter implements MessageListener {
 
   /** True when some handler of this listener has `@SendTo`. */
   get sendsReplies(): boolean {
-    return this.handlers().some((handler) => sendToOf(handler.bean, handler.method) !== undefined);
+    return this.handlers().some((handler) => handler.sendTo !== undefined);
   }
 
-  async onMessage(record: ConsumerRecord, acknowledgment: Acknowledgment, consumer: ListenerConsumer): Promise<void> {
-    const context = { acknowledgment, consumer, groupId: this.options.groupId, listenerInfo: this.options.listenerInfo };
+  /**
+   * Calls the handler for a record. A handler that returns no promise is called without one
+   * here either (no await for the usual synchronous listener); the container awaits what is
+   * returned when it is a promise.
+   */
+  onMessage(record: ConsumerRecord, acknowledgment: Acknowledgment, consumer: ListenerConsumer): unknown {
+    const context: InvocationContext = { acknowledgment, consumer, groupId: this.options.groupId, listenerInfo: this.options.listenerInfo };
     let handler: HandlerMethod | undefined;
     let result: unknown;
     try {
@@ -67,42 +76,63 @@ export class RecordMessagingMessageListenerAdapter implements MessageListener {
         handler = this.target;
         args = handler.recordArguments(record, context);
       }
-      result = await handler.invoke(args);
+      result = handler.call(args);
     } catch (error) {
-      const sendTo = this.sendToFor(handler);
-      let failure = error;
-      const errorHandler = this.options.errorHandler;
-      if (errorHandler) {
-        // Spring's KafkaListenerErrorHandler: its value is the listener's result; throwing passes the failure on.
-        let handled = false;
-        try {
-          const message = new Message(record.value, recordMessageHeaders(record, context));
-          result = await errorHandler.handleError(message, listenerFailure(error, record, this.options.groupId), consumer, acknowledgment);
-          handled = true;
-        } catch (handlerError) {
-          failure = handlerError;
-        }
-        if (handled) {
-          if (sendTo) await this.replies.sendResult(result, record, sendTo);
-          return;
-        }
-      }
-      // A failed request gets an error reply instead of a timeout (and is then handled).
-      if (sendTo && (await this.replies.sendErrorReply(failure, record, sendTo))) return;
-      throw failure;
+      return this.failed(error, record, handler, context);
     }
-    await this.handleResult(result, record, handler);
+    const called = handler;
+    if (isPromiseLike(result)) {
+      return Promise.resolve(result).then(
+        (value) => this.handleResult(value, record, called),
+        (error: unknown) => this.failed(error, record, called, context),
+      );
+    }
+    return called.sendTo ? this.handleResult(result, record, called) : undefined;
   }
 
   /** Sends the result as the reply when the handler has `@SendTo`; otherwise results are ignored, as in Spring. */
   protected async handleResult(result: unknown, request: ConsumerRecord, handler: HandlerMethod): Promise<void> {
-    const sendTo = sendToOf(handler.bean, handler.method);
+    const sendTo = handler.sendTo;
     if (sendTo) await this.replies.sendResult(result, request, sendTo);
+  }
+
+  /**
+   * A failure goes to the listener's error handler when it has one; then a failed request gets
+   * an error reply instead of a timeout (and is then handled); anything else rethrows.
+   */
+  private failed(error: unknown, record: ConsumerRecord, handler: HandlerMethod | undefined, context: InvocationContext): Promise<void> {
+    if (this.options.errorHandler) return this.failedThroughErrorHandler(error, record, handler, context, this.options.errorHandler);
+    const sendTo = this.sendToFor(handler);
+    if (!sendTo) throw error;
+    return this.replies.sendErrorReply(error, record, sendTo).then((replied) => {
+      if (!replied) throw error;
+    });
+  }
+
+  /** Spring's KafkaListenerErrorHandler: its value is the listener's result; throwing passes the failure on. */
+  private async failedThroughErrorHandler(error: unknown, record: ConsumerRecord, handler: HandlerMethod | undefined, context: InvocationContext, errorHandler: KafkaListenerErrorHandler): Promise<void> {
+    const sendTo = this.sendToFor(handler);
+    let failure = error;
+    let handled = false;
+    let result: unknown;
+    try {
+      const message = new Message(record.value, recordMessageHeaders(record, context));
+      result = await errorHandler.handleError(message, listenerFailure(error, record, this.options.groupId), context.consumer, context.acknowledgment);
+      handled = true;
+    } catch (handlerError) {
+      failure = handlerError;
+    }
+    if (handled) {
+      if (sendTo) await this.replies.sendResult(result, record, sendTo);
+      return;
+    }
+    if (sendTo && (await this.replies.sendErrorReply(failure, record, sendTo))) return;
+    throw failure;
   }
 
   /** The handler's `@SendTo`; before a class-level listener picked one, the class's. */
   private sendToFor(handler: HandlerMethod | undefined): SendToMetadata | undefined {
-    if (handler) return sendToOf(handler.bean, handler.method);
+    if (handler) return handler.sendTo;
     const any = this.handlers()[0];
     return any ? sendToOf(any.bean, Symbol.for('streamwright:noMethod')) : undefined;
   }

@@ -46,8 +46,7 @@ export class PayloadConverter {
   private bestEffort(value: unknown): unknown {
     const text = typeof value === 'string' ? value : Buffer.isBuffer(value) ? value.toString('utf8') : undefined;
     if (text === undefined) return value;
-    const trimmed = text.trimStart();
-    if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
+    if (startsLikeJson(text)) {
       try {
         return JSON.parse(text);
       } catch {
@@ -125,4 +124,17 @@ export class PayloadConverter {
     const shown = text.length > 100 ? `${text.slice(0, 100)}...` : text;
     return new MessageConversionException(`Cannot convert payload [${shown}] to ${what}`, { cause });
   }
+}
+
+/**
+ * Whether the text opens a JSON object or array after JSON whitespace (no trimmed copy).
+ * Other leading whitespace would fail JSON.parse anyway.
+ */
+function startsLikeJson(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 0x7b || code === 0x5b) return true; // { [
+    if (code !== 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) return false;
+  }
+  return false;
 }
