@@ -6,6 +6,7 @@ import { ApiKeys } from '../../protocol/generated/messages.js';
 import type { RequestHeader } from '../../protocol/headers.js';
 import { CLOSE_CONNECTION, NO_RESPONSE, type ApiHandler } from '../handlers/api-handler.js';
 import type { BrokerLogger } from '../logger.js';
+import { SecuritySession } from '../security/security-session.js';
 import { FrameReader, FrameSizeError } from './frame-reader.js';
 
 /** Past this many unanswered requests the connection stops reading until responses drain. */
@@ -33,6 +34,8 @@ export interface ConnectionOptions {
    * this long is closed (negative: never).
    */
   readonly connectionsMaxIdleMs?: number;
+  /** The security state of a new connection (listener, principal, SASL); default: PLAINTEXT, User:ANONYMOUS. */
+  readonly newSession?: (socket: Socket) => SecuritySession;
 }
 
 /** What a connection holds right now (tests and diagnostics). */
@@ -59,12 +62,16 @@ export class Connection {
   private readonly idleMs: number;
   /** The idle timer fired while requests were in flight: restart it once they are answered. */
   private idleWhileBusy = false;
+  /** Listener, principal and SASL state (src/broker/security). */
+  readonly session: SecuritySession;
 
   constructor(
     private readonly socket: Socket,
     private readonly options: ConnectionOptions,
   ) {
-    this.frames = new FrameReader(options.maxRequestBytes);
+    this.session = options.newSession?.(socket) ?? new SecuritySession({ listener: 'PLAINTEXT', protocol: 'PLAINTEXT' });
+    // Before SASL authentication completes, frames are held to sasl.server.max.receive.size.
+    this.frames = new FrameReader(() => this.session.maxFrameBytes(options.maxRequestBytes));
     this.clientAddress = `${socket.remoteAddress}:${socket.remotePort}`;
     socket.setNoDelay(true);
     socket.on('data', (chunk) => this.onData(chunk));
@@ -140,6 +147,7 @@ export class Connection {
   }
 
   private dispatch(frame: Buffer): void {
+    if (this.session.expectsRawToken) return this.dispatchRawToken(frame);
     let header: RequestHeader;
     let bodyOffset: number;
     try {
@@ -159,6 +167,8 @@ export class Connection {
       }
       return this.reject(`unsupported version ${header.apiVersion} of API ${header.apiKey}`);
     }
+    const refused = this.session.admit(header.apiKey);
+    if (refused !== null) return this.reject(refused);
     let request: unknown;
     try {
       request = decodeRequestBody(header.apiKey as KnownApiKey, header.apiVersion, frame, bodyOffset);
@@ -170,12 +180,29 @@ export class Connection {
       body === NO_RESPONSE || body === CLOSE_CONNECTION ? body : encodeResponse(header.apiKey as KnownApiKey, header.apiVersion, header.correlationId, body as never);
     const fault = this.options.responseFault?.(header.apiKey) ?? null;
     this.respondInOrder(header, () => {
-      const result = handler.handle(request as never, { header, clientAddress: this.clientAddress, onConnectionClose: this.onConnectionClose });
+      const result = handler.handle(request as never, {
+        header,
+        clientAddress: this.clientAddress,
+        onConnectionClose: this.onConnectionClose,
+        session: this.session,
+        closeAfterResponse: (delayMs) => this.closeAfterResponse(header, delayMs),
+      });
       const encoded = result instanceof Promise ? result.then(encode) : encode(result);
       if (fault === null) return encoded;
       const kept = Promise.resolve(encoded).then((frame) => (fault.drop ? NO_RESPONSE : frame));
       return fault.delayMs > 0 ? kept.then((frame) => new Promise<typeof frame>((resolve) => setTimeout(() => resolve(frame), fault.delayMs))) : kept;
     });
+  }
+
+  /** A SASL token after a v0 handshake: answered with a bare token, or the connection closes. */
+  private dispatchRawToken(frame: Buffer): void {
+    const header: RequestHeader = { apiKey: ApiKeys.SaslAuthenticate, apiVersion: -1, correlationId: -1, clientId: null };
+    this.respondInOrder(header, () => this.session.rawToken(frame) ?? CLOSE_CONNECTION);
+  }
+
+  /** Closes the connection once the responses queued so far are written, `delayMs` later (a failed authentication). */
+  private closeAfterResponse(header: RequestHeader, delayMs: number): void {
+    this.respondInOrder(header, () => (delayMs > 0 ? new Promise((resolve) => setTimeout(() => resolve(CLOSE_CONNECTION), delayMs)) : CLOSE_CONNECTION));
   }
 
   /**

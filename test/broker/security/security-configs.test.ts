@@ -1,0 +1,98 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { EmbeddedKafka, InvalidConfigError, UnsupportedConfigError } from '../../../src/broker/index.js';
+import type { BrokerLogger } from '../../../src/broker/logger.js';
+import { shiftListenerPorts } from '../../../src/broker/security/listeners.js';
+import { ApiKeys } from '../../../src/protocol/generated/messages.js';
+import { cli } from '../../cli/cli-process.js';
+import { closeRawConnections, openRaw, startKafka, stopKafkas, testLogger } from '../../support/broker-harness.js';
+
+// A security setting the broker cannot honour is refused at start-up with an error that names
+// the key, rather than accepted and ignored (which would leave a user believing the traffic is
+// encrypted or authenticated).
+
+afterAll(async () => {
+  closeRawConnections();
+  await stopKafkas();
+});
+
+const REFUSED: Array<[string, string, Record<string, string>?]> = [
+  ['authorizer.class.name', 'org.apache.kafka.metadata.authorizer.StandardAuthorizer'],
+  ['super.users', 'User:admin'],
+  ['ssl.keystore.type', 'JKS'],
+  ['ssl.truststore.type', 'PKCS12'],
+  ['ssl.keystore.password', 'secret'],
+  ['ssl.keymanager.algorithm', 'SunX509'],
+  ['ssl.cipher.suites', 'TLS_AES_128_GCM_SHA256'],
+  ['sasl.enabled.mechanisms', 'GSSAPI'],
+  ['sasl.enabled.mechanisms', 'PLAIN,NTLM'],
+  ['listener.name.sasl_ssl.gssapi.sasl.kerberos.service.name', 'kafka'],
+  ['sasl.kerberos.service.name', 'kafka'],
+  // A SASL listener with Kafka's default mechanism list (GSSAPI).
+  ['sasl.enabled.mechanisms', 'GSSAPI', { listeners: 'SASL_PLAINTEXT://127.0.0.1:0' }],
+];
+
+describe('security settings the broker cannot honour', () => {
+  it.each(REFUSED)('EmbeddedKafka.start refuses %s=%s with an UnsupportedConfigError naming the key', async (key, value, extra) => {
+    const config = extra ? { ...extra } : { [key]: value };
+    const error = await EmbeddedKafka.start({ logger: testLogger, config }).then(
+      (kafka) => kafka.stop().then(() => null),
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(UnsupportedConfigError);
+    expect((error as UnsupportedConfigError).key).toBe(key);
+    expect((error as Error).message).toContain(key);
+  });
+
+  it('a cluster refuses a SASL inter-broker listener, naming inter.broker.listener.name', async () => {
+    const error = await EmbeddedKafka.start({
+      brokers: 2,
+      logger: testLogger,
+      listeners: 'PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0',
+      sasl: { mechanisms: ['PLAIN'] },
+      config: { 'inter.broker.listener.name': 'SASL_PLAINTEXT' },
+    }).then((k) => k.stop().then(() => null), (e: unknown) => e);
+    expect(error).toBeInstanceOf(UnsupportedConfigError);
+    expect((error as UnsupportedConfigError).key).toBe('inter.broker.listener.name');
+  });
+
+  it.each([
+    ['listeners', 'PLAINTEXT//:9092'],
+    ['listeners', 'PLAINTEXT://:9092,PLAINTEXT://:9093'],
+    ['listeners', 'EXTERNAL://:0'],
+    ['listener.security.protocol.map', 'EXTERNAL:TLS'],
+  ])('a malformed %s=%s is an InvalidConfigError naming the key', async (key, value) => {
+    const error = await EmbeddedKafka.start({ logger: testLogger, config: { [key]: value } }).then((k) => k.stop().then(() => null), (e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidConfigError);
+    expect((error as Error).message).toContain(key);
+  });
+
+  it('an SSL listener without a keystore names what it needs', async () => {
+    await expect(EmbeddedKafka.start({ logger: testLogger, listeners: 'SSL://127.0.0.1:0' })).rejects.toThrow(/ssl\.keystore\.key and ssl\.keystore\.certificate\.chain, or ssl\.keystore\.location/);
+  });
+
+  it('a listener renamed through listener.security.protocol.map is accepted, and unknown configs are warned about', async () => {
+    const warnings: string[] = [];
+    const logger: BrokerLogger = { debug: () => undefined, info: () => undefined, warn: (m) => warnings.push(m), error: () => undefined };
+    const kafka = await startKafka({
+      logger,
+      config: { listeners: 'INTERNAL://127.0.0.1:0', 'listener.security.protocol.map': 'INTERNAL:PLAINTEXT', 'security.inter.broker.protocol': 'INTERNAL', 'no.such.config': 'x' },
+    });
+    const connection = await openRaw(kafka.bootstrapServers[0]!);
+    expect((await connection.request(ApiKeys.ApiVersions, 3, { clientSoftwareName: 't', clientSoftwareVersion: '1' })).errorCode).toBe(0);
+    expect(warnings).toEqual(['config no.such.config is not a config of this broker and is ignored']);
+  });
+
+  it('fixed listener ports move up by the number of listeners for each broker of a cluster', () => {
+    const layout = 'PLAINTEXT://:9092,SSL://:9093,SASL_SSL://:9094';
+    expect(shiftListenerPorts('listeners', layout, 1, 3)).toBe('PLAINTEXT://:9095,SSL://:9096,SASL_SSL://:9097');
+    expect(shiftListenerPorts('listeners', layout, 2, 3)).toBe('PLAINTEXT://:9098,SSL://:9099,SASL_SSL://:9100');
+    expect(shiftListenerPorts('listeners', 'A://[::1]:0,B://h:10', 1, 2)).toBe('A://[::1]:0,B://h:12');
+  });
+
+  it('`streamwright broker` exits 1 and names the key', async () => {
+    const result = await cli(['broker', '--port', '0', '--config', 'sasl.enabled.mechanisms=GSSAPI']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('error: the broker did not start: Unsupported broker config sasl.enabled.mechanisms=GSSAPI');
+  });
+});
