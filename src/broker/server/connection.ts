@@ -45,6 +45,9 @@ export interface ConnectionStats {
   readonly bufferedRequestBytes: number;
   /** Requests being worked on or waiting for an earlier response. */
   readonly pendingResponses: number;
+  /** The listener it came in on and its principal (`User:ANONYMOUS` until authenticated). */
+  readonly listener: string;
+  readonly principal: string;
 }
 
 /**
@@ -88,7 +91,13 @@ export class Connection {
   }
 
   get stats(): ConnectionStats {
-    return { clientAddress: this.clientAddress, bufferedRequestBytes: this.frames.bufferedBytes, pendingResponses: this.pending.length };
+    return {
+      clientAddress: this.clientAddress,
+      bufferedRequestBytes: this.frames.bufferedBytes,
+      pendingResponses: this.pending.length,
+      listener: this.session.listener,
+      principal: this.session.principal,
+    };
   }
 
   /**
