@@ -70,6 +70,14 @@ export class SecuritySession {
     return this.options.sasl && this.state !== 'complete' ? Math.min(this.options.sasl.maxReceiveBytes, requestLimit) : requestLimit;
   }
 
+  /**
+   * Authentication failed and the connection is closing: whatever else the client sent is
+   * dropped unread (closing at once would reset the connection before the error is read).
+   */
+  get discardsRequests(): boolean {
+    return this.state === 'failed';
+  }
+
   /** After a SaslHandshake v0 the next frames are bare SASL tokens, not Kafka requests. */
   get expectsRawToken(): boolean {
     return this.state === 'authenticate' && this.handshakeVersion === 0;

@@ -65,6 +65,11 @@ export class Connection {
   private readonly idleMs: number;
   /** The idle timer fired while requests were in flight: restart it once they are answered. */
   private idleWhileBusy = false;
+  /**
+   * After a failed authentication: half-close and let the client close, so that what it sent
+   * meanwhile does not reset the connection before it has read the error.
+   */
+  private closeGracefully = false;
   /** Listener, principal and SASL state (src/broker/security). */
   readonly session: SecuritySession;
 
@@ -156,6 +161,7 @@ export class Connection {
   }
 
   private dispatch(frame: Buffer): void {
+    if (this.session.discardsRequests) return;
     if (this.session.expectsRawToken) return this.dispatchRawToken(frame);
     let header: RequestHeader;
     let bodyOffset: number;
@@ -211,6 +217,7 @@ export class Connection {
 
   /** Closes the connection once the responses queued so far are written, `delayMs` later (a failed authentication). */
   private closeAfterResponse(header: RequestHeader, delayMs: number): void {
+    this.closeGracefully = true;
     this.respondInOrder(header, () => (delayMs > 0 ? new Promise((resolve) => setTimeout(() => resolve(CLOSE_CONNECTION), delayMs)) : CLOSE_CONNECTION));
   }
 
@@ -252,7 +259,12 @@ export class Connection {
         this.options.logger.debug(`closing connection from ${this.clientAddress} as its request asked`);
         this.closed = true;
         // Written responses go out first; then the socket closes both ways, as Kafka closes the channel.
-        this.socket.end(() => this.socket.destroy());
+        if (this.closeGracefully) {
+          this.socket.end();
+          setTimeout(() => this.socket.destroy(), 5_000).unref();
+        } else {
+          this.socket.end(() => this.socket.destroy());
+        }
         return;
       }
       if (slot.frame) {

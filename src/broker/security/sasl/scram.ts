@@ -64,7 +64,9 @@ export class ScramSaslServer implements SaslServer {
     const match = CLIENT_FINAL.exec(text);
     if (!match) throw new SaslError('Invalid SCRAM client final message');
     const [, withoutProof, , nonce, proofBase64] = match as unknown as [string, string, string, string, string];
-    if (nonce !== this.nonce) throw new SaslError('Invalid client nonce in the final client message.');
+    // Kafka checks only that the nonce ends with the server's: librdkafka 2.0.2 sends its own
+    // nonce twice before the server part.
+    if (!nonce.endsWith(this.nonce)) throw new SaslError('Invalid client nonce in the final client message.');
     const credential = this.credential!;
     const authMessage = `${this.clientFirstBare},${this.serverFirst},${withoutProof}`;
     const clientSignature = hmac(this.mechanism, credential.storedKey, authMessage);
