@@ -211,7 +211,7 @@ export class KafkaBroker {
 
   /** The bound listeners as a `listeners` value with the real ports (a restart keeps them). */
   boundListeners(): string {
-    return this.listenerSettings.listeners.map((l) => `${l.name}://${l.host.includes(':') ? `[${l.host}]` : l.host}:${this.boundPorts.get(l.name) ?? l.port}`).join(',');
+    return this.listenerSettings.listeners.map((l) => `${l.name}://${l.configuredHost.includes(':') ? `[${l.configuredHost}]` : l.configuredHost}:${this.boundPorts.get(l.name) ?? l.port}`).join(',');
   }
 
   /** This broker's registration: the inter-broker listener's address, and every listener's. */

@@ -19,6 +19,8 @@ export interface Listener {
   readonly protocol: SecurityProtocol;
   /** Address to bind. */
   readonly host: string;
+  /** The host as `listeners` gave it ('' = the default bind address). */
+  readonly configuredHost: string;
   /** Port to bind; 0 picks a free one. */
   readonly port: number;
   /** Host advertised in Metadata. */
@@ -89,7 +91,7 @@ export interface ListenerDefaults {
 export function resolveListeners(value: (key: string) => string | undefined, defaults: ListenerDefaults): ListenerSettings {
   const protocols = parseProtocolMap(value('listener.security.protocol.map') ?? '');
   const listenersText = value('listeners')?.trim() ?? '';
-  const bound = listenersText === '' ? [{ name: 'PLAINTEXT', host: defaults.host, port: defaults.port }] : parseListenerList('listeners', listenersText);
+  const bound = listenersText === '' ? [{ name: 'PLAINTEXT', host: '', port: defaults.port }] : parseListenerList('listeners', listenersText);
   if (bound.length === 0) throw new InvalidConfigError('Invalid value for configuration listeners: no listener');
   const advertisedText = value('advertised.listeners')?.trim() ?? '';
   const advertised = new Map(parseListenerList('advertised.listeners', advertisedText).map((a) => [a.name, a]));
@@ -108,7 +110,7 @@ export function resolveListeners(value: (key: string) => string | undefined, def
       if (ad) throw new InvalidConfigError(`Invalid value ${advertisedText} for configuration advertised.listeners: ${advertisedHost} is not a valid address to advertise`);
       advertisedHost = defaults.advertisedHost;
     }
-    return { name: b.name, protocol, host, port: b.port, advertisedHost, advertisedPort: ad ? ad.port : 0 };
+    return { name: b.name, protocol, host, configuredHost: b.host, port: b.port, advertisedHost, advertisedPort: ad ? ad.port : 0 };
   });
 
   const interName = value('inter.broker.listener.name')?.trim().toUpperCase() ?? '';

@@ -39,7 +39,8 @@ function certificate(
   cert.serialNumber = '01' + randomBytes(15).toString('hex');
   cert.validity.notBefore = new Date(Date.now() - DAY_MS);
   cert.validity.notAfter = new Date(Date.now() + 365 * DAY_MS);
-  const name = [{ shortName: 'CN', value: subject }, { shortName: 'O', value: 'Streamwright' }];
+  // Most general first, as CAs issue them: the RFC 2253 form reads CN=<subject>,O=Streamwright.
+  const name = [{ shortName: 'O', value: 'Streamwright' }, { shortName: 'CN', value: subject }];
   cert.setSubject(name);
   cert.setIssuer(issuer ? issuer.name : name);
   cert.setExtensions(extensions);

@@ -1,10 +1,16 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from 'node:tls';
 import { afterAll, describe, expect, it } from 'vitest';
+import { throwawayCertificates } from '../../../src/broker/security/throwaway-certificates.js';
 import { EmbeddedKafka, InvalidConfigError, UnsupportedConfigError } from '../../../src/broker/index.js';
 import type { BrokerLogger } from '../../../src/broker/logger.js';
 import { shiftListenerPorts } from '../../../src/broker/security/listeners.js';
 import { ApiKeys } from '../../../src/protocol/generated/messages.js';
 import { cli } from '../../cli/cli-process.js';
-import { closeRawConnections, openRaw, startKafka, stopKafkas, testLogger } from '../../support/broker-harness.js';
+import { Kafka, logLevel } from 'kafkajs';
+import { closeRawConnections, killBrokers, openRaw, removeTempDirs, spawnBroker, startKafka, stopKafkas, tempDir, testLogger } from '../../support/broker-harness.js';
 
 // A security setting the broker cannot honour is refused at start-up with an error that names
 // the key, rather than accepted and ignored (which would leave a user believing the traffic is
@@ -13,6 +19,8 @@ import { closeRawConnections, openRaw, startKafka, stopKafkas, testLogger } from
 afterAll(async () => {
   closeRawConnections();
   await stopKafkas();
+  await killBrokers();
+  removeTempDirs();
 });
 
 const REFUSED: Array<[string, string, Record<string, string>?]> = [
@@ -94,5 +102,45 @@ describe('security settings the broker cannot honour', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain('error: the broker did not start: Unsupported broker config sasl.enabled.mechanisms=GSSAPI');
+  });
+});
+
+describe('TLS from PEM files', () => {
+  it('ssl.keystore.location (key and chain in one PEM file) and ssl.truststore.location serve TLS', async () => {
+    const certs = throwawayCertificates(['127.0.0.1']);
+    const dir = mkdtempSync(join(tmpdir(), 'streamwright-pem-'));
+    writeFileSync(join(dir, 'broker.pem'), certs.broker.key + certs.broker.cert);
+    writeFileSync(join(dir, 'ca.pem'), certs.ca);
+    const kafka = await startKafka({
+      config: { listeners: 'SSL://127.0.0.1:0', 'ssl.keystore.type': 'PEM', 'ssl.keystore.location': join(dir, 'broker.pem'), 'ssl.truststore.location': join(dir, 'ca.pem'), 'ssl.client.auth': 'requested' },
+    });
+    const [host, port] = kafka.bootstrapServers[0]!.split(':');
+    const authorized = await new Promise<boolean>((resolve, reject) => {
+      const socket = connect({ host, port: Number(port), ca: certs.ca, cert: certs.client.cert, key: certs.client.key }, () => {
+        resolve(socket.authorized);
+        socket.end();
+      });
+      socket.on('error', reject);
+    });
+    expect(authorized).toBe(true);
+  });
+});
+
+describe('`streamwright broker` with listeners and SASL from --config', () => {
+  it('serves SASL/PLAIN users from listener.name.<l>.plain.sasl.jaas.config on the first listener', async () => {
+    const broker = await spawnBroker(tempDir(), {
+      listeners: 'SASL_PLAINTEXT://127.0.0.1:0,PLAINTEXT://127.0.0.1:0',
+      'sasl.enabled.mechanisms': 'PLAIN',
+      'listener.name.sasl_plaintext.plain.sasl.jaas.config': 'org.apache.kafka.common.security.plain.PlainLoginModule required user_alice="alice-secret";',
+    });
+    const admin = (password: string) =>
+      new Kafka({ brokers: [broker.address], logLevel: logLevel.NOTHING, retry: { retries: 0 }, sasl: { mechanism: 'plain', username: 'alice', password } }).admin();
+    const good = admin('alice-secret');
+    await good.connect();
+    const { brokers } = await good.describeCluster();
+    expect(brokers.map((b) => `${b.host}:${b.port}`)).toEqual([broker.address]);
+    await good.disconnect();
+    await expect(admin('wrong').connect()).rejects.toThrow('SASL PLAIN authentication failed: Authentication failed: Invalid username or password');
+    await broker.kill('SIGTERM');
   });
 });
