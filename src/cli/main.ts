@@ -12,6 +12,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   'console-consumer': { summary: 'print the records of a topic', load: async () => (await import('./commands/console-consumer.js')).consoleConsumerCommand },
   'consumer-groups': { summary: 'list, describe, delete consumer groups and reset offsets', load: async () => (await import('./commands/consumer-groups.js')).consumerGroupsCommand },
   transactions: { summary: 'list and describe transactions and producers', load: async () => (await import('./commands/transactions.js')).transactionsCommand },
+  configs: { summary: 'create, delete and describe SCRAM users', load: async () => (await import('./commands/configs.js')).configsCommand },
 };
 
 const USAGE = `streamwright ${CLIENT_VERSION}

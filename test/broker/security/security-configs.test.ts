@@ -144,3 +144,24 @@ describe('`streamwright broker` with listeners and SASL from --config', () => {
     await broker.kill('SIGTERM');
   });
 });
+
+describe('`streamwright configs` for SCRAM users', () => {
+  it('--alter --add-config creates the user, --describe lists it, the user authenticates, --delete-config removes a mechanism', async () => {
+    const kafka = await startKafka({ listeners: 'PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0', sasl: { mechanisms: ['SCRAM-SHA-256', 'SCRAM-SHA-512'] } });
+    const admin = ['--bootstrap-server', kafka.bootstrapServersFor('PLAINTEXT')[0]!, '--entity-type', 'users', '--entity-name', 'alice'];
+    const added = await cli(['configs', ...admin, '--alter', '--add-config', 'SCRAM-SHA-256=[iterations=8192,password=alice=secret,1],SCRAM-SHA-512=[password=alice=secret,1]']);
+    expect(added.stderr).toBe('');
+    expect(added.stdout).toBe('Completed updating config for user alice.\n');
+    const described = await cli(['configs', ...admin, '--describe']);
+    expect(described.stdout).toBe("SCRAM credential configs for user-principal 'alice' are SCRAM-SHA-256=iterations=8192, SCRAM-SHA-512=iterations=4096\n");
+    const scram = new Kafka({ brokers: kafka.bootstrapServersFor('SASL_PLAINTEXT'), logLevel: logLevel.NOTHING, retry: { retries: 0 }, sasl: { mechanism: 'scram-sha-256', username: 'alice', password: 'alice=secret,1' } }).admin();
+    await scram.connect();
+    await scram.disconnect();
+    const deleted = await cli(['configs', ...admin, '--alter', '--delete-config', 'SCRAM-SHA-512']);
+    expect(deleted.code).toBe(0);
+    expect((await cli(['configs', ...admin, '--describe'])).stdout).toBe("SCRAM credential configs for user-principal 'alice' are SCRAM-SHA-256=iterations=8192\n");
+    const tooFew = await cli(['configs', ...admin, '--alter', '--add-config', 'SCRAM-SHA-256=[iterations=1000,password=x]']);
+    expect(tooFew.code).not.toBe(0);
+    expect(tooFew.stderr).toContain('Iterations 1000 is less than the minimum 4096 required for SCRAM-SHA-256');
+  });
+});
