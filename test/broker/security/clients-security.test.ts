@@ -64,19 +64,19 @@ describe('kcat (librdkafka 2.0.2)', () => {
   });
 
   it('a wrong password: "SASL authentication error: Authentication failed ..."', async () => {
-    const result = await kcat(['-b', at('SASL_SSL'), ...kcatSecurity('SASL_SSL', 'SCRAM-SHA-256', 'wrong'), '-L', '-m', '5'], { timeoutMs: 20_000 });
+    const result = await kcat(['-b', at('SASL_SSL'), ...kcatSecurity('SASL_SSL', 'SCRAM-SHA-256', 'wrong'), '-L', '-m', '2'], { timeoutMs: 20_000 });
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/SASL authentication error: Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-256/);
   });
 
   it('an unknown mechanism: the handshake lists the broker\'s mechanisms', async () => {
-    const result = await kcat(['-b', at('SASL_PLAINTEXT'), '-X', 'security.protocol=SASL_PLAINTEXT', '-X', 'sasl.mechanisms=OAUTHBEARER', '-X', 'enable.sasl.oauthbearer.unsecure.jwt=true', '-X', 'sasl.oauthbearer.config=principal=alice', '-L', '-m', '5'], { timeoutMs: 20_000 });
+    const result = await kcat(['-b', at('SASL_PLAINTEXT'), '-X', 'security.protocol=SASL_PLAINTEXT', '-X', 'sasl.mechanisms=OAUTHBEARER', '-X', 'enable.sasl.oauthbearer.unsecure.jwt=true', '-X', 'sasl.oauthbearer.config=principal=alice', '-L', '-m', '2'], { timeoutMs: 20_000 });
     expect(result.code).not.toBe(0);
     expect(result.stderr, result.stderr).toMatch(/Unsupported SASL mechanism: broker's supported mechanisms: PLAIN,SCRAM-SHA-256,SCRAM-SHA-512/);
   });
 
   it('a plaintext client on the TLS port: "Disconnected while requesting ApiVersion"', async () => {
-    const result = await kcat(['-b', at('SSL'), '-L', '-m', '5'], { timeoutMs: 20_000 });
+    const result = await kcat(['-b', at('SSL'), '-L', '-m', '2'], { timeoutMs: 20_000 });
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/Disconnected while requesting ApiVersion|connecting to a SSL listener/);
   });
