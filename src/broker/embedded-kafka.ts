@@ -9,6 +9,20 @@ import { consoleLogger } from './logger.js';
 import { ClusterController } from './replication/cluster-controller.js';
 import { Faults } from './faults.js';
 import { createEmbeddedTopics, embeddedTopics, type EmbeddedTopic } from './embedded-topics.js';
+import { shiftListenerPorts } from './security/listeners.js';
+import { throwawayCertificates, type PemCredentials, type ThrowawayCertificates } from './security/throwaway-certificates.js';
+import { credentialFromPassword, isScramMechanism } from './security/sasl/scram-credential.js';
+import type { ClusterMetadata } from './cluster/cluster-metadata.js';
+
+/** A SASL user created at start-up: a PLAIN password and/or SCRAM credentials. */
+export interface EmbeddedSaslUser {
+  username: string;
+  password: string;
+  /** Which mechanisms the user gets (default: every enabled PLAIN and SCRAM mechanism). */
+  mechanisms?: string[];
+  /** SCRAM iterations (default 4096, Kafka's minimum). */
+  iterations?: number;
+}
 
 export interface EmbeddedKafkaOptions {
   /**
@@ -41,6 +55,30 @@ export interface EmbeddedKafkaOptions {
   topics?: readonly (string | EmbeddedTopic)[];
   /** Partitions of the `topics` that do not say (default: the broker's `num.partitions`). */
   partitions?: number;
+  /**
+   * Kafka's `listeners`, e.g. `'PLAINTEXT://:0,SASL_SSL://:0'` (port 0: a free port). In a
+   * cluster, broker number i adds i × (number of listeners) to every fixed port. Default: one
+   * listener on `port`, PLAINTEXT (SSL with `tls`, SASL_PLAINTEXT or SASL_SSL with `sasl`).
+   */
+  listeners?: string | readonly string[];
+  /**
+   * Creates a throwaway CA and a broker certificate (for localhost, 127.0.0.1, ::1 and the
+   * advertised host) and configures every SSL and SASL_SSL listener with them; `kafka.tls`
+   * holds the CA and a client certificate to connect with.
+   */
+  tls?: boolean;
+  /** SASL: mechanisms (default PLAIN, SCRAM-SHA-256, SCRAM-SHA-512) and users created at start-up. */
+  sasl?: { mechanisms?: string[]; users?: EmbeddedSaslUser[] };
+}
+
+/** What a client needs to connect to an EmbeddedKafka started with `tls: true`. */
+export interface EmbeddedTlsCredentials {
+  /** The throwaway CA (PEM) to trust. */
+  readonly ca: string;
+  /** A client certificate and key signed by that CA (subject CN=client), for ssl.client.auth. */
+  readonly client: PemCredentials;
+  /** The broker's own certificate and key. */
+  readonly broker: PemCredentials;
 }
 
 /** Defaults that suit tests better than Kafka's production defaults. */
@@ -128,11 +166,16 @@ export class EmbeddedKafka {
     return this.faultInjector;
   }
 
+  /** Client credentials when started with `tls: true` (else null). */
+  tls: EmbeddedTlsCredentials | null = null;
+
   static async start(options: EmbeddedKafkaOptions = {}): Promise<EmbeddedKafka> {
-    // Refused configs and bad topics fail here, before a temp dir or a socket exists.
+    const security = securityConfig(options);
+    options = { ...options, config: { ...security.config, ...options.config, ...(security.listeners ? { listeners: security.listeners } : {}) } };
+    // Refused configs (security, bad values) and bad topics fail here, before a temp dir or a socket exists.
     new BrokerConfig({ ...options.config });
     const topics = embeddedTopics(options.topics ?? [], options.partitions);
-    const kafka = await EmbeddedKafka.startBrokers(options);
+    const kafka = await EmbeddedKafka.startBrokers(options, security.credentials);
     try {
       await createEmbeddedTopics(kafka.bootstrapServers, topics);
     } catch (error) {
@@ -142,7 +185,8 @@ export class EmbeddedKafka {
     return kafka;
   }
 
-  private static async startBrokers(options: EmbeddedKafkaOptions): Promise<EmbeddedKafka> {
+  private static async startBrokers(options: EmbeddedKafkaOptions, credentials: EmbeddedTlsCredentials | null): Promise<EmbeddedKafka> {
+    const plainUsers = plainUsersOf(options);
     const ownedDataDir = options.dataDir ? null : mkdtempSync(join(tmpdir(), 'streamwright-kafka-'));
     const dataDir = options.dataDir ?? ownedDataDir!;
     if (options.brokers === undefined) {
@@ -154,11 +198,14 @@ export class EmbeddedKafka {
         advertisedHost: options.advertisedHost,
         config: { ...EMBEDDED_DEFAULTS, ...options.config },
         logger: options.logger,
+        plainUsers,
       };
       const broker = await KafkaBroker.start(brokerOptions);
+      kafka.tls = credentials;
+      createScramUsers(broker.metadata, options);
       (kafka as { nodeIds: readonly number[] }).nodeIds = [broker.nodeId];
       kafka.running.set(broker.nodeId, broker);
-      kafka.optionsById.set(broker.nodeId, { ...brokerOptions, port: broker.port, nodeId: broker.nodeId });
+      kafka.optionsById.set(broker.nodeId, { ...brokerOptions, port: broker.port, nodeId: broker.nodeId, config: { ...brokerOptions.config, ...(options.config!.listeners ? { listeners: broker.boundListeners() } : {}) } });
       return kafka;
     }
 
@@ -182,6 +229,10 @@ export class EmbeddedKafka {
       leaderImbalancePerBrokerPercentage: brokerConfig.int('leader.imbalance.per.broker.percentage'),
     });
     const kafka = new EmbeddedKafka(dataDir, ownedDataDir, nodeIds, cluster, faults);
+    kafka.tls = credentials;
+    createScramUsers(cluster.metadata, options);
+    const listenersText = config.listeners === undefined ? undefined : String(config.listeners);
+    const listenerCount = listenersText?.split(',').filter((l) => l.trim() !== '').length ?? 0;
     // Healed brokers register again: the controller fences their old incarnation, they rejoin as followers.
     faults.onClientsCut((id) => kafka.running.get(id)?.dropConnections());
     faults.onHeal((healed) => {
@@ -197,10 +248,16 @@ export class EmbeddedKafka {
         host: options.host,
         port: options.ports?.[i] ?? 0,
         advertisedHost: options.advertisedHost,
-        config: { ...config, 'node.id': nodeId },
+        config: {
+          ...config,
+          'node.id': nodeId,
+          ...(listenersText ? { listeners: shiftListenerPorts('listeners', listenersText, i, listenerCount) } : {}),
+          ...(config['advertised.listeners'] ? { 'advertised.listeners': shiftListenerPorts('advertised.listeners', String(config['advertised.listeners']), i, listenerCount) } : {}),
+        },
         logger: options.logger ?? consoleLogger('warn', `broker-${nodeId}`),
         cluster,
         faults,
+        plainUsers,
       });
     });
     try {
@@ -221,6 +278,20 @@ export class EmbeddedKafka {
     let handle = this.handles.get(nodeId);
     if (!handle) this.handles.set(nodeId, (handle = new EmbeddedBroker(this, nodeId)));
     return handle;
+  }
+
+  /**
+   * `host:port` of every broker on one listener (e.g. 'SASL_SSL'), for a client's bootstrap
+   * list; brokers that are not running are left out.
+   */
+  bootstrapServersFor(listener: string): string[] {
+    const name = listener.toUpperCase();
+    const found = this.nodeIds.flatMap((id) => {
+      const address = this.running.get(id)?.advertisedListeners()[name];
+      return address ? [`${address.host}:${address.port}`] : [];
+    });
+    if (found.length === 0 && this.running.size > 0) throw new RangeError(`no listener ${name} (listeners: ${Object.keys([...this.running.values()][0]!.advertisedListeners()).join(', ')})`);
+    return found;
   }
 
   /** `host:port` of every broker (running or not: their ports stay theirs), for a client's bootstrap list. */
@@ -283,8 +354,55 @@ export class EmbeddedKafka {
   private async startBroker(nodeId: number): Promise<void> {
     const options = this.optionsById.get(nodeId)!;
     const broker = await KafkaBroker.start(options);
-    // Keep the port across restarts, so bootstrap lists stay valid.
-    this.optionsById.set(nodeId, { ...options, port: broker.port });
+    // Keep the ports across restarts, so bootstrap lists stay valid.
+    const config: Record<string, ConfigValue> = { ...options.config };
+    if (config.listeners !== undefined) config.listeners = broker.boundListeners();
+    this.optionsById.set(nodeId, { ...options, port: broker.port, config });
     this.running.set(nodeId, broker);
+  }
+}
+
+/** The configs and default listener that `tls` and `sasl` stand for, and the generated credentials. */
+function securityConfig(options: EmbeddedKafkaOptions): { config: Record<string, ConfigValue>; listeners: string | undefined; credentials: EmbeddedTlsCredentials | null } {
+  const config: Record<string, ConfigValue> = {};
+  let listeners = typeof options.listeners === 'string' ? options.listeners : options.listeners?.join(',');
+  if (listeners === undefined && options.config?.listeners === undefined && (options.tls || options.sasl)) {
+    const protocol = `${options.sasl ? 'SASL_' : ''}${options.tls ? 'SSL' : 'PLAINTEXT'}`;
+    const host = options.host ?? '127.0.0.1';
+    listeners = `${protocol}://${host.includes(':') ? `[${host}]` : host}:${options.brokers === undefined ? (options.port ?? 0) : (options.ports?.[0] ?? 0)}`;
+  }
+  if (options.sasl) config['sasl.enabled.mechanisms'] = (options.sasl.mechanisms ?? ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512']).join(',');
+  let credentials: EmbeddedTlsCredentials | null = null;
+  if (options.tls) {
+    const hosts = ['localhost', '127.0.0.1', '::1', ...(options.advertisedHost ? [options.advertisedHost] : []), ...(options.host ? [options.host] : [])];
+    const generated: ThrowawayCertificates = throwawayCertificates(hosts);
+    credentials = { ca: generated.ca, client: generated.client, broker: generated.broker };
+    config['ssl.keystore.type'] = 'PEM';
+    config['ssl.keystore.certificate.chain'] = generated.broker.cert;
+    config['ssl.keystore.key'] = generated.broker.key;
+    config['ssl.truststore.type'] = 'PEM';
+    config['ssl.truststore.certificates'] = generated.ca;
+  }
+  return { config, listeners, credentials };
+}
+
+function enabledMechanisms(options: EmbeddedKafkaOptions): string[] {
+  const text = options.config?.['sasl.enabled.mechanisms'];
+  return text === undefined ? [] : String(text).split(',').map((m) => m.trim().toUpperCase());
+}
+
+/** `sasl.users` that get a PLAIN password. */
+function plainUsersOf(options: EmbeddedKafkaOptions): Map<string, string> {
+  const enabled = enabledMechanisms(options);
+  return new Map((options.sasl?.users ?? []).filter((u) => (u.mechanisms ?? enabled).includes('PLAIN')).map((u) => [u.username, u.password]));
+}
+
+/** `sasl.users` SCRAM credentials, stored in the cluster metadata as AlterUserScramCredentials would. */
+function createScramUsers(metadata: ClusterMetadata, options: EmbeddedKafkaOptions): void {
+  const enabled = enabledMechanisms(options);
+  for (const user of options.sasl?.users ?? []) {
+    for (const mechanism of user.mechanisms ?? enabled) {
+      if (isScramMechanism(mechanism)) metadata.setScramCredential(user.username, mechanism, credentialFromPassword(mechanism, user.password, user.iterations ?? 4096));
+    }
   }
 }

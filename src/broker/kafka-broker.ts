@@ -14,6 +14,11 @@ import type { Faults } from './faults.js';
 import { KafkaServer } from './server/kafka-server.js';
 import type { ConnectionStats } from './server/connection.js';
 import type { TopicMetadata } from './cluster/cluster-metadata.js';
+import { CredentialStore } from './security/credential-store.js';
+import { listenerSecurity } from './security/listener-security.js';
+import { resolveListeners, usesSasl, usesTls, type Listener, type ListenerSettings } from './security/listeners.js';
+import type { TlsSettings } from './security/tls-settings.js';
+import { UnsupportedConfigError } from './config/unsupported-configs.js';
 
 export interface BrokerOptions {
   /** Directory for the log and metadata; created if missing. */
@@ -38,12 +43,17 @@ export interface BrokerOptions {
   cluster?: ClusterController;
   /** Fault injection shared by the brokers of an embedded cluster. */
   faults?: Faults;
+  /** SASL/PLAIN users (name to password) every SASL listener accepts, besides its JAAS config. */
+  plainUsers?: ReadonlyMap<string, string>;
 }
 
 export interface BrokerEndpoint {
   nodeId: number;
+  /** The inter-broker listener's address. */
   host: string;
   port: number;
+  /** Every listener's advertised address, by listener name. */
+  listeners?: Readonly<Record<string, { host: string; port: number }>>;
 }
 
 /**
@@ -66,12 +76,15 @@ export class KafkaBroker {
   readonly handlers: ReadonlyMap<number, ApiHandler>;
   readonly cluster: ClusterController | undefined;
   readonly faults: Faults | undefined;
-  private readonly server: KafkaServer;
+  /** One server per listener, in `listeners` order. */
+  private readonly servers = new Map<string, KafkaServer>();
+  private readonly boundPorts = new Map<string, number>();
+  readonly listenerSettings: ListenerSettings;
+  private readonly interBrokerTlsSettings: TlsSettings | null = null;
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private state: 'starting' | 'running' | 'stopped' = 'starting';
   private readonly bindHost: string;
-  private advertisedHost: string;
-  private boundPort = -1;
+  private readonly advertisedHost: string;
 
   private constructor(options: BrokerOptions) {
     this.config = new BrokerConfig(options.config);
@@ -93,7 +106,23 @@ export class KafkaBroker {
     this.groupCoordinator = new GroupCoordinator(this);
     this.transactionCoordinator = new TransactionCoordinator(this);
     this.handlers = createHandlers(this);
-    this.server = new KafkaServer({
+    this.listenerSettings = resolveListeners((key) => this.config.staticValue(key), { host: this.bindHost, port: options.port ?? 0, advertisedHost: this.advertisedHost });
+    const interBroker = this.listenerSettings.listeners.find((l) => l.name === this.listenerSettings.interBrokerListener)!;
+    if (this.cluster && usesSasl(interBroker.protocol)) {
+      // Replication and coordinator calls would have to authenticate; they cannot yet.
+      throw new UnsupportedConfigError('inter.broker.listener.name', interBroker.name, `brokers cannot yet talk to each other over ${interBroker.protocol}; use a PLAINTEXT or SSL listener for inter-broker traffic`);
+    }
+    const store = new CredentialStore(this.metadata);
+    for (const listener of this.listenerSettings.listeners) {
+      const security = listenerSecurity(this.config, listener, store, { plainUsers: options.plainUsers, now: this.now });
+      if (listener.name === interBroker.name && usesTls(listener.protocol)) this.interBrokerTlsSettings = security.tls;
+      this.servers.set(listener.name, this.createServer(options, security));
+    }
+  }
+
+  private createServer(options: BrokerOptions, security: ReturnType<typeof listenerSecurity>): KafkaServer {
+    return new KafkaServer({
+      security,
       handlers: this.handlers,
       maxRequestBytes: this.config.int('socket.request.max.bytes'),
       connectionsMaxIdleMs: this.config.int('connections.max.idle.ms'),
@@ -116,12 +145,19 @@ export class KafkaBroker {
 
   /** The open client connections and what each holds (tests and diagnostics). */
   connectionStats(): ConnectionStats[] {
-    return this.server.connectionStats();
+    return [...this.servers.values()].flatMap((s) => s.connectionStats());
   }
 
   /** Closes every client connection, keeps listening (fault injection: a broker cut off from clients). */
   dropConnections(): void {
-    this.server.dropConnections();
+    for (const server of this.servers.values()) server.dropConnections();
+  }
+
+  /** TLS for connections to other brokers when the inter-broker listener is SSL (null: plaintext). */
+  get interBrokerTls(): { ca?: string; cert: string; key: string; passphrase?: string } | null {
+    const tls = this.interBrokerTlsSettings;
+    if (!tls) return null;
+    return { ...(tls.trustedCertificates ? { ca: tls.trustedCertificates } : {}), cert: tls.certificateChain, key: tls.privateKey, ...(tls.keyPassword ? { passphrase: tls.keyPassword } : {}) };
   }
 
   /** Opens the data dir (recovering logs as needed) and starts listening. */
@@ -131,7 +167,14 @@ export class KafkaBroker {
     broker.groupCoordinator.startup();
     // After the groups: completing in-doubt transactions commits their pending offsets.
     broker.transactionCoordinator.startup();
-    broker.boundPort = await broker.server.listen(options.port ?? 0, broker.bindHost);
+    try {
+      for (const listener of broker.listenerSettings.listeners) {
+        broker.boundPorts.set(listener.name, await broker.servers.get(listener.name)!.listen(listener.port, listener.host));
+      }
+    } catch (error) {
+      await broker.stop();
+      throw error;
+    }
     broker.state = 'running';
     if (broker.cluster) {
       const cluster = broker.cluster;
@@ -142,15 +185,40 @@ export class KafkaBroker {
       }, broker.config.int('broker.heartbeat.interval.ms'));
       broker.heartbeatTimer.unref();
     }
-    broker.logger.info(`broker ${broker.nodeId} listening on ${broker.bindHost}:${broker.boundPort}`);
+    const bound = broker.listenerSettings.listeners.map((l) => `${l.name}://${l.host}:${broker.boundPorts.get(l.name)}`);
+    broker.logger.info(`broker ${broker.nodeId} listening on ${bound.join(',')}`);
     return broker;
   }
 
+  /** The first listener's advertised port (the one `bootstrapServers` names). */
   get port(): number {
-    return this.boundPort;
+    return this.listenerEndpoint(this.listenerSettings.listeners[0]!).port;
   }
+  /** The first listener's advertised host. */
   get host(): string {
-    return this.advertisedHost;
+    return this.listenerEndpoint(this.listenerSettings.listeners[0]!).host;
+  }
+
+  /** The address a listener is advertised at (its bound port when it advertises port 0). */
+  private listenerEndpoint(listener: Listener): { host: string; port: number } {
+    return { host: listener.advertisedHost, port: listener.advertisedPort !== 0 ? listener.advertisedPort : (this.boundPorts.get(listener.name) ?? -1) };
+  }
+
+  /** Every listener's advertised address, by name. */
+  advertisedListeners(): Record<string, { host: string; port: number }> {
+    return Object.fromEntries(this.listenerSettings.listeners.map((l) => [l.name, this.listenerEndpoint(l)]));
+  }
+
+  /** The bound listeners as a `listeners` value with the real ports (a restart keeps them). */
+  boundListeners(): string {
+    return this.listenerSettings.listeners.map((l) => `${l.name}://${l.configuredHost.includes(':') ? `[${l.configuredHost}]` : l.configuredHost}:${this.boundPorts.get(l.name) ?? l.port}`).join(',');
+  }
+
+  /** This broker's registration: the inter-broker listener's address, and every listener's. */
+  endpoint(): BrokerEndpoint {
+    const listeners = this.advertisedListeners();
+    const inter = listeners[this.listenerSettings.interBrokerListener]!;
+    return { nodeId: this.nodeId, host: inter.host, port: inter.port, listeners };
   }
 
   get isRunning(): boolean {
@@ -166,7 +234,7 @@ export class KafkaBroker {
     this.state = 'stopped';
     this.stopHeartbeats();
     this.cluster?.unregister(this.nodeId);
-    await this.server.close();
+    await Promise.all([...this.servers.values()].map((s) => s.close()));
     this.transactionCoordinator.shutdown();
     this.groupCoordinator.shutdown();
     this.replicaManager.shutdown();
@@ -182,7 +250,7 @@ export class KafkaBroker {
     this.state = 'stopped';
     this.stopHeartbeats();
     this.cluster?.crashed(this.nodeId);
-    const closed = this.server.close();
+    const closed = Promise.all([...this.servers.values()].map((s) => s.close()));
     this.transactionCoordinator.shutdown();
     this.groupCoordinator.shutdown();
     this.replicaManager.kill();
@@ -261,10 +329,18 @@ export class KafkaBroker {
     return changed;
   }
 
-  /** The registered brokers (with replication), else just this one. */
-  liveBrokers(): BrokerEndpoint[] {
-    if (this.cluster) return this.cluster.liveBrokers();
-    return [{ nodeId: this.nodeId, host: this.advertisedHost, port: this.boundPort }];
+  /**
+   * The registered brokers (with replication), else just this one. With a listener name, each
+   * broker's address on that listener (Kafka answers with the listener the request came in
+   * on); brokers without that listener are left out.
+   */
+  liveBrokers(listener?: string): BrokerEndpoint[] {
+    const all = this.cluster ? this.cluster.liveBrokers() : [this.endpoint()];
+    if (listener === undefined) return all;
+    return all.flatMap((b) => {
+      const address = b.listeners?.[listener];
+      return address ? [{ ...b, host: address.host, port: address.port }] : [];
+    });
   }
   isLive(nodeId: number): boolean {
     return this.cluster ? this.cluster.isLive(nodeId) : nodeId === this.nodeId;

@@ -1,7 +1,8 @@
 // One TCP connection to one Kafka broker: size-prefixed frames, correlation ids, a table of
 // pending requests with timeouts, and the ApiVersions handshake that fixes which version of
 // each API the two sides share.
-import { connect, type Socket } from 'node:net';
+import { connect, isIP, type Socket } from 'node:net';
+import { connect as connectTls, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { decodeResponse, encodeRequest, type KnownApiKey, type RequestOf, type ResponseOf } from '../protocol/codec.js';
 import { ErrorCode, KafkaProtocolError } from '../protocol/error-codes.js';
 import { ApiKeys } from '../protocol/generated/messages.js';
@@ -22,6 +23,8 @@ export interface KafkaConnectionOptions {
   connectTimeoutMs?: number;
   /** Default 30 s; a Fetch adds its own maxWaitMs on top. */
   requestTimeoutMs?: number;
+  /** Connect over TLS with these options (ca, cert, key, ...); the host name is checked as Node does. */
+  tls?: TlsConnectionOptions;
 }
 
 export interface RequestOptions {
@@ -47,14 +50,14 @@ export function codecVersions(apiKey: number): VersionRange {
   return spec ? parseVersions(spec.versions) : { min: 1, max: 0 };
 }
 
-function openSocket(host: string, port: number, timeoutMs: number, broker: string): Promise<Socket> {
+function openSocket(host: string, port: number, timeoutMs: number, broker: string, tls?: TlsConnectionOptions): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host, port });
+    const socket = tls ? connectTls({ ...tls, host, port, ...(isIP(host) === 0 ? { servername: host } : {}) }) : connect({ host, port });
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new ConnectionError(`connection timed out after ${timeoutMs} ms`, broker));
     }, timeoutMs);
-    socket.once('connect', () => {
+    socket.once(tls ? 'secureConnect' : 'connect', () => {
       clearTimeout(timer);
       socket.removeAllListeners('error');
       socket.setNoDelay(true);
@@ -95,7 +98,7 @@ export class KafkaConnection {
   /** Connects and performs the ApiVersions handshake. */
   static async connect(options: KafkaConnectionOptions): Promise<KafkaConnection> {
     const broker = `${options.host}:${options.port}`;
-    const socket = await openSocket(options.host, options.port, options.connectTimeoutMs ?? 10_000, broker);
+    const socket = await openSocket(options.host, options.port, options.connectTimeoutMs ?? 10_000, broker, options.tls);
     const connection = new KafkaConnection(socket, options);
     try {
       await connection.handshake(options.softwareName ?? 'streamwright', options.softwareVersion ?? '0.0.0');

@@ -2,6 +2,7 @@ import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUuid } from '../../protocol/schema/uuid.js';
 import { writeFileAtomically } from '../storage/atomic-file.js';
+import type { ScramCredential } from '../security/sasl/scram-credential.js';
 
 export interface PartitionAssignment {
   readonly partition: number;
@@ -27,6 +28,16 @@ interface PersistedState {
   brokerConfigs?: Record<string, Record<string, string>>;
   /** The first producer id not handed out yet (Kafka's ProducerIdsRecord.nextProducerId). */
   nextProducerId?: number;
+  /** SCRAM credentials by user and mechanism. */
+  scramCredentials?: Record<string, Record<string, StoredScramCredential>>;
+}
+
+/** A SCRAM credential as JSON (Kafka's UserScramCredentialRecord): base64 bytes, never a password. */
+export interface StoredScramCredential {
+  salt: string;
+  storedKey: string;
+  serverKey: string;
+  iterations: number;
 }
 
 const FILE = 'streamwright-metadata.json';
@@ -46,7 +57,8 @@ export type MetadataRecord =
   | { type: 'RemoveTopic'; name: string }
   | { type: 'PartitionChange'; topic: string; partition: number; leaderId: number; leaderEpoch: number; isr: number[] }
   | { type: 'BrokerConfigs'; resource: string; configs: Record<string, string> }
-  | { type: 'ProducerIds'; nextProducerId: number };
+  | { type: 'ProducerIds'; nextProducerId: number }
+  | { type: 'UserScramCredential'; user: string; mechanism: string; credential: StoredScramCredential | null };
 
 /**
  * What the cluster knows about topics: names, ids, partition assignments, leaders and config
@@ -58,6 +70,7 @@ export class ClusterMetadata {
   private readonly topicsById = new Map<string, TopicMetadata>();
   private brokerConfigs: Record<string, Record<string, string>> = {};
   private nextProducerId = 0;
+  private scramCredentials: Record<string, Record<string, StoredScramCredential>> = {};
   /** Log mode (a cluster's controller): changes are appended to `metadata.log` instead of replacing the snapshot file. */
   private logRecords = -1;
 
@@ -128,6 +141,9 @@ export class ClusterMetadata {
       case 'ProducerIds':
         this.nextProducerId = record.nextProducerId;
         return;
+      case 'UserScramCredential':
+        this.applyScram(record.user, record.mechanism, record.credential);
+        return;
     }
   }
 
@@ -138,6 +154,9 @@ export class ClusterMetadata {
       ...[...this.topicsByName.values()].map((topic): MetadataRecord => ({ type: 'Topic', topic })),
       ...Object.entries(this.brokerConfigs).map(([resource, configs]): MetadataRecord => ({ type: 'BrokerConfigs', resource, configs })),
       { type: 'ProducerIds', nextProducerId: this.nextProducerId },
+      ...Object.entries(this.scramCredentials).flatMap(([user, byMechanism]) =>
+        Object.entries(byMechanism).map(([mechanism, credential]): MetadataRecord => ({ type: 'UserScramCredential', user, mechanism, credential })),
+      ),
     ];
   }
 
@@ -172,6 +191,7 @@ export class ClusterMetadata {
     for (const topic of state.topics) metadata.index(topic);
     metadata.brokerConfigs = state.brokerConfigs ?? {};
     metadata.nextProducerId = state.nextProducerId ?? 0;
+    metadata.scramCredentials = state.scramCredentials ?? {};
     return metadata;
   }
 
@@ -253,6 +273,36 @@ export class ClusterMetadata {
     });
   }
 
+  /** A user's SCRAM credential for one mechanism. */
+  scramCredential(user: string, mechanism: string): ScramCredential | undefined {
+    const stored = Object.hasOwn(this.scramCredentials, user) && Object.hasOwn(this.scramCredentials[user]!, mechanism) ? this.scramCredentials[user]![mechanism] : undefined;
+    if (!stored) return undefined;
+    return { salt: Buffer.from(stored.salt, 'base64'), storedKey: Buffer.from(stored.storedKey, 'base64'), serverKey: Buffer.from(stored.serverKey, 'base64'), iterations: stored.iterations };
+  }
+
+  /** Users with SCRAM credentials and the iterations of each mechanism. */
+  scramUsers(): Map<string, Array<{ mechanism: string; iterations: number }>> {
+    return new Map(Object.entries(this.scramCredentials).map(([user, byMechanism]) => [user, Object.entries(byMechanism).map(([mechanism, c]) => ({ mechanism, iterations: c.iterations }))]));
+  }
+
+  /** Adds, replaces (credential) or removes (null) a user's SCRAM credential, persisted before it is used. */
+  setScramCredential(user: string, mechanism: string, credential: ScramCredential | null): void {
+    const stored = credential && { salt: credential.salt.toString('base64'), storedKey: credential.storedKey.toString('base64'), serverKey: credential.serverKey.toString('base64'), iterations: credential.iterations };
+    this.applyScram(user, mechanism, stored);
+    this.persist(() => [{ type: 'UserScramCredential', user, mechanism, credential: stored }]);
+  }
+
+  private applyScram(user: string, mechanism: string, credential: StoredScramCredential | null): void {
+    if (credential) {
+      (this.scramCredentials[user] ??= {})[mechanism] = credential;
+      return;
+    }
+    const byMechanism = this.scramCredentials[user];
+    if (!byMechanism) return;
+    delete byMechanism[mechanism];
+    if (Object.keys(byMechanism).length === 0) delete this.scramCredentials[user];
+  }
+
   private require(name: string): TopicMetadata {
     const topic = this.topicsByName.get(name);
     if (!topic) throw new Error(`unknown topic ${name}`);
@@ -265,7 +315,7 @@ export class ClusterMetadata {
   }
 
   private save(): void {
-    const state: PersistedState = { version: 1, clusterId: this.clusterId, topics: [...this.topicsByName.values()], brokerConfigs: this.brokerConfigs, nextProducerId: this.nextProducerId };
+    const state: PersistedState = { version: 1, clusterId: this.clusterId, topics: [...this.topicsByName.values()], brokerConfigs: this.brokerConfigs, nextProducerId: this.nextProducerId, scramCredentials: this.scramCredentials };
     const path = join(this.dataDir, FILE);
     writeFileAtomically(path, JSON.stringify(state, null, 1));
   }

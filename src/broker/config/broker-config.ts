@@ -1,4 +1,4 @@
-import { KNOWN_STATIC_ONLY_CONFIGS, refuseUnsupportedConfigs } from './unsupported-configs.js';
+import { isKnownSecurityConfig, refuseUnsupportedConfigs } from './unsupported-configs.js';
 import { BROKER_CONFIG_BY_NAME, DYNAMIC_BROKER_CONFIGS, TOPIC_CONFIGS, TOPIC_CONFIG_BY_NAME, type ConfigDefinition } from './config-definitions.js';
 
 export type ConfigValue = string | number | boolean;
@@ -76,7 +76,7 @@ export class BrokerConfig {
   /** Dynamic values for this broker and for the cluster default; owned by cluster metadata. */
   dynamic: { broker: Record<string, string>; clusterDefault: Record<string, string> } = { broker: {}, clusterDefault: {} };
 
-  /** Throws {@link UnsupportedConfigError} for a security setting, InvalidConfigError for a bad value. */
+  /** Throws {@link UnsupportedConfigError} for a setting it cannot honour, InvalidConfigError for a bad value. */
   constructor(overrides: Readonly<Record<string, ConfigValue>> = {}) {
     refuseUnsupportedConfigs(overrides);
     for (const [name, raw] of Object.entries(overrides)) {
@@ -106,7 +106,7 @@ export class BrokerConfig {
 
   /** Static names that are neither broker configs nor known listener / directory settings (Kafka warns about them). */
   unknownStaticNames(): string[] {
-    return [...this.staticValues.keys()].filter((n) => !BROKER_CONFIG_BY_NAME.has(n) && !KNOWN_STATIC_ONLY_CONFIGS.has(n) && !COARSE_NAMES.has(n));
+    return [...this.staticValues.keys()].filter((n) => !BROKER_CONFIG_BY_NAME.has(n) && !isKnownSecurityConfig(n) && !COARSE_NAMES.has(n));
   }
 
   /** A broker config with every layer that sets it, highest precedence first. */
@@ -121,6 +121,16 @@ export class BrokerConfig {
     const definition = BROKER_CONFIG_BY_NAME.get(name);
     if (definition) layers.push({ name, value: definition.default, source: ConfigSource.DEFAULT_CONFIG });
     return layers;
+  }
+
+  /** A static config without a definition (listeners, ssl.*, ...), or undefined. */
+  staticValue(name: string): string | undefined {
+    return this.staticValues.get(name);
+  }
+
+  /** `listener.name.<listener>.<name>` if set, else `<name>` (Kafka's per-listener overrides). */
+  listenerValue(listener: string, name: string): string | undefined {
+    return this.staticValues.get(`listener.name.${listener.toLowerCase()}.${name}`) ?? this.resolve(name)[0]?.value ?? undefined;
   }
 
   string(name: string): string {

@@ -1,9 +1,8 @@
 import type { ConfigValue } from './broker-config.js';
 
 /**
- * A broker config this broker cannot honour and will not pretend to: today every security
- * setting (TLS, SASL, authorizers, non-PLAINTEXT listeners). Raised at start-up, before
- * anything listens, and names the key.
+ * A broker config this broker cannot honour and will not pretend to (an authorizer, a JKS
+ * keystore, GSSAPI, ...). Raised at start-up, before anything listens, and names the key.
  */
 export class UnsupportedConfigError extends Error {
   override readonly name = 'UnsupportedConfigError';
@@ -16,58 +15,87 @@ export class UnsupportedConfigError extends Error {
   }
 }
 
-const PLAINTEXT = 'PLAINTEXT';
-const NO_SECURITY = 'this broker speaks PLAINTEXT only (no TLS, SASL or ACLs)';
+/** Security configs the broker reads (see src/broker/security/). */
+export const SUPPORTED_SSL_CONFIGS: ReadonlySet<string> = new Set([
+  'ssl.keystore.type', 'ssl.keystore.location', 'ssl.keystore.certificate.chain', 'ssl.keystore.key', 'ssl.key.password',
+  'ssl.truststore.type', 'ssl.truststore.location', 'ssl.truststore.certificates', 'ssl.client.auth',
+  'ssl.principal.mapping.rules', 'ssl.enabled.protocols', 'ssl.protocol',
+  // Applies to clients only; brokers never check client host names.
+  'ssl.endpoint.identification.algorithm',
+]);
+export const SUPPORTED_SASL_CONFIGS: ReadonlySet<string> = new Set(['sasl.enabled.mechanisms', 'sasl.server.max.receive.size', 'sasl.mechanism.inter.broker.protocol']);
+const SUPPORTED_OTHER_SECURITY_CONFIGS: ReadonlySet<string> = new Set(['connections.max.reauth.ms', 'connection.failed.authentication.delay.ms']);
+export const SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER'] as const;
 
-/** Configs that only matter with security on: any value is refused (an empty one is harmless). */
-const SECURITY_PREFIXES = ['ssl.', 'sasl.', 'listener.name.'];
-const SECURITY_KEYS = new Set(['authorizer.class.name', 'principal.builder.class', 'security.providers', 'super.users', 'delegation.token.secret.key', 'delegation.token.master.key']);
+/** ACLs and the rest of the security model that this broker does not have yet: any value is refused. */
+const REFUSED_KEYS = new Set(['authorizer.class.name', 'principal.builder.class', 'security.providers', 'super.users', 'delegation.token.secret.key', 'delegation.token.master.key']);
 
 /**
  * Static configs that are not broker configs of this broker but are not mistakes either: the
- * listener settings checked here (the address comes from the host and port options), and the
- * log directory the CLI reads.
+ * listener settings, and the log directory the CLI reads.
  */
 export const KNOWN_STATIC_ONLY_CONFIGS: ReadonlySet<string> = new Set([
   'listeners', 'advertised.listeners', 'listener.security.protocol.map', 'security.inter.broker.protocol',
   'inter.broker.listener.name', 'controller.listener.names', 'process.roles', 'log.dirs', 'log.dir',
+  ...SUPPORTED_SSL_CONFIGS, ...SUPPORTED_SASL_CONFIGS, ...SUPPORTED_OTHER_SECURITY_CONFIGS,
 ]);
 
-/**
- * Throws {@link UnsupportedConfigError} for the first static config that asks for security:
- * `ssl.*`, `sasl.*`, an authorizer, `security.inter.broker.protocol` other than PLAINTEXT, a
- * `listener.security.protocol.map` naming another protocol, or a listener whose protocol is
- * not PLAINTEXT.
- */
-export function refuseUnsupportedConfigs(configs: Readonly<Record<string, ConfigValue>>): void {
-  const text = (key: string) => String(configs[key] ?? '').trim();
-  // Kafka's default map: each protocol is also a listener name.
-  const protocolMap = new Map<string, string>(['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'].map((p) => [p, p]));
-  for (const [key, raw] of Object.entries(configs)) {
-    const value = String(raw).trim();
-    if ((SECURITY_KEYS.has(key) || SECURITY_PREFIXES.some((p) => key.startsWith(p))) && value !== '') {
-      throw new UnsupportedConfigError(key, value, NO_SECURITY);
-    }
+/** `listener.name.<l>.<rest>`: the per-listener override of `<rest>`, or null. */
+export function listenerOverride(key: string): { listener: string; key: string } | null {
+  const match = /^listener\.name\.([a-z0-9_-]+)\.(.+)$/i.exec(key);
+  return match ? { listener: match[1]!.toUpperCase(), key: match[2]! } : null;
+}
+
+/** `<mechanism>.sasl.jaas.config` / `<mechanism>.connections.max.reauth.ms` (lower-case mechanism). */
+function isMechanismScoped(key: string): boolean {
+  const match = /^([a-z0-9-]+)\.(sasl\.jaas\.config|connections\.max\.reauth\.ms)$/.exec(key);
+  return match !== null && (SASL_MECHANISMS as readonly string[]).includes(match[1]!.toUpperCase());
+}
+
+/** Whether a static config is a security setting this broker reads (and so is not warned about). */
+export function isKnownSecurityConfig(key: string): boolean {
+  if (KNOWN_STATIC_ONLY_CONFIGS.has(key)) return true;
+  const override = listenerOverride(key);
+  return override !== null && (KNOWN_STATIC_ONLY_CONFIGS.has(override.key) || isMechanismScoped(override.key));
+}
+
+function refuseValue(key: string, value: string): void {
+  const base = listenerOverride(key)?.key ?? key;
+  if ((base === 'ssl.keystore.type' || base === 'ssl.truststore.type') && value.toUpperCase() !== 'PEM') {
+    throw new UnsupportedConfigError(key, value, 'only PEM keystores and truststores are supported (ssl.keystore.type=PEM with ssl.keystore.certificate.chain and ssl.keystore.key, or ssl.keystore.location of a PEM file)');
   }
-  const securityProtocol = text('security.inter.broker.protocol');
-  if (securityProtocol !== '' && securityProtocol.toUpperCase() !== PLAINTEXT) {
-    throw new UnsupportedConfigError('security.inter.broker.protocol', securityProtocol, NO_SECURITY);
+  if (base === 'ssl.keystore.password' || base === 'ssl.truststore.password') {
+    throw new UnsupportedConfigError(key, value, 'PEM keystores and truststores take no store password (an encrypted key takes ssl.key.password)');
   }
-  const map = text('listener.security.protocol.map');
-  for (const entry of map.split(',').map((e) => e.trim()).filter((e) => e !== '')) {
-    const at = entry.indexOf(':');
-    const protocol = entry.slice(at + 1).trim().toUpperCase();
-    if (at <= 0 || protocol !== PLAINTEXT) throw new UnsupportedConfigError('listener.security.protocol.map', map, `${entry}: ${NO_SECURITY}`);
-    protocolMap.set(entry.slice(0, at).trim().toUpperCase(), protocol);
-  }
-  for (const key of ['listeners', 'advertised.listeners']) {
-    const listeners = text(key);
-    for (const listener of listeners.split(',').map((l) => l.trim()).filter((l) => l !== '')) {
-      const name = /^([A-Za-z0-9_-]+):\/\//.exec(listener)?.[1]?.toUpperCase();
-      if (name === undefined) throw new UnsupportedConfigError(key, listeners, `${listener} is not NAME://host:port`);
-      if (protocolMap.get(name) !== PLAINTEXT) {
-        throw new UnsupportedConfigError(key, listeners, `listener ${name} ${protocolMap.has(name) ? 'is not PLAINTEXT' : 'has no security protocol (PLAINTEXT is the only one)'}: ${NO_SECURITY}`);
+  if (base === 'sasl.enabled.mechanisms') {
+    for (const mechanism of value.split(',').map((m) => m.trim().toUpperCase()).filter((m) => m !== '')) {
+      if (!(SASL_MECHANISMS as readonly string[]).includes(mechanism)) {
+        throw new UnsupportedConfigError(key, value, `SASL mechanism ${mechanism} is not supported (supported: ${SASL_MECHANISMS.join(', ')})`);
       }
     }
+  }
+  if (base === 'ssl.client.auth' && !['none', 'requested', 'required'].includes(value.toLowerCase())) {
+    throw new UnsupportedConfigError(key, value, 'ssl.client.auth must be none, requested or required');
+  }
+}
+
+/**
+ * Throws {@link UnsupportedConfigError} for the first static config this broker cannot honour:
+ * an authorizer or super users (ACLs are not implemented), an `ssl.*` / `sasl.*` /
+ * `listener.name.*` setting it does not read, a JKS or PKCS12 store, or a SASL mechanism it
+ * does not have (GSSAPI).
+ */
+export function refuseUnsupportedConfigs(configs: Readonly<Record<string, ConfigValue>>): void {
+  for (const [key, raw] of Object.entries(configs)) {
+    const value = String(raw).trim();
+    if (value === '') continue;
+    if (REFUSED_KEYS.has(key)) throw new UnsupportedConfigError(key, value, 'this broker has no authorizer yet (ACLs are not implemented)');
+    const security = key.startsWith('ssl.') || key.startsWith('sasl.') || key.startsWith('listener.name.');
+    if (security) {
+      const base = listenerOverride(key)?.key ?? key;
+      const storePassword = base === 'ssl.keystore.password' || base === 'ssl.truststore.password';
+      if (!storePassword && !isKnownSecurityConfig(key)) throw new UnsupportedConfigError(key, value, 'this security setting is not supported');
+    }
+    refuseValue(key, value);
   }
 }

@@ -39,7 +39,7 @@ export function metadataHandler(broker: KafkaBroker) {
     apiKey: ApiKeys.Metadata,
     minVersion: 0,
     maxVersion: 12,
-    handle(request, { header }) {
+    handle(request, { header, session }) {
       const allTopics = request.topics === null || (header.apiVersion === 0 && request.topics.length === 0);
       const topics: TopicResponse[] = [];
       if (allTopics) {
@@ -71,7 +71,8 @@ export function metadataHandler(broker: KafkaBroker) {
       }
       return {
         throttleTimeMs: 0,
-        brokers: broker.liveBrokers().map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: null })),
+        // The endpoints of the listener this request came in on.
+        brokers: broker.liveBrokers(session?.listener).map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: null })),
         clusterId: broker.metadata.clusterId,
         controllerId: broker.controllerId(),
         topics,

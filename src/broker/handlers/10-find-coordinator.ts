@@ -23,9 +23,9 @@ function coordinatorOf(broker: KafkaBroker, key: string, keyType: number): { err
 }
 
 /** Kafka fills errorMessage from the error's text, which for NONE is "NONE". */
-function lookup(broker: KafkaBroker, key: string, keyType: number): Coordinator {
+function lookup(broker: KafkaBroker, key: string, keyType: number, listener: string | undefined): Coordinator {
   const found = coordinatorOf(broker, key, keyType);
-  const node = found.errorCode === ErrorCode.NONE ? broker.liveBrokers().find((b) => b.nodeId === found.nodeId) : undefined;
+  const node = found.errorCode === ErrorCode.NONE ? broker.liveBrokers(listener).find((b) => b.nodeId === found.nodeId) : undefined;
   const errorCode = node ? ErrorCode.NONE : found.errorCode === ErrorCode.NONE ? ErrorCode.COORDINATOR_NOT_AVAILABLE : found.errorCode;
   if (!node) return { key, nodeId: -1, host: '', port: -1, errorCode, errorMessage: errorName(errorCode) };
   return { key, nodeId: node.nodeId, host: node.host, port: node.port, errorCode, errorMessage: 'NONE' };
@@ -43,11 +43,11 @@ export function findCoordinatorHandler(broker: KafkaBroker) {
     apiKey: ApiKeys.FindCoordinator,
     minVersion: 0,
     maxVersion: 6,
-    handle(request, { header }) {
+    handle(request, { header, session }) {
       if (header.apiVersion >= 4) {
-        return { throttleTimeMs: 0, coordinators: request.coordinatorKeys.map((key) => lookup(broker, key, request.keyType)) };
+        return { throttleTimeMs: 0, coordinators: request.coordinatorKeys.map((key) => lookup(broker, key, request.keyType, session?.listener)) };
       }
-      const { key: _key, ...single } = lookup(broker, request.key, header.apiVersion === 0 ? GROUP_KEY_TYPE : request.keyType);
+      const { key: _key, ...single } = lookup(broker, request.key, header.apiVersion === 0 ? GROUP_KEY_TYPE : request.keyType, session?.listener);
       return { throttleTimeMs: 0, ...single };
     },
   });

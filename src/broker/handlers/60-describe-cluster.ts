@@ -9,7 +9,7 @@ export function describeClusterHandler(broker: KafkaBroker) {
     apiKey: ApiKeys.DescribeCluster,
     minVersion: 0,
     maxVersion: 1,
-    handle: (request) => {
+    handle: (request, { session }) => {
       // v1 adds endpoint type 2 (controllers); this broker is its own controller quorum.
       if (request.endpointType !== 1 && request.endpointType !== 2) {
         return { errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, errorMessage: `unsupported endpoint type ${request.endpointType}`, brokers: [] };
@@ -21,7 +21,7 @@ export function describeClusterHandler(broker: KafkaBroker) {
         endpointType: request.endpointType,
         clusterId: broker.metadata.clusterId,
         controllerId: broker.controllerId(),
-        brokers: broker.liveBrokers().map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: null })),
+        brokers: broker.liveBrokers(session?.listener).map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: null })),
         clusterAuthorizedOperations: -2147483648,
       };
     },

@@ -1,6 +1,7 @@
 import type { KnownApiKey, RequestOf, ResponseOf } from '../../protocol/codec.js';
 import type { RequestHeader } from '../../protocol/headers.js';
 import type { MessageInput } from '../../protocol/input.js';
+import type { SecuritySession } from '../security/security-session.js';
 
 /** Returned by a handler for requests that get no response (Produce with acks=0). */
 export const NO_RESPONSE = Symbol('no response');
@@ -22,6 +23,10 @@ export interface RequestContext {
    * is kept for a client that has gone.
    */
   readonly onConnectionClose?: (callback: () => void) => () => void;
+  /** The connection's listener, principal and SASL state (absent for requests made in-process). */
+  readonly session?: SecuritySession;
+  /** Closes the connection `delayMs` after this request's response is written (failed authentication). */
+  readonly closeAfterResponse?: (delayMs: number) => void;
 }
 
 export type HandlerResult<K extends KnownApiKey> = MessageInput<ResponseOf<K>> | typeof NO_RESPONSE | typeof CLOSE_CONNECTION;

@@ -13,6 +13,7 @@ import { leaveGroupHandler } from './13-leave-group.js';
 import { syncGroupHandler } from './14-sync-group.js';
 import { describeGroupsHandler } from './15-describe-groups.js';
 import { listGroupsHandler } from './16-list-groups.js';
+import { saslHandshakeHandler } from './17-sasl-handshake.js';
 import { apiVersionsHandler } from './18-api-versions.js';
 import { createTopicsHandler } from './19-create-topics.js';
 import { deleteTopicsHandler } from './20-delete-topics.js';
@@ -31,6 +32,9 @@ import { deleteGroupsHandler } from './42-delete-groups.js';
 import { electLeadersHandler } from './43-elect-leaders.js';
 import { incrementalAlterConfigsHandler } from './44-incremental-alter-configs.js';
 import { offsetDeleteHandler } from './47-offset-delete.js';
+import { saslAuthenticateHandler } from './36-sasl-authenticate.js';
+import { describeUserScramCredentialsHandler } from './50-describe-user-scram-credentials.js';
+import { alterUserScramCredentialsHandler } from './51-alter-user-scram-credentials.js';
 import { describeClusterHandler } from './60-describe-cluster.js';
 import { describeProducersHandler } from './61-describe-producers.js';
 import { describeTransactionsHandler } from './65-describe-transactions.js';
@@ -52,6 +56,7 @@ export function createHandlers(broker: KafkaBroker): Map<number, ApiHandler> {
     syncGroupHandler(broker),
     describeGroupsHandler(broker),
     listGroupsHandler(broker),
+    saslHandshakeHandler(),
     apiVersionsHandler(() => broker.apiVersionRanges()),
     createTopicsHandler(broker),
     deleteTopicsHandler(broker),
@@ -65,11 +70,14 @@ export function createHandlers(broker: KafkaBroker): Map<number, ApiHandler> {
     txnOffsetCommitHandler(broker),
     describeConfigsHandler(broker),
     alterConfigsHandler(broker),
+    saslAuthenticateHandler(),
     createPartitionsHandler(broker),
     deleteGroupsHandler(broker),
     electLeadersHandler(broker),
     incrementalAlterConfigsHandler(broker),
     offsetDeleteHandler(broker),
+    describeUserScramCredentialsHandler(broker),
+    alterUserScramCredentialsHandler(broker),
     describeClusterHandler(broker),
     describeProducersHandler(broker),
     describeTransactionsHandler(broker),

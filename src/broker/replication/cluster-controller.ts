@@ -71,7 +71,7 @@ export class ClusterController {
     if (this.registrations.has(broker.nodeId)) this.fence(broker.nodeId, 're-registered');
     this.registrations.set(broker.nodeId, {
       broker,
-      endpoint: { nodeId: broker.nodeId, host: broker.host, port: broker.port },
+      endpoint: broker.endpoint(),
       lastHeartbeatMs: this.now(),
     });
     this.startSessionTimer();

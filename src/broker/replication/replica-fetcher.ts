@@ -116,6 +116,7 @@ export class ReplicaFetcher {
       host: endpoint.host,
       port: endpoint.port,
       clientId: `streamwright-replica-fetcher-${this.broker.nodeId}`,
+      ...(this.broker.interBrokerTls ? { tls: this.broker.interBrokerTls } : {}),
       connectTimeoutMs: 5_000,
     });
     return this.connection;

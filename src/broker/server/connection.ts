@@ -6,6 +6,7 @@ import { ApiKeys } from '../../protocol/generated/messages.js';
 import type { RequestHeader } from '../../protocol/headers.js';
 import { CLOSE_CONNECTION, NO_RESPONSE, type ApiHandler } from '../handlers/api-handler.js';
 import type { BrokerLogger } from '../logger.js';
+import { SecuritySession } from '../security/security-session.js';
 import { FrameReader, FrameSizeError } from './frame-reader.js';
 
 /** Past this many unanswered requests the connection stops reading until responses drain. */
@@ -39,6 +40,8 @@ export interface ConnectionOptions {
    * this long is closed (negative: never).
    */
   readonly connectionsMaxIdleMs?: number;
+  /** The security state of a new connection (listener, principal, SASL); default: PLAINTEXT, User:ANONYMOUS. */
+  readonly newSession?: (socket: Socket) => SecuritySession;
 }
 
 /** What a connection holds right now (tests and diagnostics). */
@@ -52,6 +55,9 @@ export interface ConnectionStats {
   readonly heldRequests: number;
   /** Response bytes written but not yet taken by the client. */
   readonly unsentResponseBytes: number;
+  /** The listener it came in on and its principal (`User:ANONYMOUS` until authenticated). */
+  readonly listener: string;
+  readonly principal: string;
 }
 
 /**
@@ -72,12 +78,21 @@ export class Connection {
   private readonly idleMs: number;
   /** The idle timer fired while requests were in flight: restart it once they are answered. */
   private idleWhileBusy = false;
+  /**
+   * After a failed authentication: half-close and let the client close, so that what it sent
+   * meanwhile does not reset the connection before it has read the error.
+   */
+  private closeGracefully = false;
+  /** Listener, principal and SASL state (src/broker/security). */
+  readonly session: SecuritySession;
 
   constructor(
     private readonly socket: Socket,
     private readonly options: ConnectionOptions,
   ) {
-    this.frames = new FrameReader(options.maxRequestBytes);
+    this.session = options.newSession?.(socket) ?? new SecuritySession({ listener: 'PLAINTEXT', protocol: 'PLAINTEXT' });
+    // Before SASL authentication completes, frames are held to sasl.server.max.receive.size.
+    this.frames = new FrameReader(() => this.session.maxFrameBytes(options.maxRequestBytes));
     this.clientAddress = `${socket.remoteAddress}:${socket.remotePort}`;
     socket.setNoDelay(true);
     socket.on('data', (chunk) => this.onData(chunk));
@@ -100,6 +115,8 @@ export class Connection {
       pendingResponses: this.pending.length,
       heldRequests: this.held.length,
       unsentResponseBytes: this.socket.writableLength,
+      listener: this.session.listener,
+      principal: this.session.principal,
     };
   }
 
@@ -176,6 +193,8 @@ export class Connection {
   }
 
   private dispatch(frame: Buffer): void {
+    if (this.session.discardsRequests) return;
+    if (this.session.expectsRawToken) return this.dispatchRawToken(frame);
     let header: RequestHeader;
     let bodyOffset: number;
     try {
@@ -195,6 +214,8 @@ export class Connection {
       }
       return this.reject(`unsupported version ${header.apiVersion} of API ${header.apiKey}`);
     }
+    const refused = this.session.admit(header.apiKey);
+    if (refused !== null) return this.reject(refused);
     let request: unknown;
     try {
       request = decodeRequestBody(header.apiKey as KnownApiKey, header.apiVersion, frame, bodyOffset);
@@ -206,12 +227,30 @@ export class Connection {
       body === NO_RESPONSE || body === CLOSE_CONNECTION ? body : encodeResponse(header.apiKey as KnownApiKey, header.apiVersion, header.correlationId, body as never);
     const fault = this.options.responseFault?.(header.apiKey) ?? null;
     this.respondInOrder(header, () => {
-      const result = handler.handle(request as never, { header, clientAddress: this.clientAddress, onConnectionClose: this.onConnectionClose });
+      const result = handler.handle(request as never, {
+        header,
+        clientAddress: this.clientAddress,
+        onConnectionClose: this.onConnectionClose,
+        session: this.session,
+        closeAfterResponse: (delayMs) => this.closeAfterResponse(header, delayMs),
+      });
       const encoded = result instanceof Promise ? result.then(encode) : encode(result);
       if (fault === null) return encoded;
       const kept = Promise.resolve(encoded).then((frame) => (fault.drop ? NO_RESPONSE : frame));
       return fault.delayMs > 0 ? kept.then((frame) => new Promise<typeof frame>((resolve) => setTimeout(() => resolve(frame), fault.delayMs))) : kept;
     });
+  }
+
+  /** A SASL token after a v0 handshake: answered with a bare token, or the connection closes. */
+  private dispatchRawToken(frame: Buffer): void {
+    const header: RequestHeader = { apiKey: ApiKeys.SaslAuthenticate, apiVersion: -1, correlationId: -1, clientId: null };
+    this.respondInOrder(header, () => this.session.rawToken(frame) ?? CLOSE_CONNECTION);
+  }
+
+  /** Closes the connection once the responses queued so far are written, `delayMs` later (a failed authentication). */
+  private closeAfterResponse(header: RequestHeader, delayMs: number): void {
+    this.closeGracefully = true;
+    this.respondInOrder(header, () => (delayMs > 0 ? new Promise((resolve) => setTimeout(() => resolve(CLOSE_CONNECTION), delayMs)) : CLOSE_CONNECTION));
   }
 
   /**
@@ -252,7 +291,12 @@ export class Connection {
         this.options.logger.debug(`closing connection from ${this.clientAddress} as its request asked`);
         this.closed = true;
         // Written responses go out first; then the socket closes both ways, as Kafka closes the channel.
-        this.socket.end(() => this.socket.destroy());
+        if (this.closeGracefully) {
+          this.socket.end();
+          setTimeout(() => this.socket.destroy(), 5_000).unref();
+        } else {
+          this.socket.end(() => this.socket.destroy());
+        }
         return;
       }
       if (slot.frame) {

@@ -7,7 +7,8 @@ export class FrameReader {
   private chunks: Buffer[] = [];
   private buffered = 0;
 
-  constructor(private readonly maxFrameBytes: number) {}
+  /** `maxFrameBytes` may be a function: the limit can change with the connection's state (SASL). */
+  constructor(private readonly maxFrameBytes: number | (() => number)) {}
 
   /**
    * Bytes received and not yet returned as a frame. A frame's declared size allocates
@@ -35,7 +36,8 @@ export class FrameReader {
     for (;;) {
       if (this.buffered < 4) break;
       const size = this.peekSize();
-      if (size < 0 || size > this.maxFrameBytes) throw new FrameSizeError(size, this.maxFrameBytes);
+      const limit = typeof this.maxFrameBytes === 'number' ? this.maxFrameBytes : this.maxFrameBytes();
+      if (size < 0 || size > limit) throw new FrameSizeError(size, limit);
       if (this.buffered < 4 + size) break;
       frames.push(this.take(4 + size).subarray(4));
     }

@@ -1,4 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import type { ListenerSecurity } from '../security/listener-security.js';
 import { Connection, type ConnectionOptions, type ConnectionStats } from './connection.js';
 import { ConnectionLimits, type ConnectionLimitSettings } from './connection-limits.js';
 
@@ -7,6 +9,8 @@ export interface KafkaServerOptions extends ConnectionOptions {
   acceptsConnections?: () => boolean;
   /** max.connections, max.connections.per.ip and its overrides, read for every new connection. */
   connectionLimits?: () => ConnectionLimitSettings;
+  /** The listener this server is (TLS, SASL); default: a PLAINTEXT listener. */
+  security?: ListenerSecurity;
 }
 
 const UNLIMITED: ConnectionLimitSettings = { maxConnections: 2 ** 31 - 1, maxConnectionsPerIp: 2 ** 31 - 1, maxConnectionsPerIpOverrides: '' };
@@ -22,11 +26,28 @@ export class KafkaServer {
 
   constructor(private readonly options: KafkaServerOptions) {
     this.limits = new ConnectionLimits(options.connectionLimits ?? (() => UNLIMITED));
-    this.server = createServer((socket: Socket) => this.accept(socket));
+    const tls = options.security?.tls;
+    if (tls) {
+      // Connections count once the TLS handshake is done: no Kafka byte flows before it.
+      const server = createTlsServer(tls.serverOptions, (socket) => this.accept(socket));
+      server.on('tlsClientError', (error, socket) => {
+        options.logger.debug(`TLS handshake with ${socket.remoteAddress}:${socket.remotePort} failed: ${error.message}`);
+      });
+      this.server = server;
+    } else {
+      this.server = createServer((socket: Socket) => this.accept(socket));
+    }
   }
 
   private accept(socket: Socket): void {
     if (this.options.acceptsConnections && !this.options.acceptsConnections()) {
+      socket.destroy();
+      return;
+    }
+    const refused = this.options.security?.refuse(socket) ?? null;
+    if (refused !== null) {
+      this.options.logger.warn(`closing connection from ${socket.remoteAddress}:${socket.remotePort}: ${refused}`);
+      socket.on('error', () => undefined);
       socket.destroy();
       return;
     }
@@ -39,7 +60,8 @@ export class KafkaServer {
       socket.destroy();
       return;
     }
-    const connection = new Connection(socket, this.options);
+    const security = this.options.security;
+    const connection = new Connection(socket, security ? { ...this.options, newSession: (s) => security.newSession(s) } : this.options);
     this.connections.add(connection);
     socket.on('close', () => {
       if (this.connections.delete(connection)) this.limits.release(address);

@@ -49,6 +49,7 @@ export class InterBrokerConnections {
       host: endpoint.host,
       port: endpoint.port,
       clientId: `streamwright-broker-${this.broker.nodeId}`,
+      ...(this.broker.interBrokerTls ? { tls: this.broker.interBrokerTls } : {}),
       connectTimeoutMs: CONNECT_TIMEOUT_MS,
       requestTimeoutMs: REQUEST_TIMEOUT_MS,
     });
