@@ -28,11 +28,14 @@ export interface KafkaTemplateOptions<K, V> {
    */
   allowNonTransactional?: boolean;
   /**
-   * Kafka's `linger.ms`: how long non-transactional sends wait to share a produce request.
-   * 0 (the default) still groups the sends started in the same event-loop turn.
+   * Kafka's `linger.ms`: how long non-transactional sends wait to share a produce request
+   * (one per partition). 0 (the default) still groups the sends started in the same event-loop turn.
    */
   lingerMs?: number;
-  /** Kafka's `batch.size`: a produce request goes out once its records reach this many bytes (default 16384). */
+  /**
+   * Kafka's `batch.size`: a partition's queued records go at once when they reach this many
+   * bytes (default 16384); 0 sends every record in its own request.
+   */
   batchSize?: number;
   logger?: Logger;
 }
@@ -146,12 +149,14 @@ export class KafkaTemplate<K = unknown, V = unknown> {
    * the producer listener (the dead-letter recoverer republishes records as they arrived).
    * Transactions as `send`: it joins the current transaction of this template's producer
    * factory; a transactional template outside one refuses it unless `allowNonTransactional`.
-   * Resolves to kafkajs' result, empty when kafkajs sent nothing (a partition its metadata does
-   * not know).
+   * Resolves to kafkajs' result (non-transactional: the record's partition and offset, sent
+   * like `send`'s records).
    */
   async sendBytes(topic: string, message: KafkaJsMessage): Promise<KafkaJsRecordMetadata[]> {
     const transaction = this.transactionFor(new ProducerRecord<K, V>(topic, message.partition, undefined, undefined, undefined));
-    return transaction ? transaction.send(topic, message) : (await this.producerFactory.createProducer()).send({ topic, messages: [message] });
+    if (transaction) return transaction.send(topic, message);
+    const placement = await this.batching().append(topic, { ...message });
+    return [{ topicName: placement.topic, partition: placement.partition, errorCode: 0, baseOffset: String(placement.offset), logAppendTime: String(placement.logAppendTime) }];
   }
 
   /** Runs a callback with the underlying kafkajs producer, as Spring's `execute`. */
@@ -236,18 +241,10 @@ export class KafkaTemplate<K = unknown, V = unknown> {
 
   /** The accumulator of non-transactional sends, created on the first one. */
   private batching(): RecordAccumulator {
-    if (this.accumulator) return this.accumulator;
-    const factory = this.producerFactory;
-    const sendOptions = factory.sendOptions;
-    this.accumulator = new RecordAccumulator(async (topicMessages) => (await factory.createProducer()).sendBatch({ ...sendOptions, topicMessages }), {
+    this.accumulator ??= new RecordAccumulator(this.producerFactory, {
       lingerMs: this.lingerMs,
       batchSize: this.batchSize,
-      // Batching is opt-in (a linger set, 0 included): a request spanning brokers meets kafkajs
-      // 2.2.4's whole-request retry, which re-sequences and so duplicates records under broker
-      // failures (docs/templates.md). Without it, or with a partitioner that does not record its
-      // choice, every record goes alone, as many at once as before.
-      ...(factory.recordsPartitions && this.lingerMs !== undefined ? {} : { maxRecords: 1, maxInFlight: Number.MAX_SAFE_INTEGER }),
-      acksNone: sendOptions.acks === 0,
+      acksNone: this.producerFactory.sendOptions.acks === 0,
     });
     return this.accumulator;
   }
