@@ -37,6 +37,11 @@ export abstract class ProducerFactory {
     return message.partition ?? undefined;
   }
 
+  /** The partition's leader as far as the factory knows (undefined: unknown); a template's requests group partitions by leader. */
+  leaderOf(_topic: string, _partition: number): number | undefined {
+    return undefined;
+  }
+
   /**
    * Sends one request of non-transactional records with the shared producer (kafkajs'
    * `sendBatch` with {@link sendOptions}).
@@ -156,6 +161,10 @@ export class DefaultKafkaProducerFactory extends ProducerFactory {
 
   override partitionFor(topic: string, message: Message): number | undefined {
     return this.partitioner.partition(topic, message);
+  }
+
+  override leaderOf(topic: string, partition: number): number | undefined {
+    return this.partitioner.leaderOf(topic, partition);
   }
 
   override sendRecords(topicMessages: TopicMessages[]): Promise<KafkaJsRecordMetadata[]> {

@@ -1,5 +1,6 @@
 import type { Message, RecordMetadata as KafkaJsRecordMetadata, TopicMessages } from 'kafkajs';
 import { KafkaException } from '../kafka-exception.js';
+import { RequestSpansBrokersError } from './recording-partitioner.js';
 
 /** Where the broker put one record: its partition and offset, with the append time (-1 for create time). */
 export interface RecordPlacement {
@@ -33,6 +34,8 @@ export interface RecordAccumulatorOptions {
 export interface RecordSender {
   /** The partition of `message` (written onto it), or undefined while it cannot be known before sending. */
   partitionFor(topic: string, message: Message): number | undefined;
+  /** The partition's leader, as far as known (undefined: unknown, the partition goes in a request of its own). */
+  leaderOf(topic: string, partition: number): number | undefined;
   /** Sends one request and resolves with the broker's answer per partition. */
   sendRecords(topicMessages: TopicMessages[]): Promise<KafkaJsRecordMetadata[]>;
 }
@@ -40,6 +43,8 @@ export interface RecordSender {
 interface Pending {
   readonly message: Message;
   readonly size: number;
+  /** Times its request was given back unsent because a leader had moved. */
+  regrouped: number;
   resolve(placement: RecordPlacement): void;
   reject(error: unknown): void;
 }
@@ -66,25 +71,38 @@ interface TopicState {
   busy: number;
 }
 
+/** One partition's share of a request. */
+interface Part {
+  readonly queue: PartitionQueue;
+  readonly records: Pending[];
+  readonly bytes: number;
+}
+
 /** Per-record framing Kafka adds to key, value and headers (an estimate, for batch.size only). */
 const RECORD_OVERHEAD = 24;
+
+/** How often a request is grouped again after leaders moved before its records are rejected. */
+const MAX_REGROUPS = 5;
 
 /**
  * Groups concurrent sends into few produce requests, as the Java producer's accumulator: per
  * partition, records wait for `lingerMs` (0: the end of the event-loop turn), until they reach
- * `batchSize` bytes, or for `flush()`.
+ * `batchSize` bytes, or for `flush()`; then the waiting partitions of one topic with the same
+ * leader go together, in one request.
  *
- * Every request carries one partition, and a partition has at most one request in flight:
- * - a request never spans brokers, so kafkajs 2.2.4's whole-request retry (which gives the
- *   partitions still waiting on one broker new sequence numbers when another broker failed,
- *   writing them twice) and its skipping of a partition whose leader moved to a broker that
- *   already answered cannot happen;
- * - between kafkajs' retries of a request nothing else takes its partition's sequence numbers,
- *   and records of one partition are written in send order, failures included.
+ * A request goes to one broker, and a partition has at most one request in flight:
+ * - kafkajs 2.2.4's retry of a request spanning brokers (which gives the partitions still in
+ *   flight on one broker new sequence numbers when another broker failed, writing them twice)
+ *   and its skipping of a partition whose leader moved to a broker that already answered
+ *   cannot happen. Leaders are those of kafkajs' own metadata, and the producer's partitioner
+ *   stops an attempt that would reach several brokers after all (`RequestSpansBrokersError`):
+ *   unsent, its records are grouped again;
+ * - between kafkajs' retries of a request nothing else takes its partitions' sequence numbers,
+ *   and the records of one partition are written in send order, failures included.
  *
  * Records are partitioned here, with the producer's partitioner and the metadata kafkajs last
- * showed it; until the topic's metadata is known one record goes alone, partitioned by kafkajs.
- * Each record gets its placement back: the broker's base offset for the request plus its index.
+ * showed it; until a topic's metadata is known one record goes alone, partitioned by kafkajs.
+ * Each record gets its placement back: the broker's base offset for its partition plus its index.
  */
 export class RecordAccumulator {
   private readonly topics = new Map<string, TopicState>();
@@ -111,7 +129,7 @@ export class RecordAccumulator {
   /** Queues one record; resolves with its placement once the broker acknowledged it. */
   append(topic: string, message: Message): Promise<RecordPlacement> {
     return new Promise<RecordPlacement>((resolve, reject) => {
-      const pending: Pending = { message, size: RECORD_OVERHEAD + byteLength(message.key) + byteLength(message.value) + headersLength(message.headers), resolve, reject };
+      const pending: Pending = { message, regrouped: 0, size: RECORD_OVERHEAD + byteLength(message.key) + byteLength(message.value) + headersLength(message.headers), resolve, reject };
       let state = this.topics.get(topic);
       if (!state) {
         state = { name: topic, partitions: [], unplaced: [], probing: false, busy: 0 };
@@ -125,12 +143,11 @@ export class RecordAccumulator {
         // As Kafka's producer waits for a topic's metadata before a record starts to linger.
         if (!state.probing && state.busy === 0) this.probe(state);
         return;
-      } else {
-        const queue = this.enqueue(state, partition, pending);
-        if (this.batchSize === 0 || (this.lingerMs > 0 && queue.bytes >= this.batchSize)) {
-          if (!queue.busy && !state.probing) this.sendRequest(queue);
-          return;
-        }
+      }
+      const queue = this.enqueue(state, partition, pending);
+      if (this.batchSize === 0 || (this.lingerMs > 0 && queue.bytes >= this.batchSize)) {
+        if (!queue.busy && !state.probing) this.sendWith(queue, false);
+        return;
       }
       this.schedule();
     });
@@ -164,7 +181,7 @@ export class RecordAccumulator {
     this.timer = this.lingerMs === 0 ? setImmediate(fire) : setTimeout(fire, this.lingerMs);
   }
 
-  /** Sends every partition that is not busy (all: whatever it holds; else only full ones). */
+  /** Sends the partitions that are not busy (all: whatever they hold; else those full or lingered). */
   private drain(all: boolean): void {
     // While flush() waits, nothing lingers.
     all ||= this.idle.length > 0;
@@ -173,47 +190,77 @@ export class RecordAccumulator {
         if (all) queue.lingered = true;
         continue;
       }
-      if (all || queue.bytes >= this.batchSize) this.sendRequest(queue);
+      if (all || queue.lingered || queue.bytes >= this.batchSize) this.sendWith(queue, all);
     }
     for (const state of this.waiting) if (!state.probing && state.busy === 0) this.probe(state);
   }
 
-  /** The oldest records of the partition up to maxRequestSize bytes (at least one), as one request. */
-  private sendRequest(queue: PartitionQueue): void {
+  /**
+   * Sends `queue` in a request with the other idle partitions of its topic and leader (all of
+   * them if `all`, else those full or lingered; none when every record goes alone).
+   */
+  private sendWith(queue: PartitionQueue, all: boolean): void {
+    const queues = [queue];
+    const state = queue.topic;
+    const leader = this.batchSize === 0 ? undefined : this.sender.leaderOf(state.name, queue.partition);
+    if (leader !== undefined) {
+      for (const other of this.ready) {
+        if (other === queue || other.topic !== state || other.busy) continue;
+        if ((all || other.lingered || other.bytes >= this.batchSize) && this.sender.leaderOf(state.name, other.partition) === leader) queues.push(other);
+      }
+    }
+    const parts: Part[] = [];
+    let budget = this.maxRequestSize;
+    for (const q of queues) {
+      const part = this.take(q, budget, parts.length === 0);
+      if (!part) break;
+      budget -= part.bytes;
+      parts.push(part);
+    }
+    this.sendParts(state, parts);
+  }
+
+  /** The oldest records of the partition within `budget` bytes (at least one if `first`); marks it busy. */
+  private take(queue: PartitionQueue, budget: number, first: boolean): Part | undefined {
     const { records } = queue;
-    let count = records.length;
-    let bytes = queue.bytes;
+    let count = 0;
+    let bytes = 0;
     if (this.batchSize === 0) {
       count = 1;
       bytes = records[0]!.size;
-    } else if (bytes > this.maxRequestSize) {
-      bytes = 0;
-      count = 0;
-      while (count < records.length && (count === 0 || bytes + records[count]!.size <= this.maxRequestSize)) bytes += records[count++]!.size;
+    } else if (queue.bytes <= budget) {
+      count = records.length;
+      bytes = queue.bytes;
+    } else {
+      while (count < records.length && ((first && count === 0) || bytes + records[count]!.size <= budget)) bytes += records[count++]!.size;
     }
-    const batch = count === records.length ? records : records.slice(0, count);
+    if (count === 0) return undefined;
+    const taken = count === records.length ? records : records.slice(0, count);
     queue.records = count === records.length ? [] : records.slice(count);
     queue.bytes -= bytes;
     queue.lingered = false;
     if (queue.records.length === 0) this.ready.delete(queue);
     queue.busy = true;
-    queue.topic.busy++;
+    return { queue, records: taken, bytes };
+  }
+
+  private sendParts(state: TopicState, parts: Part[]): void {
+    state.busy++;
     this.inFlight++;
-    void this.deliver(queue.topic.name, queue.partition, batch).finally(() => {
-      queue.busy = false;
-      queue.topic.busy--;
+    void this.deliver(state.name, parts).finally(() => {
+      for (const { queue } of parts) queue.busy = false;
+      state.busy--;
       this.inFlight--;
-      this.afterRequest(queue);
+      this.afterRequest(state);
     });
   }
 
-  /** Records that queued up while the partition's request was in flight go now if they have waited long enough. */
-  private afterRequest(queue: PartitionQueue): void {
-    const state = queue.topic;
+  /** Records that queued up while their partition's request was in flight go now if they have waited long enough. */
+  private afterRequest(state: TopicState): void {
     if (state.unplaced.length > 0 && state.busy === 0 && !state.probing) this.probe(state);
-    else if (queue.records.length > 0 && !state.probing) {
-      if (this.lingerMs === 0 || this.batchSize === 0 || queue.lingered || queue.bytes >= this.batchSize || this.idle.length > 0) this.sendRequest(queue);
-      else this.schedule();
+    else if (!state.probing) {
+      this.drain(this.lingerMs === 0);
+      if (this.ready.size > 0) this.schedule();
     }
     this.notifyIdle();
   }
@@ -234,7 +281,7 @@ export class RecordAccumulator {
     state.probing = true;
     state.busy++;
     this.inFlight++;
-    void this.deliver(state.name, undefined, [first]).then((failure) => {
+    void this.deliver(state.name, [{ queue: undefined, records: [first], bytes: first.size }]).then((failure) => {
       state.probing = false;
       state.busy--;
       this.inFlight--;
@@ -263,30 +310,48 @@ export class RecordAccumulator {
     if (placed > 0) state.unplaced.splice(0, placed);
   }
 
-  /** Sends one request and settles each of its records; resolves with the error it failed with, if it did. */
-  private async deliver(topic: string, partition: number | undefined, batch: Pending[]): Promise<unknown> {
+  /**
+   * Sends one request and settles each of its records; resolves with the error it failed with,
+   * if it did. A request stopped unsent because a leader moved gives its records back to their
+   * partitions (in front: they are older), to be grouped again.
+   */
+  private async deliver(topic: string, parts: (Omit<Part, 'queue'> & { queue: PartitionQueue | undefined })[]): Promise<unknown> {
+    const messages: Message[] = [];
+    for (const part of parts) for (const pending of part.records) messages.push(pending.message);
     let answer: KafkaJsRecordMetadata[];
     try {
-      answer = await this.sender.sendRecords([{ topic, messages: batch.length === 1 ? [batch[0]!.message] : batch.map((p) => p.message) }]);
+      answer = await this.sender.sendRecords([{ topic, messages }]);
     } catch (error) {
-      for (const pending of batch) pending.reject(error);
+      const unsent = error instanceof RequestSpansBrokersError && error.attemptsBefore === 0;
+      for (const { queue, records, bytes } of parts) {
+        if (unsent && queue && records.every((p) => ++p.regrouped <= MAX_REGROUPS)) {
+          queue.records = records.concat(queue.records);
+          queue.bytes += bytes;
+          this.ready.add(queue);
+        } else {
+          for (const pending of records) pending.reject(error);
+        }
+      }
       return error;
     }
-    const at = partition ?? batch[0]!.message.partition ?? answer[0]?.partition;
-    if (this.options.acksNone) {
-      for (const pending of batch) pending.resolve({ topic, partition: at ?? -1, offset: -1, logAppendTime: -1 });
-      return undefined;
+    let failure: unknown;
+    for (const { records } of parts) {
+      const partition = records[0]!.message.partition ?? (answer.length === 1 ? answer[0]!.partition : undefined);
+      if (this.options.acksNone) {
+        for (const pending of records) pending.resolve({ topic, partition: partition ?? -1, offset: -1, logAppendTime: -1 });
+        continue;
+      }
+      const entry = answer.find((e) => e.partition === partition && e.topicName === topic);
+      if (!entry || partition === undefined || partition === null) {
+        failure = new KafkaException(`The producer reported success without an acknowledgement for ${topic}-${partition ?? '?'}`);
+        for (const pending of records) pending.reject(failure);
+        continue;
+      }
+      const baseOffset = Number(entry.baseOffset ?? entry.offset ?? -1);
+      const logAppendTime = Number(entry.logAppendTime ?? -1);
+      for (let i = 0; i < records.length; i++) records[i]!.resolve({ topic, partition, offset: baseOffset + i, logAppendTime });
     }
-    const entry = answer.find((e) => e.partition === at && e.topicName === topic);
-    if (!entry || at === undefined) {
-      const error = new KafkaException(`The producer reported success without an acknowledgement for ${topic}-${at ?? '?'}`);
-      for (const pending of batch) pending.reject(error);
-      return error;
-    }
-    const baseOffset = Number(entry.baseOffset ?? entry.offset ?? -1);
-    const logAppendTime = Number(entry.logAppendTime ?? -1);
-    for (let i = 0; i < batch.length; i++) batch[i]!.resolve({ topic, partition: at, offset: baseOffset + i, logAppendTime });
-    return undefined;
+    return failure;
   }
 
   private isIdle(): boolean {

@@ -1,6 +1,33 @@
 import type { ICustomPartitioner, Message, PartitionMetadata } from 'kafkajs';
+import { KafkaException } from '../kafka-exception.js';
 
 type Partition = ReturnType<ICustomPartitioner>;
+
+/**
+ * Thrown (by the partitioner, inside kafkajs, before the produce requests of an attempt are
+ * built) when a request meant for one broker would go to several: kafkajs' metadata moved a
+ * leader since the request was grouped. `attemptsBefore` 0: nothing of the request was sent.
+ */
+export class RequestSpansBrokersError extends KafkaException {
+  /** kafkajs gives up on the request at once rather than retrying it. */
+  readonly retriable = false;
+
+  constructor(readonly attemptsBefore: number) {
+    super('The partitions of a produce request no longer share one leader');
+  }
+}
+
+/** What the partitioner knows of one request of a template: the attempts kafkajs made at it, and their broker. */
+export interface RequestTracker {
+  /** Attempts that got as far as building produce requests (so may have sent something). */
+  readonly attempts: number;
+}
+
+interface Tracked {
+  readonly first: Message;
+  attempts: number;
+  leader: number;
+}
 
 /**
  * The partitioner of a factory's non-transactional producers, shared by all of them (a
@@ -8,15 +35,20 @@ type Partition = ReturnType<ICustomPartitioner>;
  * onto the message, so that a retry of the request (which partitions again) keeps the record
  * there and the caller learns where it went; an explicit partition is kept as it is, as in
  * Kafka. It remembers each topic's partition metadata as kafkajs last showed it, so a template
- * can partition a record itself, before it sends, and group records by partition.
+ * can partition a record itself and group records by partition leader before it sends.
  *
- * It also counts the attempts kafkajs made at a request: kafkajs partitions a request's records
- * on every attempt, just before it builds the produce requests of that attempt.
+ * kafkajs partitions a request's records on every attempt, just before it builds that
+ * attempt's produce requests, with its current metadata. For a tracked request the partitioner
+ * counts the attempts and makes sure each goes to one broker only: when the leaders of the
+ * request's partitions differ, it throws {@link RequestSpansBrokersError} so that nothing of
+ * that attempt is sent (kafkajs 2.2.4's retry of a request spanning brokers re-sequences the
+ * partitions still in flight on one broker when another failed, which writes them twice).
  */
 export class RecordingPartitioner {
   private partitioner: Partition | undefined;
   private readonly metadata = new Map<string, PartitionMetadata[]>();
-  private readonly tracked = new WeakMap<Message, { attempts: number }>();
+  private readonly leaders = new WeakMap<PartitionMetadata[], number[]>();
+  private readonly tracked = new WeakMap<Message, Tracked>();
 
   constructor(private readonly create: ICustomPartitioner) {}
 
@@ -24,11 +56,13 @@ export class RecordingPartitioner {
   readonly factory: ICustomPartitioner = () => (args) => {
     const { topic, partitionMetadata, message } = args;
     if (this.metadata.get(topic) !== partitionMetadata) this.metadata.set(topic, partitionMetadata);
+    let partition = message.partition;
+    if (partition === undefined || partition === null) {
+      partition = this.inner()(args);
+      message.partition = partition;
+    }
     const tracked = this.tracked.get(message);
-    if (tracked) tracked.attempts++;
-    if (message.partition !== undefined && message.partition !== null) return message.partition;
-    const partition = this.inner()(args);
-    message.partition = partition;
+    if (tracked) this.check(tracked, message, partitionMetadata, partition);
     return partition;
   };
 
@@ -45,11 +79,39 @@ export class RecordingPartitioner {
     return partition;
   }
 
-  /** Counts the attempts kafkajs makes at the request whose first record is `message`. */
-  track(message: Message): { readonly attempts: number } {
-    const counter = { attempts: 0 };
-    this.tracked.set(message, counter);
-    return counter;
+  /** The partition's leader as kafkajs last showed it (undefined: not known). */
+  leaderOf(topic: string, partition: number): number | undefined {
+    const partitionMetadata = this.metadata.get(topic);
+    return partitionMetadata ? this.leadersOf(partitionMetadata)[partition] : undefined;
+  }
+
+  /** Tracks the request of one topic made of `messages` (in this order). */
+  track(messages: readonly Message[]): RequestTracker {
+    const tracked: Tracked = { first: messages[0]!, attempts: 0, leader: -1 };
+    for (const message of messages) this.tracked.set(message, tracked);
+    return tracked;
+  }
+
+  private check(tracked: Tracked, message: Message, partitionMetadata: PartitionMetadata[], partition: number): void {
+    const leader = this.leadersOf(partitionMetadata)[partition] ?? -1;
+    // kafkajs partitions a topic's records in their order, the first one first, every attempt.
+    if (message === tracked.first) {
+      tracked.attempts++;
+      tracked.leader = leader;
+    } else if (leader !== tracked.leader) {
+      tracked.attempts--;
+      throw new RequestSpansBrokersError(tracked.attempts);
+    }
+  }
+
+  private leadersOf(partitionMetadata: PartitionMetadata[]): number[] {
+    let leaders = this.leaders.get(partitionMetadata);
+    if (!leaders) {
+      leaders = [];
+      for (const p of partitionMetadata) leaders[p.partitionId] = p.leader;
+      this.leaders.set(partitionMetadata, leaders);
+    }
+    return leaders;
   }
 
   private inner(): Partition {

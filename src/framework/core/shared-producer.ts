@@ -45,8 +45,8 @@ export class SharedProducer {
   async send(topicMessages: TopicMessages[], options: RequestOptions): Promise<KafkaJsRecordMetadata[]> {
     const generation = this.generation();
     generation.requests++;
-    const first = topicMessages[0]?.messages[0];
-    const attempts = first ? this.partitioner.track(first) : undefined;
+    // The template's requests carry one topic: the partitioner counts their attempts.
+    const attempts = topicMessages.length === 1 && topicMessages[0]!.messages.length > 0 ? this.partitioner.track(topicMessages[0]!.messages) : undefined;
     try {
       const producer = await generation.producer;
       return await producer.sendBatch({ ...options, topicMessages });
