@@ -106,7 +106,7 @@ export class KafkaTemplate<K = unknown, V = unknown> {
   /** Resolves once every send started so far has been acknowledged (or failed). */
   async flush(): Promise<void> {
     await this.accumulator?.flush();
-    await Promise.allSettled([...this.inFlight]);
+    if (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
   /** The producer factory has a `transactionIdPrefix`: sends need a transaction (Spring's `isTransactional()`). */
@@ -188,23 +188,25 @@ export class KafkaTemplate<K = unknown, V = unknown> {
 
   private doSend(record: ProducerRecord<K, V>): Promise<SendResult<K, V>> {
     const observed = this.observer?.sendStarted(record);
-    const sending = this.sendToKafka(record).then(
+    const listener = this.producerListener;
+    // The handlers run after `sending` is assigned (a then() callback never runs synchronously).
+    const sending: Promise<SendResult<K, V>> = this.sendToKafka(record).then(
       (metadata) => {
+        this.inFlight.delete(sending);
         observed?.();
-        this.notify(() => this.producerListener.onSuccess?.(record, metadata));
+        if (listener.onSuccess) this.notify(() => listener.onSuccess!(record, metadata));
         return { producerRecord: record, recordMetadata: metadata };
       },
       (error: unknown) => {
+        this.inFlight.delete(sending);
         observed?.(error);
-        this.notify(() => this.producerListener.onError?.(record, undefined, error));
+        if (listener.onError) this.notify(() => listener.onError!(record, undefined, error));
         throw error instanceof KafkaProducerException
           ? error
           : new KafkaProducerException(record, `Failed to send ${record}: ${messageOf(error)}`, { cause: error });
       },
     );
     this.inFlight.add(sending);
-    const forget = () => this.inFlight.delete(sending);
-    sending.then(forget, forget);
     return this.autoFlush ? this.flush().then(() => sending) : sending;
   }
 
