@@ -24,9 +24,9 @@ export interface RequestTracker {
 }
 
 interface Tracked {
-  readonly first: Message;
   attempts: number;
-  leader: number;
+  /** The request's partitions. */
+  readonly partitions: readonly number[];
 }
 
 /**
@@ -62,7 +62,7 @@ export class RecordingPartitioner {
       message.partition = partition;
     }
     const tracked = this.tracked.get(message);
-    if (tracked) this.check(tracked, message, partitionMetadata, partition);
+    if (tracked) this.check(tracked, partitionMetadata, partition);
     return partition;
   };
 
@@ -85,23 +85,31 @@ export class RecordingPartitioner {
     return partitionMetadata ? this.leadersOf(partitionMetadata)[partition] : undefined;
   }
 
-  /** Tracks the request of one topic made of `messages` (in this order). */
+  /**
+   * Tracks the request of one topic made of `messages` (in this order): kafkajs partitions
+   * its first message first on every attempt, when the partitioner counts the attempt and
+   * checks that the leaders of all its (pinned) partitions are one broker.
+   */
   track(messages: readonly Message[]): RequestTracker {
-    const tracked: Tracked = { first: messages[0]!, attempts: 0, leader: -1 };
-    for (const message of messages) this.tracked.set(message, tracked);
+    const partitions: number[] = [];
+    let last: number | undefined;
+    for (const { partition } of messages) {
+      if (partition === undefined || partition === null || partition === last) continue;
+      last = partition;
+      if (!partitions.includes(partition)) partitions.push(partition);
+    }
+    const tracked: Tracked = { attempts: 0, partitions };
+    this.tracked.set(messages[0]!, tracked);
     return tracked;
   }
 
-  private check(tracked: Tracked, message: Message, partitionMetadata: PartitionMetadata[], partition: number): void {
-    const leader = this.leadersOf(partitionMetadata)[partition] ?? -1;
-    // kafkajs partitions a topic's records in their order, the first one first, every attempt.
-    if (message === tracked.first) {
-      tracked.attempts++;
-      tracked.leader = leader;
-    } else if (leader !== tracked.leader) {
-      tracked.attempts--;
-      throw new RequestSpansBrokersError(tracked.attempts);
+  private check(tracked: Tracked, partitionMetadata: PartitionMetadata[], partition: number): void {
+    const leaders = this.leadersOf(partitionMetadata);
+    const leader = leaders[partition];
+    for (const other of tracked.partitions) {
+      if (leaders[other] !== leader) throw new RequestSpansBrokersError(tracked.attempts);
     }
+    tracked.attempts++;
   }
 
   private leadersOf(partitionMetadata: PartitionMetadata[]): number[] {
