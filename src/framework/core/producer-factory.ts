@@ -30,8 +30,8 @@ export abstract class ProducerFactory {
   /**
    * The partition `message` goes to, written onto it (a template groups records by partition
    * before it sends them); undefined when it cannot be known before sending (the topic's
-   * metadata is not known yet). Default: undefined, so a template sends such records one at a
-   * time, each partitioned by kafkajs.
+   * metadata is not known yet). Default: the record's own partition, if it names one; a
+   * template sends the others one at a time, each partitioned by kafkajs.
    */
   partitionFor(_topic: string, message: Message): number | undefined {
     return message.partition ?? undefined;
