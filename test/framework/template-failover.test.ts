@@ -1,11 +1,11 @@
 /**
- * A KafkaTemplate never reports success for a record the cluster did not acknowledge: batched
- * sends across several partitions of a replicated topic run while a leader is killed; every
- * resolved send is in the log exactly once, at the partition and offset its SendResult gives,
- * and every other send was rejected.
+ * A KafkaTemplate never reports success for a record the cluster did not acknowledge:
+ * concurrent sends across several partitions of a replicated topic run while a leader is
+ * killed, batched and one request per send; every resolved send is in the log exactly once,
+ * at the partition and offset its SendResult gives, and every other send was rejected.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { DefaultKafkaProducerFactory, KafkaTemplate } from '../../src/index.js';
+import { DefaultKafkaProducerFactory, KafkaTemplate, type KafkaTemplateOptions } from '../../src/index.js';
 import { kcatReadAll, removeTempDirs, stopKafkas } from '../support/broker-harness.js';
 import { clusterClient, startCluster } from '../broker/replication/support/cluster-harness.js';
 import { testLogger } from './support/framework-harness.js';
@@ -15,7 +15,12 @@ afterAll(async () => {
   removeTempDirs();
 });
 
-describe('KafkaTemplate across a leader failover', () => {
+describe.each<[string, KafkaTemplateOptions<string, string>]>([
+  // Sends started in the same event-loop turn share a request per partition (the default).
+  ['batching (lingerMs 0)', { lingerMs: 0 }],
+  // Every send its own request, many of them in flight at once.
+  ['one request per send (batchSize 0)', { batchSize: 0 }],
+])('KafkaTemplate across a leader failover, %s', (_name, options) => {
   it('resolves only acknowledged sends, each exactly once at its reported offset', { timeout: 120_000 }, async () => {
     const kafka = await startCluster();
     const topic = 'template-failover';
@@ -29,10 +34,7 @@ describe('KafkaTemplate across a leader failover', () => {
       producerConfig: { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false },
       logger: testLogger,
     });
-    // The batching template (opt-in): its requests carry several partitions, which is where
-    // kafkajs can skip a partition whose leader moved; one request per send meets kafkajs'
-    // sequence reuse after a failed send instead (docs/reliability.md, open).
-    const template = new KafkaTemplate<string, string>(factory, { lingerMs: 0, logger: testLogger, producerListener: {} });
+    const template = new KafkaTemplate<string, string>(factory, { ...options, logger: testLogger, producerListener: {} });
     const resolved = new Map<string, string>(); // value -> "partition@offset"
     const rejected: string[] = [];
     const leaders = kafka.controller!.metadata.topic(topic)!.partitions.map((p) => p.leaderId);

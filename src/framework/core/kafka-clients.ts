@@ -11,6 +11,9 @@ const ROUTINE_WARNINGS = [/rebalancing, re-joining/i, /joined the group/i, /Resp
  */
 const ROUTINE_RESPONSE_ERRORS = [/group is rebalancing/i, /not the correct coordinator/i, /coordinator is loading/i, /coordinator is not available/i];
 
+/** A template's request stopped before it was sent, to be grouped by leader again (RequestSpansBrokersError). */
+const ROUTINE_ERRORS = [/no longer share one leader/];
+
 /** Routes kafkajs' own log lines into the framework logger. */
 export function kafkaJsLogCreator(logger: Logger) {
   return () =>
@@ -18,7 +21,7 @@ export function kafkaJsLogCreator(logger: Logger) {
       const { message, ...extra } = log;
       const details = extra.error ? ` (${String(extra.error)})` : '';
       const line = `kafkajs ${namespace}: ${message}${details}`;
-      if (level === logLevel.ERROR) (ROUTINE_RESPONSE_ERRORS.some((p) => p.test(String(extra.error ?? ''))) ? logger.debug : logger.error)(line);
+      if (level === logLevel.ERROR) (ROUTINE_RESPONSE_ERRORS.some((p) => p.test(String(extra.error ?? ''))) || ROUTINE_ERRORS.some((p) => p.test(message)) ? logger.debug : logger.error)(line);
       else if (level === logLevel.WARN) (ROUTINE_WARNINGS.some((p) => p.test(message)) ? logger.debug : logger.warn)(line);
       else if (level === logLevel.INFO) logger.debug(line);
       else logger.debug(line);

@@ -31,11 +31,14 @@ export interface KafkaTemplateOptions<K, V> {
    */
   allowNonTransactional?: boolean;
   /**
-   * Kafka's `linger.ms`: how long non-transactional sends wait to share a produce request.
-   * 0 (the default) still groups the sends started in the same event-loop turn.
+   * Kafka's `linger.ms`: how long non-transactional sends wait to share a produce request
+   * (one per partition). 0 (the default) still groups the sends started in the same event-loop turn.
    */
   lingerMs?: number;
-  /** Kafka's `batch.size`: a produce request goes out once its records reach this many bytes (default 16384). */
+  /**
+   * Kafka's `batch.size`: a partition's queued records go at once when they reach this many
+   * bytes (default 16384); 0 sends every record in its own request.
+   */
   batchSize?: number;
   logger?: Logger;
 }
@@ -108,7 +111,7 @@ export class KafkaTemplate<K = unknown, V = unknown> {
   /** Resolves once every send started so far has been acknowledged (or failed). */
   async flush(): Promise<void> {
     await this.accumulator?.flush();
-    await Promise.allSettled([...this.inFlight]);
+    if (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
   /** The producer factory has a `transactionIdPrefix`: sends need a transaction (Spring's `isTransactional()`). */
@@ -151,12 +154,14 @@ export class KafkaTemplate<K = unknown, V = unknown> {
    * the producer listener (the dead-letter recoverer republishes records as they arrived).
    * Transactions as `send`: it joins the current transaction of this template's producer
    * factory; a transactional template outside one refuses it unless `allowNonTransactional`.
-   * Resolves to kafkajs' result, empty when kafkajs sent nothing (a partition its metadata does
-   * not know).
+   * Resolves to kafkajs' result (non-transactional: the record's partition and offset, sent
+   * like `send`'s records).
    */
   async sendBytes(topic: string, message: KafkaJsMessage): Promise<KafkaJsRecordMetadata[]> {
     const transaction = this.transactionFor(new ProducerRecord<K, V>(topic, message.partition, undefined, undefined, undefined));
-    return transaction ? transaction.send(topic, message) : (await this.producerFactory.createProducer()).send({ topic, messages: [message] });
+    if (transaction) return transaction.send(topic, message);
+    const placement = await this.batching().append(topic, { ...message });
+    return [{ topicName: placement.topic, partition: placement.partition, errorCode: 0, baseOffset: String(placement.offset), logAppendTime: String(placement.logAppendTime) }];
   }
 
   /** Runs a callback with the underlying kafkajs producer, as Spring's `execute`. */
@@ -202,23 +207,25 @@ export class KafkaTemplate<K = unknown, V = unknown> {
       return Promise.reject(new KafkaProducerException(record, `Invalid headers in ${record}: ${messageOf(error)}`, { cause: error }));
     }
     const observed = this.observer?.sendStarted(record, headers);
-    const sending = this.sendToKafka(record, headers).then(
+    const listener = this.producerListener;
+    // The handlers run after `sending` is assigned (a then() callback never runs synchronously).
+    const sending: Promise<SendResult<K, V>> = this.sendToKafka(record, headers).then(
       (metadata) => {
+        this.inFlight.delete(sending);
         observed?.(undefined, metadata);
-        this.notify(() => this.producerListener.onSuccess?.(record, metadata));
+        if (listener.onSuccess) this.notify(() => listener.onSuccess!(record, metadata));
         return { producerRecord: record, recordMetadata: metadata };
       },
       (error: unknown) => {
+        this.inFlight.delete(sending);
         observed?.(error);
-        this.notify(() => this.producerListener.onError?.(record, undefined, error));
+        if (listener.onError) this.notify(() => listener.onError!(record, undefined, error));
         throw error instanceof KafkaProducerException
           ? error
           : new KafkaProducerException(record, `Failed to send ${record}: ${messageOf(error)}`, { cause: error });
       },
     );
     this.inFlight.add(sending);
-    const forget = () => this.inFlight.delete(sending);
-    sending.then(forget, forget);
     return this.autoFlush ? this.flush().then(() => sending) : sending;
   }
 
@@ -254,18 +261,10 @@ export class KafkaTemplate<K = unknown, V = unknown> {
 
   /** The accumulator of non-transactional sends, created on the first one. */
   private batching(): RecordAccumulator {
-    if (this.accumulator) return this.accumulator;
-    const factory = this.producerFactory;
-    const sendOptions = factory.sendOptions;
-    this.accumulator = new RecordAccumulator(async (topicMessages) => (await factory.createProducer()).sendBatch({ ...sendOptions, topicMessages }), {
+    this.accumulator ??= new RecordAccumulator(this.producerFactory, {
       lingerMs: this.lingerMs,
       batchSize: this.batchSize,
-      // Batching is opt-in (a linger set, 0 included): a request spanning brokers meets kafkajs
-      // 2.2.4's whole-request retry, which re-sequences and so duplicates records under broker
-      // failures (docs/templates.md). Without it, or with a partitioner that does not record its
-      // choice, every record goes alone, as many at once as before.
-      ...(factory.recordsPartitions && this.lingerMs !== undefined ? {} : { maxRecords: 1, maxInFlight: Number.MAX_SAFE_INTEGER }),
-      acksNone: sendOptions.acks === 0,
+      acksNone: this.producerFactory.sendOptions.acks === 0,
     });
     return this.accumulator;
   }

@@ -1,10 +1,12 @@
-import { Partitioners, type CompressionTypes, type ICustomPartitioner, type KafkaConfig, type Producer, type ProducerConfig } from 'kafkajs';
+import { Partitioners, type CompressionTypes, type KafkaConfig, type Message, type Producer, type ProducerConfig, type RecordMetadata as KafkaJsRecordMetadata, type TopicMessages } from 'kafkajs';
 import { KafkaException } from '../kafka-exception.js';
 import { defaultLogger, type Logger } from '../support/logger.js';
 import { JsonSerializer } from '../support/serializer/json-serializer.js';
 import type { Serializer } from '../support/serializer/serializer.js';
 import { StringSerializer } from '../support/serializer/string-serializer.js';
 import { createKafka, describeBrokers } from './kafka-clients.js';
+import { RecordingPartitioner, recordingPartitioner } from './recording-partitioner.js';
+import { SharedProducer } from './shared-producer.js';
 
 /** Supplies connected producers to templates, as Spring's `ProducerFactory`. */
 export abstract class ProducerFactory {
@@ -26,13 +28,26 @@ export abstract class ProducerFactory {
   }
 
   /**
-   * The producers' partitioner writes the partition it chose onto each message, so that a
-   * template can match a batched send's records to the broker's per-partition answer (and
-   * kafkajs' retries keep each record on its partition). Without it a template sends every
-   * record in its own request.
+   * The partition `message` goes to, written onto it (a template groups records by partition
+   * before it sends them); undefined when it cannot be known before sending (the topic's
+   * metadata is not known yet). Default: the record's own partition, if it names one; a
+   * template sends the others one at a time, each partitioned by kafkajs.
    */
-  get recordsPartitions(): boolean {
-    return false;
+  partitionFor(_topic: string, message: Message): number | undefined {
+    return message.partition ?? undefined;
+  }
+
+  /** The partition's leader as far as the factory knows (undefined: unknown); a template's requests group partitions by leader. */
+  leaderOf(_topic: string, _partition: number): number | undefined {
+    return undefined;
+  }
+
+  /**
+   * Sends one request of non-transactional records with the shared producer (kafkajs'
+   * `sendBatch` with {@link sendOptions}).
+   */
+  async sendRecords(topicMessages: TopicMessages[]): Promise<KafkaJsRecordMetadata[]> {
+    return (await this.createProducer()).sendBatch({ ...this.sendOptions, topicMessages });
   }
 
   /** Whether producers take part in transactions (Spring's `ProducerFactory.transactionCapable()`). */
@@ -95,7 +110,9 @@ export class DefaultKafkaProducerFactory extends ProducerFactory {
   readonly valueSerializer: Serializer;
   private kafkaConfig: KafkaConfig | undefined;
   private logger: Logger;
-  private producer: Promise<Producer> | undefined;
+  /** The partitioner of the non-transactional producers, with the topics' metadata as kafkajs last showed it. */
+  private readonly partitioner: RecordingPartitioner;
+  private readonly shared: SharedProducer;
   private prefix: string | undefined;
   /** Transactional producers by suffix, with the lease chain that serializes their transactions. */
   private readonly transactional = new Map<string, { producer: Promise<Producer>; queue: Promise<void>; holders: number }>();
@@ -110,6 +127,8 @@ export class DefaultKafkaProducerFactory extends ProducerFactory {
     this.logger = options.logger ?? defaultLogger();
     this.keySerializer = options.keySerializer ?? new StringSerializer();
     this.valueSerializer = options.valueSerializer ?? new JsonSerializer();
+    this.partitioner = new RecordingPartitioner(options.producerConfig?.createPartitioner ?? Partitioners.DefaultPartitioner);
+    this.shared = new SharedProducer(() => this.connect(), options.producerConfig?.idempotent === true, this.partitioner, () => this.logger);
   }
 
   applyDefaults(kafka: KafkaConfig, logger: Logger): void {
@@ -125,19 +144,31 @@ export class DefaultKafkaProducerFactory extends ProducerFactory {
     return this.options.sendOptions ?? {};
   }
 
-  override get recordsPartitions(): boolean {
-    return true;
-  }
-
   /** Sets the prefix (KafkaApplication's `producer.transactionIdPrefix`); only before the first transaction. */
   setTransactionIdPrefix(prefix: string | undefined): void {
     if (this.transactional.size > 0) throw new KafkaException('transactionIdPrefix cannot change once transactional producers exist');
     this.prefix = prefix === '' ? undefined : prefix;
   }
 
+  /**
+   * The shared non-transactional producer. An idempotent one is replaced after a send that may
+   * have reached the log without kafkajs knowing (see `SharedProducer`), so hold on to it only
+   * for the work at hand.
+   */
   createProducer(): Promise<Producer> {
-    this.producer ??= this.connect();
-    return this.producer;
+    return this.shared.get();
+  }
+
+  override partitionFor(topic: string, message: Message): number | undefined {
+    return this.partitioner.partition(topic, message);
+  }
+
+  override leaderOf(topic: string, partition: number): number | undefined {
+    return this.partitioner.leaderOf(topic, partition);
+  }
+
+  override sendRecords(topicMessages: TopicMessages[]): Promise<KafkaJsRecordMetadata[]> {
+    return this.shared.send(topicMessages, this.sendOptions);
   }
 
   override async acquireTransactionalProducer(suffix?: string): Promise<TransactionalProducerLease> {
@@ -187,13 +218,12 @@ export class DefaultKafkaProducerFactory extends ProducerFactory {
   }
 
   async close(): Promise<void> {
-    const pending = [this.producer, ...[...this.transactional.values()].map((e) => e.producer)];
-    this.producer = undefined;
+    const pending = [...this.transactional.values()].map((e) => e.producer);
     this.transactional.clear();
     this.freePool.length = 0;
     this.poolSize = 0;
+    await this.shared.close();
     for (const promise of pending) {
-      if (!promise) continue;
       const producer = await promise.catch(() => undefined);
       await producer?.disconnect().catch((error) => this.logger.warn('Producer disconnect failed', error));
     }
@@ -204,7 +234,7 @@ export class DefaultKafkaProducerFactory extends ProducerFactory {
     if (!config) throw new KafkaException('The producer factory has no Kafka client config (kafka.brokers)');
     const producer = createKafka(config, this.logger).producer({
       ...this.options.producerConfig,
-      createPartitioner: recordingPartitioner(this.options.producerConfig?.createPartitioner ?? Partitioners.DefaultPartitioner),
+      createPartitioner: transactionalId === undefined ? this.partitioner.factory : recordingPartitioner(this.options.producerConfig?.createPartitioner ?? Partitioners.DefaultPartitioner),
       // kafkajs needs these for transactions (one request in flight keeps the sequence in order).
       ...(transactionalId === undefined ? {} : { transactionalId, idempotent: true, maxInFlightRequests: 1 }),
     });
@@ -212,27 +242,9 @@ export class DefaultKafkaProducerFactory extends ProducerFactory {
       await producer.connect();
       return producer;
     } catch (error) {
-      // Let the next send try again instead of caching the failure.
-      if (transactionalId === undefined) this.producer = undefined;
       throw new KafkaException(`Producer could not connect to ${describeBrokers(config)}: ${messageOf(error)}`, { cause: error });
     }
   }
-}
-
-/**
- * Wraps a partitioner so that the partition it picks is written onto the message: the caller
- * learns where each record went, and a retry of the request (which partitions again) keeps
- * it there instead of moving a keyless record to another partition.
- */
-export function recordingPartitioner(create: ICustomPartitioner): ICustomPartitioner {
-  return () => {
-    const partitioner = create();
-    return (args) => {
-      const partition = partitioner(args);
-      args.message.partition = partition;
-      return partition;
-    };
-  };
 }
 
 export function messageOf(error: unknown): string {

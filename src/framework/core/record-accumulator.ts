@@ -1,5 +1,6 @@
 import type { Message, RecordMetadata as KafkaJsRecordMetadata, TopicMessages } from 'kafkajs';
 import { KafkaException } from '../kafka-exception.js';
+import { RequestSpansBrokersError } from './recording-partitioner.js';
 
 /** Where the broker put one record: its partition and offset, with the append time (-1 for create time). */
 export interface RecordPlacement {
@@ -12,206 +13,354 @@ export interface RecordPlacement {
 
 export interface RecordAccumulatorOptions {
   /**
-   * Kafka's `linger.ms`: how long a batch waits for more records. 0 (the default) sends at the
-   * end of the current event-loop turn, so sends started together still share one request.
+   * Kafka's `linger.ms`: how long records wait for more to share their request. 0 (the
+   * default) sends at the end of the current event-loop turn, so sends started together
+   * still share one request per partition.
    */
   readonly lingerMs?: number;
   /**
-   * Kafka's `batch.size` in bytes (default 16384): with a linger, queued records this large go
-   * out at once instead of waiting for it.
+   * Kafka's `batch.size` in bytes (default 16384), per partition: a partition's queued
+   * records this large go at once instead of waiting for the linger. 0 sends every record
+   * in its own request.
    */
   readonly batchSize?: number;
   /** Kafka's `max.request.size`: the most record bytes one request carries (default 1 MiB). */
   readonly maxRequestSize?: number;
-  /** Batches in flight at once, as Kafka's `max.in.flight.requests.per.connection` (default 5). */
-  readonly maxInFlight?: number;
-  /** 1 sends every record on its own (a producer whose partitioner does not record its choice). */
-  readonly maxRecords?: number;
   /** acks=0: the broker answers nothing, so records resolve with offset -1. */
   readonly acksNone?: boolean;
 }
 
-/** Sends one request's worth of records; the producer's `sendBatch`. */
-export type BatchSender = (topicMessages: TopicMessages[]) => Promise<KafkaJsRecordMetadata[]>;
+/** Where the accumulator's records go: the producer factory. */
+export interface RecordSender {
+  /** The partition of `message` (written onto it), or undefined while it cannot be known before sending. */
+  partitionFor(topic: string, message: Message): number | undefined;
+  /** The partition's leader, as far as known (undefined: unknown, the partition goes in a request of its own). */
+  leaderOf(topic: string, partition: number): number | undefined;
+  /** Sends one request and resolves with the broker's answer per partition. */
+  sendRecords(topicMessages: TopicMessages[]): Promise<KafkaJsRecordMetadata[]>;
+}
 
 interface Pending {
-  readonly topic: string;
   readonly message: Message;
   readonly size: number;
+  /** Times its request was given back unsent because a leader had moved. */
+  regrouped: number;
   resolve(placement: RecordPlacement): void;
   reject(error: unknown): void;
+}
+
+/** A partition's queued records; at most one request of it is in flight. */
+interface PartitionQueue {
+  readonly topic: TopicState;
+  readonly partition: number;
+  records: Pending[];
+  bytes: number;
+  busy: boolean;
+  /** Its records have waited out their linger while a request was in flight. */
+  lingered: boolean;
+}
+
+interface TopicState {
+  readonly name: string;
+  readonly partitions: (PartitionQueue | undefined)[];
+  /** Records whose partition is not known yet (no metadata for the topic), in send order. */
+  unplaced: Pending[];
+  /** A record of `unplaced` is being sent alone, so that kafkajs loads the topic's metadata. */
+  probing: boolean;
+  /** Requests of this topic in flight. */
+  busy: number;
+}
+
+/** One partition's share of a request. */
+interface Part {
+  readonly queue: PartitionQueue;
+  readonly records: Pending[];
+  readonly bytes: number;
 }
 
 /** Per-record framing Kafka adds to key, value and headers (an estimate, for batch.size only). */
 const RECORD_OVERHEAD = 24;
 
+/** How often a request is grouped again after leaders moved before its records are rejected. */
+const MAX_REGROUPS = 5;
+
 /**
- * Groups concurrent sends into few produce requests, as the Java producer's accumulator: a
- * batch goes out when it reaches `batchSize` bytes, after `lingerMs`, or on `flush()`. Each
- * record gets its own placement back: the partitioner pins the partition it chose on the
- * message (see `recordingPartitioner`), and the broker's base offset for that partition plus
- * the record's index among the request's records of that partition is its offset.
+ * Groups concurrent sends into few produce requests, as the Java producer's accumulator: per
+ * partition, records wait for `lingerMs` (0: the end of the event-loop turn), until they reach
+ * `batchSize` bytes, or for `flush()`; then the waiting partitions of one topic with the same
+ * leader go together, in one request.
  *
- * kafkajs 2.2.4 can resolve a request without having sent a partition whose leader moved,
- * during retries, to a broker that had already answered. Every partition of a batch must be
- * in the answer: the records of a missing one are sent once more (with the idempotent producer
- * this cannot duplicate them) and rejected if still unacknowledged.
+ * A request goes to one broker, and a partition has at most one request in flight:
+ * - kafkajs 2.2.4's retry of a request spanning brokers (which gives the partitions still in
+ *   flight on one broker new sequence numbers when another broker failed, writing them twice)
+ *   and its skipping of a partition whose leader moved to a broker that already answered
+ *   cannot happen. Leaders are those of kafkajs' own metadata, and the producer's partitioner
+ *   stops an attempt that would reach several brokers after all (`RequestSpansBrokersError`):
+ *   unsent, its records are grouped again;
+ * - between kafkajs' retries of a request nothing else takes its partitions' sequence numbers,
+ *   and the records of one partition are written in send order, failures included.
+ *
+ * Records are partitioned here, with the producer's partitioner and the metadata kafkajs last
+ * showed it; until a topic's metadata is known one record goes alone, partitioned by kafkajs.
+ * Each record gets its placement back: the broker's base offset for its partition plus its index.
  */
 export class RecordAccumulator {
-  private buffer: Pending[] = [];
-  private bufferedBytes = 0;
+  private readonly topics = new Map<string, TopicState>();
+  /** Partitions with queued records. */
+  private readonly ready = new Set<PartitionQueue>();
+  /** Topics with records waiting for their partition. */
+  private readonly waiting = new Set<TopicState>();
   private timer: ReturnType<typeof setTimeout> | ReturnType<typeof setImmediate> | undefined;
-  private lingerExpired = false;
   private inFlight = 0;
   private readonly idle: (() => void)[] = [];
   private readonly lingerMs: number;
   private readonly batchSize: number;
   private readonly maxRequestSize: number;
-  private readonly maxInFlight: number;
-  private readonly maxRecords: number;
 
   constructor(
-    private readonly send: BatchSender,
+    private readonly sender: RecordSender,
     private readonly options: RecordAccumulatorOptions = {},
   ) {
     this.lingerMs = Math.max(0, options.lingerMs ?? 0);
-    this.batchSize = Math.max(1, options.batchSize ?? 16384);
+    this.batchSize = Math.max(0, options.batchSize ?? 16384);
     this.maxRequestSize = Math.max(this.batchSize, options.maxRequestSize ?? 1024 * 1024);
-    this.maxInFlight = Math.max(1, options.maxInFlight ?? 5);
-    this.maxRecords = Math.max(1, options.maxRecords ?? Number.MAX_SAFE_INTEGER);
   }
 
   /** Queues one record; resolves with its placement once the broker acknowledged it. */
   append(topic: string, message: Message): Promise<RecordPlacement> {
     return new Promise<RecordPlacement>((resolve, reject) => {
-      const size = RECORD_OVERHEAD + byteLength(message.key) + byteLength(message.value) + headersLength(message.headers);
-      this.buffer.push({ topic, message, size, resolve, reject });
-      this.bufferedBytes += size;
-      // Without a linger everything queued goes at the end of this event-loop turn anyway.
-      if (this.lingerMs > 0 && (this.bufferedBytes >= this.batchSize || this.buffer.length >= this.maxRecords)) this.drain(false);
-      if (this.buffer.length > 0) this.schedule();
+      const pending: Pending = { message, regrouped: 0, size: RECORD_OVERHEAD + byteLength(message.key) + byteLength(message.value) + headersLength(message.headers), resolve, reject };
+      let state = this.topics.get(topic);
+      if (!state) {
+        state = { name: topic, partitions: [], unplaced: [], probing: false, busy: 0 };
+        this.topics.set(topic, state);
+      }
+      // Behind records still waiting for their partition, a record waits too (send order).
+      const partition = state.unplaced.length === 0 ? this.sender.partitionFor(topic, message) : undefined;
+      if (partition === undefined) {
+        state.unplaced.push(pending);
+        this.waiting.add(state);
+        // As Kafka's producer waits for a topic's metadata before a record starts to linger.
+        if (!state.probing && state.busy === 0) this.probe(state);
+        return;
+      }
+      const queue = this.enqueue(state, partition, pending);
+      if (this.batchSize === 0 || (this.lingerMs > 0 && queue.bytes >= this.batchSize)) {
+        if (!queue.busy && !state.probing) this.sendWith(queue, false);
+        return;
+      }
+      this.schedule();
     });
   }
 
-  /** Sends everything queued now and resolves once no batch is in flight. */
+  /** Sends everything queued now and resolves once nothing is queued or in flight. */
   flush(): Promise<void> {
-    this.lingerExpired = true;
     this.drain(true);
-    if (this.inFlight === 0 && this.buffer.length === 0) return Promise.resolve();
+    if (this.isIdle()) return Promise.resolve();
     return new Promise<void>((resolve) => this.idle.push(resolve));
+  }
+
+  private enqueue(state: TopicState, partition: number, pending: Pending): PartitionQueue {
+    let queue = state.partitions[partition];
+    if (!queue) {
+      queue = { topic: state, partition, records: [], bytes: 0, busy: false, lingered: false };
+      state.partitions[partition] = queue;
+    }
+    queue.records.push(pending);
+    queue.bytes += pending.size;
+    this.ready.add(queue);
+    return queue;
   }
 
   private schedule(): void {
     if (this.timer !== undefined) return;
     const fire = () => {
       this.timer = undefined;
-      this.lingerExpired = true;
       this.drain(true);
     };
     this.timer = this.lingerMs === 0 ? setImmediate(fire) : setTimeout(fire, this.lingerMs);
   }
 
-  /** Sends full batches, or every queued record once the linger has expired, while slots are free. */
+  /** Sends the partitions that are not busy (all: whatever they hold; else those full or lingered). */
   private drain(all: boolean): void {
-    while (this.buffer.length > 0 && this.inFlight < this.maxInFlight) {
-      if (!all && !this.lingerExpired && this.bufferedBytes < this.batchSize && this.buffer.length < this.maxRecords) break;
-      this.sendBatch(this.take());
+    // While flush() waits, nothing lingers.
+    all ||= this.idle.length > 0;
+    for (const queue of this.ready) {
+      if (queue.busy || queue.topic.probing) {
+        if (all) queue.lingered = true;
+        continue;
+      }
+      if (all || queue.lingered || queue.bytes >= this.batchSize) this.sendWith(queue, all);
     }
-    if (this.buffer.length === 0) {
-      this.lingerExpired = false;
-      if (this.timer !== undefined) {
-        clearTimeout(this.timer as ReturnType<typeof setTimeout>);
-        clearImmediate(this.timer as ReturnType<typeof setImmediate>);
-        this.timer = undefined;
+    for (const state of this.waiting) if (!state.probing && state.busy === 0) this.probe(state);
+  }
+
+  /**
+   * Sends `queue` in a request with the other idle partitions of its topic and leader (all of
+   * them if `all`, else those full or lingered; none when every record goes alone).
+   */
+  private sendWith(queue: PartitionQueue, all: boolean): void {
+    const queues = [queue];
+    const state = queue.topic;
+    const leader = this.batchSize === 0 ? undefined : this.sender.leaderOf(state.name, queue.partition);
+    if (leader !== undefined) {
+      for (const other of this.ready) {
+        if (other === queue || other.topic !== state || other.busy) continue;
+        if ((all || other.lingered || other.bytes >= this.batchSize) && this.sender.leaderOf(state.name, other.partition) === leader) queues.push(other);
       }
     }
-  }
-
-  /** The oldest records up to maxRequestSize bytes (at least one). */
-  private take(): Pending[] {
-    let bytes = 0;
-    let count = 0;
-    while (count < this.buffer.length && count < this.maxRecords) {
-      const size = this.buffer[count]!.size;
-      if (count > 0 && bytes + size > this.maxRequestSize) break;
-      bytes += size;
-      count++;
+    const parts: Part[] = [];
+    let budget = this.maxRequestSize;
+    for (const q of queues) {
+      const part = this.take(q, budget, parts.length === 0);
+      if (!part) break;
+      budget -= part.bytes;
+      parts.push(part);
     }
-    const batch = count === this.buffer.length ? this.buffer : this.buffer.slice(0, count);
-    this.buffer = count === this.buffer.length ? [] : this.buffer.slice(count);
-    this.bufferedBytes -= bytes;
-    return batch;
+    this.sendParts(state, parts);
   }
 
-  private sendBatch(batch: Pending[]): void {
+  /** The oldest records of the partition within `budget` bytes (at least one if `first`); marks it busy. */
+  private take(queue: PartitionQueue, budget: number, first: boolean): Part | undefined {
+    const { records } = queue;
+    let count = 0;
+    let bytes = 0;
+    if (this.batchSize === 0) {
+      count = 1;
+      bytes = records[0]!.size;
+    } else if (queue.bytes <= budget) {
+      count = records.length;
+      bytes = queue.bytes;
+    } else {
+      while (count < records.length && ((first && count === 0) || bytes + records[count]!.size <= budget)) bytes += records[count++]!.size;
+    }
+    if (count === 0) return undefined;
+    const taken = count === records.length ? records : records.slice(0, count);
+    queue.records = count === records.length ? [] : records.slice(count);
+    queue.bytes -= bytes;
+    queue.lingered = false;
+    if (queue.records.length === 0) this.ready.delete(queue);
+    queue.busy = true;
+    return { queue, records: taken, bytes };
+  }
+
+  private sendParts(state: TopicState, parts: Part[]): void {
+    state.busy++;
     this.inFlight++;
-    void this.deliver(batch, true).finally(() => {
+    void this.deliver(state.name, parts).finally(() => {
+      for (const { queue } of parts) queue.busy = false;
+      state.busy--;
       this.inFlight--;
-      // Records that waited for a free slot go now if their linger is over.
-      this.drain(this.lingerExpired);
-      if (this.inFlight === 0 && this.buffer.length === 0) for (const resolve of this.idle.splice(0)) resolve();
+      this.afterRequest(state);
     });
   }
 
-  /** Sends one batch and settles each of its records; never rejects. */
-  private async deliver(batch: Pending[], retryMissing: boolean): Promise<void> {
-    let answer: KafkaJsRecordMetadata[];
-    try {
-      answer = await this.send(topicMessagesOf(batch));
-    } catch (error) {
-      for (const pending of batch) pending.reject(error);
+  /** Records that queued up while their partition's request was in flight go now if they have waited long enough. */
+  private afterRequest(state: TopicState): void {
+    if (state.unplaced.length > 0 && state.busy === 0 && !state.probing) this.probe(state);
+    else if (!state.probing) {
+      this.drain(this.lingerMs === 0);
+      if (this.ready.size > 0) this.schedule();
+    }
+    this.notifyIdle();
+  }
+
+  /**
+   * Places the topic's waiting records whose partition can be known now; sends the first one
+   * that cannot alone (kafkajs partitions it and so loads the topic's metadata), the rest
+   * waiting for it. Runs only while none of the topic's requests is in flight.
+   */
+  private probe(state: TopicState): void {
+    this.place(state);
+    if (state.unplaced.length === 0) {
+      this.waiting.delete(state);
+      this.schedule();
       return;
     }
-    // Base offsets by topic and partition, then each record's index within its partition.
-    const answered = new Map<string, KafkaJsRecordMetadata>();
-    for (const entry of answer) answered.set(`${entry.partition}\u0000${entry.topicName}`, entry);
-    const indexes = new Map<string, number>();
-    const missing: Pending[] = [];
-    for (const pending of batch) {
-      let partition = pending.message.partition;
-      // A lone record needs no pinned partition: the answer's one entry is its own.
-      if ((partition === undefined || partition === null) && batch.length === 1 && answer.length === 1) partition = answer[0]!.partition;
-      if (this.options.acksNone) {
-        pending.resolve({ topic: pending.topic, partition: partition ?? -1, offset: -1, logAppendTime: -1 });
-        continue;
+    const first = state.unplaced.shift()!;
+    state.probing = true;
+    state.busy++;
+    this.inFlight++;
+    void this.deliver(state.name, [{ queue: undefined, records: [first], bytes: first.size }]).then((failure) => {
+      state.probing = false;
+      state.busy--;
+      this.inFlight--;
+      this.place(state);
+      // kafkajs still has no metadata for the topic (it does not exist, say): the others cannot go either.
+      if (failure !== undefined && state.unplaced.length > 0 && (first.message.partition === undefined || first.message.partition === null)) {
+        for (const pending of state.unplaced.splice(0)) pending.reject(failure);
       }
-      if (partition === undefined || partition === null) {
-        pending.reject(new KafkaException(`The partitioner did not record the partition of a record for ${pending.topic}; it cannot be matched to the acknowledgement`));
-        continue;
-      }
-      const key = `${partition}\u0000${pending.topic}`;
-      const entry = answered.get(key);
-      if (!entry) {
-        missing.push(pending);
-        continue;
-      }
-      const index = indexes.get(key) ?? 0;
-      indexes.set(key, index + 1);
-      pending.resolve({
-        topic: pending.topic,
-        partition,
-        offset: Number(entry.baseOffset ?? entry.offset ?? -1) + index,
-        logAppendTime: Number(entry.logAppendTime ?? -1),
-      });
-    }
-    if (missing.length === 0) return;
-    if (retryMissing) return this.deliver(missing, false);
-    const partitions = [...new Set(missing.map((p) => `${p.topic}-${p.message.partition}`))].join(', ');
-    const error = new KafkaException(`The producer reported success without an acknowledgement for ${partitions}`);
-    for (const pending of missing) pending.reject(error);
+      if (state.unplaced.length === 0) this.waiting.delete(state);
+      // What queued up behind the probe now lingers (full partitions go at once).
+      this.drain(false);
+      if (this.ready.size > 0) this.schedule();
+      this.notifyIdle();
+    });
   }
-}
 
-function topicMessagesOf(batch: readonly Pending[]): TopicMessages[] {
-  const byTopic = new Map<string, Message[]>();
-  for (const { topic, message } of batch) {
-    const messages = byTopic.get(topic);
-    if (messages) messages.push(message);
-    else byTopic.set(topic, [message]);
+  /** Moves the topic's waiting records to their partitions, in order, up to the first whose partition is unknown. */
+  private place(state: TopicState): void {
+    let placed = 0;
+    for (const pending of state.unplaced) {
+      const partition = this.sender.partitionFor(state.name, pending.message);
+      if (partition === undefined) break;
+      this.enqueue(state, partition, pending);
+      placed++;
+    }
+    if (placed > 0) state.unplaced.splice(0, placed);
   }
-  const result: TopicMessages[] = [];
-  for (const [topic, messages] of byTopic) result.push({ topic, messages });
-  return result;
+
+  /**
+   * Sends one request and settles each of its records; resolves with the error it failed with,
+   * if it did. A request stopped unsent because a leader moved gives its records back to their
+   * partitions (in front: they are older), to be grouped again.
+   */
+  private async deliver(topic: string, parts: (Omit<Part, 'queue'> & { queue: PartitionQueue | undefined })[]): Promise<unknown> {
+    const messages: Message[] = [];
+    for (const part of parts) for (const pending of part.records) messages.push(pending.message);
+    let answer: KafkaJsRecordMetadata[];
+    try {
+      answer = await this.sender.sendRecords([{ topic, messages }]);
+    } catch (error) {
+      const unsent = error instanceof RequestSpansBrokersError && error.attemptsBefore === 0;
+      for (const { queue, records, bytes } of parts) {
+        if (unsent && queue && records.every((p) => ++p.regrouped <= MAX_REGROUPS)) {
+          queue.records = records.concat(queue.records);
+          queue.bytes += bytes;
+          this.ready.add(queue);
+        } else {
+          for (const pending of records) pending.reject(error);
+        }
+      }
+      return error;
+    }
+    let failure: unknown;
+    for (const { records } of parts) {
+      const partition = records[0]!.message.partition ?? (answer.length === 1 ? answer[0]!.partition : undefined);
+      if (this.options.acksNone) {
+        for (const pending of records) pending.resolve({ topic, partition: partition ?? -1, offset: -1, logAppendTime: -1 });
+        continue;
+      }
+      const entry = answer.find((e) => e.partition === partition && e.topicName === topic);
+      if (!entry || partition === undefined || partition === null) {
+        failure = new KafkaException(`The producer reported success without an acknowledgement for ${topic}-${partition ?? '?'}`);
+        for (const pending of records) pending.reject(failure);
+        continue;
+      }
+      const baseOffset = Number(entry.baseOffset ?? entry.offset ?? -1);
+      const logAppendTime = Number(entry.logAppendTime ?? -1);
+      for (let i = 0; i < records.length; i++) records[i]!.resolve({ topic, partition, offset: baseOffset + i, logAppendTime });
+    }
+    return failure;
+  }
+
+  private isIdle(): boolean {
+    return this.inFlight === 0 && this.ready.size === 0 && this.waiting.size === 0;
+  }
+
+  private notifyIdle(): void {
+    if (this.idle.length > 0 && this.isIdle()) for (const resolve of this.idle.splice(0)) resolve();
+  }
 }
 
 function byteLength(value: Message['key'] | Message['value']): number {

@@ -41,6 +41,11 @@ export class KafkaResourceHolder {
     return !this.ended;
   }
 
+  /** A send (or offsets) of the transaction failed. */
+  get failed(): boolean {
+    return this.failure !== undefined;
+  }
+
   /** Sends one message in the transaction, after the sends made before it. */
   send(topic: string, message: Message): Promise<KafkaJsRecordMetadata[]> {
     if (this.ended) return Promise.reject(new KafkaException(`Transaction ${this.transactionalId} has already ended`));

@@ -55,7 +55,7 @@ export async function runInTransaction<T>(
   } catch (error) {
     await settleQuietly(holder);
     holder.end();
-    await abort(transaction, lease, logger);
+    await abort(transaction, lease, logger, holder.failed);
     throw error;
   }
   holder.end();
@@ -77,10 +77,17 @@ async function settleQuietly(holder: KafkaResourceHolder): Promise<void> {
   }
 }
 
-async function abort(transaction: Transaction, lease: TransactionalProducerLease, logger: Logger): Promise<void> {
+/**
+ * Aborts the transaction. After a failed send the producer is discarded too: kafkajs 2.2.4
+ * advances sequence numbers only on success, so a send that failed on the client but reached
+ * the log would have its sequence number reused by the next transaction's first send to that
+ * partition, which the broker answers as a duplicate of the aborted batch (acknowledged, never
+ * stored). A new producer on the id starts with a new epoch and sequences.
+ */
+async function abort(transaction: Transaction, lease: TransactionalProducerLease, logger: Logger, sendFailed: boolean): Promise<void> {
   try {
     await transaction.abort();
-    await lease.release();
+    await lease.release(sendFailed);
   } catch (error) {
     // The broker aborts it (at the next InitProducerId of the id, or at its timeout).
     logger.warn(`Abort of transaction ${lease.transactionalId} failed; discarding its producer: ${messageOf(error)}`);
