@@ -181,7 +181,7 @@ export class KafkaBroker {
       cluster.register(broker);
       // An isolated broker's heartbeats are lost (fault injection).
       broker.heartbeatTimer = setInterval(() => {
-        if (!broker.faults?.isIsolated(broker.nodeId)) cluster.heartbeat(broker.nodeId);
+        if (!broker.faults?.isIsolated(broker.nodeId)) cluster.heartbeat(broker.nodeId, broker);
       }, broker.config.int('broker.heartbeat.interval.ms'));
       broker.heartbeatTimer.unref();
     }

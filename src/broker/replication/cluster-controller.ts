@@ -82,9 +82,21 @@ export class ClusterController {
     this.logger.info(`controller: broker ${broker.nodeId} registered; live: ${this.liveIds().join(',')}`);
   }
 
-  heartbeat(nodeId: number): void {
+  /**
+   * A broker's heartbeat. A running broker fenced for missed heartbeats (its process was
+   * too slow, not dead) is let back in, as KRaft unfences a broker whose heartbeats resume:
+   * it registers again and leads what only it can lead (its ISR).
+   */
+  heartbeat(nodeId: number, broker?: KafkaBroker): void {
     const registration = this.registrations.get(nodeId);
-    if (registration) registration.lastHeartbeatMs = this.now();
+    if (registration) {
+      registration.lastHeartbeatMs = this.now();
+      return;
+    }
+    if (broker?.isRunning && !this.options.faults?.isIsolated(nodeId)) {
+      this.logger.info(`controller: broker ${nodeId} heartbeats again after it was fenced`);
+      this.register(broker);
+    }
   }
 
   /** A clean shutdown (controlled shutdown): leadership moves away at once. */
@@ -323,6 +335,9 @@ export class ClusterController {
     return [...this.registrations.keys()].sort((a, b) => a - b);
   }
 
+  /** When the session check last ran (a check that runs late means the whole process stalled). */
+  private lastSessionCheckMs: number | undefined;
+
   private startSessionTimer(): void {
     if (!this.rebalanceTimer && this.options.autoLeaderRebalance) {
       this.rebalanceTimer = setInterval(() => this.rebalanceLeaders(), this.options.leaderImbalanceCheckIntervalMs ?? 300_000);
@@ -336,6 +351,16 @@ export class ClusterController {
 
   private expireSessions(): void {
     const now = this.now();
+    const checkedAt = this.lastSessionCheckMs;
+    this.lastSessionCheckMs = now;
+    // The brokers of an embedded cluster share one process with this controller: when this
+    // check itself runs a session late, the process stalled and no broker could heartbeat,
+    // so nobody is fenced for it; every session starts over.
+    if (checkedAt !== undefined && now - checkedAt > this.options.sessionTimeoutMs) {
+      this.logger.warn(`controller: the process stalled for ${now - checkedAt} ms (over broker.session.timeout.ms); no broker is fenced for it`);
+      for (const registration of this.registrations.values()) registration.lastHeartbeatMs = now;
+      return;
+    }
     for (const [nodeId, registration] of [...this.registrations]) {
       if (now - registration.lastHeartbeatMs > this.options.sessionTimeoutMs) this.fence(nodeId, 'missed its heartbeats');
     }
