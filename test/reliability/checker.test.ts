@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { check, countByCategory, KAFKAJS_CLIENT_LOSS, unexplained, type Category } from './chaos/checker.js';
+import { check, countByCategory, KAFKAJS_CLIENT_LOSS, KAFKAJS_SEQUENCE_REUSE, unexplained, type Category } from './chaos/checker.js';
 import { emptyHistory, type ClientPath, type History, type ReadOp, type WriteOp } from './chaos/history.js';
 
 // Hand-made histories, each with one anomaly planted in an otherwise clean run: the checker must
@@ -56,6 +56,30 @@ describe('chaos checker', () => {
     history.writes[0]!.outcome = 'indeterminate';
     expect(check(history).anomalies).toEqual([]);
     expect(check(history).indeterminateWrites).toBe(2);
+  });
+
+  it("calls a lost kafkajs write acknowledged at the offset of its producer's earlier failed send kafkajs' sequence reuse, and nothing else", () => {
+    const reuse = clean();
+    // 'f' failed on the client (indeterminate) but is in the log at 1@1; the next send 'g' was acknowledged there.
+    reuse.writes.push(write('f', 1, undefined, { client: 'kafkajs', producer: 'kafkajs-1', outcome: 'indeterminate', startedAt: 2000, endedAt: 2500 }));
+    reuse.writes.push(write('g', 1, 1, { client: 'kafkajs', producer: 'kafkajs-1', startedAt: 2600, endedAt: 2700 }));
+    for (const reader of reuse.finalReaders) reuse.reads.push(read(reader, 1, 1, 'f'));
+    expect(categories(reuse)).toEqual({ [KAFKAJS_SEQUENCE_REUSE]: 2 });
+    expect(unexplained(check(reuse))).toEqual([]);
+
+    // Another producer's record, an acknowledged one, or the framework's path: a broker loss.
+    for (const change of [{ producer: 'kafkajs-2' }, { outcome: 'ok' as const }]) {
+      const otherwise = clean();
+      otherwise.writes.push(write('f', 1, 1, { client: 'kafkajs', producer: 'kafkajs-1', outcome: 'indeterminate', startedAt: 2000, endedAt: 2500, ...change }));
+      otherwise.writes.push(write('g', 1, 1, { client: 'kafkajs', producer: 'kafkajs-1', startedAt: 2600, endedAt: 2700 }));
+      for (const reader of otherwise.finalReaders) otherwise.reads.push(read(reader, 1, 1, 'f'));
+      expect(categories(otherwise)['lost acknowledged write']).toBe(2);
+    }
+    const framework = clean();
+    framework.writes.push(write('f', 1, undefined, { client: 'framework', producer: 'template', outcome: 'indeterminate', startedAt: 2000, endedAt: 2500 }));
+    framework.writes.push(write('g', 1, 1, { client: 'framework', producer: 'template', startedAt: 2600, endedAt: 2700 }));
+    for (const reader of framework.finalReaders) framework.reads.push(read(reader, 1, 1, 'f'));
+    expect(categories(framework)).toEqual({ 'lost acknowledged write': 2 });
   });
 
   it('calls a lost kafkajs write the known client loss only when its partition changed leader during the send', () => {

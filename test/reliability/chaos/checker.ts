@@ -7,15 +7,21 @@
  * partition changed leader while the send was in flight: kafkajs 2.2.4 can resolve a
  * multi-partition send() without having sent a partition whose leader moved to a broker that had
  * already answered that send (tulios/kafkajs PR #1798), which is the client's loss, reported on
- * its own.
+ * its own. So is a kafkajs write acknowledged at an offset that holds an earlier record of the
+ * same producer whose send failed: kafkajs 2.2.4 advances an idempotent producer's sequence
+ * numbers only on success, so the send after a failed one that still reached the log reuses its
+ * sequence numbers and the broker answers it, as Kafka does, as a duplicate of the stored batch.
  */
 import type { ClientPath, History, ReadOp, WriteOp } from './history.js';
 
 export const KAFKAJS_CLIENT_LOSS = 'kafkajs client loss (known, tulios/kafkajs PR #1798)';
 
+export const KAFKAJS_SEQUENCE_REUSE = 'kafkajs client loss (sequence reuse after a failed send)';
+
 export const CATEGORIES = [
   'lost acknowledged write',
   KAFKAJS_CLIENT_LOSS,
+  KAFKAJS_SEQUENCE_REUSE,
   'duplicate',
   'aborted read',
   'non-monotonic offsets',
@@ -149,8 +155,10 @@ export function check(history: History): CheckReport {
         const metadata = write.acknowledgedPartition === false ? '; send() returned no metadata for the partition' : '';
         const there = write.offset === undefined ? undefined : [...(log.get(write.topic) ?? [])].find(([, where]) => where.some((p) => p.partition === write.partition && p.offset === write.offset))?.[0];
         const atOffset = write.offset === undefined ? '' : `; acknowledged at offset ${write.offset}, which holds ${there ?? 'nothing'}`;
+        const heldBy = there === undefined ? undefined : writesByValue.get(there);
+        const reused = write.client === 'kafkajs' && heldBy !== undefined && heldBy.producer === write.producer && heldBy.outcome === 'indeterminate' && heldBy.startedAt <= write.startedAt;
         add({
-          category: known ? KAFKAJS_CLIENT_LOSS : 'lost acknowledged write',
+          category: known ? KAFKAJS_CLIENT_LOSS : reused ? KAFKAJS_SEQUENCE_REUSE : 'lost acknowledged write',
           client: write.client,
           topic: write.topic,
           partition: write.partition,
@@ -202,7 +210,7 @@ export function countByCategory(report: CheckReport): Record<Category, number> {
   return counts;
 }
 
-/** The anomalies that are not kafkajs' known client loss. */
+/** The anomalies that are not kafkajs' known client losses. */
 export function unexplained(report: CheckReport): Anomaly[] {
-  return report.anomalies.filter((a) => a.category !== KAFKAJS_CLIENT_LOSS);
+  return report.anomalies.filter((a) => a.category !== KAFKAJS_CLIENT_LOSS && a.category !== KAFKAJS_SEQUENCE_REUSE);
 }
