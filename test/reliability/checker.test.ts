@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { check, countByCategory, KAFKAJS_CLIENT_LOSS, KAFKAJS_SEQUENCE_REUSE, unexplained, type Category } from './chaos/checker.js';
+import { check, countByCategory, KAFKAJS_CLIENT_LOSS, KAFKAJS_RETRY_DUPLICATE, KAFKAJS_SEQUENCE_REUSE, unexplained, type Category } from './chaos/checker.js';
 import { emptyHistory, type ClientPath, type History, type ReadOp, type WriteOp } from './chaos/history.js';
 
 // Hand-made histories, each with one anomaly planted in an otherwise clean run: the checker must
@@ -66,6 +66,10 @@ describe('chaos checker', () => {
     for (const reader of reuse.finalReaders) reuse.reads.push(read(reader, 1, 1, 'f'));
     expect(categories(reuse)).toEqual({ [KAFKAJS_SEQUENCE_REUSE]: 2 });
     expect(unexplained(check(reuse))).toEqual([]);
+    // The same when the earlier send resolved without metadata for the partition.
+    reuse.writes.find((w) => w.value === 'f')!.outcome = 'ok';
+    reuse.writes.find((w) => w.value === 'f')!.acknowledgedPartition = false;
+    expect(categories(reuse)).toEqual({ [KAFKAJS_SEQUENCE_REUSE]: 2 });
 
     // Another producer's record, an acknowledged one, or the framework's path: a broker loss.
     for (const change of [{ producer: 'kafkajs-2' }, { outcome: 'ok' as const }]) {
@@ -80,6 +84,24 @@ describe('chaos checker', () => {
     framework.writes.push(write('g', 1, 1, { client: 'framework', producer: 'template', startedAt: 2600, endedAt: 2700 }));
     for (const reader of framework.finalReaders) framework.reads.push(read(reader, 1, 1, 'f'));
     expect(categories(framework)).toEqual({ 'lost acknowledged write': 2 });
+  });
+
+  it("calls a kafkajs value at consecutive offsets of one partition kafkajs' retry duplicate; anything else a duplicate", () => {
+    const retried = clean();
+    retried.writes.push(write('r', 1, 1, { client: 'kafkajs', producer: 'kafkajs-1' }));
+    for (const reader of retried.finalReaders) retried.reads.push(read(reader, 1, 1, 'r'), read(reader, 1, 2, 'r'), read(reader, 1, 3, 'r'));
+    expect(categories(retried)).toEqual({ [KAFKAJS_RETRY_DUPLICATE]: 2 });
+    expect(unexplained(check(retried))).toEqual([]);
+
+    const apart = clean();
+    apart.writes.push(write('r', 1, 1, { client: 'kafkajs', producer: 'kafkajs-1' }));
+    for (const reader of apart.finalReaders) apart.reads.push(read(reader, 1, 1, 'r'), read(reader, 1, 3, 'r'));
+    expect(categories(apart)).toEqual({ duplicate: 2 });
+
+    const framework = clean();
+    framework.writes.push(write('r', 1, 1, { client: 'framework', producer: 'template' }));
+    for (const reader of framework.finalReaders) framework.reads.push(read(reader, 1, 1, 'r'), read(reader, 1, 2, 'r'));
+    expect(categories(framework)).toEqual({ duplicate: 2 });
   });
 
   it('calls a lost kafkajs write the known client loss only when its partition changed leader during the send', () => {

@@ -10,7 +10,12 @@
  * its own. So is a kafkajs write acknowledged at an offset that holds an earlier record of the
  * same producer whose send failed: kafkajs 2.2.4 advances an idempotent producer's sequence
  * numbers only on success, so the send after a failed one that still reached the log reuses its
- * sequence numbers and the broker answers it, as Kafka does, as a duplicate of the stored batch.
+ * sequence numbers and the broker answers it, as Kafka does, as a duplicate of the stored batch
+ * (the earlier send failed, or resolved without metadata for the partition: kafkajs never read
+ * the partition's response). And a kafkajs value stored at consecutive offsets of one partition
+ * is kafkajs' whole-request retry: a send spanning brokers is retried at once, and the
+ * partitions still waiting go again with new sequence numbers, so the leader rightly appends
+ * them again.
  */
 import type { ClientPath, History, ReadOp, WriteOp } from './history.js';
 
@@ -18,11 +23,17 @@ export const KAFKAJS_CLIENT_LOSS = 'kafkajs client loss (known, tulios/kafkajs P
 
 export const KAFKAJS_SEQUENCE_REUSE = 'kafkajs client loss (sequence reuse after a failed send)';
 
+export const KAFKAJS_RETRY_DUPLICATE = 'kafkajs client duplicate (whole-request retry, new sequence numbers)';
+
+/** The anomalies kafkajs 2.2.4 itself causes, reported apart from the broker's and the framework's. */
+export const KAFKAJS_CLIENT_CATEGORIES: readonly string[] = [KAFKAJS_CLIENT_LOSS, KAFKAJS_SEQUENCE_REUSE, KAFKAJS_RETRY_DUPLICATE];
+
 export const CATEGORIES = [
   'lost acknowledged write',
   KAFKAJS_CLIENT_LOSS,
   KAFKAJS_SEQUENCE_REUSE,
   'duplicate',
+  KAFKAJS_RETRY_DUPLICATE,
   'aborted read',
   'non-monotonic offsets',
   'divergent reads',
@@ -127,7 +138,9 @@ export function check(history: History): CheckReport {
         const write = writesByValue.get(value);
         // Duplicates: a value written once must be at one offset (copier outputs: below).
         if (at.length > 1 && !copierOutputs.has(topic)) {
-          add({ category: 'duplicate', client: write?.client ?? client, topic, value, detail: `${reader} read it at ${at.map((p) => `${p.partition}@${p.offset}`).join(', ')}` });
+          const consecutive = at.every((p, i) => i === 0 || (p.partition === at[0]!.partition && p.offset === at[i - 1]!.offset + 1));
+          const category = write?.client === 'kafkajs' && consecutive ? KAFKAJS_RETRY_DUPLICATE : 'duplicate';
+          add({ category, client: write?.client ?? client, topic, value, detail: `${reader} read it at ${at.map((p) => `${p.partition}@${p.offset}`).join(', ')}` });
         }
         // Unexpected: a value nobody wrote to this topic (copier outputs are checked below).
         if (!copierOutputs.has(topic) && writtenTopics.has(topic) && (!write || write.topic !== topic)) {
@@ -156,7 +169,7 @@ export function check(history: History): CheckReport {
         const there = write.offset === undefined ? undefined : [...(log.get(write.topic) ?? [])].find(([, where]) => where.some((p) => p.partition === write.partition && p.offset === write.offset))?.[0];
         const atOffset = write.offset === undefined ? '' : `; acknowledged at offset ${write.offset}, which holds ${there ?? 'nothing'}`;
         const heldBy = there === undefined ? undefined : writesByValue.get(there);
-        const reused = write.client === 'kafkajs' && heldBy !== undefined && heldBy.producer === write.producer && heldBy.outcome === 'indeterminate' && heldBy.startedAt <= write.startedAt;
+        const reused = write.client === 'kafkajs' && heldBy !== undefined && heldBy.producer === write.producer && (heldBy.outcome === 'indeterminate' || heldBy.acknowledgedPartition === false) && heldBy.startedAt <= write.startedAt;
         add({
           category: known ? KAFKAJS_CLIENT_LOSS : reused ? KAFKAJS_SEQUENCE_REUSE : 'lost acknowledged write',
           client: write.client,
@@ -210,7 +223,7 @@ export function countByCategory(report: CheckReport): Record<Category, number> {
   return counts;
 }
 
-/** The anomalies that are not kafkajs' known client losses. */
+/** The anomalies that are not kafkajs' own. */
 export function unexplained(report: CheckReport): Anomaly[] {
-  return report.anomalies.filter((a) => a.category !== KAFKAJS_CLIENT_LOSS && a.category !== KAFKAJS_SEQUENCE_REUSE);
+  return report.anomalies.filter((a) => !KAFKAJS_CLIENT_CATEGORIES.includes(a.category));
 }
