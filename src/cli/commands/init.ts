@@ -10,6 +10,8 @@ import { writeOut, type Command } from '../command.js';
 /** Two levels above src/cli/commands and dist/cli/commands: the package root. */
 const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const TEMPLATES = join(PACKAGE_ROOT, 'templates');
+/** Files shared by every template (not a template itself: it has no manifest). */
+const COMMON = 'common';
 /** The template's manifest (not copied): its summary and the dependencies it adds. */
 const MANIFEST = 'template.json';
 /** npm leaves `.gitignore` files out of packages, so templates carry it under this name. */
@@ -123,8 +125,11 @@ export function writeProject(options: InitOptions): string[] {
   };
   mkdirSync(target, { recursive: true });
   write('package.json', `${JSON.stringify(packageJson, null, 2)}\n`);
-  for (const file of templateFiles(source)) {
-    const content = readFileSync(join(source, file));
+  // Files every template shares come first; a template's own file of the same name wins.
+  const files = new Map<string, string>();
+  for (const dir of [join(TEMPLATES, COMMON), source]) for (const file of templateFiles(dir)) files.set(file, join(dir, file));
+  for (const [file, from] of files) {
+    const content = readFileSync(from);
     const path = file === GITIGNORE ? '.gitignore' : file;
     write(path, file.endsWith('.md') ? content.toString('utf8').replaceAll('{{name}}', options.name) : content);
   }
