@@ -1,14 +1,16 @@
+import { ErrorCode, KafkaProtocolError } from '../protocol/error-codes.js';
+import type { Clock } from './clock.js';
 import type { TopicMetadata } from './cluster/cluster-metadata.js';
-import { Partition, type ReplicationContext } from './cluster/partition.js';
+import { Partition, type AppendInfo, type ReplicationContext } from './cluster/partition.js';
+import type { TransactionalWrite, VerificationGuard } from './coordinator/transaction/transaction-verification.js';
 import { FetchPurgatory, partitionKey } from './delayed-fetch.js';
-import { ReplicaFetcherManager } from './replication/replica-fetcher-manager.js';
-import { GROUP_METADATA_TOPIC } from './coordinator/group/group-metadata-manager.js';
-import { TRANSACTION_STATE_TOPIC } from './coordinator/transaction/transaction-state-manager.js';
-import type { KafkaBroker } from './kafka-broker.js';
+import type { BrokerLogger } from './logger.js';
+import { ProducePurgatory, type AckOutcome, type ReplicatedAppend } from './produce-purgatory.js';
 import { parseLogConfig, type LogConfig } from './storage/log-config.js';
 import { partitionDirName } from './storage/log-file-names.js';
 import { LogManager } from './storage/log-manager.js';
 import { ReplicationOffsetCheckpoint } from './storage/replication-offset-checkpoint.js';
+import type { AppendOrigin } from './storage/producer-state-manager.js';
 
 /** How long a request's partition creation holds the event loop before other work runs. */
 export const PARTITION_CREATION_SLICE_MS = 10;
@@ -23,6 +25,52 @@ export interface TopicSettings {
   readonly compressionType: string;
 }
 
+/** What the replica manager is built with (the composition root wires the broker's pieces in; tests pass fakes). */
+export interface ReplicaManagerDeps {
+  readonly nodeId: number;
+  readonly dataDir: string;
+  readonly config: {
+    int(name: string): number;
+    boolean(name: string): boolean;
+    /** A topic's effective configs: its overrides over the broker's. */
+    topicConfig(overrides: Readonly<Record<string, string>>): Record<string, string>;
+  };
+  readonly logger: BrokerLogger;
+  readonly clock: Clock;
+  /** The cluster metadata as this broker last received it. */
+  readonly metadata: {
+    readonly topics: Iterable<TopicMetadata>;
+    topic(name: string): TopicMetadata | undefined;
+  };
+  /** With replication: the controller's ISR change (AlterPartition). Null on a single broker, which leads everything it hosts. */
+  readonly isrChannel: { alterPartitionIsr(brokerId: number, topic: string, partition: number, leaderEpoch: number, isr: number[]): boolean } | null;
+  /** The follower side: the replica fetchers. */
+  readonly fetchers: FollowerFetchers;
+  /** Told when this broker becomes a partition's leader or stops being it (the coordinator runtime). */
+  readonly leadership: { onLeadershipChange(topic: string, index: number, isLeader: boolean): void };
+}
+
+/** The replica fetchers, as the replica manager moves followed partitions between them. */
+export interface FollowerFetchers {
+  addPartition(partition: Partition, leaderId: number): void;
+  removePartition(partition: Partition): void;
+  shutdown(): void;
+}
+
+/** How an append as leader is made: Kafka's appendRecords arguments. */
+export interface LeaderAppendOptions {
+  /** -1 refuses up front when the ISR is below min.insync.replicas; the caller then waits for the ISR. */
+  readonly requiredAcks: number;
+  readonly origin: AppendOrigin;
+  /** The time LogAppendTime topics stamp (the request's arrival). */
+  readonly appendTimeMs: number;
+  /**
+   * KIP-890: the producers of the transactional batches in the records, each checked against
+   * the request's verification guard before anything is appended.
+   */
+  readonly verification?: { readonly guard: VerificationGuard; readonly producers: ReadonlyArray<Omit<TransactionalWrite, 'topic' | 'partition'>> };
+}
+
 /**
  * Owns the partitions this broker hosts and their logs (Kafka's ReplicaManager): creates and
  * deletes them as the controller decides, makes each one leader or follower as the controller's
@@ -32,9 +80,9 @@ export interface TopicSettings {
  */
 export class ReplicaManager {
   readonly fetchPurgatory = new FetchPurgatory();
-  /** acks=-1 produces waiting for the ISR (Kafka's produce purgatory). */
-  readonly producePurgatory = new FetchPurgatory();
-  readonly fetcherManager: ReplicaFetcherManager;
+  /** acks=-1 appends waiting for the ISR, clients' and coordinators' (Kafka's produce purgatory). */
+  readonly producePurgatory = new ProducePurgatory();
+  readonly fetcherManager: FollowerFetchers;
   /** Sparse by partition index: with replication a broker hosts only the partitions it holds a replica of. */
   private readonly partitions = new Map<string, Array<Partition | undefined>>();
   private readonly logManager: LogManager;
@@ -47,37 +95,38 @@ export class ReplicaManager {
   private restoredHighWatermarks: Map<string, number> | null = null;
   private stopped = false;
 
-  constructor(private readonly broker: KafkaBroker) {
+  constructor(private readonly deps: ReplicaManagerDeps) {
+    const { config } = deps;
     this.logManager = new LogManager({
-      dataDir: broker.dataDir,
-      now: broker.now,
-      logger: broker.logger,
-      retentionCheckIntervalMs: broker.config.int('log.retention.check.interval.ms'),
-      cleanerBackoffMs: broker.config.int('log.cleaner.backoff.ms'),
-      cleanerEnabled: broker.config.boolean('log.cleaner.enable'),
+      dataDir: deps.dataDir,
+      now: () => deps.clock.now(),
+      logger: deps.logger,
+      retentionCheckIntervalMs: config.int('log.retention.check.interval.ms'),
+      cleanerBackoffMs: config.int('log.cleaner.backoff.ms'),
+      cleanerEnabled: config.boolean('log.cleaner.enable'),
       // How often flush.ms is checked; Kafka's default (Long.MAX) never checks it.
-      flushCheckIntervalMs: broker.config.int('log.flush.scheduler.interval.ms'),
-      recoveryPointCheckpointIntervalMs: broker.config.int('log.flush.offset.checkpoint.interval.ms'),
+      flushCheckIntervalMs: config.int('log.flush.scheduler.interval.ms'),
+      recoveryPointCheckpointIntervalMs: config.int('log.flush.offset.checkpoint.interval.ms'),
     });
-    this.fetcherManager = new ReplicaFetcherManager(broker);
-    this.highWatermarkCheckpoint = new ReplicationOffsetCheckpoint(broker.dataDir, broker.logger);
+    this.fetcherManager = deps.fetchers;
+    this.highWatermarkCheckpoint = new ReplicationOffsetCheckpoint(deps.dataDir, deps.logger);
   }
 
   /** Opens (and recovers) the logs of every topic in the cluster metadata. */
   startup(): void {
     this.restoredHighWatermarks = this.highWatermarkCheckpoint.read();
-    for (const topic of this.broker.metadata.topics) this.createPartitions(topic);
+    for (const topic of this.deps.metadata.topics) this.createPartitions(topic);
     this.restoredHighWatermarks = null;
     this.logManager.startup();
-    const checkpointIntervalMs = this.broker.config.int('replica.high.watermark.checkpoint.interval.ms');
+    const checkpointIntervalMs = this.deps.config.int('replica.high.watermark.checkpoint.interval.ms');
     if (checkpointIntervalMs > 0) {
       this.highWatermarkCheckpointTimer = setInterval(() => this.checkpointHighWatermarksSafely(), Math.min(checkpointIntervalMs, 2 ** 31 - 1));
       this.highWatermarkCheckpointTimer.unref();
     }
-    this.producerExpirationTimer = setInterval(() => this.removeExpiredProducers(), this.broker.config.int('producer.id.expiration.check.interval.ms'));
+    this.producerExpirationTimer = setInterval(() => this.removeExpiredProducers(), this.deps.config.int('producer.id.expiration.check.interval.ms'));
     this.producerExpirationTimer.unref();
-    if (this.broker.cluster) {
-      const lagMax = this.broker.config.int('replica.lag.time.max.ms');
+    if (this.deps.isrChannel) {
+      const lagMax = this.deps.config.int('replica.lag.time.max.ms');
       this.isrShrinkTimer = setInterval(() => this.maybeShrinkIsr(), Math.max(10, Math.floor(lagMax / 2)));
       this.isrShrinkTimer.unref();
     }
@@ -128,7 +177,7 @@ export class ReplicaManager {
     try {
       this.checkpointHighWatermarks();
     } catch (error) {
-      this.broker.logger.error(`writing ${this.highWatermarkCheckpoint.file} failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.deps.logger.error(`writing ${this.highWatermarkCheckpoint.file} failed: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
 
@@ -143,14 +192,60 @@ export class ReplicaManager {
 
   /** Wakes whatever waits on a partition after its high watermark, leader or ISR changed. */
   partitionStateChanged(partition: Partition): void {
-    const key = partitionKey(partition.topic, partition.index);
-    this.producePurgatory.checkAndComplete(key);
-    this.fetchPurgatory.checkAndComplete(key);
+    this.producePurgatory.checkAndComplete(partition.topic, partition.index);
+    this.fetchPurgatory.checkAndComplete(partitionKey(partition.topic, partition.index));
+  }
+
+  /**
+   * Appends records as the partition's leader (Kafka's appendRecords, for Produce and the
+   * coordinators alike): NOT_LEADER_OR_FOLLOWER when it is not the leader, KIP-890's
+   * verdicts for transactional batches, NOT_ENOUGH_REPLICAS up front for acks=-1 when the ISR
+   * is below min.insync.replicas, then the log's own checks. Throws a KafkaProtocolError.
+   * With acks=-1 the returned append is what {@link awaitReplication} waits for.
+   */
+  appendAsLeader(partition: Partition, records: Buffer, options: LeaderAppendOptions): AppendInfo & { replicated: ReplicatedAppend } {
+    if (!partition.isLeader) throw new KafkaProtocolError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `This broker is not the leader of ${partition.topic}-${partition.index}`);
+    for (const producer of options.verification?.producers ?? []) {
+      const error = options.verification!.guard.verdict({ ...producer, topic: partition.topic, partition: partition.index });
+      if (error !== ErrorCode.NONE) throw new KafkaProtocolError(error, `transactional records of producer ${producer.producerId} (epoch ${producer.producerEpoch}) are not part of an open transaction on ${partition.topic}-${partition.index}`);
+    }
+    const settings = partition.settings;
+    if (options.requiredAcks === -1 && partition.isr.length < settings.minInsyncReplicas) {
+      throw new KafkaProtocolError(ErrorCode.NOT_ENOUGH_REPLICAS, `The size of the current ISR ${partition.isr.length} is insufficient to satisfy the min.isr requirement of ${settings.minInsyncReplicas}`);
+    }
+    const leaderEpoch = partition.leaderEpoch;
+    const info = partition.appendRecordsAsLeader(records, settings.log.messageTimestampType === 'LogAppendTime' ? options.appendTimeMs : null, options.origin);
+    return { ...info, replicated: { partition, leaderEpoch, requiredOffset: info.requiredOffset } };
+  }
+
+  /**
+   * Kafka's delayed produce: `done` gets each acks=-1 append's outcome once the ISR has it (or
+   * the leadership moved, or `timeoutMs` passed); synchronously when it already has them all.
+   */
+  awaitReplication(appends: readonly ReplicatedAppend[], timeoutMs: number, done: (outcomes: AckOutcome[]) => void, onConnectionClose?: (callback: () => void) => () => void): void {
+    this.producePurgatory.await(appends, timeoutMs, done, onConnectionClose);
+  }
+
+  /**
+   * A coordinator's write (state records, transaction markers): appended with acks=-1, `done`
+   * getting the error code once the ISR has the records (synchronously on a single broker, so
+   * a lone broker applies what it wrote before it answers anything else).
+   */
+  appendCoordinatorRecords(partition: Partition, records: Buffer, timeoutMs: number, done: (errorCode: number) => void): void {
+    let replicated: ReplicatedAppend;
+    try {
+      replicated = this.appendAsLeader(partition, records, { requiredAcks: -1, origin: 'coordinator', appendTimeMs: this.deps.clock.now() }).replicated;
+    } catch (error) {
+      if (error instanceof KafkaProtocolError) return done(error.code);
+      this.deps.logger.error(`coordinator append to ${partition.topic}-${partition.index} failed: ${(error as Error)?.stack ?? error}`);
+      return done(ErrorCode.UNKNOWN_SERVER_ERROR);
+    }
+    this.awaitReplication([replicated], timeoutMs, ([outcome]) => done(outcome!.errorCode));
   }
 
   /** producer.id.expiration.ms: every partition forgets producers idle that long (without an open transaction). */
-  removeExpiredProducers(nowMs: number = this.broker.now()): number {
-    const expirationMs = this.broker.config.int('producer.id.expiration.ms');
+  removeExpiredProducers(nowMs: number = this.deps.clock.now()): number {
+    const expirationMs = this.deps.config.int('producer.id.expiration.ms');
     let removed = 0;
     for (const hosted of this.partitions.values()) for (const partition of hosted) if (partition) removed += partition.log.removeExpiredProducers(expirationMs, nowMs);
     return removed;
@@ -166,7 +261,7 @@ export class ReplicaManager {
   }
 
   settingsOf(topic: string): TopicSettings {
-    const effective = this.broker.config.topicConfig(this.broker.metadata.topic(topic)?.configs ?? {});
+    const effective = this.deps.config.topicConfig(this.deps.metadata.topic(topic)?.configs ?? {});
     return {
       log: parseLogConfig(effective),
       minInsyncReplicas: Number(effective['min.insync.replicas']),
@@ -196,7 +291,7 @@ export class ReplicaManager {
     if (this.createSomePartitions(topic, performance.now() + PARTITION_CREATION_SLICE_MS)) return null;
     return new Promise((resolve, reject) => {
       const next = () => {
-        const current = this.broker.metadata.topic(topic.name);
+        const current = this.deps.metadata.topic(topic.name);
         if (this.stopped || current?.topicId !== topic.topicId) return resolve();
         try {
           if (this.createSomePartitions(current, performance.now() + PARTITION_CREATION_SLICE_MS)) resolve();
@@ -214,11 +309,11 @@ export class ReplicaManager {
     const settings = this.settingsOf(topic.name);
     const hosted = this.partitions.get(topic.name) ?? [];
     this.partitions.set(topic.name, hosted);
-    const clustered = this.broker.cluster !== undefined;
+    const clustered = this.deps.isrChannel !== null;
     let done = true;
     for (const assignment of topic.partitions) {
       if (hosted[assignment.partition]) continue;
-      if (clustered && !assignment.replicas.includes(this.broker.nodeId)) continue;
+      if (clustered && !assignment.replicas.includes(this.deps.nodeId)) continue;
       if (performance.now() >= deadline) {
         done = false;
         break;
@@ -233,7 +328,7 @@ export class ReplicaManager {
       log.onAppend(() => this.fetchPurgatory.checkAndComplete(key));
       log.onHighWatermarkChange(() => {
         this.fetchPurgatory.checkAndComplete(key);
-        this.producePurgatory.checkAndComplete(key);
+        this.producePurgatory.checkAndComplete(topic.name, assignment.partition);
       });
       hosted[assignment.partition] = partition;
     }
@@ -253,8 +348,8 @@ export class ReplicaManager {
       if (!partition) continue;
       const assignment = topic.partitions[partition.index];
       if (!assignment) continue;
-      const leaderId = this.broker.cluster ? assignment.leaderId : this.broker.nodeId;
-      if (leaderId === this.broker.nodeId) {
+      const leaderId = this.deps.isrChannel ? assignment.leaderId : this.deps.nodeId;
+      if (leaderId === this.deps.nodeId) {
         if (partition.isLeader && partition.leaderId !== -1 && partition.leaderEpoch === assignment.leaderEpoch) {
           // The controller may have shrunk the ISR (a fenced follower): the high watermark can move.
           const before = partition.highWatermark;
@@ -264,7 +359,7 @@ export class ReplicaManager {
         }
         this.fetcherManager.removePartition(partition);
         partition.makeLeader(assignment.leaderEpoch);
-        this.broker.logger.info(`${topic.name}-${partition.index}: leader at epoch ${assignment.leaderEpoch}`);
+        this.deps.logger.info(`${topic.name}-${partition.index}: leader at epoch ${assignment.leaderEpoch}`);
         this.coordinatorsFollow(partition, true);
       } else {
         if (partition.leaderId === leaderId && partition.leaderEpoch === assignment.leaderEpoch) continue;
@@ -273,34 +368,30 @@ export class ReplicaManager {
         if (wasLeader) this.coordinatorsFollow(partition, false);
         this.fetcherManager.removePartition(partition);
         if (leaderId >= 0) this.fetcherManager.addPartition(partition, leaderId);
-        this.broker.logger.info(`${topic.name}-${partition.index}: follower of ${leaderId} at epoch ${assignment.leaderEpoch}`);
+        this.deps.logger.info(`${topic.name}-${partition.index}: follower of ${leaderId} at epoch ${assignment.leaderEpoch}`);
       }
       this.partitionStateChanged(partition);
     }
   }
 
-  /** The coordinators move with the leaders of `__consumer_offsets` (replication only) and `__transaction_state`. */
+  /** The coordinators move with the leaders of `__consumer_offsets` and `__transaction_state` (the runtime ignores other topics). */
   private coordinatorsFollow(partition: Partition, isLeader: boolean): void {
-    // A single broker too: its transaction coordinator loads the partitions created after it started.
-    if (partition.topic === TRANSACTION_STATE_TOPIC) this.broker.transactionCoordinator.onPartitionLeadershipChange(partition.index, isLeader);
-    if (!this.broker.cluster) return;
-    if (partition.topic === GROUP_METADATA_TOPIC) this.broker.groupCoordinator.onPartitionLeadershipChange(partition.index, isLeader);
+    this.deps.leadership.onLeadershipChange(partition.topic, partition.index, isLeader);
   }
 
   private replicationContext(topic: string, index: number): ReplicationContext {
-    const broker = this.broker;
-    const cluster = broker.cluster;
+    const { nodeId, clock, metadata, config, isrChannel } = this.deps;
     return {
-      localId: broker.nodeId,
-      now: () => broker.now(),
+      localId: nodeId,
+      now: () => clock.now(),
       // A single broker has no followers: the ISR is itself, whatever the stored metadata says.
-      assignment: () => (cluster ? broker.metadata.topic(topic)?.partitions[index] : undefined),
+      assignment: () => (isrChannel ? metadata.topic(topic)?.partitions[index] : undefined),
       alterIsr: (isr) => {
         const partition = this.partition(topic, index);
-        if (!cluster || !partition) return false;
-        return cluster.alterPartitionIsr(broker.nodeId, topic, index, partition.leaderEpoch, isr);
+        if (!isrChannel || !partition) return false;
+        return isrChannel.alterPartitionIsr(nodeId, topic, index, partition.leaderEpoch, isr);
       },
-      replicaLagTimeMaxMs: () => broker.config.int('replica.lag.time.max.ms'),
+      replicaLagTimeMaxMs: () => config.int('replica.lag.time.max.ms'),
     };
   }
 
@@ -310,7 +401,7 @@ export class ReplicaManager {
       this.fetcherManager.removePartition(partition);
       this.logManager.deleteLog(topic.name, partition.index);
       this.fetchPurgatory.checkAndComplete(partitionKey(topic.name, partition.index));
-      this.producePurgatory.checkAndComplete(partitionKey(topic.name, partition.index));
+      this.producePurgatory.checkAndComplete(topic.name, partition.index);
     }
     this.partitions.delete(topic.name);
   }

@@ -3,10 +3,10 @@ import { ErrorCode, KafkaProtocolError } from '../../protocol/error-codes.js';
 import { ApiKeys } from '../../protocol/generated/messages.js';
 import type { ValidatedBatch } from '../../protocol/records/index.js';
 import type { Partition } from '../cluster/partition.js';
-import { transactionalWritesOf } from '../coordinator/transaction/transaction-verification.js';
+import { transactionalWritesOf, type VerificationGuard } from '../coordinator/transaction/transaction-verification.js';
 import { INTERNAL_TOPICS } from '../cluster/topic-names.js';
 import type { KafkaBroker } from '../kafka-broker.js';
-import { partitionKey } from '../delayed-fetch.js';
+import type { ReplicatedAppend } from '../produce-purgatory.js';
 import { CLOSE_CONNECTION, NO_RESPONSE, apiHandler, type HandlerResult, type RequestContext } from './api-handler.js';
 import { RecordValidationError, validateProducedRecords, type RecordError, type ValidatedRecords } from './produce-validation.js';
 
@@ -25,22 +25,17 @@ const failure = (index: number, errorCode: number, errorMessage: string | null =
 });
 
 /**
- * Transactional batches must come with the request's transactional id and belong to the
- * producer's open transaction on this partition (the coordinator checks: KIP-890 part 1).
+ * The producers of the transactional batches, which KIP-890's guard checks at the append.
+ * They must come with the request's transactional id.
  */
-function checkTransactionalWrite(broker: KafkaBroker, transactionalId: string | null, partition: Partition, batches: readonly ValidatedBatch[]): void {
+function transactionalProducers(transactionalId: string | null, batches: readonly ValidatedBatch[]): Array<{ producerId: number; producerEpoch: number }> {
+  const producers = [];
   for (const { header } of batches) {
     if (!header.isTransactional) continue;
     if (transactionalId === null) throw new KafkaProtocolError(ErrorCode.INVALID_TXN_STATE, 'transactional records need the producer\'s transactional id');
-    const error = broker.transactionCoordinator.verifyTransactionalWrite(transactionalId, Number(header.producerId), header.producerEpoch, partition.topic, partition.index);
-    if (error !== ErrorCode.NONE) throw new KafkaProtocolError(error, `transactional records of producer ${header.producerId} (epoch ${header.producerEpoch}) are not part of an open transaction of ${transactionalId} on ${partition.topic}-${partition.index}`);
+    producers.push({ producerId: Number(header.producerId), producerEpoch: header.producerEpoch });
   }
-}
-
-/** An acks=-1 append that waits for the ISR: the high watermark must reach `requiredOffset`. */
-interface PendingAck {
-  partition: Partition;
-  requiredOffset: number;
+  return producers;
 }
 
 /** A partition's records, validated, or being validated (a large gzip batch inflates as a stream). */
@@ -83,7 +78,7 @@ function isValidation(p: PartitionResult | Validation): p is Validation {
 }
 
 /** Appends one partition's validated records (or gives the validation's failure). */
-function appendOne(broker: KafkaBroker, topic: string, validation: Validation, acks: number, transactionalId: string | null, pending: Map<PartitionResult, PendingAck>): PartitionResult {
+function appendOne(broker: KafkaBroker, topic: string, validation: Validation, acks: number, verification: RequestVerification, pending: Map<PartitionResult, ReplicatedAppend>): PartitionResult {
   const { partition, outcome } = validation;
   if (outcome === null) throw new Error(`produce to ${topic}-${partition.index}: appended before its validation settled`);
   if (!('records' in outcome)) return outcome;
@@ -91,21 +86,25 @@ function appendOne(broker: KafkaBroker, topic: string, validation: Validation, a
   if (validation.settling !== null && (!partition.isLeader || broker.replicaManager.partition(topic, partition.index) !== partition)) {
     return failure(partition.index, ErrorCode.NOT_LEADER_OR_FOLLOWER, `This broker is not the leader of ${topic}-${partition.index}`);
   }
-  return appendToPartition(broker, validation, outcome, acks, transactionalId, pending);
+  return appendToPartition(broker, validation, outcome, acks, verification, pending);
 }
 
-function appendToPartition(broker: KafkaBroker, { partition, now }: Validation, validated: ValidatedRecords, acks: number, transactionalId: string | null, pending: Map<PartitionResult, PendingAck>): PartitionResult {
-  const settings = partition.settings;
+/** The request's transactional id and the guard its transactional writes were verified with. */
+interface RequestVerification {
+  transactionalId: string | null;
+  guard: VerificationGuard;
+}
+
+function appendToPartition(broker: KafkaBroker, { partition, now }: Validation, validated: ValidatedRecords, acks: number, verification: RequestVerification, pending: Map<PartitionResult, ReplicatedAppend>): PartitionResult {
   try {
-    checkTransactionalWrite(broker, transactionalId, partition, validated.batches);
-    if (acks === -1) {
-      const isr = partition.isr.length;
-      if (isr < settings.minInsyncReplicas) {
-        throw new KafkaProtocolError(ErrorCode.NOT_ENOUGH_REPLICAS, `The size of the current ISR ${isr} is insufficient to satisfy the min.isr requirement of ${settings.minInsyncReplicas}`);
-      }
-    }
+    const producers = transactionalProducers(verification.transactionalId, validated.batches);
     // Producer ids, epochs and sequence numbers are checked by the log; a retried batch gets its original offset.
-    const info = partition.appendRecordsAsLeader(validated.records, settings.log.messageTimestampType === 'LogAppendTime' ? now : null, 'client');
+    const info = broker.replicaManager.appendAsLeader(partition, validated.records, {
+      requiredAcks: acks,
+      origin: 'client',
+      appendTimeMs: now,
+      ...(producers.length > 0 ? { verification: { guard: verification.guard, producers } } : {}),
+    });
     const result: PartitionResult = {
       index: partition.index,
       errorCode: ErrorCode.NONE,
@@ -115,36 +114,15 @@ function appendToPartition(broker: KafkaBroker, { partition, now }: Validation, 
       logStartOffset: BigInt(info.logStartOffset),
       recordErrors: [],
     };
-    if (acks === -1 && partition.highWatermark < info.requiredOffset) pending.set(result, { partition, requiredOffset: info.requiredOffset });
+    if (acks === -1 && partition.highWatermark < info.requiredOffset) pending.set(result, info.replicated);
     return result;
   } catch (error) {
     return failed(broker, partition, error);
   }
 }
 
-/**
- * Whether an acks=-1 append is done (Kafka's DelayedProduce): the partition lost its
- * leadership (NOT_LEADER_OR_FOLLOWER), or the high watermark passed the append, in which case
- * an ISR below min.insync.replicas makes it NOT_ENOUGH_REPLICAS_AFTER_APPEND. Null: not yet.
- */
-function ackState(ack: PendingAck): { errorCode: number; message: string | null } | null {
-  const partition = ack.partition;
-  if (!partition.isLeader) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, message: `Leadership of ${partition.topic}-${partition.index} moved before the ISR had the records` };
-  if (partition.highWatermark < ack.requiredOffset) return null;
-  const isr = partition.isr.length;
-  if (isr < partition.settings.minInsyncReplicas) {
-    return { errorCode: ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND, message: `The size of the current ISR ${isr} is insufficient to satisfy the min.isr requirement of ${partition.settings.minInsyncReplicas}` };
-  }
-  return { errorCode: ErrorCode.NONE, message: null };
-}
-
-function settle(result: PartitionResult, state: { errorCode: number; message: string | null }): void {
-  if (state.errorCode === ErrorCode.NONE) return;
-  Object.assign(result, failure(result.index, state.errorCode, state.message));
-}
-
 /** The Produce request proper, once its transactional writes are verified. */
-function produce(broker: KafkaBroker, request: RequestOf<typeof ApiKeys.Produce>, onConnectionClose: RequestContext['onConnectionClose']): HandlerResult<typeof ApiKeys.Produce> | Promise<HandlerResult<typeof ApiKeys.Produce>> {
+function produce(broker: KafkaBroker, request: RequestOf<typeof ApiKeys.Produce>, guard: VerificationGuard, onConnectionClose: RequestContext['onConnectionClose']): HandlerResult<typeof ApiKeys.Produce> | Promise<HandlerResult<typeof ApiKeys.Produce>> {
   const acks = request.acks;
   const validAcks = acks === 0 || acks === 1 || acks === -1;
   const validations = request.topicData.map((topic) => ({
@@ -167,8 +145,8 @@ function produce(broker: KafkaBroker, request: RequestOf<typeof ApiKeys.Produce>
   // Appends to a partition keep the order the requests came in, as Kafka's one-request-at-a-time
   // channels do: behind a streamed validation, later requests to its partitions wait for it.
   const waits = touched.flatMap((v) => [v.settling, appendsInFlight.get(v.partition)]).filter((w) => w !== null && w !== undefined);
-  if (waits.length === 0) return appendAll(broker, request, validations, onConnectionClose);
-  const appended = Promise.all(waits).then(() => appendAll(broker, request, validations, onConnectionClose));
+  if (waits.length === 0) return appendAll(broker, request, { transactionalId: request.transactionalId, guard }, validations, onConnectionClose);
+  const appended = Promise.all(waits).then(() => appendAll(broker, request, { transactionalId: request.transactionalId, guard }, validations, onConnectionClose));
   const done = appended.then(
     () => undefined,
     () => undefined,
@@ -187,42 +165,29 @@ const appendsInFlight = new WeakMap<Partition, Promise<void>>();
 function appendAll(
   broker: KafkaBroker,
   request: RequestOf<typeof ApiKeys.Produce>,
+  verification: RequestVerification,
   validations: Array<{ name: string; partitions: Array<PartitionResult | Validation> }>,
   onConnectionClose: RequestContext['onConnectionClose'],
 ): HandlerResult<typeof ApiKeys.Produce> | Promise<HandlerResult<typeof ApiKeys.Produce>> {
   const acks = request.acks;
-  const pending = new Map<PartitionResult, PendingAck>();
+  const pending = new Map<PartitionResult, ReplicatedAppend>();
   const responses = validations.map((topic) => ({
     name: topic.name,
-    partitionResponses: topic.partitions.map((p) => (isValidation(p) ? appendOne(broker, topic.name, p, acks, request.transactionalId, pending) : p)),
+    partitionResponses: topic.partitions.map((p) => (isValidation(p) ? appendOne(broker, topic.name, p, acks, verification, pending) : p)),
   }));
   // Kafka closes the connection of an acks=0 produce that failed anywhere: the producer gets no
   // response, so only a closed connection makes it refresh its metadata rather than lose records.
   if (acks === 0) return responses.some((t) => t.partitionResponses.some((p) => p.errorCode !== ErrorCode.NONE)) ? CLOSE_CONNECTION : NO_RESPONSE;
   const response = { responses, throttleTimeMs: 0 };
   if (pending.size === 0) return response;
+  const results = [...pending.keys()];
   return new Promise((resolve) => {
-    broker.replicaManager.producePurgatory.watch(
-      {
-        tryComplete: () => {
-          for (const [result, ack] of pending) {
-            const state = ackState(ack);
-            if (state === null) return false;
-            settle(result, state);
-            pending.delete(result);
-          }
-          resolve(response);
-          return true;
-        },
-        forceComplete: () => {
-          for (const [result, ack] of pending) settle(result, ackState(ack) ?? { errorCode: ErrorCode.REQUEST_TIMED_OUT, message: 'The ISR did not replicate the records within the request timeout' });
-          resolve(response);
-        },
-      },
-      [...pending.values()].map((a) => partitionKey(a.partition.topic, a.partition.index)),
-      request.timeoutMs,
-      onConnectionClose,
-    );
+    broker.replicaManager.awaitReplication([...pending.values()], request.timeoutMs, (outcomes) => {
+      outcomes.forEach((outcome, i) => {
+        if (outcome.errorCode !== ErrorCode.NONE) Object.assign(results[i]!, failure(results[i]!.index, outcome.errorCode, outcome.message));
+      });
+      resolve(response);
+    }, onConnectionClose);
   });
 }
 
@@ -244,7 +209,7 @@ export function produceHandler(broker: KafkaBroker) {
     handle(request, { onConnectionClose }) {
       // KIP-890: a transaction's first write to a partition is verified with its coordinator first.
       const writes = request.transactionalId === null ? [] : transactionalWritesOf(request.topicData);
-      return broker.transactionCoordinator.verification.verifyThen(request.transactionalId, writes, 'produce', () => produce(broker, request, onConnectionClose));
+      return broker.transactionCoordinator.verification.verifyThen(request.transactionalId, writes, 'produce', (guard) => produce(broker, request, guard, onConnectionClose));
     },
   });
 }

@@ -1,5 +1,4 @@
 import { ApiKeys } from '../../protocol/generated/messages.js';
-import { writeTxnMarkers } from '../coordinator/transaction/transaction-marker-channel.js';
 import type { KafkaBroker } from '../kafka-broker.js';
 import { apiHandler } from './api-handler.js';
 
@@ -18,7 +17,7 @@ export function writeTxnMarkersHandler(broker: KafkaBroker) {
       const markers = await Promise.all(
         request.markers.map(async (marker) => {
           const partitions = marker.topics.flatMap((t) => t.partitionIndexes.map((partition) => ({ topic: t.name, partition })));
-          const results = await writeTxnMarkers(broker, {
+          const results = await broker.transactionCoordinator.writeTxnMarkers({
             producerId: Number(marker.producerId),
             producerEpoch: marker.producerEpoch,
             coordinatorEpoch: marker.coordinatorEpoch,

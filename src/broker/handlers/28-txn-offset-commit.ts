@@ -25,7 +25,7 @@ export function txnOffsetCommitHandler(broker: KafkaBroker) {
       if (broker.groupCoordinator.validateGroupStatus(request.groupId, true) === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) {
         return { throttleTimeMs: 0, topics: request.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS })) })) };
       }
-      return broker.transactionCoordinator.verification.verifyThen(request.transactionalId, [write], 'txnOffsetCommit', () => {
+      return broker.transactionCoordinator.verification.verifyThen(request.transactionalId, [write], 'txnOffsetCommit', (verificationGuard) => {
         const wanted = request.topics.flatMap((t) =>
           t.partitions.map((p) => ({
             topic: t.name,
@@ -45,6 +45,7 @@ export function txnOffsetCommitHandler(broker: KafkaBroker) {
           memberId: version >= 3 ? request.memberId : '',
           groupInstanceId: version >= 3 ? request.groupInstanceId : null,
           offsets: known,
+          verificationGuard,
         });
         return commitResponse(request.topics, wanted, known, results);
       });

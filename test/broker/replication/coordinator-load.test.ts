@@ -66,7 +66,7 @@ it('the new coordinator answers COORDINATOR_LOAD_IN_PROGRESS until it has loaded
   await waitFor(() => ![coordinator, -1].includes(assignment(kafka, OFFSETS_TOPIC, offsetsPartition).leaderId), { timeoutMs: 30_000, what: 'a new leader' });
   const successor = assignment(kafka, OFFSETS_TOPIC, offsetsPartition).leaderId;
   const other = kafka.nodeIds.find((id) => id !== coordinator && id !== successor)!;
-  expect(kafka.broker(successor).instance.groupCoordinator.loader.isLoading(offsetsPartition)).toBe(true);
+  expect(kafka.broker(successor).instance.groupCoordinator.offsetsTopic.isLoading(offsetsPartition)).toBe(true);
 
   // Every live broker names the successor, which is loading.
   const loading = await connectTo(kafka, successor, cleanup);
@@ -141,7 +141,7 @@ it('a leadership loss during a load cancels it', { timeout: 120_000 }, async () 
   kafka.faults.delayCoordinatorLoad({ broker: successor, coordinator: 'group', ms: 600_000 });
   await kafka.broker(coordinator).kill();
   await waitFor(() => assignment(kafka, OFFSETS_TOPIC, offsetsPartition).leaderId === successor, { timeoutMs: 30_000, what: 'the successor leading' });
-  const loader = kafka.broker(successor).instance.groupCoordinator.loader;
+  const loader = kafka.broker(successor).instance.groupCoordinator.offsetsTopic;
   expect(loader.isLoading(offsetsPartition)).toBe(true);
 
   // The old coordinator comes back, catches up, and is elected again as the preferred leader.

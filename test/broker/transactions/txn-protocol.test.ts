@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedKafka } from '../../../src/broker/embedded-kafka.js';
 import { consoleLogger } from '../../../src/broker/logger.js';
-import { writeTxnMarkers, type TransactionMarkerChannel } from '../../../src/broker/coordinator/transaction/transaction-marker-channel.js';
+import type { TransactionMarkerChannel } from '../../../src/broker/coordinator/transaction/transaction-marker-channel.js';
 import { ErrorCode } from '../../../src/protocol/error-codes.js';
 import { ApiKeys } from '../../../src/protocol/generated/messages.js';
 import { rawFetch, RawKafkaClient } from './support/helpers.js';
@@ -128,7 +128,7 @@ describe('AddPartitionsToTxn, Produce and EndTxn', () => {
     const coordinator = kafka.broker().instance.transactionCoordinator;
     const original = coordinator.markerChannel;
     const held: Array<() => void> = [];
-    const holding: TransactionMarkerChannel = { send: (request) => new Promise((resolve) => held.push(() => resolve(writeTxnMarkers(kafka.broker().instance, request)))) };
+    const holding: TransactionMarkerChannel = { send: (request) => new Promise((resolve) => held.push(() => resolve(kafka.broker().instance.transactionCoordinator.writeTxnMarkers(request)))) };
     coordinator.markerChannel = holding;
     try {
       const { producerId, producerEpoch } = await initProducerId(raw, { transactionalId: id });

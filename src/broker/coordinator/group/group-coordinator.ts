@@ -1,58 +1,53 @@
 import { ErrorCode } from '../../../protocol/error-codes.js';
-import type { KafkaBroker } from '../../kafka-broker.js';
+import type { CoordinatorDeps } from '../runtime/coordinator-context.js';
+import type { CoordinatorTopic } from '../runtime/coordinator-topic.js';
+import type { GroupTxnOffsets } from '../transaction/group-txn-offsets.js';
 import { ClassicGroup } from './classic-group.js';
-import { GROUP_METADATA_TOPIC, GroupMetadataManager } from './group-metadata-manager.js';
+import { GroupMetadataManager, OFFSETS_TOPIC } from './group-metadata-manager.js';
 import { GroupPartitionLoader } from './group-partition-loader.js';
+import { ClassicGroupRebalance } from './group-rebalance.js';
 import type { JoinGroupParams, MemberIdentity, SyncGroupParams } from './group-request-params.js';
-import { EMPTY_BYTES, joinError, syncError, MemberMetadata, type JoinCallback, type JoinGroupResult, type SyncCallback } from './member-metadata.js';
+import { EMPTY_BYTES, joinError, syncError, MemberMetadata, type JoinCallback, type SyncCallback } from './member-metadata.js';
 import { OffsetMetadataManager } from './offset-metadata-manager.js';
 
 /** How long a new member may wait in its first JoinGroup before it is dropped (Kafka's NewMemberJoinTimeoutMs). */
 const NEW_MEMBER_JOIN_TIMEOUT_MS = 5 * 60 * 1000;
 
 /**
- * The group coordinator of the classic protocol (Kafka's GroupCoordinator): runs each
- * group's join/sync state machine, member sessions and rebalance timeouts. It owns every
- * group; timers only call back into it. Offsets are the OffsetMetadataManager's, group
- * persistence the GroupMetadataManager's, loading and unloading the partitions it leads the
- * GroupPartitionLoader's.
+ * The group coordinator of the classic protocol (Kafka's GroupCoordinator): answers JoinGroup,
+ * SyncGroup, Heartbeat and LeaveGroup for the groups whose `__consumer_offsets` partition this
+ * broker leads. It owns every group; the rebalance state machine and member sessions are
+ * ClassicGroupRebalance's, offsets the OffsetMetadataManager's, group persistence the
+ * GroupMetadataManager's, loading and unloading the partitions it leads the
+ * GroupPartitionLoader's (run by the coordinator runtime as leadership moves).
  */
-export class GroupCoordinator {
+export class GroupCoordinator implements GroupTxnOffsets {
   readonly groupManager: GroupMetadataManager;
   readonly offsets: OffsetMetadataManager;
-  readonly loader: GroupPartitionLoader;
-  private active = false;
+  /** `__consumer_offsets`, as the coordinator runtime runs it (placement, creation, loading). */
+  readonly offsetsTopic: CoordinatorTopic;
+  private readonly rebalance: ClassicGroupRebalance;
+  private readonly loader: GroupPartitionLoader;
 
-  constructor(private readonly broker: KafkaBroker) {
-    this.groupManager = new GroupMetadataManager(broker);
-    this.offsets = new OffsetMetadataManager(broker, this, this.groupManager);
-    this.loader = new GroupPartitionLoader(broker, this, this.groupManager);
+  constructor(private readonly deps: CoordinatorDeps) {
+    const loader = { load: (index: number) => this.loader.load(index), unload: (index: number) => this.loader.unload(index) };
+    this.offsetsTopic = deps.runtime.register(OFFSETS_TOPIC, loader);
+    this.groupManager = new GroupMetadataManager(deps, this.offsetsTopic);
+    this.rebalance = new ClassicGroupRebalance(deps.context, this.groupManager);
+    this.offsets = new OffsetMetadataManager(deps, this, this.groupManager);
+    this.loader = new GroupPartitionLoader(deps.context.logger, this, this.groupManager);
   }
+
 
   /** Loads the groups and offsets of the `__consumer_offsets` partitions led here; loaded members get a fresh session. */
   startup(): void {
-    for (const partition of this.broker.replicaManager.partitionsOf(GROUP_METADATA_TOPIC)) {
-      if (partition.isLeader) this.loader.onElection(partition.index);
-    }
+    this.offsetsTopic.start();
     this.offsets.startup();
-    this.active = true;
-  }
-
-  /**
-   * Leadership of `__consumer_offsets` partition `index` moved (replication): becoming its
-   * leader loads its groups and offsets from the log; losing it unloads them (see
-   * GroupPartitionLoader).
-   */
-  onPartitionLeadershipChange(index: number, isLeader: boolean): void {
-    if (!this.active) return;
-    if (isLeader) this.loader.onElection(index);
-    else this.loader.onResignation(index);
   }
 
   /** Stops every timer and answers waiting JoinGroup/SyncGroup requests with NOT_COORDINATOR. */
   shutdown(): void {
-    this.active = false;
-    this.loader.shutdown();
+    this.offsetsTopic.stop();
     this.offsets.shutdown();
     for (const group of this.groupManager.allGroups) this.unload(group);
   }
@@ -68,9 +63,9 @@ export class GroupCoordinator {
    */
   validateGroupStatus(groupId: string, requireNonEmptyId: boolean): number | null {
     if (requireNonEmptyId && groupId === '') return ErrorCode.INVALID_GROUP_ID;
-    if (!this.active) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    if (!this.groupManager.ensureOffsetsTopic()) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    if (this.loader.isLoading(this.groupManager.partitionFor(groupId))) return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
+    if (!this.offsetsTopic.isActive) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (!this.offsetsTopic.ensureTopic()) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (this.offsetsTopic.isLoading(this.groupManager.partitionFor(groupId))) return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
     if (!this.groupManager.isCoordinatorFor(groupId)) return ErrorCode.NOT_COORDINATOR;
     return null;
   }
@@ -80,8 +75,13 @@ export class GroupCoordinator {
    * COORDINATOR_LOAD_IN_PROGRESS while a partition loads (the groups loaded so far are listed).
    */
   listGroupsError(): number {
-    if (!this.active) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    return this.loader.isAnyLoading ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NONE;
+    if (!this.offsetsTopic.isActive) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    return this.offsetsTopic.isAnyLoading ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NONE;
+  }
+
+  /** The partition of `__consumer_offsets` that holds the group, created on first use (null: it cannot be yet). */
+  transactionalOffsetsPartition(groupId: string): number | null {
+    return this.offsetsTopic.ensureTopic() ? this.groupManager.partitionFor(groupId) : null;
   }
 
   /**
@@ -92,18 +92,9 @@ export class GroupCoordinator {
     this.groupManager.completeTxnOffsets(producerId, offsetsPartition, commit);
   }
 
-  /**
-   * FindCoordinator for a group, which any broker answers (Kafka's getCoordinator): the leader
-   * of the group's `__consumer_offsets` partition, even while it still loads it;
-   * COORDINATOR_NOT_AVAILABLE while the partition has no live leader (an election is under
-   * way) or the topic cannot be created yet. Clients retry both.
-   */
+  /** FindCoordinator for a group: the leader of its `__consumer_offsets` partition (see CoordinatorTopic.findCoordinator). */
   findCoordinator(groupId: string): { errorCode: number; nodeId: number } {
-    const unavailable = { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, nodeId: -1 };
-    if (!this.active || !this.groupManager.ensureOffsetsTopic()) return unavailable;
-    const leaderId = this.groupManager.leaderOf(groupId);
-    if (leaderId < 0 || !this.broker.isLive(leaderId)) return unavailable;
-    return { errorCode: ErrorCode.NONE, nodeId: leaderId };
+    return this.offsetsTopic.findCoordinator(groupId);
   }
 
   // JoinGroup.
@@ -111,7 +102,7 @@ export class GroupCoordinator {
   joinGroup(p: JoinGroupParams, respond: JoinCallback): void {
     const error = this.validateGroupStatus(p.groupId, true);
     if (error !== null) return respond(joinError(p.memberId, error));
-    const config = this.broker.config;
+    const config = this.deps.context.config;
     if (p.sessionTimeoutMs < config.int('group.min.session.timeout.ms') || p.sessionTimeoutMs > config.int('group.max.session.timeout.ms')) {
       return respond(joinError(p.memberId, ErrorCode.INVALID_SESSION_TIMEOUT));
     }
@@ -121,11 +112,11 @@ export class GroupCoordinator {
       // Only a member without an id may create a group; anyone else is from a group that is gone.
       if (!isUnknownMember) return respond(joinError(p.memberId, ErrorCode.UNKNOWN_MEMBER_ID));
       if (!this.groupManager.canCreateGroup()) return respond(joinError(p.memberId, ErrorCode.POLICY_VIOLATION));
-      group = this.groupManager.addGroup(new ClassicGroup(p.groupId, 'Empty', this.broker.now()));
+      group = this.groupManager.addGroup(new ClassicGroup(p.groupId, 'Empty', this.deps.context.clock.now()));
     }
     if (!this.acceptJoiningMember(group, p.memberId)) {
       const existing = group.members.get(p.memberId);
-      if (existing) this.cancelHeartbeat(existing);
+      if (existing) this.rebalance.cancelHeartbeat(existing);
       group.remove(p.memberId);
       respond(joinError('', ErrorCode.GROUP_MAX_SIZE_REACHED));
     } else if (isUnknownMember) {
@@ -133,12 +124,12 @@ export class GroupCoordinator {
     } else {
       this.doCurrentMemberJoinGroup(group, p, respond);
     }
-    if (group.is('PreparingRebalance')) this.checkAndCompleteJoin(group);
+    if (group.is('PreparingRebalance')) this.rebalance.checkAndCompleteJoin(group);
   }
 
   /** group.max.size counts members waiting to join during a rebalance, all members otherwise. */
   private acceptJoiningMember(group: ClassicGroup, memberId: string): boolean {
-    const maxSize = this.broker.config.int('group.max.size');
+    const maxSize = this.deps.context.config.int('group.max.size');
     switch (group.state) {
       case 'Empty':
       case 'Dead':
@@ -161,7 +152,7 @@ export class GroupCoordinator {
     } else if (p.requireKnownMemberId) {
       // KIP-394: the member must come back with this id, so a client that times out and
       // retries cannot leave ghost members behind.
-      this.addPendingMember(group, newMemberId, p.sessionTimeoutMs);
+      this.rebalance.addPendingMember(group, newMemberId, p.sessionTimeoutMs);
       respond(joinError(newMemberId, ErrorCode.MEMBER_ID_REQUIRED));
     } else {
       this.addMemberAndRebalance(group, newMemberId, p, respond);
@@ -184,28 +175,15 @@ export class GroupCoordinator {
         return this.updateMemberAndRebalance(group, member, p, respond);
       case 'CompletingRebalance':
         // Same metadata: the member most likely missed the JoinGroup response; send it again.
-        if (member.matches(p.protocols)) return respond(this.joinResult(group, member, group.isLeader(memberId)));
+        if (member.matches(p.protocols)) return respond(this.rebalance.joinResult(group, member, group.isLeader(memberId)));
         return this.updateMemberAndRebalance(group, member, p, respond);
       case 'Stable':
         // The leader rejoins to have topic metadata changes reassigned; others when their metadata changed.
         if (group.isLeader(memberId) || !member.matches(p.protocols)) return this.updateMemberAndRebalance(group, member, p, respond);
-        return respond(this.joinResult(group, member, false));
+        return respond(this.rebalance.joinResult(group, member, false));
       default:
         return respond(joinError(memberId, ErrorCode.UNKNOWN_MEMBER_ID));
     }
-  }
-
-  private joinResult(group: ClassicGroup, member: MemberMetadata, withMembers: boolean): JoinGroupResult {
-    return {
-      errorCode: ErrorCode.NONE,
-      memberId: member.memberId,
-      generationId: group.generationId,
-      protocolType: group.protocolType,
-      protocolName: group.protocolName,
-      leaderId: group.leaderId ?? '',
-      skipAssignment: false,
-      members: withMembers ? group.currentMemberMetadata() : [],
-    };
   }
 
   /**
@@ -221,10 +199,10 @@ export class GroupCoordinator {
     });
     const previous = { protocols: member.supportedProtocols, rebalanceTimeoutMs: member.rebalanceTimeoutMs, sessionTimeoutMs: member.sessionTimeoutMs };
     group.updateMember(member, p.protocols, p.rebalanceTimeoutMs, p.sessionTimeoutMs, respond);
-    this.scheduleHeartbeatExpiration(group, member);
+    this.rebalance.scheduleHeartbeatExpiration(group, member);
     switch (group.state) {
       case 'Stable': {
-        if (group.protocolName !== group.selectProtocol()) return this.maybePrepareRebalance(group, `static member ${instanceId} rejoined with other protocols`);
+        if (group.protocolName !== group.selectProtocol()) return this.rebalance.maybePrepareRebalance(group, `static member ${instanceId} rejoined with other protocols`);
         const error = this.groupManager.storeGroup(group, new Map());
         if (error !== ErrorCode.NONE) {
           // Put the old member back so that the group stays as persisted.
@@ -237,7 +215,7 @@ export class GroupCoordinator {
         // the old leader id, so they act as followers and just sync.
         const skip = p.supportSkippingAssignment && group.isLeader(newMemberId);
         member.completeJoin({
-          ...this.joinResult(group, member, skip),
+          ...this.rebalance.joinResult(group, member, skip),
           leaderId: skip ? newMemberId : currentLeader ?? '',
           skipAssignment: skip,
         });
@@ -245,7 +223,7 @@ export class GroupCoordinator {
       }
       case 'CompletingRebalance':
         // The leader may be assigning to the old member id: start over.
-        return this.prepareRebalance(group, `static member ${instanceId} rejoined during CompletingRebalance`);
+        return this.rebalance.prepareRebalance(group, `static member ${instanceId} rejoined during CompletingRebalance`);
       case 'PreparingRebalance':
         return;
       default:
@@ -261,153 +239,15 @@ export class GroupCoordinator {
     member.awaitingJoin = respond;
     group.add(member);
     // Sockets are not watched while JoinGroup waits, so a new member that vanished is dropped by this timeout.
-    this.scheduleHeartbeatExpiration(group, member, NEW_MEMBER_JOIN_TIMEOUT_MS);
-    this.maybePrepareRebalance(group, `adding new member ${memberId}`);
+    this.rebalance.scheduleHeartbeatExpiration(group, member, NEW_MEMBER_JOIN_TIMEOUT_MS);
+    this.rebalance.maybePrepareRebalance(group, `adding new member ${memberId}`);
   }
 
   private updateMemberAndRebalance(group: ClassicGroup, member: MemberMetadata, p: JoinGroupParams, respond: JoinCallback): void {
     // A JoinGroup that is superseded by a newer one of the same member is answered right away.
     member.completeJoin(joinError(member.memberId, ErrorCode.REBALANCE_IN_PROGRESS));
     group.updateMember(member, p.protocols, p.rebalanceTimeoutMs, p.sessionTimeoutMs, respond);
-    this.maybePrepareRebalance(group, `member ${member.memberId} rejoined`);
-  }
-
-  private addPendingMember(group: ClassicGroup, memberId: string, sessionTimeoutMs: number): void {
-    const timer = setTimeout(() => {
-      if (group.pendingMembers.get(memberId) !== timer) return;
-      this.broker.logger.info(`pending member ${memberId} of group ${group.groupId} expired`);
-      this.removePendingMemberAndUpdateGroup(group, memberId);
-    }, sessionTimeoutMs);
-    timer.unref();
-    group.pendingMembers.set(memberId, timer);
-  }
-
-  private removePendingMemberAndUpdateGroup(group: ClassicGroup, memberId: string): void {
-    group.remove(memberId);
-    if (group.is('PreparingRebalance')) this.checkAndCompleteJoin(group);
-  }
-
-  // Rebalancing.
-
-  private maybePrepareRebalance(group: ClassicGroup, reason: string): void {
-    if (group.canRebalance) this.prepareRebalance(group, reason);
-  }
-
-  private prepareRebalance(group: ClassicGroup, reason: string): void {
-    if (group.is('CompletingRebalance')) this.resetAndPropagateAssignmentError(group, ErrorCode.REBALANCE_IN_PROGRESS);
-    this.cancelSyncExpiration(group);
-    const initial = group.is('Empty');
-    group.transitionTo('PreparingRebalance', this.broker.now());
-    this.broker.logger.info(`preparing to rebalance group ${group.groupId} with old generation ${group.generationId} (reason: ${reason})`);
-    if (initial) {
-      // group.initial.rebalance.delay.ms: let the other members of a starting group join first.
-      const delay = this.broker.config.int('group.initial.rebalance.delay.ms');
-      this.scheduleInitialDelayedJoin(group, delay, delay, Math.max(group.rebalanceTimeoutMs - delay, 0));
-    } else {
-      this.scheduleDelayedJoin(group, group.rebalanceTimeoutMs);
-    }
-  }
-
-  /** Ends the join phase once every member rejoined, or at the rebalance timeout. */
-  private scheduleDelayedJoin(group: ClassicGroup, timeoutMs: number): void {
-    this.cancelDelayedJoin(group);
-    if (group.hasAllMembersJoined) return this.onCompleteJoin(group);
-    const timer = setTimeout(() => {
-      if (group.delayedJoin?.timer !== timer) return;
-      group.delayedJoin = null;
-      this.onCompleteJoin(group);
-    }, timeoutMs);
-    timer.unref();
-    group.delayedJoin = { timer, initial: false };
-  }
-
-  private scheduleInitialDelayedJoin(group: ClassicGroup, configuredDelay: number, delayMs: number, remainingMs: number): void {
-    this.cancelDelayedJoin(group);
-    const timer = setTimeout(() => {
-      if (group.delayedJoin?.timer !== timer) return;
-      group.delayedJoin = null;
-      if (group.newMemberAdded && remainingMs !== 0) {
-        group.newMemberAdded = false;
-        this.scheduleInitialDelayedJoin(group, configuredDelay, Math.min(configuredDelay, remainingMs), Math.max(remainingMs - delayMs, 0));
-      } else {
-        this.onCompleteJoin(group);
-      }
-    }, delayMs);
-    timer.unref();
-    group.delayedJoin = { timer, initial: true };
-  }
-
-  private checkAndCompleteJoin(group: ClassicGroup): void {
-    if (group.delayedJoin && !group.delayedJoin.initial && group.hasAllMembersJoined) {
-      this.cancelDelayedJoin(group);
-      this.onCompleteJoin(group);
-    }
-  }
-
-  private cancelDelayedJoin(group: ClassicGroup): void {
-    if (group.delayedJoin) clearTimeout(group.delayedJoin.timer);
-    group.delayedJoin = null;
-  }
-
-  /** The join phase is over: drop dynamic members that did not rejoin, start the next generation. */
-  private onCompleteJoin(group: ClassicGroup): void {
-    for (const member of group.notYetRejoinedMembers()) {
-      if (member.isStaticMember) continue;
-      this.broker.logger.info(`group ${group.groupId} removed member ${member.memberId}, which did not rejoin in time`);
-      group.remove(member.memberId);
-      this.cancelHeartbeat(member);
-    }
-    if (group.is('Dead')) return;
-    if (!group.maybeElectNewJoinedLeader() && group.size > 0) {
-      // Only static members are left and none rejoined: wait until their sessions expire.
-      return this.scheduleDelayedJoin(group, group.rebalanceTimeoutMs);
-    }
-    group.initNextGeneration(this.broker.now());
-    if (group.is('Empty')) {
-      this.broker.logger.info(`group ${group.groupId} with generation ${group.generationId} is now empty`);
-      const error = this.groupManager.storeGroup(group, new Map());
-      if (error !== ErrorCode.NONE) this.broker.logger.warn(`cannot persist empty group ${group.groupId}: error ${error}`);
-      return;
-    }
-    this.broker.logger.info(`stabilized group ${group.groupId} generation ${group.generationId} with ${group.size} members`);
-    for (const member of group.members.values()) {
-      member.completeJoin(this.joinResult(group, member, group.isLeader(member.memberId)));
-      this.scheduleHeartbeatExpiration(group, member);
-      member.isNew = false;
-    }
-    this.schedulePendingSync(group);
-  }
-
-  /** Members that join but never sync would stall the group: they are removed at the rebalance timeout. */
-  private schedulePendingSync(group: ClassicGroup): void {
-    this.cancelSyncExpiration(group);
-    for (const memberId of group.members.keys()) group.pendingSyncMembers.add(memberId);
-    const generation = group.generationId;
-    const timer = setTimeout(() => {
-      if (group.syncTimer !== timer) return;
-      group.syncTimer = null;
-      if (generation !== group.generationId || !(group.is('CompletingRebalance') || group.is('Stable')) || group.pendingSyncMembers.size === 0) return;
-      const late = [...group.pendingSyncMembers];
-      this.broker.logger.info(`group ${group.groupId} removes members ${late.join(', ')}, which did not sync in time`);
-      for (const memberId of late) {
-        const member = group.members.get(memberId);
-        group.remove(memberId);
-        if (member) this.cancelHeartbeat(member);
-      }
-      this.prepareRebalance(group, 'pending sync expired');
-    }, group.rebalanceTimeoutMs);
-    timer.unref();
-    group.syncTimer = timer;
-  }
-
-  private removePendingSyncMember(group: ClassicGroup, memberId: string): void {
-    group.pendingSyncMembers.delete(memberId);
-    if (group.pendingSyncMembers.size === 0) this.cancelSyncExpiration(group);
-  }
-
-  private cancelSyncExpiration(group: ClassicGroup): void {
-    if (group.syncTimer) clearTimeout(group.syncTimer);
-    group.syncTimer = null;
+    this.rebalance.maybePrepareRebalance(group, `member ${member.memberId} rejoined`);
   }
 
   // SyncGroup.
@@ -431,15 +271,15 @@ export class GroupCoordinator {
         const member = group.get(p.memberId);
         member.completeSync(syncError(ErrorCode.REBALANCE_IN_PROGRESS));
         member.awaitingSync = respond;
-        this.removePendingSyncMember(group, p.memberId);
+        this.rebalance.removePendingSyncMember(group, p.memberId);
         if (group.isLeader(p.memberId)) this.completeSyncFromLeader(group, p.assignments);
         return;
       }
       case 'Stable': {
-        this.removePendingSyncMember(group, p.memberId);
+        this.rebalance.removePendingSyncMember(group, p.memberId);
         const member = group.get(p.memberId);
         respond({ errorCode: ErrorCode.NONE, protocolType: group.protocolType, protocolName: group.protocolName, assignment: member.assignment });
-        this.scheduleHeartbeatExpiration(group, member);
+        this.rebalance.scheduleHeartbeatExpiration(group, member);
         return;
       }
       default:
@@ -454,13 +294,13 @@ export class GroupCoordinator {
     const error = this.groupManager.storeGroup(group, assignment);
     // The append is synchronous, so the group cannot have moved on in between.
     if (error !== ErrorCode.NONE) {
-      this.resetAndPropagateAssignmentError(group, error);
-      this.maybePrepareRebalance(group, 'error storing the group assignment');
+      this.rebalance.resetAndPropagateAssignmentError(group, error);
+      this.rebalance.maybePrepareRebalance(group, 'error storing the group assignment');
       return;
     }
     for (const member of group.members.values()) member.assignment = assignment.get(member.memberId)!;
-    this.propagateAssignment(group, ErrorCode.NONE);
-    group.transitionTo('Stable', this.broker.now());
+    this.rebalance.propagateAssignment(group, ErrorCode.NONE);
+    group.transitionTo('Stable', this.deps.context.clock.now());
   }
 
   private validateSyncGroup(group: ClassicGroup, p: SyncGroupParams): number | null {
@@ -471,25 +311,6 @@ export class GroupCoordinator {
     if (p.protocolType !== null && p.protocolType !== group.protocolType) return ErrorCode.INCONSISTENT_GROUP_PROTOCOL;
     if (p.protocolName !== null && p.protocolName !== group.protocolName) return ErrorCode.INCONSISTENT_GROUP_PROTOCOL;
     return null;
-  }
-
-  private resetAndPropagateAssignmentError(group: ClassicGroup, error: number): void {
-    for (const member of group.members.values()) member.assignment = EMPTY_BYTES;
-    this.propagateAssignment(group, error);
-  }
-
-  private propagateAssignment(group: ClassicGroup, error: number): void {
-    const ok = error === ErrorCode.NONE;
-    for (const member of group.members.values()) {
-      const answered = member.completeSync({
-        errorCode: error,
-        protocolType: ok ? group.protocolType : null,
-        protocolName: ok ? group.protocolName : null,
-        assignment: member.assignment,
-      });
-      // A session that lapsed while waiting for the leader was ignored; start a new one.
-      if (answered) this.scheduleHeartbeatExpiration(group, member);
-    }
   }
 
   // Heartbeat and LeaveGroup.
@@ -506,7 +327,7 @@ export class GroupCoordinator {
     if (memberError !== null) return memberError;
     if (generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
     if (group.is('Empty')) return ErrorCode.UNKNOWN_MEMBER_ID;
-    this.scheduleHeartbeatExpiration(group, group.get(memberId));
+    this.rebalance.scheduleHeartbeatExpiration(group, group.get(memberId));
     return group.is('PreparingRebalance') ? ErrorCode.REBALANCE_IN_PROGRESS : ErrorCode.NONE;
   }
 
@@ -522,27 +343,16 @@ export class GroupCoordinator {
       if (m.memberId === '') {
         const current = m.groupInstanceId === null ? undefined : group.currentStaticMemberId(m.groupInstanceId);
         if (current === undefined) errorCode = ErrorCode.UNKNOWN_MEMBER_ID;
-        else this.removeMemberAndUpdateGroup(group, group.get(current), 'LeaveGroup by group.instance.id');
+        else this.rebalance.removeMemberAndUpdateGroup(group, group.get(current), 'LeaveGroup by group.instance.id');
       } else if (group.isPendingMember(m.memberId)) {
-        this.removePendingMemberAndUpdateGroup(group, m.memberId);
+        this.rebalance.removePendingMemberAndUpdateGroup(group, m.memberId);
       } else {
         errorCode = this.validateCurrentMember(group, m.memberId, m.groupInstanceId) ?? ErrorCode.NONE;
-        if (errorCode === ErrorCode.NONE) this.removeMemberAndUpdateGroup(group, group.get(m.memberId), 'LeaveGroup');
+        if (errorCode === ErrorCode.NONE) this.rebalance.removeMemberAndUpdateGroup(group, group.get(m.memberId), 'LeaveGroup');
       }
       return { ...m, errorCode };
     });
     return { errorCode: ErrorCode.NONE, members };
-  }
-
-  private removeMemberAndUpdateGroup(group: ClassicGroup, member: MemberMetadata, reason: string): void {
-    this.broker.logger.info(`member ${member.memberId} leaves group ${group.groupId} (${reason})`);
-    // A member removed while its JoinGroup or SyncGroup waits is told to start over.
-    member.completeJoin(joinError('', ErrorCode.UNKNOWN_MEMBER_ID));
-    member.completeSync(syncError(ErrorCode.UNKNOWN_MEMBER_ID));
-    group.remove(member.memberId);
-    this.cancelHeartbeat(member);
-    if (group.is('Stable') || group.is('CompletingRebalance')) this.maybePrepareRebalance(group, reason);
-    else if (group.is('PreparingRebalance')) this.checkAndCompleteJoin(group);
   }
 
   /** Static members are checked by group.instance.id first: a stale instance is FENCED_INSTANCE_ID. */
@@ -555,37 +365,18 @@ export class GroupCoordinator {
     return group.has(memberId) ? null : ErrorCode.UNKNOWN_MEMBER_ID;
   }
 
-  // Sessions.
-
   /** Starts (or restarts) a member's session; it is removed if nothing renews it in time. */
   scheduleHeartbeatExpiration(group: ClassicGroup, member: MemberMetadata, timeoutMs = member.sessionTimeoutMs): void {
-    if (member.heartbeatTimer) clearTimeout(member.heartbeatTimer);
-    const timer = setTimeout(() => {
-      if (member.heartbeatTimer !== timer) return;
-      member.heartbeatTimer = null;
-      if (this.groupManager.getGroup(group.groupId) !== group || group.is('Dead') || group.members.get(member.memberId) !== member) return;
-      // Members waiting in JoinGroup or SyncGroup are bounded by the rebalance timeouts instead.
-      if (!member.isNew && (member.isAwaitingJoin || member.isAwaitingSync)) return;
-      this.removeMemberAndUpdateGroup(group, member, 'session timeout expired');
-    }, timeoutMs);
-    timer.unref();
-    member.heartbeatTimer = timer;
+    this.rebalance.scheduleHeartbeatExpiration(group, member, timeoutMs);
   }
 
-  private cancelHeartbeat(member: MemberMetadata): void {
-    if (member.heartbeatTimer) clearTimeout(member.heartbeatTimer);
-    member.heartbeatTimer = null;
-  }
-
-  /** Stops a group's timers and answers its waiting requests (shutdown, deletion). */
+  /** Stops a group's timers and answers its waiting requests (shutdown, deletion, unloading). */
   unload(group: ClassicGroup): void {
-    this.cancelDelayedJoin(group);
-    this.cancelSyncExpiration(group);
-    for (const timer of group.pendingMembers.values()) clearTimeout(timer);
-    for (const member of group.members.values()) {
-      this.cancelHeartbeat(member);
-      member.completeJoin(joinError(member.memberId, ErrorCode.NOT_COORDINATOR));
-      member.completeSync(syncError(ErrorCode.NOT_COORDINATOR));
-    }
+    this.rebalance.unload(group);
+  }
+
+  /** A topic deleted while the group's partition was loading (or had no leader) loses its offsets now. */
+  removeOffsetsOfDeletedTopics(groups: readonly ClassicGroup[]): void {
+    this.offsets.removeOffsetsOfDeletedTopics(groups);
   }
 }

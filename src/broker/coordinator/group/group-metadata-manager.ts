@@ -1,14 +1,13 @@
 import { ErrorCode, KafkaProtocolError } from '../../../protocol/error-codes.js';
 import { absoluteRecords, ControlRecordType, decodeRecordBatchesSync, encodeRecordBatchSync, transactionMarkerOf } from '../../../protocol/records/index.js';
 import { IsolationLevel, type Partition } from '../../cluster/partition.js';
-import type { KafkaBroker } from '../../kafka-broker.js';
+import type { CoordinatorDeps } from '../runtime/coordinator-context.js';
+import type { CoordinatorTopic, InternalTopicSpec } from '../runtime/coordinator-topic.js';
 import { ClassicGroup } from './classic-group.js';
 import { groupMetadataKey, groupMetadataValue, offsetCommitKey, offsetCommitValue, readOffsetsTopicRecord, type OffsetsTopicRecord } from './group-metadata-records.js';
-import { partitionForKey } from './java-string-hash.js';
 import { MemberMetadata } from './member-metadata.js';
 import { topicPartitionKey, type OffsetAndMetadata, type TopicPartitionOffset } from './offset-and-metadata.js';
 import { PendingTxnOffsets, type PendingTxnOffset } from './pending-txn-offsets.js';
-import { appendWithIsrAck } from '../replicated-append.js';
 
 export const GROUP_METADATA_TOPIC = '__consumer_offsets';
 /** Kafka's offsets.topic.segment.bytes default: small segments so compaction can keep up. */
@@ -17,6 +16,15 @@ const OFFSETS_TOPIC_SEGMENT_BYTES = 104_857_600;
 const LOAD_BUFFER_BYTES = 5 * 1024 * 1024;
 /** Kafka's offsets.commit.timeout.ms default: how long an offset commit waits for the ISR. */
 const OFFSET_COMMIT_TIMEOUT_MS = 5_000;
+
+/** `__consumer_offsets` as the coordinator runtime creates and places it. */
+export const OFFSETS_TOPIC: InternalTopicSpec = {
+  name: GROUP_METADATA_TOPIC,
+  kind: 'group',
+  partitionsConfig: 'offsets.topic.num.partitions',
+  replicationFactorConfig: 'offsets.topic.replication.factor',
+  configs: () => ({ 'cleanup.policy': 'compact', 'compression.type': 'producer', 'segment.bytes': String(OFFSETS_TOPIC_SEGMENT_BYTES) }),
+};
 
 type GroupValue = Extract<OffsetsTopicRecord, { kind: 'group' }>['value'];
 
@@ -43,7 +51,11 @@ export class GroupMetadataManager {
   /** group id → topic-partition key → offset of the record the committed offset comes from. */
   private readonly committedRecordOffsets = new Map<string, Map<string, number>>();
 
-  constructor(private readonly broker: KafkaBroker) {}
+  constructor(
+    private readonly deps: CoordinatorDeps,
+    /** `__consumer_offsets`, as the coordinator runtime runs it. */
+    readonly topic: CoordinatorTopic,
+  ) {}
 
   get allGroups(): ClassicGroup[] {
     return [...this.groups.values()];
@@ -56,7 +68,7 @@ export class GroupMetadataManager {
    * make the coordinator keep (groups that committed offsets live for offsets.retention.minutes).
    */
   canCreateGroup(): boolean {
-    return this.groups.size < this.broker.config.int('streamwright.max.groups');
+    return this.groups.size < this.deps.context.config.int('streamwright.max.groups');
   }
   /** Adds the group unless one with its id exists; returns the one kept. */
   addGroup(group: ClassicGroup): ClassicGroup {
@@ -70,48 +82,14 @@ export class GroupMetadataManager {
     this.committedRecordOffsets.delete(groupId);
   }
 
-  /** The topic's own partition count once it exists (it may differ from the config), else the config. */
-  partitionCount(): number {
-    return this.broker.metadata.topic(GROUP_METADATA_TOPIC)?.partitions.length ?? this.broker.config.int('offsets.topic.num.partitions');
-  }
-
+  /** The partition of `__consumer_offsets` that holds the group. */
   partitionFor(groupId: string): number {
-    return partitionForKey(groupId, this.partitionCount());
-  }
-
-  /**
-   * Creates `__consumer_offsets` the first time a group needs it, as Kafka auto-creates its
-   * internal topics. False when the controller refuses it for now (no live broker to place it
-   * on): callers answer COORDINATOR_NOT_AVAILABLE, and clients retry.
-   */
-  ensureOffsetsTopic(): boolean {
-    if (this.broker.metadata.topic(GROUP_METADATA_TOPIC)) return true;
-    try {
-      this.broker.controller.createTopic({
-        name: GROUP_METADATA_TOPIC,
-        numPartitions: this.broker.config.int('offsets.topic.num.partitions'),
-        // Capped at the live brokers, so a small cluster (or one missing a broker) still gets its offsets topic.
-        replicationFactor: Math.min(this.broker.config.int('offsets.topic.replication.factor'), Math.max(1, this.broker.liveBrokers().length)),
-        configs: { 'cleanup.policy': 'compact', 'compression.type': 'producer', 'segment.bytes': String(OFFSETS_TOPIC_SEGMENT_BYTES) },
-      });
-      return true;
-    } catch (error) {
-      if (!(error instanceof KafkaProtocolError)) throw error;
-      this.broker.logger.warn(`cannot create ${GROUP_METADATA_TOPIC} yet: ${error.message}`);
-      return false;
-    }
-  }
-
-  /** The leader of the group's `__consumer_offsets` partition, -1 without one (a single broker leads them all). */
-  leaderOf(groupId: string): number {
-    const assignment = this.broker.metadata.topic(GROUP_METADATA_TOPIC)?.partitions[this.partitionFor(groupId)];
-    if (!assignment) return -1;
-    return this.broker.cluster ? assignment.leaderId : this.broker.nodeId;
+    return this.topic.partitionFor(groupId);
   }
 
   /** This broker leads the group's partition of `__consumer_offsets`. */
   isCoordinatorFor(groupId: string): boolean {
-    return this.leaderOf(groupId) === this.broker.nodeId && this.broker.replicaManager.partition(GROUP_METADATA_TOPIC, this.partitionFor(groupId)) !== undefined;
+    return this.topic.isLedHere(groupId);
   }
 
   /** Persists the group's generation with the given assignments; returns an error code. */
@@ -127,7 +105,7 @@ export class GroupMetadataManager {
    */
   storeOffsets(groupId: string, offsets: readonly TopicPartitionOffset[], done: (error: number) => void): void {
     if (offsets.length === 0) return done(ErrorCode.NONE);
-    const partition = this.broker.replicaManager.partition(GROUP_METADATA_TOPIC, this.partitionFor(groupId));
+    const partition = this.deps.partitions.partition(GROUP_METADATA_TOPIC, this.partitionFor(groupId));
     if (!partition) return done(ErrorCode.NOT_COORDINATOR);
     let batch: Buffer;
     try {
@@ -137,11 +115,11 @@ export class GroupMetadataManager {
     }
     // The coordinator's batch gets the next offsets of the log.
     const baseOffset = partition.logEndOffset;
-    appendWithIsrAck(this.broker, partition, batch, (error) => {
+    this.deps.partitions.appendCoordinatorRecords(partition, batch, OFFSET_COMMIT_TIMEOUT_MS, (error) => {
       if (error === ErrorCode.NONE) offsets.forEach((o, i) => this.setRecordOffset(groupId, o.topic, o.partition, baseOffset + i));
-      else this.broker.logger.warn(`offset commit of group ${groupId} to ${GROUP_METADATA_TOPIC}-${partition.index} failed: error ${error}`);
+      else this.deps.context.logger.warn(`offset commit of group ${groupId} to ${GROUP_METADATA_TOPIC}-${partition.index} failed: error ${error}`);
       done(clientError(error, true));
-    }, OFFSET_COMMIT_TIMEOUT_MS);
+    });
   }
 
   /**
@@ -163,7 +141,7 @@ export class GroupMetadataManager {
     const taken = this.pendingTxnOffsets.take(producerId, (groupId) => this.partitionFor(groupId) === offsetsPartition);
     if (!commit) return;
     for (const [groupId, offsets] of taken) {
-      const group = this.getGroup(groupId) ?? this.addGroup(new ClassicGroup(groupId, 'Empty', this.broker.now()));
+      const group = this.getGroup(groupId) ?? this.addGroup(new ClassicGroup(groupId, 'Empty', this.deps.context.clock.now()));
       for (const o of offsets) this.applyCommitted(group, o);
     }
   }
@@ -189,7 +167,7 @@ export class GroupMetadataManager {
     if (groupRemoved) records.push({ key: groupMetadataKey(groupId), value: null });
     if (records.length === 0) return;
     const error = this.append(groupId, records, false);
-    if (error !== ErrorCode.NONE) this.broker.logger.warn(`cannot write tombstones for group ${groupId}: error ${error}`);
+    if (error !== ErrorCode.NONE) this.deps.context.logger.warn(`cannot write tombstones for group ${groupId}: error ${error}`);
   }
 
   private append(groupId: string, records: ReadonlyArray<{ key: Buffer; value: Buffer | null }>, forOffsets: boolean): number {
@@ -198,11 +176,11 @@ export class GroupMetadataManager {
 
   private appendRecords(groupId: string, records: ReadonlyArray<{ key: Buffer; value: Buffer | null }>, forOffsets: boolean, producer: TxnProducer | null): { error: number; baseOffset: number } {
     if (records.length === 0) return { error: ErrorCode.NONE, baseOffset: -1 };
-    const partition = this.broker.replicaManager.partition(GROUP_METADATA_TOPIC, this.partitionFor(groupId));
+    const partition = this.deps.partitions.partition(GROUP_METADATA_TOPIC, this.partitionFor(groupId));
     if (!partition) return { error: ErrorCode.NOT_COORDINATOR, baseOffset: -1 };
     try {
       const blob = this.encodeBatch(records, producer);
-      const logAppendTime = partition.settings.log.messageTimestampType === 'LogAppendTime' ? this.broker.now() : null;
+      const logAppendTime = partition.settings.log.messageTimestampType === 'LogAppendTime' ? this.deps.context.clock.now() : null;
       const info = partition.appendRecordsAsLeader(blob, logAppendTime, 'coordinator');
       return { error: ErrorCode.NONE, baseOffset: info.baseOffset };
     } catch (error) {
@@ -211,13 +189,13 @@ export class GroupMetadataManager {
   }
 
   private encodeBatch(records: ReadonlyArray<{ key: Buffer; value: Buffer | null }>, producer: TxnProducer | null): Buffer {
-    const now = this.broker.now();
+    const now = this.deps.context.clock.now();
     const txn = producer === null ? {} : { producerId: producer.producerId, producerEpoch: producer.producerEpoch, baseSequence: 0, transactional: true };
     return encodeRecordBatchSync({ ...txn, records: records.map((r) => ({ key: r.key, value: r.value, timestamp: now })) });
   }
 
   private storageError(error: unknown, forOffsets: boolean): number {
-    this.broker.logger.warn(`append to ${GROUP_METADATA_TOPIC} failed: ${(error as Error)?.stack ?? error}`);
+    this.deps.context.logger.warn(`append to ${GROUP_METADATA_TOPIC} failed: ${(error as Error)?.stack ?? error}`);
     return error instanceof KafkaProtocolError ? clientError(error.code, forOffsets) : ErrorCode.UNKNOWN_SERVER_ERROR;
   }
 
@@ -228,7 +206,7 @@ export class GroupMetadataManager {
    * offsets come back Empty.
    */
   load(index: number): ClassicGroup[] {
-    const topic = this.broker.metadata.topic(GROUP_METADATA_TOPIC);
+    const topic = this.deps.metadata.topic(GROUP_METADATA_TOPIC);
     if (!topic) return [];
     const values = new Map<string, GroupValue>();
     const offsets = new Map<string, Map<string, PendingTxnOffset>>();
@@ -241,7 +219,7 @@ export class GroupMetadataManager {
       if (current === undefined || current.recordOffset < o.recordOffset) byPartition.set(key, o);
     };
     // Only a partition led here: its groups are coordinated by this broker.
-    for (const partition of this.broker.replicaManager.partitionsOf(GROUP_METADATA_TOPIC).filter((p) => p.isLeader && p.index === index)) {
+    for (const partition of this.deps.partitions.partitionsOf(GROUP_METADATA_TOPIC).filter((p) => p.isLeader && p.index === index)) {
       // Transactional commits of this partition by producer, until their marker.
       const open = new Map<number, Map<string, PendingTxnOffset[]>>();
       this.readPartition(partition, (record, offset, producerId) => {
@@ -272,7 +250,7 @@ export class GroupMetadataManager {
       const value = values.get(groupId) ?? null;
       const groupOffsets = [...(offsets.get(groupId)?.values() ?? [])];
       if (value === null && groupOffsets.length === 0) continue;
-      const group = value ? this.groupFromValue(groupId, value) : new ClassicGroup(groupId, 'Empty', this.broker.now());
+      const group = value ? this.groupFromValue(groupId, value) : new ClassicGroup(groupId, 'Empty', this.deps.context.clock.now());
       for (const { recordOffset, ...o } of groupOffsets) {
         group.putOffset(o.topic, o.partition, o as OffsetAndMetadata);
         this.setRecordOffset(groupId, o.topic, o.partition, recordOffset);
@@ -295,7 +273,7 @@ export class GroupMetadataManager {
     let offset = partition.logStartOffset;
     // A broker that just became leader may have a high watermark behind what its ISR already
     // holds (it learns the old leader's with its next fetch): with replication, load to the log end.
-    const clustered = this.broker.cluster !== undefined;
+    const clustered = this.deps.metadata.clustered;
     const end = clustered ? partition.logEndOffset : partition.highWatermark;
     while (offset < end) {
       const read = clustered
@@ -314,7 +292,7 @@ export class GroupMetadataManager {
             try {
               apply(readOffsetsTopicRecord(record.key, record.value), Number(record.offset), producerId);
             } catch (error) {
-              this.broker.logger.warn(`skipping unreadable record at ${partition.topic}-${partition.index}@${record.offset}: ${(error as Error).message}`);
+              this.deps.context.logger.warn(`skipping unreadable record at ${partition.topic}-${partition.index}@${record.offset}: ${(error as Error).message}`);
             }
           }
         }
@@ -326,7 +304,7 @@ export class GroupMetadataManager {
   }
 
   private groupFromValue(groupId: string, value: NonNullable<GroupValue>): ClassicGroup {
-    const now = this.broker.now();
+    const now = this.deps.context.clock.now();
     const group = new ClassicGroup(groupId, value.members.length === 0 ? 'Empty' : 'Stable', now);
     group.generationId = value.generation;
     group.protocolType = value.protocolType === '' ? null : value.protocolType;

@@ -1,5 +1,6 @@
 import { ErrorCode } from '../../../protocol/error-codes.js';
-import type { KafkaBroker } from '../../kafka-broker.js';
+import type { CoordinatorDeps } from '../runtime/coordinator-context.js';
+import type { VerificationGuard } from '../transaction/transaction-verification.js';
 import { ClassicGroup } from './classic-group.js';
 import { CONSUMER_PROTOCOL_TYPE } from './consumer-protocol.js';
 import type { GroupCoordinator } from './group-coordinator.js';
@@ -27,6 +28,8 @@ export interface TxnOffsetCommitParams {
   memberId: string;
   groupInstanceId: string | null;
   offsets: ReadonlyArray<{ topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string | null }>;
+  /** KIP-890: the transaction coordinator's verdict on this write (TransactionVerification.verifyThen). */
+  verificationGuard: VerificationGuard;
 }
 
 export interface FetchedOffset {
@@ -51,13 +54,13 @@ export class OffsetMetadataManager {
   private expirationTimer: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly broker: KafkaBroker,
+    private readonly deps: CoordinatorDeps,
     private readonly coordinator: GroupCoordinator,
     private readonly groups: GroupMetadataManager,
   ) {}
 
   startup(): void {
-    this.expirationTimer = setInterval(() => this.cleanupExpiredOffsets(), this.broker.config.int('offsets.retention.check.interval.ms'));
+    this.expirationTimer = setInterval(() => this.cleanupExpiredOffsets(), this.deps.context.config.int('offsets.retention.check.interval.ms'));
     this.expirationTimer.unref();
   }
 
@@ -79,7 +82,7 @@ export class OffsetMetadataManager {
       // A "simple" group: offsets stored for a consumer that assigns partitions itself.
       if (p.generationId >= 0) return all(p.apiVersion >= 9 ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION);
       if (!this.groups.canCreateGroup()) return all(ErrorCode.POLICY_VIOLATION);
-      group = this.groups.addGroup(new ClassicGroup(p.groupId, 'Empty', this.broker.now()));
+      group = this.groups.addGroup(new ClassicGroup(p.groupId, 'Empty', this.deps.context.clock.now()));
     }
     const validation = this.validateOffsetCommit(group, p);
     if (validation !== null) return all(validation);
@@ -87,7 +90,7 @@ export class OffsetMetadataManager {
     const member = group.members.get(p.memberId);
     if (member && (group.is('Stable') || group.is('PreparingRebalance'))) this.coordinator.scheduleHeartbeatExpiration(group, member);
 
-    const maxMetadata = this.broker.config.int('offset.metadata.max.bytes');
+    const maxMetadata = this.deps.context.config.int('offset.metadata.max.bytes');
     const results: number[] = p.offsets.map((o) => this.offsetError(o, maxMetadata));
     const accepted: TopicPartitionOffset[] = [];
     p.offsets.forEach((o, i) => {
@@ -113,10 +116,10 @@ export class OffsetMetadataManager {
     const all = (code: number) => p.offsets.map(() => code);
     const error = this.coordinator.validateGroupStatus(p.groupId, true);
     if (error !== null) return all(error);
-    const verification = this.broker.transactionCoordinator.verifyTransactionalWrite(p.transactionalId, p.producerId, p.producerEpoch, GROUP_METADATA_TOPIC, this.groups.partitionFor(p.groupId));
+    const verification = p.verificationGuard.verdict({ producerId: p.producerId, producerEpoch: p.producerEpoch, topic: GROUP_METADATA_TOPIC, partition: this.groups.partitionFor(p.groupId) });
     if (verification !== ErrorCode.NONE) return all(verification);
     if (!this.groups.getGroup(p.groupId) && !this.groups.canCreateGroup()) return all(ErrorCode.POLICY_VIOLATION);
-    const group = this.groups.getGroup(p.groupId) ?? this.groups.addGroup(new ClassicGroup(p.groupId, 'Empty', this.broker.now()));
+    const group = this.groups.getGroup(p.groupId) ?? this.groups.addGroup(new ClassicGroup(p.groupId, 'Empty', this.deps.context.clock.now()));
     if (group.is('Dead')) return all(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     if (p.generationId >= 0 || p.memberId !== '' || p.groupInstanceId !== null) {
       const memberError = this.coordinator.validateCurrentMember(group, p.memberId, p.groupInstanceId);
@@ -124,8 +127,8 @@ export class OffsetMetadataManager {
       if (p.generationId !== group.generationId) return all(ErrorCode.ILLEGAL_GENERATION);
     }
 
-    const now = this.broker.now();
-    const maxMetadata = this.broker.config.int('offset.metadata.max.bytes');
+    const now = this.deps.context.clock.now();
+    const maxMetadata = this.deps.context.config.int('offset.metadata.max.bytes');
     const results: number[] = p.offsets.map((o) => this.offsetError(o, maxMetadata));
     const accepted: TopicPartitionOffset[] = [];
     p.offsets.forEach((o, i) => {
@@ -206,7 +209,7 @@ export class OffsetMetadataManager {
    * partition of the cluster), with metadata within offset.metadata.max.bytes.
    */
   private offsetError(o: { topic: string; partition: number; metadata: string | null }, maxMetadata: number): number {
-    if (this.broker.metadata.topic(o.topic)?.partitions[o.partition] === undefined) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    if (this.deps.metadata.topic(o.topic)?.partitions[o.partition] === undefined) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
     return o.metadata !== null && o.metadata.length > maxMetadata ? ErrorCode.OFFSET_METADATA_TOO_LARGE : ErrorCode.NONE;
   }
 
@@ -215,14 +218,14 @@ export class OffsetMetadataManager {
    * offsets.retention.check.interval.ms).
    */
   cleanupExpiredOffsets(): void {
-    const now = this.broker.now();
-    const retentionMs = this.broker.config.int('offsets.retention.minutes') * 60_000;
+    const now = this.deps.context.clock.now();
+    const retentionMs = this.deps.context.config.int('offsets.retention.minutes') * 60_000;
     for (const group of this.groups.allGroups) {
       const expired = group.removeExpiredOffsets(now, retentionMs);
       for (const o of [...group.offsets.values()]) {
-        if (this.broker.metadata.topic(o.topic) === undefined && group.removeOffset(o.topic, o.partition)) expired.push(o);
+        if (this.deps.metadata.topic(o.topic) === undefined && group.removeOffset(o.topic, o.partition)) expired.push(o);
       }
-      if (expired.length > 0) this.broker.logger.info(`removed ${expired.length} expired offsets of group ${group.groupId}`);
+      if (expired.length > 0) this.deps.context.logger.info(`removed ${expired.length} expired offsets of group ${group.groupId}`);
       this.cleanupGroupMetadata(group, expired);
     }
   }
@@ -238,7 +241,7 @@ export class OffsetMetadataManager {
 
   /** Just-loaded groups drop offsets of topics deleted while their partition was not loaded here. */
   removeOffsetsOfDeletedTopics(groups: readonly ClassicGroup[]): void {
-    this.removeOffsetsOf(groups, (topic) => this.broker.metadata.topic(topic) === undefined);
+    this.removeOffsetsOf(groups, (topic) => this.deps.metadata.topic(topic) === undefined);
   }
 
   private removeOffsetsOf(groups: readonly ClassicGroup[], deleted: (topic: string) => boolean): void {
@@ -255,7 +258,7 @@ export class OffsetMetadataManager {
   cleanupGroupMetadata(group: ClassicGroup, removedOffsets: ReadonlyArray<{ topic: string; partition: number }>): void {
     let groupRemoved = false;
     if (group.is('Empty') && !group.hasOffsets) {
-      group.transitionTo('Dead', this.broker.now());
+      group.transitionTo('Dead', this.deps.context.clock.now());
       this.coordinator.unload(group);
       this.groups.removeGroup(group.groupId);
       groupRemoved = group.generationId > 0;

@@ -2,11 +2,29 @@ import { ConnectionError } from '../../../client/errors.js';
 import { KafkaConnection } from '../../../client/kafka-connection.js';
 import type { KnownApiKey, RequestOf, ResponseOf } from '../../../protocol/codec.js';
 import type { MessageInput } from '../../../protocol/input.js';
-import type { KafkaBroker } from '../../kafka-broker.js';
 
-/** Longer than a coordinator write waits for the ISR on the other side (COORDINATOR_WRITE_TIMEOUT_MS). */
+/** Longer than a coordinator write waits for the ISR on the other side (COORDINATOR_WRITE_TIMEOUT_MS in runtime/coordinator-context.ts). */
 const REQUEST_TIMEOUT_MS = 40_000;
 const CONNECT_TIMEOUT_MS = 5_000;
+
+/** Requests to the other brokers of the cluster (the request channel the transaction coordinator is given). */
+export interface BrokerRequestChannel {
+  /** Sends one request to broker `nodeId` at the highest version both sides know (capped by `limits`). */
+  request<K extends KnownApiKey>(nodeId: number, apiKey: K, body: MessageInput<RequestOf<K>>, limits?: { min?: number; max?: number }): Promise<ResponseOf<K>>;
+  /** Closes every connection (broker shutdown): requests in flight fail. */
+  close(): void;
+}
+
+/** Where the other brokers are and how to reach them. */
+export interface InterBrokerRoutes {
+  readonly localId: number;
+  /** A registered broker's inter-broker address (undefined: not registered). */
+  endpoint(nodeId: number): { host: string; port: number } | undefined;
+  /** False while fault injection cuts this broker off from `nodeId`. */
+  canReach(nodeId: number): boolean;
+  /** TLS for the inter-broker listener (null: plaintext). */
+  tls(): { ca?: string; cert: string; key: string; passphrase?: string } | null;
+}
 
 interface Open {
   readonly address: string;
@@ -20,11 +38,11 @@ interface Open {
  * with the ApiVersions handshake and again after it broke or the broker moved. A broker cut
  * off by fault injection (`faults.isolate`) reaches nobody, as with the replica fetchers.
  */
-export class InterBrokerConnections {
+export class InterBrokerConnections implements BrokerRequestChannel {
   private readonly open = new Map<number, Open>();
   private closed = false;
 
-  constructor(private readonly broker: KafkaBroker) {}
+  constructor(private readonly routes: InterBrokerRoutes) {}
 
   /** Sends one request to broker `nodeId` at the highest version both sides know (capped by `limits`). */
   async request<K extends KnownApiKey>(nodeId: number, apiKey: K, body: MessageInput<RequestOf<K>>, limits: { min?: number; max?: number } = {}): Promise<ResponseOf<K>> {
@@ -33,10 +51,9 @@ export class InterBrokerConnections {
   }
 
   private async connectionTo(nodeId: number): Promise<KafkaConnection> {
-    const faults = this.broker.faults;
-    if (faults && !faults.canReach(this.broker.nodeId, nodeId)) throw new ConnectionError(`broker ${this.broker.nodeId} cannot reach broker ${nodeId} (isolated)`, `broker ${nodeId}`);
+    if (!this.routes.canReach(nodeId)) throw new ConnectionError(`broker ${this.routes.localId} cannot reach broker ${nodeId} (isolated)`, `broker ${nodeId}`);
     if (this.closed) throw new ConnectionError('the broker is shutting down', `broker ${nodeId}`);
-    const endpoint = this.broker.cluster?.endpoint(nodeId);
+    const endpoint = this.routes.endpoint(nodeId);
     if (!endpoint) throw new ConnectionError(`broker ${nodeId} is not registered`, `broker ${nodeId}`);
     const address = `${endpoint.host}:${endpoint.port}`;
     const existing = this.open.get(nodeId);
@@ -48,8 +65,8 @@ export class InterBrokerConnections {
     const connection = KafkaConnection.connect({
       host: endpoint.host,
       port: endpoint.port,
-      clientId: `streamwright-broker-${this.broker.nodeId}`,
-      ...(this.broker.interBrokerTls ? { tls: this.broker.interBrokerTls } : {}),
+      clientId: `streamwright-broker-${this.routes.localId}`,
+      ...tlsOption(this.routes.tls()),
       connectTimeoutMs: CONNECT_TIMEOUT_MS,
       requestTimeoutMs: REQUEST_TIMEOUT_MS,
     });
@@ -70,3 +87,5 @@ export class InterBrokerConnections {
     this.open.clear();
   }
 }
+
+const tlsOption = (tls: ReturnType<InterBrokerRoutes['tls']>) => (tls ? { tls } : {});

@@ -1,10 +1,12 @@
 import { ErrorCode } from '../../../protocol/error-codes.js';
-import type { KafkaBroker } from '../../kafka-broker.js';
 import { GROUP_METADATA_TOPIC } from '../group/group-metadata-manager.js';
+import type { CoordinatorDeps } from '../runtime/coordinator-context.js';
+import type { CoordinatorTopic } from '../runtime/coordinator-topic.js';
 import { CoordinatorTimers } from './coordinator-timers.js';
-import { InterBrokerConnections } from './inter-broker-connections.js';
+import type { GroupTxnOffsets } from './group-txn-offsets.js';
+import type { BrokerRequestChannel } from './inter-broker-connections.js';
 import { ProducerIdManager } from './producer-id-manager.js';
-import { PartitionLeaderMarkerChannel, type TransactionMarkerChannel } from './transaction-marker-channel.js';
+import { PartitionLeaderMarkerChannel, TxnMarkerWriter, type MarkerResult, type TransactionMarkerChannel, type TxnMarkerRequest } from './transaction-marker-channel.js';
 import { deliverMarkers } from './transaction-marker-delivery.js';
 import {
   isEpochExhausted,
@@ -18,7 +20,7 @@ import {
   type TransactionFields,
 } from './transaction-metadata.js';
 import { describeTransactions, listTransactions, type TransactionDescription, type TransactionListing } from './transaction-listing.js';
-import { TRANSACTION_STATE_TOPIC, TransactionStateManager } from './transaction-state-manager.js';
+import { TRANSACTION_STATE_TOPIC, TransactionStateManager, transactionStateTopic } from './transaction-state-manager.js';
 import { TransactionVerification } from './transaction-verification.js';
 
 export type { TransactionDescription, TransactionListing } from './transaction-listing.js';
@@ -39,6 +41,16 @@ export interface ProducerIdAndEpoch {
 
 const SHORT_MAX = 32767;
 const failed = (errorCode: number): ProducerIdAndEpoch => ({ errorCode, producerId: NO_PRODUCER_ID, producerEpoch: NO_PRODUCER_EPOCH });
+/** What the transaction coordinator is built with, besides what every coordinator gets. */
+export interface TransactionCoordinatorDeps extends CoordinatorDeps {
+  /** A block of producer ids from the controller, which persists it first (AllocateProducerIds); returns its first id. */
+  allocateProducerIdBlock(size: number): number;
+  /** Requests to other brokers: WriteTxnMarkers, AddPartitionsToTxn verify_only. */
+  readonly connections: BrokerRequestChannel;
+  /** The group coordinator's side of transactional offsets. */
+  readonly groupOffsets: GroupTxnOffsets;
+}
+
 /** Answers once the change is written (callbacks run synchronously on a single broker). */
 type Done = (errorCode: number) => void;
 
@@ -73,62 +85,62 @@ export class TransactionCoordinator {
   readonly verification: TransactionVerification;
   /** How markers reach partition leaders: in place for partitions led here, WriteTxnMarkers for the others. */
   markerChannel: TransactionMarkerChannel;
-  private readonly connections: InterBrokerConnections;
-  private active = false;
+  /** `__transaction_state`, as the coordinator runtime runs it (placement, creation, loading). */
+  readonly stateTopic: CoordinatorTopic;
+  /** Writes the markers of partitions led here (WriteTxnMarkers, and markers of this coordinator's own transactions). */
+  private readonly markerWriter: TxnMarkerWriter;
   private readonly timers: CoordinatorTimers;
 
-  constructor(private readonly broker: KafkaBroker) {
-    this.stateManager = new TransactionStateManager(broker);
-    this.producerIds = new ProducerIdManager((size) => broker.metadata.allocateProducerIdBlock(size));
-    this.timers = new CoordinatorTimers(broker.logger);
-    this.connections = new InterBrokerConnections(broker);
-    this.markerChannel = new PartitionLeaderMarkerChannel(broker, this.connections);
-    this.verification = new TransactionVerification(broker, this.stateManager, this.connections);
+  constructor(private readonly deps: TransactionCoordinatorDeps) {
+    const { context } = deps;
+    this.stateTopic = deps.runtime.register(transactionStateTopic(context.config), {
+      load: (index, leaderEpoch) => this.loadPartition(index, leaderEpoch),
+      unload: (index) => this.stateManager.unloadPartition(index),
+    });
+    this.stateManager = new TransactionStateManager(deps, this.stateTopic);
+    this.producerIds = new ProducerIdManager((size) => deps.allocateProducerIdBlock(size));
+    this.timers = new CoordinatorTimers(context.logger);
+    this.markerWriter = new TxnMarkerWriter(deps);
+    this.markerChannel = new PartitionLeaderMarkerChannel(context, deps.metadata, this.markerWriter, deps.connections);
+    this.verification = new TransactionVerification(deps, this.stateManager, deps.connections);
+  }
+
+  private get active(): boolean {
+    return this.stateTopic.isActive;
   }
 
   /** Loads the `__transaction_state` partitions led here and starts the periodic checks. */
   startup(): void {
-    this.active = true;
-    for (const partition of this.broker.replicaManager.partitionsOf(TRANSACTION_STATE_TOPIC)) {
-      if (partition.isLeader) this.onPartitionLeadershipChange(partition.index, true);
-    }
-    this.timers.every(this.broker.config.int('transaction.abort.timed.out.transaction.cleanup.interval.ms'), () => this.abortTimedOutTransactions());
-    this.timers.every(this.broker.config.int('transactions.remove.expired.transaction.cleanup.interval.ms'), () => this.removeExpiredTransactionalIds());
+    this.stateTopic.start();
+    this.timers.every(this.deps.context.config.int('transaction.abort.timed.out.transaction.cleanup.interval.ms'), () => this.abortTimedOutTransactions());
+    this.timers.every(this.deps.context.config.int('transactions.remove.expired.transaction.cleanup.interval.ms'), () => this.removeExpiredTransactionalIds());
   }
 
   shutdown(): void {
-    this.active = false;
+    this.stateTopic.stop();
     this.timers.stop();
-    this.connections.close();
+    this.deps.connections.close();
     this.stateManager.unloadAll();
   }
 
-  /**
-   * This broker became leader of `__transaction_state` partition `index`, or stopped being it
-   * (Kafka's onElection / onResignation). A new leadership loads the partition's ids from the
-   * log: at once, or after the fault-injected load delay, answering
-   * COORDINATOR_LOAD_IN_PROGRESS meanwhile.
-   */
-  onPartitionLeadershipChange(index: number, isLeader: boolean): void {
-    if (!this.active) return;
-    this.stateManager.unloadPartition(index);
-    if (!isLeader) return;
-    const partition = this.broker.replicaManager.partition(TRANSACTION_STATE_TOPIC, index);
-    if (!partition) return;
-    const leaderEpoch = partition.leaderEpoch;
-    this.stateManager.startLoading(index, leaderEpoch);
-    const delayMs = this.broker.faults?.coordinatorLoadDelayMs(this.broker.nodeId, 'transaction') ?? 0;
-    if (delayMs > 0) this.timers.after(delayMs, () => this.finishLoading(index, leaderEpoch));
-    else this.finishLoading(index, leaderEpoch);
+  /** WriteTxnMarkers as this broker leads the partitions (see TxnMarkerWriter). */
+  writeTxnMarkers(request: TxnMarkerRequest): Promise<MarkerResult[]> {
+    return this.markerWriter.write(request);
   }
 
-  private finishLoading(index: number, leaderEpoch: number): void {
-    const loaded = this.stateManager.finishLoading(index, leaderEpoch);
+  /**
+   * This broker leads `__transaction_state` partition `index` at `leaderEpoch` (Kafka's
+   * onElection, run by the coordinator runtime): its ids are loaded from the log (they answer
+   * COORDINATOR_LOAD_IN_PROGRESS until then), and the transactions caught between prepare and
+   * complete are completed.
+   */
+  private loadPartition(index: number, leaderEpoch: number): void {
+    const loaded = this.stateManager.loadPartition(index, leaderEpoch);
     if (loaded === null) return;
-    this.broker.logger.info(`transaction coordinator ${this.broker.nodeId}: loaded ${loaded.length} transactional ids of ${TRANSACTION_STATE_TOPIC}-${index} at epoch ${leaderEpoch}`);
+    this.deps.context.logger.info(`transaction coordinator ${this.deps.context.nodeId}: loaded ${loaded.length} transactional ids of ${TRANSACTION_STATE_TOPIC}-${index} at epoch ${leaderEpoch}`);
     for (const txn of loaded) {
       if (txn.state === TransactionState.PrepareCommit || txn.state === TransactionState.PrepareAbort) {
-        this.broker.logger.info(`completing transaction ${txn.transactionalId} found in ${txn.stateName}`);
+        this.deps.context.logger.info(`completing transaction ${txn.transactionalId} found in ${txn.stateName}`);
         this.sendMarkers(txn);
       }
     }
@@ -137,16 +149,13 @@ export class TransactionCoordinator {
   /** Null when this broker coordinates the id now; else the error to answer. */
   private coordinatorError(transactionalId: string): number | null {
     if (!this.active) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    if (!this.stateManager.ensureTopic()) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (!this.stateTopic.ensureTopic()) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     return this.stateManager.status(transactionalId);
   }
 
   /** FindCoordinator key type 1: the live leader of the id's `__transaction_state` partition (the topic is created on first use). */
   findCoordinator(transactionalId: string): { errorCode: number; nodeId: number } {
-    if (!this.active || !this.stateManager.ensureTopic()) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, nodeId: -1 };
-    const leaderId = this.stateManager.leaderOf(transactionalId);
-    if (leaderId < 0 || !this.broker.isLive(leaderId)) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, nodeId: -1 };
-    return { errorCode: ErrorCode.NONE, nodeId: leaderId };
+    return this.stateTopic.findCoordinator(transactionalId);
   }
 
   /**
@@ -178,14 +187,14 @@ export class TransactionCoordinator {
     if (p.transactionalId === null) return respond({ errorCode: ErrorCode.NONE, producerId: this.producerIds.generateProducerId(), producerEpoch: 0 });
     const id = p.transactionalId;
     if (id === '') return respond(failed(ErrorCode.INVALID_REQUEST));
-    if (p.transactionTimeoutMs <= 0 || p.transactionTimeoutMs > this.broker.config.int('transaction.max.timeout.ms')) return respond(failed(ErrorCode.INVALID_TRANSACTION_TIMEOUT));
+    if (p.transactionTimeoutMs <= 0 || p.transactionTimeoutMs > this.deps.context.config.int('transaction.max.timeout.ms')) return respond(failed(ErrorCode.INVALID_TRANSACTION_TIMEOUT));
     if ((p.producerId === NO_PRODUCER_ID) !== (p.producerEpoch === NO_PRODUCER_EPOCH)) return respond(failed(ErrorCode.INVALID_REQUEST));
     const status = this.coordinatorError(id);
     if (status !== null) return respond(failed(status));
     // streamwright.max.transactional.ids bounds what clients can make the coordinator keep
     // (an id lives for transactional.id.expiration.ms after its last use).
-    if (!this.stateManager.get(id) && this.stateManager.size >= this.broker.config.int('streamwright.max.transactional.ids')) return respond(failed(ErrorCode.POLICY_VIOLATION));
-    const now = this.broker.now();
+    if (!this.stateManager.get(id) && this.stateManager.size >= this.deps.context.config.int('streamwright.max.transactional.ids')) return respond(failed(ErrorCode.POLICY_VIOLATION));
+    const now = this.deps.context.clock.now();
     const txn = this.stateManager.get(id) ?? this.stateManager.put(new TransactionMetadata(id, {
       producerId: this.producerIds.generateProducerId(),
       lastProducerId: NO_PRODUCER_ID,
@@ -240,7 +249,7 @@ export class TransactionCoordinator {
         return this.transition(txn, fields, (error) => respond(error !== ErrorCode.NONE ? failed(error) : { errorCode: ErrorCode.NONE, producerId: txn.producerId, producerEpoch: txn.producerEpoch }));
       }
       default:
-        this.broker.logger.error(`transactional id ${id} is in the illegal state ${txn.stateName}`);
+        this.deps.context.logger.error(`transactional id ${id} is in the illegal state ${txn.stateName}`);
         return respond(failed(ErrorCode.UNKNOWN_SERVER_ERROR));
     }
   }
@@ -286,7 +295,7 @@ export class TransactionCoordinator {
       default:
         return done(ErrorCode.INVALID_TXN_STATE);
     }
-    const now = this.broker.now();
+    const now = this.deps.context.clock.now();
     this.transition(txn!, txn!.with({
       state: TransactionState.Ongoing,
       partitions: unionPartitions(txn!.partitions, partitions),
@@ -308,21 +317,9 @@ export class TransactionCoordinator {
 
   /** AddOffsetsToTxn: the group's `__consumer_offsets` partition joins the transaction. */
   addOffsetsToTransaction(transactionalId: string, producerId: number, producerEpoch: number, groupId: string): Promise<number> {
-    const groups = this.broker.groupCoordinator.groupManager;
-    if (!groups.ensureOffsetsTopic()) return Promise.resolve(ErrorCode.COORDINATOR_NOT_AVAILABLE);
-    return this.addPartitionsToTransaction(transactionalId, producerId, producerEpoch, [{ topic: GROUP_METADATA_TOPIC, partition: groups.partitionFor(groupId) }]);
-  }
-
-  /**
-   * Whether a transactional write (Produce, TxnOffsetCommit) to a partition led here belongs
-   * to the producer's open transaction (KIP-890 part 1): the verdict {@link verification}
-   * reached for the request (asking a remote coordinator when needed), else the local check.
-   * A late write of an ended transaction is refused instead of opening a transaction that
-   * nobody will ever end.
-   */
-  verifyTransactionalWrite(transactionalId: string, producerId: number, producerEpoch: number, topic: string, partition: number): number {
-    if (!this.broker.config.boolean('transaction.partition.verification.enable')) return ErrorCode.NONE;
-    return this.verification.verdict(transactionalId, { producerId, producerEpoch, topic, partition });
+    const partition = this.deps.groupOffsets.transactionalOffsetsPartition(groupId);
+    if (partition === null) return Promise.resolve(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    return this.addPartitionsToTransaction(transactionalId, producerId, producerEpoch, [{ topic: GROUP_METADATA_TOPIC, partition }]);
   }
 
   // EndTxn.
@@ -385,7 +382,7 @@ export class TransactionCoordinator {
     this.transition(txn, txn.with({
       ...changes,
       state: commit ? TransactionState.PrepareCommit : TransactionState.PrepareAbort,
-      txnLastUpdateTimestamp: this.broker.now(),
+      txnLastUpdateTimestamp: this.deps.context.clock.now(),
     }), (error) => {
       // Markers first: on a single broker they are in the logs by the time the client hears back.
       if (error === ErrorCode.NONE) this.sendMarkers(txn);
@@ -401,7 +398,8 @@ export class TransactionCoordinator {
     const stillPrepared = () =>
       this.active && this.stateManager.isCurrent(txn, coordinatorEpoch) && txn.state === prepared.state && txn.producerId === prepared.producerId && txn.producerEpoch === prepared.producerEpoch;
     deliverMarkers({
-      broker: this.broker,
+      metadata: this.deps.metadata,
+      logger: this.deps.context.logger,
       channel: () => this.markerChannel,
       request: { producerId: txn.producerId, producerEpoch: txn.producerEpoch, coordinatorEpoch, commit, partitions: txn.partitions },
       transactionalId: txn.transactionalId,
@@ -420,10 +418,10 @@ export class TransactionCoordinator {
       ...rotate,
       state: commit ? TransactionState.CompleteCommit : TransactionState.CompleteAbort,
       partitions: [],
-      txnLastUpdateTimestamp: this.broker.now(),
+      txnLastUpdateTimestamp: this.deps.context.clock.now(),
     }), (error) => {
       if (error === ErrorCode.NONE) return;
-      this.broker.logger.warn(`cannot complete transaction ${txn.transactionalId}: error ${error}; retrying`);
+      this.deps.context.logger.warn(`cannot complete transaction ${txn.transactionalId}: error ${error}; retrying`);
       this.timers.after(1000, () => {
         if (stillPrepared()) this.completeTransaction(txn, commit, stillPrepared);
       });
@@ -436,12 +434,12 @@ export class TransactionCoordinator {
    * Aborts transactions open longer than their timeout, fencing their producer (Kafka's
    * abortTimedOutTransactions). Returns how many aborts it started that have not failed.
    */
-  abortTimedOutTransactions(now: number = this.broker.now()): number {
+  abortTimedOutTransactions(now: number = this.deps.context.clock.now()): number {
     let aborted = 0;
     for (const txn of this.stateManager.all) {
       if (txn.state !== TransactionState.Ongoing || txn.pendingState !== null || txn.txnStartTimestamp + txn.txnTimeoutMs >= now) continue;
       if (this.coordinatorError(txn.transactionalId) !== null) continue;
-      this.broker.logger.info(`aborting transaction ${txn.transactionalId} (producer ${txn.producerId}, epoch ${txn.producerEpoch}): open longer than its timeout of ${txn.txnTimeoutMs} ms`);
+      this.deps.context.logger.info(`aborting transaction ${txn.transactionalId} (producer ${txn.producerId}, epoch ${txn.producerEpoch}): open longer than its timeout of ${txn.txnTimeoutMs} ms`);
       aborted++;
       this.fenceAndAbort(txn, (error) => {
         if (error !== ErrorCode.NONE) aborted--;
@@ -451,8 +449,8 @@ export class TransactionCoordinator {
   }
 
   /** Removes transactional ids unused for transactional.id.expiration.ms (a tombstone each); returns how many it started removing. */
-  removeExpiredTransactionalIds(now: number = this.broker.now()): number {
-    const expirationMs = this.broker.config.int('transactional.id.expiration.ms');
+  removeExpiredTransactionalIds(now: number = this.deps.context.clock.now()): number {
+    const expirationMs = this.deps.context.config.int('transactional.id.expiration.ms');
     let removed = 0;
     for (const txn of this.stateManager.all) {
       if (!txn.isCompleted || txn.pendingState !== null || txn.txnLastUpdateTimestamp + expirationMs > now) continue;
@@ -477,8 +475,8 @@ export class TransactionCoordinator {
 
   /** ListTransactions: the ids this broker coordinates, filtered by state, producer id and (v1) running time. */
   listTransactions(stateFilters: readonly string[], producerIdFilters: readonly number[], durationFilterMs: number): TransactionListing {
-    if (!this.active) return listTransactions([], stateFilters, producerIdFilters, durationFilterMs, this.broker.now(), ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    if (!this.active) return listTransactions([], stateFilters, producerIdFilters, durationFilterMs, this.deps.context.clock.now(), ErrorCode.COORDINATOR_NOT_AVAILABLE);
     const coordinated = this.stateManager.all.filter((txn) => this.stateManager.isCoordinatorFor(txn.transactionalId));
-    return listTransactions(coordinated, stateFilters, producerIdFilters, durationFilterMs, this.broker.now(), ErrorCode.NONE);
+    return listTransactions(coordinated, stateFilters, producerIdFilters, durationFilterMs, this.deps.context.clock.now(), ErrorCode.NONE);
   }
 }

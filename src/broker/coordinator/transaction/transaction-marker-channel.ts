@@ -1,10 +1,10 @@
 import { ErrorCode } from '../../../protocol/error-codes.js';
 import { ApiKeys } from '../../../protocol/generated/messages.js';
 import { ControlRecordType, encodeControlBatch } from '../../../protocol/records/index.js';
-import type { KafkaBroker } from '../../kafka-broker.js';
 import { GROUP_METADATA_TOPIC } from '../group/group-metadata-manager.js';
-import type { InterBrokerConnections } from './inter-broker-connections.js';
-import { appendWithIsrAck } from '../replicated-append.js';
+import { COORDINATOR_WRITE_TIMEOUT_MS, type CoordinatorContext, type CoordinatorMetadataView, type CoordinatorPartitions } from '../runtime/coordinator-context.js';
+import type { GroupTxnOffsets } from './group-txn-offsets.js';
+import type { BrokerRequestChannel } from './inter-broker-connections.js';
 import type { TopicPartition } from './transaction-metadata.js';
 
 /** The markers that end one transaction: what a WriteTxnMarkers request carries for it. */
@@ -29,6 +29,13 @@ export interface TransactionMarkerChannel {
   send(request: TxnMarkerRequest): Promise<MarkerResult[]>;
 }
 
+export interface TxnMarkerWriterDeps {
+  readonly context: CoordinatorContext;
+  readonly metadata: Pick<CoordinatorMetadataView, 'topic'>;
+  readonly partitions: Pick<CoordinatorPartitions, 'partition' | 'appendCoordinatorRecords'>;
+  readonly groupOffsets: GroupTxnOffsets;
+}
+
 /**
  * What a partition leader does with WriteTxnMarkers (Kafka's handleWriteTxnMarkersRequest):
  * appends the COMMIT or ABORT control batch to each partition with acks=-1 (checked against
@@ -36,36 +43,41 @@ export interface TransactionMarkerChannel {
  * ISR has it; for `__consumer_offsets` the group coordinator then commits or drops the
  * transaction's pending offsets. A broker that does not lead a partition answers
  * NOT_LEADER_OR_FOLLOWER (UNKNOWN_TOPIC_OR_PARTITION when the partition does not exist).
- * Every append happens before this returns; on a single broker the promise is settled by then.
+ * Every append happens before `write` returns; on a single broker the promise is settled by then.
  */
-export function writeTxnMarkers(broker: KafkaBroker, request: TxnMarkerRequest): Promise<MarkerResult[]> {
-  return Promise.all(request.partitions.map((tp) => new Promise<MarkerResult>((resolve) => writeMarker(broker, request, tp, (errorCode) => resolve({ partition: tp, errorCode })))));
-}
+export class TxnMarkerWriter {
+  constructor(private readonly deps: TxnMarkerWriterDeps) {}
 
-function writeMarker(broker: KafkaBroker, request: TxnMarkerRequest, tp: TopicPartition, done: (errorCode: number) => void): void {
-  if (request.producerId < 0 || request.producerEpoch < 0) return done(ErrorCode.INVALID_REQUEST);
-  const partition = broker.replicaManager.partition(tp.topic, tp.partition);
-  if (!partition) {
-    const known = broker.metadata.topic(tp.topic)?.partitions[tp.partition] !== undefined;
-    return done(known ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  write(request: TxnMarkerRequest): Promise<MarkerResult[]> {
+    return Promise.all(request.partitions.map((tp) => new Promise<MarkerResult>((resolve) => this.writeMarker(request, tp, (errorCode) => resolve({ partition: tp, errorCode })))));
   }
-  let marker: Buffer;
-  try {
-    marker = encodeControlBatch({
-      producerId: BigInt(request.producerId),
-      producerEpoch: request.producerEpoch,
-      timestamp: broker.now(),
-      type: request.commit ? ControlRecordType.Commit : ControlRecordType.Abort,
-      coordinatorEpoch: request.coordinatorEpoch,
+
+  private writeMarker(request: TxnMarkerRequest, tp: TopicPartition, done: (errorCode: number) => void): void {
+    if (request.producerId < 0 || request.producerEpoch < 0) return done(ErrorCode.INVALID_REQUEST);
+    const { context, metadata, partitions } = this.deps;
+    const partition = partitions.partition(tp.topic, tp.partition);
+    if (!partition) {
+      const known = metadata.topic(tp.topic)?.partitions[tp.partition] !== undefined;
+      return done(known ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    }
+    let marker: Buffer;
+    try {
+      marker = encodeControlBatch({
+        producerId: BigInt(request.producerId),
+        producerEpoch: request.producerEpoch,
+        timestamp: context.clock.now(),
+        type: request.commit ? ControlRecordType.Commit : ControlRecordType.Abort,
+        coordinatorEpoch: request.coordinatorEpoch,
+      });
+    } catch (error) {
+      context.logger.warn(`cannot encode the marker of producer ${request.producerId} for ${tp.topic}-${tp.partition}: ${(error as Error).message}`);
+      return done(ErrorCode.INVALID_REQUEST);
+    }
+    partitions.appendCoordinatorRecords(partition, marker, COORDINATOR_WRITE_TIMEOUT_MS, (errorCode) => {
+      if (errorCode === ErrorCode.NONE && tp.topic === GROUP_METADATA_TOPIC) this.deps.groupOffsets.onTransactionCompleted(request.producerId, tp.partition, request.commit);
+      done(errorCode);
     });
-  } catch (error) {
-    broker.logger.warn(`cannot encode the marker of producer ${request.producerId} for ${tp.topic}-${tp.partition}: ${(error as Error).message}`);
-    return done(ErrorCode.INVALID_REQUEST);
   }
-  appendWithIsrAck(broker, partition, marker, (errorCode) => {
-    if (errorCode === ErrorCode.NONE && tp.topic === GROUP_METADATA_TOPIC) broker.groupCoordinator.onTransactionCompleted(request.producerId, tp.partition, request.commit);
-    done(errorCode);
-  });
 }
 
 /**
@@ -77,20 +89,21 @@ function writeMarker(broker: KafkaBroker, request: TxnMarkerRequest, tp: TopicPa
  */
 export class PartitionLeaderMarkerChannel implements TransactionMarkerChannel {
   constructor(
-    private readonly broker: KafkaBroker,
-    private readonly connections: InterBrokerConnections,
+    private readonly context: CoordinatorContext,
+    private readonly metadata: Pick<CoordinatorMetadataView, 'topic' | 'leaderOf'>,
+    private readonly writer: TxnMarkerWriter,
+    private readonly connections: BrokerRequestChannel,
   ) {}
 
   async send(request: TxnMarkerRequest): Promise<MarkerResult[]> {
     const byLeader = new Map<number, TopicPartition[]>();
     const unroutable: MarkerResult[] = [];
     for (const tp of request.partitions) {
-      const assignment = this.broker.metadata.topic(tp.topic)?.partitions[tp.partition];
-      if (!assignment) {
+      if (this.metadata.topic(tp.topic)?.partitions[tp.partition] === undefined) {
         unroutable.push({ partition: tp, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
         continue;
       }
-      const leaderId = this.broker.cluster ? assignment.leaderId : this.broker.nodeId;
+      const leaderId = this.metadata.leaderOf(tp.topic, tp.partition);
       if (leaderId < 0) {
         unroutable.push({ partition: tp, errorCode: ErrorCode.LEADER_NOT_AVAILABLE });
         continue;
@@ -98,7 +111,7 @@ export class PartitionLeaderMarkerChannel implements TransactionMarkerChannel {
       byLeader.set(leaderId, [...(byLeader.get(leaderId) ?? []), tp]);
     }
     const sent = [...byLeader].map(([leaderId, partitions]) =>
-      leaderId === this.broker.nodeId ? writeTxnMarkers(this.broker, { ...request, partitions }) : this.sendTo(leaderId, { ...request, partitions }),
+      leaderId === this.context.nodeId ? this.writer.write({ ...request, partitions }) : this.sendTo(leaderId, { ...request, partitions }),
     );
     return [...unroutable, ...(await Promise.all(sent)).flat()];
   }
@@ -119,7 +132,7 @@ export class PartitionLeaderMarkerChannel implements TransactionMarkerChannel {
         }],
       });
     } catch (error) {
-      this.broker.logger.debug(`WriteTxnMarkers to broker ${leaderId} failed: ${(error as Error).message}`);
+      this.context.logger.debug(`WriteTxnMarkers to broker ${leaderId} failed: ${(error as Error).message}`);
       return request.partitions.map((partition) => ({ partition, errorCode: ErrorCode.NETWORK_EXCEPTION }));
     }
     const answered = new Map<string, number>();
@@ -129,7 +142,7 @@ export class PartitionLeaderMarkerChannel implements TransactionMarkerChannel {
     return request.partitions.map((partition) => {
       const errorCode = answered.get(`${partition.topic}-${partition.partition}`) ?? ErrorCode.UNKNOWN_SERVER_ERROR;
       // A partition the leader does not know although the metadata has it: stale routing, retry.
-      const stale = errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION && this.broker.metadata.topic(partition.topic)?.partitions[partition.partition] !== undefined;
+      const stale = errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION && this.metadata.topic(partition.topic)?.partitions[partition.partition] !== undefined;
       return { partition, errorCode: stale ? ErrorCode.NOT_LEADER_OR_FOLLOWER : errorCode };
     });
   }

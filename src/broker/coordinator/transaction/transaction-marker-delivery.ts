@@ -1,5 +1,6 @@
 import { ErrorCode, errorName } from '../../../protocol/error-codes.js';
-import type { KafkaBroker } from '../../kafka-broker.js';
+import type { BrokerLogger } from '../../logger.js';
+import type { CoordinatorMetadataView } from '../runtime/coordinator-context.js';
 import type { MarkerResult, TransactionMarkerChannel, TxnMarkerRequest } from './transaction-marker-channel.js';
 import type { TopicPartition } from './transaction-metadata.js';
 
@@ -18,7 +19,8 @@ const FINAL_MARKER_ERRORS: ReadonlySet<number> = new Set([
 const MAX_BACKOFF_MS = 2_000;
 
 export interface MarkerDelivery {
-  readonly broker: KafkaBroker;
+  readonly metadata: Pick<CoordinatorMetadataView, 'topic'>;
+  readonly logger: BrokerLogger;
   readonly channel: () => TransactionMarkerChannel;
   readonly request: TxnMarkerRequest;
   readonly transactionalId: string;
@@ -38,10 +40,10 @@ export interface MarkerDelivery {
  * only then `onDelivered` runs (the coordinator writes CompleteCommit/CompleteAbort).
  */
 export function deliverMarkers(delivery: MarkerDelivery): void {
-  const { broker, request, transactionalId } = delivery;
+  const { metadata, logger, request, transactionalId } = delivery;
   const isFinal = (r: MarkerResult) => {
     if (r.errorCode !== ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) return FINAL_MARKER_ERRORS.has(r.errorCode);
-    return broker.metadata.topic(r.partition.topic)?.partitions[r.partition.partition] === undefined;
+    return metadata.topic(r.partition.topic)?.partitions[r.partition.partition] === undefined;
   };
   const attempt = (partitions: readonly TopicPartition[], attempts: number) => {
     const retry = (left: readonly TopicPartition[]) => delivery.after(Math.min(100 * 2 ** attempts, MAX_BACKOFF_MS), () => {
@@ -55,18 +57,18 @@ export function deliverMarkers(delivery: MarkerDelivery): void {
           if (!isFinal(r)) {
             left.push(r.partition);
           } else if (r.errorCode !== ErrorCode.NONE) {
-            broker.logger.warn(`marker of ${transactionalId} for ${r.partition.topic}-${r.partition.partition} not written: ${errorName(r.errorCode)}`);
+            logger.warn(`marker of ${transactionalId} for ${r.partition.topic}-${r.partition.partition} not written: ${errorName(r.errorCode)}`);
           }
         }
         if (left.length > 0) {
-          broker.logger.debug(`markers of ${transactionalId} to retry: ${results.filter((r) => !isFinal(r)).map((r) => `${r.partition.topic}-${r.partition.partition} ${errorName(r.errorCode)}`).join(', ')}`);
+          logger.debug(`markers of ${transactionalId} to retry: ${results.filter((r) => !isFinal(r)).map((r) => `${r.partition.topic}-${r.partition.partition} ${errorName(r.errorCode)}`).join(', ')}`);
           retry(left);
         } else {
           delivery.onDelivered();
         }
       },
       (error: unknown) => {
-        broker.logger.warn(`writing the markers of ${transactionalId} failed: ${(error as Error)?.stack ?? error}`);
+        logger.warn(`writing the markers of ${transactionalId} failed: ${(error as Error)?.stack ?? error}`);
         if (delivery.stillWanted()) retry(partitions);
       },
     );

@@ -1,15 +1,35 @@
-import { ErrorCode, KafkaProtocolError } from '../../../protocol/error-codes.js';
+import { ErrorCode } from '../../../protocol/error-codes.js';
 import { absoluteRecords, decodeRecordBatchesSync, encodeRecordBatchSync } from '../../../protocol/records/index.js';
 import type { Partition } from '../../cluster/partition.js';
-import type { KafkaBroker } from '../../kafka-broker.js';
-import { partitionForKey } from '../group/java-string-hash.js';
-import { appendWithIsrAck } from '../replicated-append.js';
+import { COORDINATOR_WRITE_TIMEOUT_MS, type CoordinatorDeps } from '../runtime/coordinator-context.js';
+import type { CoordinatorTopic, InternalTopicSpec } from '../runtime/coordinator-topic.js';
 import { readTransactionLogRecord, transactionLogKey, transactionLogValue } from './transaction-log.js';
 import type { TransactionFields, TransactionMetadata } from './transaction-metadata.js';
 
 export const TRANSACTION_STATE_TOPIC = '__transaction_state';
 /** Kafka's transaction.state.log.load.buffer.size default. */
 const LOAD_BUFFER_BYTES = 5 * 1024 * 1024;
+
+/**
+ * `__transaction_state` as the coordinator runtime creates and places it:
+ * transaction.state.log.min.isr, capped at the topic's replication factor, is its
+ * min.insync.replicas.
+ */
+export function transactionStateTopic(config: { int(name: string): number }): InternalTopicSpec {
+  return {
+    name: TRANSACTION_STATE_TOPIC,
+    kind: 'transaction',
+    partitionsConfig: 'transaction.state.log.num.partitions',
+    replicationFactorConfig: 'transaction.state.log.replication.factor',
+    configs: (replicationFactor) => ({
+      'cleanup.policy': 'compact',
+      'compression.type': 'uncompressed',
+      'segment.bytes': String(config.int('transaction.state.log.segment.bytes')),
+      'min.insync.replicas': String(Math.min(config.int('transaction.state.log.min.isr'), replicationFactor)),
+      'unclean.leader.election.enable': 'false',
+    }),
+  };
+}
 
 /** The transactional ids of one `__transaction_state` partition this broker leads, loaded from its log. */
 interface LoadedPartition {
@@ -28,10 +48,12 @@ interface LoadedPartition {
  */
 export class TransactionStateManager {
   private readonly loaded = new Map<number, LoadedPartition>();
-  /** Partitions being loaded, with the leader epoch they are loaded for. */
-  private readonly loading = new Map<number, number>();
 
-  constructor(private readonly broker: KafkaBroker) {}
+  constructor(
+    private readonly deps: CoordinatorDeps,
+    /** `__transaction_state`, as the coordinator runtime runs it. */
+    readonly topic: CoordinatorTopic,
+  ) {}
 
   /** Every loaded transactional id. */
   get all(): TransactionMetadata[] {
@@ -58,51 +80,13 @@ export class TransactionStateManager {
     this.loaded.get(this.partitionFor(transactionalId))?.transactions.delete(transactionalId);
   }
 
-  /** The topic's own partition count once it exists, else the config. */
-  partitionCount(): number {
-    return this.broker.metadata.topic(TRANSACTION_STATE_TOPIC)?.partitions.length ?? this.broker.config.int('transaction.state.log.num.partitions');
-  }
-
   partitionFor(transactionalId: string): number {
-    return partitionForKey(transactionalId, this.partitionCount());
-  }
-
-  /**
-   * Creates `__transaction_state` the first time a transactional id needs it, with
-   * transaction.state.log.replication.factor capped at the live brokers and
-   * transaction.state.log.min.isr (capped at that replication factor) as its
-   * min.insync.replicas. False when it cannot exist yet: callers answer
-   * COORDINATOR_NOT_AVAILABLE, and clients retry.
-   */
-  ensureTopic(): boolean {
-    if (this.broker.metadata.topic(TRANSACTION_STATE_TOPIC)) return true;
-    const replicationFactor = Math.min(this.broker.config.int('transaction.state.log.replication.factor'), this.broker.liveBrokers().length);
-    try {
-      this.broker.controller.createTopic({
-        name: TRANSACTION_STATE_TOPIC,
-        numPartitions: this.broker.config.int('transaction.state.log.num.partitions'),
-        replicationFactor,
-        configs: {
-          'cleanup.policy': 'compact',
-          'compression.type': 'uncompressed',
-          'segment.bytes': String(this.broker.config.int('transaction.state.log.segment.bytes')),
-          'min.insync.replicas': String(Math.min(this.broker.config.int('transaction.state.log.min.isr'), Math.max(1, replicationFactor))),
-          'unclean.leader.election.enable': 'false',
-        },
-      });
-      return true;
-    } catch (error) {
-      if (!(error instanceof KafkaProtocolError)) throw error;
-      this.broker.logger.warn(`cannot create ${TRANSACTION_STATE_TOPIC} yet: ${error.message}`);
-      return false;
-    }
+    return this.topic.partitionFor(transactionalId);
   }
 
   /** The broker the cluster metadata names as leader of the id's partition (-1: none, or no topic yet). */
   leaderOf(transactionalId: string): number {
-    const assignment = this.broker.metadata.topic(TRANSACTION_STATE_TOPIC)?.partitions[this.partitionFor(transactionalId)];
-    if (!assignment) return -1;
-    return this.broker.cluster ? assignment.leaderId : this.broker.nodeId;
+    return this.topic.leaderOf(transactionalId);
   }
 
   /**
@@ -111,7 +95,7 @@ export class TransactionStateManager {
    */
   status(transactionalId: string): number | null {
     const index = this.partitionFor(transactionalId);
-    if (this.loading.has(index)) return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
+    if (this.topic.isLoading(index)) return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
     const loaded = this.loaded.get(index);
     if (!loaded || this.ledPartition(index, loaded.coordinatorEpoch) === undefined) return ErrorCode.NOT_COORDINATOR;
     return null;
@@ -134,25 +118,19 @@ export class TransactionStateManager {
 
   /** The partition when this broker leads it at `leaderEpoch`. */
   private ledPartition(index: number, leaderEpoch: number): Partition | undefined {
-    const partition = this.broker.replicaManager.partition(TRANSACTION_STATE_TOPIC, index);
+    const partition = this.deps.partitions.partition(TRANSACTION_STATE_TOPIC, index);
     return partition?.isLeader && partition.leaderEpoch === leaderEpoch ? partition : undefined;
   }
 
   // Loading and unloading, as the leadership of `__transaction_state` partitions moves.
 
-  /** This broker became leader of partition `index` at `leaderEpoch`: its ids answer COORDINATOR_LOAD_IN_PROGRESS until loaded. */
-  startLoading(index: number, leaderEpoch: number): void {
-    this.loaded.delete(index);
-    this.loading.set(index, leaderEpoch);
-  }
-
   /**
-   * Loads partition `index` from its log, if this broker still leads it at the epoch the load
-   * started for; returns the loaded ids, or null when the load is obsolete.
+   * Loads partition `index` from its log, if this broker leads it at `leaderEpoch` (the
+   * coordinator epoch stamped into its markers); returns the loaded ids, or null when it
+   * does not lead it so.
    */
-  finishLoading(index: number, leaderEpoch: number): TransactionMetadata[] | null {
-    if (this.loading.get(index) !== leaderEpoch) return null;
-    this.loading.delete(index);
+  loadPartition(index: number, leaderEpoch: number): TransactionMetadata[] | null {
+    this.loaded.delete(index);
     const partition = this.ledPartition(index, leaderEpoch);
     if (!partition) return null;
     const transactions = new Map<string, TransactionMetadata>();
@@ -164,12 +142,10 @@ export class TransactionStateManager {
   /** This broker no longer leads partition `index`: its ids are forgotten (their new coordinator loads them). */
   unloadPartition(index: number): void {
     this.loaded.delete(index);
-    this.loading.delete(index);
   }
 
   unloadAll(): void {
     this.loaded.clear();
-    this.loading.clear();
   }
 
   /**
@@ -184,13 +160,13 @@ export class TransactionStateManager {
     let blob: Buffer;
     try {
       const value = fields === null ? null : transactionLogValue(fields);
-      blob = encodeRecordBatchSync({ records: [{ key: transactionLogKey(transactionalId), value, timestamp: this.broker.now() }] });
+      blob = encodeRecordBatchSync({ records: [{ key: transactionLogKey(transactionalId), value, timestamp: this.deps.context.clock.now() }] });
     } catch (error) {
-      this.broker.logger.error(`cannot encode the state of ${transactionalId}: ${(error as Error)?.stack ?? error}`);
+      this.deps.context.logger.error(`cannot encode the state of ${transactionalId}: ${(error as Error)?.stack ?? error}`);
       return done(ErrorCode.UNKNOWN_SERVER_ERROR);
     }
-    appendWithIsrAck(this.broker, partition, blob, (errorCode) => {
-      if (errorCode !== ErrorCode.NONE) this.broker.logger.warn(`append to ${TRANSACTION_STATE_TOPIC}-${index} for ${transactionalId} failed: error ${errorCode}`);
+    this.deps.partitions.appendCoordinatorRecords(partition, blob, COORDINATOR_WRITE_TIMEOUT_MS, (errorCode) => {
+      if (errorCode !== ErrorCode.NONE) this.deps.context.logger.warn(`append to ${TRANSACTION_STATE_TOPIC}-${index} for ${transactionalId} failed: error ${errorCode}`);
       // Written, but the partition moved on meanwhile: the next coordinator has (or lacks) it.
       if (errorCode === ErrorCode.NONE && this.loaded.get(index)?.coordinatorEpoch !== coordinatorEpoch) return done(ErrorCode.NOT_COORDINATOR);
       done(appendErrorToCoordinatorError(errorCode));
@@ -218,7 +194,7 @@ export class TransactionStateManager {
               const { transactionalId, metadata } = readTransactionLogRecord(record.key, record.value);
               loaded.set(transactionalId, metadata);
             } catch (error) {
-              this.broker.logger.warn(`skipping unreadable record at ${partition.topic}-${partition.index}@${record.offset}: ${(error as Error).message}`);
+              this.deps.context.logger.warn(`skipping unreadable record at ${partition.topic}-${partition.index}@${record.offset}: ${(error as Error).message}`);
             }
           }
         }

@@ -1,8 +1,8 @@
 import { ErrorCode } from '../../../protocol/error-codes.js';
 import { ApiKeys } from '../../../protocol/generated/messages.js';
 import { nextBatch } from '../../../protocol/records/index.js';
-import type { KafkaBroker } from '../../kafka-broker.js';
-import type { InterBrokerConnections } from './inter-broker-connections.js';
+import type { CoordinatorContext, CoordinatorMetadataView, CoordinatorPartitions } from '../runtime/coordinator-context.js';
+import type { BrokerRequestChannel } from './inter-broker-connections.js';
 import { TransactionState } from './transaction-metadata.js';
 import type { TransactionStateManager } from './transaction-state-manager.js';
 
@@ -15,6 +15,25 @@ export interface TransactionalWrite {
   producerEpoch: number;
   topic: string;
   partition: number;
+}
+
+/**
+ * KIP-890's verification guard, handed to the append of a request's transactional writes:
+ * the verdict on each write (NONE: it belongs to the producer's open transaction and may be
+ * appended; otherwise the error to answer, already in the request's terms).
+ */
+export interface VerificationGuard {
+  verdict(write: TransactionalWrite): number;
+}
+
+/** The guard when verification is off (transaction.partition.verification.enable=false): every write may be appended. */
+export const UNVERIFIED: VerificationGuard = { verdict: () => ErrorCode.NONE };
+
+/** Who the verification asks and what it reads. */
+export interface TransactionVerificationDeps {
+  readonly context: CoordinatorContext;
+  readonly metadata: CoordinatorMetadataView;
+  readonly partitions: Pick<CoordinatorPartitions, 'partition'>;
 }
 
 const writeKey = (transactionalId: string, w: TransactionalWrite) => `${transactionalId}\u0000${w.producerId}\u0000${w.producerEpoch}\u0000${w.topic}\u0000${w.partition}`;
@@ -49,34 +68,31 @@ function forClient(errorCode: number, request: VerifiedRequest): number {
  * an AddPartitionsToTxn v4+ `verify_only` request before it is appended. Later writes of the
  * same transaction need no verification: the coordinator's markers (with their epochs) end it.
  *
- * The write path asks {@link TransactionCoordinator.verifyTransactionalWrite} synchronously;
  * {@link verifyThen} computes the verdicts of a request's writes first (asking remote
- * coordinators over the wire) and keeps them for the synchronous run of the write.
+ * coordinators over the wire) and hands them to the write as a {@link VerificationGuard},
+ * which the append consults.
  */
 export class TransactionVerification {
-  /** The verdicts for the writes of the request whose write runs right now. */
-  private current: Map<string, number> | null = null;
-
   constructor(
-    private readonly broker: KafkaBroker,
+    private readonly deps: TransactionVerificationDeps,
     private readonly stateManager: TransactionStateManager,
-    private readonly connections: InterBrokerConnections,
+    private readonly connections: BrokerRequestChannel,
   ) {}
 
   /**
-   * Runs `write` once the coordinators of `transactionalId` have judged `writes`: at once
-   * when no remote coordinator needs asking, else after its answer.
+   * Runs `write` with the guard of `writes` once the coordinators of `transactionalId` have
+   * judged them: at once when no remote coordinator needs asking, else after its answer.
+   * Without a transactional id (or with verification off) the guard lets everything through.
    */
-  verifyThen<T>(transactionalId: string | null, writes: readonly TransactionalWrite[], request: VerifiedRequest, write: () => T): T | Promise<Awaited<T>> {
-    if (transactionalId === null || writes.length === 0 || !this.broker.config.boolean('transaction.partition.verification.enable')) return write();
+  verifyThen<T>(transactionalId: string | null, writes: readonly TransactionalWrite[], request: VerifiedRequest, write: (guard: VerificationGuard) => T): T | Promise<Awaited<T>> {
+    if (transactionalId === null || !this.enabled) return write(UNVERIFIED);
     const remote = this.isLocal(transactionalId) ? [] : writes.filter((w) => !this.hasOpenTransaction(w));
-    if (remote.length === 0) return this.run(transactionalId, writes, new Map(), request, write);
-    return this.askCoordinator(transactionalId, remote).then((answers) => this.run(transactionalId, writes, answers, request, write) as Awaited<T>);
+    if (remote.length === 0) return write(this.guard(transactionalId, writes, new Map(), request));
+    return this.askCoordinator(transactionalId, remote).then((answers) => write(this.guard(transactionalId, writes, answers, request)) as Awaited<T>);
   }
 
-  /** The verdict for one write of the request being written; outside {@link verifyThen}, the local check. */
-  verdict(transactionalId: string, write: TransactionalWrite): number {
-    return this.current?.get(writeKey(transactionalId, write)) ?? this.localVerdict(transactionalId, write);
+  private get enabled(): boolean {
+    return this.deps.context.config.boolean('transaction.partition.verification.enable');
   }
 
   /** The check when this broker is the id's coordinator. */
@@ -92,10 +108,11 @@ export class TransactionVerification {
 
   /** Whether this broker coordinates the id (a single broker coordinates every id). */
   private isLocal(transactionalId: string): boolean {
-    return !this.broker.cluster || this.stateManager.leaderOf(transactionalId) === this.broker.nodeId;
+    return !this.deps.metadata.clustered || this.stateManager.leaderOf(transactionalId) === this.deps.context.nodeId;
   }
 
-  private run<T>(transactionalId: string, writes: readonly TransactionalWrite[], remote: Map<string, number>, request: VerifiedRequest, write: () => T): T {
+  /** The verdicts of the request's writes; a write it did not name (another producer) gets the local check. */
+  private guard(transactionalId: string, writes: readonly TransactionalWrite[], remote: Map<string, number>, request: VerifiedRequest): VerificationGuard {
     const local = this.isLocal(transactionalId);
     const verdicts = new Map<string, number>();
     for (const w of writes) {
@@ -104,17 +121,12 @@ export class TransactionVerification {
       const verdict = local ? this.localVerdict(transactionalId, w) : (remote.get(key) ?? ErrorCode.NONE);
       verdicts.set(key, forClient(verdict, request));
     }
-    this.current = verdicts;
-    try {
-      return write();
-    } finally {
-      this.current = null;
-    }
+    return { verdict: (w) => verdicts.get(writeKey(transactionalId, w)) ?? this.localVerdict(transactionalId, w) };
   }
 
   /** Kafka's hasOngoingTransaction: the partition already holds an open transaction of the producer. */
   private hasOpenTransaction(w: TransactionalWrite): boolean {
-    const partition = this.broker.replicaManager.partition(w.topic, w.partition);
+    const partition = this.deps.partitions.partition(w.topic, w.partition);
     // Not led here: the write fails on its own, nothing to verify.
     if (!partition?.isLeader) return true;
     const entry = partition.log.producerState.lastEntry(w.producerId);
@@ -129,7 +141,7 @@ export class TransactionVerification {
       return answers;
     };
     const coordinator = this.stateManager.leaderOf(transactionalId);
-    if (coordinator < 0 || !this.broker.isLive(coordinator)) return answerAll(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    if (coordinator < 0 || !this.deps.metadata.isLive(coordinator)) return answerAll(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     // One producer per request in practice; several (pid, epoch) pairs are asked one by one.
     const byProducer = new Map<string, TransactionalWrite[]>();
     for (const w of writes) byProducer.set(`${w.producerId}/${w.producerEpoch}`, [...(byProducer.get(`${w.producerId}/${w.producerEpoch}`) ?? []), w]);
@@ -155,7 +167,7 @@ export class TransactionVerification {
           answers.set(writeKey(transactionalId, w), code);
         }
       } catch (error) {
-        this.broker.logger.debug(`verifying ${transactionalId} with broker ${coordinator} failed: ${(error as Error).message}`);
+        this.deps.context.logger.debug(`verifying ${transactionalId} with broker ${coordinator} failed: ${(error as Error).message}`);
         for (const w of group) answers.set(writeKey(transactionalId, w), ErrorCode.NETWORK_EXCEPTION);
       }
     }
