@@ -36,9 +36,10 @@ interface TxnProducer {
 
 /**
  * Keeps the groups and writes them to `__consumer_offsets` (Kafka's GroupMetadataManager):
- * creates the compacted topic on first use, places each group on a partition by the Java
- * hash of its id, appends group metadata and offset records in Kafka's formats, writes
- * tombstones for what is deleted, and rebuilds every group from the topic on startup.
+ * appends group metadata and offset records in Kafka's formats to the group's partition (the
+ * coordinator runtime's CoordinatorTopic creates the topic and places groups by the Java hash
+ * of their id), writes tombstones for what is deleted, and rebuilds a partition's groups from
+ * its log when this broker comes to lead it.
  *
  * Transactional offset commits are written as transactional batches of their producer and
  * kept pending until the transaction coordinator's marker reaches the partition: a COMMIT

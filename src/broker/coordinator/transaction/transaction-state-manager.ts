@@ -40,11 +40,11 @@ interface LoadedPartition {
 
 /**
  * Keeps the transactional ids of the `__transaction_state` partitions this broker leads and
- * writes their changes there (Kafka's TransactionStateManager): creates the compacted topic on
- * first use, places each id on a partition by the Java hash of the id, loads a partition's ids
- * from its log when this broker becomes its leader and drops them when it stops leading it,
- * and appends each state change in Kafka's record format (tombstones for expired ids) with
- * acks=-1, so a change counts only once the ISR has it.
+ * writes their changes there (Kafka's TransactionStateManager): loads a partition's ids from
+ * its log when the coordinator runtime reports this broker its leader and drops them when it
+ * stops leading it (the runtime's CoordinatorTopic creates the topic and places each id by the
+ * Java hash of the id), and appends each state change in Kafka's record format (tombstones for
+ * expired ids) with acks=-1, so a change counts only once the ISR has it.
  */
 export class TransactionStateManager {
   private readonly loaded = new Map<number, LoadedPartition>();
