@@ -17,6 +17,7 @@ export class ClassicGroupRebalance {
     private readonly groups: GroupMetadataManager,
   ) {}
 
+  /** A member's JoinGroup answer for the current generation (the leader gets the members' metadata). */
   joinResult(group: ClassicGroup, member: MemberMetadata, withMembers: boolean): JoinGroupResult {
     return {
       errorCode: ErrorCode.NONE,
@@ -30,6 +31,7 @@ export class ClassicGroupRebalance {
     };
   }
 
+  /** KIP-394: a member id handed out and not yet used is dropped if it does not join within its session. */
   addPendingMember(group: ClassicGroup, memberId: string, sessionTimeoutMs: number): void {
     const timer = setTimeout(() => {
       if (group.pendingMembers.get(memberId) !== timer) return;
@@ -40,15 +42,18 @@ export class ClassicGroupRebalance {
     group.pendingMembers.set(memberId, timer);
   }
 
+  /** A pending member left or expired: a join phase waiting for it may be complete now. */
   removePendingMemberAndUpdateGroup(group: ClassicGroup, memberId: string): void {
     group.remove(memberId);
     if (group.is('PreparingRebalance')) this.checkAndCompleteJoin(group);
   }
 
+  /** Starts a rebalance unless one is under way already (or the group is Dead). */
   maybePrepareRebalance(group: ClassicGroup, reason: string): void {
     if (group.canRebalance) this.prepareRebalance(group, reason);
   }
 
+  /** Moves the group to PreparingRebalance and schedules the end of its join phase. */
   prepareRebalance(group: ClassicGroup, reason: string): void {
     if (group.is('CompletingRebalance')) this.resetAndPropagateAssignmentError(group, ErrorCode.REBALANCE_IN_PROGRESS);
     this.cancelSyncExpiration(group);
@@ -156,6 +161,7 @@ export class ClassicGroupRebalance {
     group.syncTimer = timer;
   }
 
+  /** A member synced: once all have, the SyncGroup deadline is off. */
   removePendingSyncMember(group: ClassicGroup, memberId: string): void {
     group.pendingSyncMembers.delete(memberId);
     if (group.pendingSyncMembers.size === 0) this.cancelSyncExpiration(group);
@@ -166,11 +172,13 @@ export class ClassicGroupRebalance {
     group.syncTimer = null;
   }
 
+  /** Answers every waiting SyncGroup with `error` and no assignment. */
   resetAndPropagateAssignmentError(group: ClassicGroup, error: number): void {
     for (const member of group.members.values()) member.assignment = EMPTY_BYTES;
     this.propagateAssignment(group, error);
   }
 
+  /** Answers every waiting SyncGroup with its member's assignment (or `error`). */
   propagateAssignment(group: ClassicGroup, error: number): void {
     const ok = error === ErrorCode.NONE;
     for (const member of group.members.values()) {
@@ -185,6 +193,7 @@ export class ClassicGroupRebalance {
     }
   }
 
+  /** Removes a member (LeaveGroup, expired session): the others rebalance. */
   removeMemberAndUpdateGroup(group: ClassicGroup, member: MemberMetadata, reason: string): void {
     this.context.logger.info(`member ${member.memberId} leaves group ${group.groupId} (${reason})`);
     // A member removed while its JoinGroup or SyncGroup waits is told to start over.
@@ -211,6 +220,7 @@ export class ClassicGroupRebalance {
     member.heartbeatTimer = timer;
   }
 
+  /** Stops a member's session timer. */
   cancelHeartbeat(member: MemberMetadata): void {
     if (member.heartbeatTimer) clearTimeout(member.heartbeatTimer);
     member.heartbeatTimer = null;
