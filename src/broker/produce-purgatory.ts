@@ -50,7 +50,7 @@ export class ProducePurgatory {
    * already has them all (always on a single broker). An append keeps the first outcome it
    * reached. With `onConnectionClose`, a closed connection drops the wait unanswered.
    */
-  await(appends: readonly ReplicatedAppend[], timeoutMs: number, done: (outcomes: AckOutcome[]) => void, onConnectionClose?: (callback: () => void) => () => void): void {
+  waitForIsr(appends: readonly ReplicatedAppend[], timeoutMs: number, done: (outcomes: AckOutcome[]) => void, onConnectionClose?: (callback: () => void) => () => void): void {
     const outcomes: Array<AckOutcome | null> = appends.map(() => null);
     let answered = false;
     const answer = (fill: AckOutcome) => {

@@ -223,7 +223,7 @@ export class ReplicaManager {
    * the leadership moved, or `timeoutMs` passed); synchronously when it already has them all.
    */
   awaitReplication(appends: readonly ReplicatedAppend[], timeoutMs: number, done: (outcomes: AckOutcome[]) => void, onConnectionClose?: (callback: () => void) => () => void): void {
-    this.producePurgatory.await(appends, timeoutMs, done, onConnectionClose);
+    this.producePurgatory.waitForIsr(appends, timeoutMs, done, onConnectionClose);
   }
 
   /**
