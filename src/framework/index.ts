@@ -38,6 +38,8 @@ export { parseConsumerOverrides, type ConsumerSettings, type KafkaConsumerOverri
 export { KafkaAdmin, type KafkaAdminOptions, type TopicDescription } from './core/kafka-admin.js';
 export { KafkaProducerException } from './core/kafka-producer-exception.js';
 export { LoggingProducerListener, type ProducerListener } from './core/producer-listener.js';
+export { CompositeProducerInterceptor, type ProducerInterceptor } from './core/producer-interceptor.js';
+export { RoutingKafkaTemplate, type RoutingTemplateRoutes } from './core/routing-kafka-template.js';
 
 // listener
 export { AckMode } from './listener/ack-mode.js';
