@@ -76,6 +76,8 @@ export {
   type DeadLetterRecord,
   type ExceptionHeadersCreator,
   type KafkaOperations,
+  type PayloadType,
+  type TemplatesByPayloadType,
 } from './listener/dead-letter-publishing-recoverer.js';
 export { KafkaBackoffException } from './listener/kafka-backoff-exception.js';
 export { TimestampedException } from './listener/timestamped-exception.js';
