@@ -22,6 +22,7 @@ import {
   KafkaTemplate,
   ProducerRecord,
   TopicBuilder,
+  type PayloadType,
   type ProducerInterceptor,
 } from '../../../src/index.js';
 import { KafkaTestUtils } from '../../../src/testing/index.js';
@@ -66,7 +67,7 @@ beforeAll(async () => {
   const base = consoleLogger('error', 'dlpr');
   const logger: Logger = { ...base, warn: (message: string) => void warnings.push(message) };
   const recoverer = new DeadLetterPublishingRecoverer(
-    new Map([
+    new Map<PayloadType, KafkaTemplate>([
       [Order, stamping('orders')],
       [Payment, stamping('payments')],
       [Number, stamping('numbers')],
