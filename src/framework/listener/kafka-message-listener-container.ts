@@ -224,6 +224,18 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
     this.stopped('NORMAL');
   }
 
+  /**
+   * Stops this consumer for a reason other than a stop request (FENCED with
+   * `stopContainerWhenFenced`), reported in its ConsumerStoppedEvent. Started, not awaited: the
+   * stop waits for the record in hand, which is usually the caller's.
+   */
+  stopAbnormally(reason: ConsumerStoppedReason, cause: unknown): void {
+    if (this.state !== 'running' && this.state !== 'starting') return;
+    this.logger.error(`Consumer ${this.clientId} stops (${reason})`, cause);
+    this.stopReason = reason;
+    this.stop().catch((error: unknown) => this.logger.error(`Stopping consumer ${this.clientId} failed`, error));
+  }
+
   pause(): void {
     this.pauseState.setPauseRequested(true);
     this.publish(new ConsumerPausedEvent(this, this.parent, this.assignments()));
