@@ -39,26 +39,31 @@ export async function sendBytesObserved<K, V>(
   message: KafkaJsMessage,
   send: (topic: string, message: KafkaJsMessage) => Promise<KafkaJsRecordMetadata[]>,
 ): Promise<KafkaJsRecordMetadata[]> {
-  let record = bytesRecord<K, V>(topic, message);
+  if (!interceptor && !listener.onSuccess && !listener.onError) return send(topic, message);
+  // The record is built only for someone who looks at it.
+  let record: ProducerRecord<K, V> | undefined;
+  const recordOf = () => (record ??= bytesRecord<K, V>(topic, message));
   if (interceptor) {
-    const intercepted = onSendSafely(interceptor, record);
-    if (intercepted !== record) {
+    const original = recordOf();
+    const intercepted = onSendSafely(interceptor, original);
+    if (intercepted !== original) {
       record = intercepted;
-      message = { ...message, key: record.key as KafkaJsMessage['key'], value: record.value as KafkaJsMessage['value'], partition: record.partition, headers: record.headers };
+      message = { ...message, key: intercepted.key as KafkaJsMessage['key'], value: intercepted.value as KafkaJsMessage['value'], partition: intercepted.partition, headers: intercepted.headers };
     }
   }
   let results: KafkaJsRecordMetadata[];
   try {
-    results = await send(record.topic, message);
+    results = await send(record?.topic ?? topic, message);
   } catch (error) {
-    const metadata = failedMetadata(record);
-    if (interceptor) acknowledgeSafely(interceptor, metadata, error);
-    if (listener.onError) notifySafely(() => listener.onError!(record, undefined, error));
+    if (interceptor) acknowledgeSafely(interceptor, failedMetadata(recordOf()), error);
+    if (listener.onError) notifySafely(() => listener.onError!(recordOf(), undefined, error));
     throw error;
   }
-  const metadata = metadataOf(results[0], record);
-  if (interceptor) acknowledgeSafely(interceptor, metadata, undefined);
-  if (listener.onSuccess) notifySafely(() => listener.onSuccess!(record, metadata));
+  if (interceptor || listener.onSuccess) {
+    const metadata = metadataOf(results[0], recordOf());
+    if (interceptor) acknowledgeSafely(interceptor, metadata, undefined);
+    if (listener.onSuccess) notifySafely(() => listener.onSuccess!(recordOf(), metadata));
+  }
   return results;
 }
 

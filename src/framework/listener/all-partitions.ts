@@ -2,7 +2,12 @@ import type { ConsumerFactory } from '../core/consumer-factory.js';
 import { createKafka } from '../core/kafka-clients.js';
 import { KafkaException } from '../kafka-exception.js';
 import type { Logger } from '../support/logger.js';
-import { expandAllPartitions, type TopicPartitionOffset } from './topic-partition-offset.js';
+import { ALL_PARTITIONS, expandAllPartitions, type TopicPartitionOffset } from './topic-partition-offset.js';
+
+/** Whether a manual assignment has `'*'` entries to resolve before the container can start. */
+export function hasAllPartitionsEntries(entries: readonly TopicPartitionOffset[] | undefined): boolean {
+  return entries?.some((entry) => entry.partition === ALL_PARTITIONS) ?? false;
+}
 
 /**
  * A container's manual assignment with every `'*'` entry replaced by the topic's partitions as
