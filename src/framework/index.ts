@@ -38,6 +38,8 @@ export { parseConsumerOverrides, type ConsumerSettings, type KafkaConsumerOverri
 export { KafkaAdmin, type KafkaAdminOptions, type TopicDescription } from './core/kafka-admin.js';
 export { KafkaProducerException } from './core/kafka-producer-exception.js';
 export { LoggingProducerListener, type ProducerListener } from './core/producer-listener.js';
+export { CompositeProducerInterceptor, type ProducerInterceptor } from './core/producer-interceptor.js';
+export { RoutingKafkaTemplate, type RoutingTemplateRoutes } from './core/routing-kafka-template.js';
 
 // listener
 export { AckMode } from './listener/ack-mode.js';
@@ -74,6 +76,8 @@ export {
   type DeadLetterRecord,
   type ExceptionHeadersCreator,
   type KafkaOperations,
+  type PayloadType,
+  type TemplatesByPayloadType,
 } from './listener/dead-letter-publishing-recoverer.js';
 export { KafkaBackoffException } from './listener/kafka-backoff-exception.js';
 export { TimestampedException } from './listener/timestamped-exception.js';

@@ -67,7 +67,7 @@ for (const [name, mapping] of Object.entries(KAFKA_CONSUMER_PROPERTY_NAMES)) {
       if (mapping.parse === Number) number(value);
       if (name === 'allow.auto.create.topics') flag(value);
       if (name === 'isolation.level' && !/^read_(un)?committed$/.test(value.trim())) throw new ConversionError(`expected read_committed or read_uncommitted, got '${value}'`);
-      if (name === 'auto.offset.reset' && !/^(earliest|latest)$/.test(value.trim())) throw new ConversionError(`expected earliest or latest (kafkajs has no 'none'), got '${value}'`);
+      if (name === 'auto.offset.reset' && !/^(earliest|latest|none)$/.test(value.trim())) throw new ConversionError(`expected earliest, latest or none, got '${value}'`);
       Object.assign(into.consumer, parseConsumerOverrides([`${name}=${value}`]));
     },
   };

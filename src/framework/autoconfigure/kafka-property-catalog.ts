@@ -73,7 +73,7 @@ export const KAFKA_PROPERTIES: readonly KafkaPropertyDefinition[] = [
   // consumer
   ...clientKeys('consumer'),
   def('consumer.group-id', 'string', 'Default group of every listener without its own `groupId`/`id`.'),
-  def('consumer.auto-offset-reset', { oneOf: ['earliest', 'latest'] }, 'Where a group without a committed offset starts (kafkajs `fromBeginning`). `none`/`exception` are not supported by kafkajs.', { defaultValue: 'earliest (Kafka: latest)' }),
+  def('consumer.auto-offset-reset', { oneOf: ['earliest', 'latest', 'none'] }, 'Where a group without a committed offset starts (kafkajs `fromBeginning`); `none` stops a consumer assigned a partition without one (ConsumerStoppedEvent reason NO_OFFSET).', { defaultValue: 'earliest (Kafka: latest)' }),
   def('consumer.enable-auto-commit', 'boolean', 'Only `false`: containers commit by their ack-mode (use ack-mode TIME for periodic commits).', { defaultValue: 'false', unsupported: { reason: 'listener containers commit offsets themselves by listener.ack-mode; use ack-mode TIME with ack-time for periodic commits', accepts: 'false' } }),
   unsupported('consumer.auto-commit-interval', 'duration', 'kafkajs auto-commit is not used by listener containers; use listener.ack-mode=TIME with listener.ack-time'),
   unsupported('consumer.max-poll-records', 'int', 'kafkajs fetches by size, not by record count; bound a fetch with consumer.properties[max.partition.fetch.bytes] or [fetch.max.bytes]'),

@@ -10,6 +10,8 @@ import { KafkaProducerException } from './kafka-producer-exception.js';
 import { messageToRecord } from './message-to-record.js';
 import { messageOf, type ProducerFactory } from './producer-factory.js';
 import { LoggingProducerListener, type ProducerListener } from './producer-listener.js';
+import { CompositeProducerInterceptor, type ProducerInterceptor } from './producer-interceptor.js';
+import { sendBytesObserved, sendIntercepted } from './template-send-hooks.js';
 import { RecordAccumulator } from './record-accumulator.js';
 import { TransactionSynchronizationManager, type KafkaResourceHolder, type TransactionOffset } from '../transaction/kafka-resource-holder.js';
 import { runInTransaction } from '../transaction/kafka-transaction-manager.js';
@@ -23,6 +25,8 @@ export interface KafkaTemplateOptions<K, V> {
   defaultTopic?: string;
   /** Default: {@link LoggingProducerListener}. */
   producerListener?: ProducerListener<K, V>;
+  /** Sees every send, after the producer factory's interceptors (Spring's `setProducerInterceptor`; several: {@link CompositeProducerInterceptor}). */
+  producerInterceptor?: ProducerInterceptor<K, V>;
   /** Wait for every send to be acknowledged before the next `flush()`-free call returns (default false). */
   autoFlush?: boolean;
   /**
@@ -64,6 +68,8 @@ export class KafkaTemplate<K = unknown, V = unknown> {
   observer: TemplateObserver | undefined;
   /** What `receive` reads with, as Spring's `setConsumerFactory`; KafkaApplication sets its own. */
   consumerFactory: ConsumerFactory | undefined;
+  /** The producer factory's interceptors and the template's own, in that order; undefined when there are none. */
+  producerInterceptor: ProducerInterceptor<K, V> | undefined;
 
   constructor(
     readonly producerFactory: ProducerFactory,
@@ -77,6 +83,7 @@ export class KafkaTemplate<K = unknown, V = unknown> {
     this.autoFlush = options.autoFlush ?? false;
     this.lingerMs = options.lingerMs;
     this.batchSize = options.batchSize;
+    this.producerInterceptor = combinedInterceptor(producerFactory.producerInterceptors as ProducerInterceptor<K, V>[], options.producerInterceptor, logger);
   }
 
   send(record: ProducerRecord<K, V>): Promise<SendResult<K, V>>;
@@ -93,7 +100,7 @@ export class KafkaTemplate<K = unknown, V = unknown> {
       const unknownRecord = new ProducerRecord<K, V>(String(args[0] ?? ''), undefined, undefined, undefined, undefined);
       return Promise.reject(new KafkaProducerException(unknownRecord, messageOf(error), { cause: error }));
     }
-    return this.doSend(record);
+    return this.producerInterceptor ? sendIntercepted(this.producerInterceptor, record, (intercepted) => this.doSend(intercepted)) : this.doSend(record);
   }
 
   sendDefault(value: V): Promise<SendResult<K, V>>;
@@ -150,14 +157,19 @@ export class KafkaTemplate<K = unknown, V = unknown> {
   }
 
   /**
-   * Sends a record whose key, value and headers are already bytes, without the serializers or
-   * the producer listener (the dead-letter recoverer republishes records as they arrived).
+   * Sends a record whose key, value and headers are already bytes, without the serializers (the
+   * dead-letter recoverer republishes records as they arrived); interceptors and the producer
+   * listener see a record whose key and value are those bytes.
    * Transactions as `send`: it joins the current transaction of this template's producer
    * factory; a transactional template outside one refuses it unless `allowNonTransactional`.
    * Resolves to kafkajs' result (non-transactional: the record's partition and offset, sent
    * like `send`'s records).
    */
-  async sendBytes(topic: string, message: KafkaJsMessage): Promise<KafkaJsRecordMetadata[]> {
+  sendBytes(topic: string, message: KafkaJsMessage): Promise<KafkaJsRecordMetadata[]> {
+    return sendBytesObserved(this.producerInterceptor, this.producerListener, topic, message, (to, bytes) => this.sendRawBytes(to, bytes));
+  }
+
+  private async sendRawBytes(topic: string, message: KafkaJsMessage): Promise<KafkaJsRecordMetadata[]> {
     const transaction = this.transactionFor(new ProducerRecord<K, V>(topic, message.partition, undefined, undefined, undefined));
     if (transaction) return transaction.send(topic, message);
     const placement = await this.batching().append(topic, { ...message });
@@ -288,6 +300,12 @@ export class KafkaTemplate<K = unknown, V = unknown> {
       // A failing producer listener must not change the outcome of the send.
     }
   }
+}
+
+function combinedInterceptor<K, V>(fromFactory: readonly ProducerInterceptor<K, V>[], own: ProducerInterceptor<K, V> | undefined, logger: Logger): ProducerInterceptor<K, V> | undefined {
+  const all = own ? [...fromFactory, own] : fromFactory;
+  // Always a composite, which logs an interceptor's failures (the send goes on regardless).
+  return all.length === 0 ? undefined : new CompositeProducerInterceptor(all, logger);
 }
 
 function toKafkaJsHeaders(headers: RecordHeaders): IHeaders {

@@ -7,6 +7,7 @@ import { StringSerializer } from '../support/serializer/string-serializer.js';
 import { createKafka, describeBrokers } from './kafka-clients.js';
 import { RecordingPartitioner, recordingPartitioner } from './recording-partitioner.js';
 import { SharedProducer } from './shared-producer.js';
+import type { ProducerInterceptor } from './producer-interceptor.js';
 
 /** Supplies connected producers to templates, as Spring's `ProducerFactory`. */
 export abstract class ProducerFactory {
@@ -48,6 +49,11 @@ export abstract class ProducerFactory {
    */
   async sendRecords(topicMessages: TopicMessages[]): Promise<KafkaJsRecordMetadata[]> {
     return (await this.createProducer()).sendBatch({ ...this.sendOptions, topicMessages });
+  }
+
+  /** Interceptors of every template on this factory (Kafka's `interceptor.classes`), before the template's own. */
+  get producerInterceptors(): readonly ProducerInterceptor[] {
+    return [];
   }
 
   /** Whether producers take part in transactions (Spring's `ProducerFactory.transactionCapable()`). */
@@ -96,6 +102,8 @@ export interface DefaultKafkaProducerFactoryOptions {
   transactionIdPrefix?: string;
   /** Kafka's `acks` and `compression.type`, applied to every non-transactional send (kafkajs takes them per send). */
   sendOptions?: ProducerSendOptions;
+  /** Kafka's `interceptor.classes`: they see every send of the factory's templates, in order. */
+  producerInterceptors?: readonly ProducerInterceptor[];
   logger?: Logger;
 }
 
@@ -142,6 +150,10 @@ export class DefaultKafkaProducerFactory extends ProducerFactory {
 
   override get sendOptions(): ProducerSendOptions {
     return this.options.sendOptions ?? {};
+  }
+
+  override get producerInterceptors(): readonly ProducerInterceptor[] {
+    return this.options.producerInterceptors ?? [];
   }
 
   /** Sets the prefix (KafkaApplication's `producer.transactionIdPrefix`); only before the first transaction. */

@@ -6,6 +6,7 @@ import { topicPartitionKey, type TopicPartition } from '../support/topic-partiti
 import type { ContainerProperties } from './container-properties.js';
 import { KafkaMessageListenerContainer, type ListenerContainerCollaborators } from './kafka-message-listener-container.js';
 import { ListenerCircuitBreaker } from './listener-circuit-breaker.js';
+import { hasAllPartitionsEntries, resolveAllPartitions } from './all-partitions.js';
 import type { MessageListenerContainer } from './message-listener-container.js';
 
 export interface ConcurrentMessageListenerContainerOptions extends ListenerContainerCollaborators {
@@ -68,7 +69,8 @@ export class ConcurrentMessageListenerContainer implements MessageListenerContai
     if (this.running) return;
     const prefix = this.containerProperties.clientId || this.listenerId;
     // Manually assigned partitions are split across the children (never more children than partitions), as in Spring.
-    const assigned = this.containerProperties.topicPartitions;
+    const requested = this.containerProperties.topicPartitions;
+    const assigned = hasAllPartitionsEntries(requested) ? await resolveAllPartitions(requested, this.consumerFactory, this.logger) : requested;
     const count = assigned ? Math.min(this.concurrency, assigned.length) : this.concurrency;
     const share = (n: number) => (assigned ? { topicPartitions: assigned.filter((_, i) => i % count === n) } : {});
     this.children = Array.from({ length: count }, (_, n) =>

@@ -29,6 +29,7 @@ export interface ContainerPropertiesInit {
   shutdownTimeout?: number;
   consumerStartTimeout?: number;
   stopImmediate?: boolean;
+  stopContainerWhenFenced?: boolean;
   consumerRebalanceListener?: ConsumerAwareRebalanceListener;
   kafkaConsumerProperties?: KafkaConsumerOverrides;
   messageListener?: GenericMessageListener | MessageListenerFunction;
@@ -88,6 +89,12 @@ export class ContainerProperties {
    * simply redelivered to the next owner of the partition.
    */
   stopImmediate: boolean;
+  /**
+   * A transactional container whose producer was fenced (another producer initialized its
+   * transactional id) stops the fenced consumer, with ConsumerStoppedEvent reason FENCED, as
+   * Spring's; default false: the failed records are rolled back and redelivered.
+   */
+  stopContainerWhenFenced: boolean;
   consumerRebalanceListener: ConsumerAwareRebalanceListener | undefined;
   /** Consumer settings for this container only (kafkajs names, or Kafka's `key=value` strings). */
   kafkaConsumerProperties: KafkaConsumerOverrides;
@@ -142,6 +149,7 @@ export class ContainerProperties {
     this.shutdownTimeout = nonNegative(init.shutdownTimeout, 10_000);
     this.consumerStartTimeout = positive(init.consumerStartTimeout, 30_000);
     this.stopImmediate = init.stopImmediate ?? true;
+    this.stopContainerWhenFenced = init.stopContainerWhenFenced ?? false;
     this.consumerRebalanceListener = init.consumerRebalanceListener;
     this.kafkaConsumerProperties = init.kafkaConsumerProperties ?? {};
     this.messageListener = init.messageListener;
@@ -181,6 +189,7 @@ export class ContainerProperties {
       shutdownTimeout: this.shutdownTimeout,
       consumerStartTimeout: this.consumerStartTimeout,
       stopImmediate: this.stopImmediate,
+      stopContainerWhenFenced: this.stopContainerWhenFenced,
       consumerRebalanceListener: this.consumerRebalanceListener,
       kafkaConsumerProperties: this.kafkaConsumerProperties,
       messageListener: this.messageListener,

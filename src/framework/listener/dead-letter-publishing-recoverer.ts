@@ -201,12 +201,30 @@ export class DeadLetterPublishingRecoverer {
   private readonly excluded = new Set<HeadersToAdd>();
   private readonly logger: Logger;
 
-  constructor(template: KafkaOperations, destinationResolver?: DestinationResolver | DeadLetterPublishingRecovererOptions, options?: DeadLetterPublishingRecovererOptions);
+  /** The template (the first of a map of templates: Spring's `getTemplates().get(0)`-like default). */
+  private readonly template: KafkaOperations;
+  /** Templates by payload type, in order (Spring's `Map<Class<?>, KafkaOperations>` constructor). */
+  private readonly templatesByType: TemplatesByPayloadType | undefined;
+
   constructor(
-    private readonly template: KafkaOperations,
+    template: KafkaOperations | TemplatesByPayloadType,
+    destinationResolver?: DestinationResolver | DeadLetterPublishingRecovererOptions,
+    options?: DeadLetterPublishingRecovererOptions,
+  );
+  constructor(
+    templates: KafkaOperations | TemplatesByPayloadType,
     resolverOrOptions?: DestinationResolver | DeadLetterPublishingRecovererOptions,
     maybeOptions: DeadLetterPublishingRecovererOptions = {},
   ) {
+    if (templates instanceof Map) {
+      if (templates.size === 0) throw new KafkaException('DeadLetterPublishingRecoverer needs at least one template');
+      for (const candidate of templates.values()) if (typeof candidate?.sendBytes !== 'function') throw new KafkaException('DeadLetterPublishingRecoverer needs KafkaTemplates');
+      this.templatesByType = templates;
+      this.template = templates.values().next().value as KafkaOperations;
+    } else {
+      this.template = templates as KafkaOperations;
+    }
+    const template = this.template;
     if (typeof template?.sendBytes !== 'function') throw new KafkaException('DeadLetterPublishingRecoverer needs a KafkaTemplate');
     const options = typeof resolverOrOptions === 'function' ? { ...maybeOptions, destinationResolver: resolverOrOptions } : { ...resolverOrOptions, ...maybeOptions };
     this.destinationResolver = options.destinationResolver ?? ((record) => ({ topic: `${record.topic}-dlt`, partition: record.partition }));
@@ -280,13 +298,14 @@ export class DeadLetterPublishingRecoverer {
     const raw = rawBytesOf(record) ?? { key: toBytes(record.key), value: toBytes(record.value) };
     const headers = this.headersFor(record, error);
     const outgoing = this.createProducerRecord(record, { topic: destination.topic, partition }, headers, raw.key, raw.value);
+    const template = this.templatesByType ? this.templateFor(record.value, this.templatesByType) : this.template;
     // Tracing starts the publication's span here and adds its context to the outgoing headers.
-    const observed = this.template.observer?.deadLetterStarted?.(record, outgoing);
-    const sending = this.publish(outgoing, record);
+    const observed = template.observer?.deadLetterStarted?.(record, outgoing);
+    const sending = this.publish(template, outgoing, record);
     sending.then(
       (result) => {
         observed?.(undefined, { topic: result.topicName, partition: result.partition, offset: Number(result.baseOffset ?? result.offset ?? -1), timestamp: -1 });
-        this.template.observer?.deadLettered?.(record, error, outgoing.topic);
+        template.observer?.deadLettered?.(record, error, outgoing.topic);
       },
       (sendError: unknown) => observed?.(sendError),
     );
@@ -361,17 +380,30 @@ export class DeadLetterPublishingRecoverer {
    * offset), so the dead letter commits or aborts with it. A transactional template outside a
    * transaction publishes in a transaction of its own, as Spring's recoverer does.
    */
-  private publish(outgoing: DeadLetterRecord, original: ConsumerRecord): Promise<KafkaJsRecordMetadata> {
-    const template = this.template;
+  private publish(template: KafkaOperations, outgoing: DeadLetterRecord, original: ConsumerRecord): Promise<KafkaJsRecordMetadata> {
     if (template.isTransactional() && !template.inTransaction() && !template.allowNonTransactional) {
-      return template.executeInTransaction(() => this.send(outgoing, original));
+      return template.executeInTransaction(() => this.send(template, outgoing, original));
     }
-    return this.send(outgoing, original);
+    return this.send(template, outgoing, original);
   }
 
-  private async send(outgoing: DeadLetterRecord, original: ConsumerRecord): Promise<KafkaJsRecordMetadata> {
+  /**
+   * The template for a failed record's value, as Spring's `findTemplateForValue`: the first
+   * entry whose type the value is an instance of (`String`, `Number`, `Boolean` also match the
+   * primitives; `Object` matches any value); a null value takes the `null` entry, else the
+   * first; no match takes the last entry, with a warning.
+   */
+  private templateFor(value: unknown, templates: TemplatesByPayloadType): KafkaOperations {
+    if (value === null || value === undefined) return templates.get(null) ?? this.template;
+    for (const [type, template] of templates) if (type !== null && isInstance(value, type)) return template;
+    const last = [...templates.values()].at(-1)!;
+    this.logger.warn(`Failed to find a template for ${typeNameOf(value)}; attempting to use the last entry`);
+    return last;
+  }
+
+  private async send(template: KafkaOperations, outgoing: DeadLetterRecord, original: ConsumerRecord): Promise<KafkaJsRecordMetadata> {
     const send = (partition: number | undefined) =>
-      this.template.sendBytes(outgoing.topic, { key: outgoing.key, value: outgoing.value, partition, headers: toKafkaJsHeaders(outgoing.headers) });
+      template.sendBytes(outgoing.topic, { key: outgoing.key, value: outgoing.value, partition, headers: toKafkaJsHeaders(outgoing.headers) });
     let [result] = await send(outgoing.partition);
     if (!result && outgoing.partition !== undefined) {
       // kafkajs sends nothing (and says nothing) for a partition its metadata does not know.
@@ -383,6 +415,25 @@ export class DeadLetterPublishingRecoverer {
     if (this.logRecoveryRecord) this.logger.info(`Published ${original} to ${result.topicName}-${result.partition}@${result.baseOffset ?? result.offset ?? '?'}`);
     return result;
   }
+}
+
+/** A payload type of a template map (a class; `null` for tombstones, Java's `Void.class`). */
+export type PayloadType = (abstract new (...args: never[]) => unknown) | null;
+
+/** Templates chosen by the failed record's value type, in order; the first one is the default. */
+export type TemplatesByPayloadType = ReadonlyMap<PayloadType, KafkaOperations>;
+
+function isInstance(value: unknown, type: abstract new (...args: never[]) => unknown): boolean {
+  if (value instanceof type) return true;
+  if (type === (Object as unknown)) return true;
+  if (type === (String as unknown)) return typeof value === 'string';
+  if (type === (Number as unknown)) return typeof value === 'number';
+  if (type === (Boolean as unknown)) return typeof value === 'boolean';
+  return false;
+}
+
+function typeNameOf(value: unknown): string {
+  return typeof value === 'object' ? ((value as object).constructor?.name ?? 'Object') : typeof value;
 }
 
 /** Spring's message: the error's, plus the root cause's when that is a different error (GH-2671). */

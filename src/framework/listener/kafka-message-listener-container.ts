@@ -26,6 +26,7 @@ import { DeliveryAttemptRecordFactory } from './delivery-attempt-header.js';
 import { ConsumerSeekManager } from './consumer-seek-manager.js';
 import { seekAwareOf } from './message-listener.js';
 import { manualAssignmentOverrides } from './manual-assignment.js';
+import { resolveAllPartitions } from './all-partitions.js';
 import { PartitionIdleMonitor } from './partition-idle-monitor.js';
 import { NonResponsiveConsumerMonitor } from './non-responsive-consumer-monitor.js';
 import { partitionsWithoutOffset, stopReasonOf } from './consumer-stop-reason.js';
@@ -223,6 +224,18 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
     this.stopped('NORMAL');
   }
 
+  /**
+   * Stops this consumer for a reason other than a stop request (FENCED with
+   * `stopContainerWhenFenced`), reported in its ConsumerStoppedEvent. Started, not awaited: the
+   * stop waits for the record in hand, which is usually the caller's.
+   */
+  stopAbnormally(reason: ConsumerStoppedReason, cause: unknown): void {
+    if (this.state !== 'running' && this.state !== 'starting') return;
+    this.logger.error(`Consumer ${this.clientId} stops (${reason})`, cause);
+    this.stopReason = reason;
+    this.stop().catch((error: unknown) => this.logger.error(`Stopping consumer ${this.clientId} failed`, error));
+  }
+
   pause(): void {
     this.pauseState.setPauseRequested(true);
     this.publish(new ConsumerPausedEvent(this, this.parent, this.assignments()));
@@ -294,12 +307,13 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
   private async startConsumer(): Promise<void> {
     const props = this.containerProperties;
     const overrides = ContainerTransactionSupport.consumerOverrides(props);
-    const created = this.consumerFactory.createConsumer(props.groupId, this.clientId, props.topicPartitions ? manualAssignmentOverrides(overrides, props.topicPartitions, this.logger) : overrides);
+    const topicPartitions = await resolveAllPartitions(props.topicPartitions, this.consumerFactory, this.logger);
+    const created = this.consumerFactory.createConsumer(props.groupId, this.clientId, topicPartitions ? manualAssignmentOverrides(overrides, topicPartitions, this.logger) : overrides);
     this.created = created;
     this.seeks = ConsumerSeekManager.for(
       { groupId: created.groupId, consumer: this.facade, autoOffsetReset: created.settings.autoOffsetReset === 'latest' ? 'latest' : 'earliest', admin: () => this.facade.adminClient(), assignments: () => this.assignments() },
       seekAwareOf(props.messageListener),
-      props.topicPartitions,
+      topicPartitions,
       this.logger,
     );
     this.seeks?.started();

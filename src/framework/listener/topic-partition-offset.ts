@@ -19,17 +19,23 @@ export interface TopicPartitionOffset extends TopicPartition {
   readonly position?: 'BEGINNING' | 'END' | 'TIMESTAMP';
 }
 
+/**
+ * The `partition` of an entry that stands for every partition of its topic (`partitions: ['*']`),
+ * replaced by the topic's partitions when the container starts ({@link expandAllPartitions}).
+ */
+export const ALL_PARTITIONS = -1;
+
 /** `@KafkaListener({ topicPartitions })`, as Spring's `@TopicPartition`. */
 export interface TopicPartitionsOption {
   topic: string;
-  /** Partitions with no initial offset: `'0'`, `'2-4'`, `'1,3'`. */
+  /** Partitions with no initial offset: `'0'`, `'2-4'`, `'1,3'`; `'*'`: every partition of the topic, looked up at start. */
   partitions?: (string | number)[];
   /** Partitions with an initial offset, as Spring's `@PartitionOffset`. */
   partitionOffsets?: PartitionOffsetOption[];
 }
 
 export interface PartitionOffsetOption {
-  /** One partition or a range/list, as in `partitions`. */
+  /** One partition or a range/list, as in `partitions`; `'*'`: every partition the entry's `partitions` name (one such entry per topic). */
   partition: string | number;
   /** Absolute (≥ 0), from the end (< 0), or relative to the committed position with `relativeToCurrent`. */
   initialOffset: number | string;
@@ -49,13 +55,54 @@ export function topicPartitionOffsetsOf(options: readonly TopicPartitionsOption[
   for (const option of options) {
     if (typeof option?.topic !== 'string' || option.topic.length === 0) throw new KafkaException(`${description}: every topicPartitions entry needs a topic`);
     const { topic } = option;
-    for (const spec of option.partitions ?? []) for (const partition of expandPartitions(spec, description)) add({ topic, partition });
-    for (const partitionOffset of option.partitionOffsets ?? []) {
-      const offset = Number(partitionOffset.initialOffset);
-      if (!Number.isInteger(offset)) throw new KafkaException(`${description}: initialOffset '${String(partitionOffset.initialOffset)}' of ${topic} is not a whole number`);
-      for (const partition of expandPartitions(partitionOffset.partition, description)) add({ topic, partition, offset, relativeToCurrent: partitionOffset.relativeToCurrent ?? false });
+    const offsets = option.partitionOffsets ?? [];
+    const wildcards = offsets.filter((o) => String(o.partition).trim() === '*');
+    if (wildcards.length > 1) throw new KafkaException(`${description}: only one partitionOffsets entry of ${topic} may use the '*' partition`);
+    if (wildcards.length === 1 && (option.partitions ?? []).length === 0) throw new KafkaException(`${description}: the '*' partitionOffsets entry of ${topic} applies to the entry's partitions, and it lists none`);
+    // Spring's wildcard @PartitionOffset: its initial offset applies to every partition in `partitions`.
+    const wildcard = wildcards[0] ? initialPosition(wildcards[0], topic, description) : {};
+    const explicit = offsets.filter((o) => !wildcards.includes(o));
+    for (const spec of option.partitions ?? []) {
+      if (String(spec).trim() === '*') add({ topic, partition: ALL_PARTITIONS, ...wildcard });
+      else for (const partition of expandPartitions(spec, description)) add({ topic, partition, ...wildcard });
     }
-    if ((option.partitions ?? []).length === 0 && (option.partitionOffsets ?? []).length === 0) throw new KafkaException(`${description}: topicPartitions entry for ${topic} names no partitions`);
+    for (const partitionOffset of explicit) {
+      const position = initialPosition(partitionOffset, topic, description);
+      for (const partition of expandPartitions(partitionOffset.partition, description)) add({ topic, partition, ...position });
+    }
+    if ((option.partitions ?? []).length === 0 && offsets.length === 0) throw new KafkaException(`${description}: topicPartitions entry for ${topic} names no partitions`);
+  }
+  return result;
+}
+
+function initialPosition(partitionOffset: PartitionOffsetOption, topic: string, description: string): { offset: number; relativeToCurrent: boolean } {
+  const offset = Number(partitionOffset.initialOffset);
+  if (!Number.isInteger(offset)) throw new KafkaException(`${description}: initialOffset '${String(partitionOffset.initialOffset)}' of ${topic} is not a whole number`);
+  return { offset, relativeToCurrent: partitionOffset.relativeToCurrent ?? false };
+}
+
+/**
+ * Replaces each {@link ALL_PARTITIONS} entry by one entry per partition of its topic (with the
+ * entry's initial offset), skipping partitions the list names on their own. `partitionCount`
+ * is asked only when there is such an entry.
+ */
+export async function expandAllPartitions(
+  entries: readonly TopicPartitionOffset[],
+  partitionCount: (topics: string[]) => Promise<Map<string, number>>,
+): Promise<readonly TopicPartitionOffset[]> {
+  const wildcards = entries.filter((e) => e.partition === ALL_PARTITIONS);
+  if (wildcards.length === 0) return entries;
+  const counts = await partitionCount([...new Set(wildcards.map((e) => e.topic))]);
+  const named = new Set(entries.filter((e) => e.partition !== ALL_PARTITIONS).map((e) => `${e.topic}-${e.partition}`));
+  const result: TopicPartitionOffset[] = [];
+  for (const entry of entries) {
+    if (entry.partition !== ALL_PARTITIONS) {
+      result.push(entry);
+      continue;
+    }
+    const count = counts.get(entry.topic);
+    if (count === undefined || count === 0) throw new KafkaException(`topicPartitions: topic ${entry.topic} ('*' partitions) does not exist`);
+    for (let partition = 0; partition < count; partition++) if (!named.has(`${entry.topic}-${partition}`)) result.push({ ...entry, partition });
   }
   return result;
 }

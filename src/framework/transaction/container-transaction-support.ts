@@ -5,6 +5,7 @@ import type { Logger } from '../support/logger.js';
 import { DefaultAfterRollbackProcessor, TransactionalErrorHandler } from './default-after-rollback-processor.js';
 import type { KafkaTransactionManager } from './kafka-transaction-manager.js';
 import { PartitionFence } from './partition-fence.js';
+import { StopWhenFencedErrorHandler } from './stop-when-fenced-error-handler.js';
 import { TransactionalMessageListener } from './transactional-message-listener.js';
 
 /** What a container needs to know about its transactions (from its ContainerProperties). */
@@ -12,6 +13,7 @@ export interface TransactionalContainerSettings {
   transactionManager?: KafkaTransactionManager;
   afterRollbackProcessor?: CommonErrorHandler;
   kafkaConsumerProperties: KafkaConsumerOverrides;
+  stopContainerWhenFenced?: boolean;
 }
 
 /**
@@ -36,7 +38,8 @@ export const ContainerTransactionSupport = {
   errorHandler(settings: TransactionalContainerSettings, logger: Logger): CommonErrorHandler | undefined {
     const manager = settings.transactionManager;
     if (!manager) return undefined;
-    return new TransactionalErrorHandler(settings.afterRollbackProcessor ?? new DefaultAfterRollbackProcessor({ logger }), manager);
+    const handler = new TransactionalErrorHandler(settings.afterRollbackProcessor ?? new DefaultAfterRollbackProcessor({ logger }), manager);
+    return settings.stopContainerWhenFenced ? new StopWhenFencedErrorHandler(handler, logger) : handler;
   },
 
   /** Consumer overrides: read_committed unless the container's own properties name an isolation level. */
