@@ -12,7 +12,7 @@ export { Payload, type PayloadOptions } from './annotation/payload.js';
 export { Header, Headers } from './annotation/header.js';
 export { RetryableTopic, type RetryableTopicOptions, type RetryableTopicBackOff } from './annotation/retryable-topic.js';
 export { DltHandler } from './annotation/dlt-handler.js';
-export { SendTo, type SendToOptions } from './annotation/send-to.js';
+export { SendTo, type SendToOptions, type ReplyTopicFunction } from './annotation/send-to.js';
 
 // autoconfigure (streamwright.kafka.* properties, docs/configuration.md)
 export type { ConfigOptions } from './autoconfigure/streamwright-environment.js';
