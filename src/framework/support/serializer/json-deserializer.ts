@@ -44,7 +44,7 @@ export class JsonDeserializer<T = unknown> implements Deserializer<T | unknown> 
     try {
       parsed = JSON.parse(data.toString('utf8'));
     } catch (error) {
-      throw new DeserializationException(`Can't deserialize data from topic [${topic}] as JSON`, data, !!this.options.isKey, {
+      throw new DeserializationException(`Can't deserialize data from topic [${topic}] as JSON: ${(error as Error).message}`, data, !!this.options.isKey, {
         cause: error,
       });
     }
