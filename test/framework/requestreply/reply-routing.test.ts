@@ -12,6 +12,9 @@ import {
   ConcurrentKafkaListenerContainerFactory,
   ConsumerFactory,
   createReplyContainer,
+  DeadLetterPublishingRecoverer,
+  DefaultErrorHandler,
+  FixedBackOff,
   JsonDeserializer,
   KafkaAdmin,
   KafkaApplication,
@@ -26,6 +29,7 @@ import {
   type ConsumerRecord,
 } from '../../../src/index.js';
 import { KafkaTestUtils, type TestConsumer } from '../../../src/testing/index.js';
+import { headerText, readTopic } from '../error-handling/support/error-handling-harness.js';
 import { FAST_CONSUMER, kafkaConfig, startBroker, testLogger, unique } from '../support/framework-harness.js';
 
 class Order {
@@ -87,7 +91,7 @@ const consumers: TestConsumer[] = [];
 
 beforeAll(async () => {
   kafka = await startBroker();
-  const topics = ['rr-orders', 'rr-orders-approved', 'rr-split', 'rr-whole', 'rr-custom', 'rr-custom-replies', 'rr-json', 'rr-replies', 'rr-gathered'];
+  const topics = ['rr-orders', 'rr-orders-approved', 'rr-split', 'rr-whole', 'rr-custom', 'rr-custom-replies', 'rr-json', 'rr-json-dlt', 'rr-replies', 'rr-gathered'];
   app = await KafkaApplication.create({
     kafka: kafkaConfig(kafka),
     listeners: [ReplyRoutingService],
@@ -99,7 +103,11 @@ beforeAll(async () => {
         replyTopicHeaderName: CUSTOM_NAMES.replyTopic,
         replyPartitionHeaderName: CUSTOM_NAMES.replyPartition,
       }),
-      json: new ConcurrentKafkaListenerContainerFactory({ containerProperties: { valueDeserializer: new JsonDeserializer({ type: Order }) } }),
+      json: (c) =>
+        new ConcurrentKafkaListenerContainerFactory({
+          containerProperties: { valueDeserializer: new JsonDeserializer({ type: Order }) },
+          commonErrorHandler: new DefaultErrorHandler(new DeadLetterPublishingRecoverer(c.get(KafkaTemplate), { logger: testLogger }), new FixedBackOff(0, 0), { logger: testLogger }),
+        }),
     },
     replyingTemplate: { replyTopic: 'rr-replies', timeoutMs: 20_000 },
     aggregatingReplyingTemplate: { replyTopic: 'rr-gathered', releaseStrategy: 3, timeoutMs: 20_000 },
@@ -196,5 +204,15 @@ describe('a request that cannot be deserialized', () => {
     expect(remote.remoteCauseClass).toBe('SyntaxError');
     // Rejected by the error reply (a timeout would be a KafkaReplyTimeoutException); the listener never saw it.
     expect(ReplyRoutingService.priced).toEqual(['j1']);
+  });
+
+  test('a record without a correlation id that cannot be deserialized still goes to the error handler (dead-lettered)', async () => {
+    const garbage = Buffer.from('not json at all');
+    await app.get(KafkaTemplate).send('rr-json', 'plain-bad', garbage);
+    const [dead] = await readTopic(kafka, 'rr-json-dlt', 1);
+    // The failed request above was answered with an error reply, not dead-lettered: this is the first dead letter.
+    expect(dead!.key!.toString()).toBe('plain-bad');
+    expect(dead!.value!.equals(garbage)).toBe(true);
+    expect(headerText(dead!, KafkaHeaders.DLT_EXCEPTION_FQCN)).toBe('DeserializationException');
   });
 });

@@ -78,7 +78,7 @@ export class RecordMessagingMessageListenerAdapter implements MessageListener {
     let handler: HandlerMethod | undefined;
     let result: unknown;
     const undeserializable = deserializationErrorOf(record);
-    if (undeserializable) return this.failed(undeserializable, record, 'select' in this.target ? undefined : this.target, context);
+    if (undeserializable) return this.undeserializable(undeserializable, record);
     try {
       let args: unknown[];
       if ('select' in this.target) {
@@ -119,6 +119,19 @@ export class RecordMessagingMessageListenerAdapter implements MessageListener {
     if (this.options.errorHandler) return this.failedThroughErrorHandler(error, record, handler, context, this.options.errorHandler);
     const sendTo = this.sendToFor(handler);
     if (!sendTo) throw error;
+    return this.replies.sendErrorReply(error, record, sendTo).then((replied) => {
+      if (!replied) throw error;
+    });
+  }
+
+  /**
+   * A record whose key or value failed to deserialize: an error reply when it is a request,
+   * else on to the container's error handler. The listener's error handler is not consulted:
+   * as in Spring, it only sees failures of the listener call itself.
+   */
+  private undeserializable(error: Error, record: ConsumerRecord): Promise<void> {
+    const sendTo = this.sendToFor('select' in this.target ? undefined : this.target);
+    if (!sendTo) return Promise.reject(error);
     return this.replies.sendErrorReply(error, record, sendTo).then((replied) => {
       if (!replied) throw error;
     });
