@@ -51,10 +51,14 @@ describe('JsonTypeMapper', () => {
   });
 
   test('trusted packages: mapped ids always pass; other Java classes only from a trusted package, by simple name', () => {
-    const defaults = new JsonTypeMapper({ classes: [Order] });
-    expect(() => defaults.toTargetType(new RecordHeaders().add('__TypeId__', 'com.example.Order'))).toThrow(
+    // Spring's defaults, given explicitly: strict, with Spring's message.
+    const springDefaults = new JsonTypeMapper({ classes: [Order], trustedPackages: ['java.util', 'java.lang'] });
+    expect(() => springDefaults.toTargetType(new RecordHeaders().add('__TypeId__', 'com.example.Order'))).toThrow(
       "The class 'com.example.Order' is not in the trusted packages: [java.util, java.lang]",
     );
+    // None given: an unmapped Java class is ignored (the JSON value, or the default type), never instantiated.
+    expect(new JsonTypeMapper({ classes: [Order] }).toTargetType(new RecordHeaders().add('__TypeId__', 'com.example.Order'))).toEqual({ kind: 'plain' });
+    expect(new JsonDeserializer({ type: Refund }).deserialize('t', json({ id: 'x' }), new RecordHeaders().add('__TypeId__', 'com.example.Order'))).toBeInstanceOf(Refund);
     const trusting = new JsonTypeMapper({ classes: [Order], trustedPackages: ['com.example'] });
     expect(trusting.toTargetType(new RecordHeaders().add('__TypeId__', 'com.example.Order'))).toEqual({ kind: 'class', type: Order });
     expect(() => trusting.toTargetType(new RecordHeaders().add('__TypeId__', 'com.example.sub.Order'))).toThrow(KafkaException);
@@ -72,7 +76,7 @@ describe('JsonTypeMapper', () => {
     const headers = new RecordHeaders().add('__TypeId__', 'com.example.Refund');
     const ignoring = new JsonDeserializer({ type: Order, useTypeHeaders: false });
     expect(ignoring.deserialize('t', json({ id: 'x' }), headers)).toBeInstanceOf(Order);
-    expect(() => new JsonDeserializer({ type: Order }).deserialize('t', json({ id: 'x' }), headers)).toThrow(DeserializationException);
+    expect(() => new JsonDeserializer({ type: Order, trustedPackages: ['org.other'] }).deserialize('t', json({ id: 'x' }), headers)).toThrow(DeserializationException);
     const serialized = new RecordHeaders();
     new JsonSerializer({ addTypeInfo: false }).serialize('t', new Order(), serialized);
     expect(serialized.size).toBe(0);

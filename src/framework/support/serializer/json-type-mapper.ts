@@ -33,8 +33,11 @@ export interface JsonTypeMapperOptions {
   classes?: readonly ClassType[];
   /**
    * Packages whose Java class names may be mapped to a class of the same simple name among
-   * `classes` (Spring's `spring.json.trusted.packages`; default `java.util`, `java.lang`; `'*'`
-   * trusts all). A Java type id that is neither mapped nor trusted fails, with Spring's message.
+   * `classes` (Spring's `spring.json.trusted.packages`; `'pkg.*'` for subpackages, `'*'` trusts
+   * all). Given, a Java type id that is neither mapped nor trusted fails with Spring's message.
+   * Not given, such a type id is ignored (the default type, else the JSON value): only mapped
+   * classes are ever instantiated either way, and consumers configured before type headers were
+   * honoured keep working.
    */
   trustedPackages?: readonly string[];
   /** Record keys: the `__Key_` prefixed header names. */
@@ -65,6 +68,7 @@ export class JsonTypeMapper {
   private readonly byTypeId = new Map<string, ClassType>();
   private readonly bySimpleName = new Map<string, ClassType>();
   private readonly trustedPackages: readonly string[];
+  private readonly strictTrust: boolean;
   private readonly trustAll: boolean;
 
   constructor(options: JsonTypeMapperOptions = {}) {
@@ -74,6 +78,7 @@ export class JsonTypeMapper {
       this.byTypeId.set(token, type);
       if (!this.bySimpleName.has(type.name)) this.bySimpleName.set(type.name, type);
     }
+    this.strictTrust = options.trustedPackages !== undefined;
     this.trustedPackages = (options.trustedPackages ?? DEFAULT_TRUSTED_PACKAGES).map((p) => p.trim()).filter((p) => p.length > 0);
     this.trustAll = this.trustedPackages.includes('*');
   }
@@ -115,8 +120,8 @@ export class JsonTypeMapper {
   }
 
   /**
-   * The type the headers ask for; undefined when there is no type header. Throws a
-   * KafkaException for a Java class outside the trusted packages (Spring's message).
+   * The type the headers ask for; undefined when there is no type header. With
+   * `trustedPackages` given, throws a KafkaException for a Java class outside them (Spring's message).
    */
   toTargetType(headers: RecordHeaders): JsonTargetType | undefined {
     const classId = headers.lastString(this.headerNames.classId);
@@ -143,6 +148,7 @@ export class JsonTypeMapper {
       return known ? { kind: 'class', type: known } : { kind: 'plain' };
     }
     if (!this.isTrusted(typeId.slice(0, dot))) {
+      if (!this.strictTrust) return { kind: 'plain' };
       throw new KafkaException(
         `The class '${typeId}' is not in the trusted packages: [${this.trustedPackages.join(', ')}]. If you believe this class is safe to deserialize, please provide its name. If the serialization is only done by a trusted source, you can also enable trust all (*).`,
       );
