@@ -1,8 +1,9 @@
 /**
  * Where and how `@SendTo` replies go, against the embedded broker: a topic chosen by a function
  * of the result and the request, `splitIterables` (one reply per element, or one holding the
- * array), custom correlation/reply-topic header names on both sides, and an error reply for a
- * request whose value can't be deserialized.
+ * array), custom correlation/reply-topic header names on both sides (the application's
+ * ReplyingKafkaTemplate and its container factories), and an error reply for a request whose
+ * value can't be deserialized.
  */
 import { injectable } from 'inversify';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -10,18 +11,14 @@ import type { EmbeddedKafka } from '../../../src/broker/embedded-kafka.js';
 import {
   AggregatingReplyingKafkaTemplate,
   ConcurrentKafkaListenerContainerFactory,
-  ConsumerFactory,
-  createReplyContainer,
   DeadLetterPublishingRecoverer,
   DefaultErrorHandler,
   FixedBackOff,
   JsonDeserializer,
-  KafkaAdmin,
   KafkaApplication,
   KafkaHeaders,
   KafkaListener,
   KafkaTemplate,
-  ProducerFactory,
   RemoteListenerError,
   ReplyingKafkaTemplate,
   SendTo,
@@ -57,7 +54,8 @@ class ReplyRoutingService {
     return new Verdict(order.id, order.amount < 100);
   }
 
-  @KafkaListener({ id: 'split', topics: ['rr-split'] })
+  /** The aggregating template writes the standard header names. */
+  @KafkaListener({ id: 'split', topics: ['rr-split'], containerFactory: 'standardHeaders' })
   @SendTo()
   lines(order: Order): string[] {
     return [`${order.id}/1`, `${order.id}/2`, `${order.id}/3`];
@@ -69,7 +67,7 @@ class ReplyRoutingService {
     return [`${order.id}/1`, `${order.id}/2`];
   }
 
-  @KafkaListener({ id: 'custom-headers', topics: ['rr-custom'], containerFactory: 'customHeaders' })
+  @KafkaListener({ id: 'custom-headers', topics: ['rr-custom'] })
   @SendTo()
   custom(order: Order): string {
     return `custom ${order.id}`;
@@ -85,51 +83,39 @@ class ReplyRoutingService {
 
 let kafka: EmbeddedKafka;
 let app: KafkaApplication;
+/** The application's ReplyingKafkaTemplate, with the custom header names. */
 let replying: ReplyingKafkaTemplate;
-let custom: ReplyingKafkaTemplate;
 const consumers: TestConsumer[] = [];
 
 beforeAll(async () => {
   kafka = await startBroker();
-  const topics = ['rr-orders', 'rr-orders-approved', 'rr-split', 'rr-whole', 'rr-custom', 'rr-custom-replies', 'rr-json', 'rr-json-dlt', 'rr-replies', 'rr-gathered'];
+  const topics = ['rr-orders', 'rr-orders-approved', 'rr-split', 'rr-whole', 'rr-custom', 'rr-json', 'rr-json-dlt', 'rr-replies', 'rr-gathered'];
+  const customNames = { correlationHeaderName: CUSTOM_NAMES.correlation, replyTopicHeaderName: CUSTOM_NAMES.replyTopic, replyPartitionHeaderName: CUSTOM_NAMES.replyPartition };
   app = await KafkaApplication.create({
     kafka: kafkaConfig(kafka),
     listeners: [ReplyRoutingService],
     topics: topics.map((name) => TopicBuilder.name(name).partitions(1).replicas(1).build()),
     consumerConfig: FAST_CONSUMER,
     containerFactories: {
-      customHeaders: new ConcurrentKafkaListenerContainerFactory({
-        correlationHeaderName: CUSTOM_NAMES.correlation,
-        replyTopicHeaderName: CUSTOM_NAMES.replyTopic,
-        replyPartitionHeaderName: CUSTOM_NAMES.replyPartition,
-      }),
+      kafkaListenerContainerFactory: new ConcurrentKafkaListenerContainerFactory(customNames),
+      standardHeaders: new ConcurrentKafkaListenerContainerFactory(),
       json: (c) =>
         new ConcurrentKafkaListenerContainerFactory({
+          ...customNames,
           containerProperties: { valueDeserializer: new JsonDeserializer({ type: Order }) },
           commonErrorHandler: new DefaultErrorHandler(new DeadLetterPublishingRecoverer(c.get(KafkaTemplate), { logger: testLogger }), new FixedBackOff(0, 0), { logger: testLogger }),
         }),
     },
-    replyingTemplate: { replyTopic: 'rr-replies', timeoutMs: 20_000 },
+    replyingTemplate: { replyTopic: 'rr-replies', timeoutMs: 20_000, ...customNames },
     aggregatingReplyingTemplate: { replyTopic: 'rr-gathered', releaseStrategy: 3, timeoutMs: 20_000 },
     logger: testLogger,
   });
   await app.start();
   replying = app.get(ReplyingKafkaTemplate);
-  const container = createReplyContainer(app.get(ConsumerFactory), { replyTopic: 'rr-custom-replies', logger: testLogger, consumerConfig: FAST_CONSUMER });
-  custom = new ReplyingKafkaTemplate(app.get(ProducerFactory), container, {
-    defaultReplyTimeout: 20_000,
-    correlationHeaderName: CUSTOM_NAMES.correlation,
-    replyTopicHeaderName: CUSTOM_NAMES.replyTopic,
-    replyPartitionHeaderName: CUSTOM_NAMES.replyPartition,
-    admin: app.get(KafkaAdmin),
-    logger: testLogger,
-  });
-  await custom.start();
 }, 60_000);
 
 afterAll(async () => {
   await Promise.all(consumers.map((c) => c.close()));
-  await custom?.stop();
   await app?.stop();
   await kafka?.stop();
 });
@@ -176,13 +162,14 @@ describe('splitIterables', () => {
 describe('custom correlation and reply-topic header names', () => {
   test('a responder on a factory with the template\'s header names answers under those names', async () => {
     const requests = await consumerOf('rr-custom');
-    const reply = await custom.sendAndReceive({ topic: 'rr-custom', key: 'k-custom', value: order('c1', 1) });
+    const reply = await replying.sendAndReceive({ topic: 'rr-custom', key: 'k-custom', value: order('c1', 1) });
     expect(reply.value).toBe('custom c1');
     expect(reply.headers.lastHeader(CUSTOM_NAMES.correlation)?.value).toHaveLength(16);
     expect(reply.headers.lastHeader(KafkaHeaders.CORRELATION_ID)).toBeUndefined();
     expect(await requests.waitUntil((seen) => seen.some((r) => r.key === 'k-custom'), 20_000)).toBe(true);
     const [request] = requests.take((r) => r.key === 'k-custom');
-    expect(request!.headers.lastString(CUSTOM_NAMES.replyTopic)).toBe('rr-custom-replies');
+    expect(request!.headers.lastString(CUSTOM_NAMES.replyTopic)).toBe('rr-replies');
+    expect(request!.headers.lastHeader(CUSTOM_NAMES.replyPartition)?.value).toEqual(Buffer.from([0, 0, 0, 0]));
     expect(request!.headers.lastHeader(KafkaHeaders.REPLY_TOPIC)).toBeUndefined();
     expect(request!.headers.lastHeader(KafkaHeaders.CORRELATION_ID)).toBeUndefined();
   });
