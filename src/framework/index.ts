@@ -12,7 +12,7 @@ export { Payload, type PayloadOptions } from './annotation/payload.js';
 export { Header, Headers } from './annotation/header.js';
 export { RetryableTopic, type RetryableTopicOptions, type RetryableTopicBackOff } from './annotation/retryable-topic.js';
 export { DltHandler } from './annotation/dlt-handler.js';
-export { SendTo, type SendToOptions } from './annotation/send-to.js';
+export { SendTo, type SendToOptions, type ReplyTopicFunction } from './annotation/send-to.js';
 
 // autoconfigure (streamwright.kafka.* properties, docs/configuration.md)
 export type { ConfigOptions } from './autoconfigure/streamwright-environment.js';
@@ -151,7 +151,26 @@ export { JsonSerializer, type JsonSerializerOptions } from './support/serializer
 export { JsonDeserializer, type JsonDeserializerOptions } from './support/serializer/json-deserializer.js';
 export { SerializationException } from './support/serializer/serialization-exception.js';
 export { DeserializationException } from './support/serializer/deserialization-exception.js';
-export { TYPE_ID_HEADER, KEY_TYPE_ID_HEADER, type ClassType } from './support/serializer/type-id-headers.js';
+export {
+  ErrorHandlingDeserializer,
+  deserializationFailureOf,
+  KEY_DESERIALIZER_EXCEPTION_HEADER,
+  VALUE_DESERIALIZER_EXCEPTION_HEADER,
+  type ErrorHandlingDeserializerOptions,
+  type FailedDeserializationInfo,
+  type DeserializationFailureInfo,
+} from './support/serializer/error-handling-deserializer.js';
+export { TYPE_ID_HEADER, KEY_TYPE_ID_HEADER, CONTENT_TYPE_ID_HEADER, MAP_KEY_TYPE_ID_HEADER, type ClassType } from './support/serializer/type-id-headers.js';
+export {
+  JsonTypeMapper,
+  KEY_TYPE_HEADER_NAMES,
+  VALUE_TYPE_HEADER_NAMES,
+  DEFAULT_TRUSTED_PACKAGES,
+  type JsonTypeMapperOptions,
+  type JsonTargetType,
+  type TypeHeaderNames,
+  type TypeMappings,
+} from './support/serializer/json-type-mapper.js';
 
 // event
 export { KafkaEvent } from './event/kafka-event.js';

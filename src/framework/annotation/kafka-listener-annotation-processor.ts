@@ -9,6 +9,7 @@ import { configureReplyTemplate } from '../listener/adapter/listener-reply-sende
 import type { MessageListenerContainer } from '../listener/message-listener-container.js';
 import type { RetryTopicConfigurer } from '../retrytopic/retry-topic-configurer.js';
 import type { Logger } from '../support/logger.js';
+import type { ReplyHeaderNames } from '../requestreply/reply-headers.js';
 import type { ClassType } from '../support/serializer/type-id-headers.js';
 import type { KafkaListenerOptions } from './kafka-listener-options.js';
 import { classListenersOf, handlerMethodsOf, listenerMethodsOf } from './listener-metadata.js';
@@ -109,7 +110,8 @@ export class KafkaListenerAnnotationProcessor {
   private register(endpoint: KafkaListenerEndpoint, options: ResolvedListenerOptions, description: string): MessageListenerContainer {
     const { factory, autoStartup } = this.resolveFactory(options.containerFactory, description);
     const container = this.registry.registerListenerContainer(endpoint, factory, autoStartup);
-    if (this.replies) configureReplyTemplate(container, this.replies.template, this.replies.logger, (topic) => this.properties.resolve(topic, `@SendTo('${topic}') of ${description}`));
+    const headerNames = (factory as { replyHeaderNames?: Partial<ReplyHeaderNames> }).replyHeaderNames;
+    if (this.replies) configureReplyTemplate(container, this.replies.template, this.replies.logger, (topic) => this.properties.resolve(topic, `@SendTo('${topic}') of ${description}`), headerNames);
     return container;
   }
 
@@ -143,6 +145,7 @@ export class KafkaListenerAnnotationProcessor {
       listenerInfo: options.info,
       circuitBreaker: options.circuitBreaker,
       listenerErrorHandler: this.listenerErrorHandlerOf(options.errorHandler, description),
+      splitIterables: options.splitIterables,
     };
   }
 
@@ -220,6 +223,6 @@ export class KafkaListenerAnnotationProcessor {
   /** Reports an unresolvable `@SendTo` topic at start-up rather than at the first reply. */
   private checkSendTo(bean: object, method: string | symbol, description: string): void {
     const topic = sendToOf(bean, method)?.topic;
-    if (topic !== undefined) this.properties.resolve(topic, `@SendTo('${topic}') of ${description}`);
+    if (typeof topic === 'string') this.properties.resolve(topic, `@SendTo('${topic}') of ${description}`);
   }
 }

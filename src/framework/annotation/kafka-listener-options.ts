@@ -54,4 +54,9 @@ export interface KafkaListenerOptions {
    * failure on to the container's error handler (docs/error-handling.md).
    */
   errorHandler?: string | KafkaListenerErrorHandler | (abstract new (...args: never[]) => KafkaListenerErrorHandler);
+  /**
+   * With `@SendTo`, an array result is sent as one reply per element (default true, as Spring's
+   * `splitIterables`); false sends one reply holding the array. Arrays of `Message`s are always split.
+   */
+  splitIterables?: boolean;
 }

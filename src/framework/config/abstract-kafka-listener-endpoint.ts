@@ -20,6 +20,7 @@ export abstract class AbstractKafkaListenerEndpoint implements KafkaListenerEndp
   readonly listenerInfo?: string;
   readonly circuitBreaker?: EndpointSettings['circuitBreaker'];
   readonly listenerErrorHandler?: EndpointSettings['listenerErrorHandler'];
+  readonly splitIterables?: boolean;
 
   protected constructor(settings: EndpointSettings) {
     Object.assign(this, settings);

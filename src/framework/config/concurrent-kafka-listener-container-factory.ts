@@ -11,6 +11,7 @@ import type { ListenerObserver, ListenerWrapper } from '../listener/listener-obs
 import { PayloadConverter } from '../support/converter/payload-converter.js';
 import { defaultLogger, type Logger } from '../support/logger.js';
 import type { ClassType } from '../support/serializer/type-id-headers.js';
+import type { ReplyHeaderNames } from '../requestreply/reply-headers.js';
 import type { KafkaListenerContainerFactory } from './kafka-listener-container-factory.js';
 import type { KafkaListenerEndpoint } from './kafka-listener-endpoint.js';
 
@@ -42,6 +43,16 @@ export interface ConcurrentKafkaListenerContainerFactoryOptions {
   payloadConverter?: PayloadConverter;
   applicationEventPublisher?: ApplicationEventPublisher;
   logger?: Logger;
+  /**
+   * The header `@SendTo` listeners read the correlation id from and echo it in (Spring's
+   * factory `correlationHeaderName`; default `kafka_correlationId`). Set it to the requesters'
+   * `ReplyingKafkaTemplate` `correlationHeaderName`.
+   */
+  correlationHeaderName?: string;
+  /** The request header `@SendTo()` takes the reply topic from (default `kafka_replyTopic`), as the template's `replyTopicHeaderName`. */
+  replyTopicHeaderName?: string;
+  /** The request header the reply partition is taken from (default `kafka_replyPartition`), as the template's `replyPartitionHeaderName`. */
+  replyPartitionHeaderName?: string;
 }
 
 /**
@@ -67,6 +78,8 @@ export class ConcurrentKafkaListenerContainerFactory implements KafkaListenerCon
   /** Metrics, health and tracing; KafkaApplication sets its own. */
   listenerObserver: ListenerObserver | ListenerWrapper | undefined;
   logger: Logger | undefined;
+  /** The request/reply header names its containers' `@SendTo` listeners use. */
+  readonly replyHeaderNames: Partial<ReplyHeaderNames>;
 
   constructor(options: ConcurrentKafkaListenerContainerFactoryOptions = {}) {
     this.consumerFactory = options.consumerFactory;
@@ -84,6 +97,7 @@ export class ConcurrentKafkaListenerContainerFactory implements KafkaListenerCon
     this.payloadConverter = options.payloadConverter ?? new PayloadConverter();
     this.applicationEventPublisher = options.applicationEventPublisher;
     this.logger = options.logger;
+    this.replyHeaderNames = { correlation: options.correlationHeaderName, replyTopic: options.replyTopicHeaderName, replyPartition: options.replyPartitionHeaderName };
   }
 
   /** Fills in what the application provides; values set explicitly win. */

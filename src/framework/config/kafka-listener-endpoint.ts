@@ -41,6 +41,8 @@ export interface KafkaListenerEndpoint {
   readonly commonErrorHandler?: CommonErrorHandler;
   /** `@KafkaListener({ errorHandler })`, resolved: called inside the listener call before the container's error handler. */
   readonly listenerErrorHandler?: KafkaListenerErrorHandler;
+  /** `@KafkaListener({ splitIterables })`: an array returned to `@SendTo` is one reply per element (default true). */
+  readonly splitIterables?: boolean;
   createMessageListener(settings: MessageListenerSettings): GenericMessageListener;
 }
 

@@ -17,7 +17,7 @@ export class MethodKafkaListenerEndpoint extends AbstractKafkaListenerEndpoint {
 
   createMessageListener(settings: MessageListenerSettings): GenericMessageListener {
     const handler = new HandlerMethod(this.bean, this.method, settings.converter, settings.batch);
-    const options = { groupId: settings.groupId, listenerInfo: this.listenerInfo, errorHandler: this.listenerErrorHandler };
+    const options = { groupId: settings.groupId, listenerInfo: this.listenerInfo, errorHandler: this.listenerErrorHandler, splitIterables: this.splitIterables };
     return settings.batch ? new BatchMessagingMessageListenerAdapter(handler, options) : new RecordMessagingMessageListenerAdapter(handler, options);
   }
 }

@@ -29,6 +29,6 @@ export class MultiMethodKafkaListenerEndpoint extends AbstractKafkaListenerEndpo
       this.bean.constructor.name,
       settings.typeMappings,
     );
-    return new RecordMessagingMessageListenerAdapter(delegating, { groupId: settings.groupId, listenerInfo: this.listenerInfo, errorHandler: this.listenerErrorHandler });
+    return new RecordMessagingMessageListenerAdapter(delegating, { groupId: settings.groupId, listenerInfo: this.listenerInfo, errorHandler: this.listenerErrorHandler, splitIterables: this.splitIterables });
   }
 }

@@ -5,6 +5,7 @@ import { rawBytesOf, type ConsumerRecord, type TimestampType } from '../support/
 import { KafkaHeaders } from '../support/kafka-headers.js';
 import { defaultLogger, type Logger } from '../support/logger.js';
 import { RecordHeaders, type RecordHeader } from '../support/record-headers.js';
+import { KEY_DESERIALIZER_EXCEPTION_HEADER, VALUE_DESERIALIZER_EXCEPTION_HEADER } from '../support/serializer/error-handling-deserializer.js';
 import { deserializationErrorOf } from './consumer-record-factory.js';
 import { describeError, errorClassName, errorMessage, findRootCause, int32Bytes, int64Bytes, stackTraceOf } from './error-handling-utils.js';
 import { ExceptionClassifier, type ErrorClass } from './exception-classifier.js';
@@ -153,6 +154,8 @@ export interface DeadLetterPublishingRecovererOptions {
   exceptionHeadersCreator?: ExceptionHeadersCreator;
   /** Log each published record at INFO (default false). */
   logRecoveryRecord?: boolean;
+  /** Keep the `springDeserializerExceptionKey`/`...Value` headers an ErrorHandlingDeserializer wrote (default false: the `kafka_dlt-*` headers describe the failure). */
+  retainExceptionHeader?: boolean;
   logger?: Logger;
 }
 
@@ -194,6 +197,7 @@ export class DeadLetterPublishingRecoverer {
   skipSameTopicFatalExceptions: boolean;
   verifyPartition: boolean;
   logRecoveryRecord: boolean;
+  retainExceptionHeader: boolean;
   headerNames: HeaderNames;
   private readonly destinationResolver: DestinationResolver;
   private readonly headersFunctions: HeadersFunction[] = [];
@@ -236,6 +240,7 @@ export class DeadLetterPublishingRecoverer {
     this.skipSameTopicFatalExceptions = options.skipSameTopicFatalExceptions ?? true;
     this.verifyPartition = options.verifyPartition ?? true;
     this.logRecoveryRecord = options.logRecoveryRecord ?? false;
+    this.retainExceptionHeader = options.retainExceptionHeader ?? false;
     this.headerNames = options.headerNames ?? DLT_HEADER_NAMES;
     if (options.headersFunction) this.headersFunctions.push(options.headersFunction);
     this.exceptionHeadersCreator = options.exceptionHeadersCreator ?? ((headers, error, isKey, names) => this.addExceptionInfoHeaders(headers, error, isKey, names));
@@ -328,6 +333,7 @@ export class DeadLetterPublishingRecoverer {
   /** The headers of the published record: the original ones, the exception's, the original-*'s, then the functions'. */
   headersFor(record: ConsumerRecord, error: Error): RecordHeaders {
     const headers = new RecordHeaders(record.headers);
+    if (!this.retainExceptionHeader) headers.remove(KEY_DESERIALIZER_EXCEPTION_HEADER).remove(VALUE_DESERIALIZER_EXCEPTION_HEADER);
     const deserialization = deserializationErrorOf(record);
     if (deserialization) this.exceptionHeadersCreator(headers, deserialization, deserialization.isKey, this.headerNames);
     else this.exceptionHeadersCreator(headers, error, false, this.headerNames);

@@ -29,6 +29,8 @@ export interface DispatchContext {
   readonly recordInterceptor?: RecordInterceptor;
   readonly batchInterceptor?: BatchInterceptor;
   readonly recordFilterStrategy?: RecordFilterStrategy;
+  /** The listener is called for records that failed to deserialize too (a `@SendTo` listener answers a request among them with an error reply). */
+  readonly listenerTakesUndeserializable?: boolean;
   /** Metrics and health (docs/observability.md). */
   readonly observer?: ListenerObserver;
   /** Stop taking new records (the container is stopping). */
@@ -211,7 +213,7 @@ export class ListenerDispatcher {
     let observed: ObservationEnd | undefined;
     let result: unknown;
     const deserializationError = deserializationErrorOf(record);
-    if (deserializationError) {
+    if (deserializationError && !this.ctx.listenerTakesUndeserializable) {
       ack.listenerReturned();
       return { kind: 'failed', error: this.wrap(deserializationError, record) };
     }
@@ -253,7 +255,7 @@ export class ListenerDispatcher {
     let current: ConsumerRecord | null = record;
     try {
       const deserializationError = deserializationErrorOf(record);
-      if (deserializationError) throw deserializationError;
+      if (deserializationError && !this.ctx.listenerTakesUndeserializable) throw deserializationError;
       current = await recordInterceptor.intercept(record, consumer);
       if (current === null || recordFilterStrategy?.filter(current)) return SKIPPED_OUTCOME;
       const observed = this.ctx.observer?.listenerStarted(this.ctx.container, [current]);

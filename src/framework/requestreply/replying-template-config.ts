@@ -44,6 +44,10 @@ export interface ReplyingTemplateConfig {
   assignmentTimeout?: number;
   /** Text correlation ids and reply partitions, as NestJS's Kafka transport needs (see `ReplyingKafkaTemplateOptions.textHeaders`). */
   textHeaders?: boolean;
+  /** Request/reply header names (Spring's `correlationHeaderName`, ...); responders must use the same (the container factory's options of the same names). */
+  correlationHeaderName?: string;
+  replyTopicHeaderName?: string;
+  replyPartitionHeaderName?: string;
 }
 
 /** `KafkaApplicationOptions.aggregatingReplyingTemplate`: an AggregatingReplyingKafkaTemplate bound in the container. */
@@ -114,6 +118,9 @@ export function createReplyingTemplates(
     replyType: config.replyType,
     assignmentTimeout: config.assignmentTimeout,
     textHeaders: config.textHeaders,
+    correlationHeaderName: config.correlationHeaderName,
+    replyTopicHeaderName: config.replyTopicHeaderName,
+    replyPartitionHeaderName: config.replyPartitionHeaderName,
     admin: deps.admin,
     logger: deps.logger,
   });

@@ -2,7 +2,7 @@ import type { SendToMetadata } from '../../annotation/send-to.js';
 import type { KafkaTemplate } from '../../core/kafka-template.js';
 import { messageToRecord } from '../../core/message-to-record.js';
 import { KafkaException } from '../../kafka-exception.js';
-import { replyAddressOf, type ReplyAddress } from '../../requestreply/reply-headers.js';
+import { DEFAULT_REPLY_HEADER_NAMES, replyAddressOf, type ReplyAddress, type ReplyHeaderNames } from '../../requestreply/reply-headers.js';
 import { isNestRequest, nestDisposedFlag, nestErrorValue, NestTransportHeaders } from '../../requestreply/nest-transport-headers.js';
 import { rawBytesOf, type ConsumerRecord } from '../../support/consumer-record.js';
 import { KafkaHeaders } from '../../support/kafka-headers.js';
@@ -15,18 +15,23 @@ import type { MessageListenerContainer } from '../message-listener-container.js'
  * Builds and sends the replies of `@SendTo` listeners, as Spring's
  * `MessagingMessageListenerAdapter.handleResult`/`sendResponse`:
  *
- * - topic: the `@SendTo` topic, else the request's `kafka_replyTopic`;
+ * - topic: the `@SendTo` topic (or the one its function returns), else the request's `kafka_replyTopic`;
  * - partition: the request's `kafka_replyPartition` when replying to its reply topic;
  * - key: the request's key (its bytes as received);
  * - headers: the request's `kafka_correlationId`.
+ *
+ * The three header names can be changed (`ReplyHeaderNames`, Spring's factory
+ * `correlationHeaderName` and the template's `replyTopicHeaderName`/`replyPartitionHeaderName`);
+ * a responder must use the names its requesters write.
  *
  * A request from a NestJS client (its `kafka_replyPartition` is a decimal string) also gets
  * Nest's `kafka_nest-is-disposed` on the reply, a null-valued reply when the listener returns
  * nothing, and `kafka_nest-err` on error replies, so the client's `send()` completes or fails.
  *
  * A returned `Message` keeps its own `kafka_topic`/`kafka_partitionId`/`kafka_messageKey`/
- * correlation headers and gets the defaults above only where it has none. Arrays are sent as
- * one value (Spring splits iterables into one reply each; a requester waits for one reply).
+ * correlation headers and gets the defaults above only where it has none. An array is one
+ * reply per element with `splitIterables` (Spring's default), each with the correlation id and
+ * key; without it, one reply holding the array.
  * The reply is sent before the listener call counts as done: if it can't be sent, the record
  * fails like any listener failure.
  */
@@ -35,36 +40,65 @@ export class ListenerReplySender {
   private logger: Logger = defaultLogger();
   /** Resolves `${…}` in a `@SendTo` topic (KafkaApplication sets it from its properties). */
   private resolveTopic: (topic: string) => string = (topic) => topic;
+  private headerNames: ReplyHeaderNames = DEFAULT_REPLY_HEADER_NAMES;
 
-  constructor(private readonly description: () => string) {}
+  constructor(
+    private readonly description: () => string,
+    /** `@KafkaListener({ splitIterables })`: an array result is one reply per element (default true). */
+    private readonly splitIterables = true,
+  ) {}
 
-  setReplyTemplate(template: KafkaTemplate, logger?: Logger, resolveTopic?: (topic: string) => string): void {
+  setReplyTemplate(template: KafkaTemplate, logger?: Logger, resolveTopic?: (topic: string) => string, headerNames?: Partial<ReplyHeaderNames>): void {
     this.template = template;
     if (logger) this.logger = logger;
     if (resolveTopic) this.resolveTopic = resolveTopic;
+    if (headerNames) this.headerNames = { ...DEFAULT_REPLY_HEADER_NAMES, ...definedOnly(headerNames) };
   }
 
-  private staticTopic(sendTo: SendToMetadata): string | undefined {
-    return sendTo.topic === undefined ? undefined : this.resolveTopic(sendTo.topic);
+  /** The `@SendTo` destination: its topic, or what its function returns; `null` when the function chose none. */
+  private declaredTopic(sendTo: SendToMetadata, result: unknown, request: ConsumerRecord): string | null | undefined {
+    if (sendTo.topic === undefined) return undefined;
+    if (typeof sendTo.topic === 'string') return this.resolveTopic(sendTo.topic);
+    const chosen = sendTo.topic(result, request);
+    if (chosen === undefined || chosen === null) return null;
+    if (typeof chosen !== 'string' || chosen.length === 0) throw new KafkaException(`@SendTo function of ${this.description()} returned ${String(chosen)}, not a topic name`);
+    return chosen;
+  }
+
+  /** Where a reply goes: the declared topic, else (only when none is declared) the request's reply topic. */
+  private replyTopic(sendTo: SendToMetadata, result: unknown, request: ConsumerRecord, address: ReplyAddress): string | undefined {
+    const declared = this.declaredTopic(sendTo, result, request);
+    if (declared === null) return undefined;
+    return declared ?? address.replyTopic;
   }
 
   hasReplyTemplate(): boolean {
     return this.template !== undefined;
   }
 
-  /** Sends the listener's result as the reply; nothing for undefined/null, except a null reply to a Nest request. */
+  /**
+   * Sends the listener's result as the reply; nothing for undefined/null, except a null reply
+   * to a Nest request. An array is split into one reply per element with `splitIterables`.
+   */
   async sendResult(result: unknown, request: ConsumerRecord, sendTo: SendToMetadata): Promise<void> {
     const nest = isNestRequest(request.headers);
     // A Nest client waits for a reply even when there is no value (Nest's server sends a null one).
-    if ((result === undefined || result === null) && !(nest && this.staticTopic(sendTo) === undefined)) return;
-    const address = replyAddressOf(request.headers);
-    const record = result instanceof Message ? this.fromMessage(result, request, address, sendTo) : this.fromValue(result ?? null, request, address, sendTo);
-    if (record && nest && address.correlationId) record.headers[NestTransportHeaders.IS_DISPOSED] = nestDisposedFlag();
-    if (!record) {
-      this.logger.debug(`No replyTopic to handle the reply of ${this.description()} for ${request}`);
-      return;
+    if ((result === undefined || result === null) && !(nest && sendTo.topic === undefined)) return;
+    const address = replyAddressOf(request.headers, this.headerNames);
+    const topic = this.replyTopic(sendTo, result, request, address);
+    const elements = Array.isArray(result) && (this.splitIterables || result.some((element) => element instanceof Message)) ? result : [result];
+    const records: ProducerRecord[] = [];
+    for (const element of elements) {
+      const record = element instanceof Message ? this.fromMessage(element, request, address, topic) : this.fromValue(element ?? null, request, address, topic);
+      if (!record) {
+        this.logger.debug(`No replyTopic to handle the reply of ${this.description()} for ${request}`);
+        return;
+      }
+      if (nest && address.correlationId) record.headers[NestTransportHeaders.IS_DISPOSED] = nestDisposedFlag();
+      records.push(record);
     }
-    await this.requireTemplate().send(record);
+    const template = this.requireTemplate();
+    for (const record of records) await template.send(record);
   }
 
   /**
@@ -74,12 +108,19 @@ export class ListenerReplySender {
    */
   async sendErrorReply(error: unknown, request: ConsumerRecord, sendTo: SendToMetadata): Promise<boolean> {
     if (!sendTo.errorReplies || !this.template) return false;
-    const address = replyAddressOf(request.headers);
-    const topic = this.staticTopic(sendTo) ?? address.replyTopic;
-    if (!address.correlationId || !topic) return false;
+    const address = replyAddressOf(request.headers, this.headerNames);
+    if (!address.correlationId) return false;
+    let topic: string | undefined;
+    try {
+      topic = this.replyTopic(sendTo, undefined, request, address);
+    } catch (topicError) {
+      this.logger.error(`${this.description()} failed for ${request} and no reply topic could be chosen for its error reply`, topicError);
+      return false;
+    }
+    if (!topic) return false;
     const failure = describeError(error);
     const headers: ProducerRecordHeaders = {
-      [KafkaHeaders.CORRELATION_ID]: address.correlationId,
+      [this.headerNames.correlation]: address.correlationId,
       [KafkaHeaders.EXCEPTION_FQCN]: failure.className,
       [KafkaHeaders.EXCEPTION_MESSAGE]: failure.message,
     };
@@ -96,21 +137,20 @@ export class ListenerReplySender {
     return true;
   }
 
-  private fromValue(value: unknown, request: ConsumerRecord, address: ReplyAddress, sendTo: SendToMetadata): ProducerRecord | undefined {
-    const topic = this.staticTopic(sendTo) ?? address.replyTopic;
+  private fromValue(value: unknown, request: ConsumerRecord, address: ReplyAddress, topic: string | undefined): ProducerRecord | undefined {
     if (!topic) return undefined;
     const headers: ProducerRecordHeaders = {};
-    if (address.correlationId) headers[KafkaHeaders.CORRELATION_ID] = address.correlationId;
+    if (address.correlationId) headers[this.headerNames.correlation] = address.correlationId;
     const partition = topic === address.replyTopic ? address.replyPartition : undefined;
     return new ProducerRecord(topic, partition, undefined, keyOf(request), value, headers);
   }
 
-  private fromMessage(message: Message, request: ConsumerRecord, address: ReplyAddress, sendTo: SendToMetadata): ProducerRecord | undefined {
+  private fromMessage(message: Message, request: ConsumerRecord, address: ReplyAddress, replyTopic: string | undefined): ProducerRecord | undefined {
     const own = message.headers ?? {};
-    const topic = text(own[KafkaHeaders.TOPIC]) ?? this.staticTopic(sendTo) ?? address.replyTopic;
+    const topic = text(own[KafkaHeaders.TOPIC]) ?? replyTopic;
     if (!topic) return undefined;
     const defaults: MessageHeaders = { [KafkaHeaders.TOPIC]: topic };
-    if (address.correlationId) defaults[KafkaHeaders.CORRELATION_ID] = address.correlationId;
+    if (address.correlationId) defaults[this.headerNames.correlation] = address.correlationId;
     if (topic === address.replyTopic && address.replyPartition !== undefined) defaults[KafkaHeaders.PARTITION] = address.replyPartition;
     const key = keyOf(request);
     if (key !== null) defaults[KafkaHeaders.KEY] = key;
@@ -130,11 +170,17 @@ export class ListenerReplySender {
  * (what Spring's container factory does with its `replyTemplate`); KafkaApplication passes
  * its KafkaTemplate. Returns whether the container's listener takes replies.
  */
-export function configureReplyTemplate(container: MessageListenerContainer, template: KafkaTemplate, logger?: Logger, resolveTopic?: (topic: string) => string): boolean {
-  const listener = container.containerProperties.messageListener as { setReplyTemplate?: (t: KafkaTemplate, l?: Logger, r?: (topic: string) => string) => void } | undefined;
+export function configureReplyTemplate(container: MessageListenerContainer, template: KafkaTemplate, logger?: Logger, resolveTopic?: (topic: string) => string, headerNames?: Partial<ReplyHeaderNames>): boolean {
+  const listener = container.containerProperties.messageListener as
+    | { setReplyTemplate?: (t: KafkaTemplate, l?: Logger, r?: (topic: string) => string, n?: Partial<ReplyHeaderNames>) => void }
+    | undefined;
   if (typeof listener?.setReplyTemplate !== 'function') return false;
-  listener.setReplyTemplate(template, logger, resolveTopic);
+  listener.setReplyTemplate(template, logger, resolveTopic, headerNames);
   return true;
+}
+
+function definedOnly(names: Partial<ReplyHeaderNames>): Partial<ReplyHeaderNames> {
+  return Object.fromEntries(Object.entries(names).filter(([, value]) => typeof value === 'string' && value.length > 0));
 }
 
 /** The request's key as it arrived (bytes), so the reply lands on the same key whatever the deserializer did. */

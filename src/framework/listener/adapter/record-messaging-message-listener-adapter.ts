@@ -5,6 +5,7 @@ import type { ConsumerRecord } from '../../support/consumer-record.js';
 import type { Logger } from '../../support/logger.js';
 import { recordMessageHeaders } from '../../support/converter/messaging-message-converter.js';
 import { Message } from '../../support/message.js';
+import { deserializationErrorOf } from '../consumer-record-factory.js';
 import type { KafkaListenerErrorHandler } from '../kafka-listener-error-handler.js';
 import { ListenerExecutionFailedException } from '../listener-execution-failed-exception.js';
 import type { ListenerConsumer } from '../listener-consumer.js';
@@ -12,6 +13,7 @@ import type { MessageListener } from '../message-listener.js';
 import type { DelegatingInvocableHandler } from './delegating-invocable-handler.js';
 import type { HandlerMethod, InvocationContext } from './handler-method.js';
 import { ListenerReplySender } from './listener-reply-sender.js';
+import type { ReplyHeaderNames } from '../../requestreply/reply-headers.js';
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
@@ -22,6 +24,8 @@ export interface ListenerAdapterOptions {
   readonly listenerInfo?: string;
   /** `@KafkaListener({ errorHandler })`: called with a failure before the container's error handler. */
   readonly errorHandler?: KafkaListenerErrorHandler;
+  /** `@KafkaListener({ splitIterables })`: an array result is one reply per element (default true). */
+  readonly splitIterables?: boolean;
 }
 
 /**
@@ -37,12 +41,21 @@ export class RecordMessagingMessageListenerAdapter implements MessageListener {
     private readonly target: HandlerMethod | DelegatingInvocableHandler,
     private readonly options: ListenerAdapterOptions = {},
   ) {
-    this.replies = new ListenerReplySender(() => this.description);
+    this.replies = new ListenerReplySender(() => this.description, options.splitIterables ?? true);
   }
 
-  /** The template `@SendTo` replies are sent with, as Spring's `setReplyTemplate`. */
-  setReplyTemplate(template: KafkaTemplate, logger?: Logger, resolveTopic?: (topic: string) => string): void {
-    this.replies.setReplyTemplate(template, logger, resolveTopic);
+  /** The template `@SendTo` replies are sent with, as Spring's `setReplyTemplate`, and the reply header names. */
+  setReplyTemplate(template: KafkaTemplate, logger?: Logger, resolveTopic?: (topic: string) => string, headerNames?: Partial<ReplyHeaderNames>): void {
+    this.replies.setReplyTemplate(template, logger, resolveTopic, headerNames);
+  }
+
+  /**
+   * A `@SendTo` listener takes records whose key or value could not be deserialized too: a
+   * request among them gets an error reply (the requester fails at once rather than timing
+   * out); any other goes on to the container's error handler as before.
+   */
+  get acceptsUndeserializableRecords(): boolean {
+    return this.sendsReplies;
   }
 
   /** The listener bean, for ConsumerSeekAware callbacks. */
@@ -64,6 +77,8 @@ export class RecordMessagingMessageListenerAdapter implements MessageListener {
     const context: InvocationContext = { acknowledgment, consumer, groupId: this.options.groupId, listenerInfo: this.options.listenerInfo };
     let handler: HandlerMethod | undefined;
     let result: unknown;
+    const undeserializable = deserializationErrorOf(record);
+    if (undeserializable) return this.undeserializable(undeserializable, record);
     try {
       let args: unknown[];
       if ('select' in this.target) {
@@ -104,6 +119,19 @@ export class RecordMessagingMessageListenerAdapter implements MessageListener {
     if (this.options.errorHandler) return this.failedThroughErrorHandler(error, record, handler, context, this.options.errorHandler);
     const sendTo = this.sendToFor(handler);
     if (!sendTo) throw error;
+    return this.replies.sendErrorReply(error, record, sendTo).then((replied) => {
+      if (!replied) throw error;
+    });
+  }
+
+  /**
+   * A record whose key or value failed to deserialize: an error reply when it is a request,
+   * else on to the container's error handler. The listener's error handler is not consulted:
+   * as in Spring, it only sees failures of the listener call itself.
+   */
+  private undeserializable(error: Error, record: ConsumerRecord): Promise<void> {
+    const sendTo = this.sendToFor('select' in this.target ? undefined : this.target);
+    if (!sendTo) return Promise.reject(error);
     return this.replies.sendErrorReply(error, record, sendTo).then((replied) => {
       if (!replied) throw error;
     });

@@ -1,7 +1,11 @@
 /** Header carrying the payload's type, as Spring's `AbstractJavaTypeMapper.DEFAULT_CLASSID_FIELD_NAME`. */
 export const TYPE_ID_HEADER = '__TypeId__';
-/** The same for keys. */
+/** The same for record keys (Spring's `__Key_TypeId__`; `__KeyTypeId__` is a map's key class). */
 export const KEY_TYPE_ID_HEADER = '__Key_TypeId__';
+/** The element class of a collection payload, as Spring's `DEFAULT_CONTENT_CLASSID_FIELD_NAME`. */
+export const CONTENT_TYPE_ID_HEADER = '__ContentTypeId__';
+/** The key class of a map payload, as Spring's `DEFAULT_KEY_CLASSID_FIELD_NAME`. */
+export const MAP_KEY_TYPE_ID_HEADER = '__KeyTypeId__';
 
 /** A class that JSON can be converted to. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
