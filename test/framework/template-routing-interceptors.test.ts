@@ -39,6 +39,8 @@ const TOPICS = ['rt-orders-eu', 'rt-orders-us', 'rt-orders-eu-x', 'rt-audit', 'i
 let kafka: EmbeddedKafka;
 let app: KafkaApplication;
 let consumer: TestConsumer;
+/** What the application's own ProducerListener heard, as `topic value`. */
+const appHeard: string[] = [];
 
 /** Writes strings as `<prefix><value>`, so a consumed record tells which route's producer wrote it. */
 const prefixing = (prefix: string): Serializer => ({
@@ -63,6 +65,8 @@ beforeAll(async () => {
     kafka: kafkaConfig(kafka),
     listeners: [Echo],
     topics: TOPICS.map((t) => TopicBuilder.name(t).partitions(1).build()),
+    producerListener: { onSuccess: (record) => void appHeard.push(`${record.topic} ${String(record.value)}`) },
+    replyingTemplate: { replyTopic: 'ic-app-replies' },
     logger: testLogger,
   });
   await app.start();
@@ -259,5 +263,12 @@ describe('ProducerInterceptor and ProducerListener on every send path', () => {
     } finally {
       await replying.stop();
     }
+  });
+
+  test("the application's ReplyingKafkaTemplate reports its request sends to the application's ProducerListener", async () => {
+    appHeard.length = 0;
+    const reply = await app.get(ReplyingKafkaTemplate).sendAndReceive(new ProducerRecord('ic-requests', undefined, undefined, 'k', 'nine'), { timeoutMs: 15_000 });
+    expect(String(reply.value)).toContain('echo:nine');
+    expect(appHeard).toContain('ic-requests nine');
   });
 });

@@ -129,7 +129,7 @@ export class KafkaApplication {
     const tracing = await setUpTracing(options.tracing, configuration.tracing, logger);
     template.observer ??= combineTemplateObservers(kafkaMetrics?.templateObserver('kafkaTemplate'), tracing.templateObserver);
     const listenerObserver = withListenerWrapper(kafkaMetrics, tracing.listenerWrapper);
-    const replying = createReplyingTemplates(options, { kafka, producerFactory, consumerFactory, admin, logger, publisher });
+    const replying = createReplyingTemplates(options, { kafka, producerFactory, consumerFactory, admin, logger, publisher, producerListener: options.producerListener });
     if (replying.replying) provide(ReplyingKafkaTemplate, () => replying.replying!);
     if (replying.aggregating) provide(AggregatingReplyingKafkaTemplate, () => replying.aggregating!);
     // Requests and their replies are traced like any send; metrics stay on the application's template.

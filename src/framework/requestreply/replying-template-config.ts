@@ -5,6 +5,7 @@ import { parseConsumerOverrides, type ConsumerSettings, type KafkaConsumerOverri
 import type { ConsumerFactory } from '../core/consumer-factory.js';
 import type { KafkaAdmin } from '../core/kafka-admin.js';
 import type { ProducerFactory } from '../core/producer-factory.js';
+import type { ProducerListener } from '../core/producer-listener.js';
 import type { ApplicationEventPublisher } from '../event/application-event-publisher.js';
 import { KafkaException } from '../kafka-exception.js';
 import { AckMode } from '../listener/ack-mode.js';
@@ -66,6 +67,8 @@ export interface ReplyingTemplateDependencies {
   readonly admin: KafkaAdmin;
   readonly logger: Logger;
   readonly publisher?: ApplicationEventPublisher;
+  /** The application's ProducerListener: request sends report to it like the KafkaTemplate's. */
+  readonly producerListener?: ProducerListener;
 }
 
 /** The reply container of a template: one consumer, a group of its own, `latest`, the reply topic only. */
@@ -123,6 +126,7 @@ export function createReplyingTemplates(
     replyPartitionHeaderName: config.replyPartitionHeaderName,
     admin: deps.admin,
     logger: deps.logger,
+    producerListener: deps.producerListener,
   });
   const result: { replying?: ReplyingKafkaTemplate; aggregating?: AggregatingReplyingKafkaTemplate; topics: NewTopic[] } = { topics };
   if (options.replyingTemplate) {
