@@ -4,7 +4,7 @@
 //
 //   npm run bench:listener                 # build, then ~2-3 min
 //   node bench/framework/listener-dispatch.mjs --quick
-//   node bench/framework/listener-dispatch.mjs --profile   # + a CPU profile of the listener rounds
+//   node bench/framework/listener-dispatch.mjs --profile   # + a CPU profile of one more listener round (--profile=raw: of the raw consumer)
 //
 // Options: --rounds=N (default 5), --records=N (default 40,000), --only=raw,metricsOn,metricsOff.
 // The broker runs in a child process. The records are produced once; every round reads them
@@ -24,7 +24,9 @@ import { median, startBrokerProcess } from './broker-process.mjs';
 const argv = process.argv.slice(2);
 const option = (name, fallback) => Number(argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const quick = argv.includes('--quick');
-const profile = argv.includes('--profile');
+// --profile profiles one more listener round (metrics on); --profile=raw (or metricsOff) another consumer's.
+const profileTarget = argv.find((a) => a === '--profile' || a.startsWith('--profile='))?.split('=')[1] ?? (argv.includes('--profile') ? 'metricsOn' : undefined);
+const profile = profileTarget !== undefined;
 const rounds = option('rounds', quick ? 1 : 5);
 const records = option('records', quick ? 5_000 : 40_000);
 const topic = 'listener-bench';
@@ -82,7 +84,7 @@ function count(_payload) {
 
 const consumerSettings = { maxWaitTimeInMs: 100 };
 
-async function raw() {
+async function raw(profiled = false) {
   return measure(async () => {
     const consumer = kafka.consumer({ groupId: `raw-${group++}`, ...consumerSettings });
     await consumer.connect();
@@ -90,7 +92,7 @@ async function raw() {
     // The same work the listener gets done for it: the value as a parsed JSON payload.
     await consumer.run({ eachMessage: async ({ message }) => count(JSON.parse(message.value.toString('utf8'))) });
     return () => consumer.disconnect();
-  });
+  }, profiled);
 }
 
 // The listener, decorated by hand (plain JavaScript has no decorator syntax).
@@ -153,10 +155,10 @@ try {
     console.log(`metrics on / off: ${(rate('metricsOn') / rate('metricsOff')).toFixed(2)}× throughput (medians; paired per round ${paired.toFixed(2)}×), ${(cpu('metricsOn') / cpu('metricsOff')).toFixed(2)}× CPU`);
   }
   if (session) {
-    const { profile: taken } = await consumers.metricsOn(true);
-    const file = join(tmpdir(), `listener-dispatch-${process.pid}.cpuprofile`);
+    const { profile: taken } = await consumers[profileTarget](true);
+    const file = join(tmpdir(), `listener-dispatch-${profileTarget}-${process.pid}.cpuprofile`);
     writeFileSync(file, JSON.stringify(taken));
-    console.log(`\nCPU profile of one listener round (metrics on): ${file}\n`);
+    console.log(`\nCPU profile of one more round (${profileTarget}): ${file}\n`);
     console.log(summarizeProfile(taken, { top: 30 }));
   }
 } finally {

@@ -61,7 +61,7 @@ export class RecordMessagingMessageListenerAdapter implements MessageListener {
    * returned when it is a promise.
    */
   onMessage(record: ConsumerRecord, acknowledgment: Acknowledgment, consumer: ListenerConsumer): unknown {
-    const context: InvocationContext = { acknowledgment, consumer, groupId: this.options.groupId, listenerInfo: this.options.listenerInfo };
+    const ids = this.options;
     let handler: HandlerMethod | undefined;
     let result: unknown;
     try {
@@ -69,22 +69,22 @@ export class RecordMessagingMessageListenerAdapter implements MessageListener {
       if ('select' in this.target) {
         const selected = this.target.select(record);
         handler = selected.handler;
-        args = handler.recordArguments(record, context);
+        args = handler.recordArguments(record, acknowledgment, consumer, ids);
         const index = handler.parameters.findIndex((p) => p.kind === 'payload');
         if (index >= 0) args[index] = handler.payloadFor(record, selected.payloadType);
       } else {
         handler = this.target;
-        args = handler.recordArguments(record, context);
+        args = handler.recordArguments(record, acknowledgment, consumer, ids);
       }
       result = handler.call(args);
     } catch (error) {
-      return this.failed(error, record, handler, context);
+      return this.failed(error, record, handler, { acknowledgment, consumer, groupId: ids.groupId, listenerInfo: ids.listenerInfo });
     }
     const called = handler;
     if (isPromiseLike(result)) {
       return Promise.resolve(result).then(
         (value) => this.handleResult(value, record, called),
-        (error: unknown) => this.failed(error, record, called, context),
+        (error: unknown) => this.failed(error, record, called, { acknowledgment, consumer, groupId: ids.groupId, listenerInfo: ids.listenerInfo }),
       );
     }
     return called.sendTo ? this.handleResult(result, record, called) : undefined;
