@@ -33,7 +33,7 @@ import { ContainerPauseState } from './container-pause-state.js';
 import type { ContainerProperties } from './container-properties.js';
 import { DefaultErrorHandler } from './default-error-handler.js';
 import { IdleEventMonitor } from './idle-event-monitor.js';
-import { KafkaJsListenerConsumer } from './kafkajs-listener-consumer.js';
+import { KafkajsContainerConsumer } from './kafkajs-container-consumer.js';
 import { ListenerCircuitBreaker, type CircuitBreakerPausable } from './listener-circuit-breaker.js';
 import { ListenerDispatcher } from './listener-dispatcher.js';
 import { isBatchListener, toMessageListener, type GenericMessageListener } from './message-listener.js';
@@ -82,7 +82,7 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
   private readonly publisher: ApplicationEventPublisher | undefined;
   private readonly errorHandler: CommonErrorHandler;
   private readonly idleMonitor: IdleEventMonitor;
-  private readonly facade: KafkaJsListenerConsumer;
+  private readonly containerConsumer: KafkajsContainerConsumer;
   private state: State = 'stopped';
   private created: CreatedConsumer | undefined;
   private ackHandler: AckHandler | undefined;
@@ -132,7 +132,7 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
     this.idleMonitor.onIdle = () => this.seeks?.idle();
     this.partitionIdle = PartitionIdleMonitor.for(containerProperties.idlePartitionEventInterval, this.publisher, this, options.parent ?? this, this.listenerId);
     this.responsiveness = new NonResponsiveConsumerMonitor(containerProperties, this.publisher, this, options.parent ?? this, this.listenerId, () => this.lastPoll, () => this.assignments(), () => this.pauseState.isPausedEntirely());
-    this.facade = new KafkaJsListenerConsumer(
+    this.containerConsumer = new KafkajsContainerConsumer(
       {
         groupId: this.groupId,
         clientId: this.clientId,
@@ -146,7 +146,7 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
     this.pauseState = new ContainerPauseState({
       runningConsumer: () => (this.state === 'running' || this.state === 'starting' ? this.created?.consumer : undefined),
       topics: () => [...this.containerProperties.topics, ...this.assigned.map((tp) => tp.topic)],
-      pausePartitions: (partitions) => this.facade.pause(partitions),
+      pausePartitions: (partitions) => this.containerConsumer.pause(partitions),
     });
   }
 
@@ -297,7 +297,7 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
     const created = this.consumerFactory.createConsumer(props.groupId, this.clientId, props.topicPartitions ? manualAssignmentOverrides(overrides, props.topicPartitions, this.logger) : overrides);
     this.created = created;
     this.seeks = ConsumerSeekManager.for(
-      { groupId: created.groupId, consumer: this.facade, autoOffsetReset: created.settings.autoOffsetReset === 'latest' ? 'latest' : 'earliest', admin: () => this.facade.adminClient(), assignments: () => this.assignments() },
+      { groupId: created.groupId, consumer: this.containerConsumer, autoOffsetReset: created.settings.autoOffsetReset === 'latest' ? 'latest' : 'earliest', admin: () => this.containerConsumer.adminClient(), assignments: () => this.assignments() },
       seekAwareOf(props.messageListener),
       props.topicPartitions,
       this.logger,
@@ -321,7 +321,7 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
         props.keyDeserializer ?? this.consumerFactory.keyDeserializer,
         props.valueDeserializer ?? this.consumerFactory.valueDeserializer,
       ),
-      consumer: this.facade,
+      consumer: this.containerConsumer,
       groupId: created.groupId,
       logger: this.logger,
       recordInterceptor: this.options.recordInterceptor,
@@ -332,7 +332,7 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
       isNackPaused: () => this.pauseState.isNackPaused(),
       pauseForNack: (sleep) => this.pauseForNack(sleep),
       onRebalance: () => this.onRebalance(),
-      positionChanges: () => this.facade.positionChanges,
+      positionChanges: () => this.containerConsumer.positionChanges,
     });
     this.listenToConsumer(created.consumer);
     const ready = new Promise<void>((resolve, reject) => (this.readyWaiter = { resolve, reject }));
@@ -442,7 +442,7 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
   private async checkCommittedOffsets(partitions: TopicPartition[]): Promise<boolean> {
     let missing: TopicPartition[];
     try {
-      missing = await partitionsWithoutOffset(partitions, (partition) => this.facade.committed(partition));
+      missing = await partitionsWithoutOffset(partitions, (partition) => this.containerConsumer.committed(partition));
     } catch (error) {
       this.logger.warn(`Could not read the committed offsets of ${this.clientId}; going on`, error);
       return true;
@@ -493,7 +493,7 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
 
   private async callRebalanceListener(method: 'onPartitionsAssigned' | 'onPartitionsRevokedBeforeCommit' | 'onPartitionsRevokedAfterCommit', partitions: TopicPartition[]): Promise<void> {
     try {
-      await this.containerProperties.consumerRebalanceListener?.[method]?.(this.facade, partitions);
+      await this.containerProperties.consumerRebalanceListener?.[method]?.(this.containerConsumer, partitions);
     } catch (error) {
       this.logger.error(`Rebalance listener ${method} failed for ${this.clientId}`, error);
     }
@@ -503,7 +503,7 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
     this.responsiveness.stop();
     this.breaker?.unregister(this);
     this.pauseState.clear();
-    await this.facade.close();
+    await this.containerConsumer.close();
     const consumer = this.created?.consumer;
     this.rawCommit = undefined;
     if (!consumer) return;

@@ -10,7 +10,7 @@ import { MethodArgumentResolutionException } from '../../support/converter/metho
 import type { PayloadConverter } from '../../support/converter/payload-converter.js';
 import { Message, type MessageHeaders } from '../../support/message.js';
 import { deserializationErrorOf } from '../consumer-record-factory.js';
-import type { ListenerConsumer } from '../listener-consumer.js';
+import type { ContainerConsumer } from '../container-consumer.js';
 import { payloadParameter, resolveHandlerParameters, type HandlerParameter } from './handler-parameters.js';
 import { validatePayload } from '../../support/converter/payload-validator.js';
 
@@ -23,7 +23,7 @@ export interface ListenerIds {
 /** What a listener method is called with besides the record(s). */
 export interface InvocationContext extends ListenerIds {
   readonly acknowledgment: Acknowledgment;
-  readonly consumer: ListenerConsumer;
+  readonly consumer: ContainerConsumer;
 }
 
 /**
@@ -71,7 +71,7 @@ export class HandlerMethod {
    * listener's ids (not as one {@link InvocationContext}): this runs for every record, and
    * the context is built only for a parameter that needs it.
    */
-  recordArguments(record: ConsumerRecord, acknowledgment: Acknowledgment, consumer: ListenerConsumer, ids: ListenerIds): unknown[] {
+  recordArguments(record: ConsumerRecord, acknowledgment: Acknowledgment, consumer: ContainerConsumer, ids: ListenerIds): unknown[] {
     // A plain loop, no closures: this runs for every record.
     const parameters = this.parameters;
     const args = new Array<unknown>(parameters.length);
@@ -176,7 +176,7 @@ export class HandlerMethod {
     return convertHeaderValue(value, parameter.target);
   }
 
-  private delivery(ids: ListenerIds, acknowledgment: Acknowledgment, consumer: ListenerConsumer): DeliveryContext {
+  private delivery(ids: ListenerIds, acknowledgment: Acknowledgment, consumer: ContainerConsumer): DeliveryContext {
     return { groupId: ids.groupId, acknowledgment, consumer, listenerInfo: ids.listenerInfo };
   }
 }

@@ -7,7 +7,7 @@ import { recordMessageHeaders } from '../../support/converter/messaging-message-
 import { Message } from '../../support/message.js';
 import type { KafkaListenerErrorHandler } from '../kafka-listener-error-handler.js';
 import { ListenerExecutionFailedException } from '../listener-execution-failed-exception.js';
-import type { ListenerConsumer } from '../listener-consumer.js';
+import type { ContainerConsumer } from '../container-consumer.js';
 import type { MessageListener } from '../message-listener.js';
 import type { DelegatingInvocableHandler } from './delegating-invocable-handler.js';
 import type { HandlerMethod, InvocationContext } from './handler-method.js';
@@ -60,7 +60,7 @@ export class RecordMessagingMessageListenerAdapter implements MessageListener {
    * here either (no await for the usual synchronous listener); the container awaits what is
    * returned when it is a promise.
    */
-  onMessage(record: ConsumerRecord, acknowledgment: Acknowledgment, consumer: ListenerConsumer): unknown {
+  onMessage(record: ConsumerRecord, acknowledgment: Acknowledgment, consumer: ContainerConsumer): unknown {
     const ids = this.options;
     let handler: HandlerMethod | undefined;
     let result: unknown;

@@ -2,10 +2,10 @@ import type { Admin, Consumer, KafkaConfig } from 'kafkajs';
 import { createKafka } from '../core/kafka-clients.js';
 import type { Logger } from '../support/logger.js';
 import { byTopic, type TopicPartition } from '../support/topic-partition.js';
-import type { ListenerConsumer } from './listener-consumer.js';
+import type { ContainerConsumer } from './container-consumer.js';
 
-/** What the facade reads from its container. */
-export interface ListenerConsumerOwner {
+/** What the consumer reads from its container. */
+export interface ContainerConsumerOwner {
   readonly groupId: string;
   readonly clientId: string;
   kafkaConsumer(): Consumer | undefined;
@@ -14,14 +14,14 @@ export interface ListenerConsumerOwner {
   kafkaConfig(): KafkaConfig | undefined;
 }
 
-/** {@link ListenerConsumer} over a kafkajs consumer; calls made before it runs are logged, not thrown. */
-export class KafkaJsListenerConsumer implements ListenerConsumer {
+/** {@link ContainerConsumer} over a kafkajs consumer; calls made before it runs are logged, not thrown. */
+export class KafkajsContainerConsumer implements ContainerConsumer {
   /** For `committed()`: kafkajs consumers cannot read committed offsets, an admin client can. */
   private admin: Promise<Admin> | undefined;
   private calls = 0;
 
   constructor(
-    private readonly owner: ListenerConsumerOwner,
+    private readonly owner: ContainerConsumerOwner,
     private readonly logger: Logger,
   ) {}
 
@@ -35,7 +35,7 @@ export class KafkaJsListenerConsumer implements ListenerConsumer {
 
   /**
    * Changes with every call that may reposition the consumer (every kafkajs call made through
-   * this facade), so that the record loop asks kafkajs whether its batch went stale only then.
+   * this object), so that the record loop asks kafkajs whether its batch went stale only then.
    */
   get positionChanges(): number {
     return this.calls;
