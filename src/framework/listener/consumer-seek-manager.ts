@@ -16,7 +16,7 @@ export interface SeekManagerOwner {
 }
 
 /**
- * One consumer's positioning, as the seek parts of Spring's `ContainerConsumer`: the initial
+ * One consumer's positioning, as the seek parts of Spring's `ListenerConsumer` (the container's consumer loop): the initial
  * offsets of manually assigned partitions, and the `ConsumerSeekAware` callbacks. It is the
  * consumer's {@link ConsumerSeekCallback}.
  *
