@@ -128,6 +128,7 @@ const runs = { raw: [], metricsOn: [], metricsOff: [] };
 // --only=metricsOn,metricsOff runs a subset (the table then leaves out what did not run).
 const only = argv.find((a) => a.startsWith('--only='))?.split('=')[1].split(',');
 const names = Object.keys(consumers).filter((name) => !only || only.includes(name));
+const loadAtStart = loadavg()[0];
 try {
   for (const name of names) await consumers[name](); // warm-up
   for (let round = 0; round < rounds; round++) {
@@ -140,7 +141,7 @@ try {
   const rate = (name) => median(runs[name].map((r) => r.rate)) ?? NaN;
   const cpu = (name) => median(runs[name].map((r) => r.cpuUs)) ?? NaN;
   const spread = (name) => `${Math.round(Math.min(...runs[name].map((r) => r.rate))).toLocaleString('en')}–${Math.round(Math.max(...runs[name].map((r) => r.rate))).toLocaleString('en')}`;
-  console.log(`node ${process.version}, ${records} records, ${rounds} round(s), medians, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(`node ${process.version}, ${records} records, ${rounds} round(s), medians, load average ${loadAtStart.toFixed(1)} at the start, ${loadavg().map((l) => l.toFixed(1)).join(' ')} at the end`);
   console.log('| consumer | records/s (min–max) | client CPU µs/record | throughput / raw | CPU / raw |');
   console.log('|---|---:|---:|---:|---:|');
   const row = (label, name) =>
@@ -149,7 +150,12 @@ try {
   row('raw kafkajs eachMessage', 'raw');
   row('@KafkaListener, metrics on (default)', 'metricsOn');
   row('@KafkaListener, metrics off', 'metricsOff');
-  // Paired per round: the two settings ran next to each other, so the machine's drift cancels better.
+  // Paired per round: the consumers of a round ran one right after the other, so the machine's drift cancels better.
+  const pairedWithRaw = (name) => median(runs[name].map((r, i) => r.rate / runs.raw[i].rate));
+  if (runs.raw.length > 0 && (runs.metricsOn.length > 0 || runs.metricsOff.length > 0)) {
+    const parts = [['metrics on', 'metricsOn'], ['metrics off', 'metricsOff']].filter(([, name]) => runs[name].length > 0);
+    console.log(`listener / raw paired per round (median): ${parts.map(([label, name]) => `${label} ${pairedWithRaw(name).toFixed(2)}×`).join(', ')}`);
+  }
   if (runs.metricsOn.length > 0 && runs.metricsOff.length > 0) {
     const paired = median(runs.metricsOn.map((r, i) => r.rate / runs.metricsOff[i].rate));
     console.log(`metrics on / off: ${(rate('metricsOn') / rate('metricsOff')).toFixed(2)}× throughput (medians; paired per round ${paired.toFixed(2)}×), ${(cpu('metricsOn') / cpu('metricsOff')).toFixed(2)}× CPU`);
