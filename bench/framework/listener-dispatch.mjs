@@ -5,6 +5,7 @@
 //   npm run bench:listener                 # build, then ~2-3 min
 //   node bench/framework/listener-dispatch.mjs --quick
 //   node bench/framework/listener-dispatch.mjs --profile   # + a CPU profile of one more listener round (--profile=raw: of the raw consumer)
+//   node bench/framework/listener-dispatch.mjs --allocations=raw --only=raw --rounds=0   # bytes allocated per record, by function
 //
 // Options: --rounds=N (default 5), --records=N (default 40,000), --only=raw,metricsOn,metricsOff.
 // The broker runs in a child process. The records are produced once; every round reads them
@@ -26,7 +27,9 @@ const option = (name, fallback) => Number(argv.find((a) => a.startsWith(`--${nam
 const quick = argv.includes('--quick');
 // --profile profiles one more listener round (metrics on); --profile=raw (or metricsOff) another consumer's.
 const profileTarget = argv.find((a) => a === '--profile' || a.startsWith('--profile='))?.split('=')[1] ?? (argv.includes('--profile') ? 'metricsOn' : undefined);
-const profile = profileTarget !== undefined;
+// --allocations=raw (or metricsOn, metricsOff): V8's sampling heap profiler over one more round of that consumer.
+const allocationTarget = argv.find((a) => a.startsWith('--allocations='))?.split('=')[1];
+const profile = profileTarget !== undefined || allocationTarget !== undefined;
 const rounds = option('rounds', quick ? 1 : 5);
 const records = option('records', quick ? 5_000 : 40_000);
 const topic = 'listener-bench';
@@ -65,11 +68,12 @@ async function measure(run, profiled) {
   received = 0;
   const finished = allReceived();
   const stop = await run();
-  if (profiled) await session.post('Profiler.start');
+  if (profiled === 'allocations') await session.post('HeapProfiler.startSampling', { samplingInterval: 1024, includeObjectsCollectedByMinorGC: true, includeObjectsCollectedByMajorGC: true });
+  else if (profiled) await session.post('Profiler.start');
   await finished;
   const seconds = (performance.now() - firstAt) / 1000;
   const used = process.cpuUsage(firstCpu);
-  const taken = profiled ? (await session.post('Profiler.stop')).profile : undefined;
+  const taken = profiled === 'allocations' ? (await session.post('HeapProfiler.stopSampling')).profile : profiled ? (await session.post('Profiler.stop')).profile : undefined;
   await stop();
   return { rate: (records - 1) / seconds, cpuUs: (used.user + used.system) / (records - 1), profile: taken };
 }
@@ -160,7 +164,22 @@ try {
     const paired = median(runs.metricsOn.map((r, i) => r.rate / runs.metricsOff[i].rate));
     console.log(`metrics on / off: ${(rate('metricsOn') / rate('metricsOff')).toFixed(2)}× throughput (medians; paired per round ${paired.toFixed(2)}×), ${(cpu('metricsOn') / cpu('metricsOff')).toFixed(2)}× CPU`);
   }
-  if (session) {
+  if (allocationTarget) {
+    const { profile: sampled } = await consumers[allocationTarget]('allocations');
+    // Bytes allocated per record (sampled, collected objects included), by allocating function.
+    const bytes = new Map();
+    let total = 0;
+    const walk = (node) => {
+      const where = `${node.callFrame.functionName || '(anonymous)'} ${node.callFrame.url.replace(/^.*\/(node_modules|dist)\//, '$1/')}:${node.callFrame.lineNumber + 1}`;
+      bytes.set(where, (bytes.get(where) ?? 0) + node.selfSize);
+      total += node.selfSize;
+      node.children.forEach(walk);
+    };
+    walk(sampled.head);
+    console.log(`\nAllocations of one more round (${allocationTarget}): ${Math.round(total / records)} bytes per record`);
+    for (const [where, size] of [...bytes].sort((a, b) => b[1] - a[1]).slice(0, 20)) console.log(`${(size / records).toFixed(0).padStart(6)} B/record  ${where}`);
+  }
+  if (profileTarget) {
     const { profile: taken } = await consumers[profileTarget](true);
     const file = join(tmpdir(), `listener-dispatch-${profileTarget}-${process.pid}.cpuprofile`);
     writeFileSync(file, JSON.stringify(taken));
