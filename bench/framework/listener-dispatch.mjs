@@ -4,7 +4,8 @@
 //
 //   npm run bench:listener                 # build, then ~2-3 min
 //   node bench/framework/listener-dispatch.mjs --quick
-//   node bench/framework/listener-dispatch.mjs --profile   # + a CPU profile of the listener rounds
+//   node bench/framework/listener-dispatch.mjs --profile   # + a CPU profile of one more listener round (--profile=raw: of the raw consumer)
+//   node bench/framework/listener-dispatch.mjs --allocations=raw --only=raw --rounds=0   # bytes allocated per record, by function
 //
 // Options: --rounds=N (default 5), --records=N (default 40,000), --only=raw,metricsOn,metricsOff.
 // The broker runs in a child process. The records are produced once; every round reads them
@@ -24,7 +25,11 @@ import { median, startBrokerProcess } from './broker-process.mjs';
 const argv = process.argv.slice(2);
 const option = (name, fallback) => Number(argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const quick = argv.includes('--quick');
-const profile = argv.includes('--profile');
+// --profile profiles one more listener round (metrics on); --profile=raw (or metricsOff) another consumer's.
+const profileTarget = argv.find((a) => a === '--profile' || a.startsWith('--profile='))?.split('=')[1] ?? (argv.includes('--profile') ? 'metricsOn' : undefined);
+// --allocations=raw (or metricsOn, metricsOff): V8's sampling heap profiler over one more round of that consumer.
+const allocationTarget = argv.find((a) => a.startsWith('--allocations='))?.split('=')[1];
+const profile = profileTarget !== undefined || allocationTarget !== undefined;
 const rounds = option('rounds', quick ? 1 : 5);
 const records = option('records', quick ? 5_000 : 40_000);
 const topic = 'listener-bench';
@@ -63,11 +68,12 @@ async function measure(run, profiled) {
   received = 0;
   const finished = allReceived();
   const stop = await run();
-  if (profiled) await session.post('Profiler.start');
+  if (profiled === 'allocations') await session.post('HeapProfiler.startSampling', { samplingInterval: 1024, includeObjectsCollectedByMinorGC: true, includeObjectsCollectedByMajorGC: true });
+  else if (profiled) await session.post('Profiler.start');
   await finished;
   const seconds = (performance.now() - firstAt) / 1000;
   const used = process.cpuUsage(firstCpu);
-  const taken = profiled ? (await session.post('Profiler.stop')).profile : undefined;
+  const taken = profiled === 'allocations' ? (await session.post('HeapProfiler.stopSampling')).profile : profiled ? (await session.post('Profiler.stop')).profile : undefined;
   await stop();
   return { rate: (records - 1) / seconds, cpuUs: (used.user + used.system) / (records - 1), profile: taken };
 }
@@ -82,7 +88,7 @@ function count(_payload) {
 
 const consumerSettings = { maxWaitTimeInMs: 100 };
 
-async function raw() {
+async function raw(profiled = false) {
   return measure(async () => {
     const consumer = kafka.consumer({ groupId: `raw-${group++}`, ...consumerSettings });
     await consumer.connect();
@@ -90,7 +96,7 @@ async function raw() {
     // The same work the listener gets done for it: the value as a parsed JSON payload.
     await consumer.run({ eachMessage: async ({ message }) => count(JSON.parse(message.value.toString('utf8'))) });
     return () => consumer.disconnect();
-  });
+  }, profiled);
 }
 
 // The listener, decorated by hand (plain JavaScript has no decorator syntax).
@@ -126,6 +132,7 @@ const runs = { raw: [], metricsOn: [], metricsOff: [] };
 // --only=metricsOn,metricsOff runs a subset (the table then leaves out what did not run).
 const only = argv.find((a) => a.startsWith('--only='))?.split('=')[1].split(',');
 const names = Object.keys(consumers).filter((name) => !only || only.includes(name));
+const loadAtStart = loadavg()[0];
 try {
   for (const name of names) await consumers[name](); // warm-up
   for (let round = 0; round < rounds; round++) {
@@ -138,7 +145,7 @@ try {
   const rate = (name) => median(runs[name].map((r) => r.rate)) ?? NaN;
   const cpu = (name) => median(runs[name].map((r) => r.cpuUs)) ?? NaN;
   const spread = (name) => `${Math.round(Math.min(...runs[name].map((r) => r.rate))).toLocaleString('en')}–${Math.round(Math.max(...runs[name].map((r) => r.rate))).toLocaleString('en')}`;
-  console.log(`node ${process.version}, ${records} records, ${rounds} round(s), medians, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(`node ${process.version}, ${records} records, ${rounds} round(s), medians, load average ${loadAtStart.toFixed(1)} at the start, ${loadavg().map((l) => l.toFixed(1)).join(' ')} at the end`);
   console.log('| consumer | records/s (min–max) | client CPU µs/record | throughput / raw | CPU / raw |');
   console.log('|---|---:|---:|---:|---:|');
   const row = (label, name) =>
@@ -147,16 +154,36 @@ try {
   row('raw kafkajs eachMessage', 'raw');
   row('@KafkaListener, metrics on (default)', 'metricsOn');
   row('@KafkaListener, metrics off', 'metricsOff');
-  // Paired per round: the two settings ran next to each other, so the machine's drift cancels better.
+  // Paired per round: the consumers of a round ran one right after the other, so the machine's drift cancels better.
+  const pairedWithRaw = (name) => median(runs[name].map((r, i) => r.rate / runs.raw[i].rate));
+  if (runs.raw.length > 0 && (runs.metricsOn.length > 0 || runs.metricsOff.length > 0)) {
+    const parts = [['metrics on', 'metricsOn'], ['metrics off', 'metricsOff']].filter(([, name]) => runs[name].length > 0);
+    console.log(`listener / raw paired per round (median): ${parts.map(([label, name]) => `${label} ${pairedWithRaw(name).toFixed(2)}×`).join(', ')}`);
+  }
   if (runs.metricsOn.length > 0 && runs.metricsOff.length > 0) {
     const paired = median(runs.metricsOn.map((r, i) => r.rate / runs.metricsOff[i].rate));
     console.log(`metrics on / off: ${(rate('metricsOn') / rate('metricsOff')).toFixed(2)}× throughput (medians; paired per round ${paired.toFixed(2)}×), ${(cpu('metricsOn') / cpu('metricsOff')).toFixed(2)}× CPU`);
   }
-  if (session) {
-    const { profile: taken } = await consumers.metricsOn(true);
-    const file = join(tmpdir(), `listener-dispatch-${process.pid}.cpuprofile`);
+  if (allocationTarget) {
+    const { profile: sampled } = await consumers[allocationTarget]('allocations');
+    // Bytes allocated per record (sampled, collected objects included), by allocating function.
+    const bytes = new Map();
+    let total = 0;
+    const walk = (node) => {
+      const where = `${node.callFrame.functionName || '(anonymous)'} ${node.callFrame.url.replace(/^.*\/(node_modules|dist)\//, '$1/')}:${node.callFrame.lineNumber + 1}`;
+      bytes.set(where, (bytes.get(where) ?? 0) + node.selfSize);
+      total += node.selfSize;
+      node.children.forEach(walk);
+    };
+    walk(sampled.head);
+    console.log(`\nAllocations of one more round (${allocationTarget}): ${Math.round(total / records)} bytes per record`);
+    for (const [where, size] of [...bytes].sort((a, b) => b[1] - a[1]).slice(0, 20)) console.log(`${(size / records).toFixed(0).padStart(6)} B/record  ${where}`);
+  }
+  if (profileTarget) {
+    const { profile: taken } = await consumers[profileTarget](true);
+    const file = join(tmpdir(), `listener-dispatch-${profileTarget}-${process.pid}.cpuprofile`);
     writeFileSync(file, JSON.stringify(taken));
-    console.log(`\nCPU profile of one listener round (metrics on): ${file}\n`);
+    console.log(`\nCPU profile of one more round (${profileTarget}): ${file}\n`);
     console.log(summarizeProfile(taken, { top: 30 }));
   }
 } finally {

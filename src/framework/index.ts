@@ -48,7 +48,7 @@ export type { MessageListenerContainer } from './listener/message-listener-conta
 export { KafkaMessageListenerContainer, type KafkaMessageListenerContainerOptions, type ListenerContainerCollaborators } from './listener/kafka-message-listener-container.js';
 export { ConcurrentMessageListenerContainer, type ConcurrentMessageListenerContainerOptions } from './listener/concurrent-message-listener-container.js';
 export type { MessageListener, BatchMessageListener, GenericMessageListener, MessageListenerFunction } from './listener/message-listener.js';
-export type { ListenerConsumer } from './listener/listener-consumer.js';
+export type { ContainerConsumer } from './listener/container-consumer.js';
 export type { CommonErrorHandler } from './listener/common-error-handler.js';
 export { DefaultErrorHandler, type DefaultErrorHandlerOptions, type ConsumerRecordRecoverer } from './listener/default-error-handler.js';
 export { CommonDelegatingErrorHandler } from './listener/common-delegating-error-handler.js';

@@ -5,7 +5,7 @@
 import { injectable } from 'inversify';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import type { EmbeddedKafka } from '../../src/broker/embedded-kafka.js';
-import { ConsumerRecord, Header, KafkaApplication, KafkaHeaders, KafkaListener, KafkaTemplate, TopicBuilder, type ListenerConsumer } from '../../src/index.js';
+import { ConsumerRecord, Header, KafkaApplication, KafkaHeaders, KafkaListener, KafkaTemplate, TopicBuilder, type ContainerConsumer } from '../../src/index.js';
 import { FAST_CONSUMER, kafkaConfig, startBroker, testLogger, waitFor } from './support/framework-harness.js';
 
 /** What every consumer of the group did, across application instances. */
@@ -27,7 +27,7 @@ const watch = {
 @injectable()
 class PartitionWorker {
   @KafkaListener({ id: 'work', topics: ['work'], groupId: 'workers', concurrency: 3 })
-  async onWork(record: ConsumerRecord<string, string>, @Header(KafkaHeaders.CONSUMER) consumer: ListenerConsumer) {
+  async onWork(record: ConsumerRecord<string, string>, @Header(KafkaHeaders.CONSUMER) consumer: ContainerConsumer) {
     if (watch.active.has(record.partition)) watch.overlaps.push(`${record.partition}@${record.offset}`);
     watch.active.add(record.partition);
     try {

@@ -29,7 +29,7 @@ import {
   ConsumerRecord,
   type ConsumerRecords,
   type KafkaListenerErrorHandler,
-  type ListenerConsumer,
+  type ContainerConsumer,
   type Message,
 } from '../../src/index.js';
 import { rawBytesOf } from '../../src/framework/support/consumer-record.js';
@@ -61,7 +61,7 @@ const saw = (name: string) => seen.get(name) ?? [];
 
 /** A listener error handler found by bean name: its value becomes the @SendTo reply. */
 const replyingErrorHandler: KafkaListenerErrorHandler = {
-  handleError(message: Message, exception: ListenerExecutionFailedException, consumer: ListenerConsumer) {
+  handleError(message: Message, exception: ListenerExecutionFailedException, consumer: ContainerConsumer) {
     const record = message.headers[KafkaHeaders.RAW_DATA] as ConsumerRecord;
     note('listener-error-handler', { payload: message.payload, offset: record.offset, cause: (exception.cause as Error).message, group: consumer.groupId, isLefe: exception instanceof ListenerExecutionFailedException });
     return `fallback for ${String(message.payload)}`;

@@ -28,7 +28,7 @@ import {
   Payload,
   ProducerRecord,
   TopicBuilder,
-  type ListenerConsumer,
+  type ContainerConsumer,
 } from '../../src/index.js';
 import { KafkaTestUtils } from '../../src/testing/index.js';
 import { FAST_CONSUMER, kafkaConfig, startBroker, testLogger, waitFor } from './support/framework-harness.js';
@@ -124,7 +124,7 @@ class OrderListeners {
   }
 
   @KafkaListener({ id: 'metrics', topicPattern: /^metrics-/, clientIdPrefix: 'metrics-reader', autoStartup: true })
-  onMetric(record: ConsumerRecord, @Header(KafkaHeaders.CONSUMER) consumer: ListenerConsumer) {
+  onMetric(record: ConsumerRecord, @Header(KafkaHeaders.CONSUMER) consumer: ContainerConsumer) {
     this.inbox.metrics.push({ topic: record.topic, clientId: consumer.clientId });
   }
 

@@ -1,5 +1,5 @@
 import type { TopicPartition } from '../support/topic-partition.js';
-import type { ListenerConsumer } from './listener-consumer.js';
+import type { ContainerConsumer } from './container-consumer.js';
 import type { MessageListenerContainer } from './message-listener-container.js';
 
 /**
@@ -25,7 +25,7 @@ export function isPartitionBackOffContainer(container: unknown): container is Pa
  * has already positioned the consumer on the failed record when it is called.
  */
 export interface BackOffHandler {
-  onNextBackOff(container: MessageListenerContainer, consumer: ListenerConsumer, partition: TopicPartition, nextBackOff: number): void | Promise<void>;
+  onNextBackOff(container: MessageListenerContainer, consumer: ContainerConsumer, partition: TopicPartition, nextBackOff: number): void | Promise<void>;
 }
 
 /**
@@ -39,7 +39,7 @@ export interface BackOffHandler {
 export class ContainerPausingBackOffHandler implements BackOffHandler {
   private readonly fallback = new DefaultBackOffHandler();
 
-  onNextBackOff(container: MessageListenerContainer, consumer: ListenerConsumer, partition: TopicPartition, nextBackOff: number): void | Promise<void> {
+  onNextBackOff(container: MessageListenerContainer, consumer: ContainerConsumer, partition: TopicPartition, nextBackOff: number): void | Promise<void> {
     if (nextBackOff <= 0) return;
     if (isPartitionBackOffContainer(container)) container.backOffPartition(partition, Date.now() + nextBackOff);
     else return this.fallback.onNextBackOff(container, consumer, partition, nextBackOff);
@@ -53,7 +53,7 @@ export class ContainerPausingBackOffHandler implements BackOffHandler {
  * session timeout with it.
  */
 export class DefaultBackOffHandler implements BackOffHandler {
-  async onNextBackOff(container: MessageListenerContainer, consumer: ListenerConsumer, _partition: TopicPartition, nextBackOff: number): Promise<void> {
+  async onNextBackOff(container: MessageListenerContainer, consumer: ContainerConsumer, _partition: TopicPartition, nextBackOff: number): Promise<void> {
     const until = Date.now() + nextBackOff;
     const slice = nextBackOff <= 500 ? 10 : 100;
     while (Date.now() < until && container.isRunning()) {

@@ -2,7 +2,7 @@ import type { ConsumerRecord } from '../support/consumer-record.js';
 import { defaultLogger, type Logger } from '../support/logger.js';
 import type { CommonErrorHandler } from './common-error-handler.js';
 import { describeError } from './error-handling-utils.js';
-import type { ListenerConsumer } from './listener-consumer.js';
+import type { ContainerConsumer } from './container-consumer.js';
 import type { MessageListenerContainer } from './message-listener-container.js';
 
 /**
@@ -21,17 +21,17 @@ export class CommonContainerStoppingErrorHandler implements CommonErrorHandler {
     return true;
   }
 
-  async handleRemaining(error: Error, records: readonly ConsumerRecord[], _consumer: ListenerConsumer, container: MessageListenerContainer): Promise<boolean> {
+  async handleRemaining(error: Error, records: readonly ConsumerRecord[], _consumer: ContainerConsumer, container: MessageListenerContainer): Promise<boolean> {
     this.stop(container, error, records[0]?.toString() ?? 'a record');
     return false;
   }
 
-  async handleBatch(error: Error, records: readonly ConsumerRecord[], _consumer: ListenerConsumer, container: MessageListenerContainer): Promise<number> {
+  async handleBatch(error: Error, records: readonly ConsumerRecord[], _consumer: ContainerConsumer, container: MessageListenerContainer): Promise<number> {
     this.stop(container, error, `a batch of ${records.length} record(s)`);
     return 0;
   }
 
-  handleOtherException(error: unknown, _consumer: ListenerConsumer, container: MessageListenerContainer): void {
+  handleOtherException(error: unknown, _consumer: ContainerConsumer, container: MessageListenerContainer): void {
     this.stop(container, error, 'an error outside the listener');
   }
 

@@ -2,7 +2,7 @@ import type { ConsumerRecord } from '../support/consumer-record.js';
 import type { CommonErrorHandler } from './common-error-handler.js';
 import type { ErrorClass } from './exception-classifier.js';
 import { ListenerExecutionFailedException } from './listener-execution-failed-exception.js';
-import type { ListenerConsumer } from './listener-consumer.js';
+import type { ContainerConsumer } from './container-consumer.js';
 import type { MessageListenerContainer } from './message-listener-container.js';
 
 /**
@@ -58,21 +58,21 @@ export class CommonDelegatingErrorHandler implements CommonErrorHandler {
     return this.defaultErrorHandler.deliveryAttempt?.(groupId, record) ?? 1;
   }
 
-  handleRemaining(error: Error, records: readonly ConsumerRecord[], consumer: ListenerConsumer, container: MessageListenerContainer): Promise<boolean> {
+  handleRemaining(error: Error, records: readonly ConsumerRecord[], consumer: ContainerConsumer, container: MessageListenerContainer): Promise<boolean> {
     return this.handlerFor(error).handleRemaining(error, records, consumer, container);
   }
 
-  async handleOne(error: Error, record: ConsumerRecord, consumer: ListenerConsumer, container: MessageListenerContainer): Promise<boolean> {
+  async handleOne(error: Error, record: ConsumerRecord, consumer: ContainerConsumer, container: MessageListenerContainer): Promise<boolean> {
     const handler = this.handlerFor(error);
     if (handler.handleOne) return handler.handleOne(error, record, consumer, container);
     return handler.handleRemaining(error, [record], consumer, container);
   }
 
-  handleBatch(error: Error, records: readonly ConsumerRecord[], consumer: ListenerConsumer, container: MessageListenerContainer): Promise<number> {
+  handleBatch(error: Error, records: readonly ConsumerRecord[], consumer: ContainerConsumer, container: MessageListenerContainer): Promise<number> {
     return this.handlerFor(error).handleBatch(error, records, consumer, container);
   }
 
-  handleOtherException(error: unknown, consumer: ListenerConsumer, container: MessageListenerContainer, batchListener: boolean): void {
+  handleOtherException(error: unknown, consumer: ContainerConsumer, container: MessageListenerContainer, batchListener: boolean): void {
     this.handlerFor(error).handleOtherException(error, consumer, container, batchListener);
   }
 

@@ -1,5 +1,5 @@
 import type { ConsumerRecord } from '../support/consumer-record.js';
-import type { ListenerConsumer } from './listener-consumer.js';
+import type { ContainerConsumer } from './container-consumer.js';
 import type { MessageListenerContainer } from './message-listener-container.js';
 
 /**
@@ -28,13 +28,13 @@ import type { MessageListenerContainer } from './message-listener-container.js';
  * the consumer on them itself.
  */
 export interface CommonErrorHandler {
-  handleRemaining(error: Error, records: readonly ConsumerRecord[], consumer: ListenerConsumer, container: MessageListenerContainer): Promise<boolean>;
-  handleBatch(error: Error, records: readonly ConsumerRecord[], consumer: ListenerConsumer, container: MessageListenerContainer): Promise<number>;
-  handleOtherException(error: unknown, consumer: ListenerConsumer, container: MessageListenerContainer, batchListener: boolean): void;
+  handleRemaining(error: Error, records: readonly ConsumerRecord[], consumer: ContainerConsumer, container: MessageListenerContainer): Promise<boolean>;
+  handleBatch(error: Error, records: readonly ConsumerRecord[], consumer: ContainerConsumer, container: MessageListenerContainer): Promise<number>;
+  handleOtherException(error: unknown, consumer: ContainerConsumer, container: MessageListenerContainer, batchListener: boolean): void;
   isAckAfterHandle(): boolean;
   isCommitRecovered?(): boolean;
   /** `error`, when given, is the failure about to be handled (a wrapper may answer per failure). */
   seeksAfterHandling?(error?: Error): boolean;
-  handleOne?(error: Error, record: ConsumerRecord, consumer: ListenerConsumer, container: MessageListenerContainer): Promise<boolean>;
+  handleOne?(error: Error, record: ConsumerRecord, consumer: ContainerConsumer, container: MessageListenerContainer): Promise<boolean>;
   deliveryAttempt?(groupId: string, record: ConsumerRecord): number;
 }

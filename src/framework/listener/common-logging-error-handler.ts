@@ -2,7 +2,7 @@ import type { ConsumerRecord } from '../support/consumer-record.js';
 import { defaultLogger, type Logger } from '../support/logger.js';
 import type { CommonErrorHandler } from './common-error-handler.js';
 import { describeError } from './error-handling-utils.js';
-import type { ListenerConsumer } from './listener-consumer.js';
+import type { ContainerConsumer } from './container-consumer.js';
 import type { MessageListenerContainer } from './message-listener-container.js';
 
 /**
@@ -29,13 +29,13 @@ export class CommonLoggingErrorHandler implements CommonErrorHandler {
     return false;
   }
 
-  async handleOne(error: Error, record: ConsumerRecord, _consumer: ListenerConsumer, container: MessageListenerContainer): Promise<boolean> {
+  async handleOne(error: Error, record: ConsumerRecord, _consumer: ContainerConsumer, container: MessageListenerContainer): Promise<boolean> {
     this.logger.error(`Error in container ${container.listenerId} for ${record}; it is skipped: ${describeError(error)}`, error);
     return true;
   }
 
   /** Only reached when a container calls it directly: logs, and positions the consumer past the failed record. */
-  async handleRemaining(error: Error, records: readonly ConsumerRecord[], consumer: ListenerConsumer, container: MessageListenerContainer): Promise<boolean> {
+  async handleRemaining(error: Error, records: readonly ConsumerRecord[], consumer: ContainerConsumer, container: MessageListenerContainer): Promise<boolean> {
     const failed = records[0];
     if (!failed) return false;
     await this.handleOne(error, failed, consumer, container);
@@ -43,12 +43,12 @@ export class CommonLoggingErrorHandler implements CommonErrorHandler {
     return true;
   }
 
-  async handleBatch(error: Error, records: readonly ConsumerRecord[], _consumer: ListenerConsumer, container: MessageListenerContainer): Promise<number> {
+  async handleBatch(error: Error, records: readonly ConsumerRecord[], _consumer: ContainerConsumer, container: MessageListenerContainer): Promise<number> {
     this.logger.error(`Error in container ${container.listenerId} for a batch of ${records.length} record(s); it is skipped: ${describeError(error)}`, error);
     return records.length;
   }
 
-  handleOtherException(error: unknown, _consumer: ListenerConsumer, container: MessageListenerContainer): void {
+  handleOtherException(error: unknown, _consumer: ContainerConsumer, container: MessageListenerContainer): void {
     this.logger.error(`Error in container ${container.listenerId} outside the listener`, error);
   }
 }

@@ -1,6 +1,6 @@
 import type { ConsumerRecord } from '../support/consumer-record.js';
 import type { CommonErrorHandler } from './common-error-handler.js';
-import type { ListenerConsumer } from './listener-consumer.js';
+import type { ContainerConsumer } from './container-consumer.js';
 import type { MessageListenerContainer } from './message-listener-container.js';
 
 /**
@@ -30,20 +30,20 @@ export class CommonMixedErrorHandler implements CommonErrorHandler {
     return this.recordErrorHandler.deliveryAttempt?.(groupId, record) ?? 1;
   }
 
-  handleRemaining(error: Error, records: readonly ConsumerRecord[], consumer: ListenerConsumer, container: MessageListenerContainer): Promise<boolean> {
+  handleRemaining(error: Error, records: readonly ConsumerRecord[], consumer: ContainerConsumer, container: MessageListenerContainer): Promise<boolean> {
     return this.recordErrorHandler.handleRemaining(error, records, consumer, container);
   }
 
-  async handleOne(error: Error, record: ConsumerRecord, consumer: ListenerConsumer, container: MessageListenerContainer): Promise<boolean> {
+  async handleOne(error: Error, record: ConsumerRecord, consumer: ContainerConsumer, container: MessageListenerContainer): Promise<boolean> {
     if (this.recordErrorHandler.handleOne) return this.recordErrorHandler.handleOne(error, record, consumer, container);
     return this.recordErrorHandler.handleRemaining(error, [record], consumer, container);
   }
 
-  handleBatch(error: Error, records: readonly ConsumerRecord[], consumer: ListenerConsumer, container: MessageListenerContainer): Promise<number> {
+  handleBatch(error: Error, records: readonly ConsumerRecord[], consumer: ContainerConsumer, container: MessageListenerContainer): Promise<number> {
     return this.batchErrorHandler.handleBatch(error, records, consumer, container);
   }
 
-  handleOtherException(error: unknown, consumer: ListenerConsumer, container: MessageListenerContainer, batchListener: boolean): void {
+  handleOtherException(error: unknown, consumer: ContainerConsumer, container: MessageListenerContainer, batchListener: boolean): void {
     (batchListener ? this.batchErrorHandler : this.recordErrorHandler).handleOtherException(error, consumer, container, batchListener);
   }
 }

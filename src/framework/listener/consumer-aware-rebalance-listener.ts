@@ -1,5 +1,5 @@
 import type { TopicPartition } from '../support/topic-partition.js';
-import type { ListenerConsumer } from './listener-consumer.js';
+import type { ContainerConsumer } from './container-consumer.js';
 
 /**
  * Rebalance callbacks, as Spring's `ConsumerAwareRebalanceListener`. kafkajs has no revoke
@@ -8,7 +8,7 @@ import type { ListenerConsumer } from './listener-consumer.js';
  * the group join completes. All partitions are revoked on each rebalance (eager protocol).
  */
 export interface ConsumerAwareRebalanceListener {
-  onPartitionsRevokedBeforeCommit?(consumer: ListenerConsumer, partitions: readonly TopicPartition[]): void | Promise<void>;
-  onPartitionsRevokedAfterCommit?(consumer: ListenerConsumer, partitions: readonly TopicPartition[]): void | Promise<void>;
-  onPartitionsAssigned?(consumer: ListenerConsumer, partitions: readonly TopicPartition[]): void | Promise<void>;
+  onPartitionsRevokedBeforeCommit?(consumer: ContainerConsumer, partitions: readonly TopicPartition[]): void | Promise<void>;
+  onPartitionsRevokedAfterCommit?(consumer: ContainerConsumer, partitions: readonly TopicPartition[]): void | Promise<void>;
+  onPartitionsAssigned?(consumer: ContainerConsumer, partitions: readonly TopicPartition[]): void | Promise<void>;
 }

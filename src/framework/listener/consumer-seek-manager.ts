@@ -2,13 +2,13 @@ import type { Admin, EachBatchPayload } from 'kafkajs';
 import type { Logger } from '../support/logger.js';
 import { topicPartitionKey, type TopicPartition } from '../support/topic-partition.js';
 import type { ConsumerSeekAware, ConsumerSeekCallback } from './consumer-seek-aware.js';
-import type { ListenerConsumer } from './listener-consumer.js';
+import type { ContainerConsumer } from './container-consumer.js';
 import type { TopicPartitionOffset } from './topic-partition-offset.js';
 
 /** What the seek manager needs from its container. */
 export interface SeekManagerOwner {
   readonly groupId: string;
-  readonly consumer: ListenerConsumer;
+  readonly consumer: ContainerConsumer;
   /** Where a partition with no committed offset starts. */
   readonly autoOffsetReset: 'earliest' | 'latest';
   admin(): Promise<Admin>;
@@ -16,7 +16,7 @@ export interface SeekManagerOwner {
 }
 
 /**
- * One consumer's positioning, as the seek parts of Spring's `ListenerConsumer`: the initial
+ * One consumer's positioning, as the seek parts of Spring's `ListenerConsumer` (the container's consumer loop): the initial
  * offsets of manually assigned partitions, and the `ConsumerSeekAware` callbacks. It is the
  * consumer's {@link ConsumerSeekCallback}.
  *

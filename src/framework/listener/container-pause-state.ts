@@ -7,7 +7,7 @@ export interface PauseTarget {
   runningConsumer(): Consumer | undefined;
   /** Every topic the container reads: the configured ones and those of its assignment. */
   topics(): string[];
-  /** Pauses single partitions (the container's `ListenerConsumer`, which logs what kafkajs refuses). */
+  /** Pauses single partitions (the container's `ContainerConsumer`, which logs what kafkajs refuses). */
   pausePartitions(partitions: readonly TopicPartition[]): void;
 }
 

@@ -8,7 +8,7 @@ import type { CommonErrorHandler } from './common-error-handler.js';
 import { describeError, findInCauses } from './error-handling-utils.js';
 import { ExceptionClassifier, type ErrorClass } from './exception-classifier.js';
 import { FailedRecordTracker } from './failed-record-tracker.js';
-import type { ListenerConsumer } from './listener-consumer.js';
+import type { ContainerConsumer } from './container-consumer.js';
 import type { MessageListenerContainer } from './message-listener-container.js';
 import type { RetryListener } from './retry-listener.js';
 
@@ -193,7 +193,7 @@ export class DefaultErrorHandler implements CommonErrorHandler {
    * record is recovered; false means the container invokes the listener with it again, after
    * the back-off (slept here with heartbeats, cut short when the container stops).
    */
-  async handleOne(error: Error, record: ConsumerRecord, consumer: ListenerConsumer, container: MessageListenerContainer): Promise<boolean> {
+  async handleOne(error: Error, record: ConsumerRecord, consumer: ContainerConsumer, container: MessageListenerContainer): Promise<boolean> {
     const { recovered, backOff } = await this.retryOrRecover(error, record, consumer, container);
     if (!recovered && backOff > 0) await sleepWithHeartbeats(backOff, consumer, container);
     return recovered;
@@ -203,7 +203,7 @@ export class DefaultErrorHandler implements CommonErrorHandler {
     return this.commitRecovered;
   }
 
-  async handleRemaining(error: Error, records: readonly ConsumerRecord[], consumer: ListenerConsumer, container: MessageListenerContainer): Promise<boolean> {
+  async handleRemaining(error: Error, records: readonly ConsumerRecord[], consumer: ContainerConsumer, container: MessageListenerContainer): Promise<boolean> {
     const failed = records[0];
     if (!failed) return false;
     const { recovered, backOff } = await this.retryOrRecover(error, failed, consumer, container);
@@ -214,7 +214,7 @@ export class DefaultErrorHandler implements CommonErrorHandler {
     return recovered;
   }
 
-  async handleBatch(error: Error, records: readonly ConsumerRecord[], consumer: ListenerConsumer, container: MessageListenerContainer): Promise<number> {
+  async handleBatch(error: Error, records: readonly ConsumerRecord[], consumer: ContainerConsumer, container: MessageListenerContainer): Promise<number> {
     if (records.length === 0) return 0;
     const index = failedIndex(error, records);
     if (index === undefined) {
@@ -233,7 +233,7 @@ export class DefaultErrorHandler implements CommonErrorHandler {
     return processed;
   }
 
-  handleOtherException(error: unknown, _consumer: ListenerConsumer, container: MessageListenerContainer): void {
+  handleOtherException(error: unknown, _consumer: ContainerConsumer, container: MessageListenerContainer): void {
     this.logger.error(`Error in container ${container.listenerId} outside the listener`, error);
   }
 
@@ -247,12 +247,12 @@ export class DefaultErrorHandler implements CommonErrorHandler {
    * runs the recoverer. With `recoverAll` (a failed batch), every record is recovered in order;
    * `recovered` is then how many were.
    */
-  private async retryOrRecover(error: Error, record: ConsumerRecord, consumer: ListenerConsumer, container: MessageListenerContainer): Promise<{ recovered: boolean; backOff: number }>;
-  private async retryOrRecover(error: Error, record: ConsumerRecord, consumer: ListenerConsumer, container: MessageListenerContainer, recoverAll: readonly ConsumerRecord[]): Promise<{ recovered: number; backOff: number }>;
+  private async retryOrRecover(error: Error, record: ConsumerRecord, consumer: ContainerConsumer, container: MessageListenerContainer): Promise<{ recovered: boolean; backOff: number }>;
+  private async retryOrRecover(error: Error, record: ConsumerRecord, consumer: ContainerConsumer, container: MessageListenerContainer, recoverAll: readonly ConsumerRecord[]): Promise<{ recovered: number; backOff: number }>;
   private async retryOrRecover(
     error: Error,
     record: ConsumerRecord,
-    consumer: ListenerConsumer,
+    consumer: ContainerConsumer,
     container: MessageListenerContainer,
     recoverAll?: readonly ConsumerRecord[],
   ): Promise<{ recovered: boolean | number; backOff: number }> {
@@ -305,7 +305,7 @@ export class DefaultErrorHandler implements CommonErrorHandler {
 }
 
 /** Sleeps `ms` in short slices, heartbeating so the group keeps the consumer; stops early when the container stops. */
-async function sleepWithHeartbeats(ms: number, consumer: ListenerConsumer, container: MessageListenerContainer): Promise<void> {
+async function sleepWithHeartbeats(ms: number, consumer: ContainerConsumer, container: MessageListenerContainer): Promise<void> {
   const until = Date.now() + ms;
   while (container.isRunning()) {
     const left = until - Date.now();
@@ -316,7 +316,7 @@ async function sleepWithHeartbeats(ms: number, consumer: ListenerConsumer, conta
 }
 
 /** Seeks each partition of `records` to its first record (past `skip` when given). */
-function seekToFirst(records: readonly ConsumerRecord[], consumer: ListenerConsumer, skip?: ConsumerRecord): void {
+function seekToFirst(records: readonly ConsumerRecord[], consumer: ContainerConsumer, skip?: ConsumerRecord): void {
   const first = new Map<string, { partition: TopicPartition; offset: number }>();
   for (const record of records) {
     const key = `${record.topic}-${record.partition}`;
@@ -327,7 +327,7 @@ function seekToFirst(records: readonly ConsumerRecord[], consumer: ListenerConsu
 }
 
 /** Positions the consumer on the first unprocessed record of the batch, or past the batch when all are processed. */
-function seekPastProcessed(records: readonly ConsumerRecord[], processed: number, consumer: ListenerConsumer): void {
+function seekPastProcessed(records: readonly ConsumerRecord[], processed: number, consumer: ContainerConsumer): void {
   if (processed < records.length) seekToFirst(records.slice(processed), consumer);
   else seekToFirst([records[records.length - 1]!], consumer, records[records.length - 1]);
 }

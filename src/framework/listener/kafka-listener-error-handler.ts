@@ -1,6 +1,6 @@
 import type { Acknowledgment } from '../support/acknowledgment.js';
 import type { Message } from '../support/message.js';
-import type { ListenerConsumer } from './listener-consumer.js';
+import type { ContainerConsumer } from './container-consumer.js';
 import type { ListenerExecutionFailedException } from './listener-execution-failed-exception.js';
 
 /**
@@ -18,7 +18,7 @@ import type { ListenerExecutionFailedException } from './listener-execution-fail
  * belongs to the container's error handler.
  */
 export interface KafkaListenerErrorHandler {
-  handleError(message: Message, exception: ListenerExecutionFailedException, consumer: ListenerConsumer, acknowledgment: Acknowledgment): unknown;
+  handleError(message: Message, exception: ListenerExecutionFailedException, consumer: ContainerConsumer, acknowledgment: Acknowledgment): unknown;
 }
 
 /** Spring's `ConsumerAwareListenerErrorHandler`: the same contract, named for handlers that use the consumer. */

@@ -18,31 +18,28 @@ import { defaultLogger, type Logger } from '../support/logger.js';
 import { topicPartitionKey, type TopicPartition } from '../support/topic-partition.js';
 import type { RecordFilterStrategy } from './adapter/record-filter-strategy.js';
 import { AckMode } from './ack-mode.js';
-import { AckHandler } from './ack-handler.js';
-import type { PartitionFence } from '../transaction/partition-fence.js';
 import type { PartitionBackOffContainer } from './back-off-handler.js';
 import type { CommonErrorHandler } from './common-error-handler.js';
-import { DeliveryAttemptRecordFactory } from './delivery-attempt-header.js';
-import { ConsumerSeekManager } from './consumer-seek-manager.js';
-import { seekAwareOf } from './message-listener.js';
 import { manualAssignmentOverrides } from './manual-assignment.js';
 import { resolveAllPartitions } from './all-partitions.js';
 import { PartitionIdleMonitor } from './partition-idle-monitor.js';
 import { NonResponsiveConsumerMonitor } from './non-responsive-consumer-monitor.js';
-import { partitionsWithoutOffset, stopReasonOf } from './consumer-stop-reason.js';
+import { stopReasonOf } from './consumer-stop-reason.js';
+import { CommittedOffsetCheck } from './committed-offset-check.js';
 import { ContainerPauseState } from './container-pause-state.js';
+import { createRecordLoop, type ContainerRecordLoop } from './container-record-loop.js';
 import type { ContainerProperties } from './container-properties.js';
 import { DefaultErrorHandler } from './default-error-handler.js';
 import { IdleEventMonitor } from './idle-event-monitor.js';
-import { KafkaJsListenerConsumer } from './kafkajs-listener-consumer.js';
+import { KafkajsContainerConsumer } from './kafkajs-container-consumer.js';
 import { ListenerCircuitBreaker, type CircuitBreakerPausable } from './listener-circuit-breaker.js';
-import { ListenerDispatcher } from './listener-dispatcher.js';
 import { isBatchListener, toMessageListener, type GenericMessageListener } from './message-listener.js';
 import type { MessageListenerContainer } from './message-listener-container.js';
 import type { BatchInterceptor, RecordInterceptor } from './record-interceptor.js';
 import { RecordHoldingErrorHandler } from './record-holding-error-handler.js';
-import { recordObserverOf, type ListenerObserver, type ListenerWrapper } from './listener-observer.js';
+import type { ListenerObserver, ListenerWrapper } from './listener-observer.js';
 import { ContainerTransactionSupport } from '../transaction/container-transaction-support.js';
+import { withTimeout } from './with-timeout.js';
 
 /** Collaborators a container factory hands to the containers it builds. */
 export interface ListenerContainerCollaborators {
@@ -70,7 +67,8 @@ let anonymous = 0;
 /**
  * One kafkajs consumer driving one listener, as Spring's `KafkaMessageListenerContainer`.
  * This class is the kafkajs wiring (lifecycle, group events, pause state); the record loop
- * is {@link ListenerDispatcher} and commit bookkeeping is {@link AckHandler}.
+ * (ListenerDispatcher, with AckHandler's commit bookkeeping) is put together per consumer
+ * start by {@link createRecordLoop}, and commits go through {@link KafkajsContainerConsumer}.
  *
  * kafkajs runs with `autoCommit: false` and `eachBatchAutoResolve: false`: the container
  * resolves (advances the position past) only records that are done with, and commits per
@@ -83,15 +81,12 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
   private readonly publisher: ApplicationEventPublisher | undefined;
   private readonly errorHandler: CommonErrorHandler;
   private readonly idleMonitor: IdleEventMonitor;
-  private readonly facade: KafkaJsListenerConsumer;
+  private readonly containerConsumer: KafkajsContainerConsumer;
   private state: State = 'stopped';
   private created: CreatedConsumer | undefined;
-  private ackHandler: AckHandler | undefined;
-  /** Transactional containers: partitions fenced and verified since their assignment. */
-  private fence: PartitionFence | undefined;
-  private dispatcher: ListenerDispatcher | undefined;
+  /** The record loop of the current consumer start: dispatcher, commit bookkeeping, fence and seeks. */
+  private loop: ContainerRecordLoop | undefined;
   private inFlight: Promise<void> | undefined;
-  private rawCommit: EachBatchPayload['commitOffsetsIfNecessary'] | undefined;
   private assigned: TopicPartition[] = [];
   private joined = false;
   private fetchedSinceJoin = false;
@@ -100,12 +95,10 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
   private readyWaiter: { resolve: () => void; reject: (error: unknown) => void } | undefined;
   private readonly pauseState: ContainerPauseState;
   private breaker: ListenerCircuitBreaker | undefined;
-  /** Initial offsets and ConsumerSeekAware callbacks, when there are any. */
-  private seeks: ConsumerSeekManager | undefined;
   private readonly partitionIdle: PartitionIdleMonitor | undefined;
   private readonly responsiveness: NonResponsiveConsumerMonitor;
   /** `auto.offset.reset=none`: whether every assigned partition has a committed offset (records wait for the answer). */
-  private offsetCheck: Promise<boolean> | undefined;
+  private readonly offsetCheck: CommittedOffsetCheck;
   /** Set when the consumer stops for a reason other than the one its stop path reports (NO_OFFSET). */
   private stopReason: ConsumerStoppedReason | undefined;
   private lastPoll: number | undefined;
@@ -130,24 +123,25 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
       options.parent ?? this,
       this.listenerId,
     );
-    this.idleMonitor.onIdle = () => this.seeks?.idle();
+    this.idleMonitor.onIdle = () => this.loop?.seeks?.idle();
     this.partitionIdle = PartitionIdleMonitor.for(containerProperties.idlePartitionEventInterval, this.publisher, this, options.parent ?? this, this.listenerId);
     this.responsiveness = new NonResponsiveConsumerMonitor(containerProperties, this.publisher, this, options.parent ?? this, this.listenerId, () => this.lastPoll, () => this.assignments(), () => this.pauseState.isPausedEntirely());
-    this.facade = new KafkaJsListenerConsumer(
+    this.containerConsumer = new KafkajsContainerConsumer(
       {
         groupId: this.groupId,
         clientId: this.clientId,
         kafkaConsumer: () => this.created?.consumer,
         assignments: () => this.assignments(),
-        heartbeat: () => this.dispatcher?.heartbeat() ?? Promise.resolve(),
+        heartbeat: () => this.loop?.dispatcher.heartbeat() ?? Promise.resolve(),
         kafkaConfig: () => this.consumerFactory.kafka,
       },
       this.logger,
     );
+    this.offsetCheck = new CommittedOffsetCheck(this, { committed: (partition) => this.containerConsumer.committed(partition), noOffset: (error) => this.noOffset(error) }, this.logger);
     this.pauseState = new ContainerPauseState({
       runningConsumer: () => (this.state === 'running' || this.state === 'starting' ? this.created?.consumer : undefined),
       topics: () => [...this.containerProperties.topics, ...this.assigned.map((tp) => tp.topic)],
-      pausePartitions: (partitions) => this.facade.pause(partitions),
+      pausePartitions: (partitions) => this.containerConsumer.pause(partitions),
     });
   }
 
@@ -219,7 +213,7 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
     this.publish(new ConsumerStoppingEvent(this, this.parent));
     // Finish the record in hand (the dispatcher takes no new ones), then commit and leave.
     if (this.inFlight) await withTimeout(this.inFlight, this.containerProperties.shutdownTimeout);
-    await this.ackHandler?.commit().catch((error) => this.logger.warn(`Commit on stop failed for ${this.clientId}`, error));
+    await this.loop?.ackHandler.commit().catch((error) => this.logger.warn(`Commit on stop failed for ${this.clientId}`, error));
     await this.shutdownConsumer();
     this.stopped('NORMAL');
   }
@@ -310,45 +304,31 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
     const topicPartitions = await resolveAllPartitions(props.topicPartitions, this.consumerFactory, this.logger);
     const created = this.consumerFactory.createConsumer(props.groupId, this.clientId, topicPartitions ? manualAssignmentOverrides(overrides, topicPartitions, this.logger) : overrides);
     this.created = created;
-    this.seeks = ConsumerSeekManager.for(
-      { groupId: created.groupId, consumer: this.facade, autoOffsetReset: created.settings.autoOffsetReset === 'latest' ? 'latest' : 'earliest', admin: () => this.facade.adminClient(), assignments: () => this.assignments() },
-      seekAwareOf(props.messageListener),
-      topicPartitions,
-      this.logger,
-    );
-    this.seeks?.started();
-    const fence = ContainerTransactionSupport.fence(props);
-    this.fence = fence;
-    // A transactional container's own commits never move the group's offset below what its transactions (or the partition's previous owner) committed.
-    this.ackHandler = new AckHandler(props, (offsets) => this.commitOffsets(fence ? fence.committable(offsets) : offsets), this.logger);
-    const observer = this.options.listenerObserver;
-    // Tracing wraps the listener itself, inside breaker and transaction, so a span covers only the listener's own work.
-    const listener = observer?.wrapListener?.(this.listener!, this) ?? this.listener!;
-    this.dispatcher = new ListenerDispatcher({
+    const loop = createRecordLoop({
       container: this,
       properties: props,
-      listener: ContainerTransactionSupport.listener(props, this.breaker ? this.breaker.wrap(listener, this) : listener, fence),
-      ackHandler: this.ackHandler,
+      created,
+      topicPartitions,
+      consumer: this.containerConsumer,
+      listener: this.listener!,
+      breaker: this.breaker,
       errorHandler: this.errorHandler,
-      recordFactory: DeliveryAttemptRecordFactory.for(
-        { enabled: props.deliveryAttemptHeader, batchListener: isBatchListener(this.listener!), errorHandler: this.errorHandler, groupId: created.groupId },
-        props.keyDeserializer ?? this.consumerFactory.keyDeserializer,
-        props.valueDeserializer ?? this.consumerFactory.valueDeserializer,
-      ),
-      consumer: this.facade,
-      groupId: created.groupId,
-      logger: this.logger,
+      keyDeserializer: this.consumerFactory.keyDeserializer,
+      valueDeserializer: this.consumerFactory.valueDeserializer,
+      observer: this.options.listenerObserver,
       recordInterceptor: this.options.recordInterceptor,
       batchInterceptor: this.options.batchInterceptor,
       recordFilterStrategy: this.options.recordFilterStrategy,
-      listenerTakesUndeserializable: (this.listener as { acceptsUndeserializableRecords?: boolean }).acceptsUndeserializableRecords === true,
-      observer: recordObserverOf(observer),
+      logger: this.logger,
+      commitOffsets: (offsets) => this.containerConsumer.commitOffsets(offsets),
+      assignments: () => this.assignments(),
       isStopping: () => this.state === 'stopping' || this.state === 'stopped',
       isNackPaused: () => this.pauseState.isNackPaused(),
       pauseForNack: (sleep) => this.pauseForNack(sleep),
       onRebalance: () => this.onRebalance(),
-      positionChanges: () => this.facade.positionChanges,
     });
+    this.loop = loop;
+    loop.seeks?.started();
     this.listenToConsumer(created.consumer);
     const ready = new Promise<void>((resolve, reject) => (this.readyWaiter = { resolve, reject }));
     ready.catch(() => undefined);
@@ -382,12 +362,13 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
   }
 
   private async onBatch(payload: EachBatchPayload): Promise<void> {
-    this.rawCommit = payload.commitOffsetsIfNecessary;
-    if (this.offsetCheck && !(await this.offsetCheck)) return;
-    if (this.seeks && (await this.seeks.holdBatch(payload))) return;
+    this.containerConsumer.batchStarted(payload);
+    const offsetCheck = this.offsetCheck.pending;
+    if (offsetCheck && !(await offsetCheck)) return;
+    if (this.loop?.seeks && (await this.loop.seeks.holdBatch(payload))) return;
     this.partitionIdle?.recordsReceived(payload.batch);
     this.idleMonitor.recordsReceived(() => this.assignments());
-    const run = this.dispatcher!.dispatch(payload);
+    const run = this.loop!.dispatcher.dispatch(payload);
     this.inFlight = run;
     try {
       await run;
@@ -414,12 +395,12 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
     this.rebalancing = false;
     this.revoked = false;
     // kafkajs restarts positions from the committed offsets after a join.
-    this.ackHandler?.reset();
-    this.fence?.clear();
+    this.loop?.ackHandler.reset();
+    this.loop?.fence?.clear();
     this.pauseState.apply();
-    this.seeks?.partitionsAssigned(this.assignments());
+    this.loop?.seeks?.partitionsAssigned(this.assignments());
     this.partitionIdle?.assigned(this.assigned);
-    if (this.created?.settings.autoOffsetReset === 'none') this.offsetCheck = this.checkCommittedOffsets(this.assignments());
+    this.offsetCheck.assigned(this.assignments(), this.created?.settings.autoOffsetReset);
     this.logger.info(`${this.clientId} (group ${this.groupId}) assigned ${this.assigned.map(topicPartitionKey).join(', ') || 'no partitions'}`);
     this.publish(new ConsumerPartitionsAssignedEvent(this, this.parent, this.assignments()));
     this.callRebalanceListener('onPartitionsAssigned', this.assignments());
@@ -429,13 +410,13 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
     this.lastPoll = Date.now();
     if (this.joined && !this.fetchedSinceJoin) {
       this.fetchedSinceJoin = true;
-      const check = this.offsetCheck;
+      const check = this.offsetCheck.pending;
       if (check) void check.then((ok) => ok && this.readyWaiter?.resolve());
       else this.readyWaiter?.resolve();
     }
     this.partitionIdle?.poll((tp) => this.pauseState.isPauseRequested() || this.isPartitionPauseRequested(tp));
     this.idleMonitor.poll(() => this.assignments(), this.pauseState.isPauseRequested());
-    this.ackHandler?.onPoll().catch((error) => this.logger.debug(`Commit on poll failed for ${this.clientId}: ${messageOf(error)}`));
+    this.loop?.ackHandler.onPoll().catch((error) => this.logger.debug(`Commit on poll failed for ${this.clientId}: ${messageOf(error)}`));
   }
 
   /** Commits and runs the revoke callbacks once per rebalance (from a heartbeat failure or kafkajs' event). */
@@ -445,34 +426,23 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
     this.revoked = true;
     const partitions = this.assignments();
     await this.callRebalanceListener('onPartitionsRevokedBeforeCommit', partitions);
-    await this.ackHandler?.commit().catch((error) => this.logger.debug(`Commit before rebalance failed for ${this.clientId}: ${messageOf(error)}`));
+    await this.loop?.ackHandler.commit().catch((error) => this.logger.debug(`Commit before rebalance failed for ${this.clientId}: ${messageOf(error)}`));
     // Whatever comes back after the rebalance is fenced and verified again.
-    this.fence?.clear();
+    this.loop?.fence?.clear();
     await this.callRebalanceListener('onPartitionsRevokedAfterCommit', partitions);
-    this.seeks?.partitionsRevoked(partitions);
+    this.loop?.seeks?.partitionsRevoked(partitions);
     this.publish(new ConsumerPartitionsRevokedEvent(this, this.parent, partitions));
   }
 
   /** `auto.offset.reset=none` and a partition without a committed offset: the consumer stops with NO_OFFSET, as Spring's. */
-  private async checkCommittedOffsets(partitions: TopicPartition[]): Promise<boolean> {
-    let missing: TopicPartition[];
-    try {
-      missing = await partitionsWithoutOffset(partitions, (partition) => this.facade.committed(partition));
-    } catch (error) {
-      this.logger.warn(`Could not read the committed offsets of ${this.clientId}; going on`, error);
-      return true;
-    }
-    if (missing.length === 0) return true;
-    const error = new KafkaException(`No committed offset for ${missing.map(topicPartitionKey).join(', ')} in group ${this.groupId} and auto.offset.reset is none; consumer ${this.clientId} stops`);
-    this.logger.error(error.message);
+  private noOffset(error: KafkaException): void {
     this.stopReason = 'NO_OFFSET';
     if (this.state === 'starting') this.readyWaiter?.reject(error);
     else if (this.state === 'running') void this.stop();
-    return false;
   }
 
   private onCrash(error: unknown, restart: boolean): void {
-    this.rawCommit = undefined;
+    this.containerConsumer.consumerStopped();
     if (restart) {
       this.logger.warn(`Consumer ${this.clientId} crashed; kafkajs restarts it`, error);
       return;
@@ -484,21 +454,6 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
     }
   }
 
-  private async commitOffsets(offsets: readonly { partition: TopicPartition; offset: number }[]): Promise<void> {
-    if (offsets.length === 0) return;
-    const byTopic = new Map<string, { partition: number; offset: string }[]>();
-    for (const { partition, offset } of offsets) {
-      const list = byTopic.get(partition.topic) ?? [];
-      list.push({ partition: partition.partition, offset: String(offset) });
-      byTopic.set(partition.topic, list);
-    }
-    const topics = [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
-    // Straight to kafkajs' group (no retry loop, and it works while the consumer stops);
-    // consumer.commitOffsets before the first batch.
-    if (this.rawCommit) await this.rawCommit({ topics });
-    else await this.created?.consumer.commitOffsets(topics.flatMap(({ topic, partitions }) => partitions.map((p) => ({ topic, ...p }))));
-  }
-
   /** A nack's sleep pauses every partition; Spring publishes ConsumerPausedEvent and ConsumerResumedEvent around it. */
   private pauseForNack(sleep: number): void {
     const partitions = this.assignments();
@@ -508,7 +463,7 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
 
   private async callRebalanceListener(method: 'onPartitionsAssigned' | 'onPartitionsRevokedBeforeCommit' | 'onPartitionsRevokedAfterCommit', partitions: TopicPartition[]): Promise<void> {
     try {
-      await this.containerProperties.consumerRebalanceListener?.[method]?.(this.facade, partitions);
+      await this.containerProperties.consumerRebalanceListener?.[method]?.(this.containerConsumer, partitions);
     } catch (error) {
       this.logger.error(`Rebalance listener ${method} failed for ${this.clientId}`, error);
     }
@@ -518,9 +473,9 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
     this.responsiveness.stop();
     this.breaker?.unregister(this);
     this.pauseState.clear();
-    await this.facade.close();
+    await this.containerConsumer.close();
     const consumer = this.created?.consumer;
-    this.rawCommit = undefined;
+    this.containerConsumer.consumerStopped();
     if (!consumer) return;
     await consumer.disconnect().catch((error) => this.logger.warn(`Disconnect of ${this.clientId} failed`, error));
   }
@@ -530,8 +485,8 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
     this.state = 'stopped';
     this.assigned = [];
     this.created = undefined;
-    this.seeks?.stopped();
-    this.offsetCheck = undefined;
+    this.loop?.seeks?.stopped();
+    this.offsetCheck.clear();
     const why = this.stopReason ?? reason;
     this.stopReason = undefined;
     this.publish(new ConsumerStoppedEvent(this, this.parent, why));
@@ -549,17 +504,5 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
 
   private publish(event: object): void {
     this.publisher?.publishEvent(event);
-  }
-}
-
-/** Resolves true if the promise did not settle within `ms`; rejects with it only when `propagate`. */
-async function withTimeout(promise: Promise<unknown>, ms: number, propagate = false): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), ms)));
-  const settled = propagate ? promise.then(() => false) : promise.then(() => false, () => false);
-  try {
-    return await Promise.race([settled, timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -7,7 +7,7 @@ import type { ConsumerRecord } from '../support/consumer-record.js';
 import type { ConsumerRecords } from '../support/consumer-records.js';
 import { defaultLogger, type Logger } from '../support/logger.js';
 import { ExceptionClassifier } from './exception-classifier.js';
-import type { ListenerConsumer } from './listener-consumer.js';
+import type { ContainerConsumer } from './container-consumer.js';
 import { isBatchListener, type GenericMessageListener } from './message-listener.js';
 import type { MessageListenerContainer } from './message-listener-container.js';
 
@@ -179,11 +179,11 @@ export class ListenerCircuitBreaker {
     if (isBatchListener(listener)) {
       return {
         batch: true,
-        onMessage: (records: ConsumerRecords, ack: Acknowledgment, consumer: ListenerConsumer) => this.call(() => listener.onMessage(records, ack, consumer), member, `${records[0] ?? 'a batch'}`),
+        onMessage: (records: ConsumerRecords, ack: Acknowledgment, consumer: ContainerConsumer) => this.call(() => listener.onMessage(records, ack, consumer), member, `${records[0] ?? 'a batch'}`),
       };
     }
     return {
-      onMessage: (record: ConsumerRecord, ack: Acknowledgment, consumer: ListenerConsumer) => this.call(() => listener.onMessage(record, ack, consumer), member, String(record)),
+      onMessage: (record: ConsumerRecord, ack: Acknowledgment, consumer: ContainerConsumer) => this.call(() => listener.onMessage(record, ack, consumer), member, String(record)),
     };
   }
 

@@ -8,7 +8,7 @@ import type { CommonErrorHandler } from './common-error-handler.js';
 import { BatchAcknowledgment, RecordAcknowledgment, type NackRequest } from './consumer-acknowledgment.js';
 import { deserializationErrorOf, type ConsumerRecordFactory } from './consumer-record-factory.js';
 import type { ContainerProperties } from './container-properties.js';
-import type { ListenerConsumer } from './listener-consumer.js';
+import type { ContainerConsumer } from './container-consumer.js';
 import { ListenerExecutionFailedException } from './listener-execution-failed-exception.js';
 import { isBatchListener, type GenericMessageListener } from './message-listener.js';
 import type { MessageListenerContainer } from './message-listener-container.js';
@@ -23,7 +23,7 @@ export interface DispatchContext {
   readonly ackHandler: AckHandler;
   readonly errorHandler: CommonErrorHandler;
   readonly recordFactory: ConsumerRecordFactory;
-  readonly consumer: ListenerConsumer;
+  readonly consumer: ContainerConsumer;
   readonly groupId: string;
   readonly logger: Logger;
   readonly recordInterceptor?: RecordInterceptor;

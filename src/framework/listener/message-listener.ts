@@ -1,7 +1,7 @@
 import type { Acknowledgment } from '../support/acknowledgment.js';
 import type { ConsumerRecord } from '../support/consumer-record.js';
 import type { ConsumerRecords } from '../support/consumer-records.js';
-import type { ListenerConsumer } from './listener-consumer.js';
+import type { ContainerConsumer } from './container-consumer.js';
 import { isConsumerSeekAware, type ConsumerSeekAware } from './consumer-seek-aware.js';
 
 /**
@@ -10,13 +10,13 @@ import { isConsumerSeekAware, type ConsumerSeekAware } from './consumer-seek-awa
  */
 export interface MessageListener<K = unknown, V = unknown> {
   readonly batch?: false;
-  onMessage(record: ConsumerRecord<K, V>, acknowledgment: Acknowledgment, consumer: ListenerConsumer): unknown;
+  onMessage(record: ConsumerRecord<K, V>, acknowledgment: Acknowledgment, consumer: ContainerConsumer): unknown;
 }
 
 /** What a container calls for each batch (one partition's share of a fetch). */
 export interface BatchMessageListener<K = unknown, V = unknown> {
   readonly batch: true;
-  onMessage(records: ConsumerRecords<K, V>, acknowledgment: Acknowledgment, consumer: ListenerConsumer): unknown;
+  onMessage(records: ConsumerRecords<K, V>, acknowledgment: Acknowledgment, consumer: ContainerConsumer): unknown;
 }
 
 export type GenericMessageListener<K = unknown, V = unknown> = MessageListener<K, V> | BatchMessageListener<K, V>;
@@ -25,7 +25,7 @@ export type GenericMessageListener<K = unknown, V = unknown> = MessageListener<K
 export type MessageListenerFunction<K = unknown, V = unknown> = (
   record: ConsumerRecord<K, V>,
   acknowledgment: Acknowledgment,
-  consumer: ListenerConsumer,
+  consumer: ContainerConsumer,
 ) => unknown;
 
 export function toMessageListener<K, V>(

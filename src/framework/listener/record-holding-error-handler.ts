@@ -6,7 +6,7 @@ import type { CommonErrorHandler } from './common-error-handler.js';
 import { findInCauses } from './error-handling-utils.js';
 import { KafkaBackoffException } from './kafka-backoff-exception.js';
 import { CircuitBreakerOpenException } from './listener-circuit-breaker.js';
-import type { ListenerConsumer } from './listener-consumer.js';
+import type { ContainerConsumer } from './container-consumer.js';
 import type { MessageListenerContainer } from './message-listener-container.js';
 
 /**
@@ -45,7 +45,7 @@ export class RecordHoldingErrorHandler implements CommonErrorHandler {
     return this.delegate.seeksAfterHandling?.() ?? true;
   }
 
-  async handleOne(error: Error, record: ConsumerRecord, consumer: ListenerConsumer, container: MessageListenerContainer): Promise<boolean> {
+  async handleOne(error: Error, record: ConsumerRecord, consumer: ContainerConsumer, container: MessageListenerContainer): Promise<boolean> {
     if (this.delegate.handleOne) return this.delegate.handleOne(error, record, consumer, container);
     return this.delegate.handleRemaining(error, [record], consumer, container);
   }
@@ -54,18 +54,18 @@ export class RecordHoldingErrorHandler implements CommonErrorHandler {
     return this.delegate.deliveryAttempt?.(groupId, record) ?? 1;
   }
 
-  handleOtherException(error: unknown, consumer: ListenerConsumer, container: MessageListenerContainer, batchListener: boolean): void {
+  handleOtherException(error: unknown, consumer: ContainerConsumer, container: MessageListenerContainer, batchListener: boolean): void {
     this.delegate.handleOtherException(error, consumer, container, batchListener);
   }
 
-  async handleRemaining(error: Error, records: readonly ConsumerRecord[], consumer: ListenerConsumer, container: MessageListenerContainer): Promise<boolean> {
+  async handleRemaining(error: Error, records: readonly ConsumerRecord[], consumer: ContainerConsumer, container: MessageListenerContainer): Promise<boolean> {
     const first = records[0];
     if (!first || !isHold(error)) return this.delegate.handleRemaining(error, records, consumer, container);
     await this.hold(error, first, consumer, container);
     return false;
   }
 
-  async handleBatch(error: Error, records: readonly ConsumerRecord[], consumer: ListenerConsumer, container: MessageListenerContainer): Promise<number> {
+  async handleBatch(error: Error, records: readonly ConsumerRecord[], consumer: ContainerConsumer, container: MessageListenerContainer): Promise<number> {
     if (records.length === 0 || !isHold(error)) return this.delegate.handleBatch(error, records, consumer, container);
     const failure = findInCauses(error, BatchListenerFailedException);
     const index = failure?.index !== undefined && failure.index >= 0 && failure.index < records.length ? failure.index : 0;
@@ -73,7 +73,7 @@ export class RecordHoldingErrorHandler implements CommonErrorHandler {
     return index;
   }
 
-  private async hold(error: Error, record: ConsumerRecord, consumer: ListenerConsumer, container: MessageListenerContainer): Promise<void> {
+  private async hold(error: Error, record: ConsumerRecord, consumer: ContainerConsumer, container: MessageListenerContainer): Promise<void> {
     consumer.seek(record, record.offset);
     const backOff = findInCauses(error, KafkaBackoffException);
     if (backOff) {

@@ -1,5 +1,5 @@
 import type { ConsumerAwareRebalanceListener } from '../listener/consumer-aware-rebalance-listener.js';
-import type { ListenerConsumer } from '../listener/listener-consumer.js';
+import type { ContainerConsumer } from '../listener/container-consumer.js';
 import { topicPartitionKey, type TopicPartition } from '../support/topic-partition.js';
 
 /**
@@ -31,7 +31,7 @@ export class ReplyPositionKeeper implements ConsumerAwareRebalanceListener {
     return this.positions.get(topicPartitionKey(partition))?.offset;
   }
 
-  onPartitionsAssigned(consumer: ListenerConsumer, partitions: readonly TopicPartition[]): void | Promise<void> {
+  onPartitionsAssigned(consumer: ContainerConsumer, partitions: readonly TopicPartition[]): void | Promise<void> {
     for (const partition of partitions) {
       const offset = this.position(partition);
       if (offset !== undefined) consumer.seek(partition, offset);
@@ -39,11 +39,11 @@ export class ReplyPositionKeeper implements ConsumerAwareRebalanceListener {
     return this.delegate?.onPartitionsAssigned?.(consumer, partitions);
   }
 
-  onPartitionsRevokedBeforeCommit(consumer: ListenerConsumer, partitions: readonly TopicPartition[]): void | Promise<void> {
+  onPartitionsRevokedBeforeCommit(consumer: ContainerConsumer, partitions: readonly TopicPartition[]): void | Promise<void> {
     return this.delegate?.onPartitionsRevokedBeforeCommit?.(consumer, partitions);
   }
 
-  onPartitionsRevokedAfterCommit(consumer: ListenerConsumer, partitions: readonly TopicPartition[]): void | Promise<void> {
+  onPartitionsRevokedAfterCommit(consumer: ContainerConsumer, partitions: readonly TopicPartition[]): void | Promise<void> {
     return this.delegate?.onPartitionsRevokedAfterCommit?.(consumer, partitions);
   }
 

@@ -3,7 +3,7 @@ import type { ConsumerRecord } from '../support/consumer-record.js';
 import { ConsumerRecords } from '../support/consumer-records.js';
 import { BatchListenerFailedException } from '../listener/batch-listener-failed-exception.js';
 import { KafkaBackoffException } from '../listener/kafka-backoff-exception.js';
-import type { ListenerConsumer } from '../listener/listener-consumer.js';
+import type { ContainerConsumer } from '../listener/container-consumer.js';
 import { isBatchListener, type BatchMessageListener, type GenericMessageListener, type MessageListener } from '../listener/message-listener.js';
 import { TimestampedException } from '../listener/timestamped-exception.js';
 import { backOffTimestampOf } from './retry-topic-headers.js';
@@ -41,7 +41,7 @@ export function kafkaBackoffAwareListener(delegate: GenericMessageListener, list
   const adapter: GenericMessageListener = isBatchListener(delegate)
     ? ({
         batch: true,
-        async onMessage(records: ConsumerRecords, ack: Acknowledgment, consumer: ListenerConsumer) {
+        async onMessage(records: ConsumerRecords, ack: Acknowledgment, consumer: ContainerConsumer) {
           const index = records.findIndex((record) => notDue(record) !== undefined);
           if (index === 0) throw notDue(records[0]!)!;
           const due = index < 0 ? records : ConsumerRecords.fromList(records.slice(0, index));
@@ -57,7 +57,7 @@ export function kafkaBackoffAwareListener(delegate: GenericMessageListener, list
         },
       } satisfies BatchMessageListener)
     : ({
-        async onMessage(record: ConsumerRecord, ack: Acknowledgment, consumer: ListenerConsumer) {
+        async onMessage(record: ConsumerRecord, ack: Acknowledgment, consumer: ContainerConsumer) {
           const backOff = notDue(record);
           if (backOff) throw backOff;
           try {

@@ -4,15 +4,19 @@ export interface RecordHeader {
   readonly value: Buffer | null;
 }
 
+/** The entries of every RecordHeaders without any: shared, never written (a header added replaces it). */
+const NONE: RecordHeader[] = Object.freeze([]) as unknown as RecordHeader[];
+
 /**
  * A record's headers, in wire order, as Kafka's `Headers`: names may repeat, and the
  * last one wins when a single value is asked for.
  */
 export class RecordHeaders implements Iterable<RecordHeader> {
-  private readonly entries: RecordHeader[];
+  /** {@link NONE} until a header is added: most consumed records have none, and this is built for each. */
+  private entries: RecordHeader[];
 
-  constructor(entries: Iterable<RecordHeader> = []) {
-    this.entries = [...entries];
+  constructor(entries?: Iterable<RecordHeader>) {
+    this.entries = entries === undefined ? NONE : Array.from(entries);
   }
 
   /** kafkajs gives headers as an object whose values may be arrays for repeated names. */
@@ -22,20 +26,25 @@ export class RecordHeaders implements Iterable<RecordHeader> {
     for (const key in headers) {
       if (!Object.hasOwn(headers, key)) continue;
       const raw = headers[key];
-      if (Array.isArray(raw)) for (const value of raw) result.entries.push({ key, value: toBuffer(value) });
-      else result.entries.push({ key, value: toBuffer(raw) });
+      if (Array.isArray(raw)) for (const value of raw) result.writable().push({ key, value: toBuffer(value) });
+      else result.writable().push({ key, value: toBuffer(raw) });
     }
     return result;
   }
 
   add(key: string, value: Buffer | string | null): this {
-    this.entries.push({ key, value: toBuffer(value) });
+    this.writable().push({ key, value: toBuffer(value) });
     return this;
   }
 
   remove(key: string): this {
     for (let i = this.entries.length - 1; i >= 0; i--) if (this.entries[i]!.key === key) this.entries.splice(i, 1);
     return this;
+  }
+
+  private writable(): RecordHeader[] {
+    if (this.entries === NONE) this.entries = [];
+    return this.entries;
   }
 
   lastHeader(key: string): RecordHeader | undefined {

@@ -22,9 +22,13 @@ export function combineTemplateObservers(first: TemplateObserver | undefined, se
 /** A listener observer (metrics) plus a listener wrapper (tracing), or the one there is. */
 export function withListenerWrapper(observer: ListenerObserver | undefined, wrapper: ListenerWrapper | undefined): ListenerObserver | ListenerWrapper | undefined {
   if (!observer || !wrapper) return observer ?? wrapper;
-  return {
+  const combined: ListenerObserver = {
     listenerStarted: (container, records) => observer.listenerStarted(container, records),
     failureHandled: (container, record, recovered) => observer.failureHandled(container, record, recovered),
     wrapListener: (listener, container) => wrapper.wrapListener(observer.wrapListener?.(listener, container) ?? listener, container),
   };
+  // Kept when the observer has it: record listeners are then timed with the container's own clock reading, not two more.
+  const recordObserved = observer.recordObserved?.bind(observer);
+  if (recordObserved) combined.recordObserved = recordObserved;
+  return combined;
 }

@@ -2,7 +2,7 @@ import type { Context, Link, Span } from '@opentelemetry/api';
 import type { Acknowledgment } from '../support/acknowledgment.js';
 import type { ConsumerRecord } from '../support/consumer-record.js';
 import type { ConsumerRecords } from '../support/consumer-records.js';
-import type { ListenerConsumer } from '../listener/listener-consumer.js';
+import type { ContainerConsumer } from '../listener/container-consumer.js';
 import type { MessageListenerContainer } from '../listener/message-listener-container.js';
 import { isBatchListener, type BatchMessageListener, type GenericMessageListener, type MessageListener } from '../listener/message-listener.js';
 import { backOffTimestampOf } from '../retrytopic/retry-topic-headers.js';
@@ -27,17 +27,17 @@ export function tracingListener(listener: GenericMessageListener, container: Mes
   if (isBatchListener(listener)) {
     return {
       batch: true,
-      onMessage: (records: ConsumerRecords, ack: Acknowledgment, consumer: ListenerConsumer) =>
+      onMessage: (records: ConsumerRecords, ack: Acknowledgment, consumer: ContainerConsumer) =>
         tracing.isActive() && records.length > 0 ? processBatch(tracing, listener, records, ack, consumer, ids) : listener.onMessage(records, ack, consumer),
     } satisfies BatchMessageListener;
   }
   return {
-    onMessage: (record: ConsumerRecord, ack: Acknowledgment, consumer: ListenerConsumer) =>
+    onMessage: (record: ConsumerRecord, ack: Acknowledgment, consumer: ContainerConsumer) =>
       tracing.isActive() && !heldBackByRetryTopic(record) ? processRecord(tracing, listener, record, ack, consumer, ids) : listener.onMessage(record, ack, consumer),
   } satisfies MessageListener;
 }
 
-function processRecord(tracing: KafkaTracing, listener: MessageListener, record: ConsumerRecord, ack: Acknowledgment, consumer: ListenerConsumer, ids: ContainerIds): unknown {
+function processRecord(tracing: KafkaTracing, listener: MessageListener, record: ConsumerRecord, ack: Acknowledgment, consumer: ContainerConsumer, ids: ContainerIds): unknown {
   const { api } = tracing;
   const parent = tracing.extract(record);
   const span = tracing.tracer().startSpan(`process ${record.topic}`, { kind: api.SpanKind.CONSUMER, attributes: processAttributes(record, ids.groupId, ids.clientId, ids.listenerId) }, parent);
@@ -45,7 +45,7 @@ function processRecord(tracing: KafkaTracing, listener: MessageListener, record:
   return run(tracing, span, context, [record], () => api.context.with(context, listener.onMessage, listener, record, ack, consumer));
 }
 
-function processBatch(tracing: KafkaTracing, listener: BatchMessageListener, records: ConsumerRecords, ack: Acknowledgment, consumer: ListenerConsumer, ids: ContainerIds): unknown {
+function processBatch(tracing: KafkaTracing, listener: BatchMessageListener, records: ConsumerRecords, ack: Acknowledgment, consumer: ContainerConsumer, ids: ContainerIds): unknown {
   const { api } = tracing;
   const links: Link[] = [];
   for (const record of records) {

@@ -3,7 +3,7 @@ import type { ConsumerRecord } from '../support/consumer-record.js';
 import { defaultLogger, type Logger } from '../support/logger.js';
 import type { CommonErrorHandler } from '../listener/common-error-handler.js';
 import { DefaultErrorHandler, type ConsumerRecordRecoverer, type DefaultErrorHandlerOptions } from '../listener/default-error-handler.js';
-import type { ListenerConsumer } from '../listener/listener-consumer.js';
+import type { ContainerConsumer } from '../listener/container-consumer.js';
 import type { MessageListenerContainer } from '../listener/message-listener-container.js';
 import type { KafkaTransactionManager } from './kafka-transaction-manager.js';
 import { containerTransactionSuffix, executeSettled } from './transactional-message-listener.js';
@@ -13,7 +13,7 @@ export type AfterRollbackProcessor = CommonErrorHandler;
 
 interface RollbackScope {
   readonly transactionManager: KafkaTransactionManager;
-  readonly consumer: ListenerConsumer;
+  readonly consumer: ContainerConsumer;
 }
 
 const scope = new AsyncLocalStorage<RollbackScope>();
@@ -76,7 +76,7 @@ export class DefaultAfterRollbackProcessor extends DefaultErrorHandler implement
   }
 
   /** @internal Runs the processor for a container's transaction manager and consumer. */
-  static withinScope<T>(transactionManager: KafkaTransactionManager, consumer: ListenerConsumer, fn: () => Promise<T>): Promise<T> {
+  static withinScope<T>(transactionManager: KafkaTransactionManager, consumer: ContainerConsumer, fn: () => Promise<T>): Promise<T> {
     return scope.run({ transactionManager, consumer }, fn);
   }
 }
@@ -93,15 +93,15 @@ export class TransactionalErrorHandler implements CommonErrorHandler {
     private readonly transactionManager: KafkaTransactionManager,
   ) {}
 
-  handleRemaining(error: Error, records: readonly ConsumerRecord[], consumer: ListenerConsumer, container: MessageListenerContainer): Promise<boolean> {
+  handleRemaining(error: Error, records: readonly ConsumerRecord[], consumer: ContainerConsumer, container: MessageListenerContainer): Promise<boolean> {
     return DefaultAfterRollbackProcessor.withinScope(this.transactionManager, consumer, () => this.processor.handleRemaining(error, records, consumer, container));
   }
 
-  handleBatch(error: Error, records: readonly ConsumerRecord[], consumer: ListenerConsumer, container: MessageListenerContainer): Promise<number> {
+  handleBatch(error: Error, records: readonly ConsumerRecord[], consumer: ContainerConsumer, container: MessageListenerContainer): Promise<number> {
     return DefaultAfterRollbackProcessor.withinScope(this.transactionManager, consumer, () => this.processor.handleBatch(error, records, consumer, container));
   }
 
-  handleOtherException(error: unknown, consumer: ListenerConsumer, container: MessageListenerContainer, batchListener: boolean): void {
+  handleOtherException(error: unknown, consumer: ContainerConsumer, container: MessageListenerContainer, batchListener: boolean): void {
     this.processor.handleOtherException(error, consumer, container, batchListener);
   }
 

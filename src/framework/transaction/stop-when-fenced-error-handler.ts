@@ -1,5 +1,5 @@
 import type { CommonErrorHandler } from '../listener/common-error-handler.js';
-import type { ListenerConsumer } from '../listener/listener-consumer.js';
+import type { ContainerConsumer } from '../listener/container-consumer.js';
 import type { MessageListenerContainer } from '../listener/message-listener-container.js';
 import type { ConsumerRecord } from '../support/consumer-record.js';
 import type { Logger } from '../support/logger.js';
@@ -23,17 +23,17 @@ export class StopWhenFencedErrorHandler implements CommonErrorHandler {
     private readonly logger: Logger,
   ) {}
 
-  handleRemaining(error: Error, records: readonly ConsumerRecord[], consumer: ListenerConsumer, container: MessageListenerContainer): Promise<boolean> {
+  handleRemaining(error: Error, records: readonly ConsumerRecord[], consumer: ContainerConsumer, container: MessageListenerContainer): Promise<boolean> {
     if (this.stopIfFenced(error, container)) return Promise.resolve(false);
     return this.delegate.handleRemaining(error, records, consumer, container);
   }
 
-  async handleBatch(error: Error, records: readonly ConsumerRecord[], consumer: ListenerConsumer, container: MessageListenerContainer): Promise<number> {
+  async handleBatch(error: Error, records: readonly ConsumerRecord[], consumer: ContainerConsumer, container: MessageListenerContainer): Promise<number> {
     if (this.stopIfFenced(error, container)) return 0;
     return this.delegate.handleBatch(error, records, consumer, container);
   }
 
-  handleOtherException(error: unknown, consumer: ListenerConsumer, container: MessageListenerContainer, batchListener: boolean): void {
+  handleOtherException(error: unknown, consumer: ContainerConsumer, container: MessageListenerContainer, batchListener: boolean): void {
     if (!this.stopIfFenced(error, container)) this.delegate.handleOtherException(error, consumer, container, batchListener);
   }
 

@@ -2,7 +2,7 @@ import type { ConsumerRecord } from '../support/consumer-record.js';
 import { ConsumerRecords } from '../support/consumer-records.js';
 import type { Acknowledgment } from '../support/acknowledgment.js';
 import type { TopicPartition } from '../support/topic-partition.js';
-import type { ListenerConsumer } from '../listener/listener-consumer.js';
+import type { ContainerConsumer } from '../listener/container-consumer.js';
 import { isBatchListener, type GenericMessageListener } from '../listener/message-listener.js';
 import type { KafkaResourceHolder, TransactionOffset } from './kafka-resource-holder.js';
 import { KafkaTransactionCommitException, type KafkaTransactionManager } from './kafka-transaction-manager.js';
@@ -37,7 +37,7 @@ export class TransactionalMessageListener {
      * below it (committed by the previous owner after this consumer fetched its offsets) are
      * skipped, the consumer sought past them.
      */
-    const uncommitted = async (consumer: ListenerConsumer, partition: TopicPartition, records: ConsumerRecord[]): Promise<ConsumerRecord[]> => {
+    const uncommitted = async (consumer: ContainerConsumer, partition: TopicPartition, records: ConsumerRecord[]): Promise<ConsumerRecord[]> => {
       const suffix = containerTransactionSuffix(consumer.groupId, partition);
       if (fenced.has(suffix)) {
         // A zombie (a consumer the group has moved on from) learns of it here, instead of
@@ -59,7 +59,7 @@ export class TransactionalMessageListener {
      * One transaction for the records of a partition, up to `nextOffset`. A fencing error makes
      * the partition's next attempt heartbeat first, then fence and verify it again.
      */
-    const inTransaction = async (consumer: ListenerConsumer, partition: TopicPartition, nextOffset: number, work: (holder: KafkaResourceHolder) => Promise<unknown>) => {
+    const inTransaction = async (consumer: ContainerConsumer, partition: TopicPartition, nextOffset: number, work: (holder: KafkaResourceHolder) => Promise<unknown>) => {
       const suffix = containerTransactionSuffix(consumer.groupId, partition);
       try {
         const result = await executeSettled(transactionManager, consumer, partition, nextOffset, work);
@@ -76,7 +76,7 @@ export class TransactionalMessageListener {
     if (isBatchListener(listener)) {
       return {
         batch: true,
-        onMessage: async (records: ConsumerRecords, ack: Acknowledgment, consumer: ListenerConsumer) => {
+        onMessage: async (records: ConsumerRecords, ack: Acknowledgment, consumer: ContainerConsumer) => {
           const first = records[0];
           if (!first) return listener.onMessage(records, ack, consumer);
           const all = [...records] as ConsumerRecord[];
@@ -93,7 +93,7 @@ export class TransactionalMessageListener {
       };
     }
     return {
-      onMessage: async (record: ConsumerRecord, ack: Acknowledgment, consumer: ListenerConsumer) => {
+      onMessage: async (record: ConsumerRecord, ack: Acknowledgment, consumer: ContainerConsumer) => {
         if ((await uncommitted(consumer, record, [record])).length === 0) return undefined;
         return inTransaction(consumer, record, record.offset + 1, async (holder) => {
           const result = await listener.onMessage(record, ack, consumer);
@@ -116,7 +116,7 @@ export class TransactionalMessageListener {
  */
 export async function executeSettled<T>(
   manager: KafkaTransactionManager,
-  consumer: ListenerConsumer,
+  consumer: ContainerConsumer,
   partition: TopicPartition,
   nextOffset: number,
   work: (holder: KafkaResourceHolder) => T | Promise<T>,

@@ -22,7 +22,7 @@ import {
   ListenerCircuitBreakerOpenedEvent,
   TopicBuilder,
   type ConcurrentMessageListenerContainer,
-  type ListenerConsumer,
+  type ContainerConsumer,
 } from '../../../src/index.js';
 import { BrokerProbe, Deliveries, FAST_CONSUMER, kafkaConfig, startErrorHandlingBroker, testLogger, waitFor } from './support/error-handling-harness.js';
 
@@ -42,7 +42,7 @@ class DownstreamUnavailable extends Error {}
 
 const downstream = { up: false };
 const deliveries = new Deliveries();
-let lastConsumer: ListenerConsumer | undefined;
+let lastConsumer: ContainerConsumer | undefined;
 
 @injectable()
 class NotificationListener {
@@ -52,7 +52,7 @@ class NotificationListener {
     groupId: 'notifier',
     circuitBreaker: { timeout: false, errorThresholdPercentage: 50, resetTimeout: 800, volumeThreshold: 2 },
   })
-  notify(record: ConsumerRecord<string, string>, @Header(KafkaHeaders.CONSUMER) consumer: ListenerConsumer) {
+  notify(record: ConsumerRecord<string, string>, @Header(KafkaHeaders.CONSUMER) consumer: ContainerConsumer) {
     deliveries.add(record);
     lastConsumer = consumer;
     if (!downstream.up) throw new DownstreamUnavailable('SMTP server down');

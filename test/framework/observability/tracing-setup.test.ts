@@ -6,7 +6,8 @@
 import { createRequire } from 'node:module';
 import { KafkaJsInstrumentation } from '@opentelemetry/instrumentation-kafkajs';
 import { expect, test } from 'vitest';
-import { isKafkaJsInstrumented, setUpTracing, type Logger } from '../../../src/index.js';
+import { ConsumerRecord, isKafkaJsInstrumented, setUpTracing, type ListenerObserver, type Logger, type MessageListenerContainer } from '../../../src/index.js';
+import { withListenerWrapper } from '../../../src/framework/tracing/observer-composition.js';
 
 function capturingLogger(): Logger & { lines: string[] } {
   const lines: string[] = [];
@@ -55,4 +56,25 @@ test('with @opentelemetry/instrumentation-kafkajs active the framework makes no 
     instrumentation.disable();
   }
   expect(isKafkaJsInstrumented()).toBe(false);
+});
+
+test('metrics and tracing together keep the metrics\' own record timing (no second clock reading per record)', async () => {
+  const calls: string[] = [];
+  const metrics: ListenerObserver = {
+    listenerStarted: () => {
+      calls.push('listenerStarted');
+      return () => undefined;
+    },
+    recordObserved: (_container, record, seconds) => void calls.push(`recordObserved ${record.offset} ${seconds}`),
+    failureHandled: () => undefined,
+  };
+  const hooks = await setUpTracing(undefined, {}, capturingLogger());
+  const combined = withListenerWrapper(metrics, hooks.listenerWrapper) as ListenerObserver;
+  expect(combined).not.toBe(metrics);
+  expect(typeof combined.wrapListener).toBe('function');
+  combined.recordObserved?.({} as MessageListenerContainer, new ConsumerRecord({ topic: 't', partition: 0, offset: 7 }), 0.5);
+  expect(calls).toEqual(['recordObserved 7 0.5']);
+  // An observer without record timing stays without it: the container then times records through listenerStarted.
+  const untimed = withListenerWrapper({ listenerStarted: metrics.listenerStarted, failureHandled: metrics.failureHandled }, hooks.listenerWrapper) as ListenerObserver;
+  expect(untimed.recordObserved).toBeUndefined();
 });

@@ -2,7 +2,7 @@
 import { describe, expect, test } from 'vitest';
 import { CorrelationKey, decodeReplyPartition, encodeReplyPartition } from '../../../src/index.js';
 import { ReplyPositionKeeper } from '../../../src/framework/requestreply/reply-position-keeper.js';
-import type { ListenerConsumer } from '../../../src/framework/listener/listener-consumer.js';
+import type { ContainerConsumer } from '../../../src/framework/listener/container-consumer.js';
 
 describe('kafka_replyPartition', () => {
   test('is written as a 4-byte big-endian int (Spring)', () => {
@@ -41,7 +41,7 @@ describe('CorrelationKey', () => {
 describe('ReplyPositionKeeper', () => {
   const consumer = () => {
     const seeks: string[] = [];
-    return { seeks, consumer: { seek: (tp: { topic: string; partition: number }, offset: number) => seeks.push(`${tp.topic}-${tp.partition}@${offset}`) } as unknown as ListenerConsumer };
+    return { seeks, consumer: { seek: (tp: { topic: string; partition: number }, offset: number) => seeks.push(`${tp.topic}-${tp.partition}@${offset}`) } as unknown as ContainerConsumer };
   };
 
   test('seeks every re-assigned partition to max(start offset, last reply + 1); unknown partitions are left alone', () => {

@@ -17,7 +17,7 @@ import {
   ReplyingKafkaTemplate,
   SendTo,
   TopicBuilder,
-  type ListenerConsumer,
+  type ContainerConsumer,
   type ReplyingTemplateConfig,
 } from '../../../src/index.js';
 import { KafkaTestUtils } from '../../../src/testing/index.js';
@@ -39,7 +39,7 @@ class Pong {
 class PingResponder {
   @KafkaListener({ id: 'ping', topics: ['ping'], groupId: 'ping-responders' })
   @SendTo()
-  async pong(ping: Ping, @Header(KafkaHeaders.CONSUMER) consumer: ListenerConsumer): Promise<Pong> {
+  async pong(ping: Ping, @Header(KafkaHeaders.CONSUMER) consumer: ContainerConsumer): Promise<Pong> {
     await new Promise((resolve) => setTimeout(resolve, 2));
     return Object.assign(new Pong(), { id: ping.id, from: ping.from, servedBy: consumer.clientId });
   }

@@ -2,7 +2,7 @@
 import { describe, expect, test } from 'vitest';
 import { ContainerTransactionSupport } from '../../../src/framework/transaction/container-transaction-support.js';
 import { isFencingError, TransactionalMessageListener } from '../../../src/framework/transaction/transactional-message-listener.js';
-import type { ListenerConsumer } from '../../../src/framework/listener/listener-consumer.js';
+import type { ContainerConsumer } from '../../../src/framework/listener/container-consumer.js';
 import type { ConsumerRecord } from '../../../src/framework/support/consumer-record.js';
 import { ContainerProperties, DefaultAfterRollbackProcessor, DefaultKafkaProducerFactory, KafkaTransactionManager, containerTransactionSuffix } from '../../../src/index.js';
 import { testLogger } from '../support/framework-harness.js';
@@ -70,7 +70,7 @@ describe('fencing', () => {
         calls.push('heartbeat');
         throw rebalance;
       },
-    } as unknown as ListenerConsumer;
+    } as unknown as ContainerConsumer;
     const listener = TransactionalMessageListener.wrap({ onMessage: () => undefined }, fakeManager);
     const record = { topic: 't', partition: 0, offset: 5 } as ConsumerRecord;
     await expect(Promise.resolve(listener.onMessage(record as never, undefined as never, consumer))).rejects.toThrow('commit failed');

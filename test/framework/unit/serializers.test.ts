@@ -64,4 +64,20 @@ describe('serializers', () => {
     expect(headers.headers('a')).toHaveLength(2);
     expect(headers.size).toBe(3);
   });
+
+  test('records without headers share no state: a header added to one is not on another', () => {
+    const first = RecordHeaders.fromKafkaJs({});
+    const second = RecordHeaders.fromKafkaJs(undefined);
+    const third = new RecordHeaders();
+    first.add('a', '1');
+    third.add('c', '3').remove('c');
+    expect([...first].map((h) => h.key)).toEqual(['a']);
+    expect(second.size).toBe(0);
+    expect([...second]).toEqual([]);
+    expect(second.toArray()).toEqual([]);
+    second.remove('a');
+    expect(second.add('b', '2').lastString('b')).toBe('2');
+    expect(first.headers('b')).toEqual([]);
+    expect(third.size).toBe(0);
+  });
 });

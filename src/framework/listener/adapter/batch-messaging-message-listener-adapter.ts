@@ -2,7 +2,7 @@ import { sendToOf } from '../../annotation/send-to.js';
 import { KafkaException } from '../../kafka-exception.js';
 import type { Acknowledgment } from '../../support/acknowledgment.js';
 import type { ConsumerRecords } from '../../support/consumer-records.js';
-import type { ListenerConsumer } from '../listener-consumer.js';
+import type { ContainerConsumer } from '../container-consumer.js';
 import type { BatchMessageListener } from '../message-listener.js';
 import type { HandlerMethod } from './handler-method.js';
 import { listenerFailure, type ListenerAdapterOptions } from './record-messaging-message-listener-adapter.js';
@@ -27,7 +27,7 @@ export class BatchMessagingMessageListenerAdapter implements BatchMessageListene
     return this.handler.bean;
   }
 
-  async onMessage(records: ConsumerRecords, acknowledgment: Acknowledgment, consumer: ListenerConsumer): Promise<void> {
+  async onMessage(records: ConsumerRecords, acknowledgment: Acknowledgment, consumer: ContainerConsumer): Promise<void> {
     const context = { acknowledgment, consumer, groupId: this.options.groupId, listenerInfo: this.options.listenerInfo };
     try {
       await this.handler.invoke(this.handler.batchArguments(records, context));

@@ -10,16 +10,20 @@ import { MethodArgumentResolutionException } from '../../support/converter/metho
 import type { PayloadConverter } from '../../support/converter/payload-converter.js';
 import { Message, type MessageHeaders } from '../../support/message.js';
 import { deserializationErrorOf } from '../consumer-record-factory.js';
-import type { ListenerConsumer } from '../listener-consumer.js';
+import type { ContainerConsumer } from '../container-consumer.js';
 import { payloadParameter, resolveHandlerParameters, type HandlerParameter } from './handler-parameters.js';
 import { validatePayload } from '../../support/converter/payload-validator.js';
 
-/** What a listener method is called with besides the record(s). */
-export interface InvocationContext {
-  readonly acknowledgment: Acknowledgment;
-  readonly consumer: ListenerConsumer;
+/** The listener's own ids, as record headers name them (`kafka_groupId`, `kafka_listenerInfo`). */
+export interface ListenerIds {
   readonly groupId?: string;
   readonly listenerInfo?: string;
+}
+
+/** What a listener method is called with besides the record(s). */
+export interface InvocationContext extends ListenerIds {
+  readonly acknowledgment: Acknowledgment;
+  readonly consumer: ContainerConsumer;
 }
 
 /**
@@ -62,7 +66,12 @@ export class HandlerMethod {
     return this.sendToLookedUp.value;
   }
 
-  recordArguments(record: ConsumerRecord, context: InvocationContext): unknown[] {
+  /**
+   * The arguments for one record. The acknowledgment and consumer come apart from the
+   * listener's ids (not as one {@link InvocationContext}): this runs for every record, and
+   * the context is built only for a parameter that needs it.
+   */
+  recordArguments(record: ConsumerRecord, acknowledgment: Acknowledgment, consumer: ContainerConsumer, ids: ListenerIds): unknown[] {
     // A plain loop, no closures: this runs for every record.
     const parameters = this.parameters;
     const args = new Array<unknown>(parameters.length);
@@ -74,10 +83,10 @@ export class HandlerMethod {
           args[index] = this.validated(this.payload(record, parameter.target, parameter.elementType, parameter.required), parameter.validate, index);
           break;
         case 'header':
-          args[index] = this.header((headers ??= recordMessageHeaders(record, this.delivery(context))), parameter, index);
+          args[index] = this.header((headers ??= recordMessageHeaders(record, this.delivery(ids, acknowledgment, consumer))), parameter, index);
           break;
         case 'headers':
-          args[index] = headers ??= recordMessageHeaders(record, this.delivery(context));
+          args[index] = headers ??= recordMessageHeaders(record, this.delivery(ids, acknowledgment, consumer));
           break;
         case 'record':
           args[index] = record;
@@ -86,10 +95,10 @@ export class HandlerMethod {
           args[index] = ConsumerRecords.fromList([record]);
           break;
         case 'acknowledgment':
-          args[index] = context.acknowledgment;
+          args[index] = acknowledgment;
           break;
         case 'message':
-          args[index] = new Message(this.payload(record, undefined, undefined, false), (headers ??= recordMessageHeaders(record, this.delivery(context))));
+          args[index] = new Message(this.payload(record, undefined, undefined, false), (headers ??= recordMessageHeaders(record, this.delivery(ids, acknowledgment, consumer))));
           break;
       }
     }
@@ -111,7 +120,7 @@ export class HandlerMethod {
         return null;
       }
     });
-    const headerList = records.map((record) => recordMessageHeaders(record, this.delivery(context)));
+    const headerList = records.map((record) => recordMessageHeaders(record, this.delivery(context, context.acknowledgment, context.consumer)));
     return this.parameters.map((parameter) => {
       switch (parameter.kind) {
         case 'payload':
@@ -167,7 +176,7 @@ export class HandlerMethod {
     return convertHeaderValue(value, parameter.target);
   }
 
-  private delivery(context: InvocationContext): DeliveryContext {
-    return { groupId: context.groupId, acknowledgment: context.acknowledgment, consumer: context.consumer, listenerInfo: context.listenerInfo };
+  private delivery(ids: ListenerIds, acknowledgment: Acknowledgment, consumer: ContainerConsumer): DeliveryContext {
+    return { groupId: ids.groupId, acknowledgment, consumer, listenerInfo: ids.listenerInfo };
   }
 }

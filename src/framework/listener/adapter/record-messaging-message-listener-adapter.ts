@@ -8,7 +8,7 @@ import { Message } from '../../support/message.js';
 import { deserializationErrorOf } from '../consumer-record-factory.js';
 import type { KafkaListenerErrorHandler } from '../kafka-listener-error-handler.js';
 import { ListenerExecutionFailedException } from '../listener-execution-failed-exception.js';
-import type { ListenerConsumer } from '../listener-consumer.js';
+import type { ContainerConsumer } from '../container-consumer.js';
 import type { MessageListener } from '../message-listener.js';
 import type { DelegatingInvocableHandler } from './delegating-invocable-handler.js';
 import type { HandlerMethod, InvocationContext } from './handler-method.js';
@@ -73,8 +73,8 @@ export class RecordMessagingMessageListenerAdapter implements MessageListener {
    * here either (no await for the usual synchronous listener); the container awaits what is
    * returned when it is a promise.
    */
-  onMessage(record: ConsumerRecord, acknowledgment: Acknowledgment, consumer: ListenerConsumer): unknown {
-    const context: InvocationContext = { acknowledgment, consumer, groupId: this.options.groupId, listenerInfo: this.options.listenerInfo };
+  onMessage(record: ConsumerRecord, acknowledgment: Acknowledgment, consumer: ContainerConsumer): unknown {
+    const ids = this.options;
     let handler: HandlerMethod | undefined;
     let result: unknown;
     const undeserializable = deserializationErrorOf(record);
@@ -84,22 +84,22 @@ export class RecordMessagingMessageListenerAdapter implements MessageListener {
       if ('select' in this.target) {
         const selected = this.target.select(record);
         handler = selected.handler;
-        args = handler.recordArguments(record, context);
+        args = handler.recordArguments(record, acknowledgment, consumer, ids);
         const index = handler.parameters.findIndex((p) => p.kind === 'payload');
         if (index >= 0) args[index] = handler.payloadFor(record, selected.payloadType);
       } else {
         handler = this.target;
-        args = handler.recordArguments(record, context);
+        args = handler.recordArguments(record, acknowledgment, consumer, ids);
       }
       result = handler.call(args);
     } catch (error) {
-      return this.failed(error, record, handler, context);
+      return this.failed(error, record, handler, { acknowledgment, consumer, groupId: ids.groupId, listenerInfo: ids.listenerInfo });
     }
     const called = handler;
     if (isPromiseLike(result)) {
       return Promise.resolve(result).then(
         (value) => this.handleResult(value, record, called),
-        (error: unknown) => this.failed(error, record, called, context),
+        (error: unknown) => this.failed(error, record, called, { acknowledgment, consumer, groupId: ids.groupId, listenerInfo: ids.listenerInfo }),
       );
     }
     return called.sendTo ? this.handleResult(result, record, called) : undefined;

@@ -3,9 +3,10 @@ import type { TopicPartition } from '../support/topic-partition.js';
 /**
  * The consumer operations a container offers to error handlers, interceptors and rebalance
  * listeners (where Spring passes the Kafka `Consumer`). Positioning goes through `seek`;
- * committing stays with the container.
+ * committing stays with the container. (Not Spring's `ListenerConsumer`, which is the
+ * container's consumer loop: here that is the container with its ListenerDispatcher.)
  */
-export interface ListenerConsumer {
+export interface ContainerConsumer {
   readonly groupId: string;
   readonly clientId: string;
   /** The next fetch of this partition starts at `offset`. */

@@ -1,11 +1,12 @@
-import type { Admin, Consumer, KafkaConfig } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, KafkaConfig } from 'kafkajs';
 import { createKafka } from '../core/kafka-clients.js';
 import type { Logger } from '../support/logger.js';
 import { byTopic, type TopicPartition } from '../support/topic-partition.js';
-import type { ListenerConsumer } from './listener-consumer.js';
+import type { ContainerConsumer } from './container-consumer.js';
+import type { OffsetToCommit } from './offset-tracker.js';
 
-/** What the facade reads from its container. */
-export interface ListenerConsumerOwner {
+/** What the consumer reads from its container. */
+export interface ContainerConsumerOwner {
   readonly groupId: string;
   readonly clientId: string;
   kafkaConsumer(): Consumer | undefined;
@@ -14,14 +15,16 @@ export interface ListenerConsumerOwner {
   kafkaConfig(): KafkaConfig | undefined;
 }
 
-/** {@link ListenerConsumer} over a kafkajs consumer; calls made before it runs are logged, not thrown. */
-export class KafkaJsListenerConsumer implements ListenerConsumer {
+/** {@link ContainerConsumer} over a kafkajs consumer; calls made before it runs are logged, not thrown. */
+export class KafkajsContainerConsumer implements ContainerConsumer {
   /** For `committed()`: kafkajs consumers cannot read committed offsets, an admin client can. */
   private admin: Promise<Admin> | undefined;
   private calls = 0;
+  /** The commit of the batches kafkajs runs (straight to its group), once one ran. */
+  private batchCommit: EachBatchPayload['commitOffsetsIfNecessary'] | undefined;
 
   constructor(
-    private readonly owner: ListenerConsumerOwner,
+    private readonly owner: ContainerConsumerOwner,
     private readonly logger: Logger,
   ) {}
 
@@ -35,7 +38,7 @@ export class KafkaJsListenerConsumer implements ListenerConsumer {
 
   /**
    * Changes with every call that may reposition the consumer (every kafkajs call made through
-   * this facade), so that the record loop asks kafkajs whether its batch went stale only then.
+   * this object), so that the record loop asks kafkajs whether its batch went stale only then.
    */
   get positionChanges(): number {
     return this.calls;
@@ -65,6 +68,33 @@ export class KafkaJsListenerConsumer implements ListenerConsumer {
 
   heartbeat(): Promise<void> {
     return this.owner.heartbeat();
+  }
+
+  /** A kafkajs batch is being run: commits go through it from now on. */
+  batchStarted(payload: EachBatchPayload): void {
+    this.batchCommit = payload.commitOffsetsIfNecessary;
+  }
+
+  /** The kafkajs consumer crashed or stops: its batches' commit is gone with it. */
+  consumerStopped(): void {
+    this.batchCommit = undefined;
+  }
+
+  /**
+   * Commits the container's offsets: through kafkajs' group (no retry loop of its own, and it
+   * works while the consumer stops), or `consumer.commitOffsets` before the first batch.
+   */
+  async commitOffsets(offsets: readonly OffsetToCommit[]): Promise<void> {
+    if (offsets.length === 0) return;
+    const byTopic = new Map<string, { partition: number; offset: string }[]>();
+    for (const { partition, offset } of offsets) {
+      const list = byTopic.get(partition.topic) ?? [];
+      list.push({ partition: partition.partition, offset: String(offset) });
+      byTopic.set(partition.topic, list);
+    }
+    const topics = [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
+    if (this.batchCommit) await this.batchCommit({ topics });
+    else await this.owner.kafkaConsumer()?.commitOffsets(topics.flatMap(({ topic, partitions }) => partitions.map((p) => ({ topic, ...p }))));
   }
 
   async committed(partition: TopicPartition): Promise<number | undefined> {
