@@ -1,10 +1,10 @@
-import type { IHeaders, Message, RecordMetadata as KafkaJsRecordMetadata } from 'kafkajs';
+import type { Message, RecordMetadata as KafkaJsRecordMetadata } from 'kafkajs';
 import type { TemplateObserver } from '../core/template-observer.js';
 import { KafkaException } from '../kafka-exception.js';
 import { rawBytesOf, type ConsumerRecord, type TimestampType } from '../support/consumer-record.js';
 import { KafkaHeaders } from '../support/kafka-headers.js';
 import { defaultLogger, type Logger } from '../support/logger.js';
-import { RecordHeaders, type RecordHeader } from '../support/record-headers.js';
+import { RecordHeaders, toKafkaJsHeaders, type RecordHeader } from '../support/record-headers.js';
 import { deserializationErrorOf } from './consumer-record-factory.js';
 import { describeError, errorClassName, errorMessage, findRootCause, int32Bytes, int64Bytes, stackTraceOf } from './error-handling-utils.js';
 import { ExceptionClassifier, type ErrorClass } from './exception-classifier.js';
@@ -409,15 +409,6 @@ function toBytes(value: unknown): Buffer | null {
   if (Buffer.isBuffer(value)) return value;
   if (value instanceof Uint8Array) return Buffer.from(value);
   return Buffer.from(typeof value === 'string' ? value : JSON.stringify(value), 'utf8');
-}
-
-function toKafkaJsHeaders(headers: RecordHeaders): IHeaders {
-  const result: Record<string, Buffer | null | (Buffer | null)[]> = {};
-  for (const { key, value } of headers) {
-    const existing = result[key];
-    result[key] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
-  }
-  return result as IHeaders;
 }
 
 async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
