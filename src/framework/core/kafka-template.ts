@@ -56,8 +56,6 @@ export class KafkaTemplate<K = unknown, V = unknown> {
   defaultTopic: string | undefined;
   private readonly producerListener: ProducerListener<K, V>;
   private readonly autoFlush: boolean;
-  /** Transactional sends in flight (the accumulator keeps track of the others). */
-  private readonly inFlight = new Set<Promise<unknown>>();
   private lastTimestamp = -1;
   private lastTimestampText = '';
   private readonly logger: Logger;
@@ -113,10 +111,10 @@ export class KafkaTemplate<K = unknown, V = unknown> {
     return (this.send as (...a: unknown[]) => Promise<SendResult<K, V>>)(this.defaultTopic, ...args);
   }
 
-  /** Resolves once every send started so far has been acknowledged (or failed). */
+  /** Resolves once every send started so far (in the current transaction, if any) has been acknowledged (or failed). */
   async flush(): Promise<void> {
     await this.accumulator?.flush();
-    if (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    if (this.isTransactional()) await TransactionSynchronizationManager.currentTransaction(this.producerFactory)?.flush();
   }
 
   /** The producer factory has a `transactionIdPrefix`: sends need a transaction (Spring's `isTransactional()`). */
@@ -224,7 +222,7 @@ export class KafkaTemplate<K = unknown, V = unknown> {
       send.failed(error);
       return send.promise;
     }
-    if (transaction) this.sendInTransaction(transaction, record.topic, message, send);
+    if (transaction) transaction.append(record.topic, message, send);
     else this.batching().append(record.topic, message, send);
     return this.autoFlush ? this.flush().then(() => send.promise) : send.promise;
   }
@@ -255,20 +253,6 @@ export class KafkaTemplate<K = unknown, V = unknown> {
       this.lastTimestampText = String(timestamp);
     }
     return this.lastTimestampText;
-  }
-
-  private sendInTransaction(transaction: KafkaResourceHolder, topic: string, message: KafkaJsMessage, send: TemplateSend<K, V>): void {
-    const sending = transaction.send(topic, message).then(
-      ([result]) => {
-        this.inFlight.delete(sending);
-        if (!result) throw new KafkaException(`No acknowledgement for ${send.record}`);
-        send.acknowledged(result.topicName, result.partition, Number(result.baseOffset ?? result.offset ?? -1), Number(result.logAppendTime ?? -1));
-      },
-    ).catch((error: unknown) => {
-      this.inFlight.delete(sending);
-      send.failed(error);
-    });
-    this.inFlight.add(sending);
   }
 
   /** The accumulator of non-transactional sends, created on the first one. */

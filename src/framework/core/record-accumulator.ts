@@ -29,6 +29,8 @@ export interface RecordAccumulatorOptions {
   readonly maxRequestSize?: number;
   /** acks=0: the broker answers nothing, so records resolve with offset -1. */
   readonly acksNone?: boolean;
+  /** Called whenever records are rejected (a transaction must not commit without them). */
+  readonly onRejected?: (error: unknown) => void;
 }
 
 /** Where the accumulator's records go: the producer factory. */
@@ -286,6 +288,7 @@ export class RecordAccumulator {
       this.place(state);
       // kafkajs still has no metadata for the topic (it does not exist, say): the others cannot go either.
       if (failure !== undefined && state.unplaced.length > 0 && (first.message.partition === undefined || first.message.partition === null)) {
+        this.options.onRejected?.(failure);
         for (const pending of state.unplaced.splice(0)) fail(pending, failure);
       }
       if (state.unplaced.length === 0) this.waiting.delete(state);
@@ -327,6 +330,7 @@ export class RecordAccumulator {
           queue.bytes += bytes;
           this.ready.add(queue);
         } else {
+          this.options.onRejected?.(error);
           for (const pending of records) fail(pending, error);
         }
       }
@@ -342,6 +346,7 @@ export class RecordAccumulator {
       const entry = answer.find((e) => e.partition === partition && e.topicName === topic);
       if (!entry || partition === undefined || partition === null) {
         failure = new KafkaException(`The producer reported success without an acknowledgement for ${topic}-${partition ?? '?'}`);
+        this.options.onRejected?.(failure);
         for (const pending of records) fail(pending, failure);
         continue;
       }
@@ -350,6 +355,11 @@ export class RecordAccumulator {
       for (let i = 0; i < records.length; i++) acknowledge(records[i]!, topic, partition, baseOffset + i, logAppendTime);
     }
     return failure;
+  }
+
+  /** Records are queued or in flight. */
+  hasWork(): boolean {
+    return !this.isIdle();
   }
 
   private isIdle(): boolean {
