@@ -31,7 +31,7 @@ export { MultiMethodKafkaListenerEndpoint } from './config/multi-method-kafka-li
 export { KafkaListenerEndpointRegistry } from './config/kafka-listener-endpoint-registry.js';
 
 // core
-export { KafkaTemplate, type KafkaTemplateOptions } from './core/kafka-template.js';
+export { KafkaTemplate, type KafkaTemplateOptions, type SendBytesOptions } from './core/kafka-template.js';
 export { ProducerFactory, DefaultKafkaProducerFactory, type DefaultKafkaProducerFactoryOptions, type ProducerSendOptions } from './core/producer-factory.js';
 export { ConsumerFactory, DefaultKafkaConsumerFactory, type DefaultKafkaConsumerFactoryOptions, type CreatedConsumer } from './core/consumer-factory.js';
 export { parseConsumerOverrides, type ConsumerSettings, type KafkaConsumerOverrides } from './core/consumer-config.js';

@@ -15,10 +15,15 @@ import { BytesSend, TemplateSend } from './template-send.js';
 import { wireValue } from './wire-value.js';
 import { TransactionSynchronizationManager, type KafkaResourceHolder, type TransactionOffset } from '../transaction/kafka-resource-holder.js';
 import { runInTransaction } from '../transaction/kafka-transaction-manager.js';
-import type { TemplateObserver } from './template-observer.js';
+import type { SendObservationEnd, TemplateObserver } from './template-observer.js';
 import type { ConsumerFactory } from './consumer-factory.js';
 import type { ConsumerRecord } from '../support/consumer-record.js';
 import { DEFAULT_RECEIVE_TIMEOUT, receiveRecord } from './template-receive.js';
+
+export interface SendBytesOptions {
+  /** false: the caller observes the send itself (no `send` span or template metrics of the template's own). Default true. */
+  readonly observe?: boolean;
+}
 
 export interface KafkaTemplateOptions<K, V> {
   /** Topic for `sendDefault(...)` and for messages without a `kafka_topic` header. */
@@ -154,17 +159,32 @@ export class KafkaTemplate<K = unknown, V = unknown> {
 
   /**
    * Sends a record whose key, value and headers are already bytes, without the serializers or
-   * the producer listener (the dead-letter recoverer republishes records as they arrived).
-   * Transactions as `send`: it joins the current transaction of this template's producer
-   * factory; a transactional template outside one refuses it unless `allowNonTransactional`.
-   * Resolves to kafkajs' result (non-transactional: the record's partition and offset, sent
-   * like `send`'s records).
+   * the producer listener. Transactions as `send`: it joins the current transaction of this
+   * template's producer factory; a transactional template outside one refuses it unless
+   * `allowNonTransactional`. Observed as `send` (a `send <topic>` span whose context goes into
+   * the record's headers, the template's metrics) unless `options.observe` is false: the
+   * dead-letter recoverer observes its publications itself. Resolves to kafkajs' answer for
+   * the record's partition, at the record's own offset.
    */
-  async sendBytes(topic: string, message: KafkaJsMessage): Promise<KafkaJsRecordMetadata[]> {
-    const transaction = this.transactionFor(new ProducerRecord<K, V>(topic, message.partition, undefined, undefined, undefined));
-    if (transaction) return transaction.send(topic, message);
-    const completion = new BytesSend();
-    this.batching().append(topic, { ...message }, completion);
+  sendBytes(topic: string, message: KafkaJsMessage, options: SendBytesOptions = {}): Promise<KafkaJsRecordMetadata[]> {
+    const outgoing = { ...message };
+    let observed: SendObservationEnd | undefined;
+    if (this.observer && options.observe !== false) {
+      const headers = RecordHeaders.fromKafkaJs(message.headers);
+      const timestamp = message.timestamp === undefined ? undefined : Number(message.timestamp);
+      const record = new ProducerRecord<unknown, unknown>(topic, message.partition ?? undefined, timestamp, message.key, message.value, message.headers);
+      observed = this.observer.sendStarted(record, headers);
+      // Tracing added its context to the headers.
+      outgoing.headers = headers.size === 0 ? undefined : toKafkaJsHeaders(headers);
+    }
+    const completion = new BytesSend(observed);
+    try {
+      const transaction = this.transactionFor(new ProducerRecord<K, V>(topic, message.partition, undefined, undefined, undefined));
+      if (transaction) transaction.append(topic, outgoing, completion);
+      else this.batching().append(topic, outgoing, completion);
+    } catch (error) {
+      completion.failed(error);
+    }
     return completion.promise;
   }
 

@@ -15,7 +15,8 @@ import { ListenerExecutionFailedException } from './listener-execution-failed-ex
  * current transaction, and Spring's transaction queries to start one when there is none.
  */
 export interface KafkaOperations {
-  sendBytes(topic: string, message: Message): Promise<KafkaJsRecordMetadata[]>;
+  /** `observe: false`: the recoverer observes (traces) its publications itself. */
+  sendBytes(topic: string, message: Message, options?: { readonly observe?: boolean }): Promise<KafkaJsRecordMetadata[]>;
   isTransactional(): boolean;
   inTransaction(): boolean;
   readonly allowNonTransactional: boolean;
@@ -371,7 +372,7 @@ export class DeadLetterPublishingRecoverer {
 
   private async send(outgoing: DeadLetterRecord, original: ConsumerRecord): Promise<KafkaJsRecordMetadata> {
     const send = (partition: number | undefined) =>
-      this.template.sendBytes(outgoing.topic, { key: outgoing.key, value: outgoing.value, partition, headers: toKafkaJsHeaders(outgoing.headers) });
+      this.template.sendBytes(outgoing.topic, { key: outgoing.key, value: outgoing.value, partition, headers: toKafkaJsHeaders(outgoing.headers) }, { observe: false });
     let [result] = await send(outgoing.partition);
     if (!result && outgoing.partition !== undefined) {
       // kafkajs sends nothing (and says nothing) for a partition its metadata does not know.
