@@ -31,7 +31,8 @@ export { MultiMethodKafkaListenerEndpoint } from './config/multi-method-kafka-li
 export { KafkaListenerEndpointRegistry } from './config/kafka-listener-endpoint-registry.js';
 
 // core
-export { KafkaTemplate, type KafkaTemplateOptions, type SendBytesOptions } from './core/kafka-template.js';
+export { KafkaTemplate, type KafkaTemplateOptions } from './core/kafka-template.js';
+export type { KafkaOperations, SendBytesOptions } from './core/kafka-operations.js';
 export { ProducerFactory, DefaultKafkaProducerFactory, type DefaultKafkaProducerFactoryOptions, type ProducerSendOptions } from './core/producer-factory.js';
 export { ConsumerFactory, DefaultKafkaConsumerFactory, type DefaultKafkaConsumerFactoryOptions, type CreatedConsumer } from './core/consumer-factory.js';
 export { parseConsumerOverrides, type ConsumerSettings, type KafkaConsumerOverrides } from './core/consumer-config.js';
@@ -73,7 +74,6 @@ export {
   type DeadLetterHeader,
   type DeadLetterRecord,
   type ExceptionHeadersCreator,
-  type KafkaOperations,
 } from './listener/dead-letter-publishing-recoverer.js';
 export { KafkaBackoffException } from './listener/kafka-backoff-exception.js';
 export { TimestampedException } from './listener/timestamped-exception.js';

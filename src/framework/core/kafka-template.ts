@@ -6,6 +6,7 @@ import { Message } from '../support/message.js';
 import { ProducerRecord, type ProducerRecordHeaders } from '../support/producer-record.js';
 import { RecordHeaders, toKafkaJsHeaders } from '../support/record-headers.js';
 import type { SendResult } from '../support/send-result.js';
+import type { KafkaOperations, SendBytesOptions } from './kafka-operations.js';
 import { KafkaProducerException } from './kafka-producer-exception.js';
 import { messageToRecord } from './message-to-record.js';
 import { messageOf, type ProducerFactory } from './producer-factory.js';
@@ -19,11 +20,6 @@ import type { SendObservationEnd, TemplateObserver } from './template-observer.j
 import type { ConsumerFactory } from './consumer-factory.js';
 import type { ConsumerRecord } from '../support/consumer-record.js';
 import { DEFAULT_RECEIVE_TIMEOUT, receiveRecord } from './template-receive.js';
-
-export interface SendBytesOptions {
-  /** false: the caller observes the send itself (no `send` span or template metrics of the template's own). Default true. */
-  readonly observe?: boolean;
-}
 
 export interface KafkaTemplateOptions<K, V> {
   /** Topic for `sendDefault(...)` and for messages without a `kafka_topic` header. */
@@ -57,7 +53,7 @@ export interface KafkaTemplateOptions<K, V> {
  * or a `Message`. Every send resolves to a {@link SendResult} or rejects with a
  * {@link KafkaProducerException} carrying the record; nothing throws synchronously.
  */
-export class KafkaTemplate<K = unknown, V = unknown> {
+export class KafkaTemplate<K = unknown, V = unknown> implements KafkaOperations<K, V> {
   defaultTopic: string | undefined;
   private readonly producerListener: ProducerListener<K, V>;
   private readonly autoFlush: boolean;

@@ -1,5 +1,5 @@
-import type { Message, RecordMetadata as KafkaJsRecordMetadata } from 'kafkajs';
-import type { TemplateObserver } from '../core/template-observer.js';
+import type { RecordMetadata as KafkaJsRecordMetadata } from 'kafkajs';
+import type { KafkaOperations } from '../core/kafka-operations.js';
 import { KafkaException } from '../kafka-exception.js';
 import { rawBytesOf, type ConsumerRecord, type TimestampType } from '../support/consumer-record.js';
 import { KafkaHeaders } from '../support/kafka-headers.js';
@@ -9,21 +9,6 @@ import { deserializationErrorOf } from './consumer-record-factory.js';
 import { describeError, errorClassName, errorMessage, findRootCause, int32Bytes, int64Bytes, stackTraceOf } from './error-handling-utils.js';
 import { ExceptionClassifier, type ErrorClass } from './exception-classifier.js';
 import { ListenerExecutionFailedException } from './listener-execution-failed-exception.js';
-
-/**
- * What the recoverer needs from a template (KafkaTemplate has it): byte sends that join the
- * current transaction, and Spring's transaction queries to start one when there is none.
- */
-export interface KafkaOperations {
-  /** `observe: false`: the recoverer observes (traces) its publications itself. */
-  sendBytes(topic: string, message: Message, options?: { readonly observe?: boolean }): Promise<KafkaJsRecordMetadata[]>;
-  isTransactional(): boolean;
-  inTransaction(): boolean;
-  readonly allowNonTransactional: boolean;
-  executeInTransaction<T>(callback: () => T | Promise<T>): Promise<T>;
-  /** Counts and traces dead-lettered records (docs/observability.md). */
-  readonly observer?: TemplateObserver;
-}
 
 /**
  * Where a failed record goes: a topic and partition. A negative or missing partition lets the
