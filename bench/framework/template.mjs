@@ -5,19 +5,27 @@
 //
 //   npm run bench:template                 # build, then ~1-2 min
 //   node bench/framework/template.mjs --quick
+//   node bench/framework/template.mjs --rounds=9 --only=throughput
 //
-// The broker runs in a child process; rounds alternate raw and template, the median round counts.
+// The broker runs in a child process. On a shared machine the load moves by more than the
+// difference measured, so raw and template alternate in short slices (A B B A ...) and each
+// ratio is the median of the ratios of neighbouring slices; each figure is the median of its
+// slices. CPU is the client process's (process.cpuUsage()), per record.
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { loadavg } from 'node:os';
 import { DefaultKafkaProducerFactory, KafkaTemplate, silentLogger, StringSerializer } from '../../dist/index.js';
 import { median, startBrokerProcess } from './broker-process.mjs';
 
-const args = new Set(process.argv.slice(2));
-const quick = args.has('--quick');
-const rounds = quick ? 1 : 5;
+const options = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')).map(([k, v]) => [k, v ?? 'true']));
+const quick = options.has('quick');
+const rounds = Number(options.get('rounds') ?? (quick ? 1 : 5));
+const only = options.get('only');
 const batchRecords = 1000;
-const throughputRecords = quick ? 5_000 : 50_000;
-const sequentialSends = quick ? 200 : 2_000;
+// Per round: slices of this many windows, alternating raw and template.
+const windowsPerSlice = 5;
+const slicesPerRound = quick ? 2 : 10;
+const sendsPerLatencySlice = quick ? 50 : 100;
+const latencySlicesPerRound = quick ? 2 : 10;
 const value = 'x'.repeat(100);
 
 const broker = await startBrokerProcess();
@@ -34,56 +42,105 @@ const factory = new DefaultKafkaProducerFactory({ kafka: kafkaConfig, valueSeria
 // The default batching: sends started in the same event-loop turn share a request per leader.
 const template = new KafkaTemplate(factory, { logger: silentLogger, producerListener: {} });
 
-async function rawThroughput() {
+const throughput = {
+  raw: async (windows) => {
+    for (let w = 0; w < windows; w++) await raw.send({ topic, messages: Array.from({ length: batchRecords }, () => ({ value })) });
+    return windows * batchRecords;
+  },
+  template: async (windows) => {
+    for (let w = 0; w < windows; w++) await Promise.all(Array.from({ length: batchRecords }, () => template.send(topic, value)));
+    return windows * batchRecords;
+  },
+};
+
+const latency = {
+  raw: async (sends) => {
+    for (let i = 0; i < sends; i++) await raw.send({ topic, messages: [{ value }] });
+    return sends;
+  },
+  template: async (sends) => {
+    for (let i = 0; i < sends; i++) await template.send(topic, value);
+    return sends;
+  },
+};
+
+/** Runs one slice: wall µs and client CPU µs per record. */
+async function slice(run, size) {
+  const cpu = process.cpuUsage();
   const start = performance.now();
-  for (let sent = 0; sent < throughputRecords; sent += batchRecords) {
-    await raw.send({ topic, messages: Array.from({ length: batchRecords }, () => ({ value })) });
+  const records = await run(size);
+  const wall = performance.now() - start;
+  const used = process.cpuUsage(cpu);
+  return { usPerRecord: (wall * 1000) / records, cpuPerRecord: (used.user + used.system) / records };
+}
+
+/** Alternates raw and template slices (A B B A ...); the ratios of each neighbouring pair. */
+async function compare(runs, size, slices) {
+  const result = { raw: [], template: [], timeRatio: [], cpuRatio: [] };
+  for (let i = 0; i < slices; i++) {
+    const order = i % 2 === 0 ? ['raw', 'template'] : ['template', 'raw'];
+    const pair = {};
+    for (const side of order) pair[side] = await slice(runs[side], size);
+    result.raw.push(pair.raw);
+    result.template.push(pair.template);
+    result.timeRatio.push(pair.template.usPerRecord / pair.raw.usPerRecord);
+    result.cpuRatio.push(pair.template.cpuPerRecord / pair.raw.cpuPerRecord);
   }
-  return throughputRecords / ((performance.now() - start) / 1000);
+  return result;
 }
 
-async function templateThroughput() {
-  const start = performance.now();
-  for (let sent = 0; sent < throughputRecords; sent += batchRecords) {
-    await Promise.all(Array.from({ length: batchRecords }, () => template.send(topic, value)));
-  }
-  return throughputRecords / ((performance.now() - start) / 1000);
+function summary(samples) {
+  return {
+    raw: median(samples.raw.map((s) => s.usPerRecord)),
+    template: median(samples.template.map((s) => s.usPerRecord)),
+    rawCpu: median(samples.raw.map((s) => s.cpuPerRecord)),
+    templateCpu: median(samples.template.map((s) => s.cpuPerRecord)),
+    timeRatio: median(samples.timeRatio),
+    cpuRatio: median(samples.cpuRatio),
+    timeRatioRange: [Math.min(...samples.timeRatio), Math.max(...samples.timeRatio)],
+  };
 }
 
-async function rawLatency() {
-  const start = performance.now();
-  for (let i = 0; i < sequentialSends; i++) await raw.send({ topic, messages: [{ value }] });
-  return ((performance.now() - start) * 1000) / sequentialSends;
-}
-
-async function templateLatency() {
-  const start = performance.now();
-  for (let i = 0; i < sequentialSends; i++) await template.send(topic, value);
-  return ((performance.now() - start) * 1000) / sequentialSends;
-}
+const merge = (all) => ({
+  raw: all.flatMap((r) => r.raw),
+  template: all.flatMap((r) => r.template),
+  timeRatio: all.flatMap((r) => r.timeRatio),
+  cpuRatio: all.flatMap((r) => r.cpuRatio),
+});
 
 try {
+  const loadBefore = loadavg()[0];
   // Warm-up: connections, metadata, JIT.
-  await rawThroughput();
-  await templateThroughput();
-  await rawLatency();
-  await templateLatency();
-  const results = { rawRate: [], templateRate: [], rawLatency: [], templateLatency: [] };
+  await compare(throughput, windowsPerSlice, 2);
+  await compare(latency, sendsPerLatencySlice, 2);
+  const rates = [];
+  const latencies = [];
   for (let round = 0; round < rounds; round++) {
-    results.rawRate.push(await rawThroughput());
-    results.templateRate.push(await templateThroughput());
-    results.rawLatency.push(await rawLatency());
-    results.templateLatency.push(await templateLatency());
+    if (only !== 'latency') rates.push(await compare(throughput, windowsPerSlice, slicesPerRound));
+    if (only !== 'throughput') latencies.push(await compare(latency, sendsPerLatencySlice, latencySlicesPerRound));
   }
-  const rawRate = median(results.rawRate);
-  const templateRate = median(results.templateRate);
-  const rawUs = median(results.rawLatency);
-  const templateUs = median(results.templateLatency);
-  console.log(`node ${process.version}, ${rounds} round(s), medians, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-  console.log('| scenario | raw kafkajs | KafkaTemplate | ratio |');
-  console.log('|---|---:|---:|---:|');
-  console.log(`| ${throughputRecords} records, 1,000 at a time (records/s) | ${Math.round(rawRate).toLocaleString('en')} | ${Math.round(templateRate).toLocaleString('en')} | ${(templateRate / rawRate).toFixed(2)}× throughput |`);
-  console.log(`| one awaited send at a time (µs per send) | ${rawUs.toFixed(0)} | ${templateUs.toFixed(0)} | ${(templateUs / rawUs).toFixed(2)}× time |`);
+  console.log(`node ${process.version}, ${rounds} round(s), load average ${loadBefore.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end`);
+  console.log('| scenario | raw kafkajs | KafkaTemplate | ratio (min–max of slice pairs) | client CPU µs/record, raw / template |');
+  console.log('|---|---:|---:|---:|---:|');
+  if (rates.length > 0) {
+    const s = summary(merge(rates));
+    const pairs = rates.length * slicesPerRound;
+    console.log(
+      `| ${batchRecords.toLocaleString('en')} concurrent sends at a time, ${pairs} slice pairs of ${(windowsPerSlice * batchRecords).toLocaleString('en')} records (records/s) | ` +
+        `${Math.round(1e6 / s.raw).toLocaleString('en')} | ${Math.round(1e6 / s.template).toLocaleString('en')} | ` +
+        `**${(1 / s.timeRatio).toFixed(2)}×** throughput (${(1 / s.timeRatioRange[1]).toFixed(2)}–${(1 / s.timeRatioRange[0]).toFixed(2)}) | ` +
+        `${s.rawCpu.toFixed(2)} / ${s.templateCpu.toFixed(2)} (${s.cpuRatio.toFixed(2)}×) |`,
+    );
+  }
+  if (latencies.length > 0) {
+    const s = summary(merge(latencies));
+    const pairs = latencies.length * latencySlicesPerRound;
+    console.log(
+      `| one awaited send at a time, ${pairs} slice pairs of ${sendsPerLatencySlice} sends (µs per send) | ` +
+        `${s.raw.toFixed(0)} | ${s.template.toFixed(0)} | **${s.timeRatio.toFixed(2)}×** time (${s.timeRatioRange[0].toFixed(2)}–${s.timeRatioRange[1].toFixed(2)}) | ` +
+        `${s.rawCpu.toFixed(1)} / ${s.templateCpu.toFixed(1)} (${s.cpuRatio.toFixed(2)}×) |`,
+    );
+  }
 } finally {
   await raw.disconnect();
   await factory.close();

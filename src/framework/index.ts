@@ -32,6 +32,7 @@ export { KafkaListenerEndpointRegistry } from './config/kafka-listener-endpoint-
 
 // core
 export { KafkaTemplate, type KafkaTemplateOptions } from './core/kafka-template.js';
+export type { KafkaOperations, SendBytesOptions } from './core/kafka-operations.js';
 export { ProducerFactory, DefaultKafkaProducerFactory, type DefaultKafkaProducerFactoryOptions, type ProducerSendOptions } from './core/producer-factory.js';
 export { ConsumerFactory, DefaultKafkaConsumerFactory, type DefaultKafkaConsumerFactoryOptions, type CreatedConsumer } from './core/consumer-factory.js';
 export { parseConsumerOverrides, type ConsumerSettings, type KafkaConsumerOverrides } from './core/consumer-config.js';
@@ -75,7 +76,6 @@ export {
   type DeadLetterHeader,
   type DeadLetterRecord,
   type ExceptionHeadersCreator,
-  type KafkaOperations,
   type PayloadType,
   type TemplatesByPayloadType,
 } from './listener/dead-letter-publishing-recoverer.js';

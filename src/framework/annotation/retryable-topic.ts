@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import type { KafkaListenerContainerFactory } from '../config/kafka-listener-container-factory.js';
 import type { ErrorClass } from '../listener/exception-classifier.js';
-import type { KafkaOperations } from '../listener/dead-letter-publishing-recoverer.js';
+import type { KafkaOperations } from '../core/kafka-operations.js';
 import type { DltStrategy } from '../retrytopic/dlt-strategy.js';
 import type { SameIntervalTopicReuseStrategy } from '../retrytopic/same-interval-topic-reuse-strategy.js';
 import type { TopicSuffixingStrategy } from '../retrytopic/topic-suffixing-strategy.js';

@@ -1,11 +1,12 @@
-import type { IHeaders, Message as KafkaJsMessage, Producer, RecordMetadata as KafkaJsRecordMetadata } from 'kafkajs';
+import type { Message as KafkaJsMessage, Producer, RecordMetadata as KafkaJsRecordMetadata } from 'kafkajs';
 import { KafkaException } from '../kafka-exception.js';
 import { KafkaNull } from '../support/kafka-null.js';
 import { defaultLogger, type Logger } from '../support/logger.js';
 import { Message } from '../support/message.js';
 import { ProducerRecord, type ProducerRecordHeaders } from '../support/producer-record.js';
-import { RecordHeaders } from '../support/record-headers.js';
-import type { RecordMetadata, SendResult } from '../support/send-result.js';
+import { RecordHeaders, toKafkaJsHeaders } from '../support/record-headers.js';
+import type { SendResult } from '../support/send-result.js';
+import type { KafkaOperations, SendBytesOptions } from './kafka-operations.js';
 import { KafkaProducerException } from './kafka-producer-exception.js';
 import { messageToRecord } from './message-to-record.js';
 import { messageOf, type ProducerFactory } from './producer-factory.js';
@@ -13,9 +14,11 @@ import { LoggingProducerListener, type ProducerListener } from './producer-liste
 import { CompositeProducerInterceptor, type ProducerInterceptor } from './producer-interceptor.js';
 import { sendBytesObserved, sendIntercepted } from './template-send-hooks.js';
 import { RecordAccumulator } from './record-accumulator.js';
+import { BytesSend, TemplateSend } from './template-send.js';
+import { wireValue } from './wire-value.js';
 import { TransactionSynchronizationManager, type KafkaResourceHolder, type TransactionOffset } from '../transaction/kafka-resource-holder.js';
 import { runInTransaction } from '../transaction/kafka-transaction-manager.js';
-import type { TemplateObserver } from './template-observer.js';
+import type { SendObservationEnd, TemplateObserver } from './template-observer.js';
 import type { ConsumerFactory } from './consumer-factory.js';
 import type { ConsumerRecord } from '../support/consumer-record.js';
 import { DEFAULT_RECEIVE_TIMEOUT, receiveRecord } from './template-receive.js';
@@ -54,11 +57,12 @@ export interface KafkaTemplateOptions<K, V> {
  * or a `Message`. Every send resolves to a {@link SendResult} or rejects with a
  * {@link KafkaProducerException} carrying the record; nothing throws synchronously.
  */
-export class KafkaTemplate<K = unknown, V = unknown> {
+export class KafkaTemplate<K = unknown, V = unknown> implements KafkaOperations<K, V> {
   defaultTopic: string | undefined;
   private readonly producerListener: ProducerListener<K, V>;
   private readonly autoFlush: boolean;
-  private readonly inFlight = new Set<Promise<unknown>>();
+  private lastTimestamp = -1;
+  private lastTimestampText = '';
   private readonly logger: Logger;
   readonly allowNonTransactional: boolean;
   private readonly lingerMs: number | undefined;
@@ -115,10 +119,10 @@ export class KafkaTemplate<K = unknown, V = unknown> {
     return (this.send as (...a: unknown[]) => Promise<SendResult<K, V>>)(this.defaultTopic, ...args);
   }
 
-  /** Resolves once every send started so far has been acknowledged (or failed). */
+  /** Resolves once every send started so far (in the current transaction, if any) has been acknowledged (or failed). */
   async flush(): Promise<void> {
     await this.accumulator?.flush();
-    if (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    if (this.isTransactional()) await TransactionSynchronizationManager.currentTransaction(this.producerFactory)?.flush();
   }
 
   /** The producer factory has a `transactionIdPrefix`: sends need a transaction (Spring's `isTransactional()`). */
@@ -159,21 +163,37 @@ export class KafkaTemplate<K = unknown, V = unknown> {
   /**
    * Sends a record whose key, value and headers are already bytes, without the serializers (the
    * dead-letter recoverer republishes records as they arrived); interceptors and the producer
-   * listener see a record whose key and value are those bytes.
-   * Transactions as `send`: it joins the current transaction of this template's producer
-   * factory; a transactional template outside one refuses it unless `allowNonTransactional`.
-   * Resolves to kafkajs' result (non-transactional: the record's partition and offset, sent
-   * like `send`'s records).
+   * listener see a record whose key and value are those bytes. Transactions as `send`: it joins the current transaction of this
+   * template's producer factory; a transactional template outside one refuses it unless
+   * `allowNonTransactional`. Observed as `send` (a `send <topic>` span whose context goes into
+   * the record's headers, the template's metrics) unless `options.observe` is false: the
+   * dead-letter recoverer observes its publications itself. Resolves to kafkajs' answer for
+   * the record's partition, at the record's own offset.
    */
-  sendBytes(topic: string, message: KafkaJsMessage): Promise<KafkaJsRecordMetadata[]> {
-    return sendBytesObserved(this.producerInterceptor, this.producerListener, topic, message, (to, bytes) => this.sendRawBytes(to, bytes));
+  sendBytes(topic: string, message: KafkaJsMessage, options: SendBytesOptions = {}): Promise<KafkaJsRecordMetadata[]> {
+    return sendBytesObserved(this.producerInterceptor, this.producerListener, topic, message, (to, bytes) => this.sendRawBytes(to, bytes, options));
   }
 
-  private async sendRawBytes(topic: string, message: KafkaJsMessage): Promise<KafkaJsRecordMetadata[]> {
-    const transaction = this.transactionFor(new ProducerRecord<K, V>(topic, message.partition, undefined, undefined, undefined));
-    if (transaction) return transaction.send(topic, message);
-    const placement = await this.batching().append(topic, { ...message });
-    return [{ topicName: placement.topic, partition: placement.partition, errorCode: 0, baseOffset: String(placement.offset), logAppendTime: String(placement.logAppendTime) }];
+  private sendRawBytes(topic: string, message: KafkaJsMessage, options: SendBytesOptions): Promise<KafkaJsRecordMetadata[]> {
+    const outgoing = { ...message };
+    let observed: SendObservationEnd | undefined;
+    if (this.observer && options.observe !== false) {
+      const headers = RecordHeaders.fromKafkaJs(message.headers);
+      const timestamp = message.timestamp === undefined ? undefined : Number(message.timestamp);
+      const record = new ProducerRecord<unknown, unknown>(topic, message.partition ?? undefined, timestamp, message.key, message.value, message.headers);
+      observed = this.observer.sendStarted(record, headers);
+      // Tracing added its context to the headers.
+      outgoing.headers = headers.size === 0 ? undefined : toKafkaJsHeaders(headers);
+    }
+    const completion = new BytesSend(observed);
+    try {
+      const transaction = this.transactionFor(new ProducerRecord<K, V>(topic, message.partition, undefined, undefined, undefined));
+      if (transaction) transaction.append(topic, outgoing, completion);
+      else this.batching().append(topic, outgoing, completion);
+    } catch (error) {
+      completion.failed(error);
+    }
+    return completion.promise;
   }
 
   /** Runs a callback with the underlying kafkajs producer, as Spring's `execute`. */
@@ -218,57 +238,49 @@ export class KafkaTemplate<K = unknown, V = unknown> {
     } catch (error) {
       return Promise.reject(new KafkaProducerException(record, `Invalid headers in ${record}: ${messageOf(error)}`, { cause: error }));
     }
-    const observed = this.observer?.sendStarted(record, headers);
-    const listener = this.producerListener;
-    // The handlers run after `sending` is assigned (a then() callback never runs synchronously).
-    const sending: Promise<SendResult<K, V>> = this.sendToKafka(record, headers).then(
-      (metadata) => {
-        this.inFlight.delete(sending);
-        observed?.(undefined, metadata);
-        if (listener.onSuccess) this.notify(() => listener.onSuccess!(record, metadata));
-        return { producerRecord: record, recordMetadata: metadata };
-      },
-      (error: unknown) => {
-        this.inFlight.delete(sending);
-        observed?.(error);
-        if (listener.onError) this.notify(() => listener.onError!(record, undefined, error));
-        throw error instanceof KafkaProducerException
-          ? error
-          : new KafkaProducerException(record, `Failed to send ${record}: ${messageOf(error)}`, { cause: error });
-      },
-    );
-    this.inFlight.add(sending);
-    return this.autoFlush ? this.flush().then(() => sending) : sending;
+    // The create time is set here so that RecordMetadata can report it, as the Java client does.
+    const timestamp = record.timestamp ?? Date.now();
+    const send = new TemplateSend(record, timestamp, this.producerListener, this.observer?.sendStarted(record, headers));
+    let message: KafkaJsMessage;
+    let transaction: KafkaResourceHolder | undefined;
+    try {
+      message = this.serialize(record, headers, timestamp);
+      transaction = this.transactionFor(record);
+    } catch (error) {
+      send.failed(error);
+      return send.promise;
+    }
+    if (transaction) transaction.append(record.topic, message, send);
+    else this.batching().append(record.topic, message, send);
+    return this.autoFlush ? this.flush().then(() => send.promise) : send.promise;
   }
 
-  private async sendToKafka(record: ProducerRecord<K, V>, headers: RecordHeaders): Promise<RecordMetadata> {
-    let key: Buffer | null;
-    let value: Buffer | null;
+  /** The record as kafkajs sends it: key and value serialized, headers only when there are some. */
+  private serialize(record: ProducerRecord<K, V>, headers: RecordHeaders, timestamp: number): KafkaJsMessage {
+    let key: Buffer | string | null;
+    let value: Buffer | string | null;
     try {
-      key = this.producerFactory.keySerializer.serialize(record.topic, record.key, headers);
+      key = wireValue(this.producerFactory.keySerializer, record.topic, record.key, headers);
       // KafkaNull is accepted in every overload, not only in messages: it means a tombstone.
       const data = record.value instanceof KafkaNull ? null : record.value;
-      value = this.producerFactory.valueSerializer.serialize(record.topic, data, headers);
+      value = wireValue(this.producerFactory.valueSerializer, record.topic, data, headers);
     } catch (error) {
       throw new KafkaProducerException(record, `Failed to serialize ${record}: ${messageOf(error)}`, { cause: error });
     }
-    // The create time is set here so that RecordMetadata can report it, as the Java client does.
-    const timestamp = record.timestamp ?? Date.now();
-    const message = { key, value, partition: record.partition, timestamp: String(timestamp), headers: headers.size === 0 ? undefined : toKafkaJsHeaders(headers) };
-    const transaction = this.transactionFor(record);
-    if (!transaction) {
-      const placement = await this.batching().append(record.topic, message);
-      return { topic: placement.topic, partition: placement.partition, offset: placement.offset, timestamp: placement.logAppendTime >= 0 ? placement.logAppendTime : timestamp };
+    // Few properties: kafkajs copies each message into its record once more.
+    const message: KafkaJsMessage = { value, partition: record.partition, timestamp: this.timestampText(timestamp) };
+    if (key !== null) message.key = key;
+    if (headers.size > 0) message.headers = toKafkaJsHeaders(headers);
+    return message;
+  }
+
+  /** kafkajs takes timestamps as text; the sends of one millisecond share the string. */
+  private timestampText(timestamp: number): string {
+    if (timestamp !== this.lastTimestamp) {
+      this.lastTimestamp = timestamp;
+      this.lastTimestampText = String(timestamp);
     }
-    const [result] = await transaction.send(record.topic, message);
-    if (!result) throw new KafkaException(`No acknowledgement for ${record}`);
-    const appendTime = Number(result.logAppendTime ?? -1);
-    return {
-      topic: result.topicName,
-      partition: result.partition,
-      offset: Number(result.baseOffset ?? result.offset ?? -1),
-      timestamp: appendTime >= 0 ? appendTime : timestamp,
-    };
+    return this.lastTimestampText;
   }
 
   /** The accumulator of non-transactional sends, created on the first one. */
@@ -292,30 +304,12 @@ export class KafkaTemplate<K = unknown, V = unknown> {
         'or set allowNonTransactional on the template',
     );
   }
-
-  private notify(callback: () => void): void {
-    try {
-      callback();
-    } catch {
-      // A failing producer listener must not change the outcome of the send.
-    }
-  }
 }
 
 function combinedInterceptor<K, V>(fromFactory: readonly ProducerInterceptor<K, V>[], own: ProducerInterceptor<K, V> | undefined, logger: Logger): ProducerInterceptor<K, V> | undefined {
   const all = own ? [...fromFactory, own] : fromFactory;
   // Always a composite, which logs an interceptor's failures (the send goes on regardless).
   return all.length === 0 ? undefined : new CompositeProducerInterceptor(all, logger);
-}
-
-function toKafkaJsHeaders(headers: RecordHeaders): IHeaders {
-  // kafkajs writes a null header value as Kafka's null (-1 length), so nulls pass through.
-  const result: Record<string, Buffer | null | (Buffer | null)[]> = {};
-  for (const { key, value } of headers) {
-    const existing = result[key];
-    result[key] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
-  }
-  return result as IHeaders;
 }
 
 function topicOf(value: unknown): string {

@@ -1,11 +1,11 @@
-import { Partitioners, type CompressionTypes, type KafkaConfig, type Message, type Producer, type ProducerConfig, type RecordMetadata as KafkaJsRecordMetadata, type TopicMessages } from 'kafkajs';
+import { Partitioners, type CompressionTypes, type KafkaConfig, type Message, type Producer, type ProducerConfig, type RecordMetadata as KafkaJsRecordMetadata, type TopicMessages, type Transaction } from 'kafkajs';
 import { KafkaException } from '../kafka-exception.js';
 import { defaultLogger, type Logger } from '../support/logger.js';
 import { JsonSerializer } from '../support/serializer/json-serializer.js';
 import type { Serializer } from '../support/serializer/serializer.js';
 import { StringSerializer } from '../support/serializer/string-serializer.js';
 import { createKafka, describeBrokers } from './kafka-clients.js';
-import { RecordingPartitioner, recordingPartitioner } from './recording-partitioner.js';
+import { RecordingPartitioner } from './recording-partitioner.js';
 import { SharedProducer } from './shared-producer.js';
 import type { ProducerInterceptor } from './producer-interceptor.js';
 
@@ -54,6 +54,11 @@ export abstract class ProducerFactory {
   /** Interceptors of every template on this factory (Kafka's `interceptor.classes`), before the template's own. */
   get producerInterceptors(): readonly ProducerInterceptor[] {
     return [];
+  }
+
+  /** Sends one request of a transaction's records (kafkajs' `sendBatch` of the transaction). */
+  sendInTransaction(transaction: Transaction, topicMessages: TopicMessages[]): Promise<KafkaJsRecordMetadata[]> {
+    return transaction.sendBatch({ topicMessages });
   }
 
   /** Whether producers take part in transactions (Spring's `ProducerFactory.transactionCapable()`). */
@@ -183,6 +188,12 @@ export class DefaultKafkaProducerFactory extends ProducerFactory {
     return this.shared.send(topicMessages, this.sendOptions);
   }
 
+  override sendInTransaction(transaction: Transaction, topicMessages: TopicMessages[]): Promise<KafkaJsRecordMetadata[]> {
+    // As the shared producer's requests: the partitioner sees to it that each attempt goes to one broker.
+    if (topicMessages.length === 1 && topicMessages[0]!.messages.length > 0) this.partitioner.track(topicMessages[0]!.messages);
+    return transaction.sendBatch({ topicMessages });
+  }
+
   override async acquireTransactionalProducer(suffix?: string): Promise<TransactionalProducerLease> {
     const prefix = this.prefix;
     if (prefix === undefined) return super.acquireTransactionalProducer(suffix);
@@ -246,7 +257,8 @@ export class DefaultKafkaProducerFactory extends ProducerFactory {
     if (!config) throw new KafkaException('The producer factory has no Kafka client config (kafka.brokers)');
     const producer = createKafka(config, this.logger).producer({
       ...this.options.producerConfig,
-      createPartitioner: transactionalId === undefined ? this.partitioner.factory : recordingPartitioner(this.options.producerConfig?.createPartitioner ?? Partitioners.DefaultPartitioner),
+      // One partitioner for all: it knows the topics' leaders, by which a template groups records, transactional or not.
+      createPartitioner: this.partitioner.factory,
       // kafkajs needs these for transactions (one request in flight keeps the sequence in order).
       ...(transactionalId === undefined ? {} : { transactionalId, idempotent: true, maxInFlightRequests: 1 }),
     });

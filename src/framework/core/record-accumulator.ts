@@ -2,13 +2,14 @@ import type { Message, RecordMetadata as KafkaJsRecordMetadata, TopicMessages } 
 import { KafkaException } from '../kafka-exception.js';
 import { RequestSpansBrokersError } from './recording-partitioner.js';
 
-/** Where the broker put one record: its partition and offset, with the append time (-1 for create time). */
-export interface RecordPlacement {
-  readonly topic: string;
-  readonly partition: number;
-  /** -1 when nothing was acknowledged (acks=0). */
-  readonly offset: number;
-  readonly logAppendTime: number;
+/**
+ * Told how one queued record ended, as the Java producer's `Callback`: called once, from the
+ * response of the record's request (so no promise or closure per record is needed).
+ */
+export interface RecordCompletion {
+  /** The broker wrote the record at `offset` (-1 with acks=0) of `partition`; `logAppendTime` -1 means create time. */
+  acknowledged(topic: string, partition: number, offset: number, logAppendTime: number): void;
+  failed(error: unknown): void;
 }
 
 export interface RecordAccumulatorOptions {
@@ -28,6 +29,8 @@ export interface RecordAccumulatorOptions {
   readonly maxRequestSize?: number;
   /** acks=0: the broker answers nothing, so records resolve with offset -1. */
   readonly acksNone?: boolean;
+  /** Called whenever records are rejected (a transaction must not commit without them). */
+  readonly onRejected?: (error: unknown) => void;
 }
 
 /** Where the accumulator's records go: the producer factory. */
@@ -45,8 +48,7 @@ interface Pending {
   readonly size: number;
   /** Times its request was given back unsent because a leader had moved. */
   regrouped: number;
-  resolve(placement: RecordPlacement): void;
-  reject(error: unknown): void;
+  readonly completion: RecordCompletion;
 }
 
 /** A partition's queued records; at most one request of it is in flight. */
@@ -102,7 +104,7 @@ const MAX_REGROUPS = 5;
  *
  * Records are partitioned here, with the producer's partitioner and the metadata kafkajs last
  * showed it; until a topic's metadata is known one record goes alone, partitioned by kafkajs.
- * Each record gets its placement back: the broker's base offset for its partition plus its index.
+ * Each record's completion gets its offset: the broker's base offset for its partition plus its index.
  */
 export class RecordAccumulator {
   private readonly topics = new Map<string, TopicState>();
@@ -126,31 +128,29 @@ export class RecordAccumulator {
     this.maxRequestSize = Math.max(this.batchSize, options.maxRequestSize ?? 1024 * 1024);
   }
 
-  /** Queues one record; resolves with its placement once the broker acknowledged it. */
-  append(topic: string, message: Message): Promise<RecordPlacement> {
-    return new Promise<RecordPlacement>((resolve, reject) => {
-      const pending: Pending = { message, regrouped: 0, size: RECORD_OVERHEAD + byteLength(message.key) + byteLength(message.value) + headersLength(message.headers), resolve, reject };
-      let state = this.topics.get(topic);
-      if (!state) {
-        state = { name: topic, partitions: [], unplaced: [], probing: false, busy: 0 };
-        this.topics.set(topic, state);
-      }
-      // Behind records still waiting for their partition, a record waits too (send order).
-      const partition = state.unplaced.length === 0 ? this.sender.partitionFor(topic, message) : undefined;
-      if (partition === undefined) {
-        state.unplaced.push(pending);
-        this.waiting.add(state);
-        // As Kafka's producer waits for a topic's metadata before a record starts to linger.
-        if (!state.probing && state.busy === 0) this.probe(state);
-        return;
-      }
-      const queue = this.enqueue(state, partition, pending);
-      if (this.batchSize === 0 || (this.lingerMs > 0 && queue.bytes >= this.batchSize)) {
-        if (!queue.busy && !state.probing) this.sendWith(queue, false);
-        return;
-      }
-      this.schedule();
-    });
+  /** Queues one record; `completion` learns how it ended once the broker answered its request. */
+  append(topic: string, message: Message, completion: RecordCompletion): void {
+    const pending: Pending = { message, regrouped: 0, size: RECORD_OVERHEAD + byteLength(message.key) + byteLength(message.value) + headersLength(message.headers), completion };
+    let state = this.topics.get(topic);
+    if (!state) {
+      state = { name: topic, partitions: [], unplaced: [], probing: false, busy: 0 };
+      this.topics.set(topic, state);
+    }
+    // Behind records still waiting for their partition, a record waits too (send order).
+    const partition = state.unplaced.length === 0 ? this.sender.partitionFor(topic, message) : undefined;
+    if (partition === undefined) {
+      state.unplaced.push(pending);
+      this.waiting.add(state);
+      // As Kafka's producer waits for a topic's metadata before a record starts to linger.
+      if (!state.probing && state.busy === 0) this.probe(state);
+      return;
+    }
+    const queue = this.enqueue(state, partition, pending);
+    if (this.batchSize === 0 || (this.lingerMs > 0 && queue.bytes >= this.batchSize)) {
+      if (!queue.busy && !state.probing) this.sendWith(queue, false);
+      return;
+    }
+    this.schedule();
   }
 
   /** Sends everything queued now and resolves once nothing is queued or in flight. */
@@ -288,7 +288,8 @@ export class RecordAccumulator {
       this.place(state);
       // kafkajs still has no metadata for the topic (it does not exist, say): the others cannot go either.
       if (failure !== undefined && state.unplaced.length > 0 && (first.message.partition === undefined || first.message.partition === null)) {
-        for (const pending of state.unplaced.splice(0)) pending.reject(failure);
+        this.options.onRejected?.(failure);
+        for (const pending of state.unplaced.splice(0)) fail(pending, failure);
       }
       if (state.unplaced.length === 0) this.waiting.delete(state);
       // What queued up behind the probe now lingers (full partitions go at once).
@@ -329,7 +330,8 @@ export class RecordAccumulator {
           queue.bytes += bytes;
           this.ready.add(queue);
         } else {
-          for (const pending of records) pending.reject(error);
+          this.options.onRejected?.(error);
+          for (const pending of records) fail(pending, error);
         }
       }
       return error;
@@ -338,20 +340,26 @@ export class RecordAccumulator {
     for (const { records } of parts) {
       const partition = records[0]!.message.partition ?? (answer.length === 1 ? answer[0]!.partition : undefined);
       if (this.options.acksNone) {
-        for (const pending of records) pending.resolve({ topic, partition: partition ?? -1, offset: -1, logAppendTime: -1 });
+        for (const pending of records) acknowledge(pending, topic, partition ?? -1, -1, -1);
         continue;
       }
       const entry = answer.find((e) => e.partition === partition && e.topicName === topic);
       if (!entry || partition === undefined || partition === null) {
         failure = new KafkaException(`The producer reported success without an acknowledgement for ${topic}-${partition ?? '?'}`);
-        for (const pending of records) pending.reject(failure);
+        this.options.onRejected?.(failure);
+        for (const pending of records) fail(pending, failure);
         continue;
       }
       const baseOffset = Number(entry.baseOffset ?? entry.offset ?? -1);
       const logAppendTime = Number(entry.logAppendTime ?? -1);
-      for (let i = 0; i < records.length; i++) records[i]!.resolve({ topic, partition, offset: baseOffset + i, logAppendTime });
+      for (let i = 0; i < records.length; i++) acknowledge(records[i]!, topic, partition, baseOffset + i, logAppendTime);
     }
     return failure;
+  }
+
+  /** Records are queued or in flight. */
+  hasWork(): boolean {
+    return !this.isIdle();
   }
 
   private isIdle(): boolean {
@@ -360,6 +368,23 @@ export class RecordAccumulator {
 
   private notifyIdle(): void {
     if (this.idle.length > 0 && this.isIdle()) for (const resolve of this.idle.splice(0)) resolve();
+  }
+}
+
+// A completion that throws must not keep the other records of its request from being settled.
+function acknowledge(pending: Pending, topic: string, partition: number, offset: number, logAppendTime: number): void {
+  try {
+    pending.completion.acknowledged(topic, partition, offset, logAppendTime);
+  } catch {
+    // The completion's own failure is its caller's to report.
+  }
+}
+
+function fail(pending: Pending, error: unknown): void {
+  try {
+    pending.completion.failed(error);
+  } catch {
+    // As above.
   }
 }
 

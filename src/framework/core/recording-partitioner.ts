@@ -127,18 +127,3 @@ export class RecordingPartitioner {
     return this.partitioner;
   }
 }
-
-/**
- * Wraps a partitioner so that the partition it picks is written onto the message (for a
- * transactional producer, whose sends are not grouped by partition beforehand).
- */
-export function recordingPartitioner(create: ICustomPartitioner): ICustomPartitioner {
-  return () => {
-    const partitioner = create();
-    return (args) => {
-      const partition = partitioner(args);
-      args.message.partition = partition;
-      return partition;
-    };
-  };
-}

@@ -1,29 +1,15 @@
-import type { IHeaders, Message, RecordMetadata as KafkaJsRecordMetadata } from 'kafkajs';
-import type { TemplateObserver } from '../core/template-observer.js';
+import type { RecordMetadata as KafkaJsRecordMetadata } from 'kafkajs';
+import type { KafkaOperations } from '../core/kafka-operations.js';
 import { KafkaException } from '../kafka-exception.js';
 import { rawBytesOf, type ConsumerRecord, type TimestampType } from '../support/consumer-record.js';
 import { KafkaHeaders } from '../support/kafka-headers.js';
 import { defaultLogger, type Logger } from '../support/logger.js';
-import { RecordHeaders, type RecordHeader } from '../support/record-headers.js';
+import { RecordHeaders, toKafkaJsHeaders, type RecordHeader } from '../support/record-headers.js';
 import { KEY_DESERIALIZER_EXCEPTION_HEADER, VALUE_DESERIALIZER_EXCEPTION_HEADER } from '../support/serializer/error-handling-deserializer.js';
 import { deserializationErrorOf } from './consumer-record-factory.js';
 import { describeError, errorClassName, errorMessage, findRootCause, int32Bytes, int64Bytes, stackTraceOf } from './error-handling-utils.js';
 import { ExceptionClassifier, type ErrorClass } from './exception-classifier.js';
 import { ListenerExecutionFailedException } from './listener-execution-failed-exception.js';
-
-/**
- * What the recoverer needs from a template (KafkaTemplate has it): byte sends that join the
- * current transaction, and Spring's transaction queries to start one when there is none.
- */
-export interface KafkaOperations {
-  sendBytes(topic: string, message: Message): Promise<KafkaJsRecordMetadata[]>;
-  isTransactional(): boolean;
-  inTransaction(): boolean;
-  readonly allowNonTransactional: boolean;
-  executeInTransaction<T>(callback: () => T | Promise<T>): Promise<T>;
-  /** Counts and traces dead-lettered records (docs/observability.md). */
-  readonly observer?: TemplateObserver;
-}
 
 /**
  * Where a failed record goes: a topic and partition. A negative or missing partition lets the
@@ -409,7 +395,7 @@ export class DeadLetterPublishingRecoverer {
 
   private async send(template: KafkaOperations, outgoing: DeadLetterRecord, original: ConsumerRecord): Promise<KafkaJsRecordMetadata> {
     const send = (partition: number | undefined) =>
-      template.sendBytes(outgoing.topic, { key: outgoing.key, value: outgoing.value, partition, headers: toKafkaJsHeaders(outgoing.headers) });
+      template.sendBytes(outgoing.topic, { key: outgoing.key, value: outgoing.value, partition, headers: toKafkaJsHeaders(outgoing.headers) }, { observe: false });
     let [result] = await send(outgoing.partition);
     if (!result && outgoing.partition !== undefined) {
       // kafkajs sends nothing (and says nothing) for a partition its metadata does not know.
@@ -466,15 +452,6 @@ function toBytes(value: unknown): Buffer | null {
   if (Buffer.isBuffer(value)) return value;
   if (value instanceof Uint8Array) return Buffer.from(value);
   return Buffer.from(typeof value === 'string' ? value : JSON.stringify(value), 'utf8');
-}
-
-function toKafkaJsHeaders(headers: RecordHeaders): IHeaders {
-  const result: Record<string, Buffer | null | (Buffer | null)[]> = {};
-  for (const { key, value } of headers) {
-    const existing = result[key];
-    result[key] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
-  }
-  return result as IHeaders;
 }
 
 async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {

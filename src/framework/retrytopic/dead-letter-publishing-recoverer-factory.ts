@@ -1,6 +1,7 @@
 import type { ConsumerRecord } from '../support/consumer-record.js';
 import { defaultLogger, type Logger } from '../support/logger.js';
-import { DeadLetterPublishingRecoverer, RETRY_TOPIC_HEADER_NAMES, type DeadLetterHeader, type HeadersFunction, type KafkaOperations } from '../listener/dead-letter-publishing-recoverer.js';
+import type { KafkaOperations } from '../core/kafka-operations.js';
+import { DeadLetterPublishingRecoverer, RETRY_TOPIC_HEADER_NAMES, type DeadLetterHeader, type HeadersFunction } from '../listener/dead-letter-publishing-recoverer.js';
 import { bigIntegerBytes, describeError, findInCauses, int32Bytes } from '../listener/error-handling-utils.js';
 import { TimestampedException } from '../listener/timestamped-exception.js';
 import type { DestinationTopic } from './destination-topic.js';

@@ -6,7 +6,7 @@ import { MethodKafkaListenerEndpoint } from '../config/method-kafka-listener-end
 import type { NewTopic } from '../config/topic-builder.js';
 import { KafkaException } from '../kafka-exception.js';
 import type { CommonErrorHandler } from '../listener/common-error-handler.js';
-import type { KafkaOperations } from '../listener/dead-letter-publishing-recoverer.js';
+import type { KafkaOperations } from '../core/kafka-operations.js';
 import { DefaultErrorHandler } from '../listener/default-error-handler.js';
 import { defaultFatalExceptions, ExceptionClassifier, type ErrorClass } from '../listener/exception-classifier.js';
 import type { GenericMessageListener } from '../listener/message-listener.js';

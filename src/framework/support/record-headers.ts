@@ -1,3 +1,5 @@
+import type { IHeaders } from 'kafkajs';
+
 /** One Kafka record header: a name and raw bytes (or null). */
 export interface RecordHeader {
   readonly key: string;
@@ -73,6 +75,16 @@ export class RecordHeaders implements Iterable<RecordHeader> {
   [Symbol.iterator](): Iterator<RecordHeader> {
     return this.entries[Symbol.iterator]();
   }
+}
+
+/** The headers as kafkajs takes them: an object whose values are arrays for repeated names; null values stay null (Kafka's null header). */
+export function toKafkaJsHeaders(headers: RecordHeaders): IHeaders {
+  const result: Record<string, Buffer | null | (Buffer | null)[]> = {};
+  for (const { key, value } of headers) {
+    const existing = result[key];
+    result[key] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
+  }
+  return result as IHeaders;
 }
 
 function toBuffer(value: unknown): Buffer | null {

@@ -1,7 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Message, RecordMetadata as KafkaJsRecordMetadata, Transaction } from 'kafkajs';
+import type { Message, RecordMetadata as KafkaJsRecordMetadata, TopicMessages, Transaction } from 'kafkajs';
 import { KafkaException } from '../kafka-exception.js';
 import type { ProducerFactory, TransactionalProducerLease } from '../core/producer-factory.js';
+import { RecordAccumulator, type RecordCompletion, type RecordSender } from '../core/record-accumulator.js';
+import { BytesSend } from '../core/template-send.js';
 import type { TopicPartition } from '../support/topic-partition.js';
 
 /** Who began a transaction: `KafkaTemplate.executeInTransaction`, a `KafkaTransactionManager`, or a listener container. */
@@ -16,13 +18,17 @@ export interface TransactionOffset extends TopicPartition {
  * One running Kafka transaction, bound to the async context it runs in (Spring's
  * `KafkaResourceHolder` in the `TransactionSynchronizationManager`): `KafkaTemplate.send`
  * calls made anywhere inside it, with a template of the same producer factory, join it.
- * Sends are written one after another, in call order; the transaction commits only when all
- * of them succeeded.
+ * Its sends are batched as the template's others are (the ones started in the same event-loop
+ * turn share a request per partition leader; a partition's records keep their call order), but
+ * only with each other: a request never holds records of two transactions. The transaction
+ * commits only when all of them succeeded; after a failed one, the later ones are refused.
  */
-export class KafkaResourceHolder {
+export class KafkaResourceHolder implements RecordSender {
+  /** Offsets sent to the transaction, one after another. */
   private chain: Promise<unknown> = Promise.resolve();
   private failure: { error: unknown } | undefined;
   private ended = false;
+  private accumulator: RecordAccumulator | undefined;
 
   constructor(
     readonly producerFactory: ProducerFactory,
@@ -46,17 +52,45 @@ export class KafkaResourceHolder {
     return this.failure !== undefined;
   }
 
-  /** Sends one message in the transaction, after the sends made before it. */
+  /** Sends one message in the transaction; resolves with the broker's answer for its partition, at the record's offset. */
   send(topic: string, message: Message): Promise<KafkaJsRecordMetadata[]> {
+    const completion = new BytesSend();
+    this.append(topic, message, completion);
+    return completion.promise;
+  }
+
+  /** Queues one record of the transaction; `completion` learns how it ended. */
+  append(topic: string, message: Message, completion: RecordCompletion): void {
+    if (this.ended) {
+      completion.failed(new KafkaException(`Transaction ${this.transactionalId} has already ended`));
+      return;
+    }
+    this.accumulator ??= new RecordAccumulator(this, { onRejected: (error) => (this.failure ??= { error }) });
+    this.accumulator.append(topic, message, completion);
+  }
+
+  /** Resolves once every record queued so far was answered. */
+  async flush(): Promise<void> {
+    await this.accumulator?.flush();
+  }
+
+  /** @internal RecordSender: partitions as the factory's producers do. */
+  partitionFor(topic: string, message: Message): number | undefined {
+    return this.producerFactory.partitionFor(topic, message);
+  }
+
+  /** @internal RecordSender. */
+  leaderOf(topic: string, partition: number): number | undefined {
+    return this.producerFactory.leaderOf(topic, partition);
+  }
+
+  /** @internal RecordSender: one request of the transaction's records. */
+  sendRecords(topicMessages: TopicMessages[]): Promise<KafkaJsRecordMetadata[]> {
     if (this.ended) return Promise.reject(new KafkaException(`Transaction ${this.transactionalId} has already ended`));
-    const sending = this.chain.then(() => {
-      if (this.failure) throw new KafkaException(`Transaction ${this.transactionalId} failed earlier; it will be aborted`, { cause: this.failure.error });
-      return this.transaction.send({ topic, messages: [message] });
-    });
-    this.chain = sending.catch((error: unknown) => {
-      this.failure ??= { error };
-    });
-    return sending;
+    if (this.failure) return Promise.reject(new KafkaException(`Transaction ${this.transactionalId} failed earlier; it will be aborted`, { cause: this.failure.error }));
+    // A failed request fails the transaction through onRejected (one stopped unsent because a
+    // leader moved is grouped again instead).
+    return this.producerFactory.sendInTransaction(this.transaction, topicMessages);
   }
 
   /** Adds consumed offsets to the transaction (Kafka's `sendOffsetsToTransaction`). */
@@ -82,10 +116,11 @@ export class KafkaResourceHolder {
   async settle(): Promise<void> {
     let seen: Promise<unknown> | undefined;
     // Sends started while waiting are waited for too.
-    while (seen !== this.chain) {
+    do {
       seen = this.chain;
+      await this.accumulator?.flush();
       await seen;
-    }
+    } while (seen !== this.chain || this.accumulator?.hasWork());
     if (this.failure) throw this.failure.error;
   }
 

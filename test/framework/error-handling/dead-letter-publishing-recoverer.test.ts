@@ -29,12 +29,21 @@ interface Sent {
 /** A non-transactional template that records what it is asked to send; partitions >= `partitions` are unknown to it. */
 function fakeTemplate(options: { partitions?: number; fail?: Error } = {}): KafkaOperations & { sent: Sent[] } {
   const sent: Sent[] = [];
+  // The recoverer sends bytes only.
+  const unused = () => Promise.reject(new Error('not used by the recoverer'));
   return {
     sent,
+    defaultTopic: undefined,
+    send: unused,
+    sendDefault: unused,
+    flush: () => Promise.resolve(),
+    sendOffsetsToTransaction: unused,
+    execute: unused,
+    receive: unused,
     allowNonTransactional: false,
     isTransactional: () => false,
     inTransaction: () => false,
-    executeInTransaction: () => Promise.reject(new Error('not transactional')),
+    executeInTransaction: () => Promise.reject<never>(new Error('not transactional')),
     sendBytes: async (topic: string, message: Message) => {
       if (options.fail) throw options.fail;
       // kafkajs silently sends nothing for a partition missing from its metadata.

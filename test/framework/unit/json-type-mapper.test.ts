@@ -103,7 +103,16 @@ describe('ErrorHandlingDeserializer', () => {
 
   test('the dead-letter recoverer drops the header unless retainExceptionHeader', async () => {
     const sent: Message[] = [];
+    // The recoverer sends bytes only.
+    const unused = () => Promise.reject(new Error('not used by the recoverer'));
     const template: KafkaOperations = {
+      defaultTopic: undefined,
+      send: unused,
+      sendDefault: unused,
+      flush: () => Promise.resolve(),
+      sendOffsetsToTransaction: unused,
+      execute: unused,
+      receive: unused,
       allowNonTransactional: false,
       isTransactional: () => false,
       inTransaction: () => false,
