@@ -5,7 +5,8 @@ import { ReplicaFetcherManager } from './replication/replica-fetcher-manager.js'
 import { GROUP_METADATA_TOPIC } from './coordinator/group/group-metadata-manager.js';
 import { TRANSACTION_STATE_TOPIC } from './coordinator/transaction/transaction-state-manager.js';
 import type { KafkaBroker } from './kafka-broker.js';
-import { parseLogConfig, type LogConfig } from './storage/log-config.js';
+import type { TopicSettings } from './cluster/topic-settings.js';
+import { parseLogConfig } from './storage/log-config.js';
 import { partitionDirName } from './storage/log-file-names.js';
 import { LogManager } from './storage/log-manager.js';
 import { ReplicationOffsetCheckpoint } from './storage/replication-offset-checkpoint.js';
@@ -13,15 +14,7 @@ import { ReplicationOffsetCheckpoint } from './storage/replication-offset-checkp
 /** How long a request's partition creation holds the event loop before other work runs. */
 export const PARTITION_CREATION_SLICE_MS = 10;
 
-/** A topic's effective settings: the log's own plus what the produce path checks. */
-export interface TopicSettings {
-  readonly log: LogConfig;
-  readonly minInsyncReplicas: number;
-  readonly messageTimestampBeforeMaxMs: number;
-  readonly messageTimestampAfterMaxMs: number;
-  /** compression.type: the codec batches are stored in ('producer' keeps the producer's). */
-  readonly compressionType: string;
-}
+export type { TopicSettings } from './cluster/topic-settings.js';
 
 /**
  * Owns the partitions this broker hosts and their logs (Kafka's ReplicaManager): creates and
