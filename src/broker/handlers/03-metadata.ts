@@ -4,11 +4,14 @@ import type { MessageInput } from '../../protocol/input.js';
 import { ZERO_UUID } from '../../protocol/schema/uuid.js';
 import { INTERNAL_TOPICS, invalidTopicNameReason } from '../cluster/topic-names.js';
 import type { TopicMetadata } from '../cluster/cluster-metadata.js';
-import type { HandlerDeps } from './handler-deps.js';
+import type { ControllerApi, HandlerDeps } from './handler-deps.js';
 import { distinctBy } from './distinct.js';
 import { apiHandler } from './api-handler.js';
 
-type Deps = Pick<HandlerDeps, 'context' | 'controller' | 'membership' | 'metadata'>;
+interface Deps extends Pick<HandlerDeps, 'context' | 'membership'> {
+  readonly metadata: Pick<HandlerDeps['metadata'], 'clusterId' | 'topics' | 'topic' | 'topicById'>;
+  readonly controller: Pick<ControllerApi, 'autoCreateTopic'>;
+}
 
 type TopicResponse = MessageInput<MetadataResponse['topics'][number]>;
 

@@ -3,11 +3,13 @@ import { ApiKeys } from '../../protocol/generated/messages.js';
 import { ZERO_UUID } from '../../protocol/schema/uuid.js';
 import { EXCESSIVE_PARTITIONS_MESSAGE, MAX_PARTITIONS_PER_REQUEST_CONFIG, requestedPartitions } from '../cluster/partition-limits.js';
 import { describeTopicConfigs } from '../config/config-describer.js';
-import type { HandlerDeps } from './handler-deps.js';
+import type { ControllerApi, HandlerDeps } from './handler-deps.js';
 import { apiHandler } from './api-handler.js';
 import { NO_ERROR, duplicates, errorFields } from './topic-errors.js';
 
-type Deps = Pick<HandlerDeps, 'context' | 'controller'>;
+interface Deps extends Pick<HandlerDeps, 'context'> {
+  readonly controller: Pick<ControllerApi, 'createTopicInSlices'>;
+}
 
 /** CreateTopics, all versions: -1 partitions/replication = broker defaults, validateOnly, explicit assignments. */
 export function createTopicsHandler(deps: Deps) {
