@@ -4,9 +4,36 @@ import type { CoordinatorContext, CoordinatorDeps, CoordinatorMetadataView } fro
 import { CoordinatorRuntime } from './coordinator/runtime/coordinator-runtime.js';
 import { InterBrokerConnections } from './coordinator/transaction/inter-broker-connections.js';
 import { TransactionCoordinator } from './coordinator/transaction/transaction-coordinator.js';
-import type { KafkaBroker } from './kafka-broker.js';
+import type { BrokerConfig } from './config/broker-config.js';
+import type { ClusterMetadata } from './cluster/cluster-metadata.js';
+import type { Controller } from './cluster/controller.js';
+import type { Faults } from './faults.js';
+import type { BrokerLogger } from './logger.js';
+import type { ClusterController } from './replication/cluster-controller.js';
+import type { BrokerEndpoint } from './cluster/broker-endpoint.js';
+import type { ReplicaFetcherHost } from './replication/replica-fetcher-manager.js';
 import { ReplicaManager } from './replica-manager.js';
 import { ReplicaFetcherManager } from './replication/replica-fetcher-manager.js';
+
+/**
+ * What the wiring reads from the broker being built (KafkaBroker has it; naming the class here
+ * would close an import circle through kafka-broker.ts).
+ */
+export interface WiredBroker extends ReplicaFetcherHost {
+  readonly nodeId: number;
+  readonly dataDir: string;
+  readonly config: BrokerConfig;
+  readonly logger: BrokerLogger;
+  readonly metadata: ClusterMetadata;
+  readonly cluster: ClusterController | undefined;
+  readonly faults: Faults | undefined;
+  readonly controller: Controller;
+  readonly replicaManager: ReplicaManager;
+  readonly interBrokerTls: { ca?: string; cert: string; key: string; passphrase?: string } | null;
+  now(): number;
+  isLive(nodeId: number): boolean;
+  liveBrokers(): BrokerEndpoint[];
+}
 
 /**
  * The composition root's wiring of the replica manager and the coordinators: the one place
@@ -15,11 +42,11 @@ import { ReplicaFetcherManager } from './replication/replica-fetcher-manager.js'
  */
 
 /** The broker's clock: real timers, and the broker's `now` (which tests may replace). */
-export function brokerClock(broker: KafkaBroker): Clock {
+export function brokerClock(broker: WiredBroker): Clock {
   return { ...systemClock, now: () => broker.now() };
 }
 
-export function createReplicaManager(broker: KafkaBroker, onLeadershipChange: (topic: string, index: number, isLeader: boolean) => void): ReplicaManager {
+export function createReplicaManager(broker: WiredBroker, onLeadershipChange: (topic: string, index: number, isLeader: boolean) => void): ReplicaManager {
   return new ReplicaManager({
     nodeId: broker.nodeId,
     dataDir: broker.dataDir,
@@ -33,12 +60,12 @@ export function createReplicaManager(broker: KafkaBroker, onLeadershipChange: (t
   });
 }
 
-function coordinatorContext(broker: KafkaBroker): CoordinatorContext {
+function coordinatorContext(broker: WiredBroker): CoordinatorContext {
   return { nodeId: broker.nodeId, config: broker.config, logger: broker.logger, clock: brokerClock(broker) };
 }
 
 /** The metadata as the coordinators read it; a single broker leads every partition it hosts. */
-function coordinatorMetadata(broker: KafkaBroker): CoordinatorMetadataView {
+function coordinatorMetadata(broker: WiredBroker): CoordinatorMetadataView {
   return {
     clustered: broker.cluster !== undefined,
     topic: (name) => broker.metadata.topic(name),
@@ -52,7 +79,7 @@ function coordinatorMetadata(broker: KafkaBroker): CoordinatorMetadataView {
   };
 }
 
-export function createCoordinatorRuntime(broker: KafkaBroker): CoordinatorRuntime {
+export function createCoordinatorRuntime(broker: WiredBroker): CoordinatorRuntime {
   return new CoordinatorRuntime({
     context: coordinatorContext(broker),
     metadata: coordinatorMetadata(broker),
@@ -62,15 +89,15 @@ export function createCoordinatorRuntime(broker: KafkaBroker): CoordinatorRuntim
   });
 }
 
-function coordinatorDeps(broker: KafkaBroker, runtime: CoordinatorRuntime): CoordinatorDeps {
+function coordinatorDeps(broker: WiredBroker, runtime: CoordinatorRuntime): CoordinatorDeps {
   return { context: coordinatorContext(broker), metadata: coordinatorMetadata(broker), partitions: broker.replicaManager, runtime };
 }
 
-export function createGroupCoordinator(broker: KafkaBroker, runtime: CoordinatorRuntime): GroupCoordinator {
+export function createGroupCoordinator(broker: WiredBroker, runtime: CoordinatorRuntime): GroupCoordinator {
   return new GroupCoordinator(coordinatorDeps(broker, runtime));
 }
 
-export function createTransactionCoordinator(broker: KafkaBroker, runtime: CoordinatorRuntime, groups: GroupCoordinator): TransactionCoordinator {
+export function createTransactionCoordinator(broker: WiredBroker, runtime: CoordinatorRuntime, groups: GroupCoordinator): TransactionCoordinator {
   const connections = new InterBrokerConnections({
     localId: broker.nodeId,
     endpoint: (nodeId) => broker.cluster?.endpoint(nodeId),

@@ -3,6 +3,12 @@ import { join } from 'node:path';
 import { BrokerConfig, type ConfigValue } from './config/broker-config.js';
 import { ClusterMetadata } from './cluster/cluster-metadata.js';
 import { Controller } from './cluster/controller.js';
+import type { BrokerEndpoint } from './cluster/broker-endpoint.js';
+import type { ClusterMembership } from './cluster/cluster-membership.js';
+import type { MetadataPublisher } from './cluster/metadata-publisher.js';
+import type { BrokerContext } from './broker-context.js';
+import { systemClock } from './clock.js';
+import { deleteGroups, describeGroup, listGroups } from './coordinator/group/group-admin.js';
 import { createCoordinatorRuntime, createGroupCoordinator, createReplicaManager, createTransactionCoordinator } from './component-wiring.js';
 import type { GroupCoordinator } from './coordinator/group/group-coordinator.js';
 import type { CoordinatorRuntime } from './coordinator/runtime/coordinator-runtime.js';
@@ -12,6 +18,8 @@ import type { ApiHandler } from './handlers/api-handler.js';
 import { consoleLogger, type BrokerLogger } from './logger.js';
 import type { ReplicaManager } from './replica-manager.js';
 import type { ClusterController } from './replication/cluster-controller.js';
+import type { ClusterMember } from './replication/cluster-member.js';
+import { ClusterChannel, type InterBrokerChannel } from './replication/inter-broker-channel.js';
 import type { Faults } from './faults.js';
 import { KafkaServer } from './server/kafka-server.js';
 import type { ConnectionStats } from './server/connection.js';
@@ -49,24 +57,25 @@ export interface BrokerOptions {
   plainUsers?: ReadonlyMap<string, string>;
 }
 
-export interface BrokerEndpoint {
-  nodeId: number;
-  /** The inter-broker listener's address. */
-  host: string;
-  port: number;
-  /** Every listener's advertised address, by listener name. */
-  listeners?: Readonly<Record<string, { host: string; port: number }>>;
-}
+export type { BrokerEndpoint } from './cluster/broker-endpoint.js';
 
 /**
  * One Kafka broker: the TCP server, the API handlers, cluster metadata, the controller,
  * the replica manager that owns the partitions' logs, and the group and transaction
  * coordinators. Everything runs on Node's event loop, so each piece of state has one owner
  * and handlers never race.
+ *
+ * This is the composition root: it builds every component and hands each the collaborators
+ * it uses (a BrokerContext, a metadata view, the replica manager's interface, ...); the
+ * handlers, the controller and the replication classes never see the broker itself.
  */
-export class KafkaBroker {
+export class KafkaBroker implements ClusterMember, ClusterMembership, MetadataPublisher {
   readonly config: BrokerConfig;
   readonly logger: BrokerLogger;
+  /** Node id, configs, logger and clock: what every component may know about this broker. */
+  readonly context: BrokerContext;
+  /** Connections to the other brokers of the cluster (replica fetchers). */
+  readonly interBrokerChannel: InterBrokerChannel;
   readonly nodeId: number;
   readonly dataDir: string;
   readonly now: () => number;
@@ -103,14 +112,37 @@ export class KafkaBroker {
     this.cluster = options.cluster;
     this.faults = options.faults;
     this.metadata = this.cluster ? this.cluster.metadata : ClusterMetadata.load(this.dataDir);
+    this.context = { nodeId: this.nodeId, config: this.config, logger: this.logger, clock: options.now ? { ...systemClock, now: options.now } : systemClock };
+    const cluster = this.cluster;
+    this.interBrokerChannel = new ClusterChannel({
+      localId: this.nodeId,
+      endpoint: (nodeId) => cluster?.endpoint(nodeId),
+      canReach: (from, to) => !this.faults || this.faults.canReach(from, to),
+      tls: () => this.interBrokerTls,
+    });
     this.refreshDynamicConfig();
     this.writeMetaProperties();
-    this.controller = new Controller(this);
+    this.controller = new Controller({ context: this.context, metadata: this.metadata, membership: this, publisher: this, ...(cluster ? { elector: cluster } : {}) });
     this.replicaManager = createReplicaManager(this, (topic, index, isLeader) => this.coordinatorRuntime.onLeadershipChange(topic, index, isLeader));
     this.coordinatorRuntime = createCoordinatorRuntime(this);
     this.groupCoordinator = createGroupCoordinator(this, this.coordinatorRuntime);
     this.transactionCoordinator = createTransactionCoordinator(this, this.coordinatorRuntime, this.groupCoordinator);
-    this.handlers = createHandlers(this);
+    const groups = this.groupCoordinator;
+    this.handlers = createHandlers({
+      context: this.context,
+      metadata: this.metadata,
+      membership: this,
+      replicas: this.replicaManager,
+      controller: this.controller,
+      groups,
+      groupAdmin: {
+        describeGroup: (groupId) => describeGroup(groups, groupId),
+        listGroups: (states, types) => listGroups(groups, states, types),
+        deleteGroups: (groupIds) => deleteGroups(groups, groupIds),
+      },
+      transactions: this.transactionCoordinator,
+      apiVersions: () => this.apiVersionRanges(),
+    });
     this.listenerSettings = resolveListeners((key) => this.config.staticValue(key), { host: this.bindHost, port: options.port ?? 0, advertisedHost: this.advertisedHost });
     const interBroker = this.listenerSettings.listeners.find((l) => l.name === this.listenerSettings.interBrokerListener)!;
     if (this.cluster && usesSasl(interBroker.protocol)) {
@@ -297,6 +329,18 @@ export class KafkaBroker {
   applyTopicDeletion(topic: TopicMetadata): void {
     this.replicaManager.deletePartitions(topic);
     this.groupCoordinator.offsets.onTopicDeleted(topic.name);
+  }
+
+  applyTopicPartitions(topic: TopicMetadata): void {
+    this.replicaManager.createPartitions(topic);
+  }
+
+  applyLeadership(topic: TopicMetadata): void {
+    this.replicaManager.applyLeadership(topic);
+  }
+
+  applyTopicConfig(name: string): void {
+    this.replicaManager.topicConfigChanged(name);
   }
 
   topicConfigChanged(name: string): void {

@@ -6,7 +6,8 @@ import type { TransactionalWrite, VerificationGuard } from './coordinator/transa
 import { FetchPurgatory, partitionKey } from './delayed-fetch.js';
 import type { BrokerLogger } from './logger.js';
 import { ProducePurgatory, type AckOutcome, type ReplicatedAppend } from './produce-purgatory.js';
-import { parseLogConfig, type LogConfig } from './storage/log-config.js';
+import type { TopicSettings } from './cluster/topic-settings.js';
+import { parseLogConfig } from './storage/log-config.js';
 import { partitionDirName } from './storage/log-file-names.js';
 import { LogManager } from './storage/log-manager.js';
 import { ReplicationOffsetCheckpoint } from './storage/replication-offset-checkpoint.js';
@@ -15,15 +16,7 @@ import type { AppendOrigin } from './storage/producer-state-manager.js';
 /** How long a request's partition creation holds the event loop before other work runs. */
 export const PARTITION_CREATION_SLICE_MS = 10;
 
-/** A topic's effective settings: the log's own plus what the produce path checks. */
-export interface TopicSettings {
-  readonly log: LogConfig;
-  readonly minInsyncReplicas: number;
-  readonly messageTimestampBeforeMaxMs: number;
-  readonly messageTimestampAfterMaxMs: number;
-  /** compression.type: the codec batches are stored in ('producer' keeps the producer's). */
-  readonly compressionType: string;
-}
+export type { TopicSettings } from './cluster/topic-settings.js';
 
 /** What the replica manager is built with (the composition root wires the broker's pieces in; tests pass fakes). */
 export interface ReplicaManagerDeps {

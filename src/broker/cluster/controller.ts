@@ -2,8 +2,12 @@ import { ErrorCode } from '../../protocol/error-codes.js';
 import { KafkaProtocolError } from '../../protocol/error-codes.js';
 import { InvalidConfigError, ReadOnlyConfigError, validateBrokerConfigs, validateTopicConfigs, type ConfigValue } from '../config/broker-config.js';
 import { ZERO_UUID } from '../../protocol/schema/uuid.js';
-import type { KafkaBroker } from '../kafka-broker.js';
-import type { TopicMetadata } from './cluster-metadata.js';
+import type { ScramCredential } from '../security/sasl/scram-credential.js';
+import type { BrokerContext } from '../broker-context.js';
+import type { ClusterMetadata, TopicMetadata } from './cluster-metadata.js';
+import type { ClusterMembership } from './cluster-membership.js';
+import type { ElectionResult, LeaderElector } from './leader-elector.js';
+import type { MetadataPublisher } from './metadata-publisher.js';
 import { checkPartitionLimits } from './partition-limits.js';
 import { INTERNAL_TOPICS, invalidTopicNameReason } from './topic-names.js';
 
@@ -31,13 +35,32 @@ export interface PartitionsPending {
   ready: Promise<void> | null;
 }
 
+/** What the Controller works with. */
+export interface ControllerDeps {
+  readonly context: BrokerContext;
+  /** The metadata it records its decisions in. */
+  readonly metadata: ClusterMetadata;
+  /** The brokers replicas may be placed on. */
+  readonly membership: Pick<ClusterMembership, 'liveBrokers'>;
+  /** Has every broker apply a recorded change. */
+  readonly publisher: MetadataPublisher;
+  /** The cluster's leader elections; without one (a single broker) every leader is already elected. */
+  readonly elector?: LeaderElector;
+}
+
 /**
  * Decides and records topic changes: names, partition counts, replica placement and config
  * overrides, then has the replica manager create or delete the local partitions. With one
  * broker it runs in-process; replication (issue 9) puts the same decisions behind a quorum.
  */
 export class Controller {
-  constructor(private readonly broker: KafkaBroker) {}
+  private readonly metadata: ClusterMetadata;
+  private readonly context: BrokerContext;
+
+  constructor(private readonly deps: ControllerDeps) {
+    this.metadata = deps.metadata;
+    this.context = deps.context;
+  }
 
   /** Validates and (unless validateOnly) creates a topic and all its partitions; throws KafkaProtocolError with Kafka's code. */
   createTopic(spec: CreateTopicSpec, validateOnly = false): CreatedTopic {
@@ -52,7 +75,7 @@ export class Controller {
   createTopicInSlices(spec: CreateTopicSpec, validateOnly: boolean, inSlices = true): CreatedTopic & PartitionsPending {
     const reason = invalidTopicNameReason(spec.name);
     if (reason) throw new KafkaProtocolError(ErrorCode.INVALID_TOPIC_EXCEPTION, reason);
-    if (this.broker.metadata.topic(spec.name)) throw new KafkaProtocolError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${spec.name}' already exists.`);
+    if (this.metadata.topic(spec.name)) throw new KafkaProtocolError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${spec.name}' already exists.`);
     let configs: Record<string, string>;
     try {
       configs = validateTopicConfigs(spec.configs ?? {});
@@ -68,30 +91,30 @@ export class Controller {
       : this.place(spec.numPartitions, spec.replicationFactor, 0, limited);
     const summary = { numPartitions: assignments.length, replicationFactor: assignments[0]!.length, configs };
     if (validateOnly) return { topicId: ZERO_UUID, ...summary, ready: null };
-    const topic = this.broker.metadata.createTopic(spec.name, assignments, configs);
-    const ready = this.broker.topicPartitionsChanged(topic, inSlices);
-    this.broker.logger.info(`created topic ${spec.name} with ${assignments.length} partitions`);
+    const topic = this.metadata.createTopic(spec.name, assignments, configs);
+    const ready = this.deps.publisher.topicPartitionsChanged(topic, inSlices);
+    this.context.logger.info(`created topic ${spec.name} with ${assignments.length} partitions`);
     return { topicId: topic.topicId, ...summary, ready };
   }
 
   /** Metadata and Produce auto-creation: broker defaults, no configs. */
   autoCreateTopic(name: string): TopicMetadata {
     this.createTopic({ name, numPartitions: -1, replicationFactor: -1 });
-    return this.broker.metadata.topic(name)!;
+    return this.metadata.topic(name)!;
   }
 
   deleteTopic(name: string): TopicMetadata {
-    if (!this.broker.config.boolean('delete.topic.enable')) throw new KafkaProtocolError(ErrorCode.TOPIC_DELETION_DISABLED);
-    if (!this.broker.metadata.topic(name)) throw new KafkaProtocolError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-    const topic = this.broker.metadata.deleteTopic(name);
-    this.broker.topicDeleted(topic);
-    this.broker.logger.info(`deleted topic ${name}`);
+    if (!this.context.config.boolean('delete.topic.enable')) throw new KafkaProtocolError(ErrorCode.TOPIC_DELETION_DISABLED);
+    if (!this.metadata.topic(name)) throw new KafkaProtocolError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    const topic = this.metadata.deleteTopic(name);
+    this.deps.publisher.topicDeleted(topic);
+    this.context.logger.info(`deleted topic ${name}`);
     return topic;
   }
 
   /** Grows a topic; its new partitions are created a slice at a time (a single broker) until `ready` settles. */
   createPartitions(name: string, totalCount: number, assignments: ReadonlyArray<readonly number[]> | null, validateOnly: boolean): PartitionsPending {
-    const topic = this.broker.metadata.topic(name);
+    const topic = this.metadata.topic(name);
     if (!topic) throw new KafkaProtocolError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${name}' does not exist.`);
     const current = topic.partitions.length;
     if (totalCount < current) throw new KafkaProtocolError(ErrorCode.INVALID_PARTITIONS, `Topic currently has ${current} partitions, which is higher than the requested ${totalCount}.`);
@@ -105,12 +128,12 @@ export class Controller {
       newAssignments = this.place(added, topic.partitions[0]?.replicas.length ?? 1, current, true);
     }
     if (validateOnly) return { ready: null };
-    this.broker.metadata.addPartitions(name, newAssignments);
-    return { ready: this.broker.topicPartitionsChanged(topic, true) };
+    this.metadata.addPartitions(name, newAssignments);
+    return { ready: this.deps.publisher.topicPartitionsChanged(topic, true) };
   }
 
   alterTopicConfigs(name: string, configs: Record<string, string>, validateOnly: boolean): void {
-    if (!this.broker.metadata.topic(name)) throw new KafkaProtocolError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    if (!this.metadata.topic(name)) throw new KafkaProtocolError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     let validated: Record<string, string>;
     try {
       validated = validateTopicConfigs(configs);
@@ -119,8 +142,8 @@ export class Controller {
       throw error;
     }
     if (validateOnly) return;
-    this.broker.metadata.setTopicConfigs(name, validated);
-    this.broker.topicConfigChanged(name);
+    this.metadata.setTopicConfigs(name, validated);
+    this.deps.publisher.topicConfigChanged(name);
   }
 
   /**
@@ -131,7 +154,7 @@ export class Controller {
   alterBrokerConfigs(resourceName: string, configs: Record<string, string>, validateOnly: boolean): void {
     if (resourceName !== '') {
       if (!/^-?\d+$/.test(resourceName)) throw new KafkaProtocolError(ErrorCode.INVALID_REQUEST, `Node id must be an integer, but it is: ${resourceName}`);
-      if (Number(resourceName) !== this.broker.nodeId) throw new KafkaProtocolError(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${this.broker.nodeId}, but received ${resourceName}`);
+      if (Number(resourceName) !== this.context.nodeId) throw new KafkaProtocolError(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${this.context.nodeId}, but received ${resourceName}`);
     }
     let validated: Record<string, string>;
     try {
@@ -142,8 +165,23 @@ export class Controller {
       throw error;
     }
     if (validateOnly) return;
-    this.broker.metadata.setDynamicBrokerConfigs(resourceName, validated);
-    this.broker.brokerConfigsChanged();
+    this.metadata.setDynamicBrokerConfigs(resourceName, validated);
+    this.deps.publisher.brokerConfigsChanged();
+  }
+
+  /**
+   * ElectLeaders: the cluster elects them; a single broker leads every partition it has, so
+   * none needs an election.
+   */
+  electLeaders(electionType: number, partitions: ReadonlyArray<{ topic: string; partition: number }> | null): ElectionResult[] {
+    if (this.deps.elector) return this.deps.elector.electLeaders(electionType, partitions);
+    const wanted = partitions ?? [...this.metadata.topics].flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partition })));
+    return wanted.map((tp) => ({ ...tp, errorCode: this.metadata.topic(tp.topic)?.partitions[tp.partition] ? ErrorCode.ELECTION_NOT_NEEDED : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION }));
+  }
+
+  /** AlterUserScramCredentials: sets (or, with null, removes) a user's credential for one mechanism. */
+  alterScramCredential(user: string, mechanism: string, credential: ScramCredential | null): void {
+    this.metadata.setScramCredential(user, mechanism, credential);
   }
 
   /**
@@ -151,15 +189,15 @@ export class Controller {
    * counts are checked (and, when `limited`, the partition caps) before anything is allocated.
    */
   private place(numPartitions: number, replicationFactor: number, firstPartition: number, limited: boolean): number[][] {
-    const partitions = numPartitions === -1 ? this.broker.config.int('num.partitions') : numPartitions;
-    const factor = replicationFactor === -1 ? this.broker.config.int('default.replication.factor') : replicationFactor;
+    const partitions = numPartitions === -1 ? this.context.config.int('num.partitions') : numPartitions;
+    const factor = replicationFactor === -1 ? this.context.config.int('default.replication.factor') : replicationFactor;
     if (partitions <= 0) throw new KafkaProtocolError(ErrorCode.INVALID_PARTITIONS, 'Number of partitions must be larger than 0.');
     if (factor <= 0) throw new KafkaProtocolError(ErrorCode.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0.');
-    const brokers = this.broker.liveBrokers().map((b) => b.nodeId).sort((a, b) => a - b);
+    const brokers = this.deps.membership.liveBrokers().map((b) => b.nodeId).sort((a, b) => a - b);
     if (factor > brokers.length) {
       throw new KafkaProtocolError(ErrorCode.INVALID_REPLICATION_FACTOR, `Unable to replicate the partition ${factor} time(s): The target replication factor of ${factor} cannot be reached because only ${brokers.length} broker(s) are registered.`);
     }
-    if (limited) checkPartitionLimits(this.broker.config, this.broker.metadata, partitions, factor);
+    if (limited) checkPartitionLimits(this.context.config, this.metadata, partitions, factor);
     const out: number[][] = [];
     for (let p = 0; p < partitions; p++) {
       const first = (firstPartition + p) % brokers.length;
@@ -169,8 +207,8 @@ export class Controller {
   }
 
   private checkAssignments(assignments: ReadonlyArray<readonly number[]>, limited: boolean): number[][] {
-    if (limited) checkPartitionLimits(this.broker.config, this.broker.metadata, assignments.length, assignments[0]!.length);
-    const live = new Set(this.broker.liveBrokers().map((b) => b.nodeId));
+    if (limited) checkPartitionLimits(this.context.config, this.metadata, assignments.length, assignments[0]!.length);
+    const live = new Set(this.deps.membership.liveBrokers().map((b) => b.nodeId));
     const factor = assignments[0]!.length;
     for (const replicas of assignments) {
       if (replicas.length === 0 || replicas.length !== factor) throw new KafkaProtocolError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'All partitions should have the same number of replicas.');

@@ -1,6 +1,6 @@
 import { ErrorCode, KafkaProtocolError } from '../../protocol/error-codes.js';
 import { readBatchSize, readLastOffset, RECORD_BATCH_HEADER_SIZE } from '../../protocol/records/index.js';
-import type { TopicSettings } from '../replica-manager.js';
+import type { TopicSettings } from './topic-settings.js';
 import type { PartitionAssignment } from './cluster-metadata.js';
 import { StorageError } from '../storage/errors.js';
 import type { PartitionLog } from '../storage/partition-log.js';

@@ -1,7 +1,8 @@
 import { isKnownSecurityConfig, refuseUnsupportedConfigs } from './unsupported-configs.js';
 import { BROKER_CONFIG_BY_NAME, DYNAMIC_BROKER_CONFIGS, TOPIC_CONFIGS, TOPIC_CONFIG_BY_NAME, type ConfigDefinition } from './config-definitions.js';
+import type { ConfigValue } from './config-value.js';
 
-export type ConfigValue = string | number | boolean;
+export type { ConfigValue } from './config-value.js';
 
 /** A config value that fails its definition: the broker answers INVALID_CONFIG. */
 export class InvalidConfigError extends Error {

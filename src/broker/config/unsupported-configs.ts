@@ -1,4 +1,4 @@
-import type { ConfigValue } from './broker-config.js';
+import type { ConfigValue } from './config-value.js';
 
 /**
  * A broker config this broker cannot honour and will not pretend to (an authorizer, a JKS

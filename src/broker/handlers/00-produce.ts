@@ -5,10 +5,12 @@ import type { ValidatedBatch } from '../../protocol/records/index.js';
 import type { Partition } from '../cluster/partition.js';
 import { transactionalWritesOf, type VerificationGuard } from '../coordinator/transaction/transaction-verification.js';
 import { INTERNAL_TOPICS } from '../cluster/topic-names.js';
-import type { KafkaBroker } from '../kafka-broker.js';
+import type { HandlerDeps } from './handler-deps.js';
 import type { ReplicatedAppend } from '../produce-purgatory.js';
 import { CLOSE_CONNECTION, NO_RESPONSE, apiHandler, type HandlerResult, type RequestContext } from './api-handler.js';
 import { RecordValidationError, validateProducedRecords, type RecordError, type ValidatedRecords } from './produce-validation.js';
+
+type Deps = Pick<HandlerDeps, 'context' | 'metadata' | 'replicas' | 'transactions'>;
 
 interface PartitionResult {
   index: number;
@@ -48,27 +50,27 @@ interface Validation {
 }
 
 /** Kafka's error code for what validating or appending threw; anything else is a bug and propagates. */
-function failed(broker: KafkaBroker, partition: Partition, error: unknown): PartitionResult {
+function failed(deps: Deps, partition: Partition, error: unknown): PartitionResult {
   if (!(error instanceof KafkaProtocolError)) throw error;
-  broker.logger.debug(`produce to ${partition.topic}-${partition.index} failed: ${error.message}`);
+  deps.context.logger.debug(`produce to ${partition.topic}-${partition.index} failed: ${error.message}`);
   return failure(partition.index, error.code, error.message, error instanceof RecordValidationError ? error.recordErrors : []);
 }
 
-function validate(broker: KafkaBroker, partition: Partition, records: Buffer | null): PartitionResult | Validation {
+function validate(deps: Deps, partition: Partition, records: Buffer | null): PartitionResult | Validation {
   if (records === null) return failure(partition.index, ErrorCode.CORRUPT_MESSAGE, 'null records');
   if (!partition.isLeader) return failure(partition.index, ErrorCode.NOT_LEADER_OR_FOLLOWER, `This broker is not the leader of ${partition.topic}-${partition.index}`);
-  const now = broker.now();
+  const now = deps.context.clock.now();
   let validated: ValidatedRecords | Promise<ValidatedRecords>;
   try {
     validated = validateProducedRecords(records, partition.settings, now, `${partition.topic}-${partition.index}`);
   } catch (error) {
-    return failed(broker, partition, error);
+    return failed(deps, partition, error);
   }
   if (!(validated instanceof Promise)) return { partition, now, outcome: validated, settling: null };
   const validation: Validation = { partition, now, outcome: null, settling: null };
   validation.settling = validated.then(
     (records) => void (validation.outcome = records),
-    (error: unknown) => void (validation.outcome = failed(broker, partition, error)),
+    (error: unknown) => void (validation.outcome = failed(deps, partition, error)),
   );
   return validation;
 }
@@ -78,15 +80,15 @@ function isValidation(p: PartitionResult | Validation): p is Validation {
 }
 
 /** Appends one partition's validated records (or gives the validation's failure). */
-function appendOne(broker: KafkaBroker, topic: string, validation: Validation, acks: number, verification: RequestVerification, pending: Map<PartitionResult, ReplicatedAppend>): PartitionResult {
+function appendOne(deps: Deps, topic: string, validation: Validation, acks: number, verification: RequestVerification, pending: Map<PartitionResult, ReplicatedAppend>): PartitionResult {
   const { partition, outcome } = validation;
   if (outcome === null) throw new Error(`produce to ${topic}-${partition.index}: appended before its validation settled`);
   if (!('records' in outcome)) return outcome;
   // A streamed validation took a while: the partition may have lost its leadership, or gone, meanwhile.
-  if (validation.settling !== null && (!partition.isLeader || broker.replicaManager.partition(topic, partition.index) !== partition)) {
+  if (validation.settling !== null && (!partition.isLeader || deps.replicas.partition(topic, partition.index) !== partition)) {
     return failure(partition.index, ErrorCode.NOT_LEADER_OR_FOLLOWER, `This broker is not the leader of ${topic}-${partition.index}`);
   }
-  return appendToPartition(broker, validation, outcome, acks, verification, pending);
+  return appendToPartition(deps, validation, outcome, acks, verification, pending);
 }
 
 /** The request's transactional id and the guard its transactional writes were verified with. */
@@ -95,11 +97,11 @@ interface RequestVerification {
   guard: VerificationGuard;
 }
 
-function appendToPartition(broker: KafkaBroker, { partition, now }: Validation, validated: ValidatedRecords, acks: number, verification: RequestVerification, pending: Map<PartitionResult, ReplicatedAppend>): PartitionResult {
+function appendToPartition(deps: Deps, { partition, now }: Validation, validated: ValidatedRecords, acks: number, verification: RequestVerification, pending: Map<PartitionResult, ReplicatedAppend>): PartitionResult {
   try {
     const producers = transactionalProducers(verification.transactionalId, validated.batches);
     // Producer ids, epochs and sequence numbers are checked by the log; a retried batch gets its original offset.
-    const info = broker.replicaManager.appendAsLeader(partition, validated.records, {
+    const info = deps.replicas.appendAsLeader(partition, validated.records, {
       requiredAcks: acks,
       origin: 'client',
       appendTimeMs: now,
@@ -117,12 +119,12 @@ function appendToPartition(broker: KafkaBroker, { partition, now }: Validation, 
     if (acks === -1 && partition.highWatermark < info.requiredOffset) pending.set(result, info.replicated);
     return result;
   } catch (error) {
-    return failed(broker, partition, error);
+    return failed(deps, partition, error);
   }
 }
 
 /** The Produce request proper, once its transactional writes are verified. */
-function produce(broker: KafkaBroker, request: RequestOf<typeof ApiKeys.Produce>, guard: VerificationGuard, onConnectionClose: RequestContext['onConnectionClose']): HandlerResult<typeof ApiKeys.Produce> | Promise<HandlerResult<typeof ApiKeys.Produce>> {
+function produce(deps: Deps, request: RequestOf<typeof ApiKeys.Produce>, guard: VerificationGuard, onConnectionClose: RequestContext['onConnectionClose']): HandlerResult<typeof ApiKeys.Produce> | Promise<HandlerResult<typeof ApiKeys.Produce>> {
   const acks = request.acks;
   const validAcks = acks === 0 || acks === 1 || acks === -1;
   const validations = request.topicData.map((topic) => ({
@@ -130,23 +132,23 @@ function produce(broker: KafkaBroker, request: RequestOf<typeof ApiKeys.Produce>
     partitions: topic.partitionData.map((p): PartitionResult | Validation => {
       if (!validAcks) return failure(p.index, ErrorCode.INVALID_REQUIRED_ACKS);
       if (INTERNAL_TOPICS.has(topic.name)) return failure(p.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic.name}`);
-      const partition = broker.replicaManager.partition(topic.name, p.index);
+      const partition = deps.replicas.partition(topic.name, p.index);
       if (!partition) {
         // A replica of a topic this broker does not host: the client's metadata is stale.
-        const known = broker.metadata.topic(topic.name)?.partitions[p.index] !== undefined;
+        const known = deps.metadata.topic(topic.name)?.partitions[p.index] !== undefined;
         return known
           ? failure(p.index, ErrorCode.NOT_LEADER_OR_FOLLOWER, `This broker is not the leader of ${topic.name}-${p.index}`)
           : failure(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
       }
-      return validate(broker, partition, p.records);
+      return validate(deps, partition, p.records);
     }),
   }));
   const touched = validations.flatMap((t) => t.partitions).filter(isValidation);
   // Appends to a partition keep the order the requests came in, as Kafka's one-request-at-a-time
   // channels do: behind a streamed validation, later requests to its partitions wait for it.
   const waits = touched.flatMap((v) => [v.settling, appendsInFlight.get(v.partition)]).filter((w) => w !== null && w !== undefined);
-  if (waits.length === 0) return appendAll(broker, request, { transactionalId: request.transactionalId, guard }, validations, onConnectionClose);
-  const appended = Promise.all(waits).then(() => appendAll(broker, request, { transactionalId: request.transactionalId, guard }, validations, onConnectionClose));
+  if (waits.length === 0) return appendAll(deps, request, { transactionalId: request.transactionalId, guard }, validations, onConnectionClose);
+  const appended = Promise.all(waits).then(() => appendAll(deps, request, { transactionalId: request.transactionalId, guard }, validations, onConnectionClose));
   const done = appended.then(
     () => undefined,
     () => undefined,
@@ -163,7 +165,7 @@ const appendsInFlight = new WeakMap<Partition, Promise<void>>();
 
 /** Appends the validated records of every partition and builds the response (waiting for acks=-1). */
 function appendAll(
-  broker: KafkaBroker,
+  deps: Deps,
   request: RequestOf<typeof ApiKeys.Produce>,
   verification: RequestVerification,
   validations: Array<{ name: string; partitions: Array<PartitionResult | Validation> }>,
@@ -173,7 +175,7 @@ function appendAll(
   const pending = new Map<PartitionResult, ReplicatedAppend>();
   const responses = validations.map((topic) => ({
     name: topic.name,
-    partitionResponses: topic.partitions.map((p) => (isValidation(p) ? appendOne(broker, topic.name, p, acks, verification, pending) : p)),
+    partitionResponses: topic.partitions.map((p) => (isValidation(p) ? appendOne(deps, topic.name, p, acks, verification, pending) : p)),
   }));
   // Kafka closes the connection of an acks=0 produce that failed anywhere: the producer gets no
   // response, so only a closed connection makes it refresh its metadata rather than lose records.
@@ -182,7 +184,7 @@ function appendAll(
   if (pending.size === 0) return response;
   const results = [...pending.keys()];
   return new Promise((resolve) => {
-    broker.replicaManager.awaitReplication([...pending.values()], request.timeoutMs, (outcomes) => {
+    deps.replicas.awaitReplication([...pending.values()], request.timeoutMs, (outcomes) => {
       outcomes.forEach((outcome, i) => {
         if (outcome.errorCode !== ErrorCode.NONE) Object.assign(results[i]!, failure(results[i]!.index, outcome.errorCode, outcome.message));
       });
@@ -201,7 +203,7 @@ function appendAll(
  * partition's producer state (OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH; a retry
  * of a batch already written gets its original offset and NONE, as modern Kafka answers).
  */
-export function produceHandler(broker: KafkaBroker) {
+export function produceHandler(deps: Deps) {
   return apiHandler({
     apiKey: ApiKeys.Produce,
     minVersion: 0,
@@ -209,7 +211,7 @@ export function produceHandler(broker: KafkaBroker) {
     handle(request, { onConnectionClose }) {
       // KIP-890: a transaction's first write to a partition is verified with its coordinator first.
       const writes = request.transactionalId === null ? [] : transactionalWritesOf(request.topicData);
-      return broker.transactionCoordinator.verification.verifyThen(request.transactionalId, writes, 'produce', (guard) => produce(broker, request, guard, onConnectionClose));
+      return deps.transactions.verification.verifyThen(request.transactionalId, writes, 'produce', (guard) => produce(deps, request, guard, onConnectionClose));
     },
   });
 }

@@ -3,9 +3,11 @@ import { ApiKeys, type FetchRequest, type FetchResponse } from '../../protocol/g
 import type { MessageInput } from '../../protocol/input.js';
 import type { Partition } from '../cluster/partition.js';
 import { partitionKey } from '../delayed-fetch.js';
-import type { KafkaBroker } from '../kafka-broker.js';
+import type { HandlerDeps } from './handler-deps.js';
 import { StorageError } from '../storage/errors.js';
 import { apiHandler, type RequestContext } from './api-handler.js';
+
+type Deps = Pick<HandlerDeps, 'context' | 'metadata' | 'replicas'>;
 
 type PartitionData = MessageInput<FetchResponse['responses'][number]['partitions'][number]>;
 
@@ -91,7 +93,7 @@ const FIRST_RECORD_BATCH_VERSION = 4;
  * Fetch sessions are declined (session id 0), which KIP-227 allows: clients then keep
  * sending full fetch requests.
  */
-export function fetchHandler(broker: KafkaBroker) {
+export function fetchHandler(deps: Deps) {
   return apiHandler({
     apiKey: ApiKeys.Fetch,
     // v0-3 stay advertised (librdkafka 2.0 checks for v2 before it enables gzip and snappy);
@@ -107,17 +109,17 @@ export function fetchHandler(broker: KafkaBroker) {
       const wanted: WantedPartition[] = [];
       for (const t of request.topics) {
         // v13+ names topics by id only.
-        const topic = version >= 13 ? broker.metadata.topicById(t.topicId) : broker.metadata.topic(t.topic);
+        const topic = version >= 13 ? deps.metadata.topicById(t.topicId) : deps.metadata.topic(t.topic);
         for (const p of t.partitions) {
           wanted.push({
             topic: topic?.name ?? t.topic,
             topicId: t.topicId,
             request: p,
-            partition: topic ? broker.replicaManager.partition(topic.name, p.partition) : undefined,
+            partition: topic ? deps.replicas.partition(topic.name, p.partition) : undefined,
             topicError: version < FIRST_RECORD_BATCH_VERSION
               ? ErrorCode.UNSUPPORTED_VERSION
               : topic
-                ? (topic.partitions[p.partition] && !broker.replicaManager.partition(topic.name, p.partition) ? ErrorCode.NOT_LEADER_OR_FOLLOWER : undefined)
+                ? (topic.partitions[p.partition] && !deps.replicas.partition(topic.name, p.partition) ? ErrorCode.NOT_LEADER_OR_FOLLOWER : undefined)
                 : version >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
           });
         }
@@ -137,17 +139,17 @@ export function fetchHandler(broker: KafkaBroker) {
         for (const w of wanted) {
           if (w.partition?.isLeader && w.topicError === undefined) {
             w.partition.updateFollowerFetchState(replicaId, Number(w.request.fetchOffset));
-            broker.replicaManager.partitionStateChanged(w.partition);
+            deps.replicas.partitionStateChanged(w.partition);
           }
         }
       }
       // Kafka's fetch.max.bytes: the broker's bound on one response, whatever the client asks.
-      const maxBytes = Math.min(request.maxBytes, broker.config.int('fetch.max.bytes'));
+      const maxBytes = Math.min(request.maxBytes, deps.context.config.int('fetch.max.bytes'));
       const readAllNow = () => readAll(wanted, maxBytes, request.isolationLevel, replicaId);
       if (request.maxWaitMs <= 0 || wanted.length === 0) return respond(readAllNow().data);
       // The purgatory checks at once, then again on every append to these partitions.
       return new Promise((resolve) => {
-        broker.replicaManager.fetchPurgatory.watch(
+        deps.replicas.fetchPurgatory.watch(
           {
             tryComplete: () => {
               const attempt = readAllNow();

@@ -1,8 +1,10 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ApiKeys } from '../../protocol/generated/messages.js';
 import { IsolationLevel } from '../cluster/partition.js';
-import type { KafkaBroker } from '../kafka-broker.js';
+import type { HandlerDeps } from './handler-deps.js';
 import { apiHandler } from './api-handler.js';
+
+type Deps = Pick<HandlerDeps, 'metadata' | 'replicas'>;
 
 /** Special timestamps of ListOffsets. */
 const LATEST = -1;
@@ -13,7 +15,7 @@ const EARLIEST_TIERED = -5;
 const LATEST_TIERED = -6;
 
 /** ListOffsets, all versions: earliest, latest (isolation-aware), max timestamp, by timestamp. */
-export function listOffsetsHandler(broker: KafkaBroker) {
+export function listOffsetsHandler(deps: Deps) {
   return apiHandler({
     apiKey: ApiKeys.ListOffsets,
     minVersion: 0,
@@ -36,8 +38,8 @@ export function listOffsetsHandler(broker: KafkaBroker) {
             const key = `${t.name}-${p.partitionIndex}`;
             if (seen.has(key)) return result(ErrorCode.INVALID_REQUEST);
             seen.add(key);
-            const partition = broker.replicaManager.partition(t.name, p.partitionIndex);
-            if (!partition) return result(broker.metadata.topic(t.name)?.partitions[p.partitionIndex] ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+            const partition = deps.replicas.partition(t.name, p.partitionIndex);
+            if (!partition) return result(deps.metadata.topic(t.name)?.partitions[p.partitionIndex] ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
             if (!partition.isLeader) return result(ErrorCode.NOT_LEADER_OR_FOLLOWER);
             const epochError = partition.leaderEpochError(p.currentLeaderEpoch);
             if (epochError !== ErrorCode.NONE) return result(epochError);

@@ -4,13 +4,18 @@ import type { MessageInput } from '../../protocol/input.js';
 import { ZERO_UUID } from '../../protocol/schema/uuid.js';
 import { INTERNAL_TOPICS, invalidTopicNameReason } from '../cluster/topic-names.js';
 import type { TopicMetadata } from '../cluster/cluster-metadata.js';
-import type { KafkaBroker } from '../kafka-broker.js';
+import type { ControllerApi, HandlerDeps } from './handler-deps.js';
 import { distinctBy } from './distinct.js';
 import { apiHandler } from './api-handler.js';
 
+interface Deps extends Pick<HandlerDeps, 'context' | 'membership'> {
+  readonly metadata: Pick<HandlerDeps['metadata'], 'clusterId' | 'topics' | 'topic' | 'topicById'>;
+  readonly controller: Pick<ControllerApi, 'autoCreateTopic'>;
+}
+
 type TopicResponse = MessageInput<MetadataResponse['topics'][number]>;
 
-function describeTopic(broker: KafkaBroker, topic: TopicMetadata): TopicResponse {
+function describeTopic(deps: Deps, topic: TopicMetadata): TopicResponse {
   return {
     errorCode: ErrorCode.NONE,
     name: topic.name,
@@ -18,13 +23,13 @@ function describeTopic(broker: KafkaBroker, topic: TopicMetadata): TopicResponse
     isInternal: INTERNAL_TOPICS.has(topic.name),
     partitions: topic.partitions.map((p) => ({
       // A partition without a live leader (replication: its ISR is gone and unclean election is off).
-      errorCode: p.leaderId >= 0 && broker.isLive(p.leaderId) ? ErrorCode.NONE : ErrorCode.LEADER_NOT_AVAILABLE,
+      errorCode: p.leaderId >= 0 && deps.membership.isLive(p.leaderId) ? ErrorCode.NONE : ErrorCode.LEADER_NOT_AVAILABLE,
       partitionIndex: p.partition,
       leaderId: p.leaderId,
       leaderEpoch: p.leaderEpoch,
       replicaNodes: [...p.replicas],
       isrNodes: [...p.isr],
-      offlineReplicas: p.replicas.filter((id) => !broker.isLive(id)),
+      offlineReplicas: p.replicas.filter((id) => !deps.membership.isLive(id)),
     })),
   };
 }
@@ -34,7 +39,7 @@ function describeTopic(broker: KafkaBroker, topic: TopicMetadata): TopicResponse
  * null list, or an empty one before v1), auto-creating unknown ones when both the request
  * and `auto.create.topics.enable` allow it.
  */
-export function metadataHandler(broker: KafkaBroker) {
+export function metadataHandler(deps: Deps) {
   return apiHandler({
     apiKey: ApiKeys.Metadata,
     minVersion: 0,
@@ -43,22 +48,22 @@ export function metadataHandler(broker: KafkaBroker) {
       const allTopics = request.topics === null || (header.apiVersion === 0 && request.topics.length === 0);
       const topics: TopicResponse[] = [];
       if (allTopics) {
-        for (const topic of broker.metadata.topics) topics.push(describeTopic(broker, topic));
+        for (const topic of deps.metadata.topics) topics.push(describeTopic(deps, topic));
       } else {
         // Before v4 there is no flag: old clients always allowed auto-creation.
-        const allowCreate = (header.apiVersion < 4 || request.allowAutoTopicCreation) && broker.config.boolean('auto.create.topics.enable');
+        const allowCreate = (header.apiVersion < 4 || request.allowAutoTopicCreation) && deps.context.config.boolean('auto.create.topics.enable');
         for (const requested of distinctBy(request.topics!, (t) => (t.name === null ? `id:${t.topicId}` : `name:${t.name}`))) {
           const byId = requested.name === null;
-          const existing = byId ? broker.metadata.topicById(requested.topicId) : broker.metadata.topic(requested.name!);
+          const existing = byId ? deps.metadata.topicById(requested.topicId) : deps.metadata.topic(requested.name!);
           if (existing) {
-            topics.push(describeTopic(broker, existing));
+            topics.push(describeTopic(deps, existing));
           } else if (byId) {
             topics.push({ errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: requested.topicId, partitions: [] });
           } else if (invalidTopicNameReason(requested.name!) !== null) {
             topics.push({ errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, name: requested.name, topicId: ZERO_UUID, partitions: [] });
           } else if (allowCreate && !INTERNAL_TOPICS.has(requested.name!)) {
             try {
-              topics.push(describeTopic(broker, broker.controller.autoCreateTopic(requested.name!)));
+              topics.push(describeTopic(deps, deps.controller.autoCreateTopic(requested.name!)));
             } catch (error) {
               // Refused (a partition cap, too few brokers): the topic gets the controller's error.
               if (!(error instanceof KafkaProtocolError)) throw error;
@@ -72,9 +77,9 @@ export function metadataHandler(broker: KafkaBroker) {
       return {
         throttleTimeMs: 0,
         // The endpoints of the listener this request came in on.
-        brokers: broker.liveBrokers(session?.listener).map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: null })),
-        clusterId: broker.metadata.clusterId,
-        controllerId: broker.controllerId(),
+        brokers: deps.membership.liveBrokers(session?.listener).map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: null })),
+        clusterId: deps.metadata.clusterId,
+        controllerId: deps.membership.controllerId(),
         topics,
       };
     },

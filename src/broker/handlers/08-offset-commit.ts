@@ -1,21 +1,23 @@
 import { ApiKeys } from '../../protocol/generated/messages.js';
-import type { KafkaBroker } from '../kafka-broker.js';
+import type { HandlerDeps } from './handler-deps.js';
 import { apiHandler } from './api-handler.js';
 import { commitResponse, commitsOfKnownPartitions } from './offset-commit-results.js';
+
+type Deps = Pick<HandlerDeps, 'context' | 'groups' | 'metadata'>;
 
 /**
  * OffsetCommit v0-v9. Partitions of unknown topics fail on their own; the rest go to the
  * group coordinator, which checks generation and member and writes one batch; the response
  * waits until the ISR has it.
  */
-export function offsetCommitHandler(broker: KafkaBroker) {
+export function offsetCommitHandler(deps: Deps) {
   return apiHandler({
     apiKey: ApiKeys.OffsetCommit,
     minVersion: 0,
     maxVersion: 9,
     handle(request, { header }) {
       const version = header.apiVersion;
-      const now = broker.now();
+      const now = deps.context.clock.now();
       // v2-v4 carry a retention for the whole commit; -1 means the broker's offsets.retention.minutes.
       const retention = version >= 2 && version <= 4 ? Number(request.retentionTimeMs) : -1;
       const wanted = request.topics.flatMap((t) =>
@@ -32,8 +34,8 @@ export function offsetCommitHandler(broker: KafkaBroker) {
           };
         }),
       );
-      const known = commitsOfKnownPartitions(broker, wanted);
-      return broker.groupCoordinator.offsets
+      const known = commitsOfKnownPartitions(deps.metadata, wanted);
+      return deps.groups.offsets
         .commitOffsets({
           groupId: request.groupId,
           memberId: request.memberId,

@@ -1,8 +1,10 @@
 import { ApiKeys } from '../../protocol/generated/messages.js';
 import type { FetchedTopic } from '../coordinator/group/offset-metadata-manager.js';
-import type { KafkaBroker } from '../kafka-broker.js';
+import type { HandlerDeps } from './handler-deps.js';
 import { apiHandler } from './api-handler.js';
 import { distinctBy } from './distinct.js';
+
+type Deps = Pick<HandlerDeps, 'groups'>;
 
 type RequestedTopics = ReadonlyArray<{ name: string; partitionIndexes: readonly number[] }> | null;
 
@@ -13,9 +15,9 @@ const toPartitions = (t: FetchedTopic) =>
  * OffsetFetch v0-v9: one group before v8 (null topics = all, from v2), several groups from
  * v8. Group errors are top-level from v2, per partition before.
  */
-export function offsetFetchHandler(broker: KafkaBroker) {
+export function offsetFetchHandler(deps: Deps) {
   const fetch = (groupId: string, topics: RequestedTopics, requireStable: boolean) =>
-    broker.groupCoordinator.offsets.fetchOffsets(groupId, topics === null ? null : topics.map((t) => ({ topic: t.name, partitions: t.partitionIndexes })), requireStable);
+    deps.groups.offsets.fetchOffsets(groupId, topics === null ? null : topics.map((t) => ({ topic: t.name, partitions: t.partitionIndexes })), requireStable);
   return apiHandler({
     apiKey: ApiKeys.OffsetFetch,
     minVersion: 0,

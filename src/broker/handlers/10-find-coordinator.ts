@@ -1,7 +1,9 @@
 import { ErrorCode, errorName } from '../../protocol/error-codes.js';
 import { ApiKeys } from '../../protocol/generated/messages.js';
-import type { KafkaBroker } from '../kafka-broker.js';
+import type { HandlerDeps } from './handler-deps.js';
 import { apiHandler } from './api-handler.js';
+
+type Deps = Pick<HandlerDeps, 'groups' | 'membership' | 'transactions'>;
 
 const GROUP_KEY_TYPE = 0;
 const TRANSACTION_KEY_TYPE = 1;
@@ -16,16 +18,16 @@ interface Coordinator {
 }
 
 /** Which broker coordinates the key, or the error to answer. */
-function coordinatorOf(broker: KafkaBroker, key: string, keyType: number): { errorCode: number; nodeId: number } {
-  if (keyType === GROUP_KEY_TYPE) return broker.groupCoordinator.findCoordinator(key);
-  if (keyType === TRANSACTION_KEY_TYPE) return broker.transactionCoordinator.findCoordinator(key);
+function coordinatorOf(deps: Deps, key: string, keyType: number): { errorCode: number; nodeId: number } {
+  if (keyType === GROUP_KEY_TYPE) return deps.groups.findCoordinator(key);
+  if (keyType === TRANSACTION_KEY_TYPE) return deps.transactions.findCoordinator(key);
   return { errorCode: ErrorCode.INVALID_REQUEST, nodeId: -1 };
 }
 
 /** Kafka fills errorMessage from the error's text, which for NONE is "NONE". */
-function lookup(broker: KafkaBroker, key: string, keyType: number, listener: string | undefined): Coordinator {
-  const found = coordinatorOf(broker, key, keyType);
-  const node = found.errorCode === ErrorCode.NONE ? broker.liveBrokers(listener).find((b) => b.nodeId === found.nodeId) : undefined;
+function lookup(deps: Deps, key: string, keyType: number, listener: string | undefined): Coordinator {
+  const found = coordinatorOf(deps, key, keyType);
+  const node = found.errorCode === ErrorCode.NONE ? deps.membership.liveBrokers(listener).find((b) => b.nodeId === found.nodeId) : undefined;
   const errorCode = node ? ErrorCode.NONE : found.errorCode === ErrorCode.NONE ? ErrorCode.COORDINATOR_NOT_AVAILABLE : found.errorCode;
   if (!node) return { key, nodeId: -1, host: '', port: -1, errorCode, errorMessage: errorName(errorCode) };
   return { key, nodeId: node.nodeId, host: node.host, port: node.port, errorCode, errorMessage: 'NONE' };
@@ -38,16 +40,16 @@ function lookup(broker: KafkaBroker, key: string, keyType: number, listener: str
  * (it may still be loading the partition: the coordinator then answers
  * COORDINATOR_LOAD_IN_PROGRESS); both topics are created on first use.
  */
-export function findCoordinatorHandler(broker: KafkaBroker) {
+export function findCoordinatorHandler(deps: Deps) {
   return apiHandler({
     apiKey: ApiKeys.FindCoordinator,
     minVersion: 0,
     maxVersion: 6,
     handle(request, { header, session }) {
       if (header.apiVersion >= 4) {
-        return { throttleTimeMs: 0, coordinators: request.coordinatorKeys.map((key) => lookup(broker, key, request.keyType, session?.listener)) };
+        return { throttleTimeMs: 0, coordinators: request.coordinatorKeys.map((key) => lookup(deps, key, request.keyType, session?.listener)) };
       }
-      const { key: _key, ...single } = lookup(broker, request.key, header.apiVersion === 0 ? GROUP_KEY_TYPE : request.keyType, session?.listener);
+      const { key: _key, ...single } = lookup(deps, request.key, header.apiVersion === 0 ? GROUP_KEY_TYPE : request.keyType, session?.listener);
       return { throttleTimeMs: 0, ...single };
     },
   });

@@ -1,14 +1,16 @@
 import { ApiKeys } from '../../protocol/generated/messages.js';
 import { clientHostOf } from '../coordinator/group/client-host.js';
 import type { JoinGroupResult } from '../coordinator/group/member-metadata.js';
-import type { KafkaBroker } from '../kafka-broker.js';
+import type { HandlerDeps } from './handler-deps.js';
 import { apiHandler } from './api-handler.js';
+
+type Deps = Pick<HandlerDeps, 'groups'>;
 
 /**
  * JoinGroup v0-v9. The response waits until the group's join phase ends (all members
  * rejoined, the initial delay, or the rebalance timeout), so the handler returns a promise.
  */
-export function joinGroupHandler(broker: KafkaBroker) {
+export function joinGroupHandler(deps: Deps) {
   return apiHandler({
     apiKey: ApiKeys.JoinGroup,
     minVersion: 0,
@@ -28,7 +30,7 @@ export function joinGroupHandler(broker: KafkaBroker) {
         members: r.members,
       });
       return new Promise((resolve) => {
-        broker.groupCoordinator.joinGroup(
+        deps.groups.joinGroup(
           {
             groupId: request.groupId,
             memberId: request.memberId,

@@ -1,15 +1,17 @@
 import { ApiKeys } from '../../protocol/generated/messages.js';
-import type { KafkaBroker } from '../kafka-broker.js';
+import type { HandlerDeps } from './handler-deps.js';
 import { apiHandler } from './api-handler.js';
 
+type Deps = Pick<HandlerDeps, 'groups'>;
+
 /** Heartbeat v0-v4: renews the member's session; REBALANCE_IN_PROGRESS tells it to rejoin. */
-export function heartbeatHandler(broker: KafkaBroker) {
+export function heartbeatHandler(deps: Deps) {
   return apiHandler({
     apiKey: ApiKeys.Heartbeat,
     minVersion: 0,
     maxVersion: 4,
     handle(request) {
-      const errorCode = broker.groupCoordinator.heartbeat(request.groupId, request.memberId, request.groupInstanceId, request.generationId);
+      const errorCode = deps.groups.heartbeat(request.groupId, request.memberId, request.groupInstanceId, request.generationId);
       return { throttleTimeMs: 0, errorCode };
     },
   });

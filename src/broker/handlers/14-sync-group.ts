@@ -1,19 +1,21 @@
 import { ApiKeys } from '../../protocol/generated/messages.js';
-import type { KafkaBroker } from '../kafka-broker.js';
+import type { HandlerDeps } from './handler-deps.js';
 import { apiHandler } from './api-handler.js';
+
+type Deps = Pick<HandlerDeps, 'groups'>;
 
 /**
  * SyncGroup v0-v5. Followers wait until the leader's assignment is stored; a member the
  * leader left out gets empty (never null) assignment bytes.
  */
-export function syncGroupHandler(broker: KafkaBroker) {
+export function syncGroupHandler(deps: Deps) {
   return apiHandler({
     apiKey: ApiKeys.SyncGroup,
     minVersion: 0,
     maxVersion: 5,
     handle(request) {
       return new Promise((resolve) => {
-        broker.groupCoordinator.syncGroup(
+        deps.groups.syncGroup(
           {
             groupId: request.groupId,
             generationId: request.generationId,

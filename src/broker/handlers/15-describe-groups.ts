@@ -1,15 +1,16 @@
 import { ApiKeys } from '../../protocol/generated/messages.js';
-import { describeGroup } from '../coordinator/group/group-admin.js';
-import type { KafkaBroker } from '../kafka-broker.js';
+import type { HandlerDeps } from './handler-deps.js';
 import { distinctBy } from './distinct.js';
 import { apiHandler } from './api-handler.js';
+
+type Deps = Pick<HandlerDeps, 'groupAdmin'>;
 
 /** READ, DELETE and DESCRIBE on a group (AclOperation codes 3, 6, 8): all allowed without ACLs. */
 const GROUP_AUTHORIZED_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);
 const OPERATIONS_NOT_REQUESTED = -2147483648;
 
 /** DescribeGroups v0-v5: member metadata and assignments only for Stable groups, as Kafka. */
-export function describeGroupsHandler(broker: KafkaBroker) {
+export function describeGroupsHandler(deps: Deps) {
   return apiHandler({
     apiKey: ApiKeys.DescribeGroups,
     minVersion: 0,
@@ -18,7 +19,7 @@ export function describeGroupsHandler(broker: KafkaBroker) {
       return {
         throttleTimeMs: 0,
         groups: distinctBy(request.groups, (groupId) => groupId).map((groupId) => {
-          const { errorCode, summary } = describeGroup(broker.groupCoordinator, groupId);
+          const { errorCode, summary } = deps.groupAdmin.describeGroup(groupId);
           return {
             errorCode,
             groupId,

@@ -3,12 +3,16 @@ import { ApiKeys } from '../../protocol/generated/messages.js';
 import { ZERO_UUID } from '../../protocol/schema/uuid.js';
 import { EXCESSIVE_PARTITIONS_MESSAGE, MAX_PARTITIONS_PER_REQUEST_CONFIG, requestedPartitions } from '../cluster/partition-limits.js';
 import { describeTopicConfigs } from '../config/config-describer.js';
-import type { KafkaBroker } from '../kafka-broker.js';
+import type { ControllerApi, HandlerDeps } from './handler-deps.js';
 import { apiHandler } from './api-handler.js';
 import { NO_ERROR, duplicates, errorFields } from './topic-errors.js';
 
+interface Deps extends Pick<HandlerDeps, 'context'> {
+  readonly controller: Pick<ControllerApi, 'createTopicInSlices'>;
+}
+
 /** CreateTopics, all versions: -1 partitions/replication = broker defaults, validateOnly, explicit assignments. */
-export function createTopicsHandler(broker: KafkaBroker) {
+export function createTopicsHandler(deps: Deps) {
   return apiHandler({
     apiKey: ApiKeys.CreateTopics,
     minVersion: 0,
@@ -16,9 +20,9 @@ export function createTopicsHandler(broker: KafkaBroker) {
     handle(request) {
       const repeated = duplicates(request.topics.map((t) => t.name));
       // As Kafka's controller: a request asking for too many partitions in all fails as a whole.
-      const defaultPartitions = broker.config.int('num.partitions');
+      const defaultPartitions = deps.context.config.int('num.partitions');
       const total = request.topics.reduce((sum, t) => sum + requestedPartitions(t.numPartitions, t.assignments.length, defaultPartitions), 0);
-      if (total > broker.config.int(MAX_PARTITIONS_PER_REQUEST_CONFIG)) {
+      if (total > deps.context.config.int(MAX_PARTITIONS_PER_REQUEST_CONFIG)) {
         return {
           throttleTimeMs: 0,
           topics: request.topics.map((t) => ({
@@ -44,7 +48,7 @@ export function createTopicsHandler(broker: KafkaBroker) {
           try {
             const assignments = [...t.assignments].sort((a, b) => a.partitionIndex - b.partitionIndex);
             if (assignments.some((a, i) => a.partitionIndex !== i)) return failed(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'Partitions should be a consecutive 0-based integer sequence.');
-            const { ready, ...created } = broker.controller.createTopicInSlices(
+            const { ready, ...created } = deps.controller.createTopicInSlices(
               { name: t.name, numPartitions: t.numPartitions, replicationFactor: t.replicationFactor, assignments: assignments.map((a) => a.brokerIds), configs },
               request.validateOnly,
             );
@@ -52,7 +56,7 @@ export function createTopicsHandler(broker: KafkaBroker) {
               name: t.name,
               ...created,
               ...NO_ERROR,
-              configs: describeTopicConfigs(broker.config, created.configs, null, false).map((c) => ({
+              configs: describeTopicConfigs(deps.context.config, created.configs, null, false).map((c) => ({
                 name: c.name, value: c.value, readOnly: c.readOnly, configSource: c.configSource, isSensitive: c.isSensitive,
               })),
             };

@@ -1,12 +1,14 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ApiKeys } from '../../protocol/generated/messages.js';
 import { ZERO_UUID } from '../../protocol/schema/uuid.js';
-import type { KafkaBroker } from '../kafka-broker.js';
+import type { HandlerDeps } from './handler-deps.js';
 import { apiHandler } from './api-handler.js';
 import { NO_ERROR, errorFields } from './topic-errors.js';
 
+type Deps = Pick<HandlerDeps, 'controller' | 'metadata'>;
+
 /** DeleteTopics, all versions: by name (v0-5 topicNames, v6 topics) or by topic id (v6+). */
-export function deleteTopicsHandler(broker: KafkaBroker) {
+export function deleteTopicsHandler(deps: Deps) {
   return apiHandler({
     apiKey: ApiKeys.DeleteTopics,
     minVersion: 0,
@@ -18,14 +20,14 @@ export function deleteTopicsHandler(broker: KafkaBroker) {
       return {
         throttleTimeMs: 0,
         responses: targets.map(({ name, topicId }) => {
-          const topic = name !== null ? broker.metadata.topic(name) : broker.metadata.topicById(topicId);
+          const topic = name !== null ? deps.metadata.topic(name) : deps.metadata.topicById(topicId);
           if (!topic) {
             return name !== null
               ? { name, topicId, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: 'This server does not host this topic-partition.' }
               : { name: null, topicId, errorCode: ErrorCode.UNKNOWN_TOPIC_ID, errorMessage: 'This server does not host this topic ID.' };
           }
           try {
-            broker.controller.deleteTopic(topic.name);
+            deps.controller.deleteTopic(topic.name);
             return { name: topic.name, topicId: topic.topicId, ...NO_ERROR };
           } catch (error) {
             return { name: topic.name, topicId: topic.topicId, ...errorFields(error) };

@@ -1,10 +1,12 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ApiKeys } from '../../protocol/generated/messages.js';
-import type { KafkaBroker } from '../kafka-broker.js';
+import type { HandlerDeps } from './handler-deps.js';
 import { apiHandler } from './api-handler.js';
 
+type Deps = Pick<HandlerDeps, 'replicas'>;
+
 /** DeleteRecords: moves the log start offset up to `offset` (-1: the high watermark). */
-export function deleteRecordsHandler(broker: KafkaBroker) {
+export function deleteRecordsHandler(deps: Deps) {
   return apiHandler({
     apiKey: ApiKeys.DeleteRecords,
     minVersion: 0,
@@ -15,7 +17,7 @@ export function deleteRecordsHandler(broker: KafkaBroker) {
         topics: request.topics.map((t) => ({
           name: t.name,
           partitions: t.partitions.map((p) => {
-            const partition = broker.replicaManager.partition(t.name, p.partitionIndex);
+            const partition = deps.replicas.partition(t.name, p.partitionIndex);
             if (!partition) return { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
             const requested = Number(p.offset);
             const offset = requested === -1 ? partition.highWatermark : requested;

@@ -1,20 +1,22 @@
 import { ApiKeys } from '../../protocol/generated/messages.js';
-import type { KafkaBroker } from '../kafka-broker.js';
+import type { HandlerDeps } from './handler-deps.js';
 import { apiHandler } from './api-handler.js';
 import { fencedErrorFor } from './txn-errors.js';
+
+type Deps = Pick<HandlerDeps, 'transactions'>;
 
 /**
  * InitProducerId v0-v5: a producer id for idempotent producers (sent to any broker; kafkajs
  * asks the controller), and for transactional ids the coordinator's id and epoch (v3+:
  * KIP-360 recovery with the producer's current id and epoch).
  */
-export function initProducerIdHandler(broker: KafkaBroker) {
+export function initProducerIdHandler(deps: Deps) {
   return apiHandler({
     apiKey: ApiKeys.InitProducerId,
     minVersion: 0,
     maxVersion: 5,
     async handle(request, { header }) {
-      const result = await broker.transactionCoordinator.initProducerId({
+      const result = await deps.transactions.initProducerId({
         transactionalId: request.transactionalId,
         transactionTimeoutMs: request.transactionTimeoutMs,
         producerId: Number(request.producerId),

@@ -1,13 +1,15 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ApiKeys } from '../../protocol/generated/messages.js';
-import type { KafkaBroker } from '../kafka-broker.js';
+import type { HandlerDeps } from './handler-deps.js';
 import { apiHandler } from './api-handler.js';
+
+type Deps = Pick<HandlerDeps, 'metadata' | 'replicas'>;
 
 /**
  * OffsetForLeaderEpoch (KIP-101/279): the end offset of the largest epoch at or below the
  * requested one, which consumers (KIP-320) and followers use to detect divergent logs.
  */
-export function offsetForLeaderEpochHandler(broker: KafkaBroker) {
+export function offsetForLeaderEpochHandler(deps: Deps) {
   return apiHandler({
     apiKey: ApiKeys.OffsetForLeaderEpoch,
     minVersion: 0,
@@ -19,8 +21,8 @@ export function offsetForLeaderEpochHandler(broker: KafkaBroker) {
           topic: t.topic,
           partitions: t.partitions.map((p) => {
             const result = (errorCode: number, leaderEpoch = -1, endOffset = -1) => ({ errorCode, partition: p.partition, leaderEpoch, endOffset: BigInt(endOffset) });
-            const partition = broker.replicaManager.partition(t.topic, p.partition);
-            if (!partition) return result(broker.metadata.topic(t.topic)?.partitions[p.partition] ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+            const partition = deps.replicas.partition(t.topic, p.partition);
+            if (!partition) return result(deps.metadata.topic(t.topic)?.partitions[p.partition] ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
             if (!partition.isLeader) return result(ErrorCode.NOT_LEADER_OR_FOLLOWER);
             const epochError = partition.leaderEpochError(p.currentLeaderEpoch);
             if (epochError !== ErrorCode.NONE) return result(epochError);

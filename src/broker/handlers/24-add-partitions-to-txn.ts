@@ -1,9 +1,11 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ApiKeys } from '../../protocol/generated/messages.js';
 import { tpKey, type TopicPartition } from '../coordinator/transaction/transaction-metadata.js';
-import type { KafkaBroker } from '../kafka-broker.js';
+import type { HandlerDeps } from './handler-deps.js';
 import { apiHandler } from './api-handler.js';
 import { fencedErrorFor } from './txn-errors.js';
+
+type Deps = Pick<HandlerDeps, 'metadata' | 'transactions'>;
 
 interface TxnTopics {
   transactionalId: string;
@@ -20,18 +22,18 @@ type TopicResults = Array<{ name: string; resultsByPartition: Array<{ partitionI
  * then nothing is added (the others get OPERATION_NOT_ATTEMPTED), as Kafka does. Adding
  * answers once the coordinator's ISR has the new state.
  */
-async function addPartitions(broker: KafkaBroker, txn: TxnTopics, apiVersion: number): Promise<TopicResults> {
-  const exists = (topic: string, partition: number) => partition >= 0 && partition < (broker.metadata.topic(topic)?.partitions.length ?? 0);
+async function addPartitions(deps: Deps, txn: TxnTopics, apiVersion: number): Promise<TopicResults> {
+  const exists = (topic: string, partition: number) => partition >= 0 && partition < (deps.metadata.topic(topic)?.partitions.length ?? 0);
   const partitions: TopicPartition[] = txn.topics.flatMap((t) => t.partitions.map((partition) => ({ topic: t.name, partition })));
   const unknown = partitions.some((tp) => !exists(tp.topic, tp.partition));
   let codeOf: (tp: TopicPartition) => number;
   if (unknown) {
     codeOf = (tp) => (exists(tp.topic, tp.partition) ? ErrorCode.OPERATION_NOT_ATTEMPTED : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   } else if (txn.verifyOnly) {
-    const verified = broker.transactionCoordinator.verifyPartitionsInTransaction(txn.transactionalId, Number(txn.producerId), txn.producerEpoch, partitions);
+    const verified = deps.transactions.verifyPartitionsInTransaction(txn.transactionalId, Number(txn.producerId), txn.producerEpoch, partitions);
     codeOf = (tp) => verified.get(tpKey(tp))!;
   } else {
-    const error = await broker.transactionCoordinator.addPartitionsToTransaction(txn.transactionalId, Number(txn.producerId), txn.producerEpoch, partitions);
+    const error = await deps.transactions.addPartitionsToTransaction(txn.transactionalId, Number(txn.producerId), txn.producerEpoch, partitions);
     codeOf = () => error;
   }
   return txn.topics.map((t) => ({
@@ -45,7 +47,7 @@ async function addPartitions(broker: KafkaBroker, txn: TxnTopics, apiVersion: nu
  * v4+ batches several transactions and can only verify (verify_only), as brokers use it
  * before a transaction's first write to a partition (KIP-890).
  */
-export function addPartitionsToTxnHandler(broker: KafkaBroker) {
+export function addPartitionsToTxnHandler(deps: Deps) {
   return apiHandler({
     apiKey: ApiKeys.AddPartitionsToTxn,
     minVersion: 0,
@@ -54,9 +56,9 @@ export function addPartitionsToTxnHandler(broker: KafkaBroker) {
       const version = header.apiVersion;
       if (version < 4) {
         const txn = { transactionalId: request.v3AndBelowTransactionalId, producerId: request.v3AndBelowProducerId, producerEpoch: request.v3AndBelowProducerEpoch, verifyOnly: false, topics: request.v3AndBelowTopics };
-        return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, resultsByTransaction: [], resultsByTopicV3AndBelow: await addPartitions(broker, txn, version) };
+        return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, resultsByTransaction: [], resultsByTopicV3AndBelow: await addPartitions(deps, txn, version) };
       }
-      const results = await Promise.all(request.transactions.map(async (txn) => ({ transactionalId: txn.transactionalId, topicResults: await addPartitions(broker, txn, version) })));
+      const results = await Promise.all(request.transactions.map(async (txn) => ({ transactionalId: txn.transactionalId, topicResults: await addPartitions(deps, txn, version) })));
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, resultsByTransaction: results, resultsByTopicV3AndBelow: [] };
     },
   });

@@ -1,16 +1,18 @@
 import { ApiKeys } from '../../protocol/generated/messages.js';
-import type { KafkaBroker } from '../kafka-broker.js';
+import type { HandlerDeps } from './handler-deps.js';
 import { apiHandler } from './api-handler.js';
 import { fencedErrorFor } from './txn-errors.js';
 
+type Deps = Pick<HandlerDeps, 'transactions'>;
+
 /** AddOffsetsToTxn v0-v4: the group's `__consumer_offsets` partition joins the transaction before TxnOffsetCommit. */
-export function addOffsetsToTxnHandler(broker: KafkaBroker) {
+export function addOffsetsToTxnHandler(deps: Deps) {
   return apiHandler({
     apiKey: ApiKeys.AddOffsetsToTxn,
     minVersion: 0,
     maxVersion: 4,
     async handle(request, { header }) {
-      const error = await broker.transactionCoordinator.addOffsetsToTransaction(request.transactionalId, Number(request.producerId), request.producerEpoch, request.groupId);
+      const error = await deps.transactions.addOffsetsToTransaction(request.transactionalId, Number(request.producerId), request.producerEpoch, request.groupId);
       return { throttleTimeMs: 0, errorCode: fencedErrorFor(error, header.apiVersion, 2) };
     },
   });

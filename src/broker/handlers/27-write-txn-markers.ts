@@ -1,6 +1,8 @@
 import { ApiKeys } from '../../protocol/generated/messages.js';
-import type { KafkaBroker } from '../kafka-broker.js';
+import type { HandlerDeps } from './handler-deps.js';
 import { apiHandler } from './api-handler.js';
+
+type Deps = Pick<HandlerDeps, 'transactions'>;
 
 /**
  * WriteTxnMarkers v0-v1 (Kafka 3.x's range), sent by transaction coordinators to partition
@@ -8,7 +10,7 @@ import { apiHandler } from './api-handler.js';
  * acks=-1 and answered per partition once the ISR has it. A broker that does not lead a
  * partition answers NOT_LEADER_OR_FOLLOWER for it; the coordinator finds the leader and retries.
  */
-export function writeTxnMarkersHandler(broker: KafkaBroker) {
+export function writeTxnMarkersHandler(deps: Deps) {
   return apiHandler({
     apiKey: ApiKeys.WriteTxnMarkers,
     minVersion: 0,
@@ -17,7 +19,7 @@ export function writeTxnMarkersHandler(broker: KafkaBroker) {
       const markers = await Promise.all(
         request.markers.map(async (marker) => {
           const partitions = marker.topics.flatMap((t) => t.partitionIndexes.map((partition) => ({ topic: t.name, partition })));
-          const results = await broker.transactionCoordinator.writeTxnMarkers({
+          const results = await deps.transactions.writeTxnMarkers({
             producerId: Number(marker.producerId),
             producerEpoch: marker.producerEpoch,
             coordinatorEpoch: marker.coordinatorEpoch,

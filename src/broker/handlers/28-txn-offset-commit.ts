@@ -1,9 +1,11 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ApiKeys } from '../../protocol/generated/messages.js';
 import { GROUP_METADATA_TOPIC } from '../coordinator/group/group-metadata-manager.js';
-import type { KafkaBroker } from '../kafka-broker.js';
+import type { HandlerDeps } from './handler-deps.js';
 import { apiHandler } from './api-handler.js';
 import { commitResponse, commitsOfKnownPartitions } from './offset-commit-results.js';
+
+type Deps = Pick<HandlerDeps, 'groups' | 'metadata' | 'transactions'>;
 
 /**
  * TxnOffsetCommit v0-v4, sent to the group coordinator: offsets committed in the producer's
@@ -11,7 +13,7 @@ import { commitResponse, commitsOfKnownPartitions } from './offset-commit-result
  * consumer's member id and generation, checked like OffsetCommit. The write is verified with
  * the transaction coordinator first (KIP-890), over the wire when that is another broker.
  */
-export function txnOffsetCommitHandler(broker: KafkaBroker) {
+export function txnOffsetCommitHandler(deps: Deps) {
   return apiHandler({
     apiKey: ApiKeys.TxnOffsetCommit,
     minVersion: 0,
@@ -19,13 +21,13 @@ export function txnOffsetCommitHandler(broker: KafkaBroker) {
     handle(request, { header }) {
       const version = header.apiVersion;
       const producerId = Number(request.producerId);
-      const offsetsPartition = { topic: GROUP_METADATA_TOPIC, partition: broker.groupCoordinator.groupManager.partitionFor(request.groupId) };
+      const offsetsPartition = { topic: GROUP_METADATA_TOPIC, partition: deps.groups.groupManager.partitionFor(request.groupId) };
       const write = { producerId, producerEpoch: request.producerEpoch, ...offsetsPartition };
       // A group partition still loading answers first, before any verification, as Kafka's handleTxnCommitOffsets.
-      if (broker.groupCoordinator.validateGroupStatus(request.groupId, true) === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) {
+      if (deps.groups.validateGroupStatus(request.groupId, true) === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) {
         return { throttleTimeMs: 0, topics: request.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS })) })) };
       }
-      return broker.transactionCoordinator.verification.verifyThen(request.transactionalId, [write], 'txnOffsetCommit', (verificationGuard) => {
+      return deps.transactions.verification.verifyThen(request.transactionalId, [write], 'txnOffsetCommit', (verificationGuard) => {
         const wanted = request.topics.flatMap((t) =>
           t.partitions.map((p) => ({
             topic: t.name,
@@ -35,8 +37,8 @@ export function txnOffsetCommitHandler(broker: KafkaBroker) {
             metadata: p.committedMetadata,
           })),
         );
-        const known = commitsOfKnownPartitions(broker, wanted);
-        const results = broker.groupCoordinator.offsets.commitTransactionalOffsets({
+        const known = commitsOfKnownPartitions(deps.metadata, wanted);
+        const results = deps.groups.offsets.commitTransactionalOffsets({
           transactionalId: request.transactionalId,
           groupId: request.groupId,
           producerId,

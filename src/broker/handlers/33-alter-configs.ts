@@ -1,12 +1,14 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ApiKeys } from '../../protocol/generated/messages.js';
-import type { KafkaBroker } from '../kafka-broker.js';
+import type { HandlerDeps } from './handler-deps.js';
 import { apiHandler } from './api-handler.js';
 import { applyOverrides } from './config-resources.js';
 import { NO_ERROR, errorFields } from './topic-errors.js';
 
+type Deps = Pick<HandlerDeps, 'controller'>;
+
 /** AlterConfigs (the legacy, non-incremental form): the given configs replace all overrides. */
-export function alterConfigsHandler(broker: KafkaBroker) {
+export function alterConfigsHandler(deps: Deps) {
   return apiHandler({
     apiKey: ApiKeys.AlterConfigs,
     minVersion: 0,
@@ -22,7 +24,7 @@ export function alterConfigsHandler(broker: KafkaBroker) {
             configs[c.name] = c.value;
           }
           try {
-            applyOverrides(broker, r.resourceType, r.resourceName, configs, request.validateOnly);
+            applyOverrides(deps.controller, r.resourceType, r.resourceName, configs, request.validateOnly);
             return { ...base, ...NO_ERROR };
           } catch (error) {
             return { ...base, ...errorFields(error) };

@@ -1,12 +1,14 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ApiKeys } from '../../protocol/generated/messages.js';
 import { EXCESSIVE_PARTITIONS_MESSAGE, MAX_PARTITIONS_PER_REQUEST_CONFIG } from '../cluster/partition-limits.js';
-import type { KafkaBroker } from '../kafka-broker.js';
+import type { HandlerDeps } from './handler-deps.js';
 import { apiHandler } from './api-handler.js';
 import { NO_ERROR, duplicates, errorFields } from './topic-errors.js';
 
+type Deps = Pick<HandlerDeps, 'context' | 'controller' | 'metadata'>;
+
 /** CreatePartitions: grows a topic to `count` partitions, optionally with explicit assignments. */
-export function createPartitionsHandler(broker: KafkaBroker) {
+export function createPartitionsHandler(deps: Deps) {
   return apiHandler({
     apiKey: ApiKeys.CreatePartitions,
     minVersion: 0,
@@ -14,8 +16,8 @@ export function createPartitionsHandler(broker: KafkaBroker) {
     handle(request) {
       const repeated = duplicates(request.topics.map((t) => t.name));
       // As Kafka's controller: a request that would add too many partitions in all fails as a whole.
-      const added = request.topics.reduce((sum, t) => sum + Math.max(0, t.count - (broker.metadata.topic(t.name)?.partitions.length ?? t.count)), 0);
-      if (added > broker.config.int(MAX_PARTITIONS_PER_REQUEST_CONFIG)) {
+      const added = request.topics.reduce((sum, t) => sum + Math.max(0, t.count - (deps.metadata.topic(t.name)?.partitions.length ?? t.count)), 0);
+      if (added > deps.context.config.int(MAX_PARTITIONS_PER_REQUEST_CONFIG)) {
         return { throttleTimeMs: 0, results: request.topics.map((t) => ({ name: t.name, errorCode: ErrorCode.POLICY_VIOLATION, errorMessage: EXCESSIVE_PARTITIONS_MESSAGE })) };
       }
       const pending: Array<Promise<void>> = [];
@@ -24,7 +26,7 @@ export function createPartitionsHandler(broker: KafkaBroker) {
         results: request.topics.map((t) => {
           if (repeated.has(t.name)) return { name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate topic in request.' };
           try {
-            const { ready } = broker.controller.createPartitions(t.name, t.count, t.assignments?.map((a) => a.brokerIds) ?? null, request.validateOnly);
+            const { ready } = deps.controller.createPartitions(t.name, t.count, t.assignments?.map((a) => a.brokerIds) ?? null, request.validateOnly);
             const result = { name: t.name, ...NO_ERROR };
             if (ready) pending.push(ready.catch((error: unknown) => void Object.assign(result, errorFields(error))));
             return result;

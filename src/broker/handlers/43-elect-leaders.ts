@@ -1,7 +1,9 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ApiKeys } from '../../protocol/generated/messages.js';
-import type { KafkaBroker } from '../kafka-broker.js';
+import type { HandlerDeps } from './handler-deps.js';
 import { apiHandler } from './api-handler.js';
+
+type Deps = Pick<HandlerDeps, 'controller'>;
 
 const PREFERRED = 0;
 const UNCLEAN = 1;
@@ -12,7 +14,7 @@ const UNCLEAN = 1;
  * null topic list means every partition. A single broker already leads everything it hosts:
  * ELECTION_NOT_NEEDED.
  */
-export function electLeadersHandler(broker: KafkaBroker) {
+export function electLeadersHandler(deps: Deps) {
   return apiHandler({
     apiKey: ApiKeys.ElectLeaders,
     minVersion: 0,
@@ -23,12 +25,7 @@ export function electLeadersHandler(broker: KafkaBroker) {
         return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_REQUEST, replicaElectionResults: [] };
       }
       const wanted = request.topicPartitions?.flatMap((t) => t.partitions.map((partition) => ({ topic: t.topic, partition }))) ?? null;
-      const results = broker.cluster
-        ? broker.cluster.electLeaders(electionType, wanted)
-        : (wanted ?? [...broker.metadata.topics].flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partition })))).map((tp) => ({
-            ...tp,
-            errorCode: broker.metadata.topic(tp.topic)?.partitions[tp.partition] ? ErrorCode.ELECTION_NOT_NEEDED : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-          }));
+      const results = deps.controller.electLeaders(electionType, wanted);
       const byTopic = new Map<string, Array<{ partitionId: number; errorCode: number; errorMessage: string | null }>>();
       for (const r of results) {
         const list = byTopic.get(r.topic) ?? [];

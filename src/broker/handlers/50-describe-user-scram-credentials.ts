@@ -1,17 +1,19 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ApiKeys } from '../../protocol/generated/messages.js';
-import type { KafkaBroker } from '../kafka-broker.js';
+import type { HandlerDeps } from './handler-deps.js';
 import { SCRAM_MECHANISMS, isScramMechanism } from '../security/sasl/scram-credential.js';
 import { apiHandler } from './api-handler.js';
 
+type Deps = Pick<HandlerDeps, 'metadata'>;
+
 /** DescribeUserScramCredentials v0 (KIP-554): mechanisms and iterations per user, never keys. */
-export function describeUserScramCredentialsHandler(broker: KafkaBroker) {
+export function describeUserScramCredentialsHandler(deps: Deps) {
   return apiHandler({
     apiKey: ApiKeys.DescribeUserScramCredentials,
     minVersion: 0,
     maxVersion: 0,
     handle(request) {
-      const users = broker.metadata.scramUsers();
+      const users = deps.metadata.scramUsers();
       const infos = (user: string) =>
         (users.get(user) ?? []).filter((c) => isScramMechanism(c.mechanism)).map((c) => ({ mechanism: SCRAM_MECHANISMS[c.mechanism as keyof typeof SCRAM_MECHANISMS].id, iterations: c.iterations }));
       const ok = (user: string) => ({ user, errorCode: ErrorCode.NONE, errorMessage: null, credentialInfos: infos(user) });

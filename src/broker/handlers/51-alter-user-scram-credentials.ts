@@ -1,8 +1,10 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ApiKeys } from '../../protocol/generated/messages.js';
-import type { KafkaBroker } from '../kafka-broker.js';
+import type { HandlerDeps } from './handler-deps.js';
 import { SCRAM_MECHANISMS, credentialFromSaltedPassword, scramMechanismById } from '../security/sasl/scram-credential.js';
 import { apiHandler } from './api-handler.js';
+
+type Deps = Pick<HandlerDeps, 'controller' | 'metadata'>;
 
 /** Names a plain JSON object cannot key safely. */
 const RESERVED_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
@@ -13,7 +15,7 @@ const RESERVED_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
  * messages as Kafka's ScramControlManager; one result per user, (user, mechanism) pairs may
  * not repeat.
  */
-export function alterUserScramCredentialsHandler(broker: KafkaBroker) {
+export function alterUserScramCredentialsHandler(deps: Deps) {
   return apiHandler({
     apiKey: ApiKeys.AlterUserScramCredentials,
     minVersion: 0,
@@ -45,7 +47,7 @@ export function alterUserScramCredentialsHandler(broker: KafkaBroker) {
           if (upsert.iterations < minIterations) fail(name, ErrorCode.UNACCEPTABLE_CREDENTIAL, 'Too few iterations');
           else if (upsert.iterations > maxIterations) fail(name, ErrorCode.UNACCEPTABLE_CREDENTIAL, 'Too many iterations');
           else if (upsert.saltedPassword.length === 0 || upsert.salt.length === 0) fail(name, ErrorCode.UNACCEPTABLE_CREDENTIAL, 'Salt and salted password must not be empty');
-        } else if (!broker.metadata.scramCredential(name, mechanismName)) {
+        } else if (!deps.metadata.scramCredential(name, mechanismName)) {
           fail(name, ErrorCode.RESOURCE_NOT_FOUND, 'Attempt to delete a user credential that does not exist');
         }
       }
@@ -54,7 +56,7 @@ export function alterUserScramCredentialsHandler(broker: KafkaBroker) {
         if (errors.has(name)) continue;
         const mechanismName = scramMechanismById(mechanism)!;
         const credential = upsert ? credentialFromSaltedPassword(mechanismName, Buffer.from(upsert.saltedPassword), Buffer.from(upsert.salt), upsert.iterations) : null;
-        broker.metadata.setScramCredential(name, mechanismName, credential);
+        deps.controller.alterScramCredential(name, mechanismName, credential);
       }
       return {
         throttleTimeMs: 0,

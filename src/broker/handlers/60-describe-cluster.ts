@@ -1,10 +1,12 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ApiKeys } from '../../protocol/generated/messages.js';
-import type { KafkaBroker } from '../kafka-broker.js';
+import type { HandlerDeps } from './handler-deps.js';
 import { apiHandler } from './api-handler.js';
 
+type Deps = Pick<HandlerDeps, 'membership' | 'metadata'>;
+
 /** DescribeCluster (admin clients' describeCluster): brokers, controller, cluster id. */
-export function describeClusterHandler(broker: KafkaBroker) {
+export function describeClusterHandler(deps: Deps) {
   return apiHandler({
     apiKey: ApiKeys.DescribeCluster,
     minVersion: 0,
@@ -19,9 +21,9 @@ export function describeClusterHandler(broker: KafkaBroker) {
         errorCode: ErrorCode.NONE,
         errorMessage: null,
         endpointType: request.endpointType,
-        clusterId: broker.metadata.clusterId,
-        controllerId: broker.controllerId(),
-        brokers: broker.liveBrokers(session?.listener).map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: null })),
+        clusterId: deps.metadata.clusterId,
+        controllerId: deps.membership.controllerId(),
+        brokers: deps.membership.liveBrokers(session?.listener).map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: null })),
         clusterAuthorizedOperations: -2147483648,
       };
     },

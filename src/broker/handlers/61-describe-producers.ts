@@ -1,11 +1,13 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ApiKeys } from '../../protocol/generated/messages.js';
-import type { KafkaBroker } from '../kafka-broker.js';
+import type { HandlerDeps } from './handler-deps.js';
 import { distinctBy } from './distinct.js';
 import { apiHandler } from './api-handler.js';
 
+type Deps = Pick<HandlerDeps, 'replicas'>;
+
 /** DescribeProducers v0: the producer state of each partition (ids, epochs, last sequence, open transaction). */
-export function describeProducersHandler(broker: KafkaBroker) {
+export function describeProducersHandler(deps: Deps) {
   return apiHandler({
     apiKey: ApiKeys.DescribeProducers,
     minVersion: 0,
@@ -16,7 +18,7 @@ export function describeProducersHandler(broker: KafkaBroker) {
         topics: distinctBy(request.topics, (t) => t.name).map((t) => ({
           name: t.name,
           partitions: distinctBy(t.partitionIndexes, String).map((index) => {
-            const partition = broker.replicaManager.partition(t.name, index);
+            const partition = deps.replicas.partition(t.name, index);
             if (!partition) {
               return { partitionIndex: index, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: 'This server does not host this topic-partition.', activeProducers: [] };
             }

@@ -1,10 +1,12 @@
 import { ApiKeys } from '../../protocol/generated/messages.js';
-import type { KafkaBroker } from '../kafka-broker.js';
+import type { HandlerDeps } from './handler-deps.js';
 import { distinctBy } from './distinct.js';
 import { apiHandler } from './api-handler.js';
 
+type Deps = Pick<HandlerDeps, 'transactions'>;
+
 /** DescribeTransactions v0: state, producer, timeout, start time and partitions of transactional ids coordinated here. */
-export function describeTransactionsHandler(broker: KafkaBroker) {
+export function describeTransactionsHandler(deps: Deps) {
   return apiHandler({
     apiKey: ApiKeys.DescribeTransactions,
     minVersion: 0,
@@ -12,7 +14,7 @@ export function describeTransactionsHandler(broker: KafkaBroker) {
     handle(request) {
       return {
         throttleTimeMs: 0,
-        transactionStates: broker.transactionCoordinator.describeTransactions(distinctBy(request.transactionalIds, (id) => id)).map((d) => ({
+        transactionStates: deps.transactions.describeTransactions(distinctBy(request.transactionalIds, (id) => id)).map((d) => ({
           errorCode: d.errorCode,
           transactionalId: d.transactionalId,
           transactionState: d.state,

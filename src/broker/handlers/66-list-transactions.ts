@@ -1,15 +1,17 @@
 import { ApiKeys } from '../../protocol/generated/messages.js';
-import type { KafkaBroker } from '../kafka-broker.js';
+import type { HandlerDeps } from './handler-deps.js';
 import { apiHandler } from './api-handler.js';
 
+type Deps = Pick<HandlerDeps, 'transactions'>;
+
 /** ListTransactions v0-v1: the transactional ids this broker coordinates, by state, producer id and (v1) duration. */
-export function listTransactionsHandler(broker: KafkaBroker) {
+export function listTransactionsHandler(deps: Deps) {
   return apiHandler({
     apiKey: ApiKeys.ListTransactions,
     minVersion: 0,
     maxVersion: 1,
     handle(request, { header }) {
-      const listing = broker.transactionCoordinator.listTransactions(
+      const listing = deps.transactions.listTransactions(
         request.stateFilters,
         request.producerIdFilters.map(Number),
         header.apiVersion >= 1 ? Number(request.durationFilter) : -1,

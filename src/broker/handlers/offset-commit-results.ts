@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
-import type { KafkaBroker } from '../kafka-broker.js';
+import type { MetadataView } from '../cluster/metadata-view.js';
 
 interface PartitionCommit {
   topic: string;
@@ -7,8 +7,8 @@ interface PartitionCommit {
 }
 
 /** The commits whose partition exists; the others fail on their own with UNKNOWN_TOPIC_OR_PARTITION. */
-export function commitsOfKnownPartitions<T extends PartitionCommit>(broker: KafkaBroker, wanted: readonly T[]): T[] {
-  return wanted.filter((o) => o.partition >= 0 && o.partition < (broker.metadata.topic(o.topic)?.partitions.length ?? 0));
+export function commitsOfKnownPartitions<T extends PartitionCommit>(metadata: Pick<MetadataView, 'topic'>, wanted: readonly T[]): T[] {
+  return wanted.filter((o) => o.partition >= 0 && o.partition < (metadata.topic(o.topic)?.partitions.length ?? 0));
 }
 
 /**

@@ -1,7 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ClusterMetadata, type PartitionAssignment, type TopicMetadata } from '../cluster/cluster-metadata.js';
-import type { BrokerEndpoint, KafkaBroker } from '../kafka-broker.js';
+import type { BrokerEndpoint } from '../cluster/broker-endpoint.js';
+import type { LeaderElector } from '../cluster/leader-elector.js';
+import type { ClusterMember } from './cluster-member.js';
 import type { BrokerLogger } from '../logger.js';
 import type { Faults } from '../faults.js';
 
@@ -29,7 +31,7 @@ export interface ClusterControllerOptions {
 
 interface Registration {
   /** Null once the broker crashed (it keeps its registration until its session expires). */
-  broker: KafkaBroker | null;
+  broker: ClusterMember | null;
   endpoint: BrokerEndpoint;
   lastHeartbeatMs: number;
 }
@@ -45,7 +47,7 @@ interface Registration {
  *
  * Data never goes through here: followers replicate with the Fetch API over TCP.
  */
-export class ClusterController {
+export class ClusterController implements LeaderElector {
   readonly metadata: ClusterMetadata;
   private readonly logger: BrokerLogger;
   private readonly now: () => number;
@@ -67,7 +69,7 @@ export class ClusterController {
    * incarnation after a crash) is fenced first, so its old leaderships are re-elected before
    * it rejoins as a follower. Partitions without a leader get one if it can lead them.
    */
-  register(broker: KafkaBroker): void {
+  register(broker: ClusterMember): void {
     if (this.registrations.has(broker.nodeId)) this.fence(broker.nodeId, 're-registered');
     this.registrations.set(broker.nodeId, {
       broker,
@@ -87,7 +89,7 @@ export class ClusterController {
    * too slow, not dead) is let back in, as KRaft unfences a broker whose heartbeats resume:
    * it registers again and leads what only it can lead (its ISR).
    */
-  heartbeat(nodeId: number, broker?: KafkaBroker): void {
+  heartbeat(nodeId: number, broker?: ClusterMember): void {
     const registration = this.registrations.get(nodeId);
     if (registration) {
       registration.lastHeartbeatMs = this.now();
@@ -200,7 +202,7 @@ export class ClusterController {
   // Topic changes, decided by a broker's Controller on the shared metadata, then applied everywhere.
 
   topicChanged(topic: TopicMetadata): void {
-    for (const broker of this.runningBrokers()) broker.replicaManager.createPartitions(topic);
+    for (const broker of this.runningBrokers()) broker.applyTopicPartitions(topic);
   }
 
   topicDeleted(topic: TopicMetadata): void {
@@ -208,7 +210,7 @@ export class ClusterController {
   }
 
   topicConfigChanged(name: string): void {
-    for (const broker of this.runningBrokers()) broker.replicaManager.topicConfigChanged(name);
+    for (const broker of this.runningBrokers()) broker.applyTopicConfig(name);
     // unclean.leader.election.enable may now allow a leaderless partition a leader.
     this.electOfflineLeadersAndPublish();
   }
@@ -323,12 +325,12 @@ export class ClusterController {
   /** Every running broker applies the current leaders (KRaft brokers replaying the metadata log). */
   private publish(): void {
     for (const broker of this.runningBrokers()) {
-      for (const topic of this.metadata.topics) broker.replicaManager.applyLeadership(topic);
+      for (const topic of this.metadata.topics) broker.applyLeadership(topic);
     }
   }
 
-  private runningBrokers(): KafkaBroker[] {
-    return [...this.registrations.values()].map((r) => r.broker).filter((b): b is KafkaBroker => b !== null && !this.options.faults?.isIsolated(b.nodeId));
+  private runningBrokers(): ClusterMember[] {
+    return [...this.registrations.values()].map((r) => r.broker).filter((b): b is ClusterMember => b !== null && !this.options.faults?.isIsolated(b.nodeId));
   }
 
   private liveIds(): number[] {

@@ -1,6 +1,16 @@
 import type { Partition } from '../cluster/partition.js';
-import type { KafkaBroker } from '../kafka-broker.js';
-import { ReplicaFetcher } from './replica-fetcher.js';
+import type { BrokerContext } from '../broker-context.js';
+import type { ReplicaAccess } from '../replica-access.js';
+import type { InterBrokerChannel } from './inter-broker-channel.js';
+import { ReplicaFetcher, type ReplicaFetcherDeps } from './replica-fetcher.js';
+
+/** What the fetchers need from the broker they run in. */
+export interface ReplicaFetcherHost {
+  readonly context: BrokerContext;
+  readonly interBrokerChannel: InterBrokerChannel;
+  /** Told after each follower append, so that waiting requests see the new log end. */
+  readonly replicaManager: Pick<ReplicaAccess, 'partitionStateChanged'>;
+}
 
 /**
  * The follower side of replication (Kafka's ReplicaFetcherManager): one fetcher per leader
@@ -11,13 +21,17 @@ export class ReplicaFetcherManager {
   private readonly fetchers = new Map<number, ReplicaFetcher>();
   private closed = false;
 
-  constructor(private readonly broker: KafkaBroker) {}
+  private readonly deps: ReplicaFetcherDeps;
+
+  constructor(host: ReplicaFetcherHost) {
+    this.deps = { context: host.context, channel: host.interBrokerChannel, partitionStateChanged: (partition) => host.replicaManager.partitionStateChanged(partition) };
+  }
 
   addPartition(partition: Partition, leaderId: number): void {
     if (this.closed) return;
     let fetcher = this.fetchers.get(leaderId);
     if (!fetcher) {
-      fetcher = new ReplicaFetcher(this.broker, leaderId);
+      fetcher = new ReplicaFetcher(this.deps, leaderId);
       this.fetchers.set(leaderId, fetcher);
     }
     fetcher.addPartition(partition);

@@ -1,10 +1,11 @@
-import { KafkaConnection } from '../../client/kafka-connection.js';
+import type { KafkaConnection } from '../../client/kafka-connection.js';
 import { ErrorCode, errorName } from '../../protocol/error-codes.js';
 import { ApiKeys } from '../../protocol/generated/messages.js';
 import { readBatchSize, RECORD_BATCH_HEADER_SIZE } from '../../protocol/records/index.js';
 import type { Partition } from '../cluster/partition.js';
 import { partitionKey } from '../delayed-fetch.js';
-import type { KafkaBroker } from '../kafka-broker.js';
+import type { BrokerContext } from '../broker-context.js';
+import type { InterBrokerChannel } from './inter-broker-channel.js';
 
 /** Fetch v12: topics by name, the replica id in the request body (v15 moved it to ReplicaState). */
 const MAX_FETCH_VERSION = 12;
@@ -30,6 +31,13 @@ interface FetchState {
  * It runs as one async loop on the event loop; the leader's long poll (replica.fetch.wait.max.ms)
  * paces it, and errors back off by replica.fetch.backoff.ms.
  */
+/** What one fetcher uses: the broker's context, its channel to the leader, and whom to tell about an append. */
+export interface ReplicaFetcherDeps {
+  readonly context: BrokerContext;
+  readonly channel: InterBrokerChannel;
+  readonly partitionStateChanged: (partition: Partition) => void;
+}
+
 export class ReplicaFetcher {
   private readonly partitions = new Map<string, FetchState>();
   private connection: KafkaConnection | null = null;
@@ -37,10 +45,19 @@ export class ReplicaFetcher {
   private wakeUp: (() => void) | null = null;
 
   constructor(
-    private readonly broker: KafkaBroker,
+    private readonly deps: ReplicaFetcherDeps,
     readonly leaderId: number,
   ) {
     void this.run();
+  }
+
+  private get nodeId(): number {
+    return this.deps.context.nodeId;
+  }
+
+  /** Fault injection: an isolated broker neither reaches nor is reached by the others. */
+  private checkReachable(): void {
+    if (!this.deps.channel.canReach(this.leaderId)) throw new Error(`broker ${this.nodeId} cannot reach ${this.leaderId} (isolated)`);
   }
 
   get isIdle(): boolean {
@@ -85,7 +102,7 @@ export class ReplicaFetcher {
   }
 
   private async run(): Promise<void> {
-    const backoffMs = this.broker.config.int('replica.fetch.backoff.ms');
+    const backoffMs = this.deps.context.config.int('replica.fetch.backoff.ms');
     while (!this.stopped) {
       if (this.partitions.size === 0) {
         await this.pause(60_000);
@@ -98,7 +115,7 @@ export class ReplicaFetcher {
         if (!progressed) await this.pause(Math.min(backoffMs, 100));
       } catch (error) {
         if (this.stopped) break;
-        this.broker.logger.debug(`replica fetcher ${this.broker.nodeId}->${this.leaderId}: ${error instanceof Error ? error.message : String(error)}`);
+        this.deps.context.logger.debug(`replica fetcher ${this.nodeId}->${this.leaderId}: ${error instanceof Error ? error.message : String(error)}`);
         this.connection?.close();
         this.connection = null;
         await this.pause(backoffMs);
@@ -107,18 +124,9 @@ export class ReplicaFetcher {
   }
 
   private async connect(): Promise<KafkaConnection> {
-    // Fault injection: an isolated broker neither reaches nor is reached by the others.
-    if (this.broker.faults && !this.broker.faults.canReach(this.broker.nodeId, this.leaderId)) throw new Error(`broker ${this.broker.nodeId} cannot reach ${this.leaderId} (isolated)`);
+    this.checkReachable();
     if (this.connection && !this.connection.closed) return this.connection;
-    const endpoint = this.broker.cluster?.endpoint(this.leaderId);
-    if (!endpoint) throw new Error(`leader ${this.leaderId} is not registered`);
-    this.connection = await KafkaConnection.connect({
-      host: endpoint.host,
-      port: endpoint.port,
-      clientId: `streamwright-replica-fetcher-${this.broker.nodeId}`,
-      ...(this.broker.interBrokerTls ? { tls: this.broker.interBrokerTls } : {}),
-      connectTimeoutMs: 5_000,
-    });
+    this.connection = await this.deps.channel.connect(this.leaderId, { clientId: `streamwright-replica-fetcher-${this.nodeId}`, connectTimeoutMs: 5_000 });
     return this.connection;
   }
 
@@ -146,7 +154,7 @@ export class ReplicaFetcher {
     for (const state of asked) byTopic.set(state.partition.topic, [...(byTopic.get(state.partition.topic) ?? []), state]);
     const version = connection.versionFor(ApiKeys.OffsetForLeaderEpoch, { max: MAX_EPOCH_VERSION });
     const response = await connection.request(ApiKeys.OffsetForLeaderEpoch, version, {
-      replicaId: this.broker.nodeId,
+      replicaId: this.nodeId,
       topics: [...byTopic].map(([topic, states]) => ({
         topic,
         partitions: states.map((s) => ({ partition: s.partition.index, currentLeaderEpoch: s.leaderEpoch, leaderEpoch: s.partition.log.leaderEpochCache.latestEpoch! })),
@@ -157,7 +165,7 @@ export class ReplicaFetcher {
         const state = this.partitions.get(partitionKey(topic.topic, result.partition));
         if (!state || !asked.includes(state)) continue;
         if (result.errorCode !== ErrorCode.NONE) {
-          this.broker.logger.debug(`${topic.topic}-${result.partition}: OffsetForLeaderEpoch from ${this.leaderId}: ${errorName(result.errorCode)}`);
+          this.deps.context.logger.debug(`${topic.topic}-${result.partition}: OffsetForLeaderEpoch from ${this.leaderId}: ${errorName(result.errorCode)}`);
           continue;
         }
         const log = state.partition.log;
@@ -171,7 +179,7 @@ export class ReplicaFetcher {
           if (target < 0) target = 0;
         }
         if (target < log.logEndOffset) {
-          this.broker.logger.info(`${topic.topic}-${result.partition}: follower ${this.broker.nodeId} truncates from ${log.logEndOffset} to ${target} (leader ${this.leaderId}, epoch ${state.leaderEpoch})`);
+          this.deps.context.logger.info(`${topic.topic}-${result.partition}: follower ${this.nodeId} truncates from ${log.logEndOffset} to ${target} (leader ${this.leaderId}, epoch ${state.leaderEpoch})`);
           if (target < log.logStartOffset) log.truncateFullyAndStartAt(target);
           else log.truncateTo(target);
         }
@@ -184,7 +192,7 @@ export class ReplicaFetcher {
   private async fetch(connection: KafkaConnection): Promise<boolean> {
     const ready = [...this.partitions.values()].filter((s) => s.truncated);
     if (ready.length === 0) return false;
-    const config = this.broker.config;
+    const config = this.deps.context.config;
     const maxWaitMs = config.int('replica.fetch.wait.max.ms');
     const byTopic = new Map<string, FetchState[]>();
     for (const state of ready) byTopic.set(state.partition.topic, [...(byTopic.get(state.partition.topic) ?? []), state]);
@@ -193,7 +201,7 @@ export class ReplicaFetcher {
       ApiKeys.Fetch,
       version,
       {
-        replicaId: this.broker.nodeId,
+        replicaId: this.nodeId,
         maxWaitMs,
         minBytes: config.int('replica.fetch.min.bytes'),
         maxBytes: config.int('replica.fetch.response.max.bytes'),
@@ -217,7 +225,7 @@ export class ReplicaFetcher {
       { timeoutMs: maxWaitMs + 30_000 },
     );
     if (this.stopped) return false;
-    if (this.broker.faults && !this.broker.faults.canReach(this.broker.nodeId, this.leaderId)) throw new Error(`broker ${this.broker.nodeId} cannot reach ${this.leaderId} (isolated)`);
+    this.checkReachable();
     let progressed = false;
     if (response.errorCode !== ErrorCode.NONE) throw new Error(`fetch from ${this.leaderId}: ${errorName(response.errorCode)}`);
     for (const topic of response.responses) {
@@ -233,16 +241,16 @@ export class ReplicaFetcher {
             partition.appendRecordsAsFollower(records, Number(data.highWatermark), Number(data.logStartOffset));
           } catch (error) {
             // Offsets that do not follow our log end: truncate again before the next fetch.
-            this.broker.logger.warn(`${partition.topic}-${partition.index}: follower append failed: ${error instanceof Error ? error.message : String(error)}`);
+            this.deps.context.logger.warn(`${partition.topic}-${partition.index}: follower append failed: ${error instanceof Error ? error.message : String(error)}`);
             state.truncated = false;
           }
-          this.broker.replicaManager.partitionStateChanged(partition);
+          this.deps.partitionStateChanged(partition);
         } else if (data.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {
           const leaderStart = Number(data.logStartOffset);
           if (leaderStart >= 0 && partition.log.logEndOffset < leaderStart) partition.log.truncateFullyAndStartAt(leaderStart);
           else state.truncated = false;
         } else {
-          this.broker.logger.debug(`${partition.topic}-${partition.index}: fetch from ${this.leaderId}: ${errorName(data.errorCode)}`);
+          this.deps.context.logger.debug(`${partition.topic}-${partition.index}: fetch from ${this.leaderId}: ${errorName(data.errorCode)}`);
         }
       }
     }

@@ -9,8 +9,8 @@ import type { BrokerLogger } from '../logger.js';
 import { SecuritySession } from '../security/security-session.js';
 import { FrameReader, FrameSizeError } from './frame-reader.js';
 
-/** Past this many unanswered requests the connection stops reading until responses drain. */
-const MAX_IN_FLIGHT = 512;
+/** Past this many requests read but not yet taken up, the connection stops reading from its socket. */
+const MAX_HELD_REQUESTS = 512;
 /**
  * Past this many bytes of responses the client has not taken yet, the connection stops reading
  * (and dispatching requests already read) until they drain, as Kafka mutes a channel: a client
@@ -49,7 +49,7 @@ export interface ConnectionStats {
   readonly clientAddress: string;
   /** Bytes of a request that has not fully arrived. */
   readonly bufferedRequestBytes: number;
-  /** Requests being worked on or waiting for an earlier response. */
+  /** The request being worked on, or whose response is not written yet: 0 or 1. */
   readonly pendingResponses: number;
   /** Requests read but not dispatched yet (the connection is muted). */
   readonly heldRequests: number;
@@ -61,9 +61,11 @@ export interface ConnectionStats {
 }
 
 /**
- * One client connection: splits frames, dispatches each request as it arrives (many may be in
- * flight) and writes responses strictly in request order, as Kafka clients expect. A
- * malformed frame closes this connection only.
+ * One client connection: splits frames and processes its requests one at a time, in order, as
+ * Kafka's socket server does: the connection is muted from the moment a request is taken up
+ * until its response is written (or it needed none), and requests that arrive meanwhile wait
+ * their turn. A request that waits (a long-polling Fetch, an acks=-1 Produce) holds up only
+ * its own connection. A malformed frame closes this connection only.
  */
 export class Connection {
   private readonly frames: FrameReader;
@@ -173,12 +175,24 @@ export class Connection {
     this.dispatchHeld();
   }
 
-  /** Whether the client owes the broker reads (or has too much in flight) before more requests are taken. */
+  /**
+   * Muted: a request is in progress (its response not written yet), or the client has not taken
+   * enough of the responses already written. No further request is taken up meanwhile.
+   */
   private get muted(): boolean {
-    return this.pending.length >= MAX_IN_FLIGHT || this.socket.writableLength > MAX_UNSENT_RESPONSE_BYTES;
+    return this.pending.length > 0 || this.socket.writableLength > MAX_UNSENT_RESPONSE_BYTES;
   }
 
-  /** Dispatches the frames read so far, stopping (and pausing the socket) while muted. */
+  /**
+   * Whether to stop reading the socket: the client sends much more than it waits for, or does
+   * not read its responses. Short of that the socket is read while muted, so that a client that
+   * closes its end while its request waits (a long poll) is noticed.
+   */
+  private get backlogged(): boolean {
+    return this.held.length >= MAX_HELD_REQUESTS || this.socket.writableLength > MAX_UNSENT_RESPONSE_BYTES;
+  }
+
+  /** Takes up the next request read, unless muted; pauses the socket while backlogged. */
   private dispatchHeld(): void {
     if (this.dispatching) return; // a response written on the way calls back here
     this.dispatching = true;
@@ -188,7 +202,7 @@ export class Connection {
       this.dispatching = false;
     }
     if (this.closed) return;
-    if (this.muted || this.held.length > 0) this.socket.pause();
+    if (this.backlogged) this.socket.pause();
     else if (this.socket.isPaused()) this.socket.resume();
   }
 
@@ -313,8 +327,9 @@ export class Connection {
     this.resumeIfDrained();
   }
 
+  /** A response was written or the client took some: the next request may be taken up. */
   private resumeIfDrained(): void {
-    if (this.closed || !this.socket.isPaused() || this.pending.length >= MAX_IN_FLIGHT / 2 || this.socket.writableLength > MAX_UNSENT_RESPONSE_BYTES / 2) return;
+    if (this.closed || this.socket.writableLength > MAX_UNSENT_RESPONSE_BYTES / 2) return;
     this.dispatchHeld();
   }
 

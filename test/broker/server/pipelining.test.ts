@@ -7,8 +7,8 @@ import { encodeRecordBatchSync } from '../../../src/protocol/records/index.js';
 import { closeRawConnections, kafkajsClient, openRaw, seededRandom, startKafka, stopKafkas, type RawConnection } from '../../support/broker-harness.js';
 
 // Many requests written back to back on one connection, before reading anything: the broker
-// answers each, in request order, even when an early request (a long-polling Fetch) finishes
-// after the ones behind it.
+// takes them up one at a time and answers each, in request order; the ones behind an early
+// long-polling Fetch wait for its answer (see one-request-at-a-time.test.ts).
 
 const TOPIC = 'pipelined';
 let kafka: EmbeddedKafka;
