@@ -13,6 +13,7 @@ import { deserializationErrorOf } from '../consumer-record-factory.js';
 import type { ListenerConsumer } from '../listener-consumer.js';
 import { payloadParameter, resolveHandlerParameters, type HandlerParameter } from './handler-parameters.js';
 import { validatePayload } from '../../support/converter/payload-validator.js';
+import { isObservableLike, lastValueOf } from './observable-result.js';
 
 /** What a listener method is called with besides the record(s). */
 export interface InvocationContext {
@@ -50,10 +51,14 @@ export class HandlerMethod {
     return await this.call(args);
   }
 
-  /** Calls the method and returns what it returned (a promise only if the method returns one). */
+  /**
+   * Calls the method and returns what it returned (a promise only if the method returns one; an
+   * Observable becomes a promise of its last value).
+   */
   call(args: unknown[]): unknown {
     const fn = (this.bean as Record<string | symbol, (...a: unknown[]) => unknown>)[this.method]!;
-    return fn.apply(this.bean, args);
+    const result = fn.apply(this.bean, args);
+    return isObservableLike(result) ? lastValueOf(result) : result;
   }
 
   /** The method's `@SendTo` (or its class's), looked up once: metadata lookups are too slow for every record. */
