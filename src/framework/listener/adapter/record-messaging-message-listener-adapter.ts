@@ -76,7 +76,7 @@ export class RecordMessagingMessageListenerAdapter implements MessageListener {
         handler = this.target;
         args = handler.recordArguments(record, context);
       }
-      result = handler.call(args);
+      result = handler.call(args, record);
     } catch (error) {
       return this.failed(error, record, handler, context);
     }
