@@ -10,6 +10,7 @@ import { REQUEST_SPECS } from '../protocol/generated/specs.js';
 import type { MessageInput } from '../protocol/input.js';
 import { parseVersions, type VersionRange } from '../protocol/schema/versions.js';
 import { ConnectionError, RequestTimeoutError, UnsupportedVersionError } from './errors.js';
+import { authenticate, type SaslCredentials } from './sasl-authenticator.js';
 
 export interface KafkaConnectionOptions {
   host: string;
@@ -25,6 +26,8 @@ export interface KafkaConnectionOptions {
   requestTimeoutMs?: number;
   /** Connect over TLS with these options (ca, cert, key, ...); the host name is checked as Node does. */
   tls?: TlsConnectionOptions;
+  /** Authenticate with SASL (PLAIN or SCRAM) right after the ApiVersions handshake. */
+  sasl?: SaslCredentials;
 }
 
 export interface RequestOptions {
@@ -102,6 +105,7 @@ export class KafkaConnection {
     const connection = new KafkaConnection(socket, options);
     try {
       await connection.handshake(options.softwareName ?? 'streamwright', options.softwareVersion ?? '0.0.0');
+      if (options.sasl) await authenticate(connection, options.sasl);
     } catch (error) {
       connection.close();
       throw error;
