@@ -6,6 +6,8 @@ import { join } from 'node:path';
  * (crash recovery, the `streamwright` command) run the compiled JavaScript, as users do.
  */
 export default function setup(): void {
+  // Set by benchmarks that have just run `npm run build` and time the tests alone.
+  if (process.env.STREAMWRIGHT_DIST_BUILT === '1') return;
   const root = join(import.meta.dirname, '..');
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
   try {

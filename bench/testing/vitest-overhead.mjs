@@ -1,15 +1,17 @@
-// Per-file cost of streamwright/vitest: N test files that each use the shared broker through
-// the `kafka` fixture (one topic created and deleted, one group id) against N files that never
-// touch Kafka, in a temp project that runs vitest as a user would.
+// Per-file cost of streamwright/vitest: what a test file using the shared broker through the
+// `kafka` fixture (one topic created and deleted, one group id) adds to a vitest run, against a
+// file that never touches Kafka.
 //
-//   npm run bench:vitest                  # build, then ~2-5 min
-//   node bench/testing/vitest-overhead.mjs --files 10 --rounds 1
+//   npm run bench:vitest                  # build, then ~1-3 min
+//   node bench/testing/vitest-overhead.mjs --files 20 --rounds 3
 //
-// Per file, vitest's own diagnostics (a reporter in the temp project) give the time it spent on
-// the file: preparing the worker, importing the file (streamwright/vitest, kafkajs), and running
-// its test with the fixture's set-up and tear-down. The overhead is the median of the Kafka files
-// minus the median of the others. The wall-clock times of both runs are shown too; the Kafka run
-// also includes the global setup's broker start and stop, once per run.
+// A temp project runs vitest as a user would (default pool and isolation), with the global
+// setup's broker in every run, so that only the files differ. Each round runs, in one vitest
+// run each: N files without Kafka, then N files that use the fixture. The overhead per file is
+// (wall time of the fixture run − wall time of the plain run) / N: what the fixture's files add
+// to the run as a whole, with vitest's start-up and the broker's start counted once in both.
+// Vitest's own per-file diagnostics (a reporter in the temp project) split a file's time into
+// importing it and running its test with the fixture's set-up and tear-down.
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -22,7 +24,7 @@ const option = (name, fallback) => {
   const i = argv.indexOf(`--${name}`);
   return i >= 0 ? Number(argv[i + 1]) : fallback;
 };
-const files = option('files', 10);
+const files = option('files', 20);
 const rounds = option('rounds', 3);
 
 const project = mkdtempSync(join(tmpdir(), 'streamwright-vitest-bench-'));
@@ -31,19 +33,20 @@ symlinkSync(ROOT, join(project, 'node_modules', 'streamwright'));
 symlinkSync(join(ROOT, 'node_modules', 'vitest'), join(project, 'node_modules', 'vitest'));
 writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'vitest-bench', type: 'module', private: true }));
 
-const config = (withKafka, dir) => `import { defineConfig } from 'vitest/config';
-${withKafka ? "import { embeddedKafka } from 'streamwright/vitest/config';" : ''}
-export default defineConfig({ test: { ${withKafka ? '...embeddedKafka(),' : ''} include: ['${dir}/*.test.ts'] } });
+// Both runs start the broker: the difference is the files alone.
+const config = (dir) => `import { defineConfig } from 'vitest/config';
+import { embeddedKafka } from 'streamwright/vitest/config';
+export default defineConfig({ test: { ...embeddedKafka(), include: ['${dir}/*.test.ts'] } });
 `;
-writeFileSync(join(project, 'plain.config.ts'), config(false, 'plain'));
-writeFileSync(join(project, 'fixture.config.ts'), config(true, 'fixture'));
-// Each file's time as vitest measured it: worker preparation, environment, import, setup files, tests and hooks.
+writeFileSync(join(project, 'plain.config.ts'), config('plain'));
+writeFileSync(join(project, 'fixture.config.ts'), config('fixture'));
+// Each file's time as vitest measured it: importing the file, and its tests with their fixtures and hooks.
 writeFileSync(
   join(project, 'timing-reporter.mjs'),
   `import { writeFileSync } from 'node:fs';
 export default class TimingReporter {
   onTestRunEnd(modules) {
-    const perFile = modules.map((m) => { const d = m.diagnostic(); return { total: d.prepareDuration + d.environmentSetupDuration + d.collectDuration + d.setupDuration + d.duration, imports: d.collectDuration, tests: d.duration }; });
+    const perFile = modules.map((m) => { const d = m.diagnostic(); return { imports: d.collectDuration, tests: d.duration }; });
     writeFileSync(process.env.TIMING_OUT, JSON.stringify(perFile));
   }
 }
@@ -74,23 +77,26 @@ function run(name) {
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const results = { plain: { wall: [], perFile: [] }, fixture: { wall: [], perFile: [] } };
+const perFileOverhead = [];
 try {
   for (let round = 0; round < rounds; round++) {
+    const walls = {};
     for (const name of Object.keys(results)) {
       const { wall, perFile } = run(name);
+      walls[name] = wall;
       results[name].wall.push(wall);
       results[name].perFile.push(...perFile);
     }
+    perFileOverhead.push((walls.fixture - walls.plain) / files);
   }
 } finally {
   rmSync(project, { recursive: true, force: true });
 }
 const part = (name, key) => median(results[name].perFile.map((f) => f[key]));
-const plainFile = part('plain', 'total');
-const kafkaFile = part('fixture', 'total');
 console.log(`vitest, ${files} files per run, ${rounds} rounds (${cpus().length} cores, load ${loadavg()[0].toFixed(1)})`);
-console.log(`  a file without Kafka:               median ${plainFile.toFixed(1)} ms per file (run: ${median(results.plain.wall).toFixed(0)} ms wall)`);
-console.log(`  a file using the kafka fixture:     median ${kafkaFile.toFixed(1)} ms per file (run: ${median(results.fixture.wall).toFixed(0)} ms wall, with the broker's start)`);
-console.log(`  per-file overhead of the fixture:   ${(kafkaFile - plainFile).toFixed(1)} ms`);
-console.log(`    of which importing the file:      ${(part('fixture', 'imports') - part('plain', 'imports')).toFixed(1)} ms (streamwright/vitest, kafkajs)`);
-console.log(`    of which the test with its fixture: ${(part('fixture', 'tests') - part('plain', 'tests')).toFixed(1)} ms (admin connection, topic created and deleted, group deleted)`);
+console.log(`  run of ${files} files without Kafka:     median ${median(results.plain.wall).toFixed(0)} ms wall (with the broker's start)`);
+console.log(`  run of ${files} files with the fixture:  median ${median(results.fixture.wall).toFixed(0)} ms wall (with the broker's start)`);
+console.log(`  overhead per file:                 median ${median(perFileOverhead).toFixed(1)} ms (rounds: ${perFileOverhead.map((v) => v.toFixed(0)).join(', ')})`);
+console.log(`  per file, as vitest measured it (fixture file − plain file, medians):`);
+console.log(`    importing the file:              ${(part('fixture', 'imports') - part('plain', 'imports')).toFixed(1)} ms`);
+console.log(`    the test with its fixture:       ${(part('fixture', 'tests') - part('plain', 'tests')).toFixed(1)} ms (client loaded, topic created; deletion sent)`);

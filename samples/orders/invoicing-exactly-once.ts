@@ -52,6 +52,7 @@ export async function runExactlyOnceInvoicing(brokers: string[], expectedOrders:
     containerFactories: {
       transactionalFactory: (c) => new ConcurrentKafkaListenerContainerFactory({ containerProperties: { transactionManager: c.get(KafkaTransactionManager) } }),
     },
+    consumerConfig: { maxWaitTimeInMs: 100 },
     logger: consoleLogger('error'),
   });
   try {

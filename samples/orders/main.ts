@@ -25,6 +25,9 @@ const app = await KafkaApplication.create({
   },
   // Request/reply (docs/request-reply.md): binds a ReplyingKafkaTemplate reading replies from 'price-quotes'.
   replyingTemplate: { replyTopic: 'price-quotes', timeoutMs: 5000 },
+  // An idle broker next door: a fetch that finds nothing waits 100 ms instead of the default 500,
+  // so a retried record is redelivered and a stopping consumer leaves without that wait.
+  consumerConfig: { maxWaitTimeInMs: 100 },
   logger: consoleLogger('warn'),
 });
 

@@ -8,7 +8,7 @@ import type { BrokerLogger } from './logger.js';
 import { consoleLogger } from './logger.js';
 import { ClusterController } from './replication/cluster-controller.js';
 import { Faults } from './faults.js';
-import { createEmbeddedTopics, embeddedTopics, type EmbeddedTopic } from './embedded-topics.js';
+import { createEmbeddedTopics, embeddedTopics, topicAdminAccess, type EmbeddedTopic, type TopicAdminAccess } from './embedded-topics.js';
 import { shiftListenerPorts } from './security/listeners.js';
 import { throwawayCertificates, type PemCredentials, type ThrowawayCertificates } from './security/throwaway-certificates.js';
 import { credentialFromPassword, isScramMechanism } from './security/sasl/scram-credential.js';
@@ -177,12 +177,24 @@ export class EmbeddedKafka {
     const topics = embeddedTopics(options.topics ?? [], options.partitions);
     const kafka = await EmbeddedKafka.startBrokers(options, security.credentials);
     try {
-      await createEmbeddedTopics(kafka.bootstrapServers, topics);
+      if (topics.length > 0) await createEmbeddedTopics(kafka.topicAdminAccess(options), topics);
     } catch (error) {
       await kafka.stop();
       throw error;
     }
     return kafka;
+  }
+
+  /** The listener and credentials the declared topics are created with (SASL-only brokers too). */
+  private topicAdminAccess(options: EmbeddedKafkaOptions): TopicAdminAccess {
+    const broker = [...this.running.values()][0];
+    return topicAdminAccess({
+      listeners: broker?.listenerSettings.listeners ?? [],
+      bootstrapServersFor: (listener) => this.bootstrapServersFor(listener),
+      tls: this.tls,
+      users: options.sasl?.users ?? [],
+      enabledMechanisms: enabledMechanisms(options),
+    });
   }
 
   private static async startBrokers(options: EmbeddedKafkaOptions, credentials: EmbeddedTlsCredentials | null): Promise<EmbeddedKafka> {

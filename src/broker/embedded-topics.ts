@@ -1,9 +1,11 @@
 // Declarative topics of `EmbeddedKafka.start({ topics })`, as Spring's `@EmbeddedKafka(topics,
 // partitions)`: created over the wire once the brokers listen, exactly as a client would.
-import { ClusterClient } from '../client/cluster-client.js';
+import { ClusterClient, type ClusterClientOptions } from '../client/cluster-client.js';
+import { SASL_CLIENT_MECHANISMS } from '../client/sasl-authenticator.js';
 import { ErrorCode, KafkaProtocolError } from '../protocol/error-codes.js';
 import { ApiKeys } from '../protocol/generated/messages.js';
 import type { ConfigValue } from './config/broker-config.js';
+import { usesSasl, usesTls, type Listener } from './security/listeners.js';
 
 /** A topic to create at start-up; unset values take the broker's defaults (`num.partitions`, `default.replication.factor`). */
 export interface EmbeddedTopic {
@@ -35,9 +37,9 @@ export function embeddedTopics(topics: readonly (string | EmbeddedTopic)[], defa
  * Creates the topics (one that already exists, in a reused data dir, is kept as it is) and waits
  * until every partition has a leader, so clients can use them at once.
  */
-export async function createEmbeddedTopics(bootstrapServers: readonly string[], topics: readonly EmbeddedTopic[]): Promise<void> {
+export async function createEmbeddedTopics(access: TopicAdminAccess, topics: readonly EmbeddedTopic[]): Promise<void> {
   if (topics.length === 0) return;
-  const client = await ClusterClient.connect({ bootstrapServers, clientId: 'embedded-kafka-topics' });
+  const client = await ClusterClient.connect({ ...access, clientId: 'embedded-kafka-topics' });
   try {
     const connection = await client.controllerConnection();
     const response = await connection.request(ApiKeys.CreateTopics, connection.versionFor(ApiKeys.CreateTopics, { min: 4 }), {
@@ -60,4 +62,40 @@ export async function createEmbeddedTopics(bootstrapServers: readonly string[], 
   } finally {
     client.close();
   }
+}
+
+/** Where and how the topics are created: a listener's bootstrap servers, with its TLS and SASL settings. */
+export type TopicAdminAccess = Pick<ClusterClientOptions, 'bootstrapServers' | 'tls' | 'sasl'>;
+
+/** What {@link topicAdminAccess} needs to know of the embedded brokers. */
+export interface EmbeddedSecurity {
+  readonly listeners: readonly Listener[];
+  bootstrapServersFor(listener: string): string[];
+  /** The throwaway CA and client certificate, when the brokers have TLS listeners. */
+  readonly tls: { readonly ca: string; readonly client: { readonly cert: string; readonly key: string } } | null;
+  /** The `sasl.users` of the options, and the mechanisms the brokers enable. */
+  readonly users: ReadonlyArray<{ username: string; password: string; mechanisms?: string[] }>;
+  readonly enabledMechanisms: readonly string[];
+}
+
+/**
+ * The listener the declared topics are created through, as a client of the brokers: a plain
+ * one when there is one, else a TLS one with the generated client certificate, else a SASL one
+ * with the first of `sasl.users` (PLAIN when the user has it, else SCRAM).
+ */
+export function topicAdminAccess(security: EmbeddedSecurity): TopicAdminAccess {
+  const rank = (l: Listener) => (usesSasl(l.protocol) ? 2 : 0) + (usesTls(l.protocol) ? 1 : 0);
+  const listener = [...security.listeners].sort((a, b) => rank(a) - rank(b))[0];
+  if (!listener) throw new Error('the embedded broker has no listener');
+  const access: TopicAdminAccess = { bootstrapServers: security.bootstrapServersFor(listener.name) };
+  if (usesTls(listener.protocol) && security.tls) access.tls = { ca: security.tls.ca, cert: security.tls.client.cert, key: security.tls.client.key };
+  if (usesSasl(listener.protocol)) {
+    const supported = SASL_CLIENT_MECHANISMS.filter((m) => security.enabledMechanisms.includes(m));
+    for (const user of security.users) {
+      const mechanism = supported.find((m) => (user.mechanisms?.map((u) => u.toUpperCase()) ?? supported).includes(m));
+      if (mechanism) return { ...access, sasl: { mechanism, username: user.username, password: user.password } };
+    }
+    throw new Error(`topics cannot be created through listener ${listener.name}: it needs SASL, and no user of sasl.users has one of the mechanisms ${supported.join(', ') || '(none enabled)'}`);
+  }
+  return access;
 }

@@ -50,6 +50,10 @@ export interface ClusterClientOptions {
   requestTimeoutMs?: number;
   /** How long to keep trying the bootstrap servers (default 10 s). */
   bootstrapTimeoutMs?: number;
+  /** TLS options for every connection (SSL and SASL_SSL listeners). */
+  tls?: KafkaConnectionOptions['tls'];
+  /** SASL credentials for every connection (SASL_PLAINTEXT and SASL_SSL listeners). */
+  sasl?: KafkaConnectionOptions['sasl'];
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -118,7 +122,7 @@ export class ClusterClient {
   }
 
   private static connectionOptions(options: ClusterClientOptions, address: BrokerAddress): KafkaConnectionOptions {
-    return { ...address, clientId: options.clientId, softwareVersion: options.softwareVersion, requestTimeoutMs: options.requestTimeoutMs };
+    return { ...address, clientId: options.clientId, softwareVersion: options.softwareVersion, requestTimeoutMs: options.requestTimeoutMs, tls: options.tls, sasl: options.sasl };
   }
 
   /** A connection for requests any broker can answer (Metadata, DescribeConfigs, ...). */

@@ -2,7 +2,7 @@
 // pending requests with timeouts, and the ApiVersions handshake that fixes which version of
 // each API the two sides share.
 import { connect, isIP, type Socket } from 'node:net';
-import { connect as connectTls, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { decodeResponse, encodeRequest, type KnownApiKey, type RequestOf, type ResponseOf } from '../protocol/codec.js';
 import { ErrorCode, KafkaProtocolError } from '../protocol/error-codes.js';
 import { ApiKeys } from '../protocol/generated/messages.js';
@@ -10,6 +10,7 @@ import { REQUEST_SPECS } from '../protocol/generated/specs.js';
 import type { MessageInput } from '../protocol/input.js';
 import { parseVersions, type VersionRange } from '../protocol/schema/versions.js';
 import { ConnectionError, RequestTimeoutError, UnsupportedVersionError } from './errors.js';
+import type { SaslCredentials } from './sasl-authenticator.js';
 
 export interface KafkaConnectionOptions {
   host: string;
@@ -25,6 +26,8 @@ export interface KafkaConnectionOptions {
   requestTimeoutMs?: number;
   /** Connect over TLS with these options (ca, cert, key, ...); the host name is checked as Node does. */
   tls?: TlsConnectionOptions;
+  /** Authenticate with SASL (PLAIN or SCRAM) right after the ApiVersions handshake. */
+  sasl?: SaslCredentials;
 }
 
 export interface RequestOptions {
@@ -50,9 +53,12 @@ export function codecVersions(apiKey: number): VersionRange {
   return spec ? parseVersions(spec.versions) : { min: 1, max: 0 };
 }
 
-function openSocket(host: string, port: number, timeoutMs: number, broker: string, tls?: TlsConnectionOptions): Promise<Socket> {
+// node:tls and the SASL code are loaded only by connections that use them: most never do, and
+// short-lived clients (the test fixture's admin) pay for every module they load.
+async function openSocket(host: string, port: number, timeoutMs: number, broker: string, tls?: TlsConnectionOptions): Promise<Socket> {
+  const connectTls = tls ? (await import('node:tls')).connect : undefined;
   return new Promise((resolve, reject) => {
-    const socket = tls ? connectTls({ ...tls, host, port, ...(isIP(host) === 0 ? { servername: host } : {}) }) : connect({ host, port });
+    const socket = tls && connectTls ? connectTls({ ...tls, host, port, ...(isIP(host) === 0 ? { servername: host } : {}) }) : connect({ host, port });
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new ConnectionError(`connection timed out after ${timeoutMs} ms`, broker));
@@ -102,6 +108,7 @@ export class KafkaConnection {
     const connection = new KafkaConnection(socket, options);
     try {
       await connection.handshake(options.softwareName ?? 'streamwright', options.softwareVersion ?? '0.0.0');
+      if (options.sasl) await (await import('./sasl-authenticator.js')).authenticate(connection, options.sasl);
     } catch (error) {
       connection.close();
       throw error;

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { DiscoveryService } from '@nestjs/core';
+import { DiscoveryService, ModuleRef } from '@nestjs/core';
 import { KafkaApplication } from '../framework/container/kafka-application.js';
 import { STREAMWRIGHT_LOGGER } from './streamwright-module-options.js';
 import type { Logger } from '../framework/support/logger.js';
@@ -10,6 +10,7 @@ import { discoverListenerBeans } from './nest-bean-source.js';
  *
  * - `onModuleInit`: every provider exists, so the `@KafkaListener` providers are registered
  *   (bad declarations fail the application's init, as they fail `KafkaApplication.create`);
+ *   request-scoped and transient ones are resolved per record through the `ModuleRef`;
  * - `onApplicationBootstrap`: creates the declared topics and starts the containers, resolving
  *   once each has its partitions, so `app.init()`/`listen()` returns with listeners ready;
  * - `onApplicationShutdown` (`app.close()`, or a signal with `enableShutdownHooks()`): each
@@ -21,10 +22,11 @@ export class StreamwrightLifecycle implements OnModuleInit, OnApplicationBootstr
     @Inject(KafkaApplication) private readonly app: KafkaApplication,
     @Inject(DiscoveryService) private readonly discovery: DiscoveryService,
     @Inject(STREAMWRIGHT_LOGGER) private readonly logger: Logger,
+    @Inject(ModuleRef) private readonly moduleRef: ModuleRef,
   ) {}
 
   onModuleInit(): void {
-    this.app.registerListenerBeans(discoverListenerBeans(this.discovery, this.logger));
+    this.app.registerListenerBeans(discoverListenerBeans(this.discovery, this.logger, this.moduleRef));
   }
 
   async onApplicationBootstrap(): Promise<void> {

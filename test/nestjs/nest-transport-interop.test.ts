@@ -3,7 +3,8 @@
  * ServerKafka, unmocked) on one embedded broker, both ways:
  * - a Nest client.send() to a Streamwright @KafkaListener + @SendTo completes with the reply
  *   (kafka_nest-is-disposed), fails with Nest's error for a thrown error (kafka_nest-err) and
- *   completes with null when the listener returns nothing;
+ *   completes with null when the listener returns nothing; a listener returning an Observable
+ *   (or a Promise) replies with its last value, an Observable's error becomes Nest's error;
  * - ReplyingKafkaTemplate.sendAndReceive (textHeaders) to a Nest @MessagePattern gets its
  *   reply, and a Nest RpcException becomes a RemoteListenerError;
  * - client.emit() reaches a Streamwright listener, KafkaTemplate.send() a Nest @EventPattern.
@@ -12,7 +13,7 @@ import { Controller, Injectable, Logger } from '@nestjs/common';
 import { ClientKafka, EventPattern, MessagePattern, Payload as NestPayload, RpcException, Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { Test, type TestingModule } from '@nestjs/testing';
 import type { INestMicroservice } from '@nestjs/common';
-import { lastValueFrom } from 'rxjs';
+import { concat, delay, EMPTY, lastValueFrom, of, throwError, type Observable } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { EmbeddedKafka } from '../../src/broker/embedded-kafka.js';
 import { KafkaListener, KafkaTemplate, Payload, RemoteListenerError, ReplyingKafkaTemplate, SendTo, TopicBuilder } from '../../src/index.js';
@@ -33,6 +34,23 @@ class QuoteListener {
     if (request.sku === 'broken') throw new RangeError(`no price for ${request.sku}`);
     if (request.sku === 'none') return undefined;
     return { sku: request.sku, total: request.quantity * 5 };
+  }
+
+  /** Nest handlers may return an Observable or a Promise; so may a @SendTo listener. */
+  @KafkaListener({ id: 'sw-streams', topics: ['sw-streams'] })
+  @SendTo()
+  stream(@Payload() request: { kind: string }): Observable<unknown> | Promise<unknown> {
+    switch (request.kind) {
+      case 'values':
+        // Emitted over time: the reply waits for completion and carries the last value.
+        return concat(of('first'), of('second').pipe(delay(20)), of({ last: true }).pipe(delay(20)));
+      case 'promise':
+        return new Promise((resolve) => setTimeout(() => resolve({ resolved: true }), 20));
+      case 'empty':
+        return EMPTY;
+      default:
+        return concat(of('partial'), throwError(() => new TypeError(`cannot stream ${request.kind}`)));
+    }
   }
 
   @KafkaListener({ id: 'sw-events', topics: ['sw-events'] })
@@ -73,7 +91,7 @@ beforeAll(async () => {
         config: false,
         logger: testLogger,
         consumerConfig: FAST_CONSUMER,
-        topics: ['sw-quotes', 'sw-quotes.reply', 'sw-events', 'nest-prices', 'nest-prices.reply', 'nest-events'].map((name) => TopicBuilder.name(name).build()),
+        topics: ['sw-quotes', 'sw-quotes.reply', 'sw-streams', 'sw-streams.reply', 'sw-events', 'nest-prices', 'nest-prices.reply', 'nest-events'].map((name) => TopicBuilder.name(name).build()),
         replyingTemplate: { replyTopic: 'nest-prices.reply', textHeaders: true, consumerConfig: FAST_CONSUMER, timeoutMs: 10_000 },
       }),
     ],
@@ -91,9 +109,10 @@ beforeAll(async () => {
 
   client = new ClientKafka({ client: nestKafkaClient('nest-caller'), consumer: nestConsumer('nest-caller') });
   client.subscribeToResponseOf('sw-quotes');
+  client.subscribeToResponseOf('sw-streams');
   await client.connect();
-  // send() needs the client's reply partition, which it learns when its consumer joins.
-  await waitFor(() => client.getConsumerAssignments()['sw-quotes.reply'] !== undefined, 'the Nest client\'s reply partition');
+  // send() needs the client's reply partitions, which it learns when its consumer joins.
+  await waitFor(() => ['sw-quotes.reply', 'sw-streams.reply'].every((topic) => client.getConsumerAssignments()[topic] !== undefined), 'the Nest client\'s reply partitions');
 });
 
 afterAll(async () => {
@@ -119,12 +138,38 @@ describe('a Nest ClientKafka calling a Streamwright @SendTo listener', () => {
     expect(reply).toBeNull();
   });
 
+  test('a listener returning an Observable replies with its last value once it completes', async () => {
+    const replies = await collect(client.send('sw-streams', { kind: 'values' }));
+    expect(replies).toEqual([{ last: true }]);
+  });
+
+  test('a listener returning a Promise replies with its value', async () => {
+    expect(await lastValueFrom(client.send('sw-streams', { kind: 'promise' }))).toEqual({ resolved: true });
+  });
+
+  test('an Observable that completes without a value completes send() with null', async () => {
+    expect(await lastValueFrom(client.send('sw-streams', { kind: 'empty' }))).toBeNull();
+  });
+
+  test('an Observable\'s error fails send() with Nest\'s error object', async () => {
+    const error = await lastValueFrom(client.send('sw-streams', { kind: 'broken' })).catch((e: unknown) => e);
+    expect(error).toEqual({ status: 'error', message: 'cannot stream broken', name: 'TypeError' });
+  });
+
   test('emit() reaches a Streamwright listener', async () => {
     await lastValueFrom(client.emit('sw-events', { kind: 'created', id: 7 }));
     await waitFor(() => fromNest.events.length > 0, 'the emitted event');
     expect(fromNest.events).toEqual([{ kind: 'created', id: 7 }]);
   });
 });
+
+/** Every value an Observable emits until it completes. */
+function collect<T>(observable: Observable<T>): Promise<T[]> {
+  return new Promise((resolve, reject) => {
+    const values: T[] = [];
+    observable.subscribe({ next: (value) => values.push(value), error: reject, complete: () => resolve(values) });
+  });
+}
 
 describe('Streamwright calling a Nest @MessagePattern handler', () => {
   test('sendAndReceive gets the handler\'s reply', async () => {

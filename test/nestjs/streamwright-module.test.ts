@@ -5,7 +5,7 @@
  * injected by class, topics created at bootstrap, containers ready when init() resolves and
  * stopped gracefully by close(); forRootAsync with @nestjs/config; configuration mistakes.
  */
-import { Inject, Injectable, Module, Scope, type LoggerService } from '@nestjs/common';
+import { Inject, Injectable, Module, type LoggerService } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -342,7 +342,7 @@ describe('configuration and collaborators', () => {
     expect(() => StreamwrightModule.forRootAsync({} as never)).toThrow(/useFactory/);
   });
 
-  test("@RetryableTopic's kafkaTemplate names a Nest provider token; request-scoped listeners are skipped; the log goes to Nest's Logger", async () => {
+  test("@RetryableTopic's kafkaTemplate names a Nest provider token; the log goes to Nest's Logger", async () => {
     // Collaborators come from Nest's container: without the 'retryTemplate' provider, init() would fail with "no KafkaTemplate bound as 'retryTemplate'".
     @Injectable()
     class Named {
@@ -351,11 +351,6 @@ describe('configuration and collaborators', () => {
       onRecord(): void {
         throw new Error('always');
       }
-    }
-    @Injectable({ scope: Scope.REQUEST })
-    class PerRequest {
-      @KafkaListener({ id: 'nest-per-request', topics: ['nest-per-request'] })
-      onRecord(): void {}
     }
     @Injectable()
     class NamedDlt {
@@ -367,7 +362,7 @@ describe('configuration and collaborators', () => {
     // No `logger` option: Streamwright logs through Nest's Logger, here the testing module's.
     const moduleRef = await Test.createTestingModule({
       imports: [StreamwrightModule.forRoot({ kafka: kafkaConfig(kafka), config: false, consumerConfig: FAST_CONSUMER })],
-      providers: [Named, NamedDlt, PerRequest, { provide: 'retryTemplate', inject: [KafkaTemplate], useFactory: (template: KafkaTemplate) => template }],
+      providers: [Named, NamedDlt, { provide: 'retryTemplate', inject: [KafkaTemplate], useFactory: (template: KafkaTemplate) => template }],
     })
       .setLogger(nestLog)
       .compile();
@@ -376,8 +371,6 @@ describe('configuration and collaborators', () => {
       expect(moduleRef.get(NamedDlt).template).toBe(moduleRef.get(KafkaTemplate));
       const ids = moduleRef.get(KafkaListenerEndpointRegistry).getListenerContainerIds();
       expect(ids).toContain('nest-named-dlt');
-      expect(ids).not.toContain('nest-per-request');
-      expect(logged.some((line) => line.startsWith('warn [Streamwright] PerRequest has @KafkaListener but is request-scoped'))).toBe(true);
       expect(logged.some((line) => line.startsWith('log [Streamwright] Started 3 listener container(s)'))).toBe(true);
     } finally {
       await moduleRef.close();

@@ -30,7 +30,7 @@ export class BatchMessagingMessageListenerAdapter implements BatchMessageListene
   async onMessage(records: ConsumerRecords, acknowledgment: Acknowledgment, consumer: ContainerConsumer): Promise<void> {
     const context = { acknowledgment, consumer, groupId: this.options.groupId, listenerInfo: this.options.listenerInfo };
     try {
-      await this.handler.invoke(this.handler.batchArguments(records, context));
+      await this.handler.invoke(this.handler.batchArguments(records, context), records);
     } catch (error) {
       const errorHandler = this.options.errorHandler;
       if (!errorHandler) throw error;

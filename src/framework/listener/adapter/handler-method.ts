@@ -13,6 +13,8 @@ import { deserializationErrorOf } from '../consumer-record-factory.js';
 import type { ContainerConsumer } from '../container-consumer.js';
 import { payloadParameter, resolveHandlerParameters, type HandlerParameter } from './handler-parameters.js';
 import { validatePayload } from '../../support/converter/payload-validator.js';
+import { isObservableLike, lastValueOf } from './observable-result.js';
+import { scopedInstanceOf } from './scoped-listener-bean.js';
 
 /** The listener's own ids, as record headers name them (`kafka_groupId`, `kafka_listenerInfo`). */
 export interface ListenerIds {
@@ -34,6 +36,7 @@ export class HandlerMethod {
   readonly parameters: HandlerParameter[];
   readonly description: string;
   private sendToLookedUp: { value: SendToMetadata | undefined } | undefined;
+  private readonly instanceFor: ((request: ConsumerRecord | ConsumerRecords | undefined) => object | Promise<object>) | undefined;
 
   constructor(
     readonly bean: object,
@@ -43,6 +46,7 @@ export class HandlerMethod {
   ) {
     this.description = `${bean.constructor.name}.${String(method)}`;
     this.parameters = resolveHandlerParameters(Object.getPrototypeOf(bean), method, this.description, batch);
+    this.instanceFor = scopedInstanceOf(bean);
   }
 
   /** The declared payload type (used to pick among `@KafkaHandler` methods). */
@@ -50,14 +54,19 @@ export class HandlerMethod {
     return payloadParameter(this.parameters)?.target;
   }
 
-  async invoke(args: unknown[]): Promise<unknown> {
-    return await this.call(args);
+  async invoke(args: unknown[], request?: ConsumerRecord | ConsumerRecords): Promise<unknown> {
+    return await this.call(args, request);
   }
 
-  /** Calls the method and returns what it returned (a promise only if the method returns one). */
-  call(args: unknown[]): unknown {
+  /**
+   * Calls the method and returns what it returned (a promise only if the method returns one; an
+   * Observable becomes a promise of its last value). A scoped bean is first asked for the
+   * instance that handles this request (see {@link ScopedListenerBean}).
+   */
+  call(args: unknown[], request?: ConsumerRecord | ConsumerRecords): unknown {
     const fn = (this.bean as Record<string | symbol, (...a: unknown[]) => unknown>)[this.method]!;
-    return fn.apply(this.bean, args);
+    if (this.instanceFor) return Promise.resolve(this.instanceFor(request)).then((instance) => settled(fn.apply(instance, args)));
+    return settled(fn.apply(this.bean, args));
   }
 
   /** The method's `@SendTo` (or its class's), looked up once: metadata lookups are too slow for every record. */
@@ -179,4 +188,9 @@ export class HandlerMethod {
   private delivery(ids: ListenerIds, acknowledgment: Acknowledgment, consumer: ContainerConsumer): DeliveryContext {
     return { groupId: ids.groupId, acknowledgment, consumer, listenerInfo: ids.listenerInfo };
   }
+}
+
+/** What a listener method returned, with an Observable turned into a promise of its last value. */
+function settled(result: unknown): unknown {
+  return isObservableLike(result) ? lastValueOf(result) : result;
 }

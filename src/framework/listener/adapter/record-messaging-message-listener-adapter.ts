@@ -91,7 +91,7 @@ export class RecordMessagingMessageListenerAdapter implements MessageListener {
         handler = this.target;
         args = handler.recordArguments(record, acknowledgment, consumer, ids);
       }
-      result = handler.call(args);
+      result = handler.call(args, record);
     } catch (error) {
       return this.failed(error, record, handler, { acknowledgment, consumer, groupId: ids.groupId, listenerInfo: ids.listenerInfo });
     }
