@@ -1,5 +1,6 @@
 import type { TopicMetadata } from './cluster/cluster-metadata.js';
 import { Partition, type ReplicationContext } from './cluster/partition.js';
+import type { TimerHandle } from './clock.js';
 import { FetchPurgatory, partitionKey } from './delayed-fetch.js';
 import { ReplicaFetcherManager } from './replication/replica-fetcher-manager.js';
 import { GROUP_METADATA_TOPIC } from './coordinator/group/group-metadata-manager.js';
@@ -31,18 +32,18 @@ export interface TopicSettings {
  * waiting in the purgatories when data arrives or the high watermark moves.
  */
 export class ReplicaManager {
-  readonly fetchPurgatory = new FetchPurgatory();
+  readonly fetchPurgatory = new FetchPurgatory(this.broker.clock);
   /** acks=-1 produces waiting for the ISR (Kafka's produce purgatory). */
-  readonly producePurgatory = new FetchPurgatory();
+  readonly producePurgatory = new FetchPurgatory(this.broker.clock);
   readonly fetcherManager: ReplicaFetcherManager;
   /** Sparse by partition index: with replication a broker hosts only the partitions it holds a replica of. */
   private readonly partitions = new Map<string, Array<Partition | undefined>>();
   private readonly logManager: LogManager;
-  private producerExpirationTimer: NodeJS.Timeout | null = null;
-  private isrShrinkTimer: NodeJS.Timeout | null = null;
+  private producerExpirationTimer: TimerHandle | null = null;
+  private isrShrinkTimer: TimerHandle | null = null;
   /** Kafka's replication-offset-checkpoint: the high watermarks, written on a timer and at clean shutdown. */
   private readonly highWatermarkCheckpoint: ReplicationOffsetCheckpoint;
-  private highWatermarkCheckpointTimer: NodeJS.Timeout | null = null;
+  private highWatermarkCheckpointTimer: TimerHandle | null = null;
   /** The checkpointed high watermarks, while startup() opens the logs (null afterwards: later logs are new). */
   private restoredHighWatermarks: Map<string, number> | null = null;
   private stopped = false;
@@ -50,7 +51,7 @@ export class ReplicaManager {
   constructor(private readonly broker: KafkaBroker) {
     this.logManager = new LogManager({
       dataDir: broker.dataDir,
-      now: broker.now,
+      clock: broker.clock,
       logger: broker.logger,
       retentionCheckIntervalMs: broker.config.int('log.retention.check.interval.ms'),
       cleanerBackoffMs: broker.config.int('log.cleaner.backoff.ms'),
@@ -71,15 +72,12 @@ export class ReplicaManager {
     this.logManager.startup();
     const checkpointIntervalMs = this.broker.config.int('replica.high.watermark.checkpoint.interval.ms');
     if (checkpointIntervalMs > 0) {
-      this.highWatermarkCheckpointTimer = setInterval(() => this.checkpointHighWatermarksSafely(), Math.min(checkpointIntervalMs, 2 ** 31 - 1));
-      this.highWatermarkCheckpointTimer.unref();
+      this.highWatermarkCheckpointTimer = this.broker.clock.setInterval(() => this.checkpointHighWatermarksSafely(), Math.min(checkpointIntervalMs, 2 ** 31 - 1));
     }
-    this.producerExpirationTimer = setInterval(() => this.removeExpiredProducers(), this.broker.config.int('producer.id.expiration.check.interval.ms'));
-    this.producerExpirationTimer.unref();
+    this.producerExpirationTimer = this.broker.clock.setInterval(() => this.removeExpiredProducers(), this.broker.config.int('producer.id.expiration.check.interval.ms'));
     if (this.broker.cluster) {
       const lagMax = this.broker.config.int('replica.lag.time.max.ms');
-      this.isrShrinkTimer = setInterval(() => this.maybeShrinkIsr(), Math.max(10, Math.floor(lagMax / 2)));
-      this.isrShrinkTimer.unref();
+      this.isrShrinkTimer = this.broker.clock.setInterval(() => this.maybeShrinkIsr(), Math.max(10, Math.floor(lagMax / 2)));
     }
   }
 
@@ -98,11 +96,11 @@ export class ReplicaManager {
 
   private stopActivity(): void {
     this.stopped = true;
-    if (this.producerExpirationTimer) clearInterval(this.producerExpirationTimer);
+    this.broker.clock.clearInterval(this.producerExpirationTimer);
     this.producerExpirationTimer = null;
-    if (this.highWatermarkCheckpointTimer) clearInterval(this.highWatermarkCheckpointTimer);
+    this.broker.clock.clearInterval(this.highWatermarkCheckpointTimer);
     this.highWatermarkCheckpointTimer = null;
-    if (this.isrShrinkTimer) clearInterval(this.isrShrinkTimer);
+    this.broker.clock.clearInterval(this.isrShrinkTimer);
     this.isrShrinkTimer = null;
     this.fetcherManager.shutdown();
     this.fetchPurgatory.completeAll();
@@ -149,7 +147,7 @@ export class ReplicaManager {
   }
 
   /** producer.id.expiration.ms: every partition forgets producers idle that long (without an open transaction). */
-  removeExpiredProducers(nowMs: number = this.broker.now()): number {
+  removeExpiredProducers(nowMs: number = this.broker.clock.now()): number {
     const expirationMs = this.broker.config.int('producer.id.expiration.ms');
     let removed = 0;
     for (const hosted of this.partitions.values()) for (const partition of hosted) if (partition) removed += partition.log.removeExpiredProducers(expirationMs, nowMs);
@@ -292,7 +290,7 @@ export class ReplicaManager {
     const cluster = broker.cluster;
     return {
       localId: broker.nodeId,
-      now: () => broker.now(),
+      now: () => broker.clock.now(),
       // A single broker has no followers: the ISR is itself, whatever the stored metadata says.
       assignment: () => (cluster ? broker.metadata.topic(topic)?.partitions[index] : undefined),
       alterIsr: (isr) => {

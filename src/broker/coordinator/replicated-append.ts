@@ -23,7 +23,7 @@ export function appendWithIsrAck(broker: KafkaBroker, partition: Partition, reco
   const leaderEpoch = partition.leaderEpoch;
   let requiredOffset: number;
   try {
-    const now = broker.now();
+    const now = broker.clock.now();
     requiredOffset = partition.appendRecordsAsLeader(records, partition.settings.log.messageTimestampType === 'LogAppendTime' ? now : null, 'coordinator').requiredOffset;
   } catch (error) {
     if (error instanceof KafkaProtocolError) return done(error.code);

@@ -62,7 +62,7 @@ function failed(broker: KafkaBroker, partition: Partition, error: unknown): Part
 function validate(broker: KafkaBroker, partition: Partition, records: Buffer | null): PartitionResult | Validation {
   if (records === null) return failure(partition.index, ErrorCode.CORRUPT_MESSAGE, 'null records');
   if (!partition.isLeader) return failure(partition.index, ErrorCode.NOT_LEADER_OR_FOLLOWER, `This broker is not the leader of ${partition.topic}-${partition.index}`);
-  const now = broker.now();
+  const now = broker.clock.now();
   let validated: ValidatedRecords | Promise<ValidatedRecords>;
   try {
     validated = validateProducedRecords(records, partition.settings, now, `${partition.topic}-${partition.index}`);

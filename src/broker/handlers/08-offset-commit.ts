@@ -15,7 +15,7 @@ export function offsetCommitHandler(broker: KafkaBroker) {
     maxVersion: 9,
     handle(request, { header }) {
       const version = header.apiVersion;
-      const now = broker.now();
+      const now = broker.clock.now();
       // v2-v4 carry a retention for the whole commit; -1 means the broker's offsets.retention.minutes.
       const retention = version >= 2 && version <= 4 ? Number(request.retentionTimeMs) : -1;
       const wanted = request.topics.flatMap((t) =>

@@ -13,6 +13,7 @@ import { assignment, commit, commitErrors, heartbeat, join as joinGroup, subscri
 import { readOffsetsTopic } from './support/offsets-topic.js';
 import { produce } from './support/produce.js';
 import { RawKafkaClient } from './support/raw-client.js';
+import { systemClock } from '../../../src/broker/clock.js';
 
 // Groups and offsets live in the compacted __consumer_offsets topic, in Kafka's formats:
 // they survive a restart on the same data dir, deleted groups leave tombstones, and
@@ -134,7 +135,7 @@ it('expires offsets after offsets.retention.minutes and drops groups left with n
   const broker = await KafkaBroker.start({
     dataDir: dataDir(),
     logger: consoleLogger('silent'),
-    now: () => clock,
+    clock: { ...systemClock, now: () => clock },
     config: {
       'offsets.topic.replication.factor': 1, 'offsets.topic.num.partitions': 3, 'group.initial.rebalance.delay.ms': 0,
       'offsets.retention.minutes': 1, 'group.min.session.timeout.ms': 500,

@@ -9,6 +9,7 @@ import { ApiKeys } from '../../../src/protocol/generated/messages.js';
 import { encodeRecordBatchSync } from '../../../src/protocol/records/index.js';
 import { rawFetch, RawKafkaClient } from './support/helpers.js';
 import { batch, initProducerId, produce } from './support/raw-producer.js';
+import { systemClock } from '../../../src/broker/clock.js';
 
 // The time-driven parts, on a broker with an injected clock: transaction timeouts,
 // transactional.id.expiration.ms and producer.id.expiration.ms. The periodic tasks are called
@@ -24,7 +25,7 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'streamwright-txn-expiration-'));
   broker = await KafkaBroker.start({
     dataDir,
-    now: () => now,
+    clock: { ...systemClock, now: () => now },
     logger: consoleLogger('silent'),
     config: {
       'offsets.topic.replication.factor': 1,

@@ -121,7 +121,7 @@ export class GroupCoordinator {
       // Only a member without an id may create a group; anyone else is from a group that is gone.
       if (!isUnknownMember) return respond(joinError(p.memberId, ErrorCode.UNKNOWN_MEMBER_ID));
       if (!this.groupManager.canCreateGroup()) return respond(joinError(p.memberId, ErrorCode.POLICY_VIOLATION));
-      group = this.groupManager.addGroup(new ClassicGroup(p.groupId, 'Empty', this.broker.now()));
+      group = this.groupManager.addGroup(new ClassicGroup(p.groupId, 'Empty', this.broker.clock.now()));
     }
     if (!this.acceptJoiningMember(group, p.memberId)) {
       const existing = group.members.get(p.memberId);
@@ -273,13 +273,13 @@ export class GroupCoordinator {
   }
 
   private addPendingMember(group: ClassicGroup, memberId: string, sessionTimeoutMs: number): void {
-    const timer = setTimeout(() => {
-      if (group.pendingMembers.get(memberId) !== timer) return;
+    const timer = this.broker.clock.setTimeout(() => {
+      if (group.pendingMembers.get(memberId) !== expiration) return;
       this.broker.logger.info(`pending member ${memberId} of group ${group.groupId} expired`);
       this.removePendingMemberAndUpdateGroup(group, memberId);
     }, sessionTimeoutMs);
-    timer.unref();
-    group.pendingMembers.set(memberId, timer);
+    const expiration = { cancel: () => this.broker.clock.clearTimeout(timer) };
+    group.pendingMembers.set(memberId, expiration);
   }
 
   private removePendingMemberAndUpdateGroup(group: ClassicGroup, memberId: string): void {
@@ -297,7 +297,7 @@ export class GroupCoordinator {
     if (group.is('CompletingRebalance')) this.resetAndPropagateAssignmentError(group, ErrorCode.REBALANCE_IN_PROGRESS);
     this.cancelSyncExpiration(group);
     const initial = group.is('Empty');
-    group.transitionTo('PreparingRebalance', this.broker.now());
+    group.transitionTo('PreparingRebalance', this.broker.clock.now());
     this.broker.logger.info(`preparing to rebalance group ${group.groupId} with old generation ${group.generationId} (reason: ${reason})`);
     if (initial) {
       // group.initial.rebalance.delay.ms: let the other members of a starting group join first.
@@ -312,18 +312,17 @@ export class GroupCoordinator {
   private scheduleDelayedJoin(group: ClassicGroup, timeoutMs: number): void {
     this.cancelDelayedJoin(group);
     if (group.hasAllMembersJoined) return this.onCompleteJoin(group);
-    const timer = setTimeout(() => {
+    const timer = this.broker.clock.setTimeout(() => {
       if (group.delayedJoin?.timer !== timer) return;
       group.delayedJoin = null;
       this.onCompleteJoin(group);
     }, timeoutMs);
-    timer.unref();
     group.delayedJoin = { timer, initial: false };
   }
 
   private scheduleInitialDelayedJoin(group: ClassicGroup, configuredDelay: number, delayMs: number, remainingMs: number): void {
     this.cancelDelayedJoin(group);
-    const timer = setTimeout(() => {
+    const timer = this.broker.clock.setTimeout(() => {
       if (group.delayedJoin?.timer !== timer) return;
       group.delayedJoin = null;
       if (group.newMemberAdded && remainingMs !== 0) {
@@ -333,7 +332,6 @@ export class GroupCoordinator {
         this.onCompleteJoin(group);
       }
     }, delayMs);
-    timer.unref();
     group.delayedJoin = { timer, initial: true };
   }
 
@@ -345,7 +343,7 @@ export class GroupCoordinator {
   }
 
   private cancelDelayedJoin(group: ClassicGroup): void {
-    if (group.delayedJoin) clearTimeout(group.delayedJoin.timer);
+    if (group.delayedJoin) this.broker.clock.clearTimeout(group.delayedJoin.timer);
     group.delayedJoin = null;
   }
 
@@ -362,7 +360,7 @@ export class GroupCoordinator {
       // Only static members are left and none rejoined: wait until their sessions expire.
       return this.scheduleDelayedJoin(group, group.rebalanceTimeoutMs);
     }
-    group.initNextGeneration(this.broker.now());
+    group.initNextGeneration(this.broker.clock.now());
     if (group.is('Empty')) {
       this.broker.logger.info(`group ${group.groupId} with generation ${group.generationId} is now empty`);
       const error = this.groupManager.storeGroup(group, new Map());
@@ -383,7 +381,7 @@ export class GroupCoordinator {
     this.cancelSyncExpiration(group);
     for (const memberId of group.members.keys()) group.pendingSyncMembers.add(memberId);
     const generation = group.generationId;
-    const timer = setTimeout(() => {
+    const timer = this.broker.clock.setTimeout(() => {
       if (group.syncTimer !== timer) return;
       group.syncTimer = null;
       if (generation !== group.generationId || !(group.is('CompletingRebalance') || group.is('Stable')) || group.pendingSyncMembers.size === 0) return;
@@ -396,7 +394,6 @@ export class GroupCoordinator {
       }
       this.prepareRebalance(group, 'pending sync expired');
     }, group.rebalanceTimeoutMs);
-    timer.unref();
     group.syncTimer = timer;
   }
 
@@ -406,7 +403,7 @@ export class GroupCoordinator {
   }
 
   private cancelSyncExpiration(group: ClassicGroup): void {
-    if (group.syncTimer) clearTimeout(group.syncTimer);
+    if (group.syncTimer) this.broker.clock.clearTimeout(group.syncTimer);
     group.syncTimer = null;
   }
 
@@ -460,7 +457,7 @@ export class GroupCoordinator {
     }
     for (const member of group.members.values()) member.assignment = assignment.get(member.memberId)!;
     this.propagateAssignment(group, ErrorCode.NONE);
-    group.transitionTo('Stable', this.broker.now());
+    group.transitionTo('Stable', this.broker.clock.now());
   }
 
   private validateSyncGroup(group: ClassicGroup, p: SyncGroupParams): number | null {
@@ -559,8 +556,8 @@ export class GroupCoordinator {
 
   /** Starts (or restarts) a member's session; it is removed if nothing renews it in time. */
   scheduleHeartbeatExpiration(group: ClassicGroup, member: MemberMetadata, timeoutMs = member.sessionTimeoutMs): void {
-    if (member.heartbeatTimer) clearTimeout(member.heartbeatTimer);
-    const timer = setTimeout(() => {
+    if (member.heartbeatTimer) this.broker.clock.clearTimeout(member.heartbeatTimer);
+    const timer = this.broker.clock.setTimeout(() => {
       if (member.heartbeatTimer !== timer) return;
       member.heartbeatTimer = null;
       if (this.groupManager.getGroup(group.groupId) !== group || group.is('Dead') || group.members.get(member.memberId) !== member) return;
@@ -568,12 +565,11 @@ export class GroupCoordinator {
       if (!member.isNew && (member.isAwaitingJoin || member.isAwaitingSync)) return;
       this.removeMemberAndUpdateGroup(group, member, 'session timeout expired');
     }, timeoutMs);
-    timer.unref();
     member.heartbeatTimer = timer;
   }
 
   private cancelHeartbeat(member: MemberMetadata): void {
-    if (member.heartbeatTimer) clearTimeout(member.heartbeatTimer);
+    if (member.heartbeatTimer) this.broker.clock.clearTimeout(member.heartbeatTimer);
     member.heartbeatTimer = null;
   }
 
@@ -581,7 +577,7 @@ export class GroupCoordinator {
   unload(group: ClassicGroup): void {
     this.cancelDelayedJoin(group);
     this.cancelSyncExpiration(group);
-    for (const timer of group.pendingMembers.values()) clearTimeout(timer);
+    for (const expiration of group.pendingMembers.values()) expiration.cancel();
     for (const member of group.members.values()) {
       this.cancelHeartbeat(member);
       member.completeJoin(joinError(member.memberId, ErrorCode.NOT_COORDINATOR));

@@ -163,7 +163,7 @@ export class GroupMetadataManager {
     const taken = this.pendingTxnOffsets.take(producerId, (groupId) => this.partitionFor(groupId) === offsetsPartition);
     if (!commit) return;
     for (const [groupId, offsets] of taken) {
-      const group = this.getGroup(groupId) ?? this.addGroup(new ClassicGroup(groupId, 'Empty', this.broker.now()));
+      const group = this.getGroup(groupId) ?? this.addGroup(new ClassicGroup(groupId, 'Empty', this.broker.clock.now()));
       for (const o of offsets) this.applyCommitted(group, o);
     }
   }
@@ -202,7 +202,7 @@ export class GroupMetadataManager {
     if (!partition) return { error: ErrorCode.NOT_COORDINATOR, baseOffset: -1 };
     try {
       const blob = this.encodeBatch(records, producer);
-      const logAppendTime = partition.settings.log.messageTimestampType === 'LogAppendTime' ? this.broker.now() : null;
+      const logAppendTime = partition.settings.log.messageTimestampType === 'LogAppendTime' ? this.broker.clock.now() : null;
       const info = partition.appendRecordsAsLeader(blob, logAppendTime, 'coordinator');
       return { error: ErrorCode.NONE, baseOffset: info.baseOffset };
     } catch (error) {
@@ -211,7 +211,7 @@ export class GroupMetadataManager {
   }
 
   private encodeBatch(records: ReadonlyArray<{ key: Buffer; value: Buffer | null }>, producer: TxnProducer | null): Buffer {
-    const now = this.broker.now();
+    const now = this.broker.clock.now();
     const txn = producer === null ? {} : { producerId: producer.producerId, producerEpoch: producer.producerEpoch, baseSequence: 0, transactional: true };
     return encodeRecordBatchSync({ ...txn, records: records.map((r) => ({ key: r.key, value: r.value, timestamp: now })) });
   }
@@ -272,7 +272,7 @@ export class GroupMetadataManager {
       const value = values.get(groupId) ?? null;
       const groupOffsets = [...(offsets.get(groupId)?.values() ?? [])];
       if (value === null && groupOffsets.length === 0) continue;
-      const group = value ? this.groupFromValue(groupId, value) : new ClassicGroup(groupId, 'Empty', this.broker.now());
+      const group = value ? this.groupFromValue(groupId, value) : new ClassicGroup(groupId, 'Empty', this.broker.clock.now());
       for (const { recordOffset, ...o } of groupOffsets) {
         group.putOffset(o.topic, o.partition, o as OffsetAndMetadata);
         this.setRecordOffset(groupId, o.topic, o.partition, recordOffset);
@@ -326,7 +326,7 @@ export class GroupMetadataManager {
   }
 
   private groupFromValue(groupId: string, value: NonNullable<GroupValue>): ClassicGroup {
-    const now = this.broker.now();
+    const now = this.broker.clock.now();
     const group = new ClassicGroup(groupId, value.members.length === 0 ? 'Empty' : 'Stable', now);
     group.generationId = value.generation;
     group.protocolType = value.protocolType === '' ? null : value.protocolType;

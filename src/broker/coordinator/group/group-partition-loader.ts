@@ -1,6 +1,7 @@
 import type { KafkaBroker } from '../../kafka-broker.js';
 import type { GroupCoordinator } from './group-coordinator.js';
 import { GROUP_METADATA_TOPIC, type GroupMetadataManager } from './group-metadata-manager.js';
+import type { TimerHandle } from '../../clock.js';
 
 /**
  * The group coordinator's side of `__consumer_offsets` leadership (Kafka's onElection and
@@ -16,7 +17,7 @@ import { GROUP_METADATA_TOPIC, type GroupMetadataManager } from './group-metadat
  */
 export class GroupPartitionLoader {
   /** Partitions whose load is pending, with the timer that runs it. */
-  private readonly pending = new Map<number, NodeJS.Timeout>();
+  private readonly pending = new Map<number, TimerHandle>();
 
   constructor(
     private readonly broker: KafkaBroker,
@@ -39,12 +40,11 @@ export class GroupPartitionLoader {
     const delayMs = this.broker.faults?.coordinatorLoadDelayMs(this.broker.nodeId, 'group') ?? 0;
     if (delayMs <= 0) return this.load(partition);
     this.broker.logger.info(`loading the groups of ${GROUP_METADATA_TOPIC}-${partition} in ${delayMs} ms`);
-    const timer = setTimeout(() => {
+    const timer = this.broker.clock.setTimeout(() => {
       if (this.pending.get(partition) !== timer) return;
       this.pending.delete(partition);
       this.load(partition);
     }, delayMs);
-    timer.unref();
     this.pending.set(partition, timer);
   }
 
@@ -52,7 +52,7 @@ export class GroupPartitionLoader {
   onResignation(partition: number): void {
     const timer = this.pending.get(partition);
     if (timer) {
-      clearTimeout(timer);
+      this.broker.clock.clearTimeout(timer);
       this.pending.delete(partition);
       this.broker.logger.info(`cancelled the load of ${GROUP_METADATA_TOPIC}-${partition}`);
     }
@@ -67,7 +67,7 @@ export class GroupPartitionLoader {
 
   /** Cancels every pending load (the broker stops). */
   shutdown(): void {
-    for (const timer of this.pending.values()) clearTimeout(timer);
+    for (const timer of this.pending.values()) this.broker.clock.clearTimeout(timer);
     this.pending.clear();
   }
 

@@ -5,6 +5,7 @@ import { CONSUMER_PROTOCOL_TYPE } from './consumer-protocol.js';
 import type { GroupCoordinator } from './group-coordinator.js';
 import { GROUP_METADATA_TOPIC, type GroupMetadataManager } from './group-metadata-manager.js';
 import { NO_METADATA, type TopicPartitionOffset } from './offset-and-metadata.js';
+import type { TimerHandle } from '../../clock.js';
 
 export interface OffsetCommitParams {
   groupId: string;
@@ -48,7 +49,7 @@ export interface FetchedTopic {
  * offsets.retention.minutes, which also drops groups left with nothing.
  */
 export class OffsetMetadataManager {
-  private expirationTimer: NodeJS.Timeout | null = null;
+  private expirationTimer: TimerHandle | null = null;
 
   constructor(
     private readonly broker: KafkaBroker,
@@ -57,12 +58,11 @@ export class OffsetMetadataManager {
   ) {}
 
   startup(): void {
-    this.expirationTimer = setInterval(() => this.cleanupExpiredOffsets(), this.broker.config.int('offsets.retention.check.interval.ms'));
-    this.expirationTimer.unref();
+    this.expirationTimer = this.broker.clock.setInterval(() => this.cleanupExpiredOffsets(), this.broker.config.int('offsets.retention.check.interval.ms'));
   }
 
   shutdown(): void {
-    if (this.expirationTimer) clearInterval(this.expirationTimer);
+    this.broker.clock.clearInterval(this.expirationTimer);
     this.expirationTimer = null;
   }
 
@@ -79,7 +79,7 @@ export class OffsetMetadataManager {
       // A "simple" group: offsets stored for a consumer that assigns partitions itself.
       if (p.generationId >= 0) return all(p.apiVersion >= 9 ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION);
       if (!this.groups.canCreateGroup()) return all(ErrorCode.POLICY_VIOLATION);
-      group = this.groups.addGroup(new ClassicGroup(p.groupId, 'Empty', this.broker.now()));
+      group = this.groups.addGroup(new ClassicGroup(p.groupId, 'Empty', this.broker.clock.now()));
     }
     const validation = this.validateOffsetCommit(group, p);
     if (validation !== null) return all(validation);
@@ -116,7 +116,7 @@ export class OffsetMetadataManager {
     const verification = this.broker.transactionCoordinator.verifyTransactionalWrite(p.transactionalId, p.producerId, p.producerEpoch, GROUP_METADATA_TOPIC, this.groups.partitionFor(p.groupId));
     if (verification !== ErrorCode.NONE) return all(verification);
     if (!this.groups.getGroup(p.groupId) && !this.groups.canCreateGroup()) return all(ErrorCode.POLICY_VIOLATION);
-    const group = this.groups.getGroup(p.groupId) ?? this.groups.addGroup(new ClassicGroup(p.groupId, 'Empty', this.broker.now()));
+    const group = this.groups.getGroup(p.groupId) ?? this.groups.addGroup(new ClassicGroup(p.groupId, 'Empty', this.broker.clock.now()));
     if (group.is('Dead')) return all(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     if (p.generationId >= 0 || p.memberId !== '' || p.groupInstanceId !== null) {
       const memberError = this.coordinator.validateCurrentMember(group, p.memberId, p.groupInstanceId);
@@ -124,7 +124,7 @@ export class OffsetMetadataManager {
       if (p.generationId !== group.generationId) return all(ErrorCode.ILLEGAL_GENERATION);
     }
 
-    const now = this.broker.now();
+    const now = this.broker.clock.now();
     const maxMetadata = this.broker.config.int('offset.metadata.max.bytes');
     const results: number[] = p.offsets.map((o) => this.offsetError(o, maxMetadata));
     const accepted: TopicPartitionOffset[] = [];
@@ -215,7 +215,7 @@ export class OffsetMetadataManager {
    * offsets.retention.check.interval.ms).
    */
   cleanupExpiredOffsets(): void {
-    const now = this.broker.now();
+    const now = this.broker.clock.now();
     const retentionMs = this.broker.config.int('offsets.retention.minutes') * 60_000;
     for (const group of this.groups.allGroups) {
       const expired = group.removeExpiredOffsets(now, retentionMs);
@@ -255,7 +255,7 @@ export class OffsetMetadataManager {
   cleanupGroupMetadata(group: ClassicGroup, removedOffsets: ReadonlyArray<{ topic: string; partition: number }>): void {
     let groupRemoved = false;
     if (group.is('Empty') && !group.hasOffsets) {
-      group.transitionTo('Dead', this.broker.now());
+      group.transitionTo('Dead', this.broker.clock.now());
       this.coordinator.unload(group);
       this.groups.removeGroup(group.groupId);
       groupRemoved = group.generationId > 0;

@@ -80,7 +80,7 @@ export class TransactionCoordinator {
   constructor(private readonly broker: KafkaBroker) {
     this.stateManager = new TransactionStateManager(broker);
     this.producerIds = new ProducerIdManager((size) => broker.metadata.allocateProducerIdBlock(size));
-    this.timers = new CoordinatorTimers(broker.logger);
+    this.timers = new CoordinatorTimers(broker.logger, broker.clock);
     this.connections = new InterBrokerConnections(broker);
     this.markerChannel = new PartitionLeaderMarkerChannel(broker, this.connections);
     this.verification = new TransactionVerification(broker, this.stateManager, this.connections);
@@ -185,7 +185,7 @@ export class TransactionCoordinator {
     // streamwright.max.transactional.ids bounds what clients can make the coordinator keep
     // (an id lives for transactional.id.expiration.ms after its last use).
     if (!this.stateManager.get(id) && this.stateManager.size >= this.broker.config.int('streamwright.max.transactional.ids')) return respond(failed(ErrorCode.POLICY_VIOLATION));
-    const now = this.broker.now();
+    const now = this.broker.clock.now();
     const txn = this.stateManager.get(id) ?? this.stateManager.put(new TransactionMetadata(id, {
       producerId: this.producerIds.generateProducerId(),
       lastProducerId: NO_PRODUCER_ID,
@@ -286,7 +286,7 @@ export class TransactionCoordinator {
       default:
         return done(ErrorCode.INVALID_TXN_STATE);
     }
-    const now = this.broker.now();
+    const now = this.broker.clock.now();
     this.transition(txn!, txn!.with({
       state: TransactionState.Ongoing,
       partitions: unionPartitions(txn!.partitions, partitions),
@@ -385,7 +385,7 @@ export class TransactionCoordinator {
     this.transition(txn, txn.with({
       ...changes,
       state: commit ? TransactionState.PrepareCommit : TransactionState.PrepareAbort,
-      txnLastUpdateTimestamp: this.broker.now(),
+      txnLastUpdateTimestamp: this.broker.clock.now(),
     }), (error) => {
       // Markers first: on a single broker they are in the logs by the time the client hears back.
       if (error === ErrorCode.NONE) this.sendMarkers(txn);
@@ -420,7 +420,7 @@ export class TransactionCoordinator {
       ...rotate,
       state: commit ? TransactionState.CompleteCommit : TransactionState.CompleteAbort,
       partitions: [],
-      txnLastUpdateTimestamp: this.broker.now(),
+      txnLastUpdateTimestamp: this.broker.clock.now(),
     }), (error) => {
       if (error === ErrorCode.NONE) return;
       this.broker.logger.warn(`cannot complete transaction ${txn.transactionalId}: error ${error}; retrying`);
@@ -436,7 +436,7 @@ export class TransactionCoordinator {
    * Aborts transactions open longer than their timeout, fencing their producer (Kafka's
    * abortTimedOutTransactions). Returns how many aborts it started that have not failed.
    */
-  abortTimedOutTransactions(now: number = this.broker.now()): number {
+  abortTimedOutTransactions(now: number = this.broker.clock.now()): number {
     let aborted = 0;
     for (const txn of this.stateManager.all) {
       if (txn.state !== TransactionState.Ongoing || txn.pendingState !== null || txn.txnStartTimestamp + txn.txnTimeoutMs >= now) continue;
@@ -451,7 +451,7 @@ export class TransactionCoordinator {
   }
 
   /** Removes transactional ids unused for transactional.id.expiration.ms (a tombstone each); returns how many it started removing. */
-  removeExpiredTransactionalIds(now: number = this.broker.now()): number {
+  removeExpiredTransactionalIds(now: number = this.broker.clock.now()): number {
     const expirationMs = this.broker.config.int('transactional.id.expiration.ms');
     let removed = 0;
     for (const txn of this.stateManager.all) {
@@ -477,8 +477,8 @@ export class TransactionCoordinator {
 
   /** ListTransactions: the ids this broker coordinates, filtered by state, producer id and (v1) running time. */
   listTransactions(stateFilters: readonly string[], producerIdFilters: readonly number[], durationFilterMs: number): TransactionListing {
-    if (!this.active) return listTransactions([], stateFilters, producerIdFilters, durationFilterMs, this.broker.now(), ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    if (!this.active) return listTransactions([], stateFilters, producerIdFilters, durationFilterMs, this.broker.clock.now(), ErrorCode.COORDINATOR_NOT_AVAILABLE);
     const coordinated = this.stateManager.all.filter((txn) => this.stateManager.isCoordinatorFor(txn.transactionalId));
-    return listTransactions(coordinated, stateFilters, producerIdFilters, durationFilterMs, this.broker.now(), ErrorCode.NONE);
+    return listTransactions(coordinated, stateFilters, producerIdFilters, durationFilterMs, this.broker.clock.now(), ErrorCode.NONE);
   }
 }

@@ -54,7 +54,7 @@ function writeMarker(broker: KafkaBroker, request: TxnMarkerRequest, tp: TopicPa
     marker = encodeControlBatch({
       producerId: BigInt(request.producerId),
       producerEpoch: request.producerEpoch,
-      timestamp: broker.now(),
+      timestamp: broker.clock.now(),
       type: request.commit ? ControlRecordType.Commit : ControlRecordType.Abort,
       coordinatorEpoch: request.coordinatorEpoch,
     });

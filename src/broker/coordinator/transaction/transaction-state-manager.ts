@@ -184,7 +184,7 @@ export class TransactionStateManager {
     let blob: Buffer;
     try {
       const value = fields === null ? null : transactionLogValue(fields);
-      blob = encodeRecordBatchSync({ records: [{ key: transactionLogKey(transactionalId), value, timestamp: this.broker.now() }] });
+      blob = encodeRecordBatchSync({ records: [{ key: transactionLogKey(transactionalId), value, timestamp: this.broker.clock.now() }] });
     } catch (error) {
       this.broker.logger.error(`cannot encode the state of ${transactionalId}: ${(error as Error)?.stack ?? error}`);
       return done(ErrorCode.UNKNOWN_SERVER_ERROR);
