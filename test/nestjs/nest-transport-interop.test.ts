@@ -17,7 +17,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { EmbeddedKafka } from '../../src/broker/embedded-kafka.js';
 import { KafkaListener, KafkaTemplate, Payload, RemoteListenerError, ReplyingKafkaTemplate, SendTo, TopicBuilder } from '../../src/index.js';
 import { StreamwrightModule } from '../../src/nestjs/index.js';
-import { FAST_CONSUMER, kafkaConfig, startBroker, testLogger, waitFor } from '../framework/support/framework-harness.js';
+import { FAST_CONSUMER, kafkaConfig, startBroker, testLogger } from '../framework/support/framework-harness.js';
+import { waitFor } from '../support/wait-for.js';
 
 // Nest's own components log through its static Logger; keep the test output quiet.
 Logger.overrideLogger(false);
@@ -93,7 +94,7 @@ beforeAll(async () => {
   client.subscribeToResponseOf('sw-quotes');
   await client.connect();
   // send() needs the client's reply partition, which it learns when its consumer joins.
-  await waitFor(() => client.getConsumerAssignments()['sw-quotes.reply'] !== undefined, 'the Nest client\'s reply partition');
+  await waitFor(() => client.getConsumerAssignments()['sw-quotes.reply'] !== undefined, { what: 'the Nest client\'s reply partition' });
 });
 
 afterAll(async () => {
@@ -121,7 +122,7 @@ describe('a Nest ClientKafka calling a Streamwright @SendTo listener', () => {
 
   test('emit() reaches a Streamwright listener', async () => {
     await lastValueFrom(client.emit('sw-events', { kind: 'created', id: 7 }));
-    await waitFor(() => fromNest.events.length > 0, 'the emitted event');
+    await waitFor(() => fromNest.events.length > 0, { what: 'the emitted event' });
     expect(fromNest.events).toEqual([{ kind: 'created', id: 7 }]);
   });
 });
@@ -142,7 +143,7 @@ describe('Streamwright calling a Nest @MessagePattern handler', () => {
 
   test('KafkaTemplate.send() reaches a Nest @EventPattern handler', async () => {
     await streamwright.get(KafkaTemplate).send('nest-events', 'e', { kind: 'shipped', id: 9 });
-    await waitFor(() => fromStreamwright.events.length > 0, 'the event in the Nest handler');
+    await waitFor(() => fromStreamwright.events.length > 0, { what: 'the event in the Nest handler' });
     expect(fromStreamwright.events).toEqual([{ kind: 'shipped', id: 9 }]);
   });
 });

@@ -185,30 +185,6 @@ export async function killBrokers(): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // Polling
 
-/**
- * Calls `probe` until it returns something other than undefined/false, and returns that.
- * Rejects after `timeoutMs` with the last error the probe threw (or `what`).
- */
-export async function waitFor<T>(
-  probe: () => T | undefined | false | Promise<T | undefined | false>,
-  options: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
-): Promise<T> {
-  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) {
-      const detail = lastError instanceof Error ? `: ${lastError.message}` : '';
-      throw new Error(`timed out waiting for ${options.what ?? 'condition'}${detail}`);
-    }
-    await new Promise((r) => setTimeout(r, options.intervalMs ?? 100));
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Clients

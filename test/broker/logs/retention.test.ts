@@ -2,8 +2,9 @@ import { Partitioners, type Kafka } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type { EmbeddedKafka } from '../../../src/broker/embedded-kafka.js';
 import { ErrorCode } from '../../../src/protocol/error-codes.js';
-import { Cleanup, closeRawConnections, kafkajsClient, kcatReadAll, openRaw, rawFetch, startKafka, stopKafkas, waitFor } from '../../support/broker-harness.js';
+import { Cleanup, closeRawConnections, kafkajsClient, kcatReadAll, openRaw, rawFetch, startKafka, stopKafkas } from '../../support/broker-harness.js';
 import { killChildren } from '../../support/produced-batches.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // Retention by size and by time, with segments rolled by size and by time, seen through
 // clients: the earliest offset moves up, fetching below it is OFFSET_OUT_OF_RANGE, and what is

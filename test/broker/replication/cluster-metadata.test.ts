@@ -6,9 +6,10 @@ import { ErrorCode } from '../../../src/protocol/error-codes.js';
 import { ApiKeys } from '../../../src/protocol/generated/messages.js';
 import { encodeRecordBatchSync } from '../../../src/protocol/records/index.js';
 import { ZERO_UUID } from '../../../src/protocol/schema/uuid.js';
-import { closeRawConnections, openRaw, removeTempDirs, stopKafka, stopKafkas, tempDir, testLogger, waitFor } from '../../support/broker-harness.js';
+import { closeRawConnections, openRaw, removeTempDirs, stopKafka, stopKafkas, tempDir, testLogger } from '../../support/broker-harness.js';
 import { cli, killChildren, lines, startBrokerProcess } from '../../cli/cli-process.js';
 import { assignment, clusterClient, startCluster } from './support/cluster-harness.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // The controller's view as clients see it: every broker serves the same Metadata (brokers,
 // a live controller, leaders, replicas, ISR, offline replicas) and routes clients to leaders

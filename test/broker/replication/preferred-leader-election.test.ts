@@ -2,8 +2,9 @@ import { afterAll, afterEach, expect, it } from 'vitest';
 import type { EmbeddedKafka } from '../../../src/broker/embedded-kafka.js';
 import { ErrorCode } from '../../../src/protocol/error-codes.js';
 import { ApiKeys } from '../../../src/protocol/generated/messages.js';
-import { closeRawConnections, openRaw, removeTempDirs, startKafka, stopKafkas, waitFor } from '../../support/broker-harness.js';
+import { closeRawConnections, openRaw, removeTempDirs, startKafka, stopKafkas } from '../../support/broker-harness.js';
 import { assignment, clusterClient, startCluster } from './support/cluster-harness.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // After a broker returns, leadership goes back to the preferred (first) replicas: on request
 // (ElectLeaders) or by the controller's imbalance check (auto.leader.rebalance.enable).

@@ -2,8 +2,9 @@ import { Partitioners } from 'kafkajs';
 import { afterAll, afterEach, expect, it } from 'vitest';
 import { ErrorCode } from '../../../src/protocol/error-codes.js';
 import { ApiKeys } from '../../../src/protocol/generated/messages.js';
-import { Cleanup, closeRawConnections, kcatReadAll, openRaw, removeTempDirs, stopKafkas, waitFor, type RawConnection } from '../../support/broker-harness.js';
+import { Cleanup, closeRawConnections, kcatReadAll, openRaw, removeTempDirs, stopKafkas, type RawConnection } from '../../support/broker-harness.js';
 import { assignment, clusterClient, startCluster } from './support/cluster-harness.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // unclean.leader.election.enable as a topic config, changed on a running cluster: the ISR
 // shrinks to one broker that then dies while the out-of-sync replica is alive. With false the
