@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KafkaConnection } from '../../src/client/kafka-connection.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { ApiKeys } from '../../src/protocol/generated/messages.js';
-import { EmbeddedKafka } from '../../src/testing/index.js';
+import { EmbeddedKafka, ManualClock } from '../../src/testing/index.js';
 import { heartbeat, join as joinGroup, sync } from '../broker/groups/support/group-protocol.js';
 import { rawFetch } from '../broker/transactions/support/helpers.js';
 import { connectWire } from '../support/wire-client.js';
@@ -47,15 +47,18 @@ afterAll(async () => {
 });
 
 describe('a manual-clock EmbeddedKafka', () => {
-  it('stands still: its time is the manual clock, which refuses to be read from a system-clock broker', async () => {
+  it('stands still from the time it starts at; a system-clock broker has no manual clock to advance', async () => {
     const before = kafka.clock.now();
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(kafka.clock.now()).toBe(before);
     const real = await EmbeddedKafka.start();
+    const chosen = await EmbeddedKafka.start({ clock: new ManualClock(5_000) });
     try {
       expect(() => real.clock).toThrow(/clock: 'manual'/);
+      expect(chosen.clock.now()).toBe(5_000);
     } finally {
       await real.stop();
+      await chosen.stop();
     }
   });
 
