@@ -24,6 +24,8 @@ import { decodeResponse, encodeRequest, type KnownApiKey, type RequestOf, type R
 import { ApiKeys } from '../../src/protocol/generated/messages.js';
 import type { MessageInput } from '../../src/protocol/input.js';
 import { runProcess, type ProcessResult } from './produced-batches.js';
+import type { KafkaConnection } from '../../src/client/kafka-connection.js';
+import { connectWire } from './wire-client.js';
 
 // The project root: two levels up from test/support, three from its compiled copy in
 // dist-reliability/test/support (the soaks' long runs).
@@ -372,6 +374,7 @@ export class RawConnection {
 }
 
 const rawConnections = new Set<RawConnection>();
+const wireConnections = new Set<KafkaConnection>();
 
 /** {@link RawConnection.open}, tracked for {@link closeRawConnections}. */
 export async function openRaw(address: string, clientId?: string): Promise<RawConnection> {
@@ -380,9 +383,18 @@ export async function openRaw(address: string, clientId?: string): Promise<RawCo
   return connection;
 }
 
+/** A connection of the project's wire client (src/client), closed by closeRawConnections() too. */
+export async function openWire(address: string, clientId?: string): Promise<KafkaConnection> {
+  const connection = await connectWire(address, clientId);
+  wireConnections.add(connection);
+  return connection;
+}
+
 export function closeRawConnections(): void {
   for (const c of rawConnections) c.destroy();
   rawConnections.clear();
+  for (const c of wireConnections) c.close();
+  wireConnections.clear();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -422,11 +434,11 @@ export function seededRandom(seed: number): () => number {
 // Raw requests used by several files
 
 /**
- * One Fetch (v11: topic names, no session) for one partition on a raw connection. Returns the
+ * One Fetch (v11: topic names, no session) for one partition on a wire-client connection. Returns the
  * partition's error code, offsets and records blob.
  */
 export async function rawFetch(
-  connection: RawConnection,
+  connection: KafkaConnection,
   topic: string,
   partition: number,
   fetchOffset: number,
