@@ -13,8 +13,9 @@ export default function setup(): void {
   try {
     execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { cwd: root, stdio: 'pipe' });
   } catch (error) {
-    // tsc still emits when it reports type errors; `npm test` runs `npm run typecheck` first, which fails on them.
+    // A type error fails the run here too, not only in `npm run typecheck`: a test run never
+    // starts on sources that do not compile.
     const output = (error as { stdout?: Buffer }).stdout?.toString() ?? '';
-    if (!output.includes('error TS')) throw error;
+    throw new Error(`tsc -p tsconfig.build.json failed:\n${output.trim() || String(error)}`, { cause: error });
   }
 }

@@ -1,4 +1,4 @@
-import { systemClock, type Clock } from './clock.js';
+import type { Clock } from './clock.js';
 import { GroupCoordinator } from './coordinator/group/group-coordinator.js';
 import type { CoordinatorContext, CoordinatorDeps, CoordinatorMetadataView } from './coordinator/runtime/coordinator-context.js';
 import { CoordinatorRuntime } from './coordinator/runtime/coordinator-runtime.js';
@@ -30,7 +30,7 @@ export interface WiredBroker extends ReplicaFetcherHost {
   readonly controller: Controller;
   readonly replicaManager: ReplicaManager;
   readonly interBrokerTls: { ca?: string; cert: string; key: string; passphrase?: string } | null;
-  now(): number;
+  readonly clock: Clock;
   isLive(nodeId: number): boolean;
   liveBrokers(): BrokerEndpoint[];
 }
@@ -41,18 +41,13 @@ export interface WiredBroker extends ReplicaFetcherHost {
  * the broker itself).
  */
 
-/** The broker's clock: real timers, and the broker's `now` (which tests may replace). */
-export function brokerClock(broker: WiredBroker): Clock {
-  return { ...systemClock, now: () => broker.now() };
-}
-
 export function createReplicaManager(broker: WiredBroker, onLeadershipChange: (topic: string, index: number, isLeader: boolean) => void): ReplicaManager {
   return new ReplicaManager({
     nodeId: broker.nodeId,
     dataDir: broker.dataDir,
     config: broker.config,
     logger: broker.logger,
-    clock: brokerClock(broker),
+    clock: broker.clock,
     metadata: broker.metadata,
     isrChannel: broker.cluster ?? null,
     fetchers: new ReplicaFetcherManager(broker),
@@ -61,7 +56,7 @@ export function createReplicaManager(broker: WiredBroker, onLeadershipChange: (t
 }
 
 function coordinatorContext(broker: WiredBroker): CoordinatorContext {
-  return { nodeId: broker.nodeId, config: broker.config, logger: broker.logger, clock: brokerClock(broker) };
+  return { nodeId: broker.nodeId, config: broker.config, logger: broker.logger, clock: broker.clock };
 }
 
 /** The metadata as the coordinators read it; a single broker leads every partition it hosts. */

@@ -1,3 +1,5 @@
+import type { Clock, TimerHandle } from './clock.js';
+
 /**
  * Fetches that wait for data (Kafka's fetch purgatory). A waiting fetch registers interest in
  * its partitions; an append to one of them re-checks it, and a timer completes it at
@@ -16,6 +18,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export class FetchPurgatory {
   private readonly watchers = new Map<string, Set<Watch>>();
 
+  constructor(private readonly clock: Clock) {}
+
   /**
    * Parks `operation` on `keys` until it completes or `timeoutMs` passes. Returns at once
    * (completing it) when the condition already holds. With `onConnectionClose`, the operation
@@ -29,7 +33,7 @@ export class FetchPurgatory {
       if (!set) this.watchers.set(key, (set = new Set()));
       set.add(watch);
     }
-    watch.timer = setTimeout(() => this.finish(watch, true), Math.min(Math.max(0, timeoutMs), MAX_TIMER_MS));
+    watch.timer = this.clock.setTimeout(() => this.finish(watch, true), Math.min(Math.max(0, timeoutMs), MAX_TIMER_MS));
     watch.unregister = onConnectionClose?.(() => this.finish(watch, false));
   }
 
@@ -59,7 +63,7 @@ export class FetchPurgatory {
   private finish(watch: Watch, force: boolean): void {
     if (watch.done) return;
     watch.done = true;
-    clearTimeout(watch.timer);
+    this.clock.clearTimeout(watch.timer);
     watch.unregister?.();
     for (const key of watch.keys) {
       const set = this.watchers.get(key);
@@ -73,7 +77,7 @@ export class FetchPurgatory {
 interface Watch {
   readonly operation: DelayedOperation;
   readonly keys: readonly string[];
-  timer: ReturnType<typeof setTimeout> | undefined;
+  timer: TimerHandle | undefined;
   done: boolean;
   unregister: (() => void) | undefined;
 }

@@ -13,6 +13,8 @@ import { shiftListenerPorts } from './security/listeners.js';
 import { throwawayCertificates, type PemCredentials, type ThrowawayCertificates } from './security/throwaway-certificates.js';
 import { credentialFromPassword, isScramMechanism } from './security/sasl/scram-credential.js';
 import type { ClusterMetadata } from './cluster/cluster-metadata.js';
+import { systemClock, type Clock } from './clock.js';
+import { ManualClock } from './manual-clock.js';
 
 /** A SASL user created at start-up: a PLAIN password and/or SCRAM credentials. */
 export interface EmbeddedSaslUser {
@@ -69,6 +71,13 @@ export interface EmbeddedKafkaOptions {
   tls?: boolean;
   /** SASL: mechanisms (default PLAIN, SCRAM-SHA-256, SCRAM-SHA-512) and users created at start-up. */
   sasl?: { mechanisms?: string[]; users?: EmbeddedSaslUser[] };
+  /**
+   * The brokers' source of time: `'system'` (the default) or `'manual'`, a ManualClock that only
+   * moves on `kafka.clock.advance(ms)`, so session timeouts, retention, transaction timeouts and
+   * delayed fetches happen when the test says. A ManualClock instance chooses the start time.
+   * See docs/testing.md.
+   */
+  clock?: 'system' | 'manual' | ManualClock;
 }
 
 /** What a client needs to connect to an EmbeddedKafka started with `tls: true`. */
@@ -155,7 +164,17 @@ export class EmbeddedKafka {
     readonly nodeIds: readonly number[],
     private readonly cluster: ClusterController | undefined,
     private readonly faultInjector: Faults | undefined = undefined,
+    private readonly brokerClock: Clock = systemClock,
   ) {}
+
+  /**
+   * The brokers' manual clock (`EmbeddedKafka.start({ clock: 'manual' })`): `advance(ms)` moves
+   * their time and fires the timers that fall due.
+   */
+  get clock(): ManualClock {
+    if (!(this.brokerClock instanceof ManualClock)) throw new Error("the brokers run on the real clock: start with EmbeddedKafka.start({ clock: 'manual' }) to advance time by hand");
+    return this.brokerClock;
+  }
 
   /**
    * Fault injection for the cluster (`brokers: N` only): dropped and delayed responses,
@@ -201,8 +220,9 @@ export class EmbeddedKafka {
     const plainUsers = plainUsersOf(options);
     const ownedDataDir = options.dataDir ? null : mkdtempSync(join(tmpdir(), 'streamwright-kafka-'));
     const dataDir = options.dataDir ?? ownedDataDir!;
+    const clock = clockOf(options);
     if (options.brokers === undefined) {
-      const kafka = new EmbeddedKafka(dataDir, ownedDataDir, [], undefined);
+      const kafka = new EmbeddedKafka(dataDir, ownedDataDir, [], undefined, undefined, clock);
       const brokerOptions: BrokerOptions = {
         dataDir,
         host: options.host,
@@ -211,6 +231,7 @@ export class EmbeddedKafka {
         config: { ...EMBEDDED_DEFAULTS, ...options.config },
         logger: options.logger,
         plainUsers,
+        clock,
       };
       const broker = await KafkaBroker.start(brokerOptions);
       kafka.tls = credentials;
@@ -239,8 +260,9 @@ export class EmbeddedKafka {
       autoLeaderRebalance: brokerConfig.boolean('auto.leader.rebalance.enable'),
       leaderImbalanceCheckIntervalMs: brokerConfig.int('leader.imbalance.check.interval.seconds') * 1000,
       leaderImbalancePerBrokerPercentage: brokerConfig.int('leader.imbalance.per.broker.percentage'),
+      clock,
     });
-    const kafka = new EmbeddedKafka(dataDir, ownedDataDir, nodeIds, cluster, faults);
+    const kafka = new EmbeddedKafka(dataDir, ownedDataDir, nodeIds, cluster, faults, clock);
     kafka.tls = credentials;
     createScramUsers(cluster.metadata, options);
     const listenersText = config.listeners === undefined ? undefined : String(config.listeners);
@@ -270,6 +292,7 @@ export class EmbeddedKafka {
         cluster,
         faults,
         plainUsers,
+        clock,
       });
     });
     try {
@@ -372,6 +395,14 @@ export class EmbeddedKafka {
     this.optionsById.set(nodeId, { ...options, port: broker.port, config });
     this.running.set(nodeId, broker);
   }
+}
+
+function clockOf(options: EmbeddedKafkaOptions): Clock {
+  const clock = options.clock ?? 'system';
+  if (clock === 'system') return systemClock;
+  if (clock === 'manual') return new ManualClock();
+  if (clock instanceof ManualClock) return clock;
+  throw new TypeError(`clock must be 'system', 'manual' or a ManualClock, got ${String(clock)}`);
 }
 
 /** The configs and default listener that `tls` and `sasl` stand for, and the generated credentials. */

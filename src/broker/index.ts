@@ -1,5 +1,7 @@
 // `streamwright/broker`: a Kafka-wire-compatible broker in TypeScript.
 export { EmbeddedBroker, EmbeddedKafka, type EmbeddedKafkaOptions } from './embedded-kafka.js';
+export { ManualClock } from './manual-clock.js';
+export { systemClock, type Clock, type TimerHandle } from './clock.js';
 export type { EmbeddedTopic } from './embedded-topics.js';
 export { ClusterController, type ClusterControllerOptions } from './replication/cluster-controller.js';
 export { KafkaBroker, type BrokerOptions } from './kafka-broker.js';

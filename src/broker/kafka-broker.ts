@@ -2,12 +2,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BrokerConfig, type ConfigValue } from './config/broker-config.js';
 import { ClusterMetadata } from './cluster/cluster-metadata.js';
+import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import { Controller } from './cluster/controller.js';
 import type { BrokerEndpoint } from './cluster/broker-endpoint.js';
 import type { ClusterMembership } from './cluster/cluster-membership.js';
 import type { MetadataPublisher } from './cluster/metadata-publisher.js';
 import type { BrokerContext } from './broker-context.js';
-import { systemClock } from './clock.js';
 import { deleteGroups, describeGroup, listGroups } from './coordinator/group/group-admin.js';
 import { createCoordinatorRuntime, createGroupCoordinator, createReplicaManager, createTransactionCoordinator } from './component-wiring.js';
 import type { GroupCoordinator } from './coordinator/group/group-coordinator.js';
@@ -44,8 +44,11 @@ export interface BrokerOptions {
   /** Broker configs with Kafka's names. */
   config?: Readonly<Record<string, ConfigValue>>;
   logger?: BrokerLogger;
-  /** Clock for log rolling and retention; tests inject one. */
-  now?: () => number;
+  /**
+   * The source of time for every broker timer (sessions, retention, delayed requests,
+   * transaction timeouts); default the real clock. Tests pass a ManualClock.
+   */
+  clock?: Clock;
   /**
    * The in-process cluster this broker joins (replication). Without one the broker is a
    * single-node cluster with its own metadata file in `dataDir`.
@@ -78,7 +81,7 @@ export class KafkaBroker implements ClusterMember, ClusterMembership, MetadataPu
   readonly interBrokerChannel: InterBrokerChannel;
   readonly nodeId: number;
   readonly dataDir: string;
-  readonly now: () => number;
+  readonly clock: Clock;
   readonly metadata: ClusterMetadata;
   readonly controller: Controller;
   readonly replicaManager: ReplicaManager;
@@ -94,7 +97,7 @@ export class KafkaBroker implements ClusterMember, ClusterMembership, MetadataPu
   private readonly boundPorts = new Map<string, number>();
   readonly listenerSettings: ListenerSettings;
   private readonly interBrokerTlsSettings: TlsSettings | null = null;
-  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private heartbeatTimer: TimerHandle | null = null;
   private state: 'starting' | 'running' | 'stopped' = 'starting';
   private readonly bindHost: string;
   private readonly advertisedHost: string;
@@ -105,14 +108,14 @@ export class KafkaBroker implements ClusterMember, ClusterMembership, MetadataPu
     for (const name of this.config.unknownStaticNames()) this.logger.warn(`config ${name} is not a config of this broker and is ignored`);
     this.nodeId = options.nodeId ?? this.config.int('node.id');
     this.dataDir = options.dataDir;
-    this.now = options.now ?? Date.now;
+    this.clock = options.clock ?? systemClock;
     this.bindHost = options.host ?? '127.0.0.1';
     this.advertisedHost = options.advertisedHost ?? this.bindHost;
     mkdirSync(this.dataDir, { recursive: true });
     this.cluster = options.cluster;
     this.faults = options.faults;
     this.metadata = this.cluster ? this.cluster.metadata : ClusterMetadata.load(this.dataDir);
-    this.context = { nodeId: this.nodeId, config: this.config, logger: this.logger, clock: options.now ? { ...systemClock, now: options.now } : systemClock };
+    this.context = { nodeId: this.nodeId, config: this.config, logger: this.logger, clock: this.clock };
     const cluster = this.cluster;
     this.interBrokerChannel = new ClusterChannel({
       localId: this.nodeId,
@@ -151,7 +154,7 @@ export class KafkaBroker implements ClusterMember, ClusterMembership, MetadataPu
     }
     const store = new CredentialStore(this.metadata);
     for (const listener of this.listenerSettings.listeners) {
-      const security = listenerSecurity(this.config, listener, store, { plainUsers: options.plainUsers, now: this.now });
+      const security = listenerSecurity(this.config, listener, store, { plainUsers: options.plainUsers, now: () => this.clock.now() });
       if (listener.name === interBroker.name && usesTls(listener.protocol)) this.interBrokerTlsSettings = security.tls;
       this.servers.set(listener.name, this.createServer(options, security));
     }
@@ -217,10 +220,9 @@ export class KafkaBroker implements ClusterMember, ClusterMembership, MetadataPu
       const cluster = broker.cluster;
       cluster.register(broker);
       // An isolated broker's heartbeats are lost (fault injection).
-      broker.heartbeatTimer = setInterval(() => {
+      broker.heartbeatTimer = broker.clock.setInterval(() => {
         if (!broker.faults?.isIsolated(broker.nodeId)) cluster.heartbeat(broker.nodeId, broker);
       }, broker.config.int('broker.heartbeat.interval.ms'));
-      broker.heartbeatTimer.unref();
     }
     const bound = broker.listenerSettings.listeners.map((l) => `${l.name}://${l.host}:${broker.boundPorts.get(l.name)}`);
     broker.logger.info(`broker ${broker.nodeId} listening on ${bound.join(',')}`);
@@ -295,7 +297,7 @@ export class KafkaBroker implements ClusterMember, ClusterMembership, MetadataPu
   }
 
   private stopHeartbeats(): void {
-    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.clock.clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = null;
   }
 

@@ -1,5 +1,6 @@
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { Partition } from './cluster/partition.js';
+import type { Clock } from './clock.js';
 import { FetchPurgatory, partitionKey } from './delayed-fetch.js';
 
 /** An append made as leader that waits for the ISR: the high watermark must reach `requiredOffset` at `leaderEpoch`. */
@@ -42,7 +43,11 @@ export function ackOutcome(append: ReplicatedAppend): AckOutcome | null {
  * high watermark, leader or ISR changes; a timer ends what the ISR did not reach in time.
  */
 export class ProducePurgatory {
-  private readonly operations = new FetchPurgatory();
+  private readonly operations: FetchPurgatory;
+
+  constructor(clock: Clock) {
+    this.operations = new FetchPurgatory(clock);
+  }
 
   /**
    * Calls `done` with each append's outcome, in order, once every one is known, or at

@@ -1,3 +1,4 @@
+import type { TimerHandle } from './clock.js';
 import { ErrorCode, KafkaProtocolError } from '../protocol/error-codes.js';
 import type { Clock } from './clock.js';
 import type { TopicMetadata } from './cluster/cluster-metadata.js';
@@ -72,27 +73,29 @@ export interface LeaderAppendOptions {
  * waiting in the purgatories when data arrives or the high watermark moves.
  */
 export class ReplicaManager {
-  readonly fetchPurgatory = new FetchPurgatory();
+  readonly fetchPurgatory: FetchPurgatory;
   /** acks=-1 appends waiting for the ISR, clients' and coordinators' (Kafka's produce purgatory). */
-  readonly producePurgatory = new ProducePurgatory();
+  readonly producePurgatory: ProducePurgatory;
   readonly fetcherManager: FollowerFetchers;
   /** Sparse by partition index: with replication a broker hosts only the partitions it holds a replica of. */
   private readonly partitions = new Map<string, Array<Partition | undefined>>();
   private readonly logManager: LogManager;
-  private producerExpirationTimer: NodeJS.Timeout | null = null;
-  private isrShrinkTimer: NodeJS.Timeout | null = null;
+  private producerExpirationTimer: TimerHandle | null = null;
+  private isrShrinkTimer: TimerHandle | null = null;
   /** Kafka's replication-offset-checkpoint: the high watermarks, written on a timer and at clean shutdown. */
   private readonly highWatermarkCheckpoint: ReplicationOffsetCheckpoint;
-  private highWatermarkCheckpointTimer: NodeJS.Timeout | null = null;
+  private highWatermarkCheckpointTimer: TimerHandle | null = null;
   /** The checkpointed high watermarks, while startup() opens the logs (null afterwards: later logs are new). */
   private restoredHighWatermarks: Map<string, number> | null = null;
   private stopped = false;
 
   constructor(private readonly deps: ReplicaManagerDeps) {
     const { config } = deps;
+    this.fetchPurgatory = new FetchPurgatory(deps.clock);
+    this.producePurgatory = new ProducePurgatory(deps.clock);
     this.logManager = new LogManager({
       dataDir: deps.dataDir,
-      now: () => deps.clock.now(),
+      clock: deps.clock,
       logger: deps.logger,
       retentionCheckIntervalMs: config.int('log.retention.check.interval.ms'),
       cleanerBackoffMs: config.int('log.cleaner.backoff.ms'),
@@ -113,15 +116,12 @@ export class ReplicaManager {
     this.logManager.startup();
     const checkpointIntervalMs = this.deps.config.int('replica.high.watermark.checkpoint.interval.ms');
     if (checkpointIntervalMs > 0) {
-      this.highWatermarkCheckpointTimer = setInterval(() => this.checkpointHighWatermarksSafely(), Math.min(checkpointIntervalMs, 2 ** 31 - 1));
-      this.highWatermarkCheckpointTimer.unref();
+      this.highWatermarkCheckpointTimer = this.deps.clock.setInterval(() => this.checkpointHighWatermarksSafely(), Math.min(checkpointIntervalMs, 2 ** 31 - 1));
     }
-    this.producerExpirationTimer = setInterval(() => this.removeExpiredProducers(), this.deps.config.int('producer.id.expiration.check.interval.ms'));
-    this.producerExpirationTimer.unref();
+    this.producerExpirationTimer = this.deps.clock.setInterval(() => this.removeExpiredProducers(), this.deps.config.int('producer.id.expiration.check.interval.ms'));
     if (this.deps.isrChannel) {
       const lagMax = this.deps.config.int('replica.lag.time.max.ms');
-      this.isrShrinkTimer = setInterval(() => this.maybeShrinkIsr(), Math.max(10, Math.floor(lagMax / 2)));
-      this.isrShrinkTimer.unref();
+      this.isrShrinkTimer = this.deps.clock.setInterval(() => this.maybeShrinkIsr(), Math.max(10, Math.floor(lagMax / 2)));
     }
   }
 
@@ -140,11 +140,11 @@ export class ReplicaManager {
 
   private stopActivity(): void {
     this.stopped = true;
-    if (this.producerExpirationTimer) clearInterval(this.producerExpirationTimer);
+    this.deps.clock.clearInterval(this.producerExpirationTimer);
     this.producerExpirationTimer = null;
-    if (this.highWatermarkCheckpointTimer) clearInterval(this.highWatermarkCheckpointTimer);
+    this.deps.clock.clearInterval(this.highWatermarkCheckpointTimer);
     this.highWatermarkCheckpointTimer = null;
-    if (this.isrShrinkTimer) clearInterval(this.isrShrinkTimer);
+    this.deps.clock.clearInterval(this.isrShrinkTimer);
     this.isrShrinkTimer = null;
     this.fetcherManager.shutdown();
     this.fetchPurgatory.completeAll();

@@ -13,7 +13,8 @@ import { ApiKeys } from '../../src/protocol/generated/messages.js';
 import { encodeRecordBatchSync, recomputeCrc } from '../../src/protocol/records/index.js';
 import { encodeRequest } from '../../src/protocol/codec.js';
 import { ByteWriter } from '../../src/protocol/primitives/byte-writer.js';
-import { closeRawConnections, openRaw, startKafka, stopKafkas, waitFor } from '../support/broker-harness.js';
+import { closeRawConnections, openRaw, startKafka, stopKafkas } from '../support/broker-harness.js';
+import { waitFor } from '../support/wait-for.js';
 
 const MiB = 1024 * 1024;
 const PARTITIONS = 1000;

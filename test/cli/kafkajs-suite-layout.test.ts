@@ -21,8 +21,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AssignerProtocol, ConfigResourceTypes, Kafka, logLevel, type Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../support/broker-harness.js';
+
 import { killChildren, lines, startBrokerProcess, type BrokerProcess } from './cli-process.js';
+import { waitFor } from '../support/wait-for.js';
 
 const SUITE_PORTS = [9092, 9095, 9098];
 const NODE_IDS = [0, 1, 2];

@@ -13,7 +13,8 @@ import type { MessageListenerContainer } from '../../src/framework/listener/mess
 import type { Acknowledgment } from '../../src/framework/support/acknowledgment.js';
 import type { ConsumerRecord } from '../../src/framework/support/consumer-record.js';
 import type { ConsumerRecords } from '../../src/framework/support/consumer-records.js';
-import { BrokerProbe, FAST_CONSUMER, Gate, kafkaConfig, startBroker, testLogger, unique, waitFor } from './support/framework-harness.js';
+import { BrokerProbe, FAST_CONSUMER, Gate, kafkaConfig, startBroker, testLogger, unique } from './support/framework-harness.js';
+import { waitFor } from '../support/wait-for.js';
 
 let kafka: EmbeddedKafka;
 let probe: BrokerProbe;
@@ -79,9 +80,9 @@ async function scenario(properties: ContainerPropertiesInit, onRecord: RecordLis
     container,
     commits,
     seen,
-    held: () => waitFor(() => holding, `listener held at ${holdAt}`),
+    held: () => waitFor(() => holding, { what: `listener held at ${holdAt}` }),
     release: () => gate.open(),
-    allSeen: (n = 5) => waitFor(() => new Set(seen).size >= n, `${n} records`),
+    allSeen: (n = 5) => waitFor(() => new Set(seen).size >= n, { what: `${n} records` }),
     committed: () => probe.committedAt(group, topic),
   };
 }
@@ -93,7 +94,7 @@ describe('commit points by AckMode', () => {
     expect(await s.committed()).toBe(2);
     s.release();
     await s.allSeen();
-    await waitFor(async () => (await s.committed()) === 5, 'commit of 5');
+    await waitFor(async () => (await s.committed()) === 5, { what: 'commit of 5' });
     expect(s.commits).toEqual([1, 2, 3, 4, 5]);
   });
 
@@ -102,7 +103,7 @@ describe('commit points by AckMode', () => {
     await s.held();
     expect(await s.committed()).toBe(-1);
     s.release();
-    await waitFor(async () => (await s.committed()) === 5, 'commit of 5');
+    await waitFor(async () => (await s.committed()) === 5, { what: 'commit of 5' });
     expect(s.commits).toEqual([5]);
   });
 
@@ -112,7 +113,7 @@ describe('commit points by AckMode', () => {
     expect(await s.committed()).toBe(2);
     s.release();
     await s.allSeen();
-    await waitFor(async () => (await s.committed()) === 4, 'commit of 4');
+    await waitFor(async () => (await s.committed()) === 4, { what: 'commit of 4' });
     await s.container.stop();
     expect(await s.committed()).toBe(5);
     expect(s.commits).toEqual([2, 4, 5]);
@@ -135,7 +136,7 @@ describe('commit points by AckMode', () => {
     await s.held();
     expect(await s.committed()).toBe(2);
     s.release();
-    await waitFor(async () => (await s.committed()) === 5, 'commit of 5');
+    await waitFor(async () => (await s.committed()) === 5, { what: 'commit of 5' });
     expect(s.commits).toEqual([1, 2, 3, 4, 5]);
   });
 
@@ -144,7 +145,7 @@ describe('commit points by AckMode', () => {
     await s.held();
     expect(await s.committed()).toBe(2);
     s.release();
-    await waitFor(async () => (await s.committed()) === 4, 'commit of 4');
+    await waitFor(async () => (await s.committed()) === 4, { what: 'commit of 4' });
     await s.container.stop();
     expect(s.commits).toEqual([2, 4, 5]);
   });
@@ -156,10 +157,10 @@ describe('commit points by AckMode', () => {
       else ack.acknowledge();
     });
     await s.allSeen();
-    await waitFor(async () => (await s.committed()) === 1, 'commit of 1');
+    await waitFor(async () => (await s.committed()) === 1, { what: 'commit of 1' });
     expect(s.commits).toEqual([1]);
     late!.acknowledge();
-    await waitFor(async () => (await s.committed()) === 5, 'commit of 5 after the late ack');
+    await waitFor(async () => (await s.committed()) === 5, { what: 'commit of 5 after the late ack' });
     expect(s.commits).toEqual([1, 5]);
   });
 
@@ -179,13 +180,13 @@ describe('commit points by AckMode', () => {
     await s.allSeen();
     expect(await s.committed()).toBe(1);
     late!.acknowledge();
-    await waitFor(async () => (await s.committed()) === 5, 'commit of 5');
+    await waitFor(async () => (await s.committed()) === 5, { what: 'commit of 5' });
     expect(s.commits).toEqual([1, 5]);
   });
 
   test('acknowledge() outside manual modes is a harmless no-op', async () => {
     const s = await scenario({ ackMode: AckMode.BATCH }, (_record, ack) => ack.acknowledge());
-    await waitFor(async () => (await s.committed()) === 5, 'commit of 5');
+    await waitFor(async () => (await s.committed()) === 5, { what: 'commit of 5' });
     expect(s.commits).toEqual([5]);
   });
 });
@@ -203,7 +204,7 @@ describe('nack', () => {
       if (record.offset === 2) committedAtRedelivery = await probe.committedAt(s.group, s.topic);
       ack.acknowledge();
     });
-    await waitFor(async () => (await s.committed()) === 5, 'commit of 5');
+    await waitFor(async () => (await s.committed()) === 5, { what: 'commit of 5' });
     expect(s.seen).toEqual([0, 1, 2, 2, 3, 4]);
     expect(committedAtRedelivery).toBe(2);
   });
@@ -219,7 +220,7 @@ describe('nack', () => {
         else ack.acknowledge();
       },
     });
-    await waitFor(async () => (await probe.committedAt(group, topic)) === 5, 'commit of 5');
+    await waitFor(async () => (await probe.committedAt(group, topic)) === 5, { what: 'commit of 5' });
     expect(batches).toEqual([[0, 1, 2, 3, 4], [2, 3, 4]]);
     expect(commits).toEqual([2, 5]);
   });
@@ -245,7 +246,7 @@ describe('batch listeners', () => {
         batches.push(records.map((r) => r.offset));
       },
     });
-    await waitFor(async () => (await probe.committedAt(group, topic)) === 5, 'commit of 5');
+    await waitFor(async () => (await probe.committedAt(group, topic)) === 5, { what: 'commit of 5' });
     expect(batches).toEqual([[0, 1, 2, 3, 4]]);
     expect(commits).toEqual([5]);
   });
@@ -274,7 +275,7 @@ describe('stop mid-batch, then restart', () => {
       }
       ack.acknowledge();
     });
-    await waitFor(() => holding, 'listener inside offset 2');
+    await waitFor(() => holding, { what: 'listener inside offset 2' });
     const stopping = container.stop();
     gate.open();
     await stopping;
@@ -287,7 +288,7 @@ describe('stop mid-batch, then restart', () => {
       second.push(record.offset);
       ack.acknowledge();
     });
-    await waitFor(() => second.includes(4), 'the rest after restart');
+    await waitFor(() => second.includes(4), { what: 'the rest after restart' });
     expect(second).toEqual(manual ? [2, 3, 4] : [3, 4]);
     expect(new Set([...first, ...second])).toEqual(new Set([0, 1, 2, 3, 4]));
   });
@@ -300,7 +301,7 @@ describe('stop mid-batch, then restart', () => {
       seen.push(record.offset);
       if (record.offset === 2) await gate.wait();
     });
-    await waitFor(() => seen.includes(2), 'listener inside offset 2');
+    await waitFor(() => seen.includes(2), { what: 'listener inside offset 2' });
     const stopping = container.stop();
     gate.open();
     await stopping;

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { EmbeddedKafka } from '../../src/broker/embedded-kafka.js';
-import { BrokerProbe, kafkaConfig, startBroker, unique, waitFor } from './support/framework-harness.js';
+import { BrokerProbe, kafkaConfig, startBroker, unique } from './support/framework-harness.js';
+import { waitFor } from '../support/wait-for.js';
 
 const APP = join(import.meta.dirname, 'fixtures', 'at-least-once-app.mjs');
 
@@ -58,16 +59,16 @@ test('a container killed with SIGKILL: the next run gets the records since the l
   const args = [kafka.bootstrapServers.join(','), topic, group];
 
   const first = startApp(args);
-  await waitFor(() => first.processed.length >= 20, 'first run processed all 20 records', 30_000).catch((error) => {
+  await waitFor(() => first.processed.length >= 20, { what: 'first run processed all 20 records', timeoutMs: 30_000 }).catch((error) => {
     throw new Error(`${String(error)}\n${first.output()}`);
   });
-  await waitFor(async () => (await probe.committedAt(group, topic)) === 16, 'two counts of 8 committed');
+  await waitFor(async () => (await probe.committedAt(group, topic)) === 16, { what: 'two counts of 8 committed' });
   await first.kill9();
   expect(first.processed).toEqual(Array.from({ length: 20 }, (_, i) => i));
   expect(await probe.committedAt(group, topic)).toBe(16);
 
   const second = startApp(args);
-  await waitFor(() => second.processed.length >= 4, 'second run got the uncommitted records', 30_000).catch((error) => {
+  await waitFor(() => second.processed.length >= 4, { what: 'second run got the uncommitted records', timeoutMs: 30_000 }).catch((error) => {
     throw new Error(`${String(error)}\n${second.output()}`);
   });
   await second.stop();

@@ -6,7 +6,8 @@ import { injectable } from 'inversify';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import type { EmbeddedKafka } from '../../src/broker/embedded-kafka.js';
 import { ConsumerRecord, Header, KafkaApplication, KafkaHeaders, KafkaListener, KafkaTemplate, TopicBuilder, type ContainerConsumer } from '../../src/index.js';
-import { FAST_CONSUMER, kafkaConfig, startBroker, testLogger, waitFor } from './support/framework-harness.js';
+import { FAST_CONSUMER, kafkaConfig, startBroker, testLogger } from './support/framework-harness.js';
+import { waitFor } from '../support/wait-for.js';
 
 /** What every consumer of the group did, across application instances. */
 const watch = {
@@ -78,7 +79,7 @@ test('three consumers share six partitions; every record is processed once, each
   const template = app.get(KafkaTemplate);
   const values = Array.from({ length: 120 }, (_, i) => `v${i}`);
   await Promise.all(values.map((value, i) => template.send('work', `key-${i}`, value)));
-  await waitFor(() => watch.values.length >= values.length, 'all records');
+  await waitFor(() => watch.values.length >= values.length, { what: 'all records' });
 
   expect(watch.values.sort()).toEqual([...values].sort());
   expect(watch.overlaps).toEqual([]);
@@ -93,18 +94,18 @@ test('a second instance joining mid-stream: no partition is processed by two con
   const template = first.get(KafkaTemplate);
   const values = Array.from({ length: 400 }, (_, i) => `r${i}`);
   const sending = Promise.all(values.map((value, i) => template.send('work', `key-${i}`, value)));
-  await waitFor(() => watch.values.length >= 20, 'processing under way');
+  await waitFor(() => watch.values.length >= 20, { what: 'processing under way' });
   const second = await startApp();
   const processedWhenSettled = new Set(watch.values).size;
   await sending;
-  await waitFor(() => new Set(watch.values).size >= values.length, 'every record at least once', 30_000);
+  await waitFor(() => new Set(watch.values).size >= values.length, { what: 'every record at least once', timeoutMs: 30_000 });
 
   // The rebalance really happened mid-stream.
   expect(processedWhenSettled).toBeLessThan(values.length);
   expect(watch.overlaps).toEqual([]);
   expect(new Set(watch.values)).toEqual(new Set(values));
   // After the rebalance the six consumers hold each partition exactly once.
-  await waitFor(() => [first, second].flatMap((app) => app.listenerContainer('work').assignments()).length === 6, 'six assignments');
+  await waitFor(() => [first, second].flatMap((app) => app.listenerContainer('work').assignments()).length === 6, { what: 'six assignments' });
   const partitions = [first, second].flatMap((app) => app.listenerContainer('work').assignments().map((tp) => tp.partition));
   expect(partitions.sort()).toEqual([0, 1, 2, 3, 4, 5]);
 });

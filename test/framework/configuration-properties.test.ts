@@ -19,7 +19,8 @@ import { KafkaApplication } from '../../src/framework/container/kafka-applicatio
 import { KafkaTemplate } from '../../src/framework/core/kafka-template.js';
 import { AckMode } from '../../src/framework/listener/ack-mode.js';
 import type { ConcurrentMessageListenerContainer } from '../../src/framework/listener/concurrent-message-listener-container.js';
-import { BrokerProbe, kafkaConfig, startBroker, testLogger, unique, waitFor } from './support/framework-harness.js';
+import { BrokerProbe, kafkaConfig, startBroker, testLogger, unique } from './support/framework-harness.js';
+import { waitFor } from '../support/wait-for.js';
 
 let kafka: EmbeddedKafka;
 let probe: BrokerProbe;
@@ -100,10 +101,10 @@ test('an app configured by streamwright.yml and environment variables consumes, 
     await app.get(KafkaTemplate).sendDefault('b', 'second'); // template.default-topic: ${orders.topic}
 
     const listener = app.get(ConfiguredOrders);
-    await waitFor(() => listener.received.length === 2, 'both records');
+    await waitFor(() => listener.received.length === 2, { what: 'both records' });
     expect([...listener.received].sort()).toEqual(['first', 'second']);
     // RECORD commits after each record: the group's committed offsets cover both.
-    await waitFor(async () => [...(await probe.committed(names.group, names.topic)).values()].reduce((sum, offset) => sum + Math.max(0, offset), 0) === 2, 'committed offsets');
+    await waitFor(async () => [...(await probe.committed(names.group, names.topic)).values()].reduce((sum, offset) => sum + Math.max(0, offset), 0) === 2, { what: 'committed offsets' });
 
     // @SendTo('${orders.replies}') replied to the configured topic.
     const consumer = new Kafka(kafkaConfig(kafka)).consumer({ groupId: unique('reply-reader'), maxWaitTimeInMs: 100 });
@@ -111,7 +112,7 @@ test('an app configured by streamwright.yml and environment variables consumes, 
     await consumer.connect();
     await consumer.subscribe({ topic: names.replies, fromBeginning: true });
     await consumer.run({ eachMessage: async ({ message }) => void replies.push(String(message.value)) });
-    await waitFor(() => replies.length === 2, 'replies');
+    await waitFor(() => replies.length === 2, { what: 'replies' });
     await consumer.disconnect();
     expect([...replies].sort()).toEqual(['FIRST', 'SECOND']);
   } finally {

@@ -26,7 +26,8 @@ import {
   type KafkaEvent,
 } from '../../src/index.js';
 import { stopReasonOf } from '../../src/framework/listener/consumer-stop-reason.js';
-import { FAST_CONSUMER, Gate, kafkaConfig, startBroker, testLogger, waitFor } from './support/framework-harness.js';
+import { FAST_CONSUMER, Gate, kafkaConfig, startBroker, testLogger } from './support/framework-harness.js';
+import { waitFor } from '../support/wait-for.js';
 
 let kafka: EmbeddedKafka;
 
@@ -100,22 +101,22 @@ describe('container events', () => {
 
   test('a partition without records gets ListenerContainerPartitionIdleEvent, then NoLongerIdle when one arrives', async () => {
     const container = app.listenerContainer('partition-idle');
-    const idle = await waitFor(() => of(ListenerContainerPartitionIdleEvent).find((e) => e.container === container && e.topicPartition.partition === 1), 'partition 1 idle');
+    const idle = await waitFor(() => of(ListenerContainerPartitionIdleEvent).find((e) => e.container === container && e.topicPartition.partition === 1), { what: 'partition 1 idle' });
     expect(idle.topicPartition).toEqual({ topic: 'ev-pidle', partition: 1 });
     expect(idle.idleTime).toBeGreaterThanOrEqual(300);
     expect(idle.listenerId).toBe('partition-idle-0');
     expect(idle.paused).toBe(false);
     await template.send('ev-pidle', 1, 'k', 'wake up');
-    const awake = await waitFor(() => of(ListenerContainerPartitionNoLongerIdleEvent).find((e) => e.container === container && e.topicPartition.partition === 1), 'partition 1 no longer idle');
+    const awake = await waitFor(() => of(ListenerContainerPartitionNoLongerIdleEvent).find((e) => e.container === container && e.topicPartition.partition === 1), { what: 'partition 1 no longer idle' });
     expect(awake.idleTime).toBeGreaterThanOrEqual(300);
   });
 
   test('a listener stuck in a record makes its consumer non-responsive', async () => {
     const container = app.listenerContainer('stuck');
     await template.send('ev-stuck', 'k', 'stuck');
-    await waitFor(() => seen.stuck!.length === 1, 'the listener inside the record');
+    await waitFor(() => seen.stuck!.length === 1, { what: 'the listener inside the record' });
     const stuckAt = Date.now();
-    const event = await waitFor(() => of(NonResponsiveConsumerEvent).find((e) => e.container === container && e.timestamp >= stuckAt), 'a NonResponsiveConsumerEvent');
+    const event = await waitFor(() => of(NonResponsiveConsumerEvent).find((e) => e.container === container && e.timestamp >= stuckAt), { what: 'a NonResponsiveConsumerEvent' });
     expect(event.timeSinceLastPoll).toBeGreaterThan(300);
     expect(event.listenerId).toBe('stuck-0');
     expect(event.topicPartitions).toEqual([{ topic: 'ev-stuck', partition: 0 }]);
@@ -125,7 +126,7 @@ describe('container events', () => {
   test('a nack sleep publishes ConsumerPausedEvent, then ConsumerResumedEvent', async () => {
     const container = app.listenerContainer('nacker');
     await template.send('ev-nack', 'k', 'n');
-    await waitFor(() => seen.nacker!.length === 2, 'the redelivery after the sleep');
+    await waitFor(() => seen.nacker!.length === 2, { what: 'the redelivery after the sleep' });
     const paused = of(ConsumerPausedEvent).filter((e) => e.container === container);
     const resumed = of(ConsumerResumedEvent).filter((e) => e.container === container);
     expect(paused).toHaveLength(1);
@@ -149,7 +150,7 @@ describe('container events', () => {
     await admin.setOffsets({ groupId: 'no-offset', topic: 'ev-no-offset', partitions: [{ partition: 0, offset: '1' }] });
     await admin.disconnect();
     await container.start();
-    await waitFor(() => seen['no-offset']!.length === 1, 'the record after the committed offset');
+    await waitFor(() => seen['no-offset']!.length === 1, { what: 'the record after the committed offset' });
     expect(seen['no-offset']).toEqual([1]);
   });
 });

@@ -7,7 +7,8 @@ import { injectable } from 'inversify';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { EmbeddedKafka } from '../../src/broker/embedded-kafka.js';
 import { ConsumerRecord, KafkaApplication, KafkaException, KafkaListener, KafkaListenerEndpointRegistry, KafkaTemplate, TopicBuilder } from '../../src/index.js';
-import { BrokerProbe, FAST_CONSUMER, kafkaConfig, startBroker, testLogger, waitFor } from './support/framework-harness.js';
+import { BrokerProbe, FAST_CONSUMER, kafkaConfig, startBroker, testLogger } from './support/framework-harness.js';
+import { waitFor } from '../support/wait-for.js';
 
 let kafka: EmbeddedKafka;
 let probe: BrokerProbe;
@@ -61,17 +62,17 @@ test('containers by id: autoStartup false then started, paused, resumed and stop
     expect(await probe.committedAt('later', 'registry-later')).toBe(-1);
     await registry.startListenerContainer('later');
     expect(registry.isListenerContainerRunning('later')).toBe(true);
-    await waitFor(() => received.later!.includes('one'), 'the record, once started');
+    await waitFor(() => received.later!.includes('one'), { what: 'the record, once started' });
 
     registry.pauseListenerContainer('later');
     const later = registry.getListenerContainer('later')!;
     expect(later.isPauseRequested()).toBe(true);
-    await waitFor(() => later.isContainerPaused(), 'the container paused');
+    await waitFor(() => later.isContainerPaused(), { what: 'the container paused' });
     await template.send('registry-later', 'k', 'two');
     expect(received.later).toEqual(['one']);
     registry.resumeListenerContainer('later');
     expect(later.isPauseRequested()).toBe(false);
-    await waitFor(() => received.later!.includes('two'), 'the record sent while paused, after resume');
+    await waitFor(() => received.later!.includes('two'), { what: 'the record sent while paused, after resume' });
 
     await registry.stopListenerContainer('later');
     expect(registry.isListenerContainerRunning('later')).toBe(false);

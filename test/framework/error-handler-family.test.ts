@@ -34,7 +34,8 @@ import {
 } from '../../src/index.js';
 import { rawBytesOf } from '../../src/framework/support/consumer-record.js';
 import { readTopic, startErrorHandlingBroker } from './error-handling/support/error-handling-harness.js';
-import { BrokerProbe, FAST_CONSUMER, kafkaConfig, testLogger, waitFor } from './support/framework-harness.js';
+import { BrokerProbe, FAST_CONSUMER, kafkaConfig, testLogger } from './support/framework-harness.js';
+import { waitFor } from '../support/wait-for.js';
 
 let kafka: EmbeddedKafka;
 let probe: BrokerProbe;
@@ -186,12 +187,12 @@ describe('error handlers', () => {
     expect(reply!.value!.toString()).toBe('fallback for order-1');
     expect(reply!.key!.toString()).toBe('k');
     expect(saw('listener-error-handler')).toEqual([{ payload: 'order-1', offset: 0, cause: 'rejected order-1', group: 'leh-orders', isLefe: true }]);
-    await waitFor(async () => (await probe.committedAt('leh-orders', 'leh-orders')) === 1, 'the handled record committed');
+    await waitFor(async () => (await probe.committedAt('leh-orders', 'leh-orders')) === 1, { what: 'the handled record committed' });
   });
 
   test('a KafkaListenerErrorHandler that rethrows hands the failure to the container error handler', async () => {
     await template.send('leh-rethrow', 'k', 'order-2');
-    await waitFor(() => saw('container-recoverer').length === 1, 'the container recoverer');
+    await waitFor(() => saw('container-recoverer').length === 1, { what: 'the container recoverer' });
     expect(saw('rethrowing-handler')).toEqual(['order-2']);
     const { value, error } = saw('container-recoverer')[0] as { value: string; error: Error };
     expect(value).toBe('order-2');
@@ -201,7 +202,7 @@ describe('error handlers', () => {
 
   test('CommonDelegatingErrorHandler picks the handler by error class, along the cause chain when traversing', async () => {
     for (const value of ['fatal', 'flaky', 'wrapped', 'ok']) await template.send('delegating', value, value);
-    await waitFor(async () => (await probe.committedAt('delegating', 'delegating')) === 4, 'all four committed');
+    await waitFor(async () => (await probe.committedAt('delegating', 'delegating')) === 4, { what: 'all four committed' });
     // FatalError: its delegate has no retries; anything else: the default handler's three deliveries.
     expect(saw('delegating')).toEqual(['fatal', 'flaky', 'flaky', 'flaky', 'wrapped', 'ok']);
     expect(saw('fatal-recoverer').map((r) => (r as { value: string }).value)).toEqual(['fatal', 'wrapped']);
@@ -212,33 +213,33 @@ describe('error handlers', () => {
 
   test('CommonLoggingErrorHandler logs and skips the failed record; the rest goes on', async () => {
     for (const value of ['a', 'bad', 'b']) await template.send('logging', value, value);
-    await waitFor(async () => (await probe.committedAt('logging', 'logging')) === 3, 'all three committed');
+    await waitFor(async () => (await probe.committedAt('logging', 'logging')) === 3, { what: 'all three committed' });
     expect(saw('logging')).toEqual(['a', 'bad', 'b']);
   });
 
   test('CommonContainerStoppingErrorHandler stops the container; started again, it resumes at the failed record', async () => {
     const container = app.listenerContainer('stopping');
     for (const value of ['a', 'bad', 'b']) await template.send('stopping', value, value);
-    await waitFor(() => !container.isRunning() && stoppedEvents.includes(container), 'the container stopped');
+    await waitFor(() => !container.isRunning() && stoppedEvents.includes(container), { what: 'the container stopped' });
     expect(saw('stopping')).toEqual(['a', 'bad']);
     expect(await probe.committedAt('stopping', 'stopping')).toBe(1);
     stoppingFixed = true;
     await container.start();
-    await waitFor(async () => (await probe.committedAt('stopping', 'stopping')) === 3, 'the rest committed after the restart');
+    await waitFor(async () => (await probe.committedAt('stopping', 'stopping')) === 3, { what: 'the rest committed after the restart' });
     expect(saw('stopping')).toEqual(['a', 'bad', 'bad', 'b']);
   });
 
   test('CommonMixedErrorHandler: record listeners get the record handler, batch listeners the batch handler', async () => {
     await template.send('mixed-record', 'k', 'r1');
     await template.send('mixed-batch', 'k', 'b1');
-    await waitFor(() => saw('record-recoverer').length === 1 && saw('batch-recoverer').length === 1, 'both recoverers');
+    await waitFor(() => saw('record-recoverer').length === 1 && saw('batch-recoverer').length === 1, { what: 'both recoverers' });
     expect((saw('record-recoverer')[0] as { value: string }).value).toBe('r1');
     expect((saw('batch-recoverer')[0] as { value: string }).value).toBe('b1');
   });
 
   test('seekAfterError: false retries from the batch in hand (no new fetch), with kafka_deliveryAttempt counting', async () => {
     for (const value of ['a', 'flaky', 'b']) await template.send('in-place', value, value);
-    await waitFor(async () => (await probe.committedAt('in-place', 'in-place')) === 3, 'all three committed');
+    await waitFor(async () => (await probe.committedAt('in-place', 'in-place')) === 3, { what: 'all three committed' });
     const deliveries = saw('in-place') as { value: string; bytes: Buffer; attempt: number }[];
     expect(deliveries.map((d) => d.value)).toEqual(['a', 'flaky', 'flaky', 'flaky', 'b']);
     const flaky = deliveries.filter((d) => d.value === 'flaky');
@@ -251,7 +252,7 @@ describe('error handlers', () => {
 
   test('the default (seek after error) fetches the failed record again; deliveryAttemptHeader writes a 4-byte int', async () => {
     await template.send('seeking', 'flaky', 'flaky');
-    await waitFor(() => saw('seeking-recoverer').length === 1, 'the recoverer');
+    await waitFor(() => saw('seeking-recoverer').length === 1, { what: 'the recoverer' });
     const deliveries = saw('seeking') as { bytes: Buffer; attempt: number; raw: Buffer }[];
     expect(deliveries.map((d) => d.attempt)).toEqual([1, 2, 3]);
     expect(deliveries.map((d) => d.raw.toString('hex'))).toEqual(['00000001', '00000002', '00000003']);
@@ -289,7 +290,7 @@ describe('DefaultErrorHandler ackAfterHandle', () => {
     const template = app.get(KafkaTemplate) as KafkaTemplate<string, string>;
     await template.send('ack-after-handle', 'k', 'x');
     await template.send('no-ack-after-handle', 'k', 'x');
-    await waitFor(() => saw('acked').length === 1 && saw('not-acked').length === 1, 'both recovered');
+    await waitFor(() => saw('acked').length === 1 && saw('not-acked').length === 1, { what: 'both recovered' });
     // Stopping commits whatever counts as processed.
     await app.stop();
     expect(await probe.committedAt('ack-after-handle', 'ack-after-handle')).toBe(1);

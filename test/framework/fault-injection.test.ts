@@ -7,7 +7,8 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { consoleLogger as brokerLogger } from '../../src/broker/logger.js';
 import { DefaultKafkaProducerFactory, KafkaApplication, KafkaListener, KafkaTemplate, TopicBuilder } from '../../src/index.js';
 import { EmbeddedKafka, KafkaTestUtils } from '../../src/testing/index.js';
-import { FAST_CONSUMER, kafkaConfig, testLogger, unique, waitFor } from './support/framework-harness.js';
+import { FAST_CONSUMER, kafkaConfig, testLogger, unique } from './support/framework-harness.js';
+import { waitFor } from '../support/wait-for.js';
 
 const payments: string[] = [];
 
@@ -72,13 +73,13 @@ test('a listener keeps receiving when the leader of its partition is killed', { 
     await app.start();
     const template = app.get(KafkaTemplate);
     await template.send('payments', 'p1', 'before');
-    await waitFor(() => payments.includes('before'), 'the first payment', 30_000);
+    await waitFor(() => payments.includes('before'), { what: 'the first payment', timeoutMs: 30_000 });
 
     const leader = leaderOf('payments');
     await kafka.broker(leader).kill();
-    await waitFor(() => leaderOf('payments') !== leader, 'a new leader', 30_000);
+    await waitFor(() => leaderOf('payments') !== leader, { what: 'a new leader', timeoutMs: 30_000 });
     await template.send('payments', 'p2', 'after');
-    await waitFor(() => payments.includes('after'), 'the payment sent after the failover', 60_000);
+    await waitFor(() => payments.includes('after'), { what: 'the payment sent after the failover', timeoutMs: 60_000 });
 
     await kafka.broker(leader).restart();
     expect(kafka.broker(leader).isRunning).toBe(true);

@@ -21,7 +21,8 @@ import {
   type ConsumerAwareRebalanceListener,
   type MessageListenerContainer,
 } from '../../src/index.js';
-import { BrokerProbe, FAST_CONSUMER, kafkaConfig, startBroker, testLogger, unique, waitFor } from './support/framework-harness.js';
+import { BrokerProbe, FAST_CONSUMER, kafkaConfig, startBroker, testLogger, unique } from './support/framework-harness.js';
+import { waitFor } from '../support/wait-for.js';
 
 const received: string[] = [];
 
@@ -82,7 +83,7 @@ describe('stop', () => {
     await app.start();
     const template = app.get(KafkaTemplate);
     for (let i = 0; i < 10; i++) await template.send('ledger', `k${i}`, `e${i}`);
-    await waitFor(() => received.length === 10, 'ten entries');
+    await waitFor(() => received.length === 10, { what: 'ten entries' });
     // TIME with an hour: nothing committed yet.
     expect([...(await probe.committed('ledger', 'ledger')).values()].every((o) => o === -1)).toBe(true);
     await app.stop();
@@ -101,7 +102,7 @@ describe('stop', () => {
     await container.start();
     expect(container.isRunning()).toBe(true);
     await app.get(KafkaTemplate).send('ledger', 'again', 'after restart');
-    await waitFor(() => received.includes('ledger:after restart'), 'a record after restart');
+    await waitFor(() => received.includes('ledger:after restart'), { what: 'a record after restart' });
   });
 });
 
@@ -184,7 +185,7 @@ describe('events, pause and resume', () => {
     expect(count('ConsumerStartedEvent')).toBe(2);
     expect(count('ConsumerPartitionsAssignedEvent')).toBeGreaterThanOrEqual(2);
 
-    await waitFor(() => count('ListenerContainerIdleEvent') > 0, 'an idle event');
+    await waitFor(() => count('ListenerContainerIdleEvent') > 0, { what: 'an idle event' });
     const idle = events.find((e): e is ListenerContainerIdleEvent => e instanceof ListenerContainerIdleEvent)!;
     expect(idle.listenerId).toMatch(/^eventful-\d$/);
     expect(idle.container).toBe(app.listenerContainer('eventful'));
@@ -192,20 +193,20 @@ describe('events, pause and resume', () => {
     const container = app.listenerContainer('eventful');
     const template = app.get(KafkaTemplate);
     await template.send('eventful', 'k', 'first');
-    await waitFor(() => received.includes('eventful:first'), 'first record');
-    await waitFor(() => count('ListenerContainerNoLongerIdleEvent') > 0, 'no longer idle');
+    await waitFor(() => received.includes('eventful:first'), { what: 'first record' });
+    await waitFor(() => count('ListenerContainerNoLongerIdleEvent') > 0, { what: 'no longer idle' });
 
     container.pause();
     expect(container.isPauseRequested()).toBe(true);
-    await waitFor(() => container.isContainerPaused(), 'paused');
+    await waitFor(() => container.isContainerPaused(), { what: 'paused' });
     await template.send('eventful', 'k', 'while paused');
     // Idle events keep coming while paused: the consumers poll but deliver nothing.
     const idleBefore = count('ListenerContainerIdleEvent');
-    await waitFor(() => count('ListenerContainerIdleEvent') >= idleBefore + 4, 'idle events while paused');
+    await waitFor(() => count('ListenerContainerIdleEvent') >= idleBefore + 4, { what: 'idle events while paused' });
     expect(received).not.toContain('eventful:while paused');
     expect(events.some((e) => e instanceof ListenerContainerIdleEvent && e.paused)).toBe(true);
     container.resume();
-    await waitFor(() => received.includes('eventful:while paused'), 'the record after resume');
+    await waitFor(() => received.includes('eventful:while paused'), { what: 'the record after resume' });
     expect(count('ConsumerPausedEvent')).toBe(2);
     expect(count('ConsumerResumedEvent')).toBe(2);
 
@@ -224,10 +225,10 @@ describe('events, pause and resume', () => {
     const template = app.get(KafkaTemplate);
     await template.send('eventful', 0, 'a', 'p0');
     await template.send('eventful', 1, 'b', 'p1');
-    await waitFor(() => received.includes('eventful:p1'), 'the record of partition 1');
+    await waitFor(() => received.includes('eventful:p1'), { what: 'the record of partition 1' });
     expect(received).not.toContain('eventful:p0');
     container.resumePartition({ topic: 'eventful', partition: 0 });
-    await waitFor(() => received.includes('eventful:p0'), 'the record of partition 0 after resume');
+    await waitFor(() => received.includes('eventful:p0'), { what: 'the record of partition 0 after resume' });
   });
 });
 
@@ -257,7 +258,7 @@ describe('rebalance listener', () => {
     second.containerProperties.messageListener = () => undefined;
     containers.push(second);
     await second.start();
-    await waitFor(() => first.assignments().length === 1 && second.assignments().length === 1, 'one partition each');
+    await waitFor(() => first.assignments().length === 1 && second.assignments().length === 1, { what: 'one partition each' });
     const ofA = calls.filter((c) => c.startsWith('A'));
     expect(ofA.slice(0, 3)).toEqual(['A assigned 0,1', 'A revoking 0,1', 'A revoked 0,1']);
     expect(ofA[3]).toMatch(/^A assigned [01]$/);

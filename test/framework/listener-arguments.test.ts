@@ -31,7 +31,8 @@ import {
   type ContainerConsumer,
 } from '../../src/index.js';
 import { KafkaTestUtils } from '../../src/testing/index.js';
-import { FAST_CONSUMER, kafkaConfig, startBroker, testLogger, waitFor } from './support/framework-harness.js';
+import { FAST_CONSUMER, kafkaConfig, startBroker, testLogger } from './support/framework-harness.js';
+import { waitFor } from '../support/wait-for.js';
 
 class LineItem {
   sku!: string;
@@ -212,7 +213,7 @@ describe('argument resolution', () => {
         headers: { [TENANT]: 'acme' },
       }),
     );
-    await waitFor(() => inbox.orders.length === 1, 'the order');
+    await waitFor(() => inbox.orders.length === 1, { what: 'the order' });
     const [received] = inbox.orders;
     expect(received!.order).toBeInstanceOf(Order);
     expect(received!.order.placedAt).toBeInstanceOf(Date);
@@ -226,17 +227,17 @@ describe('argument resolution', () => {
 
   test('ConsumerRecord and Acknowledgment recognised by type (MANUAL_IMMEDIATE factory by name)', async () => {
     await template.send('raw', 'k', 'plain text');
-    await waitFor(() => inbox.records.length === 1, 'the raw record');
+    await waitFor(() => inbox.records.length === 1, { what: 'the raw record' });
     const [record] = inbox.records;
     expect(record).toBeInstanceOf(ConsumerRecord);
     expect(record).toMatchObject({ topic: 'raw', partition: 0, offset: 0, key: 'k', value: 'plain text' });
     // acknowledge() under MANUAL_IMMEDIATE committed it.
-    await waitFor(async () => (await KafkaTestUtils.getCurrentOffset(kafkaConfig(kafka), 'raw', 'raw', 0)) === 1, 'the commit');
+    await waitFor(async () => (await KafkaTestUtils.getCurrentOffset(kafkaConfig(kafka), 'raw', 'raw', 0)) === 1, { what: 'the commit' });
   });
 
   test('a Message parameter gets the payload and the headers', async () => {
     await template.send(MessageBuilder.withPayload({ greeting: 'hi' }).setHeader(KafkaHeaders.TOPIC, 'messages').setHeader(KafkaHeaders.KEY, 'm1').setHeader('x-trace', 'abc').build());
-    await waitFor(() => inbox.messages.length === 1, 'the message');
+    await waitFor(() => inbox.messages.length === 1, { what: 'the message' });
     const [message] = inbox.messages;
     expect(message).toBeInstanceOf(Message);
     expect(message!.payload).toEqual({ greeting: 'hi' });
@@ -248,14 +249,14 @@ describe('argument resolution', () => {
     await template.send('tombstones', 'k', KafkaNull.INSTANCE);
     await template.send(MessageBuilder.withPayload(KafkaNull.INSTANCE).setHeader(KafkaHeaders.TOPIC, 'tombstones').build());
     await template.send('tombstones', 'k', 'alive');
-    await waitFor(() => inbox.tombstones.length === 3, 'three records');
+    await waitFor(() => inbox.tombstones.length === 3, { what: 'three records' });
     expect(inbox.tombstones).toEqual([null, null, 'alive']);
   });
 
   test('an unconvertible payload is a MessageConversionException: not retried, skipped, the next record goes on', async () => {
     await template.send('strict', 'bad', 'this is not JSON');
     await template.send('strict', 'good', { id: 'fine', items: [] });
-    await waitFor(() => inbox.strict.length === 1, 'the good record');
+    await waitFor(() => inbox.strict.length === 1, { what: 'the good record' });
     expect(inbox.strict[0]!.id).toBe('fine');
     expect(inbox.recovered).toHaveLength(1);
     const [offset, cause] = inbox.recovered[0] as [number, unknown];
@@ -276,7 +277,7 @@ describe('batch listeners', () => {
         { key: 'c', value: JSON.stringify({ id: 'b3', items: [] }) },
       ],
     });
-    await waitFor(() => inbox.batches.flatMap((b) => b.keys).length === 3, 'three records');
+    await waitFor(() => inbox.batches.flatMap((b) => b.keys).length === 3, { what: 'three records' });
     const orders = inbox.batches.flatMap((b) => b.orders);
     expect(orders[0]).toBeInstanceOf(Order);
     expect(orders[0]!.items[0]!.total()).toBe(5);
@@ -291,7 +292,7 @@ describe('batch listeners', () => {
   test('a ConsumerRecords parameter gets the records', async () => {
     const producer = await template.producerFactory.createProducer();
     await producer.send({ topic: 'record-batch', messages: [{ value: '1' }, { value: '2' }] });
-    await waitFor(() => inbox.recordBatches.flat().length === 2, 'two records');
+    await waitFor(() => inbox.recordBatches.flat().length === 2, { what: 'two records' });
     expect(inbox.recordBatches.flat()).toEqual([0, 1]);
   });
 });
@@ -302,7 +303,7 @@ describe('class-level @KafkaListener dispatch', () => {
     await template.send('events', 'e2', new OrderCancelled('c-2', 'late'));
     await template.send('events', 'e3', 'just text');
     await template.send('events', 'e4', { some: 'object' });
-    await waitFor(() => inbox.events.length === 4, 'four events');
+    await waitFor(() => inbox.events.length === 4, { what: 'four events' });
     expect(inbox.events).toEqual(['created:c-1:true', 'cancelled:c-2:late', 'text:just text', 'default:{"some":"object"}']);
   });
 });
@@ -311,7 +312,7 @@ describe('subscription options', () => {
   test('topicPattern subscribes to the matching topics; clientIdPrefix names the consumers', async () => {
     await template.send('metrics-cpu', 'c', '1');
     await template.send('metrics-disk', 'd', '2');
-    await waitFor(() => inbox.metrics.length === 2, 'two metrics');
+    await waitFor(() => inbox.metrics.length === 2, { what: 'two metrics' });
     expect(inbox.metrics.map((m) => m.topic).sort()).toEqual(['metrics-cpu', 'metrics-disk']);
     expect(inbox.metrics[0]!.clientId).toBe('metrics-reader-0');
   });
@@ -321,7 +322,7 @@ describe('subscription options', () => {
     expect(dormant.isRunning()).toBe(false);
     await template.send('dormant', 'k', 'wake up');
     await dormant.start();
-    await waitFor(() => inbox.events.includes('dormant:wake up'), 'the record once started');
+    await waitFor(() => inbox.events.includes('dormant:wake up'), { what: 'the record once started' });
   });
 });
 

@@ -22,7 +22,8 @@ import {
   TopicBuilder,
 } from '../../src/index.js';
 import { headerText, readTopic, startErrorHandlingBroker } from './error-handling/support/error-handling-harness.js';
-import { FAST_CONSUMER, kafkaConfig, testLogger, waitFor } from './support/framework-harness.js';
+import { FAST_CONSUMER, kafkaConfig, testLogger } from './support/framework-harness.js';
+import { waitFor } from '../support/wait-for.js';
 
 let kafka: EmbeddedKafka;
 
@@ -77,7 +78,7 @@ test('an invalid payload is not retried and reaches the DLT with the constraint 
     const template = app.get(KafkaTemplate) as KafkaTemplate<string, string>;
     await template.send('validated-orders', 'bad', JSON.stringify({ id: '', lines: [{ quantity: 2 }, { quantity: 0 }] }));
     await template.send('validated-orders', 'good', JSON.stringify({ id: 'o-1', lines: [{ quantity: 3 }] }));
-    await waitFor(() => received.length === 1, 'the valid order');
+    await waitFor(() => received.length === 1, { what: 'the valid order' });
     expect(received[0]).toBeInstanceOf(Order);
     expect(received[0]!.id).toBe('o-1');
     expect(deliveries).toBe(1);

@@ -21,7 +21,8 @@ import {
   type ConsumerSeekCallback,
   type TopicPartition,
 } from '../../src/index.js';
-import { BrokerProbe, FAST_CONSUMER, Gate, kafkaConfig, startBroker, testLogger, waitFor } from './support/framework-harness.js';
+import { BrokerProbe, FAST_CONSUMER, Gate, kafkaConfig, startBroker, testLogger } from './support/framework-harness.js';
+import { waitFor } from '../support/wait-for.js';
 
 let kafka: EmbeddedKafka;
 let probe: BrokerProbe;
@@ -90,7 +91,7 @@ describe('manual assignment: @KafkaListener({ topicPartitions })', () => {
       await waitFor(async () => {
         const committed = await probe.committed('manual', 'pos-manual');
         return [0, 1, 2, 3].every((p) => committed.get(p) === 5);
-      }, 'the four partitions committed to their end');
+      }, { what: 'the four partitions committed to their end' });
       expect(offsetsOf('manual', 0)).toEqual([0, 1, 2, 3, 4]);
       expect(offsetsOf('manual', 1)).toEqual([2, 3, 4]);
       expect(offsetsOf('manual', 2)).toEqual([3, 4]);
@@ -203,29 +204,29 @@ describe('ConsumerSeekAware', () => {
     expect(registered).toBe(1);
     expect(assignedPositions).toEqual([['pos-rewind-0', 0]]);
     await fill(template, 'pos-rewind', 1, 5);
-    await waitFor(() => offsetsOf('rewinding', 0).length === 2, 'the listener holding the second record');
+    await waitFor(() => offsetsOf('rewinding', 0).length === 2, { what: 'the listener holding the second record' });
     const bean = app.get(Rewinding);
     // While the listener is inside offset 1, an outside caller rewinds; the record in hand finishes first.
     await bean.getSeekCallbackFor({ topic: 'pos-rewind', partition: 0 })!.seek('pos-rewind', 0, 0);
     gate.open();
-    await waitFor(() => offsetsOf('rewinding', 0).length === 7, 'the replay');
+    await waitFor(() => offsetsOf('rewinding', 0).length === 7, { what: 'the replay' });
     expect(offsetsOf('rewinding', 0)).toEqual([0, 1, 0, 1, 2, 3, 4]);
 
     await bean.seekToBeginning();
-    await waitFor(() => offsetsOf('rewinding', 0).length === 12, 'the second replay');
+    await waitFor(() => offsetsOf('rewinding', 0).length === 12, { what: 'the second replay' });
     expect(offsetsOf('rewinding', 0).slice(7)).toEqual([0, 1, 2, 3, 4]);
 
     const middle = Date.now();
     await new Promise((resolve) => setTimeout(resolve, 5));
     await fill(template, 'pos-rewind', 1, 2);
-    await waitFor(() => offsetsOf('rewinding', 0).length === 14, 'the two new records');
+    await waitFor(() => offsetsOf('rewinding', 0).length === 14, { what: 'the two new records' });
     await bean.seekToTimestamp(middle);
-    await waitFor(() => offsetsOf('rewinding', 0).length === 16, 'the records since the timestamp');
+    await waitFor(() => offsetsOf('rewinding', 0).length === 16, { what: 'the records since the timestamp' });
     expect(offsetsOf('rewinding', 0).slice(14)).toEqual([5, 6]);
 
     await bean.seekToEnd();
     await template.send('pos-rewind', 0, 'k', 'after-end');
-    await waitFor(() => offsetsOf('rewinding', 0).length === 17, 'the record after the end');
+    await waitFor(() => offsetsOf('rewinding', 0).length === 17, { what: 'the record after the end' });
     expect(offsetsOf('rewinding', 0).slice(16)).toEqual([7]);
     expect(bean.getTopicsAndCallbacks().size).toBe(1);
   });
@@ -233,14 +234,14 @@ describe('ConsumerSeekAware', () => {
   test('onPartitionsAssigned seeks before any record of the assignment is delivered (seekRelative from the end)', async () => {
     await fill(template, 'pos-last', 2, 4);
     await app.registry.startListenerContainer('last-only');
-    await waitFor(() => offsetsOf('last-only', 0).length === 1 && offsetsOf('last-only', 1).length === 1, 'one record per partition');
+    await waitFor(() => offsetsOf('last-only', 0).length === 1 && offsetsOf('last-only', 1).length === 1, { what: 'one record per partition' });
     expect(offsetsOf('last-only', 0)).toEqual([3]);
     expect(offsetsOf('last-only', 1)).toEqual([3]);
   });
 
   test('onIdleContainer gets the callback when the container goes idle', async () => {
     await fill(template, 'pos-idle', 1, 3);
-    await waitFor(() => offsetsOf('idle-replay', 0).length === 6, 'the records, then their replay after the idle event');
+    await waitFor(() => offsetsOf('idle-replay', 0).length === 6, { what: 'the records, then their replay after the idle event' });
     expect(offsetsOf('idle-replay', 0)).toEqual([0, 1, 2, 0, 1, 2]);
   });
 });

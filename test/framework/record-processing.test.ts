@@ -23,7 +23,8 @@ import {
   type MessageListener,
   type MessageListenerContainer,
 } from '../../src/index.js';
-import { BrokerProbe, FAST_CONSUMER, Gate, kafkaConfig, startBroker, testLogger, unique, waitFor } from './support/framework-harness.js';
+import { BrokerProbe, FAST_CONSUMER, Gate, kafkaConfig, startBroker, testLogger, unique } from './support/framework-harness.js';
+import { waitFor } from '../support/wait-for.js';
 
 let kafka: EmbeddedKafka;
 let probe: BrokerProbe;
@@ -72,7 +73,7 @@ describe('default error handling (DefaultErrorHandler, FixedBackOff(0, 9))', () 
       deliveries.push(String(record.value));
       if (record.value === 'flaky' && failuresLeft-- > 0) throw new Error('transient');
     }, { commonErrorHandler: new DefaultErrorHandler({ logger: testLogger }) });
-    await waitFor(async () => (await s.committed()) === 3, 'all committed');
+    await waitFor(async () => (await s.committed()) === 3, { what: 'all committed' });
     expect(deliveries).toEqual(['a', 'flaky', 'flaky', 'flaky', 'b']);
   });
 
@@ -83,7 +84,7 @@ describe('default error handling (DefaultErrorHandler, FixedBackOff(0, 9))', () 
       deliveries.push(String(record.value));
       if (record.value === 'poison') throw new Error('always');
     }, { commonErrorHandler: new DefaultErrorHandler({ logger: testLogger, recoverer: (record, error) => void recovered.push([record.offset, error]) }) });
-    await waitFor(async () => (await s.committed()) === 2, 'both committed');
+    await waitFor(async () => (await s.committed()) === 2, { what: 'both committed' });
     expect(deliveries.filter((d) => d === 'poison')).toHaveLength(10);
     expect(deliveries.at(-1)).toBe('after');
     expect(recovered).toHaveLength(1);
@@ -98,7 +99,7 @@ describe('default error handling (DefaultErrorHandler, FixedBackOff(0, 9))', () 
       deliveries.push(String(record.value));
       throw new Error('always');
     }, { commonErrorHandler: new DefaultErrorHandler({ logger: testLogger, backOff: new FixedBackOff(20, 2) }) });
-    await waitFor(async () => (await s.committed()) === 1, 'committed');
+    await waitFor(async () => (await s.committed()) === 1, { what: 'committed' });
     expect(deliveries).toHaveLength(3);
   });
 
@@ -111,7 +112,7 @@ describe('default error handling (DefaultErrorHandler, FixedBackOff(0, 9))', () 
       { commonErrorHandler: new DefaultErrorHandler({ logger: testLogger, recoverer: (_record, error) => void recovered.push(error.cause) }) },
       { valueDeserializer: new JsonDeserializer() },
     );
-    await waitFor(async () => (await s.committed()) === 2, 'both committed');
+    await waitFor(async () => (await s.committed()) === 2, { what: 'both committed' });
     expect(seen).toEqual([{ ok: true }]);
     expect(recovered).toHaveLength(1);
     expect(recovered[0]).toBeInstanceOf(DeserializationException);
@@ -138,7 +139,7 @@ describe('retry state (resetStateOnRecoveryFailure, resetStateOnExceptionChange)
         logger: testLogger,
       }),
     });
-    await waitFor(async () => (await s.committed()) === 2, 'both committed');
+    await waitFor(async () => (await s.committed()) === 2, { what: 'both committed' });
     expect(recoveries).toBe(2);
     return poison;
   }
@@ -159,7 +160,7 @@ describe('retry state (resetStateOnRecoveryFailure, resetStateOnExceptionChange)
       // Two RangeErrors, then Errors: the count restarts at the third delivery.
       throw poison <= 2 ? new RangeError('first kind') : new Error('second kind');
     }, { commonErrorHandler: new DefaultErrorHandler({ backOff: new FixedBackOff(0, 2), logger: testLogger }) });
-    await waitFor(async () => (await s.committed()) === 1, 'committed');
+    await waitFor(async () => (await s.committed()) === 1, { what: 'committed' });
     expect(poison).toBe(5);
   });
 });
@@ -186,7 +187,7 @@ describe('commitRecovered', () => {
         commonErrorHandler: new DefaultErrorHandler({ backOff: new FixedBackOff(0, 0), commitRecovered, logger: testLogger }),
       },
     );
-    await waitFor(() => holding, 'listener held inside b');
+    await waitFor(() => holding, { what: 'listener held inside b' });
     const committed = await s.committed();
     gate.open();
     return committed;
@@ -215,7 +216,7 @@ describe('seeking from the listener', () => {
       },
     };
     const s = await run(['a', 'b', 'c', 'd', 'e'], listener);
-    await waitFor(async () => (await s.committed()) === 5, 'all committed');
+    await waitFor(async () => (await s.committed()) === 5, { what: 'all committed' });
     // Nothing after the seek was processed from the stale batch: d and e came once, after b and c again.
     expect(seen).toEqual(['a', 'b', 'c', 'b', 'c', 'd', 'e']);
   });
@@ -237,7 +238,7 @@ describe('interceptors and filters', () => {
       },
       recordFilterStrategy: { filter: (record) => record.value === 'drop-me' },
     });
-    await waitFor(async () => (await s.committed()) === 4, 'all committed');
+    await waitFor(async () => (await s.committed()) === 4, { what: 'all committed' });
     expect(seen).toEqual(['keep', 'UPPER']);
     expect(calls).toContain('success keep');
     expect(calls).toContain('after UPPER');
@@ -254,7 +255,7 @@ describe('interceptors and filters', () => {
         recordFilterStrategy: { filter: (record) => record.value === 'b' },
       },
     );
-    await waitFor(async () => (await s.committed()) === 3, 'all committed');
+    await waitFor(async () => (await s.committed()) === 3, { what: 'all committed' });
     expect(batches.flat()).toEqual(['a', 'c']);
     expect(intercepted.reduce((a, b) => a + b, 0)).toBe(3);
   });

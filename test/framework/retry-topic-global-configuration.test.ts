@@ -25,7 +25,8 @@ import {
   type DeadLetterPublishingRecovererFactorySettings,
   type ErrorClass,
 } from '../../src/index.js';
-import { FAST_CONSUMER, kafkaConfig, startBroker, testLogger, waitFor } from './support/framework-harness.js';
+import { FAST_CONSUMER, kafkaConfig, startBroker, testLogger } from './support/framework-harness.js';
+import { waitFor } from '../support/wait-for.js';
 
 class TransientError extends Error {}
 class FatalBusinessError extends Error {}
@@ -128,8 +129,8 @@ afterAll(async () => {
 test('blocking retries, the fatal list, customizers and recoverer settings from the global configuration', async () => {
   const template = app.get(KafkaTemplate) as KafkaTemplate<string, string>;
   for (const value of ['transient', 'fatal', 'plain']) await template.send('grt-orders', value, value);
-  await waitFor(() => dead.filter((d) => d.topic === 'grt-orders-dlt').length === 2, 'two dead letters of grt-orders');
-  await waitFor(() => tries('transient').length === 3, 'the third delivery of transient');
+  await waitFor(() => dead.filter((d) => d.topic === 'grt-orders-dlt').length === 2, { what: 'two dead letters of grt-orders' });
+  await waitFor(() => tries('transient').length === 3, { what: 'the third delivery of transient' });
 
   // TransientError is retried in place (FixedBackOff(0, 2): three deliveries) and then succeeds, never leaving the main topic.
   expect(tries('transient')).toEqual(['transient@grt-orders', 'transient@grt-orders', 'transient@grt-orders']);
@@ -154,7 +155,7 @@ test('include (with traversingCauses) and excludeNames decide which failures use
   const template = app.get(KafkaTemplate) as KafkaTemplate<string, string>;
   for (const value of ['retry-me', 'wrapped', 'other']) await template.send('grt-included', value, value);
   for (const value of ['skip', 'again']) await template.send('grt-excluded', value, value);
-  await waitFor(() => dead.filter((d) => d.topic === 'grt-included-dlt' || d.topic === 'grt-excluded-dlt').length === 5, 'five dead letters');
+  await waitFor(() => dead.filter((d) => d.topic === 'grt-included-dlt' || d.topic === 'grt-excluded-dlt').length === 5, { what: 'five dead letters' });
 
   expect(tries('retry-me')).toEqual(['retry-me@grt-included', 'retry-me@grt-included-retry']);
   expect(tries('wrapped')).toEqual(['wrapped@grt-included', 'wrapped@grt-included-retry']);

@@ -7,7 +7,8 @@ import { injectable } from 'inversify';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { EmbeddedKafka } from '../../src/broker/embedded-kafka.js';
 import { ConsumerRecord, DltHandler, Header, KafkaAdmin, KafkaApplication, KafkaHeaders, KafkaListener, KafkaTemplate, RetryableTopic } from '../../src/index.js';
-import { FAST_CONSUMER, kafkaConfig, startBroker, testLogger, waitFor } from './support/framework-harness.js';
+import { FAST_CONSUMER, kafkaConfig, startBroker, testLogger } from './support/framework-harness.js';
+import { waitFor } from '../support/wait-for.js';
 
 let kafka: EmbeddedKafka;
 
@@ -50,7 +51,7 @@ test('routed failures go to their own DLT, the others to the plain one', async (
     expect(app.registry.getListenerContainerIds().sort()).toEqual(['routed-orders', 'routed-orders-dlt', 'routed-orders-invalid-dlt', 'routed-orders-retry']);
     const template = app.get(KafkaTemplate) as KafkaTemplate<string, string>;
     for (const value of ['invalid', 'unknown', 'broken']) await template.send('routed-orders', value, value);
-    await waitFor(() => dead.length === 3, 'three dead letters');
+    await waitFor(() => dead.length === 3, { what: 'three dead letters' });
     const where = Object.fromEntries(dead.map((d) => [d.value, d.topic]));
     expect(where).toEqual({ invalid: 'routed-orders-invalid-dlt', unknown: 'routed-orders-invalid-dlt', broken: 'routed-orders-dlt' });
     // Each went through the retry topic first (attempts: 2).

@@ -31,7 +31,8 @@ import {
   type ConsumerRecord,
 } from '../../src/index.js';
 import { header, headerText, readTopic } from './error-handling/support/error-handling-harness.js';
-import { FAST_CONSUMER, kafkaConfig, startBroker, testLogger, waitFor } from './support/framework-harness.js';
+import { FAST_CONSUMER, kafkaConfig, startBroker, testLogger } from './support/framework-harness.js';
+import { waitFor } from '../support/wait-for.js';
 
 class OrderLine {
   sku!: string;
@@ -144,7 +145,7 @@ describe('from a Spring service: typed JSON', () => {
         },
       ],
     });
-    await waitFor(() => InteropListeners.orders.some((o) => o.key === 'map'), 'the three typed records');
+    await waitFor(() => InteropListeners.orders.some((o) => o.key === 'map'), { what: 'the three typed records' });
     const byKey = Object.fromEntries(InteropListeners.orders.map((o) => [o.key, o.payload]));
 
     const single = byKey.single as Order;
@@ -174,7 +175,7 @@ describe('poison pills: ErrorHandlingDeserializer and the dead-letter topic', ()
         { ...springKey('after'), value: ORDER_2_JSON, headers: { ...springKey('after').headers, __TypeId__: Buffer.from(JAVA_ORDER) } },
       ],
     });
-    await waitFor(() => InteropListeners.orders.some((o) => o.key === 'after'), 'the record after the poison pills');
+    await waitFor(() => InteropListeners.orders.some((o) => o.key === 'after'), { what: 'the record after the poison pills' });
     expect(InteropListeners.orders.map((o) => o.key)).not.toContain('untrusted');
     expect(InteropListeners.orders.map((o) => o.key)).not.toContain('bad-json');
 
@@ -248,7 +249,7 @@ describe('from a Spring service: dead letters', () => {
         },
       ],
     });
-    await waitFor(() => InteropListeners.deadLetters.length > 0, 'the Spring dead letter');
+    await waitFor(() => InteropListeners.deadLetters.length > 0, { what: 'the Spring dead letter' });
     const [letter] = InteropListeners.deadLetters;
     expect(letter!.order).toBeInstanceOf(Order);
     expect((letter!.order as Order).units()).toBe(5);

@@ -22,7 +22,8 @@ import {
   containerTransactionSuffix,
   type ConsumerRecord,
 } from '../../src/index.js';
-import { FAST_CONSUMER, Gate, kafkaConfig, testLogger, unique, waitFor } from './support/framework-harness.js';
+import { FAST_CONSUMER, Gate, kafkaConfig, testLogger, unique } from './support/framework-harness.js';
+import { waitFor } from '../support/wait-for.js';
 
 let kafka: EmbeddedKafka;
 let config: KafkaConfig;
@@ -109,7 +110,7 @@ describe('a transactional container whose producer is fenced', () => {
     const raw = new Kafka(config).producer();
     await raw.connect();
     await raw.send({ topic: input, messages: [{ key: 'k', value: 'hold' }] });
-    await waitFor(() => holding, 'the listener holding its transaction open');
+    await waitFor(() => holding, { what: 'the listener holding its transaction open' });
 
     // Another producer initializes the container's transactional id: the open transaction is aborted, its producer fenced.
     const intruder = new Kafka(config).producer({ transactionalId: prefix + containerTransactionSuffix(group, { topic: input, partition: 0 }), maxInFlightRequests: 1, idempotent: true });
@@ -124,7 +125,7 @@ describe('a transactional container whose producer is fenced', () => {
   test('stopContainerWhenFenced: the consumer stops with reason FENCED and the record is not committed', async () => {
     const run = await fencedRun(true);
     try {
-      await waitFor(() => run.events.stopped.length > 0, 'the consumer to stop', 20_000);
+      await waitFor(() => run.events.stopped.length > 0, { what: 'the consumer to stop', timeoutMs: 20_000 });
       expect(run.events.stopped.map((e) => e.reason)).toEqual(['FENCED']);
       expect(run.container.isRunning()).toBe(false);
       expect(await probe.committedAt(run.group, run.input)).toBe(-1);
@@ -139,9 +140,9 @@ describe('a transactional container whose producer is fenced', () => {
   test('by default (stopContainerWhenFenced false) the container keeps running: the record is processed again and committed', async () => {
     const run = await fencedRun(undefined);
     try {
-      await waitFor(() => run.seen.length === 2, 'the record processed again after the rollback', 20_000);
+      await waitFor(() => run.seen.length === 2, { what: 'the record processed again after the rollback', timeoutMs: 20_000 });
       await run.raw.send({ topic: run.input, messages: [{ key: 'k', value: 'next' }] });
-      await waitFor(async () => (await probe.committedAt(run.group, run.input)) === 2, 'both records committed', 20_000);
+      await waitFor(async () => (await probe.committedAt(run.group, run.input)) === 2, { what: 'both records committed', timeoutMs: 20_000 });
       expect(run.seen).toEqual(['hold', 'hold', 'next']);
       expect(run.container.isRunning()).toBe(true);
       expect(run.events.stopped).toEqual([]);

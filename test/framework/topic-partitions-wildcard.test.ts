@@ -13,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { EmbeddedKafka } from '../../src/broker/embedded-kafka.js';
 import { ConsumerStoppedEvent, KafkaApplication, KafkaListener, KafkaTemplate, TopicBuilder, ConsumerRecord, type ConcurrentMessageListenerContainer } from '../../src/index.js';
 import { topicPartitionOffsetsOf, ALL_PARTITIONS } from '../../src/framework/listener/topic-partition-offset.js';
-import { FAST_CONSUMER, kafkaConfig, startBroker, testLogger, waitFor } from './support/framework-harness.js';
+import { FAST_CONSUMER, kafkaConfig, startBroker, testLogger } from './support/framework-harness.js';
+import { waitFor } from '../support/wait-for.js';
 
 let kafka: EmbeddedKafka;
 let dir: string;
@@ -64,14 +65,14 @@ describe("topicPartitions with '*'", () => {
 
       const all = app.listenerContainer('all') as ConcurrentMessageListenerContainer;
       await all.start();
-      await waitFor(() => seen.all!.length === 5, 'a record from each of the 5 partitions');
+      await waitFor(() => seen.all!.length === 5, { what: 'a record from each of the 5 partitions' });
       expect(seen.all!.map((r) => r.partition).sort()).toEqual([0, 1, 2, 3, 4]);
       const shares = all.containers.map((child) => child.assignments().map((tp) => tp.partition).sort());
       expect(shares).toEqual([[0, 2, 4], [1, 3]]);
 
       // The wildcard @PartitionOffset gives each listed partition (0 and 1, not 2) the last record (-1 = one before the end).
       await app.listenerContainer('listed').start();
-      await waitFor(() => seen.listed!.length === 2, 'the last record of partitions 0 and 1');
+      await waitFor(() => seen.listed!.length === 2, { what: 'the last record of partitions 0 and 1' });
       expect([...seen.listed!].sort((a, b) => a.partition - b.partition)).toEqual([{ partition: 0, offset: 2 }, { partition: 1, offset: 2 }]);
     } finally {
       await app.stop();

@@ -18,7 +18,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { EmbeddedKafka } from '../../src/broker/embedded-kafka.js';
 import { KafkaListener, KafkaTemplate, Payload, RemoteListenerError, ReplyingKafkaTemplate, SendTo, TopicBuilder } from '../../src/index.js';
 import { StreamwrightModule } from '../../src/nestjs/index.js';
-import { FAST_CONSUMER, kafkaConfig, startBroker, testLogger, waitFor } from '../framework/support/framework-harness.js';
+import { FAST_CONSUMER, kafkaConfig, startBroker, testLogger } from '../framework/support/framework-harness.js';
+import { waitFor } from '../support/wait-for.js';
 
 // Nest's own components log through its static Logger; keep the test output quiet.
 Logger.overrideLogger(false);
@@ -112,7 +113,7 @@ beforeAll(async () => {
   client.subscribeToResponseOf('sw-streams');
   await client.connect();
   // send() needs the client's reply partitions, which it learns when its consumer joins.
-  await waitFor(() => ['sw-quotes.reply', 'sw-streams.reply'].every((topic) => client.getConsumerAssignments()[topic] !== undefined), 'the Nest client\'s reply partitions');
+  await waitFor(() => ['sw-quotes.reply', 'sw-streams.reply'].every((topic) => client.getConsumerAssignments()[topic] !== undefined), { what: 'the Nest client\'s reply partitions' });
 });
 
 afterAll(async () => {
@@ -158,7 +159,7 @@ describe('a Nest ClientKafka calling a Streamwright @SendTo listener', () => {
 
   test('emit() reaches a Streamwright listener', async () => {
     await lastValueFrom(client.emit('sw-events', { kind: 'created', id: 7 }));
-    await waitFor(() => fromNest.events.length > 0, 'the emitted event');
+    await waitFor(() => fromNest.events.length > 0, { what: 'the emitted event' });
     expect(fromNest.events).toEqual([{ kind: 'created', id: 7 }]);
   });
 });
@@ -187,7 +188,7 @@ describe('Streamwright calling a Nest @MessagePattern handler', () => {
 
   test('KafkaTemplate.send() reaches a Nest @EventPattern handler', async () => {
     await streamwright.get(KafkaTemplate).send('nest-events', 'e', { kind: 'shipped', id: 9 });
-    await waitFor(() => fromStreamwright.events.length > 0, 'the event in the Nest handler');
+    await waitFor(() => fromStreamwright.events.length > 0, { what: 'the event in the Nest handler' });
     expect(fromStreamwright.events).toEqual([{ kind: 'shipped', id: 9 }]);
   });
 });

@@ -11,7 +11,8 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { EmbeddedKafka } from '../../src/broker/embedded-kafka.js';
 import { ConsumerRecord, KafkaListener, KafkaListenerEndpointRegistry, KafkaTemplate, Payload, ReplyingKafkaTemplate, SendTo, TopicBuilder } from '../../src/index.js';
 import { StreamwrightModule } from '../../src/nestjs/index.js';
-import { FAST_CONSUMER, kafkaConfig, startBroker, testLogger, waitFor } from '../framework/support/framework-harness.js';
+import { FAST_CONSUMER, kafkaConfig, startBroker, testLogger } from '../framework/support/framework-harness.js';
+import { waitFor } from '../support/wait-for.js';
 
 interface Handled {
   instance: number;
@@ -105,7 +106,7 @@ test('scoped listeners are registered like static ones', () => {
 test('a request-scoped listener gets a fresh instance per record, built with the record as its REQUEST', async () => {
   const template = app.get(KafkaTemplate) as KafkaTemplate<string, string>;
   for (const value of ['a', 'b', 'c']) await template.send('scoped-request', value, value);
-  await waitFor(() => handled.perRequest.length >= 3, 'three records handled');
+  await waitFor(() => handled.perRequest.length >= 3, { what: 'three records handled' });
   expect(handled.perRequest.map((h) => h.payload)).toEqual(['a', 'b', 'c']);
   expect(handled.perRequest.map((h) => [h.requestOffset, h.requestValue])).toEqual([[0, 'a'], [1, 'b'], [2, 'c']]);
   expect(new Set(handled.perRequest.map((h) => h.instance)).size).toBe(3);
@@ -114,7 +115,7 @@ test('a request-scoped listener gets a fresh instance per record, built with the
 test('a transient listener gets a fresh instance per record', async () => {
   const template = app.get(KafkaTemplate) as KafkaTemplate<string, string>;
   for (const value of ['x', 'y']) await template.send('scoped-transient', value, value);
-  await waitFor(() => handled.transient.length >= 2, 'two records handled');
+  await waitFor(() => handled.transient.length >= 2, { what: 'two records handled' });
   expect(handled.transient.map((h) => h.payload)).toEqual(['x', 'y']);
   expect(handled.transient[0]!.instance).not.toBe(handled.transient[1]!.instance);
 });
@@ -122,7 +123,7 @@ test('a transient listener gets a fresh instance per record', async () => {
 test('a provider depending on a request-scoped one is resolved per record, its dependency seeing the record', async () => {
   const template = app.get(KafkaTemplate) as KafkaTemplate<string, string>;
   for (const value of ['p', 'q']) await template.send('scoped-dependent', value, value);
-  await waitFor(() => handled.dependent.length >= 2, 'two records handled');
+  await waitFor(() => handled.dependent.length >= 2, { what: 'two records handled' });
   expect(handled.dependent.map((h) => [h.payload, h.requestOffset, h.requestValue])).toEqual([['p', 0, 'p'], ['q', 1, 'q']]);
   expect(handled.dependent[0]!.instance).not.toBe(handled.dependent[1]!.instance);
 });

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { EmbeddedKafka } from '../../src/broker/embedded-kafka.js';
-import { BrokerProbe, kafkaConfig, startBroker, waitFor } from '../framework/support/framework-harness.js';
+import { BrokerProbe, kafkaConfig, startBroker } from '../framework/support/framework-harness.js';
+import { waitFor } from '../support/wait-for.js';
 
 const APP = join(import.meta.dirname, 'fixtures', 'nest-graceful-app.mjs');
 
@@ -35,12 +36,12 @@ test('SIGTERM mid-record: the record finishes, its offset is committed, the grou
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   try {
     // createApplicationContext resolves after onApplicationBootstrap: the container has its partition.
-    await waitFor(() => output.includes('started'), 'the Nest app to start', 25_000);
+    await waitFor(() => output.includes('started'), { what: 'the Nest app to start', timeoutMs: 25_000 });
     const producer = new Kafka(kafkaConfig(kafka)).producer();
     await producer.connect();
     await producer.send({ topic, messages: [{ value: 'r-0' }] });
     await producer.disconnect();
-    await waitFor(() => output.includes('entered r-0'), 'the listener to take the record');
+    await waitFor(() => output.includes('entered r-0'), { what: 'the listener to take the record' });
   } finally {
     child.kill('SIGTERM');
   }

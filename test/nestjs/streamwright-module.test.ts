@@ -31,8 +31,9 @@ import {
   ConsumerRecord,
 } from '../../src/index.js';
 import { StreamwrightModule, type StreamwrightModuleOptions } from '../../src/nestjs/index.js';
-import { BrokerProbe, FAST_CONSUMER, Gate, kafkaConfig, startBroker, testLogger, unique, waitFor } from '../framework/support/framework-harness.js';
+import { BrokerProbe, FAST_CONSUMER, Gate, kafkaConfig, startBroker, testLogger, unique } from '../framework/support/framework-harness.js';
 import { readTopic, values } from '../framework/transactions/tx-harness.js';
+import { waitFor } from '../support/wait-for.js';
 
 class Order {
   id!: string;
@@ -184,14 +185,14 @@ describe('StreamwrightModule.forRoot', () => {
 
   test('a listener provider converts the payload, sends with an injected template and acknowledges manually', async () => {
     await moduleRef.get(KafkaTemplate).send('nest-orders', 'o-1', { id: 'o-1', quantity: 12 });
-    await waitFor(() => seen.invoices.includes('o-1'), 'the invoice of o-1');
+    await waitFor(() => seen.invoices.includes('o-1'), { what: 'the invoice of o-1' });
     const order = seen.orders.find((o) => o.id === 'o-1')!;
     expect(order).toBeInstanceOf(Order);
     expect(order.isLarge()).toBe(true);
     const partition = await waitFor(async () => {
       const committed = await probe.committed('nest-orders', 'nest-orders');
       return [...committed.values()].some((offset) => offset === 1);
-    }, 'the manual acknowledgment committed');
+    }, { what: 'the manual acknowledgment committed' });
     expect(partition).toBe(true);
   });
 
@@ -203,13 +204,13 @@ describe('StreamwrightModule.forRoot', () => {
 
   test('@RetryableTopic and @DltHandler on a provider: one retry topic, then its DLT handler', async () => {
     await moduleRef.get(KafkaTemplate).send('nest-flaky', 'f-1', 'boom');
-    await waitFor(() => seen.dlt.includes('f-1'), 'the DLT handler');
+    await waitFor(() => seen.dlt.includes('f-1'), { what: 'the DLT handler' });
     expect(seen.attempts).toBe(2);
   });
 
   test('a class-level @KafkaListener on a useFactory provider dispatches to its @KafkaHandler', async () => {
     await moduleRef.get(KafkaTemplate).send('nest-audit', 'a-1', 'hello');
-    await waitFor(() => seen.audited.includes('hello'), 'the audited record');
+    await waitFor(() => seen.audited.includes('hello'), { what: 'the audited record' });
   });
 
   test('close() lets the record in hand finish, commits it and leaves the group', async () => {
@@ -267,7 +268,7 @@ describe('StreamwrightModule.forRootAsync', () => {
       const described = await moduleRef.get(KafkaAdmin).describeTopics('nest-greetings');
       expect(described.get('nest-greetings')?.partitions.length).toBe(2);
       await moduleRef.get(KafkaTemplate).send('nest-greetings', 'g', 'ada');
-      await waitFor(() => moduleRef.get(Greeter).greeted.includes('ada'), 'the greeting');
+      await waitFor(() => moduleRef.get(Greeter).greeted.includes('ada'), { what: 'the greeting' });
       // Not configured: the stand-in says what to configure instead of failing on undefined.
       const replying = moduleRef.get(ReplyingKafkaTemplate);
       expect(() => replying.sendAndReceive({ topic: 'x', value: 1 })).toThrow(/replyingTemplate/);
@@ -314,7 +315,7 @@ describe('transactions', () => {
       });
       const read = await readTopic(kafkaConfig(kafka), 'nest-tx-out', { done: (r) => r.length >= 3 });
       expect(values(read)).toEqual(['copy-v0', 'copy-v1', 'copy-v2']);
-      await waitFor(async () => (await probe.committedAt('nest-tx-group', 'nest-tx-in')) === 3, 'offset 3 committed');
+      await waitFor(async () => (await probe.committedAt('nest-tx-group', 'nest-tx-in')) === 3, { what: 'offset 3 committed' });
     } finally {
       await moduleRef.close();
     }

@@ -24,6 +24,8 @@ import { decodeResponse, encodeRequest, type KnownApiKey, type RequestOf, type R
 import { ApiKeys } from '../../src/protocol/generated/messages.js';
 import type { MessageInput } from '../../src/protocol/input.js';
 import { runProcess, type ProcessResult } from './produced-batches.js';
+import type { KafkaConnection } from '../../src/client/kafka-connection.js';
+import { connectWire } from './wire-client.js';
 
 // The project root: two levels up from test/support, three from its compiled copy in
 // dist-reliability/test/support (the soaks' long runs).
@@ -185,30 +187,6 @@ export async function killBrokers(): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // Polling
 
-/**
- * Calls `probe` until it returns something other than undefined/false, and returns that.
- * Rejects after `timeoutMs` with the last error the probe threw (or `what`).
- */
-export async function waitFor<T>(
-  probe: () => T | undefined | false | Promise<T | undefined | false>,
-  options: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
-): Promise<T> {
-  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) {
-      const detail = lastError instanceof Error ? `: ${lastError.message}` : '';
-      throw new Error(`timed out waiting for ${options.what ?? 'condition'}${detail}`);
-    }
-    await new Promise((r) => setTimeout(r, options.intervalMs ?? 100));
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Clients
@@ -396,6 +374,7 @@ export class RawConnection {
 }
 
 const rawConnections = new Set<RawConnection>();
+const wireConnections = new Set<KafkaConnection>();
 
 /** {@link RawConnection.open}, tracked for {@link closeRawConnections}. */
 export async function openRaw(address: string, clientId?: string): Promise<RawConnection> {
@@ -404,9 +383,18 @@ export async function openRaw(address: string, clientId?: string): Promise<RawCo
   return connection;
 }
 
+/** A connection of the project's wire client (src/client), closed by closeRawConnections() too. */
+export async function openWire(address: string, clientId?: string): Promise<KafkaConnection> {
+  const connection = await connectWire(address, clientId);
+  wireConnections.add(connection);
+  return connection;
+}
+
 export function closeRawConnections(): void {
   for (const c of rawConnections) c.destroy();
   rawConnections.clear();
+  for (const c of wireConnections) c.close();
+  wireConnections.clear();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -446,11 +434,11 @@ export function seededRandom(seed: number): () => number {
 // Raw requests used by several files
 
 /**
- * One Fetch (v11: topic names, no session) for one partition on a raw connection. Returns the
+ * One Fetch (v11: topic names, no session) for one partition on a wire-client connection. Returns the
  * partition's error code, offsets and records blob.
  */
 export async function rawFetch(
-  connection: RawConnection,
+  connection: KafkaConnection,
   topic: string,
   partition: number,
   fetchOffset: number,

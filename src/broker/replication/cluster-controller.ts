@@ -6,6 +6,7 @@ import type { LeaderElector } from '../cluster/leader-elector.js';
 import type { ClusterMember } from './cluster-member.js';
 import type { BrokerLogger } from '../logger.js';
 import type { Faults } from '../faults.js';
+import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 
 export interface ClusterControllerOptions {
   /** Where the shared cluster metadata lives (`<dataDir>/__cluster_metadata`). */
@@ -26,7 +27,8 @@ export interface ClusterControllerOptions {
   leaderImbalanceCheckIntervalMs?: number;
   /** leader.imbalance.per.broker.percentage. */
   leaderImbalancePerBrokerPercentage?: number;
-  now?: () => number;
+  /** The source of time for heartbeats and session expiry (default the real clock). */
+  clock?: Clock;
 }
 
 interface Registration {
@@ -50,16 +52,16 @@ interface Registration {
 export class ClusterController implements LeaderElector {
   readonly metadata: ClusterMetadata;
   private readonly logger: BrokerLogger;
-  private readonly now: () => number;
+  private readonly clock: Clock;
   private readonly registrations = new Map<number, Registration>();
-  private sessionTimer: NodeJS.Timeout | null = null;
-  private rebalanceTimer: NodeJS.Timeout | null = null;
+  private sessionTimer: TimerHandle | null = null;
+  private rebalanceTimer: TimerHandle | null = null;
 
   constructor(private readonly options: ClusterControllerOptions) {
     mkdirSync(options.metadataDir, { recursive: true });
     this.metadata = ClusterMetadata.loadLog(options.metadataDir);
     this.logger = options.logger;
-    this.now = options.now ?? Date.now;
+    this.clock = options.clock ?? systemClock;
   }
 
   // Membership.
@@ -74,7 +76,7 @@ export class ClusterController implements LeaderElector {
     this.registrations.set(broker.nodeId, {
       broker,
       endpoint: broker.endpoint(),
-      lastHeartbeatMs: this.now(),
+      lastHeartbeatMs: this.clock.now(),
     });
     this.startSessionTimer();
     // It may have missed config records (while isolated, or while it started listening).
@@ -92,7 +94,7 @@ export class ClusterController implements LeaderElector {
   heartbeat(nodeId: number, broker?: ClusterMember): void {
     const registration = this.registrations.get(nodeId);
     if (registration) {
-      registration.lastHeartbeatMs = this.now();
+      registration.lastHeartbeatMs = this.clock.now();
       return;
     }
     if (broker?.isRunning && !this.options.faults?.isIsolated(nodeId)) {
@@ -131,9 +133,9 @@ export class ClusterController implements LeaderElector {
   }
 
   close(): void {
-    if (this.sessionTimer) clearInterval(this.sessionTimer);
+    this.clock.clearInterval(this.sessionTimer);
     this.sessionTimer = null;
-    if (this.rebalanceTimer) clearInterval(this.rebalanceTimer);
+    this.clock.clearInterval(this.rebalanceTimer);
     this.rebalanceTimer = null;
   }
 
@@ -342,17 +344,15 @@ export class ClusterController implements LeaderElector {
 
   private startSessionTimer(): void {
     if (!this.rebalanceTimer && this.options.autoLeaderRebalance) {
-      this.rebalanceTimer = setInterval(() => this.rebalanceLeaders(), this.options.leaderImbalanceCheckIntervalMs ?? 300_000);
-      this.rebalanceTimer.unref();
+      this.rebalanceTimer = this.clock.setInterval(() => this.rebalanceLeaders(), this.options.leaderImbalanceCheckIntervalMs ?? 300_000);
     }
     if (this.sessionTimer) return;
     const interval = Math.max(10, Math.floor(this.options.sessionTimeoutMs / 4));
-    this.sessionTimer = setInterval(() => this.expireSessions(), interval);
-    this.sessionTimer.unref();
+    this.sessionTimer = this.clock.setInterval(() => this.expireSessions(), interval);
   }
 
   private expireSessions(): void {
-    const now = this.now();
+    const now = this.clock.now();
     const checkedAt = this.lastSessionCheckMs;
     this.lastSessionCheckMs = now;
     // The brokers of an embedded cluster share one process with this controller: when this

@@ -6,12 +6,14 @@ import { LogCleaner, type CleanerStats, type LogCleanerOptions } from './log-cle
 import type { LogConfig } from './log-config.js';
 import { PARTITION_METADATA_FILE, partitionDirName } from './log-file-names.js';
 import { PartitionLog } from './partition-log.js';
+import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 
 const NEVER = 2 ** 63;
 
 export interface LogManagerOptions {
   dataDir: string;
-  now?: () => number;
+  /** Time for retention, flush.ms and the cleaner, and the scheduler of their passes (default the real clock). */
+  clock?: Clock;
   logger?: BrokerLogger;
   /** log.retention.check.interval.ms (300000). */
   retentionCheckIntervalMs?: number;
@@ -38,13 +40,15 @@ export class LogManager {
   private readonly now: () => number;
   private readonly logger: BrokerLogger | undefined;
   private readonly logs = new Map<string, PartitionLog>();
-  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly clock: Clock;
+  private readonly timers: TimerHandle[] = [];
   private cleaning: Promise<CleanerStats[]> | null = null;
   private closed = false;
 
   constructor(private readonly options: LogManagerOptions) {
     this.dataDir = options.dataDir;
-    this.now = options.now ?? Date.now;
+    this.clock = options.clock ?? systemClock;
+    this.now = () => this.clock.now();
     this.logger = options.logger;
     this.cleaner = new LogCleaner({ now: this.now, ...options.cleaner });
     fs.mkdirSync(this.dataDir, { recursive: true });
@@ -64,7 +68,7 @@ export class LogManager {
     const created = !fs.existsSync(dir);
     // A new partition costs no fsync: its directory is synced with its first flush, and its
     // partition.metadata is rewritten from the cluster metadata whenever the log is opened.
-    const log = PartitionLog.open(dir, config, { topic, partition, now: this.now, logger: this.logger, highWatermark, unsyncedDirectory: created });
+    const log = PartitionLog.open(dir, config, { topic, partition, clock: this.clock, logger: this.logger, highWatermark, unsyncedDirectory: created });
     if (topicId !== undefined) writePartitionMetadata(dir, topicId, created);
     this.logs.set(key, log);
     return log;
@@ -94,8 +98,7 @@ export class LogManager {
     const every = (ms: number | undefined, fallback: number, task: () => void) => {
       const interval = ms ?? fallback;
       if (interval <= 0 || interval >= NEVER) return;
-      const timer = setInterval(task, Math.min(interval, 2 ** 31 - 1));
-      timer.unref();
+      const timer = this.clock.setInterval(task, Math.min(interval, 2 ** 31 - 1));
       this.timers.push(timer);
     };
     every(this.options.retentionCheckIntervalMs, 300_000, () => this.guard('retention', () => this.runRetention()));
@@ -159,7 +162,7 @@ export class LogManager {
   shutdown(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const timer of this.timers.splice(0)) clearInterval(timer);
+    for (const timer of this.timers.splice(0)) this.clock.clearInterval(timer);
     for (const log of this.logs.values()) {
       try {
         log.close();
@@ -181,7 +184,7 @@ export class LogManager {
   abandon(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const timer of this.timers.splice(0)) clearInterval(timer);
+    for (const timer of this.timers.splice(0)) this.clock.clearInterval(timer);
     for (const log of this.logs.values()) log.closeHandlers();
     this.logs.clear();
   }

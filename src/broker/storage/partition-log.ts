@@ -16,6 +16,7 @@ import { PartitionCheckpoints } from './partition-checkpoints.js';
 import { loadProducersFromSegments, producerBatchAt, type ProducerBatch, type ProducerStateManager } from './producer-state-manager.js';
 import { SegmentDeleter } from './segment-deleter.js';
 import type { AbortedTxn } from './transaction-index.js';
+import { systemClock, type Clock } from '../clock.js';
 
 export type { AppendOptions, LogAppendInfo } from './log-append.js';
 export type { LogChange, LogListener } from './log-listeners.js';
@@ -25,7 +26,8 @@ export interface PartitionLogOptions {
   /** Defaults to the `<topic>-<partition>` directory name. */
   topic?: string;
   partition?: number;
-  now?: () => number;
+  /** Time for segment.ms, retention and flush.ms, and the scheduler of delayed file deletion (default the real clock). */
+  clock?: Clock;
   logger?: RecoveryLogger & { error(message: string): void };
   /**
    * The high watermark to start from (replication restores it from a checkpoint). Default:
@@ -76,7 +78,7 @@ export class PartitionLog {
   private readonly reader = new SegmentReader();
   private readonly appendListeners: LogListeners;
   private readonly hwListeners: LogListeners;
-  private readonly deleter = new SegmentDeleter();
+  private readonly deleter: SegmentDeleter;
   private unsyncedDirectory: boolean;
 
   private constructor(
@@ -88,7 +90,9 @@ export class PartitionLog {
     this.topic = options.topic ?? parsed?.topic ?? path.basename(dir);
     this.partition = options.partition ?? parsed?.partition ?? 0;
     this.configValue = config;
-    this.now = options.now ?? Date.now;
+    const clock = options.clock ?? systemClock;
+    this.now = () => clock.now();
+    this.deleter = new SegmentDeleter(clock);
     this.random = options.random ?? Math.random;
     this.logger = options.logger;
     this.unsyncedDirectory = options.unsyncedDirectory ?? false;

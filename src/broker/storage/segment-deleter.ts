@@ -1,5 +1,6 @@
 import { DELETED_FILE_SUFFIX } from './log-file-names.js';
 import type { LogSegment } from './log-segment.js';
+import type { Clock, TimerHandle } from '../clock.js';
 
 /**
  * Kafka's asyncDeleteSegment: a segment leaving the log is renamed to `.deleted` at once and
@@ -8,7 +9,9 @@ import type { LogSegment } from './log-segment.js';
  * behaviour for tools that watch the directory. Recovery removes leftover `.deleted` files.
  */
 export class SegmentDeleter {
-  private readonly pending = new Map<NodeJS.Timeout, readonly LogSegment[]>();
+  private readonly pending = new Map<TimerHandle, readonly LogSegment[]>();
+
+  constructor(private readonly clock: Clock) {}
 
   /** Renames and schedules (or, with no delay, performs) the deletion. */
   delete(segments: readonly LogSegment[], delayMs: number): void {
@@ -21,18 +24,17 @@ export class SegmentDeleter {
       for (const segment of segments) segment.deleteIfExists();
       return;
     }
-    const timer = setTimeout(() => {
+    const timer = this.clock.setTimeout(() => {
       this.pending.delete(timer);
       for (const segment of segments) segment.deleteIfExists();
     }, Math.min(delayMs, 2 ** 31 - 1));
-    timer.unref();
     this.pending.set(timer, segments);
   }
 
   /** Deletes everything still waiting (clean shutdown). */
   runPending(): void {
     for (const [timer, segments] of this.pending) {
-      clearTimeout(timer);
+      this.clock.clearTimeout(timer);
       for (const segment of segments) segment.deleteIfExists();
     }
     this.pending.clear();
@@ -40,7 +42,7 @@ export class SegmentDeleter {
 
   /** Forgets the timers, leaving `.deleted` files for recovery (crash-like close). */
   cancel(): void {
-    for (const timer of this.pending.keys()) clearTimeout(timer);
+    for (const timer of this.pending.keys()) this.clock.clearTimeout(timer);
     this.pending.clear();
   }
 }

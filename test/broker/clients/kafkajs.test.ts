@@ -2,7 +2,8 @@ import { CompressionTypes, ConfigResourceTypes, Partitioners, type IHeaders, typ
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EmbeddedKafka } from '../../../src/broker/embedded-kafka.js';
 import { CompressionType, RECORD_BATCH_HEADER_SIZE, readBatchHeader, readBatchSize } from '../../../src/protocol/records/index.js';
-import { Cleanup, kafkajsClient, startKafka, stopKafkas, waitFor } from '../../support/broker-harness.js';
+import { Cleanup, kafkajsClient, startKafka, stopKafkas } from '../../support/broker-harness.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // kafkajs 2.2.4 against the broker: a 10,000-record gzip round trip through a consumer
 // group, the admin API (topics, configs, partitions) and ListOffsets by timestamp.

@@ -2,7 +2,8 @@ import { Admin, Consumer, MessagesStreamModes, Producer, stringDeserializers, st
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EmbeddedKafka } from '../../../src/broker/embedded-kafka.js';
 import { CompressionType, RECORD_BATCH_HEADER_SIZE, readBatchHeader, readBatchSize } from '../../../src/protocol/records/index.js';
-import { Cleanup, startKafka, stopKafkas, waitFor } from '../../support/broker-harness.js';
+import { Cleanup, startKafka, stopKafkas } from '../../support/broker-harness.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // @platformatic/kafka 1.35.0 only speaks flexible versions (Metadata >= 9, Fetch >= 12 with
 // topic ids from 13, FindCoordinator >= 4, JoinGroup >= 6, OffsetCommit/OffsetFetch >= 8).

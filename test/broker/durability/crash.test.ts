@@ -3,8 +3,9 @@ import { basename, join } from 'node:path';
 import { Partitioners, type Producer } from 'kafkajs';
 import { afterAll, afterEach, expect, it } from 'vitest';
 import { decodeRecordBatchSync, LOG_OVERHEAD, readBatchHeader, RECORD_BATCH_HEADER_SIZE } from '../../../src/protocol/records/index.js';
-import { Cleanup, kafkajsClient, kcatReadAll, killBrokers, removeTempDirs, seededRandom, spawnBroker, tempDir, waitFor } from '../../support/broker-harness.js';
+import { Cleanup, kafkajsClient, kcatReadAll, killBrokers, removeTempDirs, seededRandom, spawnBroker, tempDir } from '../../support/broker-harness.js';
 import { killChildren } from '../../support/produced-batches.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // kill -9 under produce load, then the active segment cut at a (seeded) random byte, as a
 // torn write would leave it. On restart every complete batch before the cut is served, the

@@ -1,7 +1,7 @@
 import { ConfigResourceTypes, Partitioners } from 'kafkajs';
 import { afterAll, afterEach, expect, it } from 'vitest';
 import { ApiKeys } from '../../../src/protocol/generated/messages.js';
-import { Cleanup, closeRawConnections, kafkajsClient, kcatReadAll, openRaw, removeTempDirs, startKafka, stopKafka, stopKafkas, tempDir } from '../../support/broker-harness.js';
+import { Cleanup, closeRawConnections, kafkajsClient, kcatReadAll, openWire, removeTempDirs, startKafka, stopKafka, stopKafkas, tempDir } from '../../support/broker-harness.js';
 import { killChildren } from '../../support/produced-batches.js';
 
 // A clean stop and a start on the same data dir: every record at its offset, the log start
@@ -43,7 +43,7 @@ it('keeps every record, offset, config and committed offset across restarts, and
   await admin.fetchTopicOffsets(topic); // kafkajs's deleteTopicRecords needs the topic in its metadata cache first
   await admin.deleteTopicRecords({ topic, partitions: [{ partition: 1, offset: '100' }] });
   // A standalone commit (generation -1), as admin tools do (kafkajs's setOffsets runs a whole consumer).
-  const raw = await openRaw(kafka.bootstrapServers[0]!);
+  const raw = await openWire(kafka.bootstrapServers[0]!);
   const commit = await raw.request(ApiKeys.OffsetCommit, 2, {
     groupId: group,
     generationIdOrMemberEpoch: -1,
@@ -52,16 +52,16 @@ it('keeps every record, offset, config and committed offset across restarts, and
     topics: [{ name: topic, partitions: [{ partitionIndex: 0, committedOffset: 700n, committedMetadata: '' }, { partitionIndex: 1, committedOffset: 900n, committedMetadata: '' }] }],
   });
   expect(commit.topics[0]!.partitions.map((p) => p.errorCode)).toEqual([0, 0]);
-  raw.destroy();
+  raw.close();
   const before = (await admin.fetchTopicOffsets(topic)).sort((a, b) => a.partition - b.partition);
   expect(before.map((o) => [o.partition, o.low, o.high])).toEqual([
     [0, '0', String(perPartition)],
     [1, '100', String(perPartition)],
   ]);
   const topicIdOf = async (bootstrap: string) => {
-    const metadata = await openRaw(bootstrap);
+    const metadata = await openWire(bootstrap);
     const response = await metadata.request(ApiKeys.Metadata, 12, { topics: [{ name: topic }], allowAutoTopicCreation: false });
-    metadata.destroy();
+    metadata.close();
     return response.topics[0]!.topicId;
   };
   const topicId = await topicIdOf(kafka.bootstrapServers[0]!);

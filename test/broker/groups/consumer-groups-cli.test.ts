@@ -6,7 +6,8 @@ import { consoleLogger } from '../../../src/broker/logger.js';
 import { ApiKeys } from '../../../src/protocol/generated/messages.js';
 import { assignment, commit, commitErrors, join as joinGroup, subscription, sync } from './support/group-protocol.js';
 import { killAll, run } from './support/processes.js';
-import { RawKafkaClient } from './support/raw-client.js';
+import { connectWire } from '../../support/wire-client.js';
+import type { KafkaConnection } from '../../../src/client/kafka-connection.js';
 
 // `streamwright consumer-groups` (the compiled CLI, as users run it) against the broker.
 
@@ -16,7 +17,7 @@ const GROUP = 'cli-group';
 
 let kafka: EmbeddedKafka;
 let bootstrap: string;
-let raw: RawKafkaClient;
+let raw: KafkaConnection;
 
 beforeAll(async () => {
   kafka = await EmbeddedKafka.start({ logger: consoleLogger('silent') });
@@ -28,7 +29,7 @@ beforeAll(async () => {
     await producer.send({ topic: TOPIC, messages: Array.from({ length: 10 }, (_, i) => ({ partition, value: `p${partition}-${i}` })) });
   }
   await producer.disconnect();
-  raw = await RawKafkaClient.connect(bootstrap, 'cli-test-member');
+  raw = await connectWire(bootstrap, 'cli-test-member');
 });
 afterEach(() => killAll());
 afterAll(async () => {
@@ -65,7 +66,7 @@ it('lists and describes a group with the lag of each partition and its owner', a
   const refused = await cli('--reset-offsets', '--group', GROUP, '--topic', TOPIC, '--to-earliest', '--execute');
   expect(refused.code).toBe(1);
   expect(refused.stderr).toContain(`the group '${GROUP}' is inactive, but the current state is Stable`);
-  await raw.send(ApiKeys.LeaveGroup, 3, { groupId: GROUP, members: [{ memberId: member.memberId, groupInstanceId: null }] });
+  await raw.request(ApiKeys.LeaveGroup, 3, { groupId: GROUP, members: [{ memberId: member.memberId, groupInstanceId: null }] });
 
   const empty = await cli('--describe', '--group', GROUP);
   expect(empty.stderr).toContain(`Consumer group '${GROUP}' has no active members.`);

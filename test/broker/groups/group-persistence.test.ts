@@ -12,14 +12,16 @@ import { ApiKeys } from '../../../src/protocol/generated/messages.js';
 import { assignment, commit, commitErrors, heartbeat, join as joinGroup, subscription, sync } from './support/group-protocol.js';
 import { readOffsetsTopic } from './support/offsets-topic.js';
 import { produce } from './support/produce.js';
-import { RawKafkaClient } from './support/raw-client.js';
+import { systemClock } from '../../../src/broker/clock.js';
+import { connectWire } from '../../support/wire-client.js';
+import type { KafkaConnection } from '../../../src/client/kafka-connection.js';
 
 // Groups and offsets live in the compacted __consumer_offsets topic, in Kafka's formats:
 // they survive a restart on the same data dir, deleted groups leave tombstones, and
 // offsets.retention.minutes expires what nobody uses.
 
 const dirs: string[] = [];
-const clients: RawKafkaClient[] = [];
+const clients: KafkaConnection[] = [];
 let running: Array<{ stop(): Promise<void> }> = [];
 
 function dataDir(): string {
@@ -27,8 +29,8 @@ function dataDir(): string {
   dirs.push(dir);
   return dir;
 }
-async function client(bootstrap: string): Promise<RawKafkaClient> {
-  const c = await RawKafkaClient.connect(bootstrap);
+async function client(bootstrap: string): Promise<KafkaConnection> {
+  const c = await connectWire(bootstrap);
   clients.push(c);
   return c;
 }
@@ -88,7 +90,7 @@ it('keeps groups, members and committed offsets across a restart, and consumers 
   const live = await joinGroup(c, { groupId: 'live-group', sessionTimeoutMs: 20_000, protocols: [{ name: 'range', metadata: subscription(['durable']) }] });
   await sync(c, 'live-group', live.memberId, live.generationId, [{ memberId: live.memberId, assignment: assignment({ durable: [0, 1, 2] }) }]);
   expect(commitErrors(await commit(c, 'doomed', '', -1, [{ topic: 'durable', partition: 0, offset: 1 }]))).toEqual([0]);
-  const deleted = await c.send(ApiKeys.DeleteGroups, 0, { groupsNames: ['doomed'] });
+  const deleted = await c.request(ApiKeys.DeleteGroups, 0, { groupsNames: ['doomed'] });
   expect(deleted.results[0]!.errorCode).toBe(ErrorCode.NONE);
 
   // What is on disk is Kafka's format.
@@ -134,7 +136,7 @@ it('expires offsets after offsets.retention.minutes and drops groups left with n
   const broker = await KafkaBroker.start({
     dataDir: dataDir(),
     logger: consoleLogger('silent'),
-    now: () => clock,
+    clock: { ...systemClock, now: () => clock },
     config: {
       'offsets.topic.replication.factor': 1, 'offsets.topic.num.partitions': 3, 'group.initial.rebalance.delay.ms': 0,
       'offsets.retention.minutes': 1, 'group.min.session.timeout.ms': 500,
@@ -171,7 +173,7 @@ it('expires offsets after offsets.retention.minutes and drops groups left with n
   expect(tombstones.sort()).toEqual(['active/dropped', 'simple-gone/gone', 'simple/kept']);
 
   // Once Empty, all its offsets expire a retention period later, and the group goes.
-  await c.send(ApiKeys.LeaveGroup, 3, { groupId: 'active', members: [{ memberId: member.memberId, groupInstanceId: null }] });
+  await c.request(ApiKeys.LeaveGroup, 3, { groupId: 'active', members: [{ memberId: member.memberId, groupInstanceId: null }] });
   expect(broker.groupCoordinator.group('active')?.state).toBe('Empty');
   clock += 61_000;
   broker.groupCoordinator.offsets.cleanupExpiredOffsets();

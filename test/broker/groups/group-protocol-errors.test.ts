@@ -3,17 +3,19 @@ import { EmbeddedKafka } from '../../../src/broker/embedded-kafka.js';
 import { consoleLogger } from '../../../src/broker/logger.js';
 import { ErrorCode } from '../../../src/protocol/error-codes.js';
 import { ApiKeys } from '../../../src/protocol/generated/messages.js';
-import { assignment, commit, commitErrors, decodeAssignment, eventually, heartbeat, join, subscription, sync } from './support/group-protocol.js';
-import { RawKafkaClient } from './support/raw-client.js';
+import { assignment, commit, commitErrors, decodeAssignment, heartbeat, join, subscription, sync } from './support/group-protocol.js';
+import { connectWire } from '../../support/wire-client.js';
+import type { KafkaConnection } from '../../../src/client/kafka-connection.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // The coordinator's error paths, driven with raw requests encoded by the project's codec.
 
 let kafka: EmbeddedKafka;
 let bootstrap: string;
-const clients: RawKafkaClient[] = [];
+const clients: KafkaConnection[] = [];
 
-async function client(clientId = 'raw-test-client'): Promise<RawKafkaClient> {
-  const c = await RawKafkaClient.connect(bootstrap, clientId);
+async function client(clientId = 'raw-test-client'): Promise<KafkaConnection> {
+  const c = await connectWire(bootstrap, clientId);
   clients.push(c);
   return c;
 }
@@ -44,7 +46,7 @@ async function stableGroupOfTwo(groupId: string) {
   await sync(a, groupId, first.memberId, first.generationId, [{ memberId: first.memberId, assignment: assignment({ t: [0, 1, 2, 3] }) }]);
   const joinB = join(b, { groupId });
   // A learns about the rebalance from its heartbeat, and rejoins.
-  await eventually(async () => ((await heartbeat(a, groupId, first.memberId, first.generationId)).errorCode === ErrorCode.REBALANCE_IN_PROGRESS ? true : undefined));
+  await waitFor(async () => ((await heartbeat(a, groupId, first.memberId, first.generationId)).errorCode === ErrorCode.REBALANCE_IN_PROGRESS ? true : undefined));
   const [rejoinA, joinedB] = await Promise.all([join(a, { groupId, memberId: first.memberId }), joinB]);
   expect(rejoinA.generationId).toBe(first.generationId + 1);
   expect(joinedB.generationId).toBe(rejoinA.generationId);
@@ -55,7 +57,7 @@ describe('FindCoordinator', () => {
   it('answers every version, creates __consumer_offsets as a compacted topic, and batches keys from v4', async () => {
     const c = await client();
     for (let version = 0; version <= 3; version++) {
-      const response = await c.send(ApiKeys.FindCoordinator, version, { key: 'some-group', keyType: 0 });
+      const response = await c.request(ApiKeys.FindCoordinator, version, { key: 'some-group', keyType: 0 });
       expect(response.errorCode).toBe(ErrorCode.NONE);
       expect(response.nodeId).toBe(kafka.broker().instance.nodeId);
       expect(`${response.host}:${response.port}`).toBe(bootstrap);
@@ -65,14 +67,14 @@ describe('FindCoordinator', () => {
     expect(topic?.configs['cleanup.policy']).toBe('compact');
 
     for (let version = 4; version <= 6; version++) {
-      const response = await c.send(ApiKeys.FindCoordinator, version, { keyType: 0, coordinatorKeys: ['g1', 'g2'] });
+      const response = await c.request(ApiKeys.FindCoordinator, version, { keyType: 0, coordinatorKeys: ['g1', 'g2'] });
       expect(response.coordinators.map((x) => [x.key, x.errorCode, x.nodeId, x.port])).toEqual([
         ['g1', ErrorCode.NONE, kafka.broker().instance.nodeId, kafka.broker().instance.port],
         ['g2', ErrorCode.NONE, kafka.broker().instance.nodeId, kafka.broker().instance.port],
       ]);
     }
     // Transactional ids (key type 1) are coordinated by the leader of their __transaction_state partition.
-    const txn = await c.send(ApiKeys.FindCoordinator, 4, { keyType: 1, coordinatorKeys: ['tx'] });
+    const txn = await c.request(ApiKeys.FindCoordinator, 4, { keyType: 1, coordinatorKeys: ['tx'] });
     expect(txn.coordinators.map((x) => [x.key, x.errorCode, x.nodeId])).toEqual([['tx', ErrorCode.NONE, kafka.broker().instance.nodeId]]);
   });
 });
@@ -80,7 +82,7 @@ describe('FindCoordinator', () => {
 describe('JoinGroup and SyncGroup', () => {
   it('requires a member id from JoinGroup v4 on, and accepts the one it handed out', async () => {
     const c = await client();
-    const first = await c.send(ApiKeys.JoinGroup, 5, {
+    const first = await c.request(ApiKeys.JoinGroup, 5, {
       groupId: 'member-id-required', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId: '', groupInstanceId: null,
       protocolType: 'consumer', protocols: [{ name: 'RoundRobinAssigner', metadata: subscription(['t']) }],
     });
@@ -133,7 +135,7 @@ describe('JoinGroup and SyncGroup', () => {
     expect(first.protocolName).toBe('cooperative-sticky');
     await sync(a, groupId, first.memberId, first.generationId);
     const joinB = join(b, { groupId, protocols: [{ name: 'roundrobin', metadata: subscription(['t']) }, { name: 'range', metadata: subscription(['t']) }] });
-    await eventually(async () => ((await heartbeat(a, groupId, first.memberId, first.generationId)).errorCode === ErrorCode.REBALANCE_IN_PROGRESS ? true : undefined));
+    await waitFor(async () => ((await heartbeat(a, groupId, first.memberId, first.generationId)).errorCode === ErrorCode.REBALANCE_IN_PROGRESS ? true : undefined));
     const [rejoinA, joinedB] = await Promise.all([join(a, { groupId, memberId: first.memberId, protocols: protocolsA }), joinB]);
     expect(rejoinA.protocolName).toBe('range');
     expect(joinedB.protocolName).toBe('range');
@@ -158,7 +160,7 @@ describe('JoinGroup and SyncGroup', () => {
     const [first, second, third] = await Promise.all([client(), client(), client()]);
     const formed = await join(first, { groupId: 'full', version: 3 });
     const joining = [second, third].map((m) => join(m, { groupId: 'full', version: 3 }));
-    await eventually(() => (kafka.broker().instance.groupCoordinator.group('full')?.members.size === 3 ? true : undefined));
+    await waitFor(() => (kafka.broker().instance.groupCoordinator.group('full')?.members.size === 3 ? true : undefined));
     const rejoined = await join(first, { groupId: 'full', version: 3, memberId: formed.memberId });
     const joined = [rejoined, ...(await Promise.all(joining))];
     expect(joined.map((j) => [j.errorCode, j.generationId])).toEqual(Array(3).fill([ErrorCode.NONE, formed.generationId + 1]));
@@ -187,7 +189,7 @@ describe('Heartbeat, OffsetCommit and LeaveGroup', () => {
 
     // B rejoins with a new subscription: PreparingRebalance, where A may still commit.
     const rejoinB = join(b, { groupId, memberId: memberB, protocols: [{ name: 'range', metadata: subscription(['t', 'u']) }] });
-    await eventually(async () => ((await heartbeat(a, groupId, memberA, generationId)).errorCode === ErrorCode.REBALANCE_IN_PROGRESS ? true : undefined));
+    await waitFor(async () => ((await heartbeat(a, groupId, memberA, generationId)).errorCode === ErrorCode.REBALANCE_IN_PROGRESS ? true : undefined));
     expect(commitErrors(await commit(a, groupId, memberA, generationId, [{ topic: 't', partition: 0, offset: 6 }]))).toEqual([ErrorCode.NONE]);
     expect((await sync(a, groupId, memberA, generationId)).errorCode).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
 
@@ -199,18 +201,18 @@ describe('Heartbeat, OffsetCommit and LeaveGroup', () => {
     expect(commitErrors(await commit(a, groupId, memberA, generationId, [{ topic: 't', partition: 0, offset: 7 }]))).toEqual([ErrorCode.ILLEGAL_GENERATION]);
     expect((await heartbeat(b, groupId, memberB, generationId + 1)).errorCode).toBe(ErrorCode.NONE);
 
-    const fetched = await a.send(ApiKeys.OffsetFetch, 5, { groupId, topics: [{ name: 't', partitionIndexes: [0, 1] }], requireStable: false });
+    const fetched = await a.request(ApiKeys.OffsetFetch, 5, { groupId, topics: [{ name: 't', partitionIndexes: [0, 1] }], requireStable: false });
     expect(fetched.topics[0]!.partitions.map((p) => [p.partitionIndex, Number(p.committedOffset)])).toEqual([[0, 6], [1, -1]]);
 
     // LeaveGroup v3 takes several members; unknown ones fail alone.
-    const left = await a.send(ApiKeys.LeaveGroup, 3, { groupId, members: [{ memberId: memberA, groupInstanceId: null }, { memberId: 'ghost', groupInstanceId: null }, { memberId: memberB, groupInstanceId: null }] });
+    const left = await a.request(ApiKeys.LeaveGroup, 3, { groupId, members: [{ memberId: memberA, groupInstanceId: null }, { memberId: 'ghost', groupInstanceId: null }, { memberId: memberB, groupInstanceId: null }] });
     expect(left.errorCode).toBe(ErrorCode.NONE);
     expect(left.members.map((m) => m.errorCode)).toEqual([ErrorCode.NONE, ErrorCode.UNKNOWN_MEMBER_ID, ErrorCode.NONE]);
-    await eventually(async () => {
-      const described = await a.send(ApiKeys.DescribeGroups, 5, { groups: [groupId], includeAuthorizedOperations: false });
+    await waitFor(async () => {
+      const described = await a.request(ApiKeys.DescribeGroups, 5, { groups: [groupId], includeAuthorizedOperations: false });
       return described.groups[0]!.groupState === 'Empty' ? true : undefined;
     });
-    const leaveV0 = await a.send(ApiKeys.LeaveGroup, 0, { groupId, memberId: memberA });
+    const leaveV0 = await a.request(ApiKeys.LeaveGroup, 0, { groupId, memberId: memberA });
     expect(leaveV0.errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
   });
 
@@ -221,12 +223,12 @@ describe('Heartbeat, OffsetCommit and LeaveGroup', () => {
     const first = await join(a, { groupId, sessionTimeoutMs: 1500 });
     await sync(a, groupId, first.memberId, first.generationId);
     const joinB = join(b, { groupId, sessionTimeoutMs: 300 });
-    await eventually(async () => ((await heartbeat(a, groupId, first.memberId, first.generationId)).errorCode === ErrorCode.REBALANCE_IN_PROGRESS ? true : undefined));
+    await waitFor(async () => ((await heartbeat(a, groupId, first.memberId, first.generationId)).errorCode === ErrorCode.REBALANCE_IN_PROGRESS ? true : undefined));
     const [rejoinA, joinedB] = await Promise.all([join(a, { groupId, memberId: first.memberId, sessionTimeoutMs: 1500 }), joinB]);
     await Promise.all([sync(a, groupId, rejoinA.memberId, rejoinA.generationId), sync(b, groupId, joinedB.memberId, joinedB.generationId)]);
 
     // B goes silent; A keeps heartbeating until the coordinator asks it to rejoin.
-    await eventually(async () => ((await heartbeat(a, groupId, rejoinA.memberId, rejoinA.generationId)).errorCode === ErrorCode.REBALANCE_IN_PROGRESS ? true : undefined), 20_000, 100);
+    await waitFor(async () => ((await heartbeat(a, groupId, rejoinA.memberId, rejoinA.generationId)).errorCode === ErrorCode.REBALANCE_IN_PROGRESS ? true : undefined), { timeoutMs: 20_000, intervalMs: 100 });
     const alone = await join(a, { groupId, memberId: rejoinA.memberId, sessionTimeoutMs: 1500 });
     expect(alone.generationId).toBe(rejoinA.generationId + 1);
     expect(alone.members.map((m) => m.memberId)).toEqual([rejoinA.memberId]);
@@ -256,7 +258,7 @@ describe('static membership', () => {
     expect((await heartbeat(after, groupId, rejoined.memberId, rejoined.generationId, 'instance-2')).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
 
     // An administrator removes it by group.instance.id alone.
-    const left = await after.send(ApiKeys.LeaveGroup, 4, { groupId, members: [{ memberId: '', groupInstanceId: 'instance-1' }] });
+    const left = await after.request(ApiKeys.LeaveGroup, 4, { groupId, members: [{ memberId: '', groupInstanceId: 'instance-1' }] });
     expect(left.members[0]!.errorCode).toBe(ErrorCode.NONE);
     expect((await heartbeat(after, groupId, rejoined.memberId, rejoined.generationId, 'instance-1')).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
   });
@@ -272,7 +274,7 @@ describe('flexible versions (as @platformatic/kafka sends them)', () => {
     expect(decodeAssignment(synced.assignment)).toEqual({ t: [0, 1] });
     expect((await heartbeat(c, groupId, joined.memberId, joined.generationId, null, 4)).errorCode).toBe(ErrorCode.NONE);
     expect(commitErrors(await commit(c, groupId, joined.memberId, joined.generationId, [{ topic: 't', partition: 1, offset: 2 }], 9))).toEqual([ErrorCode.NONE]);
-    const left = await c.send(ApiKeys.LeaveGroup, 5, { groupId, members: [{ memberId: joined.memberId, groupInstanceId: null, reason: 'done' }] });
+    const left = await c.request(ApiKeys.LeaveGroup, 5, { groupId, members: [{ memberId: joined.memberId, groupInstanceId: null, reason: 'done' }] });
     expect(left.members.map((m) => [m.memberId, m.errorCode])).toEqual([[joined.memberId, ErrorCode.NONE]]);
   });
 
@@ -295,7 +297,7 @@ describe('describe, list and delete', () => {
     const joined = await join(c, { groupId });
     await sync(c, groupId, joined.memberId, joined.generationId, [{ memberId: joined.memberId, assignment: assignment({ t: [0] }) }]);
 
-    const described = await c.send(ApiKeys.DescribeGroups, 5, { groups: [groupId, 'never-seen'], includeAuthorizedOperations: true });
+    const described = await c.request(ApiKeys.DescribeGroups, 5, { groups: [groupId, 'never-seen'], includeAuthorizedOperations: true });
     const group = described.groups[0]!;
     expect([group.groupState, group.protocolType, group.protocolData]).toEqual(['Stable', 'consumer', 'range']);
     expect(group.members.map((m) => [m.memberId, m.clientId, m.clientHost])).toEqual([[joined.memberId, 'describe-client', '/127.0.0.1']]);
@@ -303,26 +305,26 @@ describe('describe, list and delete', () => {
     expect(group.authorizedOperations).not.toBe(-2147483648);
     expect(described.groups[1]!.groupState).toBe('Dead');
 
-    const stable = await c.send(ApiKeys.ListGroups, 4, { statesFilter: ['Stable'] });
+    const stable = await c.request(ApiKeys.ListGroups, 4, { statesFilter: ['Stable'] });
     expect(stable.groups.map((g) => g.groupId)).toContain(groupId);
     expect(stable.groups.every((g) => g.groupState === 'Stable')).toBe(true);
-    const empty = await c.send(ApiKeys.ListGroups, 5, { statesFilter: ['empty'], typesFilter: [] });
+    const empty = await c.request(ApiKeys.ListGroups, 5, { statesFilter: ['empty'], typesFilter: [] });
     expect(empty.groups.map((g) => g.groupId)).not.toContain(groupId);
-    const all = await c.send(ApiKeys.ListGroups, 0, {});
+    const all = await c.request(ApiKeys.ListGroups, 0, {});
     expect(all.groups.find((g) => g.groupId === groupId)?.protocolType).toBe('consumer');
 
     expect((await commit(c, groupId, joined.memberId, joined.generationId, [{ topic: 't', partition: 0, offset: 3 }])).topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NONE);
-    const notEmpty = await c.send(ApiKeys.DeleteGroups, 1, { groupsNames: [groupId, 'never-seen'] });
+    const notEmpty = await c.request(ApiKeys.DeleteGroups, 1, { groupsNames: [groupId, 'never-seen'] });
     expect(notEmpty.results.map((r) => r.errorCode)).toEqual([ErrorCode.NON_EMPTY_GROUP, ErrorCode.GROUP_ID_NOT_FOUND]);
-    const subscribed = await c.send(ApiKeys.OffsetDelete, 0, { groupId, topics: [{ name: 't', partitions: [{ partitionIndex: 0 }] }] });
+    const subscribed = await c.request(ApiKeys.OffsetDelete, 0, { groupId, topics: [{ name: 't', partitions: [{ partitionIndex: 0 }] }] });
     expect(subscribed.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC);
 
-    await c.send(ApiKeys.LeaveGroup, 1, { groupId, memberId: joined.memberId });
-    const deleted = await c.send(ApiKeys.DeleteGroups, 2, { groupsNames: [groupId] });
+    await c.request(ApiKeys.LeaveGroup, 1, { groupId, memberId: joined.memberId });
+    const deleted = await c.request(ApiKeys.DeleteGroups, 2, { groupsNames: [groupId] });
     expect(deleted.results[0]!.errorCode).toBe(ErrorCode.NONE);
-    const after = await c.send(ApiKeys.OffsetFetch, 8, { groups: [{ groupId, topics: null }], requireStable: false });
+    const after = await c.request(ApiKeys.OffsetFetch, 8, { groups: [{ groupId, topics: null }], requireStable: false });
     expect(after.groups[0]!.topics).toEqual([]);
-    expect((await c.send(ApiKeys.DescribeGroups, 0, { groups: [groupId] })).groups[0]!.groupState).toBe('Dead');
+    expect((await c.request(ApiKeys.DescribeGroups, 0, { groups: [groupId] })).groups[0]!.groupState).toBe('Dead');
   });
 });
 
@@ -337,31 +339,31 @@ describe('simple consumers and offsets', () => {
     expect(commitErrors(await commit(c, 'ghost-group', 'm', 1, [{ topic: 't', partition: 0, offset: 1 }], 8))).toEqual([ErrorCode.ILLEGAL_GENERATION]);
     expect(commitErrors(await commit(c, 'ghost-group', 'm', 1, [{ topic: 't', partition: 0, offset: 1 }], 9))).toEqual([ErrorCode.GROUP_ID_NOT_FOUND]);
 
-    const v1 = await c.send(ApiKeys.OffsetFetch, 1, { groupId: 'simple', topics: [{ name: 't', partitionIndexes: [0, 2] }] });
+    const v1 = await c.request(ApiKeys.OffsetFetch, 1, { groupId: 'simple', topics: [{ name: 't', partitionIndexes: [0, 2] }] });
     expect(v1.topics[0]!.partitions.map((p) => [Number(p.committedOffset), p.metadata, p.errorCode])).toEqual([[10, 'm0', 0], [-1, '', 0]]);
-    const allOffsets = await c.send(ApiKeys.OffsetFetch, 3, { groupId: 'simple', topics: null });
+    const allOffsets = await c.request(ApiKeys.OffsetFetch, 3, { groupId: 'simple', topics: null });
     expect(allOffsets.topics[0]!.partitions.map((p) => [p.partitionIndex, Number(p.committedOffset)])).toEqual([[0, 10], [1, 20], [3, 30]]);
-    const multi = await c.send(ApiKeys.OffsetFetch, 8, {
+    const multi = await c.request(ApiKeys.OffsetFetch, 8, {
       groups: [{ groupId: 'simple', topics: [{ name: 't', partitionIndexes: [1] }] }, { groupId: 'unknown-group', topics: [{ name: 't', partitionIndexes: [1] }] }],
       requireStable: true,
     });
     expect(multi.groups.map((g) => [g.groupId, g.errorCode, Number(g.topics[0]!.partitions[0]!.committedOffset)])).toEqual([['simple', 0, 20], ['unknown-group', 0, -1]]);
-    const v9 = await c.send(ApiKeys.OffsetFetch, 9, { groups: [{ groupId: 'simple', memberId: null, memberEpoch: -1, topics: null }], requireStable: false });
+    const v9 = await c.request(ApiKeys.OffsetFetch, 9, { groups: [{ groupId: 'simple', memberId: null, memberEpoch: -1, topics: null }], requireStable: false });
     expect(v9.groups[0]!.topics[0]!.partitions.length).toBe(3);
 
-    const deleted = await c.send(ApiKeys.OffsetDelete, 0, { groupId: 'simple', topics: [{ name: 't', partitions: [{ partitionIndex: 1 }] }, { name: 'nope', partitions: [{ partitionIndex: 0 }] }] });
+    const deleted = await c.request(ApiKeys.OffsetDelete, 0, { groupId: 'simple', topics: [{ name: 't', partitions: [{ partitionIndex: 1 }] }, { name: 'nope', partitions: [{ partitionIndex: 0 }] }] });
     expect(deleted.errorCode).toBe(ErrorCode.NONE);
     expect(deleted.topics.map((t) => t.partitions[0]!.errorCode)).toEqual([ErrorCode.NONE, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
-    const left = await c.send(ApiKeys.OffsetFetch, 3, { groupId: 'simple', topics: null });
+    const left = await c.request(ApiKeys.OffsetFetch, 3, { groupId: 'simple', topics: null });
     expect(left.topics[0]!.partitions.map((p) => p.partitionIndex)).toEqual([0, 3]);
-    expect((await c.send(ApiKeys.OffsetDelete, 0, { groupId: 'unknown-group', topics: [] })).errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
+    expect((await c.request(ApiKeys.OffsetDelete, 0, { groupId: 'unknown-group', topics: [] })).errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
   });
 });
 
 describe('group.initial.rebalance.delay.ms', () => {
   it('holds the first rebalance of a new group so that members starting together share generation 1', async () => {
     const delayed = await EmbeddedKafka.start({ logger: consoleLogger('silent'), config: { 'group.initial.rebalance.delay.ms': 1500 } });
-    const members = await Promise.all([RawKafkaClient.connect(delayed.bootstrapServers[0]!), RawKafkaClient.connect(delayed.bootstrapServers[0]!)]);
+    const members = await Promise.all([connectWire(delayed.bootstrapServers[0]!), connectWire(delayed.bootstrapServers[0]!)]);
     try {
       const first = join(members[0]!, { groupId: 'delayed' });
       await new Promise((r) => setTimeout(r, 100));

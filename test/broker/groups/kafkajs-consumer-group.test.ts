@@ -3,9 +3,10 @@ import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { EmbeddedKafka } from '../../../src/broker/embedded-kafka.js';
 import { consoleLogger } from '../../../src/broker/logger.js';
-import { eventually } from './support/group-protocol.js';
+
 import { readOffsetsTopic } from './support/offsets-topic.js';
 import { killAll, start } from './support/processes.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // Three kafkajs consumers share six partitions; one leaves cleanly, one is killed (no
 // LeaveGroup: only its session timeout tells the coordinator). Every record must be
@@ -67,33 +68,33 @@ it('shares partitions, survives a leave and a crash, processes everything, never
   await produceRound();
 
   // All three share the group: six partitions, two each, none twice.
-  await eventually(() => {
+  await waitFor(() => {
     const group = kafka.broker().instance.groupCoordinator.group(GROUP);
     if (group?.state !== 'Stable' || group.size !== 3 || group.pendingSyncMembers.size > 0) return undefined;
     return crashing.lines.includes('joined') ? true : undefined;
-  }, 40_000);
+  }, { timeoutMs: 40_000 });
   const described = await client.admin();
   await described.connect();
   const description = await described.describeGroups([GROUP]);
   await described.disconnect();
   expect(description.groups[0]!.members.length).toBe(3);
 
-  await eventually(() => (processed.size + crashing.lines.length > PER_ROUND / 2 ? true : undefined), 30_000);
+  await waitFor(() => (processed.size + crashing.lines.length > PER_ROUND / 2 ? true : undefined), { timeoutMs: 30_000 });
   await leaving.disconnect();
   await produceRound();
   // The killed consumer sends no LeaveGroup: its session has to expire.
-  await eventually(() => (crashing.lines.filter((l) => l.startsWith('{')).length > 0 ? true : undefined), 30_000);
+  await waitFor(() => (crashing.lines.filter((l) => l.startsWith('{')).length > 0 ? true : undefined), { timeoutMs: 30_000 });
   crashing.process.kill('SIGKILL');
   await produceRound();
 
   const expected = sent;
-  await eventually(() => {
+  await waitFor(() => {
     const group = kafka.broker().instance.groupCoordinator.group(GROUP);
     if (!group) return undefined;
     let committed = 0;
     for (let p = 0; p < PARTITIONS; p++) committed += group.offset(TOPIC, p)?.offset ?? 0;
     return committed === expected && group.size === 1 ? true : undefined;
-  }, 45_000, 200);
+  }, { timeoutMs: 45_000, intervalMs: 200 });
 
   const fromChild = crashing.lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { p: number; o: number });
   for (const r of fromChild) processed.add(`${r.p}:${r.o}`);

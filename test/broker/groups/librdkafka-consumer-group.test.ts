@@ -2,9 +2,10 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedKafka } from '../../../src/broker/embedded-kafka.js';
 import { consoleLogger } from '../../../src/broker/logger.js';
-import { decodeAssignment, eventually } from './support/group-protocol.js';
+import { decodeAssignment } from './support/group-protocol.js';
 import { killAll, run, start, type Child } from './support/processes.js';
 import { consumedRecords, produce } from './support/produce.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // librdkafka 2.0.2 group consumers: confluent-kafka-python with each assignment strategy,
 // kcat -G, and static membership (group.instance.id).
@@ -55,19 +56,19 @@ describe('confluent-kafka-python (librdkafka 2.0.2)', () => {
       const env = { GROUP: group, TOPIC: topic, STRATEGY: strategy, SESSION_TIMEOUT: '10000' };
       const a = confluentConsumer({ ...env, CLIENT_ID: 'a' });
       const b = confluentConsumer({ ...env, CLIENT_ID: 'b' });
-      const assignments = await eventually(() => stableWithAssignments(group, 2), 40_000, 100);
+      const assignments = await waitFor(() => stableWithAssignments(group, 2), { timeoutMs: 40_000, intervalMs: 100 });
       expect(kafka.broker().instance.groupCoordinator.group(group)!.protocolName).toBe(strategy);
       const owned = [...assignments.values()].flatMap((a) => a[topic] ?? []).sort();
       expect(owned).toEqual([0, 1, 2, 3]);
 
       await produce(bootstrap, topic, 80);
-      await eventually(() => {
+      await waitFor(() => {
         const seen = new Set([...consumedRecords(a.lines), ...consumedRecords(b.lines)].map((r) => `${r.p}:${r.o}`));
         return seen.size === 80 ? true : undefined;
-      }, 30_000, 100);
+      }, { timeoutMs: 30_000, intervalMs: 100 });
       expect(consumedRecords(a.lines).length).toBeGreaterThan(0);
       expect(consumedRecords(b.lines).length).toBeGreaterThan(0);
-      await eventually(() => (committedOffsets(group, topic, 4).join() === endOffsets(topic).join() ? true : undefined), 20_000, 100);
+      await waitFor(() => (committedOffsets(group, topic, 4).join() === endOffsets(topic).join() ? true : undefined), { timeoutMs: 20_000, intervalMs: 100 });
 
       a.process.kill('SIGTERM');
       b.process.kill('SIGTERM');
@@ -85,9 +86,9 @@ describe('confluent-kafka-python (librdkafka 2.0.2)', () => {
     kafka.broker().instance.controller.createTopic({ name: topic, numPartitions: 2, replicationFactor: 1 });
     const env = { GROUP: group, TOPIC: topic, INSTANCE_ID: 'static-1', SESSION_TIMEOUT: '10000' };
     const first = confluentConsumer(env);
-    await eventually(() => stableWithAssignments(group, 1), 30_000, 100);
+    await waitFor(() => stableWithAssignments(group, 1), { timeoutMs: 30_000, intervalMs: 100 });
     await produce(bootstrap, topic, 10, 'before');
-    await eventually(() => (consumedRecords(first.lines).length === 10 ? true : undefined), 30_000);
+    await waitFor(() => (consumedRecords(first.lines).length === 10 ? true : undefined), { timeoutMs: 30_000 });
     const before = kafka.broker().instance.groupCoordinator.group(group)!;
     const generation = before.generationId;
     const oldMemberId = [...before.members.keys()][0]!;
@@ -97,7 +98,7 @@ describe('confluent-kafka-python (librdkafka 2.0.2)', () => {
     await first.exited;
     const second = confluentConsumer(env);
     await produce(bootstrap, topic, 10, 'after');
-    await eventually(() => (consumedRecords(second.lines).length === 10 ? true : undefined), 30_000, 100);
+    await waitFor(() => (consumedRecords(second.lines).length === 10 ? true : undefined), { timeoutMs: 30_000, intervalMs: 100 });
     const after = kafka.broker().instance.groupCoordinator.group(group)!;
     expect(after.generationId).toBe(generation);
     expect(after.size).toBe(1);

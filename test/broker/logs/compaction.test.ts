@@ -1,8 +1,9 @@
 import { Partitioners, type Kafka } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EmbeddedKafka } from '../../../src/broker/embedded-kafka.js';
-import { Cleanup, kafkajsClient, kcatReadAll, startKafka, stopKafkas, waitFor } from '../../support/broker-harness.js';
+import { Cleanup, kafkajsClient, kcatReadAll, startKafka, stopKafkas } from '../../support/broker-harness.js';
 import { killChildren } from '../../support/produced-batches.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // cleanup.policy=compact, proved by reading the topic back with kcat: only the last value of
 // each key is left, at the offset it was written at; tombstones stay for delete.retention.ms

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { Partitioners, type Kafka } from 'kafkajs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { EmbeddedKafka } from '../../../src/broker/embedded-kafka.js';
-import { kafkajsClient, startKafka, stopKafkas, waitFor } from '../../support/broker-harness.js';
+import { kafkajsClient, startKafka, stopKafkas } from '../../support/broker-harness.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // flush.ms needs log.flush.scheduler.interval.ms to be checked in a running broker (Kafka's
 // default never checks it); flush.messages flushes on append; segment.jitter.ms reaches the

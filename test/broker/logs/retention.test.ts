@@ -2,8 +2,9 @@ import { Partitioners, type Kafka } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type { EmbeddedKafka } from '../../../src/broker/embedded-kafka.js';
 import { ErrorCode } from '../../../src/protocol/error-codes.js';
-import { Cleanup, closeRawConnections, kafkajsClient, kcatReadAll, openRaw, rawFetch, startKafka, stopKafkas, waitFor } from '../../support/broker-harness.js';
+import { Cleanup, closeRawConnections, kafkajsClient, kcatReadAll, openWire, rawFetch, startKafka, stopKafkas } from '../../support/broker-harness.js';
 import { killChildren } from '../../support/produced-batches.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // Retention by size and by time, with segments rolled by size and by time, seen through
 // clients: the earliest offset moves up, fetching below it is OFFSET_OUT_OF_RANGE, and what is
@@ -82,7 +83,7 @@ it('retention.bytes deletes the oldest segments (rolled by segment.bytes) and mo
   // The rest reads back intact from the new start; below it is out of range.
   const lines = await kcatReadAll(bootstrap, topic, '%o %k %s\\n');
   expect(lines).toEqual(Array.from({ length: total - earliest }, (_, n) => `${earliest + n} k${earliest + n} ${valueOf(earliest + n)}`));
-  const raw = await openRaw(bootstrap);
+  const raw = await openWire(bootstrap);
   expect((await rawFetch(raw, topic, 0, 0)).errorCode).toBe(ErrorCode.OFFSET_OUT_OF_RANGE);
   expect((await rawFetch(raw, topic, 0, earliest - 1)).errorCode).toBe(ErrorCode.OFFSET_OUT_OF_RANGE);
   const atStart = await rawFetch(raw, topic, 0, earliest);
@@ -117,7 +118,7 @@ it('retention.ms deletes segments whose newest record is too old; segment.ms rol
   expect([earliest, latest]).toEqual([40, 41]);
   expect(log.numberOfSegments).toBe(1);
   expect(await kcatReadAll(bootstrap, topic, '%o %k %s\\n')).toEqual(['40 new0 a current record']);
-  const raw = await openRaw(bootstrap);
+  const raw = await openWire(bootstrap);
   expect((await rawFetch(raw, topic, 0, 10)).errorCode).toBe(ErrorCode.OFFSET_OUT_OF_RANGE);
 
   // Current records stay: a retention pass (run here directly) deletes nothing more.

@@ -5,8 +5,9 @@ import { KafkaConnection } from '../../../src/client/kafka-connection.js';
 import { ErrorCode } from '../../../src/protocol/error-codes.js';
 import { ApiKeys } from '../../../src/protocol/generated/messages.js';
 import { encodeRecordBatchSync } from '../../../src/protocol/records/index.js';
-import { Cleanup, removeTempDirs, startKafka, stopKafka, stopKafkas, tempDir, waitFor } from '../../support/broker-harness.js';
+import { Cleanup, removeTempDirs, startKafka, stopKafka, stopKafkas, tempDir } from '../../support/broker-harness.js';
 import { assignment, clusterClient } from './support/cluster-harness.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // Dynamic broker configs in a cluster, as KRaft has them: a change to the cluster-wide default
 // (BROKER resource "") is a metadata record every broker applies, whichever broker took the

@@ -6,9 +6,10 @@ import { ErrorCode } from '../../../src/protocol/error-codes.js';
 import { ApiKeys } from '../../../src/protocol/generated/messages.js';
 import { encodeRecordBatchSync } from '../../../src/protocol/records/index.js';
 import { ZERO_UUID } from '../../../src/protocol/schema/uuid.js';
-import { closeRawConnections, openRaw, removeTempDirs, stopKafka, stopKafkas, tempDir, testLogger, waitFor } from '../../support/broker-harness.js';
+import { closeRawConnections, openWire, removeTempDirs, stopKafka, stopKafkas, tempDir, testLogger } from '../../support/broker-harness.js';
 import { cli, killChildren, lines, startBrokerProcess } from '../../cli/cli-process.js';
 import { assignment, clusterClient, startCluster } from './support/cluster-harness.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // The controller's view as clients see it: every broker serves the same Metadata (brokers,
 // a live controller, leaders, replicas, ISR, offline replicas) and routes clients to leaders
@@ -34,7 +35,7 @@ describe('cluster metadata', () => {
 
     const answers = [];
     for (const address of kafka.bootstrapServers) {
-      const raw = await openRaw(address);
+      const raw = await openWire(address);
       const response = await raw.request(ApiKeys.Metadata, 12, { topics: [{ name: topic, topicId: ZERO_UUID }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
       answers.push(response);
       const versions = await raw.request(ApiKeys.ApiVersions, 3, { clientSoftwareName: 'test', clientSoftwareVersion: '1' });
@@ -50,7 +51,7 @@ describe('cluster metadata', () => {
 
     const leader = assignment(kafka, topic, 0).leaderId;
     const follower = kafka.nodeIds.find((id) => id !== leader)!;
-    const raw = await openRaw(`${kafka.broker(follower).instance.host}:${kafka.broker(follower).instance.port}`);
+    const raw = await openWire(`${kafka.broker(follower).instance.host}:${kafka.broker(follower).instance.port}`);
     const produced = await raw.request(ApiKeys.Produce, 9, {
       transactionalId: null,
       acks: -1,

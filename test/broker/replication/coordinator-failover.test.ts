@@ -4,11 +4,12 @@ import { afterAll, afterEach, expect, it } from 'vitest';
 import type { EmbeddedKafka } from '../../../src/broker/embedded-kafka.js';
 import { ErrorCode } from '../../../src/protocol/error-codes.js';
 import { ApiKeys } from '../../../src/protocol/generated/messages.js';
-import { Cleanup, removeTempDirs, stopKafkas, waitFor } from '../../support/broker-harness.js';
+import { Cleanup, removeTempDirs, stopKafkas } from '../../support/broker-harness.js';
 import { assignment, clusterClient, logEndOf, startCluster } from './support/cluster-harness.js';
 import { killAll, start } from '../groups/support/processes.js';
 import { consumedRecords } from '../groups/support/produce.js';
 import { assignment as assignmentBytes, commitOffsets, connectTo, fetchOffsets, findGroupCoordinator, heartbeat, joinGroup, syncGroup } from './support/group-requests.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // The group coordinator moves with the leader of the group's `__consumer_offsets` partition:
 // when the coordinator's broker dies, the new leader loads the group and its committed offsets

@@ -3,9 +3,10 @@ import { afterAll, afterEach, expect, it } from 'vitest';
 import type { EmbeddedKafka } from '../../../src/broker/embedded-kafka.js';
 import { ErrorCode } from '../../../src/protocol/error-codes.js';
 import { ApiKeys } from '../../../src/protocol/generated/messages.js';
-import { Cleanup, removeTempDirs, stopKafkas, waitFor } from '../../support/broker-harness.js';
+import { Cleanup, removeTempDirs, stopKafkas } from '../../support/broker-harness.js';
 import { assignment, clusterClient, startCluster } from './support/cluster-harness.js';
 import { commitOffsets, connectTo, fetchOffsets, findGroupCoordinator, heartbeat, joinGroup, syncGroup } from './support/group-requests.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // A broker that becomes the leader of a `__consumer_offsets` partition loads its groups before
 // it serves them. kafka.faults.delayCoordinatorLoad makes that take a while, as a large

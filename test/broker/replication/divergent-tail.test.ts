@@ -1,8 +1,9 @@
 import { Partitioners } from 'kafkajs';
 import { afterAll, expect, it } from 'vitest';
 import { encodeRecordBatchSync } from '../../../src/protocol/records/index.js';
-import { removeTempDirs, stopKafkas, waitFor } from '../../support/broker-harness.js';
+import { removeTempDirs, stopKafkas } from '../../support/broker-harness.js';
 import { assignment, clusterClient, logEndOf, startCluster } from './support/cluster-harness.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // KIP-101/279: a leader that appended records no follower fetched, then crashed, comes back
 // as a follower of the new leader and truncates its divergent tail (found with

@@ -2,8 +2,9 @@ import { Partitioners } from 'kafkajs';
 import { afterAll, afterEach, expect, it } from 'vitest';
 import { KafkaConnection } from '../../../src/client/kafka-connection.js';
 import { ApiKeys } from '../../../src/protocol/generated/messages.js';
-import { Cleanup, removeTempDirs, stopKafkas, waitFor } from '../../support/broker-harness.js';
+import { Cleanup, removeTempDirs, stopKafkas } from '../../support/broker-harness.js';
 import { assignment, clusterClient, logEndOf, startCluster } from './support/cluster-harness.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // kafka.faults (src/broker/faults.ts): lost and delayed responses, and a broker cut off from
 // the rest of the cluster, then healed.

@@ -4,9 +4,10 @@ import { Partitioners, type Producer } from 'kafkajs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { EmbeddedKafka } from '../../../src/broker/embedded-kafka.js';
 import type { Partition } from '../../../src/broker/cluster/partition.js';
-import { Cleanup, kafkajsClient, kcatReadAll, removeTempDirs, startKafka, stopKafka, stopKafkas, tempDir, waitFor } from '../../support/broker-harness.js';
+import { Cleanup, kafkajsClient, kcatReadAll, removeTempDirs, startKafka, stopKafka, stopKafkas, tempDir } from '../../support/broker-harness.js';
 import { killChildren } from '../../support/produced-batches.js';
 import { assignment, clusterClient } from './support/cluster-harness.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // Kafka's replication-offset-checkpoint: each broker writes the high watermark of its
 // partitions to `<log dir>/replication-offset-checkpoint` every

@@ -1,8 +1,9 @@
 import { Partitioners, type Producer } from 'kafkajs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { EmbeddedKafka } from '../../../src/broker/embedded-kafka.js';
-import { Cleanup, kcatReadAll, removeTempDirs, stopKafkas, waitFor } from '../../support/broker-harness.js';
+import { Cleanup, kcatReadAll, removeTempDirs, stopKafkas } from '../../support/broker-harness.js';
 import { assignment, clusterClient, logEndOf, startCluster } from './support/cluster-harness.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // Three brokers, a topic with replication factor 3 and min.insync.replicas=2, idempotent
 // kafkajs producers at acks=-1: killing the leader moves the producers to the new leader and

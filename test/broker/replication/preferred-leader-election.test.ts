@@ -2,8 +2,9 @@ import { afterAll, afterEach, expect, it } from 'vitest';
 import type { EmbeddedKafka } from '../../../src/broker/embedded-kafka.js';
 import { ErrorCode } from '../../../src/protocol/error-codes.js';
 import { ApiKeys } from '../../../src/protocol/generated/messages.js';
-import { closeRawConnections, openRaw, removeTempDirs, startKafka, stopKafkas, waitFor } from '../../support/broker-harness.js';
+import { closeRawConnections, openWire, removeTempDirs, startKafka, stopKafkas } from '../../support/broker-harness.js';
 import { assignment, clusterClient, startCluster } from './support/cluster-harness.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // After a broker returns, leadership goes back to the preferred (first) replicas: on request
 // (ElectLeaders) or by the controller's imbalance check (auto.leader.rebalance.enable).
@@ -36,7 +37,7 @@ it('ElectLeaders moves leadership back to the preferred replica', { timeout: 60_
   const kafka = await startCluster();
   const topic = 'preferred';
   await createTopic(kafka, topic);
-  const raw = await openRaw(kafka.bootstrapServers[1]!);
+  const raw = await openWire(kafka.bootstrapServers[1]!);
 
   const partition = [0, 1, 2].find((p) => assignment(kafka, topic, p).replicas[0] === 0)!;
   await kafka.broker(0).stop();
@@ -73,7 +74,7 @@ it('the controller rebalances leadership on its own (auto.leader.rebalance.enabl
 it('a single broker answers ElectLeaders with ELECTION_NOT_NEEDED', async () => {
   const kafka = await startKafka();
   kafka.broker().instance.controller.createTopic({ name: 'single', numPartitions: 2, replicationFactor: 1 });
-  const raw = await openRaw(kafka.bootstrapServers[0]!);
+  const raw = await openWire(kafka.bootstrapServers[0]!);
   const response = await raw.request(ApiKeys.ElectLeaders, 2, { electionType: 0, topicPartitions: [{ topic: 'single', partitions: [0, 1] }, { topic: 'missing', partitions: [0] }], timeoutMs: 5000 });
   expect(response.replicaElectionResults.map((t) => [t.topic, t.partitionResult.map((p) => p.errorCode)])).toEqual([
     ['single', [ErrorCode.ELECTION_NOT_NEEDED, ErrorCode.ELECTION_NOT_NEEDED]],

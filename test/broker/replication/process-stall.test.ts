@@ -1,7 +1,8 @@
 import { Partitioners } from 'kafkajs';
 import { afterAll, expect, it } from 'vitest';
-import { removeTempDirs, stopKafkas, waitFor } from '../../support/broker-harness.js';
+import { removeTempDirs, stopKafkas } from '../../support/broker-harness.js';
 import { assignment, clusterClient, startCluster } from './support/cluster-harness.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // The brokers of an embedded cluster share one process (and one event loop) with their
 // controller. When that process stalls (a long GC, a busy machine, a test that blocks), no

@@ -1,10 +1,11 @@
 import { afterAll, afterEach, expect, it } from 'vitest';
 import { ErrorCode } from '../../../src/protocol/error-codes.js';
 import { ApiKeys } from '../../../src/protocol/generated/messages.js';
-import { Cleanup, removeTempDirs, stopKafkas, waitFor } from '../../support/broker-harness.js';
+import { Cleanup, removeTempDirs, stopKafkas } from '../../support/broker-harness.js';
 import { readOffsetsTopic } from '../groups/support/offsets-topic.js';
 import { assignment, startCluster } from './support/cluster-harness.js';
 import { commitOffsets, connectTo, fetchOffsets, findGroupCoordinator } from './support/group-requests.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // Every broker's group coordinator hears of a topic deletion from the cluster metadata, whichever
 // broker handled DeleteTopics, and drops its groups' offsets of that topic with tombstones.

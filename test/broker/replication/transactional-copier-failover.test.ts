@@ -4,8 +4,9 @@ import { KafkaConnection } from '../../../src/client/kafka-connection.js';
 import type { EmbeddedKafka } from '../../../src/broker/embedded-kafka.js';
 import { ErrorCode } from '../../../src/protocol/error-codes.js';
 import { ApiKeys } from '../../../src/protocol/generated/messages.js';
-import { Cleanup, kcatReadAll, removeTempDirs, stopKafkas, waitFor } from '../../support/broker-harness.js';
+import { Cleanup, kcatReadAll, removeTempDirs, stopKafkas } from '../../support/broker-harness.js';
 import { assignment, clusterClient, startCluster } from './support/cluster-harness.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // An exactly-once copier (a read_committed kafkajs consumer, and per chunk of records a
 // kafkajs transaction that sends the copies and the consumed offsets with sendOffsets) copies

@@ -4,9 +4,11 @@ import { KafkaConnection } from '../../../src/client/kafka-connection.js';
 import type { EmbeddedKafka } from '../../../src/broker/embedded-kafka.js';
 import { ErrorCode } from '../../../src/protocol/error-codes.js';
 import { ApiKeys } from '../../../src/protocol/generated/messages.js';
-import { Cleanup, removeTempDirs, stopKafka, stopKafkas, waitFor } from '../../support/broker-harness.js';
-import { consumeUntil, rawFetch, RawKafkaClient, type RawFetch } from '../transactions/support/helpers.js';
+import { Cleanup, removeTempDirs, stopKafka, stopKafkas } from '../../support/broker-harness.js';
+import { consumeUntil, rawFetch, type RawFetch } from '../transactions/support/helpers.js';
 import { assignment, clusterClient, logEndOf, startCluster } from './support/cluster-harness.js';
+import { connectWire } from '../../support/wire-client.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // Transactions on a 3-broker cluster: the coordinator of a transactional id is the leader of
 // its __transaction_state partition, the partitions of a transaction are led by other brokers,
@@ -60,7 +62,7 @@ async function connectTo(kafka: EmbeddedKafka, nodeId: number): Promise<KafkaCon
 /** Every batch of a partition as its leader serves it to a read_uncommitted reader. */
 async function leaderLog(kafka: EmbeddedKafka, topic: string, partition: number): Promise<RawFetch> {
   const broker = kafka.broker(assignment(kafka, topic, partition).leaderId).instance;
-  const raw = await RawKafkaClient.connect(`${broker.host}:${broker.port}`);
+  const raw = await connectWire(`${broker.host}:${broker.port}`);
   try {
     return await rawFetch(raw, topic, partition, 0, 0);
   } finally {
@@ -127,7 +129,7 @@ describe('a transaction whose partitions are led by other brokers than its coord
       const log = await leaderLog(kafka, topicB, partition);
       expect(shape(log)).toEqual([`aborted-${partition}`, 'marker', `after-${partition}`, 'marker']);
       const broker = kafka.broker(assignment(kafka, topicB, partition).leaderId).instance;
-      const raw = await RawKafkaClient.connect(`${broker.host}:${broker.port}`);
+      const raw = await connectWire(`${broker.host}:${broker.port}`);
       try {
         const readCommitted = await rawFetch(raw, topicB, partition, 0, 1);
         expect(readCommitted.abortedTransactions).toEqual([{ producerId: log.batches[0]!.producerId, firstOffset: 0 }]);

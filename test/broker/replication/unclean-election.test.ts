@@ -2,8 +2,10 @@ import { Partitioners } from 'kafkajs';
 import { afterAll, afterEach, expect, it } from 'vitest';
 import { ErrorCode } from '../../../src/protocol/error-codes.js';
 import { ApiKeys } from '../../../src/protocol/generated/messages.js';
-import { Cleanup, closeRawConnections, kcatReadAll, openRaw, removeTempDirs, stopKafkas, waitFor, type RawConnection } from '../../support/broker-harness.js';
+import { Cleanup, closeRawConnections, kcatReadAll, openWire, removeTempDirs, stopKafkas } from '../../support/broker-harness.js';
 import { assignment, clusterClient, startCluster } from './support/cluster-harness.js';
+import { waitFor } from '../../support/wait-for.js';
+import type { KafkaConnection } from '../../../src/client/kafka-connection.js';
 
 // unclean.leader.election.enable as a topic config, changed on a running cluster: the ISR
 // shrinks to one broker that then dies while the out-of-sync replica is alive. With false the
@@ -14,7 +16,7 @@ const TOPIC_RESOURCE = 2;
 const BROKER_RESOURCE = 4;
 
 /** IncrementalAlterConfigs SET of one config; returns the resource's error code. */
-async function setConfig(connection: RawConnection, resourceType: number, resourceName: string, name: string, value: string): Promise<number> {
+async function setConfig(connection: KafkaConnection, resourceType: number, resourceName: string, name: string, value: string): Promise<number> {
   const response = await connection.request(ApiKeys.IncrementalAlterConfigs, 1, { resources: [{ resourceType, resourceName, configs: [{ name, configOperation: 0, value }] }], validateOnly: false });
   return response.responses[0]!.errorCode;
 }
@@ -52,7 +54,7 @@ it('a leaderless partition gets its out-of-sync replica as leader when the topic
   await kafka.broker(2).restart();
   expect(assignment(kafka, topic).leaderId).toBe(-1);
 
-  const bystander = await openRaw(kafka.bootstrapServers[0]!);
+  const bystander = await openWire(kafka.bootstrapServers[0]!);
   const leaderOf = async () => (await bystander.request(ApiKeys.Metadata, 12, { topics: [{ name: topic }], allowAutoTopicCreation: false })).topics[0]!.partitions[0]!;
   const offline = await leaderOf();
   expect(offline.errorCode).toBe(ErrorCode.LEADER_NOT_AVAILABLE);
@@ -98,7 +100,7 @@ it('the dynamic cluster-wide default enables it too, and a topic set to false ov
   await kafka.broker(2).restart();
 
   // The cluster-wide dynamic default: the BROKER resource named "".
-  const connection = await openRaw(kafka.bootstrapServers[0]!);
+  const connection = await openWire(kafka.bootstrapServers[0]!);
   expect(await setConfig(connection, BROKER_RESOURCE, '', 'unclean.leader.election.enable', 'true')).toBe(ErrorCode.NONE);
   expect(assignment(kafka, 'follows-default').leaderId).toBe(2);
   expect(assignment(kafka, 'stays-clean').leaderId).toBe(-1);

@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { Admin, Consumer, MessagesStreamModes, Producer, stringDeserializers, stringSerializers, type Message } from '@platformatic/kafka';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EmbeddedKafka } from '../../../src/broker/embedded-kafka.js';
-import { Cleanup, kcat, PYTHON, removeTempDirs, startKafka, stopKafkas, tempDir, waitFor } from '../../support/broker-harness.js';
+import { Cleanup, kcat, PYTHON, removeTempDirs, startKafka, stopKafkas, tempDir } from '../../support/broker-harness.js';
 import { killChildren, runProcess } from '../../support/produced-batches.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // kcat and confluent-kafka (librdkafka 2.0.2), kafka-python 2.0.2 and @platformatic/kafka 1.35
 // over SSL, SASL_PLAINTEXT and SASL_SSL with the mechanisms each supports: produce and

@@ -6,7 +6,8 @@ import type { EmbeddedKafka } from '../../../src/broker/embedded-kafka.js';
 import { digest, hmac, saltedPassword } from '../../../src/broker/security/sasl/scram-credential.js';
 import { ErrorCode } from '../../../src/protocol/error-codes.js';
 import { ApiKeys } from '../../../src/protocol/generated/messages.js';
-import { closeRawConnections, openRaw, startKafka, stopKafkas, waitFor, type RawConnection } from '../../support/broker-harness.js';
+import { closeRawConnections, openRaw, startKafka, stopKafkas, type RawConnection } from '../../support/broker-harness.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // Kafka's SASL sequencing on the wire (SaslServerAuthenticator), checked with raw frames:
 // what is allowed before authentication, the v0 raw-token framing, the error codes and

@@ -10,7 +10,7 @@ import { shiftListenerPorts } from '../../../src/broker/security/listeners.js';
 import { ApiKeys } from '../../../src/protocol/generated/messages.js';
 import { cli } from '../../cli/cli-process.js';
 import { Kafka, logLevel } from 'kafkajs';
-import { closeRawConnections, killBrokers, openRaw, removeTempDirs, spawnBroker, startKafka, stopKafkas, tempDir, testLogger } from '../../support/broker-harness.js';
+import { closeRawConnections, killBrokers, openWire, removeTempDirs, spawnBroker, startKafka, stopKafkas, tempDir, testLogger } from '../../support/broker-harness.js';
 
 // A security setting the broker cannot honour is refused at start-up with an error that names
 // the key, rather than accepted and ignored (which would leave a user believing the traffic is
@@ -85,7 +85,7 @@ describe('security settings the broker cannot honour', () => {
       logger,
       config: { listeners: 'INTERNAL://127.0.0.1:0', 'listener.security.protocol.map': 'INTERNAL:PLAINTEXT', 'security.inter.broker.protocol': 'INTERNAL', 'no.such.config': 'x' },
     });
-    const connection = await openRaw(kafka.bootstrapServers[0]!);
+    const connection = await openWire(kafka.bootstrapServers[0]!);
     expect((await connection.request(ApiKeys.ApiVersions, 3, { clientSoftwareName: 't', clientSoftwareVersion: '1' })).errorCode).toBe(0);
     expect(warnings).toEqual(['config no.such.config is not a config of this broker and is ignored']);
   });

@@ -4,8 +4,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EmbeddedKafka } from '../../../src/broker/embedded-kafka.js';
 import type { BrokerLogger } from '../../../src/broker/logger.js';
 import { ApiKeys } from '../../../src/protocol/generated/messages.js';
-import { closeRawConnections, expectSuccess, kafkajsClient, kcat, openRaw, startKafka, stopKafkas, waitFor, type RawConnection } from '../../support/broker-harness.js';
+import { closeRawConnections, expectSuccess, kafkajsClient, kcat, openRaw, startKafka, stopKafkas, type RawConnection } from '../../support/broker-harness.js';
 import { killChildren } from '../../support/produced-batches.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // Kafka's connection limits: max.connections.per.ip (and its overrides), max.connections and
 // connections.max.idle.ms. Refused and reaped connections are logged at WARN with the peer's

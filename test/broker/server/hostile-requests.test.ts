@@ -4,7 +4,8 @@ import type { EmbeddedKafka } from '../../../src/broker/embedded-kafka.js';
 import type { KafkaBroker } from '../../../src/broker/kafka-broker.js';
 import { ErrorCode } from '../../../src/protocol/error-codes.js';
 import { ApiKeys } from '../../../src/protocol/generated/messages.js';
-import { Cleanup, closeRawConnections, kafkajsClient, openRaw, startKafka, stopKafkas, waitFor, type RawConnection } from '../../support/broker-harness.js';
+import { Cleanup, closeRawConnections, kafkajsClient, openRaw, startKafka, stopKafkas, type RawConnection } from '../../support/broker-harness.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // Requests that parse but ask for unbounded work (issue 13): each gets Kafka's error code
 // before the broker allocates anything for it, and the broker still serves a kafkajs

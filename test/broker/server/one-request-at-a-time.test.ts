@@ -4,7 +4,8 @@ import type { EmbeddedKafka } from '../../../src/broker/embedded-kafka.js';
 import type { ConnectionStats } from '../../../src/broker/server/connection.js';
 import { ErrorCode } from '../../../src/protocol/error-codes.js';
 import { ApiKeys } from '../../../src/protocol/generated/messages.js';
-import { kafkajsClient, startKafka, stopKafkas, waitFor } from '../../support/broker-harness.js';
+import { kafkajsClient, startKafka, stopKafkas } from '../../support/broker-harness.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // Kafka's socket server mutes a connection while one of its requests is in progress: the next
 // request on it is taken up once the response is written. A request that waits (a long-polling

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../src/protocol/error-codes.js';
 import { readBatchHeader, TimestampType, validateBatches } from '../../../src/protocol/records/index.js';
 import { InvalidAppendOffsetError, KafkaStorageError, RecordBatchTooLargeError } from '../../../src/broker/storage/errors.js';
-import { batch, lastOffsetOf, manualClock, numberedBatch, openLog, partitionDir, readAll, rows, testConfig } from './helpers.js';
+import { batch, lastOffsetOf, steppedClock, numberedBatch, openLog, partitionDir, readAll, rows, testConfig } from './helpers.js';
 
 const leader = { leaderEpoch: 3, assignOffsets: true } as const;
 
@@ -91,8 +91,8 @@ describe('PartitionLog append and read', () => {
   });
 
   it('stamps LogAppendTime with the log clock or the given time', () => {
-    const clock = manualClock(5_000_000);
-    const log = openLog(partitionDir(), testConfig({ messageTimestampType: 'LogAppendTime' }), { now: clock.now });
+    const clock = steppedClock(5_000_000);
+    const log = openLog(partitionDir(), testConfig({ messageTimestampType: 'LogAppendTime' }), { clock });
     const blob = numberedBatch(2, 'm', { timestamp: 1000 });
     const info = log.append(blob, leader);
     expect(info.logAppendTime).toBe(5_000_000);

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { manualClock, numberedBatch, openLog, partitionDir, testConfig } from './helpers.js';
+import { steppedClock, numberedBatch, openLog, partitionDir, testConfig } from './helpers.js';
 
 const leader = { leaderEpoch: 0, assignOffsets: true } as const;
 
@@ -33,8 +33,8 @@ describe('flush policy', () => {
   });
 
   it('flushes when flush.ms has passed since the last flush (checked by the caller, injected clock)', () => {
-    const clock = manualClock();
-    const log = openLog(partitionDir(), testConfig({ flushMs: 1000 }), { now: clock.now });
+    const clock = steppedClock();
+    const log = openLog(partitionDir(), testConfig({ flushMs: 1000 }), { clock });
     log.append(numberedBatch(3), leader);
     clock.advance(999);
     expect(log.flushIfDue()).toBe(false);

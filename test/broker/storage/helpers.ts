@@ -10,6 +10,7 @@ import { afterEach } from 'vitest';
 import { absoluteRecords, decodeRecordBatchesSync, encodeRecordBatchSync, type RecordBatchInput } from '../../../src/protocol/records/index.js';
 import { LogConfig, type LogConfigValues } from '../../../src/broker/storage/log-config.js';
 import { PartitionLog, type PartitionLogOptions } from '../../../src/broker/storage/partition-log.js';
+import { systemClock, type Clock } from '../../../src/broker/clock.js';
 
 const dirs: string[] = [];
 const openLogs: PartitionLog[] = [];
@@ -37,15 +38,16 @@ export function partitionDir(topic = 'orders', partition = 0): string {
   return path.join(tempDir(), `${topic}-${partition}`);
 }
 
-export interface ManualClock {
-  now: () => number;
+/** Time that moves only when the test moves it (synchronously); timers stay on the real clock. */
+export interface SteppedClock extends Clock {
   advance(ms: number): void;
   set(ms: number): void;
 }
 
-export function manualClock(start = 1_700_000_000_000): ManualClock {
+export function steppedClock(start = 1_700_000_000_000): SteppedClock {
   let t = start;
   return {
+    ...systemClock,
     now: () => t,
     advance: (ms) => {
       t += ms;

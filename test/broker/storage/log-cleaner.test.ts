@@ -4,13 +4,13 @@ import { ControlRecordType, CorruptRecordBatchError, decodeRecordBatchesSync, en
 import { checkRecordsHaveKeys, checkRecordsHaveKeysAsync } from '../../../src/broker/storage/compacted-records.js';
 import { LogCleaner } from '../../../src/broker/storage/log-cleaner.js';
 import type { PartitionLog } from '../../../src/broker/storage/partition-log.js';
-import { batch, listDir, manualClock, openLog, partitionDir, readAll, rows, testConfig, type SimpleRecord } from './helpers.js';
+import { batch, listDir, steppedClock, openLog, partitionDir, readAll, rows, testConfig, type SimpleRecord } from './helpers.js';
 
 const leader = { leaderEpoch: 0, assignOffsets: true } as const;
 const DAY = 86_400_000;
 
-function compactedLog(overrides = {}, clock = manualClock()) {
-  const log = openLog(partitionDir(), testConfig({ cleanupPolicy: 'compact', segmentBytes: 600, ...overrides }), { now: clock.now });
+function compactedLog(overrides = {}, clock = steppedClock()) {
+  const log = openLog(partitionDir(), testConfig({ cleanupPolicy: 'compact', segmentBytes: 600, ...overrides }), { clock });
   return { log, clock };
 }
 
@@ -207,7 +207,7 @@ describe('LogCleaner', () => {
   });
 
   it('honours min.compaction.lag.ms and max.compaction.lag.ms (injected clock)', async () => {
-    const clock = manualClock();
+    const clock = steppedClock();
     const { log } = compactedLog({ minCompactionLagMs: 60_000, maxCompactionLagMs: 600_000, minCleanableDirtyRatio: 1 }, clock);
     for (let i = 0; i < 8; i++) put(log, [{ key: 'k', value: `old${i}`, timestamp: clock.now() }]);
     log.roll();
@@ -251,7 +251,7 @@ describe('LogCleaner', () => {
   });
 
   it('with compact,delete also applies retention', async () => {
-    const clock = manualClock();
+    const clock = steppedClock();
     const { log } = compactedLog({ cleanupPolicy: 'compact,delete', retentionMs: DAY }, clock);
     for (let i = 0; i < 12; i++) put(log, [{ key: `k${i % 2}`, value: `v${i}`, timestamp: clock.now() }]);
     await new LogCleaner().clean(log, clock.now());

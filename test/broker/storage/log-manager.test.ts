@@ -2,12 +2,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { LogManager } from '../../../src/broker/storage/log-manager.js';
-import { batch, listDir, manualClock, numberedBatch, readAll, tempDir, testConfig } from './helpers.js';
+import { batch, listDir, steppedClock, numberedBatch, readAll, tempDir, testConfig } from './helpers.js';
 
 const leader = { leaderEpoch: 0, assignOffsets: true } as const;
 
-function manager(dataDir = tempDir(), clock = manualClock()) {
-  const logs = new LogManager({ dataDir, now: clock.now });
+function manager(dataDir = tempDir(), clock = steppedClock()) {
+  const logs = new LogManager({ dataDir, clock });
   return { logs, dataDir, clock };
 }
 
@@ -50,7 +50,7 @@ describe('LogManager', () => {
   });
 
   it('runs retention, flush.ms and the cleaner over every log on demand', async () => {
-    const clock = manualClock();
+    const clock = steppedClock();
     const { logs } = manager(tempDir(), clock);
     const expiring = logs.getOrCreateLog('expiring', 0, testConfig({ retentionMs: 1000, flushMs: 500 }));
     const compacted = logs.getOrCreateLog('compacted', 0, testConfig({ cleanupPolicy: 'compact', segmentBytes: 300 }));
@@ -82,8 +82,8 @@ describe('LogManager timers', () => {
   it('runs retention every log.retention.check.interval.ms once started, and stops at shutdown', () => {
     vi.useFakeTimers();
     try {
-      const clock = manualClock();
-      const logs = new LogManager({ dataDir: tempDir(), now: clock.now, retentionCheckIntervalMs: 10_000, cleanerEnabled: false });
+      const clock = steppedClock();
+      const logs = new LogManager({ dataDir: tempDir(), clock, retentionCheckIntervalMs: 10_000, cleanerEnabled: false });
       const log = logs.getOrCreateLog('timed', 0, testConfig({ retentionMs: 1000 }));
       log.append(numberedBatch(2, 'old', { timestamp: clock.now() }), leader);
       log.roll();

@@ -1,15 +1,15 @@
 import * as fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { OffsetOutOfRangeError } from '../../../src/broker/storage/errors.js';
-import { listDir, manualClock, numberedBatch, openLog, partitionDir, readAll, testConfig } from './helpers.js';
+import { listDir, steppedClock, numberedBatch, openLog, partitionDir, readAll, testConfig } from './helpers.js';
 
 const leader = { leaderEpoch: 0, assignOffsets: true } as const;
 const HOUR = 3_600_000;
 
 /** Three closed segments of 4 records each (one batch per segment), stamped an hour apart, plus an active one. */
 function fourSegments(dir: string, overrides = {}) {
-  const clock = manualClock(10 * HOUR);
-  const log = openLog(dir, testConfig({ segmentBytes: 1 << 20, ...overrides }), { now: clock.now });
+  const clock = steppedClock(10 * HOUR);
+  const log = openLog(dir, testConfig({ segmentBytes: 1 << 20, ...overrides }), { clock });
   for (let i = 0; i < 4; i++) {
     log.append(numberedBatch(4, `s${i}-`, { timestamp: clock.now() }), leader);
     if (i < 3) log.roll();

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { listDir, manualClock, numberedBatch, openLog, partitionDir, readAll, rows, testConfig } from './helpers.js';
+import { listDir, steppedClock, numberedBatch, openLog, partitionDir, readAll, rows, testConfig } from './helpers.js';
 
 const leader = { leaderEpoch: 0, assignOffsets: true } as const;
 
@@ -83,8 +83,8 @@ describe('segments and indexes on disk', () => {
   });
 
   it('rolls on segment.ms measured from the first batch timestamp (injected clock, no sleeping)', () => {
-    const clock = manualClock();
-    const log = openLog(partitionDir(), testConfig({ segmentMs: 60_000 }), { now: clock.now });
+    const clock = steppedClock();
+    const log = openLog(partitionDir(), testConfig({ segmentMs: 60_000 }), { clock });
     log.append(numberedBatch(1, 'a', { timestamp: clock.now() }), leader);
     clock.advance(30_000);
     log.append(numberedBatch(1, 'b', { timestamp: clock.now() }), leader);
@@ -96,10 +96,10 @@ describe('segments and indexes on disk', () => {
   });
 
   it('rolls each segment a random segment.jitter.ms earlier, drawn when the segment is created', () => {
-    const clock = manualClock();
+    const clock = steppedClock();
     const draws = [0.5, 0.25];
     const random = () => draws.shift() ?? 0;
-    const log = openLog(partitionDir(), testConfig({ segmentMs: 60_000, segmentJitterMs: 60_000 }), { now: clock.now, random });
+    const log = openLog(partitionDir(), testConfig({ segmentMs: 60_000, segmentJitterMs: 60_000 }), { clock, random });
     const t0 = clock.now();
     log.append(numberedBatch(1, 'a', { timestamp: t0 }), leader);
     // Jitter 30 000 ms: past 60 000 - 30 000 it rolls.
@@ -121,8 +121,8 @@ describe('segments and indexes on disk', () => {
   });
 
   it('rolls on segment.ms by wall clock when batches carry no timestamp', () => {
-    const clock = manualClock();
-    const log = openLog(partitionDir(), testConfig({ segmentMs: 1000 }), { now: clock.now });
+    const clock = steppedClock();
+    const log = openLog(partitionDir(), testConfig({ segmentMs: 1000 }), { clock });
     log.append(numberedBatch(1, 'a', { timestamp: -1 }), leader);
     clock.advance(1001);
     log.append(numberedBatch(1, 'b', { timestamp: -1 }), leader);

@@ -4,15 +4,16 @@ import { consoleLogger } from '../../../src/broker/logger.js';
 import { ErrorCode } from '../../../src/protocol/error-codes.js';
 import { ApiKeys } from '../../../src/protocol/generated/messages.js';
 import { cli, killChildren } from '../../cli/cli-process.js';
-import { RawKafkaClient } from './support/helpers.js';
 import { batch, initProducerId, produce } from './support/raw-producer.js';
+import { connectWire } from '../../support/wire-client.js';
+import type { KafkaConnection } from '../../../src/client/kafka-connection.js';
 
 // DescribeProducers, DescribeTransactions and ListTransactions on the wire, their ranges in
 // ApiVersions, and `streamwright transactions` on top of them.
 
 let kafka: EmbeddedKafka;
 let bootstrap: string;
-let raw: RawKafkaClient;
+let raw: KafkaConnection;
 const topic = 'admin-txn';
 
 /** A transaction left open: producer `pid` has written 2 records to partition 1 of `topic`. */
@@ -21,14 +22,14 @@ let openPid: bigint;
 beforeAll(async () => {
   kafka = await EmbeddedKafka.start({ logger: consoleLogger('silent') });
   bootstrap = kafka.bootstrapServers[0]!;
-  raw = await RawKafkaClient.connect(bootstrap);
+  raw = await connectWire(bootstrap);
   kafka.broker().instance.controller.createTopic({ name: topic, numPartitions: 2, replicationFactor: 1 });
 
-  await raw.send(ApiKeys.FindCoordinator, 1, { key: 'admin-open', keyType: 1 });
+  await raw.request(ApiKeys.FindCoordinator, 1, { key: 'admin-open', keyType: 1 });
   const init = await initProducerId(raw, { transactionalId: 'admin-open', timeoutMs: 120_000 });
   expect(init.errorCode).toBe(ErrorCode.NONE);
   openPid = init.producerId;
-  const add = await raw.send(ApiKeys.AddPartitionsToTxn, 1, {
+  const add = await raw.request(ApiKeys.AddPartitionsToTxn, 1, {
     v3AndBelowTransactionalId: 'admin-open', v3AndBelowProducerId: openPid, v3AndBelowProducerEpoch: init.producerEpoch, v3AndBelowTopics: [{ name: topic, partitions: [1] }],
   });
   expect(add.resultsByTopicV3AndBelow[0]!.resultsByPartition[0]!.partitionErrorCode).toBe(ErrorCode.NONE);
@@ -37,9 +38,9 @@ beforeAll(async () => {
 
   // A finished one, and a plain idempotent producer on partition 0.
   const done = await initProducerId(raw, { transactionalId: 'admin-done' });
-  await raw.send(ApiKeys.AddPartitionsToTxn, 1, { v3AndBelowTransactionalId: 'admin-done', v3AndBelowProducerId: done.producerId, v3AndBelowProducerEpoch: done.producerEpoch, v3AndBelowTopics: [{ name: topic, partitions: [0] }] });
+  await raw.request(ApiKeys.AddPartitionsToTxn, 1, { v3AndBelowTransactionalId: 'admin-done', v3AndBelowProducerId: done.producerId, v3AndBelowProducerEpoch: done.producerEpoch, v3AndBelowTopics: [{ name: topic, partitions: [0] }] });
   await produce(raw, topic, 0, batch({ producerId: done.producerId, producerEpoch: done.producerEpoch }, 0, ['d'], true), 'admin-done');
-  const end = await raw.send(ApiKeys.EndTxn, 1, { transactionalId: 'admin-done', producerId: done.producerId, producerEpoch: done.producerEpoch, committed: true });
+  const end = await raw.request(ApiKeys.EndTxn, 1, { transactionalId: 'admin-done', producerId: done.producerId, producerEpoch: done.producerEpoch, committed: true });
   expect(end.errorCode).toBe(ErrorCode.NONE);
   const idempotent = await initProducerId(raw);
   await produce(raw, topic, 0, batch({ producerId: idempotent.producerId, producerEpoch: 0 }, 0, ['i0', 'i1', 'i2']));
@@ -52,7 +53,7 @@ afterAll(async () => {
 
 describe('admin APIs', () => {
   it('ApiVersions advertises the transaction APIs with their full version ranges', async () => {
-    const versions = await raw.send(ApiKeys.ApiVersions, 3, { clientSoftwareName: 'test', clientSoftwareVersion: '1' });
+    const versions = await raw.request(ApiKeys.ApiVersions, 3, { clientSoftwareName: 'test', clientSoftwareVersion: '1' });
     const range = (key: number) => versions.apiKeys.find((k) => k.apiKey === key);
     expect(range(ApiKeys.InitProducerId)).toMatchObject({ minVersion: 0, maxVersion: 5 });
     expect(range(ApiKeys.AddPartitionsToTxn)).toMatchObject({ minVersion: 0, maxVersion: 5 });
@@ -65,7 +66,7 @@ describe('admin APIs', () => {
   });
 
   it('DescribeProducers lists each partition\'s producers with their last sequence and open transaction', async () => {
-    const response = await raw.send(ApiKeys.DescribeProducers, 0, { topics: [{ name: topic, partitionIndexes: [0, 1, 7] }] });
+    const response = await raw.request(ApiKeys.DescribeProducers, 0, { topics: [{ name: topic, partitionIndexes: [0, 1, 7] }] });
     const [p0, p1, p7] = response.topics[0]!.partitions;
     expect(p0!.errorCode).toBe(ErrorCode.NONE);
     expect(p0!.activeProducers.map((p) => [p.lastSequence, Number(p.currentTxnStartOffset)]).sort()).toEqual([[0, -1], [2, -1]]);
@@ -75,19 +76,19 @@ describe('admin APIs', () => {
   });
 
   it('DescribeTransactions and ListTransactions report state, producer and partitions', async () => {
-    const described = await raw.send(ApiKeys.DescribeTransactions, 0, { transactionalIds: ['admin-open', 'admin-done', 'admin-unknown'] });
+    const described = await raw.request(ApiKeys.DescribeTransactions, 0, { transactionalIds: ['admin-open', 'admin-done', 'admin-unknown'] });
     const [open, done, unknown] = described.transactionStates;
     expect(open).toMatchObject({ errorCode: 0, transactionState: 'Ongoing', transactionTimeoutMs: 120_000, producerId: openPid, producerEpoch: 0, topics: [{ topic, partitions: [1] }] });
     expect(open!.transactionStartTimeMs).toBeGreaterThan(0n);
     expect(done).toMatchObject({ errorCode: 0, transactionState: 'CompleteCommit', topics: [] });
     expect(unknown!.errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_NOT_FOUND);
 
-    const all = await raw.send(ApiKeys.ListTransactions, 1, { stateFilters: [], producerIdFilters: [], durationFilter: -1n });
+    const all = await raw.request(ApiKeys.ListTransactions, 1, { stateFilters: [], producerIdFilters: [], durationFilter: -1n });
     expect(all.transactionStates.map((t) => [t.transactionalId, t.transactionState])).toEqual([['admin-done', 'CompleteCommit'], ['admin-open', 'Ongoing']]);
-    const ongoing = await raw.send(ApiKeys.ListTransactions, 0, { stateFilters: ['Ongoing', 'NoSuchState'], producerIdFilters: [] });
+    const ongoing = await raw.request(ApiKeys.ListTransactions, 0, { stateFilters: ['Ongoing', 'NoSuchState'], producerIdFilters: [] });
     expect(ongoing.transactionStates.map((t) => t.transactionalId)).toEqual(['admin-open']);
     expect(ongoing.unknownStateFilters).toEqual(['NoSuchState']);
-    const byProducer = await raw.send(ApiKeys.ListTransactions, 0, { stateFilters: [], producerIdFilters: [openPid] });
+    const byProducer = await raw.request(ApiKeys.ListTransactions, 0, { stateFilters: [], producerIdFilters: [openPid] });
     expect(byProducer.transactionStates.map((t) => t.transactionalId)).toEqual(['admin-open']);
   });
 });

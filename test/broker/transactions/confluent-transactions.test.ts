@@ -4,7 +4,9 @@ import { EmbeddedKafka } from '../../../src/broker/embedded-kafka.js';
 import { consoleLogger } from '../../../src/broker/logger.js';
 import { ApiKeys } from '../../../src/protocol/generated/messages.js';
 import { killAll, run } from '../groups/support/processes.js';
-import { kafkaClient, rawFetch, RawKafkaClient } from './support/helpers.js';
+import { kafkaClient, rawFetch } from './support/helpers.js';
+import { connectWire } from '../../support/wire-client.js';
+import type { KafkaConnection } from '../../../src/client/kafka-connection.js';
 
 // librdkafka 2.0.2 transactions through confluent-kafka-python: init_transactions,
 // an aborted transaction, then a consume-transform-produce transaction with
@@ -15,12 +17,12 @@ const SCRIPT = join(import.meta.dirname, 'support', 'confluent_transactions.py')
 
 let kafka: EmbeddedKafka;
 let bootstrap: string;
-let raw: RawKafkaClient;
+let raw: KafkaConnection;
 
 beforeAll(async () => {
   kafka = await EmbeddedKafka.start({ logger: consoleLogger('silent'), config: { 'group.min.session.timeout.ms': 500 } });
   bootstrap = kafka.bootstrapServers[0]!;
-  raw = await RawKafkaClient.connect(bootstrap);
+  raw = await connectWire(bootstrap);
 });
 afterEach(() => killAll());
 afterAll(async () => {
@@ -54,7 +56,7 @@ describe('confluent-kafka-python transactions', () => {
     expect(result.code).toBe(0);
 
     // The group's committed offsets, as any client fetches them.
-    const committed = await raw.send(ApiKeys.OffsetFetch, 7, {
+    const committed = await raw.request(ApiKeys.OffsetFetch, 7, {
       groupId: group,
       topics: [{ name: inTopic, partitionIndexes: [0, 1] }],
       requireStable: true,

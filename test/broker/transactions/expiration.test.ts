@@ -7,8 +7,11 @@ import { consoleLogger } from '../../../src/broker/logger.js';
 import { ErrorCode } from '../../../src/protocol/error-codes.js';
 import { ApiKeys } from '../../../src/protocol/generated/messages.js';
 import { encodeRecordBatchSync } from '../../../src/protocol/records/index.js';
-import { rawFetch, RawKafkaClient } from './support/helpers.js';
+import { rawFetch } from './support/helpers.js';
 import { batch, initProducerId, produce } from './support/raw-producer.js';
+import { systemClock } from '../../../src/broker/clock.js';
+import { connectWire } from '../../support/wire-client.js';
+import type { KafkaConnection } from '../../../src/client/kafka-connection.js';
 
 // The time-driven parts, on a broker with an injected clock: transaction timeouts,
 // transactional.id.expiration.ms and producer.id.expiration.ms. The periodic tasks are called
@@ -16,7 +19,7 @@ import { batch, initProducerId, produce } from './support/raw-producer.js';
 
 let now = Date.now();
 let broker: KafkaBroker;
-let raw: RawKafkaClient;
+let raw: KafkaConnection;
 let dataDir: string;
 const topic = 'expiring';
 
@@ -24,7 +27,7 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'streamwright-txn-expiration-'));
   broker = await KafkaBroker.start({
     dataDir,
-    now: () => now,
+    clock: { ...systemClock, now: () => now },
     logger: consoleLogger('silent'),
     config: {
       'offsets.topic.replication.factor': 1,
@@ -33,7 +36,7 @@ beforeAll(async () => {
       'producer.id.expiration.ms': 600_000,
     },
   });
-  raw = await RawKafkaClient.connect(`${broker.host}:${broker.port}`);
+  raw = await connectWire(`${broker.host}:${broker.port}`);
   broker.controller.createTopic({ name: topic, numPartitions: 1, replicationFactor: 1 });
 });
 afterAll(async () => {
@@ -46,7 +49,7 @@ describe('expiration by the broker clock', () => {
   it('aborts a transaction once its timeout has passed on the broker clock, fencing its producer', async () => {
     const id = 'exp-timeout';
     const init = await initProducerId(raw, { transactionalId: id, timeoutMs: 60_000 });
-    await raw.send(ApiKeys.AddPartitionsToTxn, 1, { v3AndBelowTransactionalId: id, v3AndBelowProducerId: init.producerId, v3AndBelowProducerEpoch: init.producerEpoch, v3AndBelowTopics: [{ name: topic, partitions: [0] }] });
+    await raw.request(ApiKeys.AddPartitionsToTxn, 1, { v3AndBelowTransactionalId: id, v3AndBelowProducerId: init.producerId, v3AndBelowProducerEpoch: init.producerEpoch, v3AndBelowTopics: [{ name: topic, partitions: [0] }] });
     await produce(raw, topic, 0, batch(init, 0, ['slow'], true), id);
     const coordinator = broker.transactionCoordinator;
     now += 59_000;
@@ -60,7 +63,7 @@ describe('expiration by the broker clock', () => {
     const fetched = await rawFetch(raw, topic, 0, 0, 1);
     expect(fetched.lastStableOffset).toBe(fetched.highWatermark);
     expect(fetched.abortedTransactions).toEqual([{ producerId: Number(init.producerId), firstOffset: 0 }]);
-    const end = await raw.send(ApiKeys.EndTxn, 3, { transactionalId: id, producerId: init.producerId, producerEpoch: init.producerEpoch, committed: true });
+    const end = await raw.request(ApiKeys.EndTxn, 3, { transactionalId: id, producerId: init.producerId, producerEpoch: init.producerEpoch, committed: true });
     expect(end.errorCode).toBe(ErrorCode.PRODUCER_FENCED);
   });
 

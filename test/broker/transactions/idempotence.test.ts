@@ -6,8 +6,10 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { EmbeddedKafka } from '../../../src/broker/embedded-kafka.js';
 import { consoleLogger } from '../../../src/broker/logger.js';
 import { ErrorCode } from '../../../src/protocol/error-codes.js';
-import { consumeUntil, kafkaClient, RawKafkaClient } from './support/helpers.js';
+import { consumeUntil, kafkaClient } from './support/helpers.js';
 import { batch, initProducerId, produce, type ProducerIdentity } from './support/raw-producer.js';
+import { connectWire } from '../../support/wire-client.js';
+import type { KafkaConnection } from '../../../src/client/kafka-connection.js';
 
 // Idempotent producers: a retried batch gets its original offset (also after a clean restart
 // and after a crash, from the producer state snapshots and the log), gaps and old epochs are
@@ -16,7 +18,7 @@ import { batch, initProducerId, produce, type ProducerIdentity } from './support
 
 const dirs: string[] = [];
 const running: EmbeddedKafka[] = [];
-const clients: RawKafkaClient[] = [];
+const clients: KafkaConnection[] = [];
 
 function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'streamwright-idempotence-'));
@@ -24,10 +26,10 @@ function tempDir(): string {
   return dir;
 }
 
-async function start(dataDir: string, port = 0): Promise<{ kafka: EmbeddedKafka; raw: RawKafkaClient }> {
+async function start(dataDir: string, port = 0): Promise<{ kafka: EmbeddedKafka; raw: KafkaConnection }> {
   const kafka = await EmbeddedKafka.start({ dataDir, port, logger: consoleLogger('silent') });
   running.push(kafka);
-  const raw = await RawKafkaClient.connect(kafka.bootstrapServers[0]!);
+  const raw = await connectWire(kafka.bootstrapServers[0]!);
   clients.push(raw);
   return { kafka, raw };
 }
@@ -45,7 +47,7 @@ afterAll(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-async function idempotentProducer(raw: RawKafkaClient): Promise<ProducerIdentity> {
+async function idempotentProducer(raw: KafkaConnection): Promise<ProducerIdentity> {
   const init = await initProducerId(raw);
   expect(init.errorCode).toBe(ErrorCode.NONE);
   expect(init.producerEpoch).toBe(0);

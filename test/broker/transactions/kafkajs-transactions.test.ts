@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedKafka } from '../../../src/broker/embedded-kafka.js';
 import { consoleLogger } from '../../../src/broker/logger.js';
-import { consumeUntil, eventually, kafkaClient, latestOffset, rawFetch, RawKafkaClient } from './support/helpers.js';
+import { consumeUntil, kafkaClient, latestOffset, rawFetch } from './support/helpers.js';
+import { connectWire } from '../../support/wire-client.js';
+import type { KafkaConnection } from '../../../src/client/kafka-connection.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // kafkajs 2.2.4's transactional producer against the broker: what read_committed and
 // read_uncommitted consumers see, sendOffsets, fencing by a second producer and the
@@ -9,7 +12,7 @@ import { consumeUntil, eventually, kafkaClient, latestOffset, rawFetch, RawKafka
 
 let kafka: EmbeddedKafka;
 let bootstrap: string;
-let raw: RawKafkaClient;
+let raw: KafkaConnection;
 
 beforeAll(async () => {
   kafka = await EmbeddedKafka.start({
@@ -20,7 +23,7 @@ beforeAll(async () => {
     },
   });
   bootstrap = kafka.bootstrapServers[0]!;
-  raw = await RawKafkaClient.connect(bootstrap);
+  raw = await connectWire(bootstrap);
 });
 afterAll(async () => {
   raw?.close();
@@ -195,7 +198,7 @@ describe('kafkajs transactional producer', () => {
     expect((await rawFetch(raw, topic, 0, 0, 1)).lastStableOffset).toBe(0);
 
     // The coordinator aborts it (with an ABORT marker), which moves the LSO past it.
-    const after = await eventually(async () => {
+    const after = await waitFor(async () => {
       const f = await rawFetch(raw, topic, 0, 0, 1);
       return f.lastStableOffset === f.highWatermark && f.highWatermark === 2 ? f : undefined;
     });

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LogCleaner } from '../../../src/broker/storage/log-cleaner.js';
 import { ControlRecordType, encodeControlBatch, encodeRecordBatchSync } from '../../../src/protocol/records/index.js';
-import { listDir, manualClock, openLog, partitionDir, testConfig } from '../storage/helpers.js';
+import { listDir, steppedClock, openLog, partitionDir, testConfig } from '../storage/helpers.js';
 
 // The storage side of transactions and idempotence: producer state in the log (validation,
 // LSO), `.txnindex` files of aborted transactions, `<offset>.snapshot` files, and how both
@@ -107,8 +107,8 @@ describe('producer state and transaction index on disk', () => {
   });
 
   it('forgets idle producers after producer.id.expiration.ms, but not those with an open transaction', () => {
-    const clock = manualClock();
-    const log = openLog(partitionDir('txn', 4), testConfig(), { now: clock.now });
+    const clock = steppedClock();
+    const log = openLog(partitionDir('txn', 4), testConfig(), { clock });
     const at = (t: number, producerId: number, transactional: boolean) =>
       encodeRecordBatchSync({ producerId, producerEpoch: 0, baseSequence: 0, transactional, records: [{ key: 'k', value: 'v', timestamp: t }] });
     log.append(at(clock.now(), 1, false), client);
@@ -119,9 +119,9 @@ describe('producer state and transaction index on disk', () => {
   });
 
   it('keeps the aborted transactions of segments the cleaner replaces', async () => {
-    const clock = manualClock();
+    const clock = steppedClock();
     const dir = partitionDir('txn-compact', 0);
-    const log = openLog(dir, testConfig({ cleanupPolicy: 'compact' }), { now: clock.now });
+    const log = openLog(dir, testConfig({ cleanupPolicy: 'compact' }), { clock });
     log.append(data(4, 0, 0, ['aborted'], true, 'key'), client); // 0
     log.append(marker(4, 0, false), coordinator); // 1
     log.append(encodeRecordBatchSync({ records: [{ key: 'key', value: 'v1', timestamp: clock.now() }, { key: 'key', value: 'v2', timestamp: clock.now() }] }), client); // 2-3

@@ -5,7 +5,10 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { EmbeddedKafka } from '../../../src/broker/embedded-kafka.js';
 import { consoleLogger } from '../../../src/broker/logger.js';
 import type { ConfigValue } from '../../../src/broker/config/broker-config.js';
-import { consumeUntil, eventually, kafkaClient, rawFetch, RawKafkaClient } from './support/helpers.js';
+import { consumeUntil, kafkaClient, rawFetch } from './support/helpers.js';
+import { connectWire } from '../../support/wire-client.js';
+import type { KafkaConnection } from '../../../src/client/kafka-connection.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // Transactions across broker restarts on the same data dir: an open transaction stays open
 // (its producer commits it after the restart, or the timeout aborts it), and a transaction
@@ -13,7 +16,7 @@ import { consumeUntil, eventually, kafkaClient, rawFetch, RawKafkaClient } from 
 
 const dirs: string[] = [];
 const running: EmbeddedKafka[] = [];
-const clients: RawKafkaClient[] = [];
+const clients: KafkaConnection[] = [];
 const cleanups: Array<() => Promise<unknown>> = [];
 
 function tempDir(): string {
@@ -33,8 +36,8 @@ async function stop(kafka: EmbeddedKafka): Promise<void> {
   await kafka.stop();
 }
 
-async function raw(kafka: EmbeddedKafka): Promise<RawKafkaClient> {
-  const client = await RawKafkaClient.connect(kafka.bootstrapServers[0]!);
+async function raw(kafka: EmbeddedKafka): Promise<KafkaConnection> {
+  const client = await connectWire(kafka.bootstrapServers[0]!);
   clients.push(client);
   return client;
 }
@@ -95,7 +98,7 @@ describe('transactions across a broker restart', () => {
 
     kafka = await start(dataDir, 0, config);
     const r = await raw(kafka);
-    const aborted = await eventually(async () => {
+    const aborted = await waitFor(async () => {
       const f = await rawFetch(r, topic, 0, 0, 1);
       return f.lastStableOffset === 2 ? f : undefined;
     });
@@ -129,7 +132,7 @@ describe('transactions across a broker restart', () => {
 
     kafka = await start(dataDir);
     const r = await raw(kafka);
-    const state = await eventually(() => {
+    const state = await waitFor(() => {
       const d = kafka.broker().instance.transactionCoordinator.describeTransactions(['in-doubt-tx'])[0]!;
       return d.state === 'CompleteCommit' ? d : undefined;
     });

@@ -4,8 +4,10 @@ import { consoleLogger } from '../../../src/broker/logger.js';
 import type { TransactionMarkerChannel } from '../../../src/broker/coordinator/transaction/transaction-marker-channel.js';
 import { ErrorCode } from '../../../src/protocol/error-codes.js';
 import { ApiKeys } from '../../../src/protocol/generated/messages.js';
-import { rawFetch, RawKafkaClient } from './support/helpers.js';
+import { rawFetch } from './support/helpers.js';
 import { batch, initProducerId, produce } from './support/raw-producer.js';
+import { connectWire } from '../../support/wire-client.js';
+import type { KafkaConnection } from '../../../src/client/kafka-connection.js';
 
 // The transaction APIs request by request: the error codes of each state and version,
 // epoch bumps and fencing (KIP-98, KIP-360, KIP-890), partition verification of
@@ -13,12 +15,12 @@ import { batch, initProducerId, produce } from './support/raw-producer.js';
 // transactional offsets.
 
 let kafka: EmbeddedKafka;
-let raw: RawKafkaClient;
+let raw: KafkaConnection;
 const topic = 'proto-txn';
 
 beforeAll(async () => {
   kafka = await EmbeddedKafka.start({ logger: consoleLogger('silent'), config: { 'transaction.max.timeout.ms': 300_000 } });
-  raw = await RawKafkaClient.connect(kafka.bootstrapServers[0]!);
+  raw = await connectWire(kafka.bootstrapServers[0]!);
   kafka.broker().instance.controller.createTopic({ name: topic, numPartitions: 3, replicationFactor: 1 });
 });
 afterAll(async () => {
@@ -30,7 +32,7 @@ function addPartitions(transactionalId: string, producerId: bigint, producerEpoc
   const byTopic = new Map<string, number[]>();
   for (const [t, p] of partitions) byTopic.set(t, [...(byTopic.get(t) ?? []), p]);
   return raw
-    .send(ApiKeys.AddPartitionsToTxn, version, {
+    .request(ApiKeys.AddPartitionsToTxn, version, {
       v3AndBelowTransactionalId: transactionalId,
       v3AndBelowProducerId: producerId,
       v3AndBelowProducerEpoch: producerEpoch,
@@ -40,7 +42,7 @@ function addPartitions(transactionalId: string, producerId: bigint, producerEpoc
 }
 
 const endTxn = (transactionalId: string, producerId: bigint, producerEpoch: number, committed: boolean, version = 1) =>
-  raw.send(ApiKeys.EndTxn, version, { transactionalId, producerId, producerEpoch, committed });
+  raw.request(ApiKeys.EndTxn, version, { transactionalId, producerId, producerEpoch, committed });
 
 describe('InitProducerId', () => {
   it('bumps the epoch for each new producer of a transactional id and validates the request', async () => {
@@ -53,7 +55,7 @@ describe('InitProducerId', () => {
     expect((await initProducerId(raw, { transactionalId: '' })).errorCode).toBe(ErrorCode.INVALID_REQUEST);
     // Flexible versions, and FindCoordinator's batched form for transactional ids.
     expect((await initProducerId(raw, { transactionalId: 'proto-init', version: 4 })).producerEpoch).toBe(2);
-    const found = await raw.send(ApiKeys.FindCoordinator, 4, { keyType: 1, coordinatorKeys: ['proto-init', 'other'] });
+    const found = await raw.request(ApiKeys.FindCoordinator, 4, { keyType: 1, coordinatorKeys: ['proto-init', 'other'] });
     expect(found.coordinators.map((c) => [c.key, c.errorCode, c.nodeId])).toEqual([['proto-init', 0, 0], ['other', 0, 0]]);
   });
 
@@ -110,7 +112,7 @@ describe('AddPartitionsToTxn, Produce and EndTxn', () => {
     const a = await initProducerId(raw, { transactionalId: 'proto-batch-a' });
     const b = await initProducerId(raw, { transactionalId: 'proto-batch-b' });
     const request = (verifyOnly: boolean) =>
-      raw.send(ApiKeys.AddPartitionsToTxn, 4, {
+      raw.request(ApiKeys.AddPartitionsToTxn, 4, {
         transactions: [
           { transactionalId: 'proto-batch-a', producerId: a.producerId, producerEpoch: a.producerEpoch, verifyOnly, topics: [{ name: topic, partitions: [0, 1] }] },
           { transactionalId: 'proto-batch-b', producerId: b.producerId, producerEpoch: b.producerEpoch + 5, verifyOnly, topics: [{ name: topic, partitions: [2] }] },
@@ -182,15 +184,15 @@ describe('TxnOffsetCommit', () => {
     const groupId = 'proto-offsets-group';
     const { producerId, producerEpoch } = await initProducerId(raw, { transactionalId: id });
     const commit = (offset: bigint, epoch = producerEpoch, version = 1) =>
-      raw.send(ApiKeys.TxnOffsetCommit, version, {
+      raw.request(ApiKeys.TxnOffsetCommit, version, {
         transactionalId: id, groupId, producerId, producerEpoch: epoch,
         topics: [{ name: topic, partitions: [{ partitionIndex: 0, committedOffset: offset, committedMetadata: 'm' }, { partitionIndex: 9, committedOffset: offset, committedMetadata: null }] }],
       }).then((r) => r.topics[0]!.partitions.map((p) => p.errorCode));
     const fetch = (requireStable: boolean) =>
-      raw.send(ApiKeys.OffsetFetch, 7, { groupId, topics: [{ name: topic, partitionIndexes: [0] }], requireStable }).then((r) => r.topics[0]!.partitions[0]!);
+      raw.request(ApiKeys.OffsetFetch, 7, { groupId, topics: [{ name: topic, partitionIndexes: [0] }], requireStable }).then((r) => r.topics[0]!.partitions[0]!);
 
     expect(await commit(11n)).toEqual([ErrorCode.INVALID_TXN_STATE, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
-    const added = await raw.send(ApiKeys.AddOffsetsToTxn, 1, { transactionalId: id, producerId, producerEpoch, groupId });
+    const added = await raw.request(ApiKeys.AddOffsetsToTxn, 1, { transactionalId: id, producerId, producerEpoch, groupId });
     expect(added.errorCode).toBe(ErrorCode.NONE);
     expect(await commit(11n, producerEpoch + 1)).toEqual([ErrorCode.INVALID_TXN_STATE, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
     expect(await commit(11n)).toEqual([ErrorCode.NONE, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);

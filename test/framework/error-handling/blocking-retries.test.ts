@@ -32,20 +32,8 @@ import {
   type MessageListenerContainer,
 } from '../../../src/index.js';
 import { ApplicationEventPublisher } from '../../../src/framework/event/application-event-publisher.js';
-import {
-  BrokerProbe,
-  Deliveries,
-  FAST_CONSUMER,
-  header,
-  headerText,
-  kafkaConfig,
-  readTopic,
-  SHORT_SESSION,
-  startErrorHandlingBroker,
-  testLogger,
-  unique,
-  waitFor,
-} from './support/error-handling-harness.js';
+import { BrokerProbe, Deliveries, FAST_CONSUMER, header, headerText, kafkaConfig, readTopic, SHORT_SESSION, startErrorHandlingBroker, testLogger, unique } from './support/error-handling-harness.js';
+import { waitFor } from '../../support/wait-for.js';
 
 let kafka: EmbeddedKafka;
 let probe: BrokerProbe;
@@ -113,7 +101,7 @@ describe('DefaultErrorHandler + DeadLetterPublishingRecoverer (the issue example
       await template.send({ topic: 'payments', key: 'k-poison', value: 'poison', headers: { 'x-trace': 'trace-1' } } as never);
       await template.send('payments', 'k-b', 'b');
       await template.send('payments', 'k-c', 'c');
-      await waitFor(async () => (await probe.committedAt('payment-service', PAYMENTS)) === 4, 'all four committed');
+      await waitFor(async () => (await probe.committedAt('payment-service', PAYMENTS)) === 4, { what: 'all four committed' });
 
       // Three deliveries of the poison record, each at least the back-off after the previous one.
       const poison = paymentDeliveries.of('poison');
@@ -211,7 +199,7 @@ describe('records that can never succeed go to the DLT at once', () => {
       await raw.send({ topic: 'fraud-checks', messages: [{ value: 'suspicious' }, { value: 'fine' }] });
       await raw.send({ topic: 'typed', messages: [{ value: 'not json at all' }, { value: '{"ok":true}' }] });
       for (const [group, topic] of [['refunds', 'refunds'], ['fraud', 'fraud-checks'], ['typed', 'typed']] as const) {
-        await waitFor(async () => (await probe.committedAt(group, topic)) === 2, `${topic} committed`);
+        await waitFor(async () => (await probe.committedAt(group, topic)) === 2, { what: `${topic} committed` });
       }
 
       // Conversion failure: the listener never saw it; the DLT has the exact bytes.
@@ -271,10 +259,10 @@ describe('back-offs pause the partition, not the consumer', () => {
       await container.start();
       const assignedAtStart = events.length;
       await template.send(topic, 0, 'k', 'flaky');
-      await waitFor(() => deliveries.of('flaky').length === 3, 'third delivery');
+      await waitFor(() => deliveries.of('flaky').length === 3, { what: 'third delivery' });
       // The partition now waits 2.5 s; the other one is consumed meanwhile.
       for (const value of ['p1-a', 'p1-b']) await template.send(topic, 1, 'k', value);
-      await waitFor(() => recovered.length === 1, 'recovery', 15_000);
+      await waitFor(() => recovered.length === 1, { what: 'recovery', timeoutMs: 15_000 });
 
       const flaky = deliveries.of('flaky');
       expect(flaky).toHaveLength(4);
@@ -289,7 +277,7 @@ describe('back-offs pause the partition, not the consumer', () => {
       // No rebalance: the consumer kept its membership through the long back-off.
       expect(events.slice(assignedAtStart)).toEqual([]);
       expect(events).not.toContain('revoked');
-      await waitFor(async () => (await probe.committed(group, topic)).get(0) === 1, 'recovered record committed');
+      await waitFor(async () => (await probe.committed(group, topic)).get(0) === 1, { what: 'recovered record committed' });
     } finally {
       await container.stop();
       await producers.close();
@@ -329,7 +317,7 @@ describe('batch listeners', () => {
     };
     try {
       await container.start();
-      await waitFor(async () => (await probe.committedAt(group, topic)) === 5, 'all committed');
+      await waitFor(async () => (await probe.committedAt(group, topic)) === 5, { what: 'all committed' });
       expect(badDeliveries).toBe(2);
       expect(processed).toEqual(['b0', 'b1', 'b3', 'b4']);
       const [dead] = await readTopic(kafka, `${topic}-dlt`, 1);
@@ -367,9 +355,9 @@ describe('batch listeners', () => {
     };
     try {
       await container.start();
-      await waitFor(async () => (await probe.committedAt(group, topic)) === 3, 'the batch committed');
+      await waitFor(async () => (await probe.committedAt(group, topic)) === 3, { what: 'the batch committed' });
       await producer.send({ topic, messages: [{ value: 'marker' }] });
-      await waitFor(() => batches.at(-1)?.includes('marker'), 'the next record');
+      await waitFor(() => batches.at(-1)?.includes('marker'), { what: 'the next record' });
       expect(recovered).toEqual(['w1', 'bad', 'w3']);
       expect(batches).toEqual([['w1', 'bad', 'w3'], ['w1', 'bad', 'w3'], ['marker']]);
     } finally {

@@ -24,7 +24,8 @@ import {
   type ConcurrentMessageListenerContainer,
   type ContainerConsumer,
 } from '../../../src/index.js';
-import { BrokerProbe, Deliveries, FAST_CONSUMER, kafkaConfig, startErrorHandlingBroker, testLogger, waitFor } from './support/error-handling-harness.js';
+import { BrokerProbe, Deliveries, FAST_CONSUMER, kafkaConfig, startErrorHandlingBroker, testLogger } from './support/error-handling-harness.js';
+import { waitFor } from '../../support/wait-for.js';
 
 let kafka: EmbeddedKafka;
 let probe: BrokerProbe;
@@ -88,12 +89,12 @@ test('the breaker opens after the threshold, the container stops fetching while 
     const template = app.get(KafkaTemplate) as KafkaTemplate<string, string>;
     for (let i = 0; i < 5; i++) await template.send('notifications', `k${i}`, `n${i}`);
 
-    await waitFor(() => events.filter((e) => e.name === 'open').length >= 2, 'the breaker opened twice', 15_000);
+    await waitFor(() => events.filter((e) => e.name === 'open').length >= 2, { what: 'the breaker opened twice', timeoutMs: 15_000 });
     expect(container.circuitBreaker?.state).toBe('OPEN');
     expect(await probe.committedAt('notifier', 'notifications')).toBeLessThanOrEqual(0);
     downstream.up = true;
-    await waitFor(() => events.some((e) => e.name === 'close'), 'the breaker closed', 15_000);
-    await waitFor(async () => (await probe.committedAt('notifier', 'notifications')) === 5, 'all committed');
+    await waitFor(() => events.some((e) => e.name === 'close'), { what: 'the breaker closed', timeoutMs: 15_000 });
+    await waitFor(async () => (await probe.committedAt('notifier', 'notifications')) === 5, { what: 'all committed' });
 
     const names = events.map((e) => e.name);
     expect(names.slice(0, 5)).toEqual(['open', 'halfOpen', 'open', 'halfOpen', 'close']);

@@ -16,7 +16,8 @@ import {
   KafkaTemplate,
   type ConsumerRecord,
 } from '../../../src/index.js';
-import { BrokerProbe, Deliveries, FAST_CONSUMER, headerText, kafkaConfig, readTopic, startErrorHandlingBroker, testLogger, unique, waitFor } from './support/error-handling-harness.js';
+import { BrokerProbe, Deliveries, FAST_CONSUMER, headerText, kafkaConfig, readTopic, startErrorHandlingBroker, testLogger, unique } from './support/error-handling-harness.js';
+import { waitFor } from '../../support/wait-for.js';
 
 let kafka: EmbeddedKafka;
 let probe: BrokerProbe;
@@ -59,7 +60,7 @@ test('a failing DLT publication leaves the record uncommitted and retried; it is
   };
   try {
     await container.start();
-    await waitFor(() => recoveryFailures.length >= 2, 'two failed publications', 20_000);
+    await waitFor(() => recoveryFailures.length >= 2, { what: 'two failed publications', timeoutMs: 20_000 });
     // Not skipped: not committed past it, the record after it not processed, and still retried.
     expect(await probe.committedAt(group, topic)).toBe(1);
     expect(deliveries.of('ok-2')).toHaveLength(0);
@@ -69,7 +70,7 @@ test('a failing DLT publication leaves the record uncommitted and retried; it is
     expect(deliveriesSoFar).toBeGreaterThanOrEqual(4);
 
     await probe.createTopic(`${topic}-dlt`, 1);
-    await waitFor(async () => (await probe.committedAt(group, topic)) === 3, 'committed past the poison record', 20_000);
+    await waitFor(async () => (await probe.committedAt(group, topic)) === 3, { what: 'committed past the poison record', timeoutMs: 20_000 });
     expect(recovered).toEqual(['poison']);
     expect(deliveries.values().filter((v) => v !== 'poison')).toEqual(['ok-1', 'ok-2']);
     const [dead] = await readTopic(kafka, `${topic}-dlt`, 1);

@@ -27,7 +27,8 @@ import {
   RetryTopicHeaders,
   type ConcurrentMessageListenerContainer,
 } from '../../../src/index.js';
-import { BrokerProbe, Deliveries, FAST_CONSUMER, header, headerText, kafkaConfig, readTopic, startErrorHandlingBroker, testLogger, waitFor } from './support/error-handling-harness.js';
+import { BrokerProbe, Deliveries, FAST_CONSUMER, header, headerText, kafkaConfig, readTopic, startErrorHandlingBroker, testLogger } from './support/error-handling-harness.js';
+import { waitFor } from '../../support/wait-for.js';
 
 let kafka: EmbeddedKafka;
 let probe: BrokerProbe;
@@ -86,16 +87,16 @@ describe('@RetryableTopic', () => {
 
       const template = app.get(KafkaTemplate) as KafkaTemplate<string, string>;
       const sent = await template.send('shipments', 0, 'order-1', 'widget');
-      await waitFor(() => shipments.deliveries.of('widget').length === 3, 'third attempt', 15_000);
+      await waitFor(() => shipments.deliveries.of('widget').length === 3, { what: 'third attempt', timeoutMs: 15_000 });
       // The record now waits in shipments-retry-800, partition 0, paused until it is due.
       const retry800 = app.listenerContainer('shipments-retry-800') as ConcurrentMessageListenerContainer;
       const child = retry800.containers[0] as KafkaMessageListenerContainer;
-      await waitFor(() => child.isPartitionBackingOff({ topic: 'shipments-retry-800', partition: 0 }), 'partition 0 paused');
+      await waitFor(() => child.isPartitionBackingOff({ topic: 'shipments-retry-800', partition: 0 }), { what: 'partition 0 paused' });
       expect(child.isPartitionBackingOff({ topic: 'shipments-retry-800', partition: 1 })).toBe(false);
       // Partition 1 of the same retry topic keeps flowing meanwhile.
       await template.send('shipments-retry-800', 1, 'probe', 'probe');
-      await waitFor(() => shipments.deliveries.of('probe').length === 1, 'probe on the other partition');
-      await waitFor(() => shipments.dlt.length === 1, 'DLT handler', 15_000);
+      await waitFor(() => shipments.deliveries.of('probe').length === 1, { what: 'probe on the other partition' });
+      await waitFor(() => shipments.dlt.length === 1, { what: 'DLT handler', timeoutMs: 15_000 });
 
       const widget = shipments.deliveries.of('widget');
       expect(widget.map((_, i) => shipments.topics.get(`widget#${i + 1}`))).toEqual(['shipments', 'shipments-retry-200', 'shipments-retry-400', 'shipments-retry-800']);
@@ -130,7 +131,7 @@ describe('@RetryableTopic', () => {
       // Each attempt came at or after the due time its predecessor wrote.
       for (let i = 0; i < 3; i++) expect(widget[i + 1]!.at).toBeGreaterThanOrEqual(dueTimes[i]!);
       // Main and every retry container committed past the record.
-      await waitFor(async () => (await probe.committed('shipping-retry-800', 'shipments-retry-800')).get(0) === 1, 'retry-800 committed');
+      await waitFor(async () => (await probe.committed('shipping-retry-800', 'shipments-retry-800')).get(0) === 1, { what: 'retry-800 committed' });
       expect((await probe.committed('shipping', 'shipments')).get(0)).toBe(1);
     } finally {
       await app.stop();
@@ -218,9 +219,9 @@ describe('DLT strategies', () => {
       await template.send('no-dlt', 'k', 'n1');
       await template.send('class-level', 'k', 'c1');
 
-      await waitFor(async () => (await probe.committedAt('fail-on-error-dlt', 'fail-on-error-dlt')) === 1, 'FAIL_ON_ERROR DLT committed', 15_000);
-      await waitFor(async () => (await probe.committedAt('always-retry-dlt', 'always-retry-dlt')) === 2, 'ALWAYS_RETRY DLT committed twice', 15_000);
-      await waitFor(async () => (await probe.committedAt('no-dlt-retry', 'no-dlt-retry')) === 1, 'NO_DLT retry committed', 15_000);
+      await waitFor(async () => (await probe.committedAt('fail-on-error-dlt', 'fail-on-error-dlt')) === 1, { what: 'FAIL_ON_ERROR DLT committed', timeoutMs: 15_000 });
+      await waitFor(async () => (await probe.committedAt('always-retry-dlt', 'always-retry-dlt')) === 2, { what: 'ALWAYS_RETRY DLT committed twice', timeoutMs: 15_000 });
+      await waitFor(async () => (await probe.committedAt('no-dlt-retry', 'no-dlt-retry')) === 1, { what: 'NO_DLT retry committed', timeoutMs: 15_000 });
 
       expect(strategies.failOnError).toEqual(['f1']);
       expect(await readTopic(kafka, 'fail-on-error-dlt', 1)).toHaveLength(1);
@@ -231,7 +232,7 @@ describe('DLT strategies', () => {
 
       expect(strategies.noDlt.values()).toEqual(['n1', 'n1']);
       // @RetryableTopic on a class-level @KafkaListener.
-      await waitFor(() => strategies.classLevelDlt.length === 1, 'class-level DLT handler', 15_000);
+      await waitFor(() => strategies.classLevelDlt.length === 1, { what: 'class-level DLT handler', timeoutMs: 15_000 });
       expect(strategies.classLevel).toEqual(['c1 on class-level', 'c1 on class-level-retry']);
       expect(strategies.classLevelDlt).toEqual(['c1']);
       expect(await admin.listTopics()).not.toContain('no-dlt-dlt');
@@ -272,7 +273,7 @@ describe('@RetryableTopic with a batch listener', () => {
       expect(app.registry.getListenerContainerIds()).toEqual(['batch-shipments', 'batch-shipments-retry', 'batch-shipments-dlt']);
       const producer = await app.get(KafkaTemplate).execute((p) => p);
       await producer.send({ topic: 'batch-shipments', messages: ['s1', 's2', 'bad-1', 's3', 's4'].map((value) => ({ key: 'k', value })) });
-      await waitFor(() => batches.dlt.length === 1, 'DLT handler', 15_000);
+      await waitFor(() => batches.dlt.length === 1, { what: 'DLT handler', timeoutMs: 15_000 });
 
       expect(batches.sizes[0]).toBeGreaterThan(1);
       expect(batches.processed).toEqual(['s1', 's2', 's3', 's4']);
@@ -284,7 +285,7 @@ describe('@RetryableTopic with a batch listener', () => {
       const [dead] = await readTopic(kafka, 'batch-shipments-dlt', 1);
       expect(headerText(dead!, KafkaHeaders.EXCEPTION_CAUSE_FQCN)).toBe('InventoryUnavailable');
       expect(header(dead!, KafkaHeaders.ORIGINAL_OFFSET)!.readBigInt64BE(0)).toBe(2n);
-      await waitFor(async () => (await probe.committedAt('batch-shipping', 'batch-shipments')) === 5, 'main topic committed');
+      await waitFor(async () => (await probe.committedAt('batch-shipping', 'batch-shipments')) === 5, { what: 'main topic committed' });
     } finally {
       await app.stop();
     }

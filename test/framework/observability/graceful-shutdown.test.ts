@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { EmbeddedKafka } from '../../../src/broker/embedded-kafka.js';
-import { BrokerProbe, kafkaConfig, startBroker, waitFor } from '../support/framework-harness.js';
+import { BrokerProbe, kafkaConfig, startBroker } from '../support/framework-harness.js';
+import { waitFor } from '../../support/wait-for.js';
 
 const APP = join(import.meta.dirname, 'fixtures', 'graceful-consumer.mjs');
 const PARTITIONS = 2;
@@ -41,7 +42,7 @@ async function runUntil(args: string[], until: () => boolean): Promise<number | 
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   try {
-    await waitFor(() => output.includes('started') && until(), 'the app to process records', 25_000);
+    await waitFor(() => output.includes('started') && until(), { what: 'the app to process records', timeoutMs: 25_000 });
   } finally {
     child.kill('SIGTERM');
   }

@@ -16,7 +16,8 @@ import {
   KafkaTemplate,
   TopicBuilder,
 } from '../../../src/index.js';
-import { FAST_CONSUMER, kafkaConfig, startBroker, testLogger, waitFor } from '../support/framework-harness.js';
+import { FAST_CONSUMER, kafkaConfig, startBroker, testLogger } from '../support/framework-harness.js';
+import { waitFor } from '../../support/wait-for.js';
 
 class PaymentDeclined extends Error {}
 
@@ -65,7 +66,7 @@ beforeAll(async () => {
   void app.readiness.then(() => (ready = true));
   expect(app.isReady()).toBe(false);
   await app.start();
-  await waitFor(() => ready, 'readiness');
+  await waitFor(() => ready, { what: 'readiness' });
 });
 
 afterAll(async () => {
@@ -88,11 +89,11 @@ function sample(text: string, series: string): number | undefined {
 test('listener and template timers, counters and container state appear on /metrics with Spring Kafka labels', async () => {
   const template = app.get(KafkaTemplate);
   for (const value of ['p1', 'p2', 'bad-1', 'p3']) await template.send('obs-payments', value);
-  await waitFor(() => processed.length === 3, 'three payments');
+  await waitFor(() => processed.length === 3, { what: 'three payments' });
   const text = await waitFor(async () => {
     const t = await scrape();
     return sample(t, 'streamwright_kafka_listener_dead_lettered_total{name="payments",topic="obs-payments-dlt"}') === 1 ? t : undefined;
-  }, 'the dead-letter count');
+  }, { what: 'the dead-letter count' });
 
   expect(sample(text, 'streamwright_kafka_listener_seconds_count{name="payments-0",result="success",exception="none"}')).toBe(3);
   expect(sample(text, 'streamwright_kafka_listener_seconds_count{name="payments-0",result="failure",exception="PaymentDeclined"}')).toBe(2);
@@ -117,13 +118,13 @@ test('listener and template timers, counters and container state appear on /metr
   // A send that fails (its value cannot be serialized) is a failure of the template timer, labelled with the error's class.
   await expect(template.send('obs-audit', { toJSON: () => { throw new Error('not serializable'); } })).rejects.toThrow();
   await template.send('obs-audit', 'a0');
-  await waitFor(() => lagged.includes('a0'), 'a0');
+  await waitFor(() => lagged.includes('a0'), { what: 'a0' });
 });
 
 test('kafka_consumergroup_lag is the real lag of a paused container, and 0 once it caught up', async () => {
   const audit = app.listenerContainer('audit');
   audit.pause();
-  await waitFor(() => audit.isContainerPaused(), 'the pause');
+  await waitFor(() => audit.isContainerPaused(), { what: 'the pause' });
   const template = app.get(KafkaTemplate);
   for (let i = 1; i <= 5; i++) await template.send('obs-audit', `a${i}`);
   const series = 'kafka_consumergroup_lag{consumergroup="obs-audit",topic="obs-audit",partition="0"}';
@@ -132,7 +133,7 @@ test('kafka_consumergroup_lag is the real lag of a paused container, and 0 once 
   expect(paused.lag).toBe(5);
   expect(paused.pausedPartitions).toEqual([{ topic: 'obs-audit', partition: 0 }]);
   audit.resume();
-  await waitFor(() => lagged.length === 6, 'the five audit records');
+  await waitFor(() => lagged.length === 6, { what: 'the five audit records' });
   expect(sample(await scrape(), series)).toBe(0);
 });
 

@@ -31,7 +31,8 @@ import {
   SendTo,
   TopicBuilder,
 } from '../../../src/index.js';
-import { FAST_CONSUMER, kafkaConfig, startBroker, testLogger, waitFor } from '../support/framework-harness.js';
+import { FAST_CONSUMER, kafkaConfig, startBroker, testLogger } from '../support/framework-harness.js';
+import { waitFor } from '../../support/wait-for.js';
 
 const exporter = new InMemorySpanExporter();
 const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
@@ -179,7 +180,7 @@ function only(inTrace: string, name: string, kind: SpanKind): ReadableSpan {
 }
 /** Waits until the spans named have ended (a send span ends with its acknowledgement, which may come after the consumer's). */
 async function finished(inTrace: string, names: string[]): Promise<void> {
-  await waitFor(() => names.every((name) => spans().some((s) => traceId(s) === inTrace && s.name === name)), names.join(', '));
+  await waitFor(() => names.every((name) => spans().some((s) => traceId(s) === inTrace && s.name === name)), { what: names.join(', ') });
 }
 /** The W3C traceparent a consumed record carried: `00-<trace id>-<span id>-<flags>`. */
 const traceparent = (consumed: ConsumerRecord) => consumed.headers.lastString('traceparent')?.split('-');
@@ -273,7 +274,7 @@ test('a record retried and then dead-lettered keeps its trace: the dead letter i
   const metrics = await waitFor(async () => {
     const text = await service.metrics.metrics();
     return text.includes(deadLettered) ? text : undefined;
-  }, 'the dead-letter count');
+  }, { what: 'the dead-letter count' });
   expect(metrics).toContain('streamwright_kafka_listener_seconds_count{name="payments-0",result="failure",exception="PaymentDeclined"} 2');
   expect(metrics).toMatch(/streamwright_kafka_records_produced_total\{name="kafkaTemplate",topic="trace-payments"\} [1-9]/);
 });
@@ -284,8 +285,8 @@ test('a record going through a retry topic to the dead-letter topic keeps its tr
   await context.with(trace.setSpan(context.active(), ship), () => template.send('trace-shipments', 'parcel-9', 'parcel'));
   ship.end();
   const id = ship.spanContext().traceId;
-  await waitFor(() => seen.get('shipments-dlt')?.length === 1, 'the shipment in the DLT handler', 30_000);
-  const processDead = await waitFor(() => spans().find((s) => traceId(s) === id && s.kind === SpanKind.CONSUMER && /^process trace-shipments-dlt/.test(s.name)), 'the DLT span');
+  await waitFor(() => seen.get('shipments-dlt')?.length === 1, { what: 'the shipment in the DLT handler', timeoutMs: 30_000 });
+  const processDead = await waitFor(() => spans().find((s) => traceId(s) === id && s.kind === SpanKind.CONSUMER && /^process trace-shipments-dlt/.test(s.name)), { what: 'the DLT span' });
 
   const inTrace = spans().filter((s) => traceId(s) === id);
   const sends = inTrace.filter((s) => s.kind === SpanKind.PRODUCER);
@@ -314,11 +315,11 @@ test('a batch listener gets one span per batch with a link to each record\'s sen
     span.end();
     senders.push(span);
   }
-  await waitFor(() => seen.get('audit')?.length === 3, 'three audit records');
+  await waitFor(() => seen.get('audit')?.length === 3, { what: 'three audit records' });
   const batches = await waitFor(() => {
     const found = spans().filter((s) => s.name === 'process trace-audit');
     return found.reduce((n, s) => n + Number(s.attributes['messaging.batch.message_count']), 0) === 3 ? found : undefined;
-  }, 'the batch spans');
+  }, { what: 'the batch spans' });
   const linkedTraces = batches.flatMap((b) => b.links.map((l) => l.context.traceId));
   expect(linkedTraces.sort()).toEqual(senders.map((s) => s.spanContext().traceId).sort());
   for (const batch of batches) {
@@ -334,10 +335,10 @@ test('a batch listener gets one span per batch with a link to each record\'s sen
 test('a send the broker refuses ends its span with Kafka\'s error name; a tombstone says so', async () => {
   const template = service.get(KafkaTemplate);
   await expect(template.send('trace-small', 'big', 'x'.repeat(1000))).rejects.toThrow();
-  const refused = await waitFor(() => spans().find((s) => s.name === 'send trace-small' && s.status.code === SpanStatusCode.ERROR), 'the refused send');
+  const refused = await waitFor(() => spans().find((s) => s.name === 'send trace-small' && s.status.code === SpanStatusCode.ERROR), { what: 'the refused send' });
   expect(refused.attributes['error.type']).toBe('MESSAGE_TOO_LARGE');
   await template.send('trace-small', 'gone', null);
-  const tombstone = await waitFor(() => spans().find((s) => s.name === 'send trace-small' && s.attributes['messaging.kafka.message.key'] === 'gone'), 'the tombstone');
+  const tombstone = await waitFor(() => spans().find((s) => s.name === 'send trace-small' && s.attributes['messaging.kafka.message.key'] === 'gone'), { what: 'the tombstone' });
   expect(tombstone.attributes).toMatchObject({ 'messaging.kafka.message.tombstone': true, 'messaging.destination.partition.id': '0' });
   expect(tombstone.status.code).toBe(SpanStatusCode.UNSET);
 });
@@ -347,7 +348,7 @@ test('with template.observation-enabled and listener.observation-enabled false a
   const span = testTracer.startSpan('quiet');
   await context.with(trace.setSpan(context.active(), span), () => untraced.get(KafkaTemplate).send('trace-quiet', 'hush'));
   span.end();
-  await waitFor(() => seen.get('quiet')?.length === 1, 'the quiet record');
+  await waitFor(() => seen.get('quiet')?.length === 1, { what: 'the quiet record' });
   expect(seen.get('quiet')![0]!.headers.lastHeader('traceparent')).toBeUndefined();
   // Give a (wrong) span time to finish, then check nothing of this application's was recorded.
   await untraced.get(KafkaTemplate).flush();
@@ -359,7 +360,7 @@ test('without a registered tracer provider there are no spans and no headers; co
   const before = exporter.getFinishedSpans().length;
   const template = service.get(KafkaTemplate);
   await template.send('trace-payments-dlt', 'no-provider');
-  const consumed = await waitFor(() => seen.get('payments-dlt')?.find((r) => r.value === 'no-provider'), 'the record');
+  const consumed = await waitFor(() => seen.get('payments-dlt')?.find((r) => r.value === 'no-provider'), { what: 'the record' });
   expect(consumed.headers.lastHeader('traceparent')).toBeUndefined();
   expect(exporter.getFinishedSpans().length).toBe(before);
 
@@ -370,7 +371,7 @@ test('without a registered tracer provider there are no spans and no headers; co
   trace.setGlobalTracerProvider(provider);
   // The template checks on every send: a provider registered later is picked up at once.
   await template.send('trace-payments-dlt', 'provider-again');
-  const unwrapped = await waitFor(() => seen.get('payments-dlt')?.find((r) => r.value === 'provider-again'), 'the record sent with a provider again');
+  const unwrapped = await waitFor(() => seen.get('payments-dlt')?.find((r) => r.value === 'provider-again'), { what: 'the record sent with a provider again' });
   const [, unwrappedTrace, unwrappedSend] = traceparent(unwrapped)!;
   await finished(unwrappedTrace!, ['send trace-payments-dlt']);
   expect(spanId(only(unwrappedTrace!, 'send trace-payments-dlt', SpanKind.PRODUCER))).toBe(unwrappedSend);
@@ -380,7 +381,7 @@ test('without a registered tracer provider there are no spans and no headers; co
   await container.stop();
   await container.start();
   await template.send('trace-payments-dlt', 'restarted');
-  const traced = await waitFor(() => seen.get('payments-dlt')?.find((r) => r.value === 'restarted'), 'the record after the restart');
+  const traced = await waitFor(() => seen.get('payments-dlt')?.find((r) => r.value === 'restarted'), { what: 'the record after the restart' });
   const [, id, sendSpanId] = traceparent(traced)!;
   await finished(id!, ['send trace-payments-dlt', 'process trace-payments-dlt']);
   expect(parentOf(only(id!, 'process trace-payments-dlt', SpanKind.CONSUMER))).toBe(sendSpanId);

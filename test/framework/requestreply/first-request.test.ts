@@ -7,7 +7,8 @@ import { injectable } from 'inversify';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import type { EmbeddedKafka } from '../../../src/broker/embedded-kafka.js';
 import { KafkaApplication, KafkaListener, ReplyingKafkaTemplate, SendTo, TopicBuilder } from '../../../src/index.js';
-import { FAST_CONSUMER, kafkaConfig, startBroker, testLogger, unique, waitFor } from '../support/framework-harness.js';
+import { FAST_CONSUMER, kafkaConfig, startBroker, testLogger, unique } from '../support/framework-harness.js';
+import { waitFor } from '../../support/wait-for.js';
 
 @injectable()
 class RateService {
@@ -53,7 +54,7 @@ test('the first request right after start, with auto.offset.reset=latest, is ans
       () => 'answered',
       (error: unknown) => error,
     );
-    await waitFor(() => app.get(ReplyingKafkaTemplate).pendingRequests === 1, 'the request to be pending');
+    await waitFor(() => app.get(ReplyingKafkaTemplate).pendingRequests === 1, { what: 'the request to be pending' });
     await app.stop();
     expect(String(await waiting)).toContain('ReplyingKafkaTemplate stopped before the reply');
   }

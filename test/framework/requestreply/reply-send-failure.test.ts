@@ -18,8 +18,9 @@ import {
 } from '../../../src/index.js';
 import type { EmbeddedKafka } from '../../../src/broker/embedded-kafka.js';
 import { startErrorHandlingBroker } from '../error-handling/support/error-handling-harness.js';
-import { BrokerProbe, FAST_CONSUMER, kafkaConfig, testLogger, waitFor } from '../support/framework-harness.js';
+import { BrokerProbe, FAST_CONSUMER, kafkaConfig, testLogger } from '../support/framework-harness.js';
 import { readTopic, values } from '../transactions/tx-harness.js';
+import { waitFor } from '../../support/wait-for.js';
 
 const deliveries: string[] = [];
 
@@ -60,11 +61,11 @@ test('a reply that cannot be written fails the request record: not committed, re
   try {
     await app.start();
     await app.get(KafkaTemplate).send('audit-requests', 'r1', 'invoice-7');
-    await waitFor(() => deliveries.length >= 3, 'three deliveries while the reply topic is missing', 30_000);
+    await waitFor(() => deliveries.length >= 3, { what: 'three deliveries while the reply topic is missing', timeoutMs: 30_000 });
     expect(await probe.committedAt('auditor', 'audit-requests')).toBe(-1);
 
     await probe.createTopic('audit-replies', 1);
-    await waitFor(async () => (await probe.committedAt('auditor', 'audit-requests')) === 1, 'request committed after its reply', 30_000);
+    await waitFor(async () => (await probe.committedAt('auditor', 'audit-requests')) === 1, { what: 'request committed after its reply', timeoutMs: 30_000 });
     const replies = await readTopic(kafkaConfig(kafka), 'audit-replies', { done: (r) => r.length >= 1 });
     expect(values(replies)).toEqual(['audited invoice-7']);
     expect(new Set(deliveries)).toEqual(new Set(['invoice-7']));

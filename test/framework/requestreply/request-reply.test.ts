@@ -25,8 +25,9 @@ import {
   TopicBuilder,
 } from '../../../src/index.js';
 import { KafkaTestUtils, type TestConsumer } from '../../../src/testing/index.js';
-import { FAST_CONSUMER, kafkaConfig, startBroker, unique, waitFor } from '../support/framework-harness.js';
+import { FAST_CONSUMER, kafkaConfig, startBroker, unique } from '../support/framework-harness.js';
 import { CapturingLogger } from './support/capturing-logger.js';
+import { waitFor } from '../../support/wait-for.js';
 
 class QuoteRequest {
   sku!: string;
@@ -243,7 +244,7 @@ describe('failures', () => {
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(KafkaReplyTimeoutException);
-    await waitFor(() => logger.matching('warn', /Late reply .* the request had already timed out/).length > 0, 'the late reply to be logged', 20_000);
+    await waitFor(() => logger.matching('warn', /Late reply .* the request had already timed out/).length > 0, { what: 'the late reply to be logged', timeoutMs: 20_000 });
     // The template carries on.
     const reply = await replying.sendAndReceive({ topic: 'quotes', key: 'slow', value: new QuoteRequest('quick', 1) });
     expect(reply.key).toBe('slow');
@@ -253,7 +254,7 @@ describe('failures', () => {
     const replies = await consumerOf('quotes-replies');
     const silent = replying.sendAndReceive({ topic: 'quotes', key: 'quiet', value: new QuoteRequest('silent', 1) }, { timeoutMs: 60_000 });
     silent.catch(() => undefined);
-    await waitFor(() => calls.get('silent') === 1, 'the silent request to be handled', 20_000);
+    await waitFor(() => calls.get('silent') === 1, { what: 'the silent request to be handled', timeoutMs: 20_000 });
     // Same key, so same partition and consumer: the silent request is done before this one is read.
     const answered = await replying.sendAndReceive({ topic: 'quotes', key: 'quiet', value: new QuoteRequest('loud', 1) });
     expect(answered.key).toBe('quiet');
@@ -263,7 +264,7 @@ describe('failures', () => {
 
   test('with errorReplies: false a failure goes to the error handler (retried) and the requester times out', async () => {
     await expect(replying.sendAndReceive({ topic: 'strict', key: 's', value: 'check' }, { timeoutMs: 1500 })).rejects.toBeInstanceOf(KafkaReplyTimeoutException);
-    await waitFor(() => StrictService.calls >= 2, 'a redelivery of the failed request');
+    await waitFor(() => StrictService.calls >= 2, { what: 'a redelivery of the failed request' });
     expect(logger.matching('warn', /sent an error reply to quotes-replies: Error: strict failure/)).toEqual([]);
   });
 

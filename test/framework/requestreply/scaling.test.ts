@@ -21,8 +21,9 @@ import {
   type ReplyingTemplateConfig,
 } from '../../../src/index.js';
 import { KafkaTestUtils } from '../../../src/testing/index.js';
-import { FAST_CONSUMER, kafkaConfig, startBroker, waitFor } from '../support/framework-harness.js';
+import { FAST_CONSUMER, kafkaConfig, startBroker } from '../support/framework-harness.js';
 import { CapturingLogger } from './support/capturing-logger.js';
+import { waitFor } from '../../support/wait-for.js';
 
 class Ping {
   id!: string;
@@ -117,20 +118,20 @@ test('three instances on one reply topic, one joining and one leaving mid-flight
   const [a, b, c] = await Promise.all(['A', 'B', 'C'].map((name) => startInstance(name, shared)));
   const loops = new Map([a!, b!, c!].map((i) => [i.name, new RequestLoop(i.name, i.app.get(ReplyingKafkaTemplate), 5)]));
   const answered = (name: string) => loops.get(name)!.answered.length;
-  await waitFor(() => [...loops.keys()].every((name) => answered(name) >= 50), '50 answers per instance', 30_000);
+  await waitFor(() => [...loops.keys()].every((name) => answered(name) >= 50), { what: '50 answers per instance', timeoutMs: 30_000 });
 
   // D joins: the responders' group rebalances while A, B and C have requests in flight.
   const d = await startInstance('D', shared);
   loops.set('D', new RequestLoop('D', d.app.get(ReplyingKafkaTemplate), 5));
   const beforeLeave = { A: answered('A'), B: answered('B') };
-  await waitFor(() => answered('D') >= 50 && answered('A') >= beforeLeave.A + 50, 'traffic after the join', 30_000);
+  await waitFor(() => answered('D') >= 50 && answered('A') >= beforeLeave.A + 50, { what: 'traffic after the join', timeoutMs: 30_000 });
 
   // C leaves: it finishes its own requests, then stops while A, B and D keep sending.
   await loops.get('C')!.stop();
   const inFlightWhenCLeft = ['A', 'B', 'D'].map((name) => loops.get(name)!.sent.length - answered(name) - loops.get(name)!.failures.length);
   await c!.app.stop();
   const afterLeave = { A: answered('A'), B: answered('B'), D: answered('D') };
-  await waitFor(() => answered('A') >= afterLeave.A + 50 && answered('B') >= afterLeave.B + 50 && answered('D') >= afterLeave.D + 50, 'traffic after the leave', 30_000);
+  await waitFor(() => answered('A') >= afterLeave.A + 50 && answered('B') >= afterLeave.B + 50 && answered('D') >= afterLeave.D + 50, { what: 'traffic after the leave', timeoutMs: 30_000 });
   for (const name of ['A', 'B', 'D']) await loops.get(name)!.stop();
 
   // Requests really were in flight across the leave.
@@ -182,9 +183,9 @@ test('a rebalance of the reply group itself loses no reply, even before the firs
   // would restart the partition at 'latest' and skip them; the template seeks back instead.
   template.replyContainer.pause();
   const requests = Array.from({ length: 20 }, (_, i) => template.sendAndReceive({ topic: 'ping', key: `r-${i}`, value: { id: `r-${i}`, from: 'R' } }, { replyType: Pong, timeoutMs: 60_000 }));
-  await waitFor(async () => (await KafkaTestUtils.getEndOffsets(kafkaConfig(kafka), 'rebalanced-replies')).get(0)! >= 20, 'the 20 replies to be written', 30_000);
+  await waitFor(async () => (await KafkaTestUtils.getEndOffsets(kafkaConfig(kafka), 'rebalanced-replies')).get(0)! >= 20, { what: 'the 20 replies to be written', timeoutMs: 30_000 });
   await instance.app.get(KafkaAdmin).withAdmin((admin) => admin.createPartitions({ topicPartitions: [{ topic: 'rebalanced-replies', count: 2 }] }));
-  await waitFor(() => assignments >= 1 && template.getAssignedReplyTopicPartitions().length === 2, 'the reply group to rebalance onto 2 partitions', 30_000);
+  await waitFor(() => assignments >= 1 && template.getAssignedReplyTopicPartitions().length === 2, { what: 'the reply group to rebalance onto 2 partitions', timeoutMs: 30_000 });
   template.replyContainer.resume();
 
   const replies = await Promise.all(requests);

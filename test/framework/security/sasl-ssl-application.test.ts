@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { EmbeddedKafka } from '../../../src/broker/embedded-kafka.js';
 import { consoleLogger as brokerLogger } from '../../../src/broker/logger.js';
 import { KafkaApplication, KafkaListener, KafkaTemplate, ReplyingKafkaTemplate, SendTo, TopicBuilder } from '../../../src/index.js';
-import { FAST_CONSUMER, kafkaConfig, testLogger, waitFor } from '../support/framework-harness.js';
+import { FAST_CONSUMER, kafkaConfig, testLogger } from '../support/framework-harness.js';
+import { waitFor } from '../../support/wait-for.js';
 
 class Order {
   id!: string;
@@ -74,7 +75,7 @@ describe('KafkaApplication over SASL_SSL with SCRAM-SHA-512', () => {
 
   test('KafkaTemplate produces and a @KafkaListener consumes', async () => {
     await app.get(KafkaTemplate).send('secure-orders', 'o-1', Object.assign(new Order(), { id: 'o-1', amount: 3 }));
-    await waitFor(() => seen.includes('o-1'), 'the listener to see o-1');
+    await waitFor(() => seen.includes('o-1'), { what: 'the listener to see o-1' });
   });
 
   test('ReplyingKafkaTemplate gets the @SendTo reply', async () => {

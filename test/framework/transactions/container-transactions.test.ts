@@ -22,8 +22,9 @@ import {
   type ConsumerRecord,
   type MessageListenerContainer,
 } from '../../../src/index.js';
-import { BrokerProbe, FAST_CONSUMER, Gate, kafkaConfig, startBroker, testLogger, unique, waitFor } from '../support/framework-harness.js';
+import { BrokerProbe, FAST_CONSUMER, Gate, kafkaConfig, startBroker, testLogger, unique } from '../support/framework-harness.js';
 import { readTopic, values } from './tx-harness.js';
+import { waitFor } from '../../support/wait-for.js';
 
 let kafka: EmbeddedKafka;
 let probe: BrokerProbe;
@@ -86,7 +87,7 @@ describe('container transactions', () => {
         await gate.wait();
       }
     });
-    await waitFor(() => holding, 'listener held inside the second record');
+    await waitFor(() => holding, { what: 'listener held inside the second record' });
     // Inside the second transaction: its send is written but neither it nor the offset is committed.
     const uncommitted = await readTopic(kafkaConfig(kafka), output, { readUncommitted: true, done: (r) => r.length >= 2 });
     expect(values(uncommitted)).toEqual(['out-v0', 'out-v1']);
@@ -97,7 +98,7 @@ describe('container transactions', () => {
     gate.open();
     const all = await readTopic(kafkaConfig(kafka), output, { done: (r) => r.length >= 3 });
     expect(values(all)).toEqual(['out-v0', 'out-v1', 'out-v2']);
-    await waitFor(async () => (await probe.committedAt(group, input)) === 3, 'offset 3 committed');
+    await waitFor(async () => (await probe.committedAt(group, input)) === 3, { what: 'offset 3 committed' });
   });
 
   test("a throwing listener's sends are aborted; the record is retried, then recovered in a transaction with its offset", async () => {
@@ -134,7 +135,7 @@ describe('container transactions', () => {
     expect(values(uncommitted)).toEqual(['out-v0', 'out-v1', 'out-v1', 'out-v1', 'out-v2']);
     expect(attempts.get('v1')).toBe(3);
     expect(attempts.get('v2')).toBe(1);
-    await waitFor(async () => (await probe.committedAt(group, input)) === 3, 'offset 3 committed');
+    await waitFor(async () => (await probe.committedAt(group, input)) === 3, { what: 'offset 3 committed' });
   });
 });
 
@@ -171,7 +172,7 @@ describe('KafkaApplication wiring', () => {
       await app.start();
       const read = await readTopic(kafkaConfig(kafka), output, { done: (r) => r.length >= 4 });
       expect(values(read)).toEqual(['copy-v0', 'copy-v1', 'copy-v2', 'copy-v3']);
-      await waitFor(async () => (await probe.committedAt(group, input)) === 4, 'offset 4 committed');
+      await waitFor(async () => (await probe.committedAt(group, input)) === 4, { what: 'offset 4 committed' });
     } finally {
       await app.stop();
     }

@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { Kafka, Partitioners } from 'kafkajs';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { EmbeddedKafka } from '../../../src/broker/embedded-kafka.js';
-import { BrokerProbe, kafkaConfig, startBroker, unique, waitFor } from '../support/framework-harness.js';
+import { BrokerProbe, kafkaConfig, startBroker, unique } from '../support/framework-harness.js';
 import { readTopic, type ReadRecord } from './tx-harness.js';
+import { waitFor } from '../../support/wait-for.js';
 
 const APP = join(import.meta.dirname, 'fixtures', 'eos-copier-app.mjs');
 const TOTAL = 10_000;
@@ -79,7 +80,7 @@ test('10,000 records copied exactly once across two SIGKILLs and a 1% failure ra
   // Two runs killed with SIGKILL after copying some records, then a run to the end.
   for (let run = 0; run < 2; run++) {
     const copier = startCopier(args);
-    await waitFor(() => copier.progress() >= 2000, `copier run ${run} to copy 2000 records (${copier.output().slice(-500)})`, 90_000);
+    await waitFor(() => copier.progress() >= 2000, { what: `copier run ${run} to copy 2000 records (${copier.output().slice(-500)})`, timeoutMs: 90_000 });
     await copier.kill9();
   }
   const last = startCopier(args);
@@ -87,7 +88,7 @@ test('10,000 records copied exactly once across two SIGKILLs and a 1% failure ra
     await waitFor(async () => {
       const committed = await probe.committed(group, input);
       return [...Array(PARTITIONS).keys()].every((p) => committed.get(p) === inputRecords.filter((r) => r.partition === p).length);
-    }, `every input offset committed (${last.output().slice(-500)})`, 150_000);
+    }, { what: `every input offset committed (${last.output().slice(-500)})`, timeoutMs: 150_000 });
   } finally {
     await last.stop();
   }

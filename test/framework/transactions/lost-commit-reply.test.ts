@@ -15,8 +15,9 @@ import {
   type ConsumerRecord,
 } from '../../../src/index.js';
 import { EmbeddedKafka } from '../../../src/testing/index.js';
-import { BrokerProbe, FAST_CONSUMER, kafkaConfig, testLogger, unique, waitFor } from '../support/framework-harness.js';
+import { BrokerProbe, FAST_CONSUMER, kafkaConfig, testLogger, unique } from '../support/framework-harness.js';
 import { readTopic, values, startFaultCluster } from './tx-harness.js';
+import { waitFor } from '../../support/wait-for.js';
 
 const END_TXN = 26;
 
@@ -65,10 +66,10 @@ test("a listener transaction whose commit reply is lost is not processed again: 
   try {
     await container.start();
     // Offsets are read only once the container's group exists (the probe then finds its coordinator at once).
-    await waitFor(() => processed.length >= 3, 'three records processed', 30_000).catch((error) => {
+    await waitFor(() => processed.length >= 3, { what: 'three records processed', timeoutMs: 30_000 }).catch((error) => {
       throw new Error(`${String(error)}; processed ${processed.join(',')}`);
     });
-    await waitFor(async () => (await probe.committedAt(group, input)) === 3, 'offset 3 committed', 30_000).catch((error) => {
+    await waitFor(async () => (await probe.committedAt(group, input)) === 3, { what: 'offset 3 committed', timeoutMs: 30_000 }).catch((error) => {
       throw new Error(`${String(error)}; processed ${processed.join(',')}`);
     });
     const committed = await readTopic(kafkaConfig(kafka), output, { done: (r) => r.length >= 3, settleMs: 1000 });

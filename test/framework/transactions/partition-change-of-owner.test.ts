@@ -17,8 +17,9 @@ import {
   type RecordInterceptor,
 } from '../../../src/index.js';
 import { EmbeddedKafka } from '../../../src/testing/index.js';
-import { BrokerProbe, FAST_CONSUMER, kafkaConfig, testLogger, unique, waitFor } from '../support/framework-harness.js';
+import { BrokerProbe, FAST_CONSUMER, kafkaConfig, testLogger, unique } from '../support/framework-harness.js';
 import { readTopic, values, startFaultCluster } from './tx-harness.js';
+import { waitFor } from '../../support/wait-for.js';
 
 let kafka: EmbeddedKafka;
 let probe: BrokerProbe;
@@ -81,18 +82,18 @@ test('a previous owner committing after the new owner fetched its offsets: each 
       seenByB.push(record.offset);
       if (aHolding && seenByB.length === 1) {
         releaseA();
-        await waitFor(async () => (await probe.committedAt(group, input)) === 3, "A's transaction of v2 committed", 20_000);
+        await waitFor(async () => (await probe.committedAt(group, input)) === 3, { what: "A's transaction of v2 committed", timeoutMs: 20_000 });
       }
       return record;
     },
   });
   try {
     await a.container.start();
-    await waitFor(() => aHolding, 'A holding v2', 30_000);
+    await waitFor(() => aHolding, { what: 'A holding v2', timeoutMs: 30_000 });
     expect(await probe.committedAt(group, input)).toBe(2);
     // A does not heartbeat while it holds v2: the group moves the partition to B.
     await b.container.start();
-    await waitFor(async () => (await probe.committedAt(group, input)) === inputs.length, 'every input committed', 40_000).catch((error) => {
+    await waitFor(async () => (await probe.committedAt(group, input)) === inputs.length, { what: 'every input committed', timeoutMs: 40_000 }).catch((error) => {
       throw new Error(`${String(error)}; A processed ${byA.join(',')}, B saw offsets ${seenByB.join(',')} and processed ${byB.join(',')}`);
     });
     // B started at v2, the offset committed when it joined: the race happened.

@@ -22,8 +22,9 @@ import {
   type MessageListenerContainer,
 } from '../../../src/index.js';
 import { EmbeddedKafka } from '../../../src/testing/index.js';
-import { BrokerProbe, FAST_CONSUMER, kafkaConfig, testLogger, unique, waitFor } from '../support/framework-harness.js';
+import { BrokerProbe, FAST_CONSUMER, kafkaConfig, testLogger, unique } from '../support/framework-harness.js';
 import { readTopic, values, startFaultCluster } from './tx-harness.js';
+import { waitFor } from '../../support/wait-for.js';
 
 /** Kafka's API keys of the requests whose replies are dropped. */
 const ADD_OFFSETS_TO_TXN = 25;
@@ -103,7 +104,7 @@ async function start(input: string, group: string, onDeadLetter: (attempt: numbe
 async function expectDeadLetteredOnce(dlt: string, input: string, group: string): Promise<void> {
   const dead = await readTopic(kafkaConfig(kafka), dlt, { done: (r) => r.length >= 1, settleMs: 1000 });
   expect(values(dead)).toEqual(['v1']);
-  await waitFor(async () => (await probe.committedAt(group, input)) === 3, 'the group committed past every record');
+  await waitFor(async () => (await probe.committedAt(group, input)) === 3, { what: 'the group committed past every record' });
   // Nothing more shows up once the offset is past all three records.
   const again = await readTopic(kafkaConfig(kafka), dlt, { done: (r) => r.length >= 1, settleMs: 500 });
   expect(again).toHaveLength(1);
@@ -161,7 +162,7 @@ describe('DeadLetterPublishingRecoverer in a transactional container', () => {
     // read_committed: only a committed transaction's record is visible.
     const dead = await readTopic(kafkaConfig(kafka), dlt, { done: (r) => r.length >= 1 });
     expect(values(dead)).toEqual(['v1']);
-    await waitFor(async () => (await probe.committedAt(group, input)) === 3, 'offset 3 committed');
+    await waitFor(async () => (await probe.committedAt(group, input)) === 3, { what: 'offset 3 committed' });
     expect(template.inTransaction()).toBe(false);
   });
 });

@@ -2,7 +2,8 @@
 import { Kafka, Partitioners, type KafkaConfig, type Producer } from 'kafkajs';
 import { consoleLogger as brokerLogger } from '../../../src/broker/logger.js';
 import { EmbeddedKafka } from '../../../src/testing/index.js';
-import { BrokerProbe, kafkaConfig, unique, waitFor } from '../support/framework-harness.js';
+import { BrokerProbe, kafkaConfig, unique } from '../support/framework-harness.js';
+import { waitFor } from '../../support/wait-for.js';
 
 export interface ReadRecord {
   readonly partition: number;
@@ -70,6 +71,6 @@ export async function startFaultCluster(): Promise<FaultCluster> {
   const producer = new Kafka(kafkaConfig(kafka)).producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   await probe.createTopic('warm-up', 1);
-  await waitFor(async () => (await probe.committedAt('warm-up', 'warm-up')) === -1, 'the group coordinator', 30_000);
+  await waitFor(async () => (await probe.committedAt('warm-up', 'warm-up')) === -1, { what: 'the group coordinator', timeoutMs: 30_000 });
   return { kafka, probe, producer };
 }

@@ -25,6 +25,7 @@ import { chaosClient, KafkajsLiveReader, KafkajsProducerWorkload, kafkajsFinalRe
 import { LibrdkafkaProcess } from './librdkafka-process.js';
 import { fullIsr, LeaderSampler, Nemesis, type NemesisEvent } from './nemesis.js';
 import { seededRandom } from '../../support/broker-harness.js';
+import { waitFor } from '../../support/wait-for.js';
 
 export const KAFKAJS_TOPIC = 'chaos-kafkajs';
 export const LIBRDKAFKA_TOPIC = 'chaos-librdkafka';
@@ -60,16 +61,12 @@ export interface ChaosSoakResult {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** waitFor, with the soak's state in the timeout message. */
 async function waitUntil(probe: () => boolean | Promise<boolean>, timeoutMs: number, what: string, state: () => string = () => ''): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await probe()) return;
-    } catch {
-      // Not there yet (a broker still electing, a coordinator still loading): poll again.
-    }
-    if (Date.now() > deadline) throw new Error(`chaos soak: timed out waiting for ${what}\n${state()}`);
-    await sleep(250);
+  try {
+    await waitFor(probe, { timeoutMs, intervalMs: 250, what });
+  } catch (error) {
+    throw new Error(`chaos soak: ${(error as Error).message}\n${state()}`, { cause: error });
   }
 }
 

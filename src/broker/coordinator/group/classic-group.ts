@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { CONSUMER_PROTOCOL_TYPE, subscriptionTopics } from './consumer-protocol.js';
 import { MemberMetadata, type GroupProtocol, type JoinGroupResult } from './member-metadata.js';
 import { topicPartitionKey, type OffsetAndMetadata, type TopicPartitionOffset } from './offset-and-metadata.js';
+import type { TimerHandle } from '../../clock.js';
 
 /** The classic group states, spelled as DescribeGroups and ListGroups report them. */
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
@@ -18,9 +19,14 @@ const VALID_PREVIOUS_STATES: Record<GroupState, readonly GroupState[]> = {
 
 /** The pending end of the join phase: a delayed join (or the initial delay of an empty group). */
 export interface DelayedJoin {
-  readonly timer: NodeJS.Timeout;
+  readonly timer: TimerHandle;
   /** Initial delays only end by their timer; a plain delayed join also ends once all members joined. */
   readonly initial: boolean;
+}
+
+/** A pending member's expiration, cancelled when it joins or leaves. */
+export interface PendingMemberExpiration {
+  cancel(): void;
 }
 
 export interface GroupSummary {
@@ -44,7 +50,7 @@ export class ClassicGroup {
   leaderId: string | null = null;
   readonly members = new Map<string, MemberMetadata>();
   /** Dynamic members given an id by MEMBER_ID_REQUIRED, until they rejoin with it; values are their expirations. */
-  readonly pendingMembers = new Map<string, NodeJS.Timeout>();
+  readonly pendingMembers = new Map<string, PendingMemberExpiration>();
   /** group.instance.id → member id of the static members. */
   readonly staticMembers = new Map<string, string>();
   /** Members of the current generation that have not sent SyncGroup yet. */
@@ -54,7 +60,7 @@ export class ClassicGroup {
   subscribedTopics: Set<string> | null = null;
   readonly offsets = new Map<string, TopicPartitionOffset>();
   delayedJoin: DelayedJoin | null = null;
-  syncTimer: NodeJS.Timeout | null = null;
+  syncTimer: TimerHandle | null = null;
 
   constructor(
     readonly groupId: string,
@@ -132,8 +138,7 @@ export class ClassicGroup {
     if (this.members.size === 0) this.protocolType = member.protocolType;
     if (this.leaderId === null || !this.members.has(this.leaderId)) this.leaderId = member.memberId;
     this.members.set(member.memberId, member);
-    const timer = this.pendingMembers.get(member.memberId);
-    if (timer) clearTimeout(timer);
+    this.pendingMembers.get(member.memberId)?.cancel();
     this.pendingMembers.delete(member.memberId);
   }
 
@@ -145,8 +150,7 @@ export class ClassicGroup {
       if (member.groupInstanceId !== null) this.staticMembers.delete(member.groupInstanceId);
     }
     if (this.isLeader(memberId)) this.leaderId = this.members.keys().next().value ?? null;
-    const timer = this.pendingMembers.get(memberId);
-    if (timer) clearTimeout(timer);
+    this.pendingMembers.get(memberId)?.cancel();
     this.pendingMembers.delete(memberId);
     this.pendingSyncMembers.delete(memberId);
   }

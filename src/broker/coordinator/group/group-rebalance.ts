@@ -33,13 +33,13 @@ export class ClassicGroupRebalance {
 
   /** KIP-394: a member id handed out and not yet used is dropped if it does not join within its session. */
   addPendingMember(group: ClassicGroup, memberId: string, sessionTimeoutMs: number): void {
-    const timer = setTimeout(() => {
-      if (group.pendingMembers.get(memberId) !== timer) return;
+    const timer = this.context.clock.setTimeout(() => {
+      if (group.pendingMembers.get(memberId) !== expiration) return;
       this.context.logger.info(`pending member ${memberId} of group ${group.groupId} expired`);
       this.removePendingMemberAndUpdateGroup(group, memberId);
     }, sessionTimeoutMs);
-    timer.unref();
-    group.pendingMembers.set(memberId, timer);
+    const expiration = { cancel: () => this.context.clock.clearTimeout(timer) };
+    group.pendingMembers.set(memberId, expiration);
   }
 
   /** A pending member left or expired: a join phase waiting for it may be complete now. */
@@ -73,18 +73,17 @@ export class ClassicGroupRebalance {
   private scheduleDelayedJoin(group: ClassicGroup, timeoutMs: number): void {
     this.cancelDelayedJoin(group);
     if (group.hasAllMembersJoined) return this.onCompleteJoin(group);
-    const timer = setTimeout(() => {
+    const timer = this.context.clock.setTimeout(() => {
       if (group.delayedJoin?.timer !== timer) return;
       group.delayedJoin = null;
       this.onCompleteJoin(group);
     }, timeoutMs);
-    timer.unref();
     group.delayedJoin = { timer, initial: false };
   }
 
   private scheduleInitialDelayedJoin(group: ClassicGroup, configuredDelay: number, delayMs: number, remainingMs: number): void {
     this.cancelDelayedJoin(group);
-    const timer = setTimeout(() => {
+    const timer = this.context.clock.setTimeout(() => {
       if (group.delayedJoin?.timer !== timer) return;
       group.delayedJoin = null;
       if (group.newMemberAdded && remainingMs !== 0) {
@@ -94,7 +93,6 @@ export class ClassicGroupRebalance {
         this.onCompleteJoin(group);
       }
     }, delayMs);
-    timer.unref();
     group.delayedJoin = { timer, initial: true };
   }
 
@@ -106,7 +104,7 @@ export class ClassicGroupRebalance {
   }
 
   private cancelDelayedJoin(group: ClassicGroup): void {
-    if (group.delayedJoin) clearTimeout(group.delayedJoin.timer);
+    if (group.delayedJoin) this.context.clock.clearTimeout(group.delayedJoin.timer);
     group.delayedJoin = null;
   }
 
@@ -144,7 +142,7 @@ export class ClassicGroupRebalance {
     this.cancelSyncExpiration(group);
     for (const memberId of group.members.keys()) group.pendingSyncMembers.add(memberId);
     const generation = group.generationId;
-    const timer = setTimeout(() => {
+    const timer = this.context.clock.setTimeout(() => {
       if (group.syncTimer !== timer) return;
       group.syncTimer = null;
       if (generation !== group.generationId || !(group.is('CompletingRebalance') || group.is('Stable')) || group.pendingSyncMembers.size === 0) return;
@@ -157,7 +155,6 @@ export class ClassicGroupRebalance {
       }
       this.prepareRebalance(group, 'pending sync expired');
     }, group.rebalanceTimeoutMs);
-    timer.unref();
     group.syncTimer = timer;
   }
 
@@ -168,7 +165,7 @@ export class ClassicGroupRebalance {
   }
 
   private cancelSyncExpiration(group: ClassicGroup): void {
-    if (group.syncTimer) clearTimeout(group.syncTimer);
+    if (group.syncTimer) this.context.clock.clearTimeout(group.syncTimer);
     group.syncTimer = null;
   }
 
@@ -207,8 +204,8 @@ export class ClassicGroupRebalance {
 
   /** Starts (or restarts) a member's session; it is removed if nothing renews it in time. */
   scheduleHeartbeatExpiration(group: ClassicGroup, member: MemberMetadata, timeoutMs = member.sessionTimeoutMs): void {
-    if (member.heartbeatTimer) clearTimeout(member.heartbeatTimer);
-    const timer = setTimeout(() => {
+    if (member.heartbeatTimer) this.context.clock.clearTimeout(member.heartbeatTimer);
+    const timer = this.context.clock.setTimeout(() => {
       if (member.heartbeatTimer !== timer) return;
       member.heartbeatTimer = null;
       if (this.groups.getGroup(group.groupId) !== group || group.is('Dead') || group.members.get(member.memberId) !== member) return;
@@ -216,13 +213,12 @@ export class ClassicGroupRebalance {
       if (!member.isNew && (member.isAwaitingJoin || member.isAwaitingSync)) return;
       this.removeMemberAndUpdateGroup(group, member, 'session timeout expired');
     }, timeoutMs);
-    timer.unref();
     member.heartbeatTimer = timer;
   }
 
   /** Stops a member's session timer. */
   cancelHeartbeat(member: MemberMetadata): void {
-    if (member.heartbeatTimer) clearTimeout(member.heartbeatTimer);
+    if (member.heartbeatTimer) this.context.clock.clearTimeout(member.heartbeatTimer);
     member.heartbeatTimer = null;
   }
 
@@ -230,7 +226,7 @@ export class ClassicGroupRebalance {
   unload(group: ClassicGroup): void {
     this.cancelDelayedJoin(group);
     this.cancelSyncExpiration(group);
-    for (const timer of group.pendingMembers.values()) clearTimeout(timer);
+    for (const expiration of group.pendingMembers.values()) expiration.cancel();
     for (const member of group.members.values()) {
       this.cancelHeartbeat(member);
       member.completeJoin(joinError(member.memberId, ErrorCode.NOT_COORDINATOR));

@@ -1,3 +1,4 @@
+import type { TimerHandle } from '../../clock.js';
 /** An empty assignment: what a member without one receives (kafkajs crashes on null bytes). */
 export const EMPTY_BYTES: Buffer = Buffer.alloc(0);
 
@@ -49,7 +50,7 @@ export class MemberMetadata {
   /** Joined but not yet through a completed join phase: expires after the new-member timeout. */
   isNew = false;
   /** The session (or new-member) expiration; owned by the coordinator. */
-  heartbeatTimer: NodeJS.Timeout | null = null;
+  heartbeatTimer: TimerHandle | null = null;
 
   constructor(
     public memberId: string,

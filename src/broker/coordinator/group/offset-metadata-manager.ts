@@ -1,3 +1,4 @@
+import type { TimerHandle } from '../../clock.js';
 import { ErrorCode } from '../../../protocol/error-codes.js';
 import type { CoordinatorDeps } from '../runtime/coordinator-context.js';
 import type { VerificationGuard } from '../transaction/transaction-verification.js';
@@ -51,7 +52,7 @@ export interface FetchedTopic {
  * offsets.retention.minutes, which also drops groups left with nothing.
  */
 export class OffsetMetadataManager {
-  private expirationTimer: NodeJS.Timeout | null = null;
+  private expirationTimer: TimerHandle | null = null;
 
   constructor(
     private readonly deps: CoordinatorDeps,
@@ -60,12 +61,11 @@ export class OffsetMetadataManager {
   ) {}
 
   startup(): void {
-    this.expirationTimer = setInterval(() => this.cleanupExpiredOffsets(), this.deps.context.config.int('offsets.retention.check.interval.ms'));
-    this.expirationTimer.unref();
+    this.expirationTimer = this.deps.context.clock.setInterval(() => this.cleanupExpiredOffsets(), this.deps.context.config.int('offsets.retention.check.interval.ms'));
   }
 
   shutdown(): void {
-    if (this.expirationTimer) clearInterval(this.expirationTimer);
+    this.deps.context.clock.clearInterval(this.expirationTimer);
     this.expirationTimer = null;
   }
 

@@ -1,3 +1,4 @@
+import type { Clock, TimerHandle } from '../../clock.js';
 import type { BrokerLogger } from '../../logger.js';
 
 /**
@@ -6,40 +7,41 @@ import type { BrokerLogger } from '../../logger.js';
  * never runs after that.
  */
 export class CoordinatorTimers {
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new Set<TimerHandle>();
   private stopped = false;
 
-  constructor(private readonly logger: BrokerLogger) {}
+  constructor(
+    private readonly logger: BrokerLogger,
+    private readonly clock: Clock,
+  ) {}
 
   /** Runs `task` every `ms`; a throwing task is logged and runs again next time. */
   every(ms: number, task: () => void): void {
-    const timer = setInterval(() => {
+    const timer = this.clock.setInterval(() => {
       try {
         task();
       } catch (error) {
         this.logger.error(`transaction coordinator task failed: ${(error as Error)?.stack ?? error}`);
       }
     }, ms);
-    timer.unref();
     this.timers.add(timer);
   }
 
   /** Runs `task` once after `ms`, unless stopped before. */
   after(ms: number, task: () => void): void {
     if (this.stopped) return;
-    const timer = setTimeout(() => {
+    const timer = this.clock.setTimeout(() => {
       this.timers.delete(timer);
       if (!this.stopped) task();
     }, ms);
-    timer.unref();
     this.timers.add(timer);
   }
 
   stop(): void {
     this.stopped = true;
     for (const timer of this.timers) {
-      clearTimeout(timer);
-      clearInterval(timer);
+      this.clock.clearTimeout(timer);
+      this.clock.clearInterval(timer);
     }
     this.timers.clear();
   }

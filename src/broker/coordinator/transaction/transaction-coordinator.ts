@@ -99,7 +99,7 @@ export class TransactionCoordinator {
     });
     this.stateManager = new TransactionStateManager(deps, this.stateTopic);
     this.producerIds = new ProducerIdManager((size) => deps.allocateProducerIdBlock(size));
-    this.timers = new CoordinatorTimers(context.logger);
+    this.timers = new CoordinatorTimers(context.logger, context.clock);
     this.markerWriter = new TxnMarkerWriter(deps);
     this.markerChannel = new PartitionLeaderMarkerChannel(context, deps.metadata, this.markerWriter, deps.connections);
     this.verification = new TransactionVerification(deps, this.stateManager, deps.connections);

@@ -2,7 +2,7 @@ import { ErrorCode } from '../../../../src/protocol/error-codes.js';
 import { ApiKeys } from '../../../../src/protocol/generated/messages.js';
 import { ConsumerProtocolAssignment, ConsumerProtocolSubscription } from '../../../../src/protocol/generated/specs.js';
 import { decodeMessage, encodeMessage } from '../../../../src/protocol/schema/compile.js';
-import type { RawKafkaClient } from './raw-client.js';
+import type { KafkaConnection } from '../../../../src/client/kafka-connection.js';
 
 /** ConsumerProtocol Subscription v0 bytes (int16 version + struct), as every client writes them. */
 export function subscription(topics: string[]): Buffer {
@@ -32,7 +32,7 @@ export interface JoinOptions {
 }
 
 /** JoinGroup (v5 by default), answering MEMBER_ID_REQUIRED with the given id as clients do. */
-export async function join(client: RawKafkaClient, options: JoinOptions) {
+export async function join(client: KafkaConnection, options: JoinOptions) {
   const version = options.version ?? 5;
   const body = {
     groupId: options.groupId,
@@ -43,42 +43,32 @@ export async function join(client: RawKafkaClient, options: JoinOptions) {
     protocolType: options.protocolType ?? 'consumer',
     protocols: options.protocols ?? [{ name: 'range', metadata: subscription(['t']) }],
   };
-  let response = await client.send(ApiKeys.JoinGroup, version, body);
+  let response = await client.request(ApiKeys.JoinGroup, version, body);
   if (response.errorCode === ErrorCode.MEMBER_ID_REQUIRED) {
-    response = await client.send(ApiKeys.JoinGroup, version, { ...body, memberId: response.memberId });
+    response = await client.request(ApiKeys.JoinGroup, version, { ...body, memberId: response.memberId });
   }
   return response;
 }
 
-export function heartbeat(client: RawKafkaClient, groupId: string, memberId: string, generationId: number, groupInstanceId: string | null = null, version = 3) {
-  return client.send(ApiKeys.Heartbeat, version, { groupId, memberId, generationId, groupInstanceId });
+export function heartbeat(client: KafkaConnection, groupId: string, memberId: string, generationId: number, groupInstanceId: string | null = null, version = 3) {
+  return client.request(ApiKeys.Heartbeat, version, { groupId, memberId, generationId, groupInstanceId });
 }
 
-export function sync(client: RawKafkaClient, groupId: string, memberId: string, generationId: number, assignments: Array<{ memberId: string; assignment: Buffer }> = [], extra: { version?: number; groupInstanceId?: string | null; protocolType?: string | null; protocolName?: string | null } = {}) {
-  return client.send(ApiKeys.SyncGroup, extra.version ?? 3, {
+export function sync(client: KafkaConnection, groupId: string, memberId: string, generationId: number, assignments: Array<{ memberId: string; assignment: Buffer }> = [], extra: { version?: number; groupInstanceId?: string | null; protocolType?: string | null; protocolName?: string | null } = {}) {
+  return client.request(ApiKeys.SyncGroup, extra.version ?? 3, {
     groupId, memberId, generationId, groupInstanceId: extra.groupInstanceId ?? null, protocolType: extra.protocolType ?? null, protocolName: extra.protocolName ?? null, assignments,
   });
 }
 
-export function commit(client: RawKafkaClient, groupId: string, memberId: string, generationId: number, offsets: Array<{ topic: string; partition: number; offset: number; metadata?: string | null }>, version = 7) {
+export function commit(client: KafkaConnection, groupId: string, memberId: string, generationId: number, offsets: Array<{ topic: string; partition: number; offset: number; metadata?: string | null }>, version = 7) {
   const topics = [...new Set(offsets.map((o) => o.topic))].map((name) => ({
     name,
     partitions: offsets.filter((o) => o.topic === name).map((o) => ({ partitionIndex: o.partition, committedOffset: BigInt(o.offset), committedLeaderEpoch: -1, committedMetadata: o.metadata ?? null })),
   }));
-  return client.send(ApiKeys.OffsetCommit, version, { groupId, generationIdOrMemberEpoch: generationId, memberId, groupInstanceId: null, topics });
+  return client.request(ApiKeys.OffsetCommit, version, { groupId, generationIdOrMemberEpoch: generationId, memberId, groupInstanceId: null, topics });
 }
 
 export function commitErrors(response: { topics: Array<{ partitions: Array<{ errorCode: number }> }> }): number[] {
   return response.topics.flatMap((t) => t.partitions.map((p) => p.errorCode));
 }
 
-/** Polls `check` until it returns a value (not undefined) or the deadline passes. */
-export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000, intervalMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}

@@ -3,9 +3,7 @@
 import { Kafka, logLevel, type Consumer, type KafkaConfig } from 'kafkajs';
 import { ApiKeys } from '../../../../src/protocol/generated/messages.js';
 import { absoluteRecords, decodeRecordBatchesSync } from '../../../../src/protocol/records/index.js';
-import { RawKafkaClient } from '../../groups/support/raw-client.js';
-
-export { RawKafkaClient };
+import type { KafkaConnection } from '../../../../src/client/kafka-connection.js';
 
 export function kafkaClient(bootstrap: string, extra: Partial<KafkaConfig> = {}): Kafka {
   return new Kafka({
@@ -17,16 +15,6 @@ export function kafkaClient(bootstrap: string, extra: Partial<KafkaConfig> = {})
   });
 }
 
-/** Polls until `check` returns a value (not undefined). */
-export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000, intervalMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
 
 export interface Seen {
   partition: number;
@@ -83,8 +71,8 @@ export interface RawFetch {
   batches: Array<{ baseOffset: number; isControl: boolean; isTransactional: boolean; producerId: number; values: Array<string | null>; offsets: number[] }>;
 }
 
-async function fetchOnce(client: RawKafkaClient, topic: string, partition: number, offset: number, isolationLevel: 0 | 1) {
-  const response = await client.send(ApiKeys.Fetch, 11, {
+async function fetchOnce(client: KafkaConnection, topic: string, partition: number, offset: number, isolationLevel: 0 | 1) {
+  const response = await client.request(ApiKeys.Fetch, 11, {
     replicaId: -1,
     maxWaitMs: 0,
     minBytes: 0,
@@ -105,7 +93,7 @@ async function fetchOnce(client: RawKafkaClient, topic: string, partition: numbe
  * fetch stops at the end of a segment). The aborted transactions of all responses are
  * concatenated (null when the broker sent null).
  */
-export async function rawFetch(client: RawKafkaClient, topic: string, partition: number, offset: number, isolationLevel: 0 | 1): Promise<RawFetch> {
+export async function rawFetch(client: KafkaConnection, topic: string, partition: number, offset: number, isolationLevel: 0 | 1): Promise<RawFetch> {
   const out: RawFetch = { errorCode: 0, highWatermark: -1, lastStableOffset: -1, abortedTransactions: null, batches: [] };
   for (let next = offset; ; ) {
     const p = await fetchOnce(client, topic, partition, next, isolationLevel);
@@ -137,8 +125,8 @@ export async function rawFetch(client: RawKafkaClient, topic: string, partition:
 }
 
 /** ListOffsets v3 LATEST with the given isolation level. */
-export async function latestOffset(client: RawKafkaClient, topic: string, partition: number, isolationLevel: 0 | 1): Promise<number> {
-  const response = await client.send(ApiKeys.ListOffsets, 3, {
+export async function latestOffset(client: KafkaConnection, topic: string, partition: number, isolationLevel: 0 | 1): Promise<number> {
+  const response = await client.request(ApiKeys.ListOffsets, 3, {
     replicaId: -1,
     isolationLevel,
     topics: [{ name: topic, partitions: [{ partitionIndex: partition, currentLeaderEpoch: -1, timestamp: -1n, maxNumOffsets: 1 }] }],

@@ -2,15 +2,15 @@
 // requests through the project's codec, batches with explicit producer id, epoch and sequence.
 import { ApiKeys } from '../../../../src/protocol/generated/messages.js';
 import { encodeRecordBatchSync } from '../../../../src/protocol/records/index.js';
-import type { RawKafkaClient } from '../../groups/support/raw-client.js';
+import type { KafkaConnection } from '../../../../src/client/kafka-connection.js';
 
 export interface ProducerIdentity {
   producerId: bigint;
   producerEpoch: number;
 }
 
-export async function initProducerId(client: RawKafkaClient, options: { transactionalId?: string | null; timeoutMs?: number; version?: number; producerId?: bigint; producerEpoch?: number } = {}) {
-  return client.send(ApiKeys.InitProducerId, options.version ?? 1, {
+export async function initProducerId(client: KafkaConnection, options: { transactionalId?: string | null; timeoutMs?: number; version?: number; producerId?: bigint; producerEpoch?: number } = {}) {
+  return client.request(ApiKeys.InitProducerId, options.version ?? 1, {
     transactionalId: options.transactionalId ?? null,
     transactionTimeoutMs: options.timeoutMs ?? 60_000,
     producerId: options.producerId ?? -1n,
@@ -33,8 +33,8 @@ export function batch(producer: ProducerIdentity, baseSequence: number, values: 
 }
 
 /** Produce v7 with acks=-1; resolves with the partition's result. */
-export async function produce(client: RawKafkaClient, topic: string, partition: number, records: Buffer, transactionalId: string | null = null) {
-  const response = await client.send(ApiKeys.Produce, 7, {
+export async function produce(client: KafkaConnection, topic: string, partition: number, records: Buffer, transactionalId: string | null = null) {
+  const response = await client.request(ApiKeys.Produce, 7, {
     transactionalId,
     acks: -1,
     timeoutMs: 30_000,
