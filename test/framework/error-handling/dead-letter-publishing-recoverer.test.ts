@@ -4,7 +4,6 @@
  * the destination resolver's "nowhere", routing a fatal failure back to its own topic, a
  * destination partition that does not exist, and a failing send.
  */
-import type { Message } from 'kafkajs';
 import { describe, expect, test } from 'vitest';
 import {
   ConsumerRecord,
@@ -17,6 +16,7 @@ import {
   silentLogger,
   type KafkaOperations,
 } from '../../../src/index.js';
+import { bytesOnlyOperations } from '../support/bytes-only-operations.js';
 
 interface Sent {
   topic: string;
@@ -29,29 +29,14 @@ interface Sent {
 /** A non-transactional template that records what it is asked to send; partitions >= `partitions` are unknown to it. */
 function fakeTemplate(options: { partitions?: number; fail?: Error } = {}): KafkaOperations & { sent: Sent[] } {
   const sent: Sent[] = [];
-  // The recoverer sends bytes only.
-  const unused = () => Promise.reject(new Error('not used by the recoverer'));
-  return {
-    sent,
-    defaultTopic: undefined,
-    send: unused,
-    sendDefault: unused,
-    flush: () => Promise.resolve(),
-    sendOffsetsToTransaction: unused,
-    execute: unused,
-    receive: unused,
-    allowNonTransactional: false,
-    isTransactional: () => false,
-    inTransaction: () => false,
-    executeInTransaction: () => Promise.reject<never>(new Error('not transactional')),
-    sendBytes: async (topic: string, message: Message) => {
-      if (options.fail) throw options.fail;
-      // kafkajs silently sends nothing for a partition missing from its metadata.
-      if (message.partition !== undefined && message.partition >= (options.partitions ?? 1)) return [];
-      sent.push({ ...(message as Sent), topic });
-      return [{ topicName: topic, partition: message.partition ?? 0, errorCode: 0, baseOffset: '0' }];
-    },
-  };
+  const operations = bytesOnlyOperations(async (topic, message) => {
+    if (options.fail) throw options.fail;
+    // kafkajs silently sends nothing for a partition missing from its metadata.
+    if (message.partition !== undefined && message.partition >= (options.partitions ?? 1)) return [];
+    sent.push({ ...(message as Sent), topic });
+    return [{ topicName: topic, partition: message.partition ?? 0, errorCode: 0, baseOffset: '0' }];
+  });
+  return Object.assign(operations, { sent });
 }
 
 const record = (headers: RecordHeaders = new RecordHeaders()) =>

@@ -20,8 +20,8 @@ import {
   RecordHeaders,
   silentLogger,
   VALUE_DESERIALIZER_EXCEPTION_HEADER,
-  type KafkaOperations,
 } from '../../../src/index.js';
+import { bytesOnlyOperations } from '../support/bytes-only-operations.js';
 
 class Order {
   id!: string;
@@ -103,25 +103,10 @@ describe('ErrorHandlingDeserializer', () => {
 
   test('the dead-letter recoverer drops the header unless retainExceptionHeader', async () => {
     const sent: Message[] = [];
-    // The recoverer sends bytes only.
-    const unused = () => Promise.reject(new Error('not used by the recoverer'));
-    const template: KafkaOperations = {
-      defaultTopic: undefined,
-      send: unused,
-      sendDefault: unused,
-      flush: () => Promise.resolve(),
-      sendOffsetsToTransaction: unused,
-      execute: unused,
-      receive: unused,
-      allowNonTransactional: false,
-      isTransactional: () => false,
-      inTransaction: () => false,
-      executeInTransaction: () => Promise.reject(new Error('not transactional')),
-      sendBytes: async (topic: string, message: Message) => {
-        sent.push(message);
-        return [{ topicName: topic, partition: 0, errorCode: 0, baseOffset: '0' }];
-      },
-    };
+    const template = bytesOnlyOperations(async (topic, message) => {
+      sent.push(message);
+      return [{ topicName: topic, partition: 0, errorCode: 0, baseOffset: '0' }];
+    });
     const headers = new RecordHeaders().add(VALUE_DESERIALIZER_EXCEPTION_HEADER, '{"exceptionClass":"DeserializationException"}');
     const record = new ConsumerRecord({ topic: 'orders', partition: 0, offset: 1, timestamp: 1, key: null, value: null, headers });
     const failure = new ListenerExecutionFailedException('Listener failed', 'g');
