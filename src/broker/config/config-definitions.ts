@@ -1,9 +1,12 @@
 import { isIP } from 'node:net';
 
 /**
- * Kafka's configuration names, types and defaults for what this broker implements. Topic
- * configs name their broker-level synonym (the broker value a topic inherits unless it
- * overrides it), which is also what DescribeConfigs reports as synonyms.
+ * Kafka's configuration names, types, defaults and bounds for what this broker implements: the
+ * one place they are declared. Validation (config-validation.ts), DescribeConfigs and the
+ * storage layer's LogConfig all read them. Topic configs name their broker-level synonym (the
+ * broker value a topic inherits unless it overrides it), which is also what DescribeConfigs
+ * reports as synonyms; every topic config may change on a live topic, and so may its synonym
+ * (DYNAMIC_BROKER_CONFIGS).
  */
 export type ConfigType = 'boolean' | 'string' | 'int' | 'short' | 'long' | 'double' | 'list' | 'class' | 'password';
 
@@ -17,10 +20,12 @@ export interface ConfigDefinition {
   readonly type: ConfigType;
   /** Kafka's default as a string; null where Kafka has none. */
   readonly default: string | null;
-  /** Allowed values, for enumerations (validated on create/alter). */
+  /** Allowed values, for enumerations (validated on create/alter); for a list, of each element. */
   readonly validValues?: readonly string[];
   /** Smallest allowed numeric value. */
   readonly min?: number;
+  /** Largest allowed numeric value (beyond what the type holds). */
+  readonly max?: number;
   /** A check beyond type and range: returns why the value is invalid, or undefined. */
   readonly check?: (value: string) => string | undefined;
 }
@@ -46,7 +51,7 @@ function checkHostCounts(value: string): string | undefined {
 }
 
 export const TOPIC_CONFIGS: readonly TopicConfigDefinition[] = [
-  { name: 'cleanup.policy', type: 'list', default: 'delete', brokerSynonym: 'log.cleanup.policy', validValues: ['delete', 'compact', 'compact,delete', 'delete,compact'] },
+  { name: 'cleanup.policy', type: 'list', default: 'delete', brokerSynonym: 'log.cleanup.policy', validValues: ['compact', 'delete'] },
   { name: 'compression.type', type: 'string', default: 'producer', brokerSynonym: 'compression.type', validValues: ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'] },
   { name: 'delete.retention.ms', type: 'long', default: '86400000', brokerSynonym: 'log.cleaner.delete.retention.ms', min: 0 },
   { name: 'file.delete.delay.ms', type: 'long', default: '60000', brokerSynonym: 'log.segment.delete.delay.ms', min: 0 },
@@ -58,14 +63,14 @@ export const TOPIC_CONFIGS: readonly TopicConfigDefinition[] = [
   { name: 'message.timestamp.after.max.ms', type: 'long', default: LONG_MAX, brokerSynonym: 'log.message.timestamp.after.max.ms', min: 0 },
   { name: 'message.timestamp.before.max.ms', type: 'long', default: LONG_MAX, brokerSynonym: 'log.message.timestamp.before.max.ms', min: 0 },
   { name: 'message.timestamp.type', type: 'string', default: 'CreateTime', brokerSynonym: 'log.message.timestamp.type', validValues: ['CreateTime', 'LogAppendTime'] },
-  { name: 'min.cleanable.dirty.ratio', type: 'double', default: '0.5', brokerSynonym: 'log.cleaner.min.cleanable.ratio', min: 0 },
+  { name: 'min.cleanable.dirty.ratio', type: 'double', default: '0.5', brokerSynonym: 'log.cleaner.min.cleanable.ratio', min: 0, max: 1 },
   { name: 'min.compaction.lag.ms', type: 'long', default: '0', brokerSynonym: 'log.cleaner.min.compaction.lag.ms', min: 0 },
   { name: 'min.insync.replicas', type: 'int', default: '1', brokerSynonym: 'min.insync.replicas', min: 1 },
   { name: 'preallocate', type: 'boolean', default: 'false', brokerSynonym: 'log.preallocate' },
   { name: 'retention.bytes', type: 'long', default: '-1', brokerSynonym: 'log.retention.bytes' },
   { name: 'retention.ms', type: 'long', default: '604800000', brokerSynonym: 'log.retention.ms', min: -1 },
   { name: 'segment.bytes', type: 'int', default: '1073741824', brokerSynonym: 'log.segment.bytes', min: 14 },
-  { name: 'segment.index.bytes', type: 'int', default: '10485760', brokerSynonym: 'log.index.size.max.bytes', min: 8 },
+  { name: 'segment.index.bytes', type: 'int', default: '10485760', brokerSynonym: 'log.index.size.max.bytes', min: 4 },
   { name: 'segment.jitter.ms', type: 'long', default: '0', brokerSynonym: 'log.roll.jitter.ms', min: 0 },
   { name: 'segment.ms', type: 'long', default: '604800000', brokerSynonym: 'log.roll.ms', min: 1 },
   { name: 'unclean.leader.election.enable', type: 'boolean', default: 'false', brokerSynonym: 'unclean.leader.election.enable' },
