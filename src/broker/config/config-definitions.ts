@@ -26,6 +26,8 @@ export interface ConfigDefinition {
   readonly min?: number;
   /** Largest allowed numeric value (beyond what the type holds). */
   readonly max?: number;
+  /** A broker config AlterConfigs may change on a running broker (Kafka's dynamic configs); topic configs always may. */
+  readonly dynamic?: boolean;
   /** A check beyond type and range: returns why the value is invalid, or undefined. */
   readonly check?: (value: string) => string | undefined;
 }
@@ -86,9 +88,9 @@ export const BROKER_CONFIGS: readonly ConfigDefinition[] = [
   { name: 'num.partitions', type: 'int', default: '1', min: 1 },
   { name: 'default.replication.factor', type: 'int', default: '1', min: 1 },
   { name: 'socket.request.max.bytes', type: 'int', default: '104857600', min: 1 },
-  { name: 'max.connections', type: 'int', default: INT_MAX, min: 0 },
-  { name: 'max.connections.per.ip', type: 'int', default: INT_MAX, min: 0 },
-  { name: 'max.connections.per.ip.overrides', type: 'string', default: '', check: checkHostCounts },
+  { name: 'max.connections', type: 'int', default: INT_MAX, min: 0, dynamic: true },
+  { name: 'max.connections.per.ip', type: 'int', default: INT_MAX, min: 0, dynamic: true },
+  { name: 'max.connections.per.ip.overrides', type: 'string', default: '', check: checkHostCounts, dynamic: true },
   { name: 'connections.max.idle.ms', type: 'long', default: '600000' },
   { name: 'connections.max.reauth.ms', type: 'long', default: '0', min: 0 },
   { name: 'connection.failed.authentication.delay.ms', type: 'int', default: '100', min: 0 },
@@ -116,10 +118,10 @@ export const BROKER_CONFIGS: readonly ConfigDefinition[] = [
   { name: 'transaction.state.log.segment.bytes', type: 'int', default: '104857600', min: 1 },
   { name: 'transaction.max.timeout.ms', type: 'int', default: '900000', min: 1 },
   { name: 'transaction.abort.timed.out.transaction.cleanup.interval.ms', type: 'int', default: '10000', min: 1 },
-  { name: 'transaction.partition.verification.enable', type: 'boolean', default: 'true' },
+  { name: 'transaction.partition.verification.enable', type: 'boolean', default: 'true', dynamic: true },
   { name: 'transactional.id.expiration.ms', type: 'int', default: '604800000', min: 1 },
   { name: 'transactions.remove.expired.transaction.cleanup.interval.ms', type: 'int', default: '3600000', min: 1 },
-  { name: 'producer.id.expiration.ms', type: 'int', default: '86400000', min: 1 },
+  { name: 'producer.id.expiration.ms', type: 'int', default: '86400000', min: 1, dynamic: true },
   { name: 'producer.id.expiration.check.interval.ms', type: 'int', default: '600000', min: 1 },
   { name: 'replica.lag.time.max.ms', type: 'long', default: '30000' },
   { name: 'replica.fetch.wait.max.ms', type: 'int', default: '500', min: 0 },
@@ -139,24 +141,18 @@ export const BROKER_CONFIGS: readonly ConfigDefinition[] = [
   { name: 'streamwright.max.partitions', type: 'int', default: '4000', min: 1 },
   { name: 'streamwright.max.groups', type: 'int', default: '10000', min: 1 },
   { name: 'streamwright.max.transactional.ids', type: 'int', default: '10000', min: 1 },
-  // Every topic config inherits from a broker config of the same type and default.
-  ...TOPIC_CONFIGS.map(({ brokerSynonym, ...definition }) => ({ ...definition, name: brokerSynonym! })),
+  // Every topic config inherits from a broker config of the same type, default and bounds, which a running broker re-reads.
+  ...TOPIC_CONFIGS.map(({ brokerSynonym, ...definition }) => ({ ...definition, name: brokerSynonym!, dynamic: true })),
 ];
 
 /**
- * The broker configs AlterConfigs may change on a running broker: those Kafka updates
- * dynamically and this broker re-reads where it uses them (every topic config's broker synonym,
- * the connection quotas, two producer settings). Kafka refuses the rest ("Cannot update these
- * configs dynamically"), and so does this broker, rather than store a value it would not apply.
+ * The broker configs AlterConfigs may change on a running broker (those declared `dynamic`):
+ * those Kafka updates dynamically and this broker re-reads where it uses them (every topic
+ * config's broker synonym, the connection quotas, two producer settings). Kafka refuses the
+ * rest ("Cannot update these configs dynamically"), and so does this broker, rather than store
+ * a value it would not apply.
  */
-export const DYNAMIC_BROKER_CONFIGS: ReadonlySet<string> = new Set([
-  ...TOPIC_CONFIGS.map((c) => c.brokerSynonym!),
-  'max.connections',
-  'max.connections.per.ip',
-  'max.connections.per.ip.overrides',
-  'producer.id.expiration.ms',
-  'transaction.partition.verification.enable',
-]);
+export const DYNAMIC_BROKER_CONFIGS: ReadonlySet<string> = new Set(BROKER_CONFIGS.filter((c) => c.dynamic === true).map((c) => c.name));
 
 export const TOPIC_CONFIG_BY_NAME: ReadonlyMap<string, TopicConfigDefinition> = new Map(TOPIC_CONFIGS.map((c) => [c.name, c]));
 export const BROKER_CONFIG_BY_NAME: ReadonlyMap<string, ConfigDefinition> = new Map(BROKER_CONFIGS.map((c) => [c.name, c]));
