@@ -1,48 +1,12 @@
 import { isKnownSecurityConfig, refuseUnsupportedConfigs } from './unsupported-configs.js';
-import { BROKER_CONFIG_BY_NAME, DYNAMIC_BROKER_CONFIGS, TOPIC_CONFIGS, TOPIC_CONFIG_BY_NAME, type ConfigDefinition } from './config-definitions.js';
+import { BROKER_CONFIG_BY_NAME, DYNAMIC_BROKER_CONFIGS, TOPIC_CONFIGS, TOPIC_CONFIG_BY_NAME, } from './config-definitions.js';
 import type { ConfigValue } from './config-value.js';
+import { validateConfigValue } from './config-validation.js';
+import { InvalidConfigError } from './invalid-config-error.js';
 
 export type { ConfigValue } from './config-value.js';
-
-/** A config value that fails its definition: the broker answers INVALID_CONFIG. */
-export class InvalidConfigError extends Error {
-  override readonly name = 'InvalidConfigError';
-}
-
-/** Checks a value against its definition and returns its canonical string form. */
-export function validateConfigValue(definition: ConfigDefinition, raw: ConfigValue): string {
-  const value = String(raw).trim();
-  const fail = (why: string): never => {
-    throw new InvalidConfigError(`Invalid value ${value} for configuration ${definition.name}: ${why}`);
-  };
-  switch (definition.type) {
-    case 'boolean':
-      if (value !== 'true' && value !== 'false') fail('Expected value to be either true or false');
-      break;
-    case 'int':
-    case 'short':
-    case 'long': {
-      if (!/^-?\d+$/.test(value)) fail('Not a number of type ' + definition.type.toUpperCase());
-      const limit = definition.type === 'long' ? 2n ** 63n : definition.type === 'int' ? 2n ** 31n : 2n ** 15n;
-      const n = BigInt(value);
-      if (n >= limit || n < -limit) fail('Value out of range');
-      if (definition.min !== undefined && n < BigInt(definition.min)) fail(`Value must be at least ${definition.min}`);
-      break;
-    }
-    case 'double':
-      if (value === '' || Number.isNaN(Number(value))) fail('Not a number of type DOUBLE');
-      if (definition.min !== undefined && Number(value) < definition.min) fail(`Value must be at least ${definition.min}`);
-      break;
-  }
-  const problem = definition.check?.(value);
-  if (problem !== undefined) fail(problem);
-  if (definition.validValues) {
-    const normalized = definition.type === 'list' ? value.split(',').map((v) => v.trim()).join(',') : value;
-    if (!definition.validValues.includes(normalized)) fail(`String must be one of: ${definition.validValues.join(', ')}`);
-    return normalized;
-  }
-  return value;
-}
+export { InvalidConfigError } from './invalid-config-error.js';
+export { validateConfigValue } from './config-validation.js';
 
 /** Kafka's coarser spellings of some ms configs, finest first. */
 const COARSE_SYNONYMS: ReadonlyArray<{ name: string; coarser: ReadonlyArray<{ name: string; ms: number }> }> = [
@@ -97,7 +61,7 @@ export class BrokerConfig {
       for (const { name: coarse, ms } of coarser) {
         const raw = this.staticValues.get(coarse);
         if (raw === undefined) continue;
-        if (!/^-?\d+$/.test(raw.trim())) throw new InvalidConfigError(`Invalid value ${raw} for configuration ${coarse}: Not a number`);
+        if (!/^-?\d+$/.test(raw.trim())) throw InvalidConfigError.forValue(coarse, raw, 'Not a number');
         const value = Number(raw.trim());
         this.staticValues.set(name, validateConfigValue(BROKER_CONFIG_BY_NAME.get(name)!, String(value < 0 ? value : value * ms)));
         break;

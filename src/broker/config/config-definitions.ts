@@ -1,9 +1,12 @@
 import { isIP } from 'node:net';
 
 /**
- * Kafka's configuration names, types and defaults for what this broker implements. Topic
- * configs name their broker-level synonym (the broker value a topic inherits unless it
- * overrides it), which is also what DescribeConfigs reports as synonyms.
+ * Kafka's configuration names, types, defaults and bounds for what this broker implements: the
+ * one place they are declared. Validation (config-validation.ts), DescribeConfigs and the
+ * storage layer's LogConfig all read them. Topic configs name their broker-level synonym (the
+ * broker value a topic inherits unless it overrides it), which is also what DescribeConfigs
+ * reports as synonyms; every topic config may change on a live topic, and so may its synonym
+ * (DYNAMIC_BROKER_CONFIGS).
  */
 export type ConfigType = 'boolean' | 'string' | 'int' | 'short' | 'long' | 'double' | 'list' | 'class' | 'password';
 
@@ -17,10 +20,14 @@ export interface ConfigDefinition {
   readonly type: ConfigType;
   /** Kafka's default as a string; null where Kafka has none. */
   readonly default: string | null;
-  /** Allowed values, for enumerations (validated on create/alter). */
+  /** Allowed values, for enumerations (validated on create/alter); for a list, of each element. */
   readonly validValues?: readonly string[];
   /** Smallest allowed numeric value. */
   readonly min?: number;
+  /** Largest allowed numeric value (beyond what the type holds). */
+  readonly max?: number;
+  /** A broker config AlterConfigs may change on a running broker (Kafka's dynamic configs); topic configs always may. */
+  readonly dynamic?: boolean;
   /** A check beyond type and range: returns why the value is invalid, or undefined. */
   readonly check?: (value: string) => string | undefined;
 }
@@ -46,7 +53,7 @@ function checkHostCounts(value: string): string | undefined {
 }
 
 export const TOPIC_CONFIGS: readonly TopicConfigDefinition[] = [
-  { name: 'cleanup.policy', type: 'list', default: 'delete', brokerSynonym: 'log.cleanup.policy', validValues: ['delete', 'compact', 'compact,delete', 'delete,compact'] },
+  { name: 'cleanup.policy', type: 'list', default: 'delete', brokerSynonym: 'log.cleanup.policy', validValues: ['compact', 'delete'] },
   { name: 'compression.type', type: 'string', default: 'producer', brokerSynonym: 'compression.type', validValues: ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'] },
   { name: 'delete.retention.ms', type: 'long', default: '86400000', brokerSynonym: 'log.cleaner.delete.retention.ms', min: 0 },
   { name: 'file.delete.delay.ms', type: 'long', default: '60000', brokerSynonym: 'log.segment.delete.delay.ms', min: 0 },
@@ -58,14 +65,14 @@ export const TOPIC_CONFIGS: readonly TopicConfigDefinition[] = [
   { name: 'message.timestamp.after.max.ms', type: 'long', default: LONG_MAX, brokerSynonym: 'log.message.timestamp.after.max.ms', min: 0 },
   { name: 'message.timestamp.before.max.ms', type: 'long', default: LONG_MAX, brokerSynonym: 'log.message.timestamp.before.max.ms', min: 0 },
   { name: 'message.timestamp.type', type: 'string', default: 'CreateTime', brokerSynonym: 'log.message.timestamp.type', validValues: ['CreateTime', 'LogAppendTime'] },
-  { name: 'min.cleanable.dirty.ratio', type: 'double', default: '0.5', brokerSynonym: 'log.cleaner.min.cleanable.ratio', min: 0 },
+  { name: 'min.cleanable.dirty.ratio', type: 'double', default: '0.5', brokerSynonym: 'log.cleaner.min.cleanable.ratio', min: 0, max: 1 },
   { name: 'min.compaction.lag.ms', type: 'long', default: '0', brokerSynonym: 'log.cleaner.min.compaction.lag.ms', min: 0 },
   { name: 'min.insync.replicas', type: 'int', default: '1', brokerSynonym: 'min.insync.replicas', min: 1 },
   { name: 'preallocate', type: 'boolean', default: 'false', brokerSynonym: 'log.preallocate' },
   { name: 'retention.bytes', type: 'long', default: '-1', brokerSynonym: 'log.retention.bytes' },
   { name: 'retention.ms', type: 'long', default: '604800000', brokerSynonym: 'log.retention.ms', min: -1 },
   { name: 'segment.bytes', type: 'int', default: '1073741824', brokerSynonym: 'log.segment.bytes', min: 14 },
-  { name: 'segment.index.bytes', type: 'int', default: '10485760', brokerSynonym: 'log.index.size.max.bytes', min: 8 },
+  { name: 'segment.index.bytes', type: 'int', default: '10485760', brokerSynonym: 'log.index.size.max.bytes', min: 4 },
   { name: 'segment.jitter.ms', type: 'long', default: '0', brokerSynonym: 'log.roll.jitter.ms', min: 0 },
   { name: 'segment.ms', type: 'long', default: '604800000', brokerSynonym: 'log.roll.ms', min: 1 },
   { name: 'unclean.leader.election.enable', type: 'boolean', default: 'false', brokerSynonym: 'unclean.leader.election.enable' },
@@ -81,9 +88,9 @@ export const BROKER_CONFIGS: readonly ConfigDefinition[] = [
   { name: 'num.partitions', type: 'int', default: '1', min: 1 },
   { name: 'default.replication.factor', type: 'int', default: '1', min: 1 },
   { name: 'socket.request.max.bytes', type: 'int', default: '104857600', min: 1 },
-  { name: 'max.connections', type: 'int', default: INT_MAX, min: 0 },
-  { name: 'max.connections.per.ip', type: 'int', default: INT_MAX, min: 0 },
-  { name: 'max.connections.per.ip.overrides', type: 'string', default: '', check: checkHostCounts },
+  { name: 'max.connections', type: 'int', default: INT_MAX, min: 0, dynamic: true },
+  { name: 'max.connections.per.ip', type: 'int', default: INT_MAX, min: 0, dynamic: true },
+  { name: 'max.connections.per.ip.overrides', type: 'string', default: '', check: checkHostCounts, dynamic: true },
   { name: 'connections.max.idle.ms', type: 'long', default: '600000' },
   { name: 'connections.max.reauth.ms', type: 'long', default: '0', min: 0 },
   { name: 'connection.failed.authentication.delay.ms', type: 'int', default: '100', min: 0 },
@@ -111,10 +118,10 @@ export const BROKER_CONFIGS: readonly ConfigDefinition[] = [
   { name: 'transaction.state.log.segment.bytes', type: 'int', default: '104857600', min: 1 },
   { name: 'transaction.max.timeout.ms', type: 'int', default: '900000', min: 1 },
   { name: 'transaction.abort.timed.out.transaction.cleanup.interval.ms', type: 'int', default: '10000', min: 1 },
-  { name: 'transaction.partition.verification.enable', type: 'boolean', default: 'true' },
+  { name: 'transaction.partition.verification.enable', type: 'boolean', default: 'true', dynamic: true },
   { name: 'transactional.id.expiration.ms', type: 'int', default: '604800000', min: 1 },
   { name: 'transactions.remove.expired.transaction.cleanup.interval.ms', type: 'int', default: '3600000', min: 1 },
-  { name: 'producer.id.expiration.ms', type: 'int', default: '86400000', min: 1 },
+  { name: 'producer.id.expiration.ms', type: 'int', default: '86400000', min: 1, dynamic: true },
   { name: 'producer.id.expiration.check.interval.ms', type: 'int', default: '600000', min: 1 },
   { name: 'replica.lag.time.max.ms', type: 'long', default: '30000' },
   { name: 'replica.fetch.wait.max.ms', type: 'int', default: '500', min: 0 },
@@ -134,24 +141,18 @@ export const BROKER_CONFIGS: readonly ConfigDefinition[] = [
   { name: 'streamwright.max.partitions', type: 'int', default: '4000', min: 1 },
   { name: 'streamwright.max.groups', type: 'int', default: '10000', min: 1 },
   { name: 'streamwright.max.transactional.ids', type: 'int', default: '10000', min: 1 },
-  // Every topic config inherits from a broker config of the same type and default.
-  ...TOPIC_CONFIGS.map(({ brokerSynonym, ...definition }) => ({ ...definition, name: brokerSynonym! })),
+  // Every topic config inherits from a broker config of the same type, default and bounds, which a running broker re-reads.
+  ...TOPIC_CONFIGS.map(({ brokerSynonym, ...definition }) => ({ ...definition, name: brokerSynonym!, dynamic: true })),
 ];
 
 /**
- * The broker configs AlterConfigs may change on a running broker: those Kafka updates
- * dynamically and this broker re-reads where it uses them (every topic config's broker synonym,
- * the connection quotas, two producer settings). Kafka refuses the rest ("Cannot update these
- * configs dynamically"), and so does this broker, rather than store a value it would not apply.
+ * The broker configs AlterConfigs may change on a running broker (those declared `dynamic`):
+ * those Kafka updates dynamically and this broker re-reads where it uses them (every topic
+ * config's broker synonym, the connection quotas, two producer settings). Kafka refuses the
+ * rest ("Cannot update these configs dynamically"), and so does this broker, rather than store
+ * a value it would not apply.
  */
-export const DYNAMIC_BROKER_CONFIGS: ReadonlySet<string> = new Set([
-  ...TOPIC_CONFIGS.map((c) => c.brokerSynonym!),
-  'max.connections',
-  'max.connections.per.ip',
-  'max.connections.per.ip.overrides',
-  'producer.id.expiration.ms',
-  'transaction.partition.verification.enable',
-]);
+export const DYNAMIC_BROKER_CONFIGS: ReadonlySet<string> = new Set(BROKER_CONFIGS.filter((c) => c.dynamic === true).map((c) => c.name));
 
 export const TOPIC_CONFIG_BY_NAME: ReadonlyMap<string, TopicConfigDefinition> = new Map(TOPIC_CONFIGS.map((c) => [c.name, c]));
 export const BROKER_CONFIG_BY_NAME: ReadonlyMap<string, ConfigDefinition> = new Map(BROKER_CONFIGS.map((c) => [c.name, c]));

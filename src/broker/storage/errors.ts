@@ -16,18 +16,6 @@ export class StorageError extends Error {
   }
 }
 
-/** A topic config value that does not parse or is out of range: INVALID_CONFIG. */
-export class InvalidConfigError extends StorageError {
-  override readonly name: string = 'InvalidConfigError';
-  constructor(
-    readonly key: string,
-    readonly value: string,
-    reason: string,
-  ) {
-    super(`Invalid value ${JSON.stringify(value)} for configuration ${key}: ${reason}`, ErrorCode.INVALID_CONFIG);
-  }
-}
-
 /** An offset outside [logStartOffset, logEndOffset] (or above the high watermark where that is the limit). */
 export class OffsetOutOfRangeError extends StorageError {
   override readonly name: string = 'OffsetOutOfRangeError';

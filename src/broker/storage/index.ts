@@ -1,7 +1,8 @@
 // Kafka's segmented on-disk log: one PartitionLog per partition directory, owned by the LogManager.
 export { LogConfig, LogConfigKeys, LOG_CONFIG_NAMES, LONG_MAX_VALUE, DEFAULT_LOG_CONFIG, parseLogConfig, validateLogConfigValue } from './log-config.js';
 export type { CleanupPolicy, LogConfigValues, MessageTimestampType } from './log-config.js';
-export { StorageError, InvalidConfigError, OffsetOutOfRangeError, RecordBatchTooLargeError, InvalidAppendOffsetError, KafkaStorageError } from './errors.js';
+export { InvalidConfigError } from '../config/invalid-config-error.js';
+export { StorageError, OffsetOutOfRangeError, RecordBatchTooLargeError, InvalidAppendOffsetError, KafkaStorageError } from './errors.js';
 export { PartitionLog } from './partition-log.js';
 export type { AppendOptions, LogAppendInfo, LogChange, LogListener, LogReadResult, PartitionLogOptions, ReadOptions } from './partition-log.js';
 export { LogManager, type LogManagerOptions } from './log-manager.js';

@@ -1,18 +1,19 @@
-import { InvalidConfigError } from './errors.js';
+import { TOPIC_CONFIG_BY_NAME, type TopicConfigDefinition } from '../config/config-definitions.js';
+import { validateConfigValue } from '../config/config-validation.js';
 
 /**
  * The topic-level settings a partition log reads, with Kafka's names and defaults. Built from
  * the string map a CreateTopics / AlterConfigs request carries; a bad value is an
- * {@link InvalidConfigError} (INVALID_CONFIG).
+ * InvalidConfigError (INVALID_CONFIG). Defaults and bounds are the topic config definitions'.
  */
 
 export type CleanupPolicy = 'delete' | 'compact' | 'compact,delete';
 export type MessageTimestampType = 'CreateTime' | 'LogAppendTime';
 
-/** Java's Long.MAX_VALUE as a number: Kafka's "never" for flush.messages, flush.ms, max.compaction.lag.ms. */
 // Java's Long.MAX_VALUE as Kafka writes it in configs; a double rounds it to 2^63, which is what
 // the comparisons need (no timestamp or size comes near it).
 export const LONG_MAX_VALUE = 2 ** 63;
+const JAVA_LONG_MAX = '9223372036854775807';
 
 /** The settings as plain values (what {@link LogConfig.with} takes). */
 export interface LogConfigValues {
@@ -73,110 +74,56 @@ export const LogConfigKeys = {
 /** Every config name {@link LogConfig.fromMap} understands. */
 export const LOG_CONFIG_NAMES: ReadonlySet<string> = new Set(Object.values(LogConfigKeys));
 
-const DEFAULTS: LogConfigValues = Object.freeze({
-  segmentBytes: 1073741824,
-  segmentMs: 604800000,
-  segmentJitterMs: 0,
-  segmentIndexBytes: 10485760,
-  indexIntervalBytes: 4096,
-  retentionMs: 604800000,
-  retentionBytes: -1,
-  cleanupPolicy: 'delete',
-  deleteRetentionMs: 86400000,
-  minCompactionLagMs: 0,
-  maxCompactionLagMs: LONG_MAX_VALUE,
-  minCleanableDirtyRatio: 0.5,
-  flushMessages: LONG_MAX_VALUE,
-  flushMs: LONG_MAX_VALUE,
-  messageTimestampType: 'CreateTime',
-  maxMessageBytes: 1048588,
-  fileDeleteDelayMs: 60000,
-  fsyncOnAppend: false,
-});
+type Converter<T> = (canonical: string) => T;
 
-const INT_MIN = -(2 ** 31);
-const INT_MAX = 2 ** 31 - 1;
-const LONG_MIN = -(2n ** 63n);
-const LONG_MAX = 2n ** 63n - 1n;
-const INTEGER = /^[+-]?\d+$/;
-
-type Parser<T> = (key: string, raw: string) => T;
-
-function int(min: number, max = INT_MAX): Parser<number> {
-  return (key, raw) => {
-    const text = raw.trim();
-    if (!INTEGER.test(text)) throw new InvalidConfigError(key, raw, 'expected an int');
-    const value = Number(text);
-    if (value < INT_MIN || value > INT_MAX) throw new InvalidConfigError(key, raw, 'does not fit in an int');
-    if (value < min || value > max) throw new InvalidConfigError(key, raw, `value must be in [${min}, ${max}]`);
-    return value;
-  };
-}
-
-function long(min: number): Parser<number> {
-  return (key, raw) => {
-    const text = raw.trim();
-    if (!INTEGER.test(text)) throw new InvalidConfigError(key, raw, 'expected a long');
-    const big = BigInt(text);
-    if (big < LONG_MIN || big > LONG_MAX) throw new InvalidConfigError(key, raw, 'does not fit in a long');
-    if (big < BigInt(min)) throw new InvalidConfigError(key, raw, `value must be at least ${min}`);
-    // Values past 2^53 are "practically never" thresholds: the rounding does not matter.
-    return Number(big);
-  };
-}
-
-const ratio: Parser<number> = (key, raw) => {
-  const text = raw.trim();
-  const value = Number(text);
-  if (text === '' || !Number.isFinite(value)) throw new InvalidConfigError(key, raw, 'expected a double');
-  if (value < 0 || value > 1) throw new InvalidConfigError(key, raw, 'value must be in [0, 1]');
-  return value;
-};
-
-const bool: Parser<boolean> = (key, raw) => {
-  const text = raw.trim().toLowerCase();
-  if (text === 'true') return true;
-  if (text === 'false') return false;
-  throw new InvalidConfigError(key, raw, 'expected true or false');
-};
-
-const cleanupPolicy: Parser<CleanupPolicy> = (key, raw) => {
-  const parts = new Set(raw.split(',').map((p) => p.trim()));
-  for (const part of parts) {
-    if (part !== 'compact' && part !== 'delete') throw new InvalidConfigError(key, raw, 'expected a list of compact, delete');
-  }
+const toNumber: Converter<number> = (canonical) => Number(canonical);
+const toBoolean: Converter<boolean> = (canonical) => canonical === 'true';
+const toCleanupPolicy: Converter<CleanupPolicy> = (canonical) => {
+  const parts = new Set(canonical.split(','));
   if (parts.has('compact') && parts.has('delete')) return 'compact,delete';
-  if (parts.has('compact')) return 'compact';
-  return 'delete';
+  return parts.has('compact') ? 'compact' : 'delete';
+};
+const toTimestampType: Converter<MessageTimestampType> = (canonical) => canonical as MessageTimestampType;
+
+/**
+ * How each field reads the canonical string its definition's validation returns. Names, types,
+ * defaults and bounds are not here: they are the topic config definitions' (config-definitions.ts).
+ */
+const CONVERTERS: { readonly [K in keyof LogConfigValues]: Converter<LogConfigValues[K]> } = {
+  segmentBytes: toNumber,
+  segmentMs: toNumber,
+  segmentJitterMs: toNumber,
+  segmentIndexBytes: toNumber,
+  indexIntervalBytes: toNumber,
+  retentionMs: toNumber,
+  retentionBytes: toNumber,
+  cleanupPolicy: toCleanupPolicy,
+  deleteRetentionMs: toNumber,
+  minCompactionLagMs: toNumber,
+  maxCompactionLagMs: toNumber,
+  minCleanableDirtyRatio: toNumber,
+  flushMessages: toNumber,
+  flushMs: toNumber,
+  messageTimestampType: toTimestampType,
+  maxMessageBytes: toNumber,
+  fileDeleteDelayMs: toNumber,
+  fsyncOnAppend: toBoolean,
 };
 
-const timestampType: Parser<MessageTimestampType> = (key, raw) => {
-  const text = raw.trim();
-  if (text === 'CreateTime' || text === 'LogAppendTime') return text;
-  throw new InvalidConfigError(key, raw, 'expected CreateTime or LogAppendTime');
-};
+/** The declaration of a field's topic config (every LogConfig field is one). */
+export function definitionOf(field: keyof LogConfigValues): TopicConfigDefinition {
+  const definition = TOPIC_CONFIG_BY_NAME.get(LogConfigKeys[field]);
+  if (!definition) throw new Error(`no topic config definition for ${LogConfigKeys[field]}`);
+  return definition;
+}
 
-// Kafka's validators (TopicConfig / LogConfig): the lower bounds are Kafka's own.
-const PARSERS: { readonly [K in keyof LogConfigValues]: Parser<LogConfigValues[K]> } = {
-  segmentBytes: int(14),
-  segmentMs: long(1),
-  segmentJitterMs: long(0),
-  segmentIndexBytes: int(4),
-  indexIntervalBytes: int(0),
-  retentionMs: long(-1),
-  retentionBytes: long(Number.MIN_SAFE_INTEGER),
-  cleanupPolicy,
-  deleteRetentionMs: long(0),
-  minCompactionLagMs: long(0),
-  maxCompactionLagMs: long(1),
-  minCleanableDirtyRatio: ratio,
-  flushMessages: long(1),
-  flushMs: long(0),
-  messageTimestampType: timestampType,
-  maxMessageBytes: int(0),
-  fileDeleteDelayMs: long(0),
-  fsyncOnAppend: bool,
-};
+/**
+ * Validates `raw` against the field's definition (InvalidConfigError, INVALID_CONFIG) and
+ * converts it. Values past 2^53 are "practically never" thresholds: the rounding does not matter.
+ */
+function parseField<K extends keyof LogConfigValues>(field: K, raw: string): LogConfigValues[K] {
+  return CONVERTERS[field](validateConfigValue(definitionOf(field), raw));
+}
 
 const FIELDS = Object.keys(LogConfigKeys) as (keyof LogConfigValues)[];
 
@@ -185,7 +132,8 @@ const FIELDS = Object.keys(LogConfigKeys) as (keyof LogConfigValues)[];
  * `PartitionLog.updateConfig`.
  */
 export class LogConfig implements LogConfigValues {
-  static readonly DEFAULT: LogConfig = new LogConfig(DEFAULTS);
+  /** Kafka's defaults, read from the topic config definitions. */
+  static readonly DEFAULT: LogConfig = new LogConfig(Object.fromEntries(FIELDS.map((field) => [field, parseField(field, definitionOf(field).default!)])) as unknown as LogConfigValues);
 
   readonly segmentBytes!: number;
   readonly segmentMs!: number;
@@ -214,7 +162,7 @@ export class LogConfig implements LogConfigValues {
   /**
    * Parses topic config strings layered over `base` (the broker's defaults). Names this
    * class does not know are ignored: the broker owns the full set of topic configs. Throws
-   * {@link InvalidConfigError} (INVALID_CONFIG) for the first bad value.
+   * InvalidConfigError (INVALID_CONFIG) for the first bad value.
    */
   static fromMap(props: Readonly<Record<string, string | null | undefined>>, base: LogConfig = LogConfig.DEFAULT): LogConfig {
     const values: Record<string, unknown> = { ...base.values() };
@@ -222,7 +170,7 @@ export class LogConfig implements LogConfigValues {
       const key = LogConfigKeys[field];
       const raw = props[key];
       if (raw === undefined || raw === null) continue;
-      values[field] = PARSERS[field](key, raw);
+      values[field] = parseField(field, raw);
     }
     return new LogConfig(values as unknown as LogConfigValues);
   }
@@ -243,7 +191,7 @@ export class LogConfig implements LogConfigValues {
     const out: Record<string, string> = {};
     for (const field of FIELDS) {
       const value = this[field];
-      out[LogConfigKeys[field]] = value === LONG_MAX_VALUE ? LONG_MAX.toString() : String(value);
+      out[LogConfigKeys[field]] = value === LONG_MAX_VALUE ? JAVA_LONG_MAX : String(value);
     }
     return out;
   }
@@ -269,7 +217,7 @@ export class LogConfig implements LogConfigValues {
 /** Validates one `name=value` pair (AlterConfigs, CreateTopics validateOnly). Unknown names pass. */
 export function validateLogConfigValue(name: string, value: string): void {
   const field = FIELDS.find((f) => LogConfigKeys[f] === name);
-  if (field !== undefined) PARSERS[field](name, value);
+  if (field !== undefined) parseField(field, value);
 }
 
 /** {@link LogConfig.fromMap} as a function. */

@@ -1,4 +1,4 @@
-import { Partitioners, type Kafka } from 'kafkajs';
+import { ConfigResourceTypes, Partitioners, type Kafka } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EmbeddedKafka } from '../../../src/broker/embedded-kafka.js';
 import { Cleanup, kafkajsClient, kcatReadAll, startKafka, stopKafkas } from '../../support/broker-harness.js';
@@ -7,7 +7,9 @@ import { waitFor } from '../../support/wait-for.js';
 
 // cleanup.policy=compact, proved by reading the topic back with kcat: only the last value of
 // each key is left, at the offset it was written at; tombstones stay for delete.retention.ms
-// and then go. The cleaner looks for dirty logs every 100 ms (log.cleaner.backoff.ms).
+// and then go. The cleaner looks for dirty logs every 100 ms (log.cleaner.backoff.ms). Topics are
+// created with cleanup.policy=delete (and no retention) and switched to compact by AlterConfigs once
+// everything is written, so the cleaner cannot merge segments while the test is still producing.
 
 let kafka: EmbeddedKafka;
 let bootstrap: string;
@@ -58,25 +60,37 @@ async function produceCompactable(topic: string): Promise<{ lastOffset: Map<stri
   return { lastOffset, lastValue, end };
 }
 
+const compactedTopicConfigs = (policy: 'delete' | 'compact', deleteRetentionMs: number) => [
+  { name: 'cleanup.policy', value: policy },
+  { name: 'retention.ms', value: '-1' },
+  { name: 'segment.bytes', value: '1024' },
+  { name: 'min.cleanable.dirty.ratio', value: '0.01' },
+  { name: 'delete.retention.ms', value: String(deleteRetentionMs) },
+  { name: 'file.delete.delay.ms', value: '0' },
+];
+
+/** Creates the topic with cleanup.policy=delete: nothing is cleaned until {@link enableCompaction}. */
 async function createCompactedTopic(topic: string, deleteRetentionMs: number): Promise<void> {
   const admin = client.admin();
   await admin.connect();
   try {
     await admin.createTopics({
-      topics: [
-        {
-          topic,
-          numPartitions: 1,
-          configEntries: [
-            { name: 'cleanup.policy', value: 'compact' },
-            { name: 'segment.bytes', value: '1024' },
-            { name: 'min.cleanable.dirty.ratio', value: '0.01' },
-            { name: 'delete.retention.ms', value: String(deleteRetentionMs) },
-            { name: 'file.delete.delay.ms', value: '0' },
-          ],
-        },
-      ],
+      topics: [{ topic, numPartitions: 1, configEntries: compactedTopicConfigs('delete', deleteRetentionMs) }],
       waitForLeaders: true,
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Switches the topic to cleanup.policy=compact (AlterConfigs replaces the whole set, so all of it is sent). */
+async function enableCompaction(topic: string, deleteRetentionMs: number): Promise<void> {
+  const admin = client.admin();
+  await admin.connect();
+  try {
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configEntries: compactedTopicConfigs('compact', deleteRetentionMs) }],
     });
   } finally {
     await admin.disconnect();
@@ -93,6 +107,7 @@ describe('log compaction', () => {
     const { lastOffset, lastValue, end } = await produceCompactable(topic);
     const log = kafka.broker().instance.replicaManager.partition(topic, 0)!.log;
     expect(log.numberOfSegments).toBeGreaterThan(5);
+    await enableCompaction(topic, 0);
     const totalWritten = ROUNDS * KEYS + TOMBSTONED.length + FILLERS;
     expect(end).toBe(totalWritten);
 
@@ -125,6 +140,7 @@ describe('log compaction', () => {
     const topic = 'compacted-tombstones-kept';
     await createCompactedTopic(topic, 3_600_000);
     const { lastOffset, lastValue } = await produceCompactable(topic);
+    await enableCompaction(topic, 3_600_000);
     const expected = [...lastOffset.entries()]
       .sort((a, b) => a[1] - b[1])
       .map(([key, offset]) => `${offset} ${key} ${lastValue.get(key) ?? 'NULL'}`);
