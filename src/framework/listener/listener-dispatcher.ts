@@ -143,7 +143,7 @@ export class ListenerDispatcher {
         offsets.delivered(record.offset);
         // The record's scope holds interceptor, filter, listener and error handler; it ends before commits and heartbeats.
         const scope = recordScopes?.(record);
-        const invoked = scope ? scope.run(() => this.invokeRecord(record)) : this.invokeRecord(record);
+        const invoked = scope ? this.invokeInScope(scope, record) : this.invokeRecord(record);
         let outcome: Outcome;
         try {
           outcome = invoked instanceof Promise ? await invoked : invoked;
@@ -158,8 +158,7 @@ export class ListenerDispatcher {
         }
         if (outcome.kind === 'failed') {
           resolve();
-          const handling = () => this.handleFailure(outcome, record, payload, i);
-          const next = scope ? await this.inScope(scope, outcome.thrown ? outcome.thrown.error : outcome.error, handling) : await handling();
+          const next = scope ? await this.handleFailureInScope(scope, outcome, record, payload, i) : await this.handleFailure(outcome, record, payload, i);
           if (next === 'stop') return; // the error handler has positioned the consumer
           if (next === 'again') i--;
           startedAt = performance.now();
@@ -216,12 +215,17 @@ export class ListenerDispatcher {
     return 'stop';
   }
 
+  // The scoped calls live in their own methods: a closure in the record loop would make V8 allocate a context for every record, traced or not.
+  private invokeInScope(scope: RecordScope, record: ConsumerRecord): Outcome | Promise<Outcome> {
+    return scope.run(() => this.invokeRecord(record));
+  }
+
   /** Error handling inside the failed record's scope, which then ends with what the record failed with. */
-  private async inScope<T>(scope: RecordScope, failure: unknown, work: () => Promise<T>): Promise<T> {
+  private async handleFailureInScope(scope: RecordScope, outcome: Extract<Outcome, { kind: 'failed' }>, record: ConsumerRecord, payload: EachBatchPayload, index: number): Promise<'next' | 'again' | 'stop'> {
     try {
-      return await scope.run(work);
+      return await scope.run(() => this.handleFailure(outcome, record, payload, index));
     } finally {
-      scope.end(failure);
+      scope.end(outcome.thrown ? outcome.thrown.error : outcome.error);
     }
   }
 
