@@ -1,7 +1,8 @@
-// What tracing adds to each listener call, without Kafka: a record listener called directly
-// (also what a container started without a tracer provider runs), through the tracing wrapper
-// with a provider registered (a span per call, handed to a span processor that drops it), and
-// through the same wrapper once the provider is gone (the check it makes per call).
+// What tracing adds to each record, without Kafka: a record listener called directly (also
+// what a container started without a tracer provider runs), and in the record scope the
+// container opens per record, as its dispatcher does, with a provider registered (a span per
+// record, handed to a span processor that drops it) and once the provider is gone (the check
+// made per record).
 //
 //   npm run bench:tracing            # build, then ~20 s
 //   node bench/framework/tracing-overhead.mjs --quick
@@ -28,20 +29,33 @@ function perCall(target) {
   return ((performance.now() - started) * 1e6) / CALLS;
 }
 
+/** The listener in each record's scope, as the container's dispatcher runs it. */
+function inRecordScopes(open) {
+  return {
+    onMessage: (record, ack, consumer) => {
+      const scope = open(record);
+      if (!scope) return listener.onMessage(record, ack, consumer);
+      const result = scope.run(() => listener.onMessage(record, ack, consumer));
+      scope.end();
+      return result;
+    },
+  };
+}
+
 const direct = perCall(listener);
 const provider = new NodeTracerProvider({ spanProcessors: [new NoopSpanProcessor()] });
 provider.register();
 // Wrapped as a container starting now would be: a provider is registered.
-const wrapped = listenerWrapper.wrapListener(listener, container);
+const wrapped = inRecordScopes(listenerWrapper.recordScopes(container));
 const withProvider = perCall(wrapped);
 trace.disable();
 const providerGone = perCall(wrapped);
 await provider.shutdown();
 
 console.log(`node ${process.version}, ${CALLS.toLocaleString('en')} calls each, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-console.log('| listener call | ns per call |');
+console.log('| listener call | ns per record |');
 console.log('|---|---:|');
 console.log(`| direct (also: a container started without a tracer provider) | ${direct.toFixed(0)} |`);
-console.log(`| tracing wrapper, a provider registered (one span per call) | ${withProvider.toFixed(0)} |`);
-console.log(`| tracing wrapper, the provider removed since (a check per call) | ${providerGone.toFixed(0)} |`);
+console.log(`| record scope, a provider registered (one span per record) | ${withProvider.toFixed(0)} |`);
+console.log(`| record scope, the provider removed since (a check per record) | ${providerGone.toFixed(0)} |`);
 if (handled < 0) console.log(handled);

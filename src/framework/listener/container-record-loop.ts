@@ -72,7 +72,7 @@ export function createRecordLoop(parts: RecordLoopParts): ContainerRecordLoop {
   const fence = ContainerTransactionSupport.fence(properties);
   // A transactional container's own commits never move the group's offset below what its transactions (or the partition's previous owner) committed.
   const ackHandler = new AckHandler(properties, (offsets) => parts.commitOffsets(fence ? fence.committable(offsets) : offsets), logger);
-  // Tracing wraps the listener itself, inside breaker and transaction, so a span covers only the listener's own work.
+  // Tracing wraps a batch listener itself, inside breaker and transaction; a record listener's span is opened by the dispatcher (recordScopes).
   const traced = parts.observer?.wrapListener?.(listener, parts.container) ?? listener;
   const guarded = parts.breaker ? parts.breaker.wrap(traced, parts.container) : traced;
   const dispatcher = new ListenerDispatcher({
@@ -94,6 +94,7 @@ export function createRecordLoop(parts: RecordLoopParts): ContainerRecordLoop {
     recordFilterStrategy: parts.recordFilterStrategy,
     listenerTakesUndeserializable: (listener as { acceptsUndeserializableRecords?: boolean }).acceptsUndeserializableRecords === true,
     observer: recordObserverOf(parts.observer),
+    recordScopes: isBatchListener(listener) ? undefined : parts.observer?.recordScopes?.(parts.container),
     isStopping: () => parts.isStopping(),
     isNackPaused: () => parts.isNackPaused(),
     pauseForNack: (sleep) => parts.pauseForNack(sleep),

@@ -13,7 +13,7 @@ import { ListenerExecutionFailedException } from './listener-execution-failed-ex
 import { isBatchListener, type GenericMessageListener } from './message-listener.js';
 import type { MessageListenerContainer } from './message-listener-container.js';
 import type { BatchInterceptor, RecordInterceptor } from './record-interceptor.js';
-import type { ListenerObserver, ObservationEnd } from './listener-observer.js';
+import type { ListenerObserver, ObservationEnd, RecordScope, RecordScopeOpener } from './listener-observer.js';
 
 /** What the dispatcher needs from its container. */
 export interface DispatchContext {
@@ -33,6 +33,8 @@ export interface DispatchContext {
   readonly listenerTakesUndeserializable?: boolean;
   /** Metrics and health (docs/observability.md). */
   readonly observer?: ListenerObserver;
+  /** Opens the scope (tracing's `process` span) each record is processed in; none costs the record path nothing. */
+  readonly recordScopes?: RecordScopeOpener;
   /** Stop taking new records (the container is stopping). */
   isStopping(): boolean;
   /** A nack sleep is in progress: records fetched meanwhile are left for redelivery. */
@@ -111,7 +113,7 @@ export class ListenerDispatcher {
 
   private async dispatchRecords(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
-    const { ackHandler, errorHandler, consumer, container, properties } = this.ctx;
+    const { ackHandler, consumer, container, properties } = this.ctx;
     const { topic, partition, messages } = batch;
     const offsets = ackHandler.partitionOffsets(batch);
     const waitForAcks = ackHandler.waitsForImmediateAcks;
@@ -125,6 +127,7 @@ export class ListenerDispatcher {
       resolved = undefined;
     };
     const observer = this.timedObserver;
+    const recordScopes = this.ctx.recordScopes;
     // One clock reading per record: it times the record for the observer and spaces the heartbeats.
     let startedAt = performance.now();
     try {
@@ -138,8 +141,16 @@ export class ListenerDispatcher {
         const message = messages[i]!;
         const record = this.toRecord(topic, partition, message);
         offsets.delivered(record.offset);
-        const invoked = this.invokeRecord(record);
-        const outcome = invoked instanceof Promise ? await invoked : invoked;
+        // The record's scope holds interceptor, filter, listener and error handler; it ends before commits and heartbeats.
+        const scope = recordScopes?.(record);
+        const invoked = scope ? this.invokeInScope(scope, record) : this.invokeRecord(record);
+        let outcome: Outcome;
+        try {
+          outcome = invoked instanceof Promise ? await invoked : invoked;
+        } catch (error) {
+          scope?.end(error);
+          throw error;
+        }
         const endedAt = performance.now();
         if (observer) {
           if (outcome.kind === 'processed') observer.recordObserved(container, record, (endedAt - startedAt) / 1000);
@@ -147,24 +158,13 @@ export class ListenerDispatcher {
         }
         if (outcome.kind === 'failed') {
           resolve();
-          // Spring commits what was processed before handing the failure over.
-          await this.guard(ackHandler.commit());
-          if (errorHandler.seeksAfterHandling?.(outcome.error) === false) {
-            const next = await this.handleInPlace(outcome.error, record, payload, message.offset);
-            if (next === 'stop') return;
-            if (next === 'again') i--;
-            startedAt = performance.now();
-            continue;
-          }
-          const remaining = [record, ...messages.slice(i + 1).map((m) => this.toRecord(topic, partition, m))];
-          const recovered = await this.callErrorHandler(() => errorHandler.handleRemaining(outcome.error, remaining, consumer, container), false);
-          this.ctx.observer?.failureHandled(container, record, recovered);
-          if (recovered && errorHandler.isAckAfterHandle()) {
-            await this.guard(ackHandler.recordProcessed(record, true));
-            if (errorHandler.isCommitRecovered?.()) await this.guard(ackHandler.commit());
-          }
-          return; // the error handler has positioned the consumer
+          const next = scope ? await this.handleFailureInScope(scope, outcome, record, payload, i) : await this.handleFailure(outcome, record, payload, i);
+          if (next === 'stop') return; // the error handler has positioned the consumer
+          if (next === 'again') i--;
+          startedAt = performance.now();
+          continue;
         }
+        scope?.end();
         if (outcome.kind === 'processed' && outcome.nack) {
           resolve();
           await this.guard(ackHandler.commit());
@@ -193,6 +193,39 @@ export class ListenerDispatcher {
       }
     } finally {
       resolve();
+    }
+  }
+
+  /**
+   * A failed record to the error handler, after committing what was processed before it (as
+   * Spring does): 'next' or 'again' go on with the batch in hand, 'stop' leaves it.
+   */
+  private async handleFailure(outcome: Extract<Outcome, { kind: 'failed' }>, record: ConsumerRecord, payload: EachBatchPayload, index: number): Promise<'next' | 'again' | 'stop'> {
+    const { ackHandler, errorHandler, consumer, container } = this.ctx;
+    const { topic, partition, messages } = payload.batch;
+    await this.guard(ackHandler.commit());
+    if (errorHandler.seeksAfterHandling?.(outcome.error) === false) return this.handleInPlace(outcome.error, record, payload, messages[index]!.offset);
+    const remaining = [record, ...messages.slice(index + 1).map((m) => this.toRecord(topic, partition, m))];
+    const recovered = await this.callErrorHandler(() => errorHandler.handleRemaining(outcome.error, remaining, consumer, container), false);
+    this.ctx.observer?.failureHandled(container, record, recovered);
+    if (recovered && errorHandler.isAckAfterHandle()) {
+      await this.guard(ackHandler.recordProcessed(record, true));
+      if (errorHandler.isCommitRecovered?.()) await this.guard(ackHandler.commit());
+    }
+    return 'stop';
+  }
+
+  // The scoped calls live in their own methods: a closure in the record loop would make V8 allocate a context for every record, traced or not.
+  private invokeInScope(scope: RecordScope, record: ConsumerRecord): Outcome | Promise<Outcome> {
+    return scope.run(() => this.invokeRecord(record));
+  }
+
+  /** Error handling inside the failed record's scope, which then ends with what the record failed with. */
+  private async handleFailureInScope(scope: RecordScope, outcome: Extract<Outcome, { kind: 'failed' }>, record: ConsumerRecord, payload: EachBatchPayload, index: number): Promise<'next' | 'again' | 'stop'> {
+    try {
+      return await scope.run(() => this.handleFailure(outcome, record, payload, index));
+    } finally {
+      scope.end(outcome.thrown ? outcome.thrown.error : outcome.error);
     }
   }
 
@@ -272,7 +305,7 @@ export class ListenerDispatcher {
     } catch (error) {
       ack.listenerReturned();
       await this.quietly(() => recordInterceptor.failure?.(current ?? record, error, consumer));
-      return { kind: 'failed', error: this.wrap(error, record) };
+      return { kind: 'failed', error: this.wrap(error, record), thrown: { error } };
     } finally {
       await this.quietly(() => recordInterceptor.afterRecord?.(current ?? record, consumer));
     }

@@ -6,6 +6,20 @@ import type { GenericMessageListener } from './message-listener.js';
 export type ObservationEnd = (error?: unknown) => void;
 
 /**
+ * The scope a record is processed in (tracing's `process` span): the dispatcher runs the
+ * record interceptor, the filter, the listener and the error handler inside it, then ends it
+ * once, with the error when the record failed.
+ */
+export interface RecordScope {
+  /** Calls `work` with the scope current (a promise it returns keeps it for its continuations). */
+  run<T>(work: () => T): T;
+  end(error?: unknown): void;
+}
+
+/** Opens a record's scope, or none for this record (it is not processed now, or tracing was switched off since). */
+export type RecordScopeOpener = (record: ConsumerRecord) => RecordScope | undefined;
+
+/**
  * Told about the listener path by the dispatcher, for metrics and health (Spring's listener
  * observation). Containers without one pay nothing but an optional-chaining check.
  */
@@ -21,12 +35,20 @@ export interface ListenerObserver {
   recordObserved?(container: MessageListenerContainer, record: ConsumerRecord, seconds: number, error?: unknown): void;
   /** The error handler dealt with a failure: `recovered`, or left for redelivery (a retry). */
   failureHandled(container: MessageListenerContainer, record: ConsumerRecord, recovered: boolean): void;
-  /** Once per consumer start: the listener to run in place of `listener` (tracing runs each call in a span). */
+  /** Once per consumer start: the listener to run in place of `listener` (tracing runs each batch listener call in a span). */
   wrapListener?(listener: GenericMessageListener, container: MessageListenerContainer): GenericMessageListener;
+  /**
+   * Once per consumer start of a record listener: how to open each record's scope, or none at
+   * all (then the record path has no per-record cost).
+   */
+  recordScopes?(container: MessageListenerContainer): RecordScopeOpener | undefined;
 }
 
-/** An observer that only wraps the listener (tracing without metrics): the dispatcher never calls it per record. */
-export type ListenerWrapper = Required<Pick<ListenerObserver, 'wrapListener'>>;
+/**
+ * An observer that only wraps the listener and opens record scopes (tracing without metrics):
+ * the dispatcher calls it per record only through the scope opener it returned.
+ */
+export type ListenerWrapper = Required<Pick<ListenerObserver, 'wrapListener'>> & Pick<ListenerObserver, 'recordScopes'>;
 
 /** The part of a container's observer the dispatcher calls for every record; none for a wrapper alone. */
 export function recordObserverOf(observer: ListenerObserver | ListenerWrapper | undefined): ListenerObserver | undefined {

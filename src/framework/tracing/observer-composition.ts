@@ -27,6 +27,8 @@ export function withListenerWrapper(observer: ListenerObserver | undefined, wrap
     failureHandled: (container, record, recovered) => observer.failureHandled(container, record, recovered),
     wrapListener: (listener, container) => wrapper.wrapListener(observer.wrapListener?.(listener, container) ?? listener, container),
   };
+  const recordScopes = wrapper.recordScopes?.bind(wrapper);
+  if (recordScopes) combined.recordScopes = recordScopes;
   // Kept when the observer has it: record listeners are then timed with the container's own clock reading, not two more.
   const recordObserved = observer.recordObserved?.bind(observer);
   if (recordObserved) combined.recordObserved = recordObserved;

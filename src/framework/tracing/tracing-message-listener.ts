@@ -4,8 +4,7 @@ import type { ConsumerRecord } from '../support/consumer-record.js';
 import type { ConsumerRecords } from '../support/consumer-records.js';
 import type { ContainerConsumer } from '../listener/container-consumer.js';
 import type { MessageListenerContainer } from '../listener/message-listener-container.js';
-import { isBatchListener, type BatchMessageListener, type GenericMessageListener, type MessageListener } from '../listener/message-listener.js';
-import { backOffTimestampOf } from '../retrytopic/retry-topic-headers.js';
+import { isBatchListener, type BatchMessageListener, type GenericMessageListener } from '../listener/message-listener.js';
 import type { KafkaTracing } from './kafka-tracing.js';
 import { Messaging, processAttributes } from './messaging-attributes.js';
 
@@ -16,33 +15,20 @@ interface ContainerIds {
 }
 
 /**
- * Runs each call of a container's listener in a CONSUMER span `process <topic>`: for a record
- * listener, a child of the context its record carries (the producer's send span); for a batch
- * listener, one span with a link to each record's context. The span is current while the
- * listener runs, so its sends (`@SendTo` replies included) are its children. While no tracer
- * provider is registered (it was removed) the listener is called straight through.
+ * Runs each call of a container's batch listener in one CONSUMER span `process <topic>`, with
+ * a link to each record's context. The span is current while the listener runs, so its sends
+ * are its children. While no tracer provider is registered (it was removed) the listener is
+ * called straight through. A record listener is returned as it is: the dispatcher runs each
+ * record in its span ({@link tracingRecordScopes}), around interceptor and error handler too.
  */
 export function tracingListener(listener: GenericMessageListener, container: MessageListenerContainer, tracing: KafkaTracing): GenericMessageListener {
+  if (!isBatchListener(listener)) return listener;
   const ids: ContainerIds = { groupId: container.groupId, clientId: (container as { clientId?: string }).clientId, listenerId: container.listenerId };
-  if (isBatchListener(listener)) {
-    return {
-      batch: true,
-      onMessage: (records: ConsumerRecords, ack: Acknowledgment, consumer: ContainerConsumer) =>
-        tracing.isActive() && records.length > 0 ? processBatch(tracing, listener, records, ack, consumer, ids) : listener.onMessage(records, ack, consumer),
-    } satisfies BatchMessageListener;
-  }
   return {
-    onMessage: (record: ConsumerRecord, ack: Acknowledgment, consumer: ContainerConsumer) =>
-      tracing.isActive() && !heldBackByRetryTopic(record) ? processRecord(tracing, listener, record, ack, consumer, ids) : listener.onMessage(record, ack, consumer),
-  } satisfies MessageListener;
-}
-
-function processRecord(tracing: KafkaTracing, listener: MessageListener, record: ConsumerRecord, ack: Acknowledgment, consumer: ContainerConsumer, ids: ContainerIds): unknown {
-  const { api } = tracing;
-  const parent = tracing.extract(record);
-  const span = tracing.tracer().startSpan(`process ${record.topic}`, { kind: api.SpanKind.CONSUMER, attributes: processAttributes(record, ids.groupId, ids.clientId, ids.listenerId) }, parent);
-  const context = api.trace.setSpan(parent, span);
-  return run(tracing, span, context, [record], () => api.context.with(context, listener.onMessage, listener, record, ack, consumer));
+    batch: true,
+    onMessage: (records: ConsumerRecords, ack: Acknowledgment, consumer: ContainerConsumer) =>
+      tracing.isActive() && records.length > 0 ? processBatch(tracing, listener, records, ack, consumer, ids) : listener.onMessage(records, ack, consumer),
+  } satisfies BatchMessageListener;
 }
 
 function processBatch(tracing: KafkaTracing, listener: BatchMessageListener, records: ConsumerRecords, ack: Acknowledgment, consumer: ContainerConsumer, ids: ContainerIds): unknown {
@@ -93,12 +79,6 @@ function run(tracing: KafkaTracing, span: Span, context: Context, records: reado
       throw error;
     },
   );
-}
-
-/** A retry-topic record that is not due yet is handed back, not processed: it gets no span. */
-function heldBackByRetryTopic(record: ConsumerRecord): boolean {
-  const due = backOffTimestampOf(record.headers);
-  return due !== undefined && due > Date.now();
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {

@@ -5,6 +5,7 @@ import { isKafkaJsInstrumented } from './kafkajs-instrumentation.js';
 import { KafkaTracing } from './kafka-tracing.js';
 import { loadOpenTelemetry, type OpenTelemetry } from './open-telemetry-api.js';
 import { tracingListener } from './tracing-message-listener.js';
+import { tracingRecordScopes } from './tracing-record-scope.js';
 import { TracingTemplateObserver } from './tracing-template-observer.js';
 
 /**
@@ -15,7 +16,7 @@ import { TracingTemplateObserver } from './tracing-template-observer.js';
  */
 export type TracingOption = boolean | { template?: boolean; listener?: boolean };
 
-/** What tracing adds to an application: an observer for its templates and a wrapper for its listeners. */
+/** What tracing adds to an application: an observer for its templates, and for its containers a batch listener wrapper and record scopes. */
 export interface TracingHooks {
   readonly tracing: KafkaTracing | undefined;
   readonly templateObserver: TemplateObserver | undefined;
@@ -53,7 +54,13 @@ export async function setUpTracing(
   return {
     tracing,
     templateObserver: template === false ? undefined : new TracingTemplateObserver(tracing),
-    // Decided when a consumer starts: without a registered tracer provider its listener runs unwrapped, at no cost.
-    listenerWrapper: listener === false ? undefined : { wrapListener: (wrapped, container) => (tracing.isActive() ? tracingListener(wrapped, container, tracing) : wrapped) },
+    // Decided when a consumer starts: without a registered tracer provider its listener runs unwrapped and its records without a scope, at no cost.
+    listenerWrapper:
+      listener === false
+        ? undefined
+        : {
+            wrapListener: (wrapped, container) => (tracing.isActive() ? tracingListener(wrapped, container, tracing) : wrapped),
+            recordScopes: (container) => tracingRecordScopes(container, tracing),
+          },
   };
 }

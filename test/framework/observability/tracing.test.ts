@@ -3,7 +3,8 @@
  * from one application through two listeners of another and back as a reply is one trace;
  * a record retried and dead-lettered (counted by the metrics too), and one going through retry
  * topics, keep their trace;
- * batch listeners link their records; with tracing switched off (or no tracer provider)
+ * record interceptors and the error handler (its recoverer and dead letter) run inside the
+ * record's process span; batch listeners link their records; with tracing switched off (or no tracer provider)
  * there are no spans and no trace headers.
  */
 import { mkdtempSync } from 'node:fs';
@@ -26,6 +27,7 @@ import {
   KafkaApplication,
   KafkaListener,
   KafkaTemplate,
+  RecordInterceptor,
   ReplyingKafkaTemplate,
   RetryableTopic,
   SendTo,
@@ -41,6 +43,7 @@ provider.register();
 const testTracer = trace.getTracer('tracing-test');
 
 class PaymentDeclined extends Error {}
+class InspectionFailed extends Error {}
 class InventoryUnavailable extends Error {}
 
 /** Records the listeners got, by listener. */
@@ -85,6 +88,33 @@ class OrderService {
 }
 
 @injectable()
+class InspectionService {
+  /** Behind a record interceptor and a recoverer that trace what they do (the 'intercepted' factory). */
+  @KafkaListener({ id: 'inspections', topics: ['trace-inspections'], groupId: 'trace-inspections', containerFactory: 'intercepted' })
+  onInspection(inspection: ConsumerRecord<string, string>): void {
+    record('inspections', inspection);
+    if (inspection.value === 'bad') throw new InspectionFailed(`failed ${inspection.value}`);
+  }
+}
+
+/** A span of the test's own tracer, a child of whatever context is current where it is called. */
+function traced(name: string): void {
+  testTracer.startSpan(name).end();
+}
+
+/** Marks each step of the record's processing with a span (the async intercept keeps its context across an await). */
+const tracingInterceptor: RecordInterceptor = {
+  intercept: async (consumed) => {
+    await new Promise((resolve) => setImmediate(resolve));
+    traced('intercept');
+    return consumed;
+  },
+  success: () => traced('interceptor success'),
+  failure: () => traced('interceptor failure'),
+  afterRecord: () => traced('after record'),
+};
+
+@injectable()
 class ShipmentService {
   @RetryableTopic({ attempts: 2, backoff: { delay: 1000 } })
   @KafkaListener({ id: 'shipments', topics: ['trace-shipments'], groupId: 'trace-shipments' })
@@ -119,12 +149,12 @@ function config(properties: Record<string, string> = {}) {
 
 beforeAll(async () => {
   kafka = await startBroker();
-  const topics = ['trace-orders', 'trace-stock', 'trace-payments', 'trace-payments-dlt', 'trace-audit', 'trace-quiet'].map((t) => TopicBuilder.name(t).partitions(1).build());
+  const topics = ['trace-orders', 'trace-stock', 'trace-payments', 'trace-payments-dlt', 'trace-audit', 'trace-quiet', 'trace-inspections', 'trace-inspections-dlt'].map((t) => TopicBuilder.name(t).partitions(1).build());
   topics.push(TopicBuilder.name('trace-small').partitions(1).config('max.message.bytes', 200).build());
   service = await KafkaApplication.create({
     kafka: kafkaConfig(kafka, { clientId: 'trace-service' }),
     config: config(),
-    listeners: [OrderService, ShipmentService],
+    listeners: [OrderService, ShipmentService, InspectionService],
     topics,
     consumerConfig: FAST_CONSUMER,
     logger: testLogger,
@@ -134,6 +164,17 @@ beforeAll(async () => {
         new ConcurrentKafkaListenerContainerFactory({
           commonErrorHandler: new DefaultErrorHandler(new DeadLetterPublishingRecoverer(c.get(KafkaTemplate), { logger: testLogger }), new FixedBackOff(0, 1), { logger: testLogger }),
         }),
+      intercepted: (c) => {
+        const deadLetters = new DeadLetterPublishingRecoverer(c.get(KafkaTemplate), { logger: testLogger });
+        const recoverer = async (failed: ConsumerRecord, error: Error) => {
+          traced('recover');
+          await deadLetters.accept(failed, error);
+        };
+        return new ConcurrentKafkaListenerContainerFactory({
+          recordInterceptor: tracingInterceptor,
+          commonErrorHandler: new DefaultErrorHandler(recoverer, new FixedBackOff(0, 1), { logger: testLogger }),
+        });
+      },
     },
   });
   frontend = await KafkaApplication.create({
@@ -172,6 +213,7 @@ const spans = () => exporter.getFinishedSpans().filter((s) => s.instrumentationS
 const spanId = (span: ReadableSpan) => span.spanContext().spanId;
 const traceId = (span: ReadableSpan) => span.spanContext().traceId;
 const parentOf = (span: ReadableSpan) => span.parentSpanContext?.spanId;
+const nanos = ([seconds, nanoseconds]: [number, number]) => BigInt(seconds) * 1_000_000_000n + BigInt(nanoseconds);
 /** The one span of `trace` named `name` (a failure names what was there instead). */
 function only(inTrace: string, name: string, kind: SpanKind): ReadableSpan {
   const matching = spans().filter((s) => traceId(s) === inTrace && s.name === name && s.kind === kind);
@@ -263,6 +305,8 @@ test('a record retried and then dead-lettered keeps its trace: the dead letter i
   const sendDead = only(id, 'send trace-payments-dlt', SpanKind.PRODUCER);
   const lastAttempt = attempts.reduce((a, b) => (a.startTime[0] * 1e9 + a.startTime[1] > b.startTime[0] * 1e9 + b.startTime[1] ? a : b));
   expect(parentOf(sendDead)).toBe(spanId(lastAttempt));
+  // The error handler runs inside the attempt's span: the dead letter is acknowledged before that span ends.
+  expect(nanos(sendDead.endTime)).toBeLessThanOrEqual(nanos(lastAttempt.endTime));
   expect(sendDead.attributes).toMatchObject({ 'messaging.destination.name': 'trace-payments-dlt', 'messaging.kafka.message.key': 'card-4' });
   expect(parentOf(processDead)).toBe(spanId(sendDead));
   // The dead letter carries its own send's context (the copied original header is replaced, not repeated).
@@ -385,4 +429,39 @@ test('without a registered tracer provider there are no spans and no headers; co
   const [, id, sendSpanId] = traceparent(traced)!;
   await finished(id!, ['send trace-payments-dlt', 'process trace-payments-dlt']);
   expect(parentOf(only(id!, 'process trace-payments-dlt', SpanKind.CONSUMER))).toBe(sendSpanId);
+});
+
+test('a record interceptor and the error handler run inside the record\'s process span, retries and dead letter included', async () => {
+  const template = service.get(KafkaTemplate);
+  const inspect = testTracer.startSpan('inspect');
+  await context.with(trace.setSpan(context.active(), inspect), async () => {
+    await template.send('trace-inspections', 'lot-1', 'good');
+    await template.send('trace-inspections', 'lot-2', 'bad');
+  });
+  inspect.end();
+  const id = inspect.spanContext().traceId;
+  const inTrace = (name: string) => exporter.getFinishedSpans().filter((s) => traceId(s) === id && s.name === name);
+  await waitFor(() => inTrace('after record').length === 3 && inTrace('send trace-inspections-dlt').length === 1, { what: 'three processed deliveries and the dead letter' });
+
+  // Three deliveries: the good record once, the bad one twice (FixedBackOff(0, 1)).
+  const processes = inTrace('process trace-inspections');
+  expect(processes).toHaveLength(3);
+  const [good, ...badAttempts] = processes.sort((a, b) => (nanos(a.startTime) < nanos(b.startTime) ? -1 : 1));
+  expect(good!.status.code).toBe(SpanStatusCode.UNSET);
+  for (const attempt of badAttempts) {
+    expect(attempt.status.code).toBe(SpanStatusCode.ERROR);
+    expect(attempt.attributes['error.type']).toBe('InspectionFailed');
+  }
+  const childrenOf = (parent: ReadableSpan) =>
+    exporter
+      .getFinishedSpans()
+      .filter((s) => parentOf(s) === spanId(parent))
+      .map((s) => s.name)
+      .sort();
+  // Each delivery's interceptor calls are its children; the last attempt's recoverer and dead letter too.
+  expect(childrenOf(good!)).toEqual(['after record', 'intercept', 'interceptor success']);
+  expect(childrenOf(badAttempts[0]!)).toEqual(['after record', 'intercept', 'interceptor failure']);
+  expect(childrenOf(badAttempts[1]!)).toEqual(['after record', 'intercept', 'interceptor failure', 'recover', 'send trace-inspections-dlt']);
+  // The span ends after the error handler: the dead letter was acknowledged inside it.
+  expect(nanos(inTrace('send trace-inspections-dlt')[0]!.endTime)).toBeLessThanOrEqual(nanos(badAttempts[1]!.endTime));
 });
