@@ -105,7 +105,7 @@ export class JsonTypeMapper {
    */
   addTypeHeaders(value: unknown, headers: RecordHeaders): void {
     const names = this.headerNames;
-    headers.remove(names.classId).remove(names.contentClassId).remove(names.keyClassId);
+    this.removeTypeHeaders(headers);
     if (Array.isArray(value)) {
       const ids = new Set(value.map((element) => (element !== null && typeof element === 'object' ? this.typeIdOf(element) : undefined)));
       const [only] = ids;
@@ -117,6 +117,12 @@ export class JsonTypeMapper {
     }
     const typeId = this.typeIdOf(value);
     if (typeId !== undefined) headers.add(names.classId, typeId);
+  }
+
+  /** Removes the type headers this mapper reads, as Spring's `removeHeaders` (`removeTypeHeaders`). */
+  removeTypeHeaders(headers: RecordHeaders): void {
+    const names = this.headerNames;
+    headers.remove(names.classId).remove(names.contentClassId).remove(names.keyClassId);
   }
 
   /**
