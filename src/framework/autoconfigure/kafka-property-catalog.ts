@@ -21,7 +21,7 @@ const ACK_MODES = ['RECORD', 'BATCH', 'TIME', 'COUNT', 'COUNT_TIME', 'MANUAL', '
 const SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'];
 /** Serializer names (Kafka's and Spring's class names, or the framework's) that map to the framework's serializers. */
 export const SERIALIZER_NAMES = ['StringSerializer', 'JsonSerializer', 'ByteArraySerializer', 'BytesSerializer'];
-export const DESERIALIZER_NAMES = ['StringDeserializer', 'JsonDeserializer', 'ByteArrayDeserializer', 'BytesDeserializer'];
+export const DESERIALIZER_NAMES = ['StringDeserializer', 'JsonDeserializer', 'ByteArrayDeserializer', 'BytesDeserializer', 'ErrorHandlingDeserializer'];
 
 function def(key: string, type: PropertyType, description: string, extra: Partial<KafkaPropertyDefinition> = {}): KafkaPropertyDefinition {
   return { key, type, description, spring: `spring.kafka.${key}`, ...extra };
@@ -83,7 +83,7 @@ export const KAFKA_PROPERTIES: readonly KafkaPropertyDefinition[] = [
   def('consumer.heartbeat-interval', 'duration', 'Heartbeat interval; the kafkajs `heartbeatInterval`.', { defaultValue: '3s' }),
   def('consumer.isolation-level', { oneOf: ['read_committed', 'read_uncommitted'] }, '`read-committed` skips records of aborted and open transactions (kafkajs `readUncommitted: false`).', { defaultValue: 'read_committed (Spring Boot: read_uncommitted)' }),
   def('consumer.key-deserializer', { oneOf: DESERIALIZER_NAMES }, "Key deserializer, by Kafka's/Spring's class name (package optional).", { defaultValue: 'StringDeserializer' }),
-  def('consumer.value-deserializer', { oneOf: DESERIALIZER_NAMES }, "Value deserializer, by Kafka's/Spring's class name (package optional). Listener parameters are converted from the text by their declared type.", { defaultValue: 'StringDeserializer' }),
+  def('consumer.value-deserializer', { oneOf: DESERIALIZER_NAMES }, "Value deserializer, by Kafka's/Spring's class name (package optional). Listener parameters are converted from the text by their declared type. ErrorHandlingDeserializer wraps the one `consumer.properties[spring.deserializer.value.delegate.class]` names; `consumer.properties[spring.json.*]` configure a JsonDeserializer (docs/configuration.md).", { defaultValue: 'StringDeserializer' }),
 
   // producer
   ...clientKeys('producer'),
