@@ -183,6 +183,9 @@ export {
   ConsumerStoppedEvent,
   ContainerStoppedEvent,
   ConcurrentContainerStoppedEvent,
+  ConsumerRetryAuthEvent,
+  ConsumerRetryAuthSuccessfulEvent,
+  type ConsumerRetryAuthReason,
   type ConsumerStoppedReason,
 } from './event/consumer-lifecycle-events.js';
 export { ConsumerPausedEvent, ConsumerResumedEvent, ConsumerPartitionsAssignedEvent, ConsumerPartitionsRevokedEvent } from './event/consumer-partition-events.js';
