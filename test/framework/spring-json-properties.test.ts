@@ -15,7 +15,11 @@ import { Kafka, Partitioners, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { EmbeddedKafka } from '../../src/broker/embedded-kafka.js';
 import {
+  ConcurrentKafkaListenerContainerFactory,
   ConsumerFactory,
+  DeadLetterPublishingRecoverer,
+  DefaultErrorHandler,
+  FixedBackOff,
   ConsumerRecord,
   ErrorHandlingDeserializer,
   InvalidConfigurationException,
@@ -52,7 +56,16 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const received: Record<string, ConsumerRecord[]> = { typed: [], kept: [] };
+const received: Record<string, ConsumerRecord[]> = { typed: [], kept: [], failing: [] };
+
+@injectable()
+class FailingListener {
+  @KafkaListener({ id: 'failing', topics: ['spring-json-failing'], groupId: 'spring-json-failing' })
+  onRecord(record: ConsumerRecord): void {
+    received.failing!.push(record);
+    throw new Error('refused');
+  }
+}
 
 @injectable()
 class TypedListener {
@@ -187,6 +200,46 @@ describe('spring.json.* and spring.deserializer.* from the configuration', () =>
       const [sent] = await readRaw('spring-json-untyped', 1);
       expect(sent!.headers.__TypeId__).toBeUndefined();
       expect(JSON.parse(sent!.value)).toEqual({ id: 'o-10', amount: 10 });
+    } finally {
+      await app.stop();
+    }
+  });
+
+  test('removeTypeHeaders: the listener does not see the type headers; a dead letter of a value that was read carries them again, a poison pill not', async () => {
+    const app = await KafkaApplication.create({
+      kafka: kafkaConfig(kafka),
+      listeners: [FailingListener],
+      topics: ['spring-json-failing', 'spring-json-failing-dlt'].map((name) => TopicBuilder.name(name).build()),
+      consumerConfig: { sessionTimeout: 6000, heartbeatInterval: 300, maxWaitTimeInMs: 100 },
+      containerFactories: {
+        kafkaListenerContainerFactory: (c) =>
+          new ConcurrentKafkaListenerContainerFactory({
+            containerProperties: { valueDeserializer: new ErrorHandlingDeserializer(new JsonDeserializer({ classes: [Order], trustedPackages: ['com.example'] })) },
+            commonErrorHandler: new DefaultErrorHandler(new DeadLetterPublishingRecoverer(c.get(KafkaTemplate), { logger: testLogger }), new FixedBackOff(0, 0), { logger: testLogger }),
+          }),
+      },
+      logger: testLogger,
+    });
+    try {
+      await app.start();
+      await producer.send({
+        topic: 'spring-json-failing',
+        messages: [
+          { value: '{"id":"o-20","amount":2}', headers: { __TypeId__: 'com.example.Order' } },
+          { value: '{broken', headers: { __TypeId__: 'com.example.Order' } },
+        ],
+      });
+      const dead = await readRaw('spring-json-failing-dlt', 2);
+      expect(received.failing).toHaveLength(1);
+      expect(received.failing![0]!.value).toBeInstanceOf(Order);
+      expect(received.failing![0]!.headers.lastHeader('__TypeId__')).toBeUndefined();
+      const typed = dead.find((r) => r.value.startsWith('{"id"'))!;
+      const poison = dead.find((r) => r.value === '{broken')!;
+      expect(typed.headers.__TypeId__).toBe('com.example.Order');
+      expect(typed.headers['kafka_dlt-exception-message']).toContain('refused');
+      // As Spring's: the headers were removed before the JSON failed to parse, and the raw bytes carry no type.
+      expect(poison.headers.__TypeId__).toBeUndefined();
+      expect(poison.headers['kafka_dlt-exception-fqcn']).toBeDefined();
     } finally {
       await app.stop();
     }
