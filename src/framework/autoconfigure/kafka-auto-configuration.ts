@@ -150,6 +150,7 @@ function containerFactories(code: KafkaApplicationOptions, properties: KafkaProp
     ackCount: properties.number('listener.ack-count'),
     ackTime: properties.number('listener.ack-time'),
     idleEventInterval: properties.number('listener.idle-event-interval'),
+    authExceptionRetryInterval: properties.number('listener.auth-exception-retry-interval'),
     stopImmediate: properties.flag('listener.immediate-stop'),
     clientId,
   });

@@ -105,6 +105,7 @@ export const KAFKA_PROPERTIES: readonly KafkaPropertyDefinition[] = [
   def('listener.concurrency', 'int', 'Consumers per listener container.', { defaultValue: '1' }),
   def('listener.client-id', 'string', 'Client id prefix of the containers\' consumers (`-n` appended).'),
   def('listener.idle-event-interval', 'duration', 'Publish a ListenerContainerIdleEvent after this long without records.'),
+  def('listener.auth-exception-retry-interval', 'duration', 'Retry an authentication/authorization failure after this long instead of stopping the consumer (containerProperties.authExceptionRetryInterval).'),
   def('listener.auto-startup', 'boolean', 'Start the containers with the application.', { defaultValue: 'true' }),
   def('listener.immediate-stop', 'boolean', 'Stop after the record in hand rather than the rest of the batch.', { defaultValue: 'true (Spring: false)' }),
   def('listener.missing-topics-fatal', 'boolean', 'Only `false`: a container subscribes to missing topics and waits for them.', { defaultValue: 'false', unsupported: { reason: 'containers do not check topics before subscribing; declare topics with TopicBuilder so they are created at start', accepts: 'false' } }),
