@@ -58,7 +58,7 @@ export { CommonContainerStoppingErrorHandler } from './listener/common-container
 export { CommonMixedErrorHandler } from './listener/common-mixed-error-handler.js';
 export type { KafkaListenerErrorHandler, ConsumerAwareListenerErrorHandler, ManualAckListenerErrorHandler } from './listener/kafka-listener-error-handler.js';
 export { AbstractConsumerSeekAware, type ConsumerSeekAware, type ConsumerSeekCallback } from './listener/consumer-seek-aware.js';
-export type { TopicPartitionOffset, TopicPartitionsOption, PartitionOffsetOption } from './listener/topic-partition-offset.js';
+export type { TopicPartitionOffset, TopicPartitionsOption, PartitionOffsetOption, SeekPosition } from './listener/topic-partition-offset.js';
 export { MethodArgumentNotValidException, type PayloadConstraintViolation } from './support/converter/method-argument-not-valid-exception.js';
 export { ExceptionClassifier, defaultFatalExceptions, type ErrorClass } from './listener/exception-classifier.js';
 export { FailedRecordTracker } from './listener/failed-record-tracker.js';
@@ -183,6 +183,9 @@ export {
   ConsumerStoppedEvent,
   ContainerStoppedEvent,
   ConcurrentContainerStoppedEvent,
+  ConsumerRetryAuthEvent,
+  ConsumerRetryAuthSuccessfulEvent,
+  type ConsumerRetryAuthReason,
   type ConsumerStoppedReason,
 } from './event/consumer-lifecycle-events.js';
 export { ConsumerPausedEvent, ConsumerResumedEvent, ConsumerPartitionsAssignedEvent, ConsumerPartitionsRevokedEvent } from './event/consumer-partition-events.js';

@@ -7,15 +7,11 @@ import { parseConsumerOverrides, type ConsumerSettings } from '../core/consumer-
 import type { AckMode } from '../listener/ack-mode.js';
 import type { ContainerPropertiesInit } from '../listener/container-properties.js';
 import type { Logger } from '../support/logger.js';
-import { BufferDeserializer, BufferSerializer } from '../support/serializer/buffer-serializer.js';
-import { JsonDeserializer } from '../support/serializer/json-deserializer.js';
-import { JsonSerializer } from '../support/serializer/json-serializer.js';
-import type { Deserializer, Serializer } from '../support/serializer/serializer.js';
-import { StringDeserializer, StringSerializer } from '../support/serializer/string-serializer.js';
 import type { ProblemCollector } from './invalid-configuration-exception.js';
 import { acksOf, applyPropertyMap, compressionOf, emptyOverrides, type ClientPropertyOverrides } from './kafka-client-properties.js';
 import type { KafkaProperties } from './kafka-properties.js';
 import { securityConfig } from './kafka-security.js';
+import { configureSerdes, isSpringSerdeProperty } from './serde-auto-configuration.js';
 
 /** What the properties contribute to KafkaApplication, under the code options. */
 export interface AutoConfiguredOptions {
@@ -50,14 +46,17 @@ export function autoConfigure(code: KafkaApplicationOptions, properties: KafkaPr
     return strip({ brokers: properties.list(own('bootstrap-servers'))?.slice(), clientId: properties.text(own('client-id')), ...securityConfig(properties, prefix, problems) });
   };
   // Root `properties` apply to every client; client-type ones override them (Spring Boot's order).
+  // Spring's serializer settings (`spring.json.*`) share the maps; configureSerdes reads them.
+  const kafkaEntries = (mapKey: string) => properties.map(mapKey).filter((entry) => !isSpringSerdeProperty(entry.name));
   const common = emptyOverrides();
-  applyPropertyMap(properties.map('properties'), 'properties', 'all', common, problems);
+  applyPropertyMap(kafkaEntries('properties'), 'properties', 'all', common, problems);
   const consumerMap = emptyOverrides();
-  applyPropertyMap(properties.map('consumer.properties'), 'consumer.properties', 'consumer', consumerMap, problems);
+  applyPropertyMap(kafkaEntries('consumer.properties'), 'consumer.properties', 'consumer', consumerMap, problems);
   const producerMap = emptyOverrides();
-  applyPropertyMap(properties.map('producer.properties'), 'producer.properties', 'producer', producerMap, problems);
+  applyPropertyMap(kafkaEntries('producer.properties'), 'producer.properties', 'producer', producerMap, problems);
   const adminMap = emptyOverrides();
-  applyPropertyMap(properties.map('admin.properties'), 'admin.properties', 'admin', adminMap, problems);
+  applyPropertyMap(kafkaEntries('admin.properties'), 'admin.properties', 'admin', adminMap, problems);
+  const serdes = configureSerdes(properties, code.types ?? [], problems);
 
   const fromProperties = { ...clientConfig(''), ...common.kafka };
   // The code's own object when no property adds to it (callers may hold on to it).
@@ -124,10 +123,10 @@ export function autoConfigure(code: KafkaApplicationOptions, properties: KafkaPr
     producerConfig,
     admin,
     producer: transactionIdPrefix === undefined ? code.producer : { ...code.producer, transactionIdPrefix },
-    keySerializer: code.keySerializer ?? serializer(properties.text('producer.key-serializer')),
-    valueSerializer: code.valueSerializer ?? serializer(properties.text('producer.value-serializer')),
-    keyDeserializer: code.keyDeserializer ?? deserializer(properties.text('consumer.key-deserializer')),
-    valueDeserializer: code.valueDeserializer ?? deserializer(properties.text('consumer.value-deserializer')),
+    keySerializer: code.keySerializer ?? serdes.keySerializer,
+    valueSerializer: code.valueSerializer ?? serdes.valueSerializer,
+    keyDeserializer: code.keyDeserializer ?? serdes.keyDeserializer,
+    valueDeserializer: code.valueDeserializer ?? serdes.valueDeserializer,
     defaultTopic: code.defaultTopic ?? properties.text('template.default-topic'),
     containerFactories: containerFactories(code, properties, logger),
   };
@@ -151,6 +150,7 @@ function containerFactories(code: KafkaApplicationOptions, properties: KafkaProp
     ackCount: properties.number('listener.ack-count'),
     ackTime: properties.number('listener.ack-time'),
     idleEventInterval: properties.number('listener.idle-event-interval'),
+    authExceptionRetryInterval: properties.number('listener.auth-exception-retry-interval'),
     stopImmediate: properties.flag('listener.immediate-stop'),
     clientId,
   });
@@ -174,18 +174,4 @@ function retryTopic(properties: KafkaProperties): RetryableTopicOptions | undefi
       random: properties.flag('retry.topic.backoff.random'),
     }),
   });
-}
-
-function serializer(name: string | undefined): Serializer | undefined {
-  if (name === 'StringSerializer') return new StringSerializer();
-  if (name === 'JsonSerializer') return new JsonSerializer();
-  if (name === 'ByteArraySerializer' || name === 'BytesSerializer') return new BufferSerializer();
-  return undefined;
-}
-
-function deserializer(name: string | undefined): Deserializer | undefined {
-  if (name === 'StringDeserializer') return new StringDeserializer();
-  if (name === 'JsonDeserializer') return new JsonDeserializer();
-  if (name === 'ByteArrayDeserializer' || name === 'BytesDeserializer') return new BufferDeserializer();
-  return undefined;
 }

@@ -21,7 +21,7 @@ const ACK_MODES = ['RECORD', 'BATCH', 'TIME', 'COUNT', 'COUNT_TIME', 'MANUAL', '
 const SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'];
 /** Serializer names (Kafka's and Spring's class names, or the framework's) that map to the framework's serializers. */
 export const SERIALIZER_NAMES = ['StringSerializer', 'JsonSerializer', 'ByteArraySerializer', 'BytesSerializer'];
-export const DESERIALIZER_NAMES = ['StringDeserializer', 'JsonDeserializer', 'ByteArrayDeserializer', 'BytesDeserializer'];
+export const DESERIALIZER_NAMES = ['StringDeserializer', 'JsonDeserializer', 'ByteArrayDeserializer', 'BytesDeserializer', 'ErrorHandlingDeserializer'];
 
 function def(key: string, type: PropertyType, description: string, extra: Partial<KafkaPropertyDefinition> = {}): KafkaPropertyDefinition {
   return { key, type, description, spring: `spring.kafka.${key}`, ...extra };
@@ -83,7 +83,7 @@ export const KAFKA_PROPERTIES: readonly KafkaPropertyDefinition[] = [
   def('consumer.heartbeat-interval', 'duration', 'Heartbeat interval; the kafkajs `heartbeatInterval`.', { defaultValue: '3s' }),
   def('consumer.isolation-level', { oneOf: ['read_committed', 'read_uncommitted'] }, '`read-committed` skips records of aborted and open transactions (kafkajs `readUncommitted: false`).', { defaultValue: 'read_committed (Spring Boot: read_uncommitted)' }),
   def('consumer.key-deserializer', { oneOf: DESERIALIZER_NAMES }, "Key deserializer, by Kafka's/Spring's class name (package optional).", { defaultValue: 'StringDeserializer' }),
-  def('consumer.value-deserializer', { oneOf: DESERIALIZER_NAMES }, "Value deserializer, by Kafka's/Spring's class name (package optional). Listener parameters are converted from the text by their declared type.", { defaultValue: 'StringDeserializer' }),
+  def('consumer.value-deserializer', { oneOf: DESERIALIZER_NAMES }, "Value deserializer, by Kafka's/Spring's class name (package optional). Listener parameters are converted from the text by their declared type. ErrorHandlingDeserializer wraps the one `consumer.properties[spring.deserializer.value.delegate.class]` names; `consumer.properties[spring.json.*]` configure a JsonDeserializer (docs/configuration.md).", { defaultValue: 'StringDeserializer' }),
 
   // producer
   ...clientKeys('producer'),
@@ -105,6 +105,7 @@ export const KAFKA_PROPERTIES: readonly KafkaPropertyDefinition[] = [
   def('listener.concurrency', 'int', 'Consumers per listener container.', { defaultValue: '1' }),
   def('listener.client-id', 'string', 'Client id prefix of the containers\' consumers (`-n` appended).'),
   def('listener.idle-event-interval', 'duration', 'Publish a ListenerContainerIdleEvent after this long without records.'),
+  def('listener.auth-exception-retry-interval', 'duration', 'Retry an authentication/authorization failure after this long instead of stopping the consumer (containerProperties.authExceptionRetryInterval).'),
   def('listener.auto-startup', 'boolean', 'Start the containers with the application.', { defaultValue: 'true' }),
   def('listener.immediate-stop', 'boolean', 'Stop after the record in hand rather than the rest of the batch.', { defaultValue: 'true (Spring: false)' }),
   def('listener.missing-topics-fatal', 'boolean', 'Only `false`: a container subscribes to missing topics and waits for them.', { defaultValue: 'false', unsupported: { reason: 'containers do not check topics before subscribing; declare topics with TopicBuilder so they are created at start', accepts: 'false' } }),

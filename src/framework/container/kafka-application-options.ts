@@ -70,6 +70,12 @@ export interface KafkaApplicationOptions {
   consumerConfig?: KafkaConsumerOverrides;
   /** Default: StringDeserializer. */
   keyDeserializer?: Deserializer;
+  /**
+   * Classes that configuration may name by class name: `spring.json.value.default.type`,
+   * `spring.json.type.mapping` (`consumer.properties`/`producer.properties`), by simple name or
+   * a Java name whose last segment is the class's name.
+   */
+  types?: ClassType[];
   /** Default: StringDeserializer. */
   valueDeserializer?: Deserializer;
 

@@ -31,3 +31,16 @@ export class ContainerStoppedEvent extends KafkaEvent {}
 
 /** Every child of a concurrent container has stopped. */
 export class ConcurrentContainerStoppedEvent extends KafkaEvent {}
+
+/** Why an `authExceptionRetryInterval` retry happens, as Spring's `ConsumerRetryAuthEvent.Reason`. */
+export type ConsumerRetryAuthReason = 'AUTHENTICATION' | 'AUTHORIZATION';
+
+/** An authentication or authorization failure: the consumer waits `authExceptionRetryInterval` and tries again. */
+export class ConsumerRetryAuthEvent extends KafkaEvent {
+  constructor(source: unknown, container: unknown, readonly reason: ConsumerRetryAuthReason) {
+    super(source, container);
+  }
+}
+
+/** A consumer retrying after an authentication or authorization failure got through. */
+export class ConsumerRetryAuthSuccessfulEvent extends KafkaEvent {}

@@ -145,7 +145,8 @@ export class ConcurrentMessageListenerContainer implements MessageListenerContai
 
   private async waitUntilSettled(): Promise<void> {
     const deadline = Date.now() + this.containerProperties.consumerStartTimeout;
-    while (this.running && !this.isSettled()) {
+    // A consumer waiting out authExceptionRetryInterval starts on its own time, as Spring's does.
+    while (this.running && !this.isSettled() && !this.children.some((child) => child.isRetryingAuth())) {
       if (Date.now() >= deadline) {
         this.logger.warn(`Container ${this.listenerId}: the group had not settled after ${this.containerProperties.consumerStartTimeout} ms; continuing`);
         return;

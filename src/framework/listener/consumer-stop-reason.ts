@@ -1,4 +1,4 @@
-import type { ConsumerStoppedReason } from '../event/consumer-lifecycle-events.js';
+import type { ConsumerRetryAuthReason, ConsumerStoppedReason } from '../event/consumer-lifecycle-events.js';
 import type { TopicPartition } from '../support/topic-partition.js';
 
 /** Kafka's authentication and authorization failures (error names as kafkajs reports them). */
@@ -21,6 +21,18 @@ export function stopReasonOf(error: unknown): ConsumerStoppedReason {
     if (typeof type === 'string' && FENCED_TYPES.has(type)) return 'FENCED';
   }
   return 'ERROR';
+}
+
+/** AUTHENTICATION for a failed SASL handshake, AUTHORIZATION for a refused operation; undefined for any other failure. */
+export function authFailureOf(error: unknown): ConsumerRetryAuthReason | undefined {
+  if (stopReasonOf(error) !== 'AUTH') return undefined;
+  const seen = new Set<unknown>();
+  for (let current = error; current instanceof Error && !seen.has(current); current = current.cause) {
+    seen.add(current);
+    const type = (current as { type?: unknown }).type;
+    if (typeof type === 'string' && type.endsWith('_AUTHORIZATION_FAILED')) return 'AUTHORIZATION';
+  }
+  return 'AUTHENTICATION';
 }
 
 /**

@@ -29,6 +29,7 @@ export interface ContainerPropertiesInit {
   shutdownTimeout?: number;
   consumerStartTimeout?: number;
   stopImmediate?: boolean;
+  authExceptionRetryInterval?: number;
   stopContainerWhenFenced?: boolean;
   consumerRebalanceListener?: ConsumerAwareRebalanceListener;
   kafkaConsumerProperties?: KafkaConsumerOverrides;
@@ -90,6 +91,13 @@ export class ContainerProperties {
    */
   stopImmediate: boolean;
   /**
+   * Spring's `authExceptionRetryInterval` (ms): an authentication or authorization failure does
+   * not stop the consumer; it logs, publishes ConsumerRetryAuthEvent, waits this long and tries
+   * again (ConsumerRetryAuthSuccessfulEvent once through). Unset (Spring's default): it stops
+   * with ConsumerStoppedEvent reason AUTH.
+   */
+  authExceptionRetryInterval: number | undefined;
+  /**
    * A transactional container whose producer was fenced (another producer initialized its
    * transactional id) stops the fenced consumer, with ConsumerStoppedEvent reason FENCED, as
    * Spring's; default false: the failed records are rolled back and redelivered.
@@ -149,6 +157,7 @@ export class ContainerProperties {
     this.shutdownTimeout = nonNegative(init.shutdownTimeout, 10_000);
     this.consumerStartTimeout = positive(init.consumerStartTimeout, 30_000);
     this.stopImmediate = init.stopImmediate ?? true;
+    this.authExceptionRetryInterval = init.authExceptionRetryInterval === undefined ? undefined : positive(init.authExceptionRetryInterval, 1);
     this.stopContainerWhenFenced = init.stopContainerWhenFenced ?? false;
     this.consumerRebalanceListener = init.consumerRebalanceListener;
     this.kafkaConsumerProperties = init.kafkaConsumerProperties ?? {};
@@ -189,6 +198,7 @@ export class ContainerProperties {
       shutdownTimeout: this.shutdownTimeout,
       consumerStartTimeout: this.consumerStartTimeout,
       stopImmediate: this.stopImmediate,
+      authExceptionRetryInterval: this.authExceptionRetryInterval,
       stopContainerWhenFenced: this.stopContainerWhenFenced,
       consumerRebalanceListener: this.consumerRebalanceListener,
       kafkaConsumerProperties: this.kafkaConsumerProperties,

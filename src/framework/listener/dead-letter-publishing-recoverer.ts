@@ -6,6 +6,7 @@ import { KafkaHeaders } from '../support/kafka-headers.js';
 import { defaultLogger, type Logger } from '../support/logger.js';
 import { RecordHeaders, toKafkaJsHeaders, type RecordHeader } from '../support/record-headers.js';
 import { KEY_DESERIALIZER_EXCEPTION_HEADER, VALUE_DESERIALIZER_EXCEPTION_HEADER } from '../support/serializer/error-handling-deserializer.js';
+import { removedTypeHeadersOf } from '../support/serializer/json-type-mapper.js';
 import { deserializationErrorOf } from './consumer-record-factory.js';
 import { describeError, errorClassName, errorMessage, findRootCause, int32Bytes, int64Bytes, stackTraceOf } from './error-handling-utils.js';
 import { ExceptionClassifier, type ErrorClass } from './exception-classifier.js';
@@ -319,8 +320,10 @@ export class DeadLetterPublishingRecoverer {
   /** The headers of the published record: the original ones, the exception's, the original-*'s, then the functions'. */
   headersFor(record: ConsumerRecord, error: Error): RecordHeaders {
     const headers = new RecordHeaders(record.headers);
-    if (!this.retainExceptionHeader) headers.remove(KEY_DESERIALIZER_EXCEPTION_HEADER).remove(VALUE_DESERIALIZER_EXCEPTION_HEADER);
     const deserialization = deserializationErrorOf(record);
+    // A value that was read: its type headers go with it, as Spring's JsonSerializer writes them again.
+    if (!deserialization) for (const header of removedTypeHeadersOf(record.headers)) headers.add(header.key, header.value);
+    if (!this.retainExceptionHeader) headers.remove(KEY_DESERIALIZER_EXCEPTION_HEADER).remove(VALUE_DESERIALIZER_EXCEPTION_HEADER);
     if (deserialization) this.exceptionHeadersCreator(headers, deserialization, deserialization.isKey, this.headerNames);
     else this.exceptionHeadersCreator(headers, error, false, this.headerNames);
     this.addOriginalHeaders(headers, record, error);

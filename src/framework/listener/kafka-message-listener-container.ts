@@ -5,6 +5,8 @@ import { messageOf } from '../core/producer-factory.js';
 import type { ApplicationEventPublisher } from '../event/application-event-publisher.js';
 import {
   ConsumerFailedToStartEvent,
+  ConsumerRetryAuthEvent,
+  ConsumerRetryAuthSuccessfulEvent,
   ConsumerStartedEvent,
   ConsumerStartingEvent,
   ConsumerStoppedEvent,
@@ -24,7 +26,7 @@ import { manualAssignmentOverrides } from './manual-assignment.js';
 import { resolveAllPartitions } from './all-partitions.js';
 import { PartitionIdleMonitor } from './partition-idle-monitor.js';
 import { NonResponsiveConsumerMonitor } from './non-responsive-consumer-monitor.js';
-import { stopReasonOf } from './consumer-stop-reason.js';
+import { authFailureOf, stopReasonOf } from './consumer-stop-reason.js';
 import { CommittedOffsetCheck } from './committed-offset-check.js';
 import { ContainerPauseState } from './container-pause-state.js';
 import { createRecordLoop, type ContainerRecordLoop } from './container-record-loop.js';
@@ -88,6 +90,7 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
   private loop: ContainerRecordLoop | undefined;
   private inFlight: Promise<void> | undefined;
   private assigned: TopicPartition[] = [];
+  private retryingAuth = false;
   private joined = false;
   private fetchedSinceJoin = false;
   private rebalancing = false;
@@ -166,6 +169,11 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
     return this.lastPoll;
   }
 
+  /** Waiting out `authExceptionRetryInterval` after an authentication or authorization failure. */
+  isRetryingAuth(): boolean {
+    return this.retryingAuth;
+  }
+
   /** Joined, fetched since its last join and not rebalancing: its assignment is current. */
   isSettled(): boolean {
     return this.state === 'running' && this.joined && this.fetchedSinceJoin && !this.rebalancing;
@@ -187,10 +195,51 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
       this.state = 'running';
       this.publish(new ConsumerStartedEvent(this, this.parent));
     } catch (error) {
+      if (this.retryAfterAuthFailure(error)) return;
       this.publish(new ConsumerFailedToStartEvent(this, this.parent, error));
       await this.shutdownConsumer();
       this.stopped(stopReasonOf(error));
       throw error;
+    }
+  }
+
+  /**
+   * Spring's `authExceptionRetryInterval`: an authentication or authorization failure leaves the
+   * container running (state `starting`); the consumer is closed, and after the interval a new
+   * one is started, until it gets through or the container is stopped. False when not retrying.
+   */
+  private retryAfterAuthFailure(error: unknown): boolean {
+    const interval = this.containerProperties.authExceptionRetryInterval;
+    const reason = authFailureOf(error);
+    if (interval === undefined || reason === undefined || (this.state !== 'starting' && this.state !== 'running')) return false;
+    this.state = 'starting';
+    this.retryingAuth = true;
+    this.logger.error(`${reason === 'AUTHENTICATION' ? 'Authentication' : 'Authorization'} error on consumer ${this.clientId}; retrying in ${interval} ms`, error);
+    this.publish(new ConsumerRetryAuthEvent(this, this.parent, reason));
+    void this.retryStart(interval);
+    return true;
+  }
+
+  private async retryStart(interval: number): Promise<void> {
+    await this.shutdownConsumer();
+    await new Promise<void>((resolve) => setTimeout(resolve, interval).unref());
+    // stop() while waiting has already published the stop.
+    if (this.state !== 'starting') return;
+    this.resetGroupState();
+    this.responsiveness.start();
+    this.breaker?.register(this);
+    try {
+      await this.startConsumer();
+      this.ensureStillStarting();
+      this.state = 'running';
+      this.retryingAuth = false;
+      this.publish(new ConsumerRetryAuthSuccessfulEvent(this, this.parent));
+      this.publish(new ConsumerStartedEvent(this, this.parent));
+    } catch (error) {
+      if (this.state !== 'starting' || this.retryAfterAuthFailure(error)) return;
+      this.publish(new ConsumerFailedToStartEvent(this, this.parent, error));
+      await this.shutdownConsumer();
+      this.stopped(stopReasonOf(error));
     }
   }
 
@@ -449,7 +498,7 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
     }
     this.logger.error(`Consumer ${this.clientId} crashed and will not restart`, error);
     this.readyWaiter?.reject(error);
-    if (this.state === 'running') {
+    if (this.state === 'running' && !this.retryAfterAuthFailure(error)) {
       void this.shutdownConsumer().then(() => this.stopped(stopReasonOf(error)));
     }
   }
@@ -483,6 +532,7 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
   private stopped(reason: ConsumerStoppedReason): void {
     if (this.state === 'stopped') return;
     this.state = 'stopped';
+    this.retryingAuth = false;
     this.assigned = [];
     this.created = undefined;
     this.loop?.seeks?.stopped();

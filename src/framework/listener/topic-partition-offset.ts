@@ -16,7 +16,7 @@ import type { TopicPartition } from '../support/topic-partition.js';
 export interface TopicPartitionOffset extends TopicPartition {
   readonly offset?: number;
   readonly relativeToCurrent?: boolean;
-  readonly position?: 'BEGINNING' | 'END' | 'TIMESTAMP';
+  readonly position?: SeekPosition;
 }
 
 /**
@@ -37,10 +37,19 @@ export interface TopicPartitionsOption {
 export interface PartitionOffsetOption {
   /** One partition or a range/list, as in `partitions`; `'*'`: every partition the entry's `partitions` name (one such entry per topic). */
   partition: string | number;
-  /** Absolute (≥ 0), from the end (< 0), or relative to the committed position with `relativeToCurrent`. */
-  initialOffset: number | string;
+  /**
+   * Absolute (≥ 0), from the end (< 0), or relative to the committed position with `relativeToCurrent`;
+   * with `seekPosition: 'TIMESTAMP'`, an epoch-millisecond timestamp; ignored (and optional) with `BEGINNING`/`END`.
+   */
+  initialOffset?: number | string;
   relativeToCurrent?: boolean;
+  /** Spring's `@PartitionOffset(seekPosition)`: `'BEGINNING'`, `'END'` or `'TIMESTAMP'` (case-insensitive). */
+  seekPosition?: SeekPosition | Lowercase<SeekPosition>;
 }
+
+/** Where a `seekPosition` starts a partition, as Spring's `TopicPartitionOffset.SeekPosition`. */
+export type SeekPosition = 'BEGINNING' | 'END' | 'TIMESTAMP';
+const SEEK_POSITIONS: readonly SeekPosition[] = ['BEGINNING', 'END', 'TIMESTAMP'];
 
 /** Expands the annotation into one entry per partition; a partition named twice is an error, as in Spring. */
 export function topicPartitionOffsetsOf(options: readonly TopicPartitionsOption[], description: string): TopicPartitionOffset[] {
@@ -75,10 +84,24 @@ export function topicPartitionOffsetsOf(options: readonly TopicPartitionsOption[
   return result;
 }
 
-function initialPosition(partitionOffset: PartitionOffsetOption, topic: string, description: string): { offset: number; relativeToCurrent: boolean } {
+function initialPosition(partitionOffset: PartitionOffsetOption, topic: string, description: string): Omit<TopicPartitionOffset, keyof TopicPartition> {
+  const position = seekPositionOf(partitionOffset, topic, description);
+  // BEGINNING and END ignore initialOffset, as in Spring, so it may be left out.
+  if (position === 'BEGINNING' || position === 'END') return { position };
   const offset = Number(partitionOffset.initialOffset);
-  if (!Number.isInteger(offset)) throw new KafkaException(`${description}: initialOffset '${String(partitionOffset.initialOffset)}' of ${topic} is not a whole number`);
+  if (partitionOffset.initialOffset === undefined || !Number.isInteger(offset)) {
+    throw new KafkaException(`${description}: initialOffset '${String(partitionOffset.initialOffset)}' of ${topic} is not a whole number`);
+  }
+  if (position === 'TIMESTAMP') return { offset, position };
   return { offset, relativeToCurrent: partitionOffset.relativeToCurrent ?? false };
+}
+
+function seekPositionOf(partitionOffset: PartitionOffsetOption, topic: string, description: string): SeekPosition | undefined {
+  const raw = partitionOffset.seekPosition;
+  if (raw === undefined || String(raw).trim() === '') return undefined;
+  const position = String(raw).trim().toUpperCase() as SeekPosition;
+  if (!SEEK_POSITIONS.includes(position)) throw new KafkaException(`${description}: seekPosition '${String(raw)}' of ${topic} is not one of ${SEEK_POSITIONS.join(', ')}`);
+  return position;
 }
 
 /**

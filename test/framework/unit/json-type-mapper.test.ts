@@ -74,8 +74,9 @@ describe('JsonTypeMapper', () => {
 
   test('JsonDeserializer: useTypeHeaders false ignores the headers; an untrusted id is a DeserializationException', () => {
     const headers = new RecordHeaders().add('__TypeId__', 'com.example.Refund');
-    const ignoring = new JsonDeserializer({ type: Order, useTypeHeaders: false });
+    const ignoring = new JsonDeserializer({ type: Order, useTypeHeaders: false, removeTypeHeaders: false });
     expect(ignoring.deserialize('t', json({ id: 'x' }), headers)).toBeInstanceOf(Order);
+    expect(headers.lastString('__TypeId__')).toBe('com.example.Refund');
     expect(() => new JsonDeserializer({ type: Order, trustedPackages: ['org.other'] }).deserialize('t', json({ id: 'x' }), headers)).toThrow(DeserializationException);
     const serialized = new RecordHeaders();
     new JsonSerializer({ addTypeInfo: false }).serialize('t', new Order(), serialized);

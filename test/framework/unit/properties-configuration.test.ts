@@ -92,6 +92,7 @@ describe('sources and precedence', () => {
         '      ack-mode: manual_immediate',
         '      concurrency: 3',
         '      ack-time: 2s',
+        '      auth-exception-retry-interval: 10s',
         '      type: batch',
         '    admin:',
         '      operation-timeout: 5s',
@@ -114,6 +115,7 @@ describe('sources and precedence', () => {
     expect(factory).toBeInstanceOf(ConcurrentKafkaListenerContainerFactory);
     expect(factory.containerProperties.ackMode).toBe(AckMode.MANUAL_IMMEDIATE);
     expect(factory.containerProperties.ackTime).toBe(2000);
+    expect(factory.containerProperties.authExceptionRetryInterval).toBe(10_000);
     expect(factory.concurrency).toBe(3);
     expect(factory.batchListener).toBe(true);
     expect(options.admin).toMatchObject({ operationTimeout: 5000, fatalIfBrokerNotAvailable: true });

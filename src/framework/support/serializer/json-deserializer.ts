@@ -19,6 +19,11 @@ export interface JsonDeserializerOptions<T> {
   trustedPackages?: readonly string[];
   /** Honour the type headers (Spring's `spring.json.use.type.headers`, default true). */
   useTypeHeaders?: boolean;
+  /**
+   * Remove the type headers from the record once read (Spring's `spring.json.remove.type.headers`,
+   * default true), so the listener, a dead letter or a forwarded record no longer carries them.
+   */
+  removeTypeHeaders?: boolean;
   isKey?: boolean;
 }
 
@@ -40,6 +45,14 @@ export class JsonDeserializer<T = unknown> implements Deserializer<T | unknown> 
 
   deserialize(topic: string, data: Buffer | null, headers: RecordHeaders): T | unknown {
     if (data === null) return null;
+    // Spring's order: read the type headers, remove them, then parse (bad JSON finds them removed).
+    let target: JsonTargetType | undefined;
+    try {
+      target = this.options.useTypeHeaders === false ? undefined : this.typeMapper.toTargetType(headers);
+    } catch (error) {
+      throw new DeserializationException(`Can't deserialize data from topic [${topic}]: ${(error as Error).message}`, data, !!this.options.isKey, { cause: error });
+    }
+    if (this.options.removeTypeHeaders !== false) this.typeMapper.removeTypeHeaders(headers);
     let parsed: unknown;
     try {
       parsed = JSON.parse(data.toString('utf8'));
@@ -47,12 +60,6 @@ export class JsonDeserializer<T = unknown> implements Deserializer<T | unknown> 
       throw new DeserializationException(`Can't deserialize data from topic [${topic}] as JSON: ${(error as Error).message}`, data, !!this.options.isKey, {
         cause: error,
       });
-    }
-    let target: JsonTargetType | undefined;
-    try {
-      target = this.options.useTypeHeaders === false ? undefined : this.typeMapper.toTargetType(headers);
-    } catch (error) {
-      throw new DeserializationException(`Can't deserialize data from topic [${topic}]: ${(error as Error).message}`, data, !!this.options.isKey, { cause: error });
     }
     return this.convert(parsed, target ?? this.defaultTarget());
   }

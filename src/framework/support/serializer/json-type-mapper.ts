@@ -1,5 +1,5 @@
 import { KafkaException } from '../../kafka-exception.js';
-import type { RecordHeaders } from '../record-headers.js';
+import type { RecordHeader, RecordHeaders } from '../record-headers.js';
 import { typeIdOf, type ClassType } from './type-id-headers.js';
 
 /**
@@ -16,6 +16,13 @@ export interface TypeHeaderNames {
 
 export const VALUE_TYPE_HEADER_NAMES: TypeHeaderNames = Object.freeze({ classId: '__TypeId__', contentClassId: '__ContentTypeId__', keyClassId: '__KeyTypeId__' });
 export const KEY_TYPE_HEADER_NAMES: TypeHeaderNames = Object.freeze({ classId: '__Key_TypeId__', contentClassId: '__Key_ContentTypeId__', keyClassId: '__Key_KeyTypeId__' });
+
+const removedTypeHeaders = new WeakMap<RecordHeaders, readonly RecordHeader[]>();
+
+/** The type headers a JsonDeserializer removed from these headers (`removeTypeHeaders`). */
+export function removedTypeHeadersOf(headers: RecordHeaders): readonly RecordHeader[] {
+  return removedTypeHeaders.get(headers) ?? [];
+}
 
 /** Spring's default `spring.json.trusted.packages`. */
 export const DEFAULT_TRUSTED_PACKAGES: readonly string[] = Object.freeze(['java.util', 'java.lang']);
@@ -105,7 +112,7 @@ export class JsonTypeMapper {
    */
   addTypeHeaders(value: unknown, headers: RecordHeaders): void {
     const names = this.headerNames;
-    headers.remove(names.classId).remove(names.contentClassId).remove(names.keyClassId);
+    this.removeTypeHeaders(headers);
     if (Array.isArray(value)) {
       const ids = new Set(value.map((element) => (element !== null && typeof element === 'object' ? this.typeIdOf(element) : undefined)));
       const [only] = ids;
@@ -117,6 +124,19 @@ export class JsonTypeMapper {
     }
     const typeId = this.typeIdOf(value);
     if (typeId !== undefined) headers.add(names.classId, typeId);
+  }
+
+  /**
+   * Removes the type headers this mapper reads, as Spring's `removeHeaders` (`removeTypeHeaders`).
+   * They are remembered for {@link removedTypeHeadersOf}: a dead letter published raw carries
+   * them again, as Spring's recoverer re-serializes the value with its JsonSerializer.
+   */
+  removeTypeHeaders(headers: RecordHeaders): void {
+    const names = this.headerNames;
+    const found = [...headers.headers(names.classId), ...headers.headers(names.contentClassId), ...headers.headers(names.keyClassId)];
+    if (found.length === 0) return;
+    removedTypeHeaders.set(headers, [...(removedTypeHeaders.get(headers) ?? []), ...found]);
+    headers.remove(names.classId).remove(names.contentClassId).remove(names.keyClassId);
   }
 
   /**
