@@ -1,10 +1,11 @@
 /**
  * Fakes of the coordinators' collaborators (no broker, no sockets, no files): a metadata view
  * and controller kept in maps, in-memory partitions, and the replica manager's acks=-1 write
- * with acknowledgements that a test can hold back (an ISR that has not caught up yet).
+ * with acknowledgements that a test can hold back (an ISR that has not caught up yet). Tests that
+ * move time use the broker's own ManualClock.
  */
 import { ErrorCode, KafkaProtocolError } from '../../../src/protocol/error-codes.js';
-import { systemClock, type Clock, type TimerHandle } from '../../../src/broker/clock.js';
+import { systemClock, type Clock } from '../../../src/broker/clock.js';
 import type { PartitionAssignment, TopicMetadata } from '../../../src/broker/cluster/cluster-metadata.js';
 import type { AppendInfo, Partition, PartitionRead } from '../../../src/broker/cluster/partition.js';
 import { BrokerConfig, type ConfigValue } from '../../../src/broker/config/broker-config.js';
@@ -12,51 +13,6 @@ import type { CoordinatorContext, CoordinatorDeps, CoordinatorMetadataView, Coor
 import { CoordinatorRuntime } from '../../../src/broker/coordinator/runtime/coordinator-runtime.js';
 
 export const quietLogger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
-
-/** A clock that moves only when told: timers fire inside {@link advance}, in due order. */
-export class FakeClock implements Clock {
-  private time = 1_000_000;
-  private readonly timers = new Map<object, { at: number; callback: () => void; everyMs: number | null }>();
-
-  now(): number {
-    return this.time;
-  }
-  setTimeout(callback: () => void, delayMs: number): TimerHandle {
-    return this.schedule(callback, delayMs, null);
-  }
-  setInterval(callback: () => void, intervalMs: number): TimerHandle {
-    return this.schedule(callback, intervalMs, intervalMs);
-  }
-  clearTimeout(handle: TimerHandle | null | undefined): void {
-    if (handle) this.timers.delete(handle);
-  }
-  clearInterval(handle: TimerHandle | null | undefined): void {
-    if (handle) this.timers.delete(handle);
-  }
-  get pending(): number {
-    return this.timers.size;
-  }
-
-  advance(ms: number): void {
-    const until = this.time + ms;
-    for (;;) {
-      const due = [...this.timers].filter(([, t]) => t.at <= until).sort((a, b) => a[1].at - b[1].at)[0];
-      if (!due) break;
-      const [handle, timer] = due;
-      this.time = timer.at;
-      if (timer.everyMs === null) this.timers.delete(handle);
-      else timer.at += timer.everyMs;
-      timer.callback();
-    }
-    this.time = until;
-  }
-
-  private schedule(callback: () => void, delayMs: number, everyMs: number | null): TimerHandle {
-    const handle = {} as TimerHandle;
-    this.timers.set(handle, { at: this.time + Math.max(0, delayMs), callback, everyMs });
-    return handle;
-  }
-}
 
 /**
  * One partition in memory, led by whoever the test says: appends as leader assign offsets

@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../src/protocol/error-codes.js';
 import type { CoordinatorShard, InternalTopicSpec } from '../../../src/broker/coordinator/runtime/coordinator-topic.js';
-import { FakeBroker, FakeClock } from './coordinator-fakes.js';
+import { ManualClock } from '../../../src/broker/manual-clock.js';
+import { FakeBroker } from './coordinator-fakes.js';
 
 const spec = (name: string, kind: 'group' | 'transaction'): InternalTopicSpec => ({
   name,
@@ -23,7 +24,7 @@ function recordingShard(events: string[], name: string): CoordinatorShard {
 }
 
 function build() {
-  const clock = new FakeClock();
+  const clock = new ManualClock();
   const broker = new FakeBroker({ 'offsets.topic.num.partitions': 2, 'transaction.state.log.num.partitions': 2 }, clock);
   const events: string[] = [];
   const groups = broker.runtime.register(spec('__consumer_offsets', 'group'), recordingShard(events, 'groups'));
@@ -46,30 +47,30 @@ describe('CoordinatorRuntime with fake collaborators', () => {
     expect(() => broker.runtime.register(spec('__consumer_offsets', 'group'), recordingShard(events, 'again'))).toThrow(/already has a coordinator/);
   });
 
-  it('keeps a partition loading until the injected delay has passed on the clock', () => {
+  it('keeps a partition loading until the injected delay has passed on the clock', async () => {
     const { clock, broker, events, groups } = build();
     broker.loadDelayMs.group = 5_000;
     groups.ensureTopic();
     expect(groups.isLoading(0)).toBe(true);
     expect(groups.isAnyLoading).toBe(true);
     expect(events).toEqual(['groups unload 0', 'groups unload 1']);
-    clock.advance(4_999);
+    await clock.advance(4_999);
     expect(groups.isLoading(0)).toBe(true);
-    clock.advance(1);
+    await clock.advance(1);
     expect(groups.isAnyLoading).toBe(false);
     expect(events.slice(2)).toEqual(['groups load 0@0', 'groups load 1@0']);
   });
 
-  it('cancels a delayed load when the leadership goes meanwhile, and stops answering FindCoordinator once stopped', () => {
+  it('cancels a delayed load when the leadership goes meanwhile, and stops answering FindCoordinator once stopped', async () => {
     const { clock, broker, events, groups } = build();
     broker.loadDelayMs.group = 5_000;
     groups.ensureTopic();
     broker.moveLeader('__consumer_offsets', 0, 1);
     expect(groups.isLoading(0)).toBe(false);
-    clock.advance(10_000);
+    await clock.advance(10_000);
     expect(events.filter((e) => e.startsWith('groups load'))).toEqual(['groups load 1@0']);
     groups.stop();
-    expect(clock.pending).toBe(0);
+    expect(clock.pendingTimers).toBe(0);
     expect(groups.findCoordinator('any')).toEqual({ errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, nodeId: -1 });
   });
 });
