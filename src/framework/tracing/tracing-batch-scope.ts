@@ -1,48 +1,45 @@
-import type { Context, Link, Span } from '@opentelemetry/api';
-import type { Acknowledgment } from '../support/acknowledgment.js';
+import type { Attributes, Link } from '@opentelemetry/api';
 import type { ConsumerRecord } from '../support/consumer-record.js';
-import type { ConsumerRecords } from '../support/consumer-records.js';
-import type { ContainerConsumer } from '../listener/container-consumer.js';
+import type { BatchScopeOpener } from '../listener/listener-observer.js';
 import type { MessageListenerContainer } from '../listener/message-listener-container.js';
-import { isBatchListener, type BatchMessageListener, type GenericMessageListener } from '../listener/message-listener.js';
 import type { KafkaTracing } from './kafka-tracing.js';
 import { Messaging, processAttributes } from './messaging-attributes.js';
-
-interface ContainerIds {
-  readonly groupId: string;
-  readonly clientId: string | undefined;
-  readonly listenerId: string;
-}
+import { TracingRecordScope } from './tracing-record-scope.js';
 
 /**
- * Runs each call of a container's batch listener in one CONSUMER span `process <topic>`, with
- * a link to each record's context. The span is current while the listener runs, so its sends
- * are its children. While no tracer provider is registered (it was removed) the listener is
- * called straight through. A record listener is returned as it is: the dispatcher runs each
- * record in its span ({@link tracingRecordScopes}), around interceptor and error handler too.
+ * How a batch listener's container opens each batch's CONSUMER span `process <topic>`, with a
+ * link to each record's context (a batch's records come from many traces, so it has no parent:
+ * the conventions' default). The dispatcher runs the batch interceptor, the filter, the
+ * listener and the error handler in it, so their spans (and a dead letter's send) are its
+ * children. Decided when the consumer starts: none without a registered tracer provider; a
+ * provider removed later is checked per batch.
  */
-export function tracingListener(listener: GenericMessageListener, container: MessageListenerContainer, tracing: KafkaTracing): GenericMessageListener {
-  if (!isBatchListener(listener)) return listener;
-  const ids: ContainerIds = { groupId: container.groupId, clientId: (container as { clientId?: string }).clientId, listenerId: container.listenerId };
-  return {
-    batch: true,
-    onMessage: (records: ConsumerRecords, ack: Acknowledgment, consumer: ContainerConsumer) =>
-      tracing.isActive() && records.length > 0 ? processBatch(tracing, listener, records, ack, consumer, ids) : listener.onMessage(records, ack, consumer),
-  } satisfies BatchMessageListener;
+export function tracingBatchScopes(container: MessageListenerContainer, tracing: KafkaTracing): BatchScopeOpener | undefined {
+  if (!tracing.isActive()) return undefined;
+  const groupId = container.groupId;
+  const clientId = (container as { clientId?: string }).clientId;
+  const listenerId = container.listenerId;
+  return (records) => {
+    if (!tracing.isActive() || records.length === 0) return undefined;
+    const { api } = tracing;
+    const links: Link[] = [];
+    for (const record of records) {
+      const creation = api.trace.getSpanContext(tracing.extract(record));
+      if (creation && api.isSpanContextValid(creation)) links.push({ context: creation, attributes: { [Messaging.KAFKA_OFFSET]: record.offset } });
+    }
+    const first = records[0]!;
+    const sameTopic = records.every((r) => r.topic === first.topic);
+    const span = tracing.tracer().startSpan(sameTopic ? `process ${first.topic}` : 'process', { kind: api.SpanKind.CONSUMER, attributes: batchAttributes(records, groupId, clientId, listenerId), links }, api.ROOT_CONTEXT);
+    return new TracingRecordScope(tracing, span, api.trace.setSpan(api.ROOT_CONTEXT, span), records);
+  };
 }
 
-function processBatch(tracing: KafkaTracing, listener: BatchMessageListener, records: ConsumerRecords, ack: Acknowledgment, consumer: ContainerConsumer, ids: ContainerIds): unknown {
-  const { api } = tracing;
-  const links: Link[] = [];
-  for (const record of records) {
-    const creation = api.trace.getSpanContext(tracing.extract(record));
-    if (creation && api.isSpanContextValid(creation)) links.push({ context: creation, attributes: { [Messaging.KAFKA_OFFSET]: record.offset } });
-  }
+/** A batch's own attributes: its size, and the destination only when every record shares it. */
+function batchAttributes(records: readonly ConsumerRecord[], groupId: string, clientId: string | undefined, listenerId: string): Attributes {
   const first = records[0]!;
   const sameTopic = records.every((r) => r.topic === first.topic);
   const samePartition = sameTopic && records.every((r) => r.partition === first.partition);
-  const attributes = processAttributes(first, ids.groupId, ids.clientId, ids.listenerId);
-  // A batch's own attributes: its size, and the destination only when every record shares it.
+  const attributes = processAttributes(first, groupId, clientId, listenerId);
   delete attributes[Messaging.KAFKA_OFFSET];
   delete attributes[Messaging.KAFKA_MESSAGE_KEY];
   delete attributes[Messaging.KAFKA_TOMBSTONE];
@@ -50,37 +47,5 @@ function processBatch(tracing: KafkaTracing, listener: BatchMessageListener, rec
   if (!sameTopic) delete attributes[Messaging.DESTINATION_NAME];
   if (!samePartition) delete attributes[Messaging.DESTINATION_PARTITION_ID];
   attributes[Messaging.BATCH_MESSAGE_COUNT] = records.length;
-  // Links, not a parent: a batch's records come from many traces (the conventions' default).
-  const span = tracing.tracer().startSpan(sameTopic ? `process ${first.topic}` : 'process', { kind: api.SpanKind.CONSUMER, attributes, links }, api.ROOT_CONTEXT);
-  const context = api.trace.setSpan(api.ROOT_CONTEXT, span);
-  return run(tracing, span, context, records, () => api.context.with(context, listener.onMessage, listener, records, ack, consumer));
-}
-
-/** Calls the listener and ends the span when it returns, or when the promise it returned settles. */
-function run(tracing: KafkaTracing, span: Span, context: Context, records: readonly ConsumerRecord[], call: () => unknown): unknown {
-  let result: unknown;
-  try {
-    result = call();
-  } catch (error) {
-    tracing.endProcessing(span, context, records, error);
-    throw error;
-  }
-  if (!isPromiseLike(result)) {
-    span.end();
-    return result;
-  }
-  return Promise.resolve(result).then(
-    (value) => {
-      span.end();
-      return value;
-    },
-    (error: unknown) => {
-      tracing.endProcessing(span, context, records, error);
-      throw error;
-    },
-  );
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+  return attributes;
 }
