@@ -6,7 +6,7 @@
 //   node bench/framework/listener-dispatch.mjs --profile   # + a CPU profile of one more listener round (--profile=raw: of the raw consumer)
 //   node bench/framework/listener-dispatch.mjs --allocations=raw --only=raw --rounds=0   # bytes allocated per record, by function
 //
-// Options: --rounds=N (default 15), --records=N (default 40,000), --only=raw,metricsOn,metricsOff
+// Options: --rounds=N (default 30), --records=N (default 40,000), --only=raw,metricsOn,metricsOff
 // (default raw,metricsOn: the listener with the application's metrics on, as by default).
 // The broker runs in a child process. The records are produced once; every round reads them
 // all again with a fresh group per consumer, raw and listener one right after the other, in
@@ -36,7 +36,7 @@ const profileTarget = argv.find((a) => a === '--profile' || a.startsWith('--prof
 // --allocations=raw (or metricsOn, metricsOff): V8's sampling heap profiler over one more round of that consumer.
 const allocationTarget = argv.find((a) => a.startsWith('--allocations='))?.split('=')[1];
 const profile = profileTarget !== undefined || allocationTarget !== undefined;
-const rounds = option('rounds', quick ? 2 : 15);
+const rounds = option('rounds', quick ? 2 : 30);
 const records = option('records', quick ? 5_000 : 40_000);
 const topic = 'listener-bench';
 const value = JSON.stringify({ id: 1, text: 'x'.repeat(80) });
