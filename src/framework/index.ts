@@ -209,13 +209,13 @@ export { KafkaResourceHolder, TransactionSynchronizationManager, type Transactio
 export { DefaultAfterRollbackProcessor, type AfterRollbackProcessor } from './transaction/default-after-rollback-processor.js';
 export { TransactionalMessageListener, containerTransactionSuffix } from './transaction/transactional-message-listener.js';
 export type { TransactionalProducerLease } from './core/producer-factory.js';
-export type { ListenerObserver, ListenerWrapper, ObservationEnd } from './listener/listener-observer.js';
+export type { BatchScopeOpener, ListenerObserver, ListenerWrapper, ObservationEnd, RecordScope, RecordScopeOpener } from './listener/listener-observer.js';
 export type { TemplateObserver, SendObservationEnd, DeadLetterDestination } from './core/template-observer.js';
 // Tracing (OpenTelemetry, docs/observability.md)
 export { setUpTracing, type TracingOption, type TracingHooks } from './tracing/tracing-setup.js';
 export { KafkaTracing } from './tracing/kafka-tracing.js';
 export { TracingTemplateObserver } from './tracing/tracing-template-observer.js';
-export { tracingListener } from './tracing/tracing-message-listener.js';
+export { tracingBatchScopes } from './tracing/tracing-batch-scope.js';
 export { isKafkaJsInstrumented } from './tracing/kafkajs-instrumentation.js';
 export { combineTemplateObservers, withListenerWrapper } from './tracing/observer-composition.js';
 export { KafkaMetrics } from './metrics/kafka-metrics.js';

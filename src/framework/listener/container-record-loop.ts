@@ -72,9 +72,9 @@ export function createRecordLoop(parts: RecordLoopParts): ContainerRecordLoop {
   const fence = ContainerTransactionSupport.fence(properties);
   // A transactional container's own commits never move the group's offset below what its transactions (or the partition's previous owner) committed.
   const ackHandler = new AckHandler(properties, (offsets) => parts.commitOffsets(fence ? fence.committable(offsets) : offsets), logger);
-  // Tracing wraps a batch listener itself, inside breaker and transaction; a record listener's span is opened by the dispatcher (recordScopes).
-  const traced = parts.observer?.wrapListener?.(listener, parts.container) ?? listener;
-  const guarded = parts.breaker ? parts.breaker.wrap(traced, parts.container) : traced;
+  // Tracing's spans are opened by the dispatcher (record and batch scopes), around interceptor, listener and error handler.
+  const wrapped = parts.observer?.wrapListener?.(listener, parts.container) ?? listener;
+  const guarded = parts.breaker ? parts.breaker.wrap(wrapped, parts.container) : wrapped;
   const dispatcher = new ListenerDispatcher({
     container: parts.container,
     properties,
@@ -95,6 +95,7 @@ export function createRecordLoop(parts: RecordLoopParts): ContainerRecordLoop {
     listenerTakesUndeserializable: (listener as { acceptsUndeserializableRecords?: boolean }).acceptsUndeserializableRecords === true,
     observer: recordObserverOf(parts.observer),
     recordScopes: isBatchListener(listener) ? undefined : parts.observer?.recordScopes?.(parts.container),
+    batchScopes: isBatchListener(listener) ? parts.observer?.batchScopes?.(parts.container) : undefined,
     isStopping: () => parts.isStopping(),
     isNackPaused: () => parts.isNackPaused(),
     pauseForNack: (sleep) => parts.pauseForNack(sleep),

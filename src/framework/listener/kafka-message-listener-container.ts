@@ -1,19 +1,8 @@
 import type { Consumer, EachBatchPayload } from 'kafkajs';
 import type { ConsumerFactory, CreatedConsumer } from '../core/consumer-factory.js';
-import { describeBrokers } from '../core/kafka-clients.js';
 import { messageOf } from '../core/producer-factory.js';
 import type { ApplicationEventPublisher } from '../event/application-event-publisher.js';
-import {
-  ConsumerFailedToStartEvent,
-  ConsumerRetryAuthEvent,
-  ConsumerRetryAuthSuccessfulEvent,
-  ConsumerStartedEvent,
-  ConsumerStartingEvent,
-  ConsumerStoppedEvent,
-  ConsumerStoppingEvent,
-  ContainerStoppedEvent,
-  type ConsumerStoppedReason,
-} from '../event/consumer-lifecycle-events.js';
+import { ConsumerStoppedEvent, ConsumerStoppingEvent, ContainerStoppedEvent, type ConsumerStoppedReason } from '../event/consumer-lifecycle-events.js';
 import { ConsumerPartitionsAssignedEvent, ConsumerPartitionsRevokedEvent, ConsumerPausedEvent, ConsumerResumedEvent } from '../event/consumer-partition-events.js';
 import { KafkaException } from '../kafka-exception.js';
 import { defaultLogger, type Logger } from '../support/logger.js';
@@ -22,14 +11,13 @@ import type { RecordFilterStrategy } from './adapter/record-filter-strategy.js';
 import { AckMode } from './ack-mode.js';
 import type { PartitionBackOffContainer } from './back-off-handler.js';
 import type { CommonErrorHandler } from './common-error-handler.js';
-import { manualAssignmentOverrides } from './manual-assignment.js';
-import { resolveAllPartitions } from './all-partitions.js';
 import { PartitionIdleMonitor } from './partition-idle-monitor.js';
 import { NonResponsiveConsumerMonitor } from './non-responsive-consumer-monitor.js';
-import { authFailureOf, stopReasonOf } from './consumer-stop-reason.js';
+import { stopReasonOf } from './consumer-stop-reason.js';
 import { CommittedOffsetCheck } from './committed-offset-check.js';
 import { ContainerPauseState } from './container-pause-state.js';
 import { createRecordLoop, type ContainerRecordLoop } from './container-record-loop.js';
+import { ContainerStartup, type ContainerState } from './container-startup.js';
 import type { ContainerProperties } from './container-properties.js';
 import { DefaultErrorHandler } from './default-error-handler.js';
 import { IdleEventMonitor } from './idle-event-monitor.js';
@@ -62,8 +50,6 @@ export interface KafkaMessageListenerContainerOptions extends ListenerContainerC
   parent?: MessageListenerContainer;
 }
 
-type State = 'stopped' | 'starting' | 'running' | 'stopping';
-
 let anonymous = 0;
 
 /**
@@ -84,18 +70,18 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
   private readonly errorHandler: CommonErrorHandler;
   private readonly idleMonitor: IdleEventMonitor;
   private readonly containerConsumer: KafkajsContainerConsumer;
-  private state: State = 'stopped';
+  private state: ContainerState = 'stopped';
+  /** Consumer start-up and the authExceptionRetryInterval retries. */
+  private readonly startup: ContainerStartup;
   private created: CreatedConsumer | undefined;
   /** The record loop of the current consumer start: dispatcher, commit bookkeeping, fence and seeks. */
   private loop: ContainerRecordLoop | undefined;
   private inFlight: Promise<void> | undefined;
   private assigned: TopicPartition[] = [];
-  private retryingAuth = false;
   private joined = false;
   private fetchedSinceJoin = false;
   private rebalancing = false;
   private revoked = false;
-  private readyWaiter: { resolve: () => void; reject: (error: unknown) => void } | undefined;
   private readonly pauseState: ContainerPauseState;
   private breaker: ListenerCircuitBreaker | undefined;
   private readonly partitionIdle: PartitionIdleMonitor | undefined;
@@ -146,6 +132,27 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
       topics: () => [...this.containerProperties.topics, ...this.assigned.map((tp) => tp.topic)],
       pausePartitions: (partitions) => this.containerConsumer.pause(partitions),
     });
+    this.startup = new ContainerStartup({
+      listenerId: this.listenerId,
+      clientId: () => this.clientId,
+      containerProperties,
+      self: this,
+      parent: this.parent,
+      consumerFactory,
+      logger: this.logger,
+      state: () => this.state,
+      setState: (state) => (this.state = state),
+      prepareConsumerStart: () => {
+        this.resetGroupState();
+        this.responsiveness.start();
+        this.breaker?.register(this);
+      },
+      consumerCreated: (created, consumer, topicPartitions) => this.consumerCreated(created, consumer, topicPartitions),
+      onBatch: (payload) => this.onBatch(payload),
+      shutdownConsumer: () => this.shutdownConsumer(),
+      stopped: (reason) => this.stopped(reason),
+      publish: (event) => this.publish(event),
+    });
   }
 
   get groupId(): string {
@@ -171,7 +178,7 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
 
   /** Waiting out `authExceptionRetryInterval` after an authentication or authorization failure. */
   isRetryingAuth(): boolean {
-    return this.retryingAuth;
+    return this.startup.isRetryingAuth();
   }
 
   /** Joined, fetched since its last join and not rebalancing: its assignment is current. */
@@ -184,68 +191,8 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
     this.listener = this.validatedListener();
     const breakerOptions = this.containerProperties.circuitBreaker;
     this.breaker = breakerOptions ? ListenerCircuitBreaker.forContainer(this.parent, breakerOptions, this.publisher, this.logger) : undefined;
-    this.breaker?.register(this);
     this.state = 'starting';
-    this.resetGroupState();
-    this.responsiveness.start();
-    this.publish(new ConsumerStartingEvent(this, this.parent));
-    try {
-      await this.startConsumer();
-      this.ensureStillStarting();
-      this.state = 'running';
-      this.publish(new ConsumerStartedEvent(this, this.parent));
-    } catch (error) {
-      if (this.retryAfterAuthFailure(error)) return;
-      this.publish(new ConsumerFailedToStartEvent(this, this.parent, error));
-      await this.shutdownConsumer();
-      this.stopped(stopReasonOf(error));
-      throw error;
-    }
-  }
-
-  /**
-   * Spring's `authExceptionRetryInterval`: an authentication or authorization failure leaves the
-   * container running (state `starting`); the consumer is closed, and after the interval a new
-   * one is started, until it gets through or the container is stopped. False when not retrying.
-   */
-  private retryAfterAuthFailure(error: unknown): boolean {
-    const interval = this.containerProperties.authExceptionRetryInterval;
-    const reason = authFailureOf(error);
-    if (interval === undefined || reason === undefined || (this.state !== 'starting' && this.state !== 'running')) return false;
-    this.state = 'starting';
-    this.retryingAuth = true;
-    this.logger.error(`${reason === 'AUTHENTICATION' ? 'Authentication' : 'Authorization'} error on consumer ${this.clientId}; retrying in ${interval} ms`, error);
-    this.publish(new ConsumerRetryAuthEvent(this, this.parent, reason));
-    void this.retryStart(interval);
-    return true;
-  }
-
-  private async retryStart(interval: number): Promise<void> {
-    await this.shutdownConsumer();
-    await new Promise<void>((resolve) => setTimeout(resolve, interval).unref());
-    // stop() while waiting has already published the stop.
-    if (this.state !== 'starting') return;
-    this.resetGroupState();
-    this.responsiveness.start();
-    this.breaker?.register(this);
-    try {
-      await this.startConsumer();
-      this.ensureStillStarting();
-      this.state = 'running';
-      this.retryingAuth = false;
-      this.publish(new ConsumerRetryAuthSuccessfulEvent(this, this.parent));
-      this.publish(new ConsumerStartedEvent(this, this.parent));
-    } catch (error) {
-      if (this.state !== 'starting' || this.retryAfterAuthFailure(error)) return;
-      this.publish(new ConsumerFailedToStartEvent(this, this.parent, error));
-      await this.shutdownConsumer();
-      this.stopped(stopReasonOf(error));
-    }
-  }
-
-  /** stop() may be called while start() awaits kafkajs; start must not carry on then. */
-  private ensureStillStarting(): void {
-    if (this.state !== 'starting') throw new KafkaException(`Container ${this.listenerId} was stopped while starting`);
+    await this.startup.start();
   }
 
   async stop(): Promise<void> {
@@ -347,15 +294,12 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
     return this.parent;
   }
 
-  private async startConsumer(): Promise<void> {
-    const props = this.containerProperties;
-    const overrides = ContainerTransactionSupport.consumerOverrides(props);
-    const topicPartitions = await resolveAllPartitions(props.topicPartitions, this.consumerFactory, this.logger);
-    const created = this.consumerFactory.createConsumer(props.groupId, this.clientId, topicPartitions ? manualAssignmentOverrides(overrides, topicPartitions, this.logger) : overrides);
+  /** A consumer start created its consumer: its record loop, and the container listening to it. */
+  private consumerCreated(created: CreatedConsumer, consumer: Consumer, topicPartitions: ContainerProperties['topicPartitions']): void {
     this.created = created;
     const loop = createRecordLoop({
       container: this,
-      properties: props,
+      properties: this.containerProperties,
       created,
       topicPartitions,
       consumer: this.containerConsumer,
@@ -378,36 +322,7 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
     });
     this.loop = loop;
     loop.seeks?.started();
-    this.listenToConsumer(created.consumer);
-    const ready = new Promise<void>((resolve, reject) => (this.readyWaiter = { resolve, reject }));
-    ready.catch(() => undefined);
-    try {
-      await created.consumer.connect();
-    } catch (error) {
-      const kafka = this.consumerFactory.kafka;
-      const brokers = kafka ? describeBrokers(kafka) : 'the brokers';
-      throw new KafkaException(`Listener container ${this.listenerId} could not connect to Kafka at ${brokers}: ${messageOf(error)}`, { cause: error });
-    }
-    this.ensureStillStarting();
-    await created.consumer.subscribe({
-      topics: props.topicPattern ? [props.topicPattern] : props.topics,
-      fromBeginning: created.settings.autoOffsetReset !== 'latest',
-    });
-    this.ensureStillStarting();
-    await created.consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      eachBatch: (payload) => this.onBatch(payload),
-    });
-    this.ensureStillStarting();
-    const timeout = this.containerProperties.consumerStartTimeout;
-    // A crash kafkajs won't restart from rejects `ready`; a slow group only logs and goes on.
-    const timedOut = await withTimeout(ready, timeout, true);
-    if (timedOut) {
-      const error = new KafkaException(`Consumer ${this.clientId} did not get its partitions within ${timeout} ms; it keeps trying`);
-      this.logger.warn(error.message);
-      this.publish(new ConsumerFailedToStartEvent(this, this.parent, error));
-    }
+    this.listenToConsumer(consumer);
   }
 
   private async onBatch(payload: EachBatchPayload): Promise<void> {
@@ -460,8 +375,8 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
     if (this.joined && !this.fetchedSinceJoin) {
       this.fetchedSinceJoin = true;
       const check = this.offsetCheck.pending;
-      if (check) void check.then((ok) => ok && this.readyWaiter?.resolve());
-      else this.readyWaiter?.resolve();
+      if (check) void check.then((ok) => ok && this.startup.ready());
+      else this.startup.ready();
     }
     this.partitionIdle?.poll((tp) => this.pauseState.isPauseRequested() || this.isPartitionPauseRequested(tp));
     this.idleMonitor.poll(() => this.assignments(), this.pauseState.isPauseRequested());
@@ -486,7 +401,7 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
   /** `auto.offset.reset=none` and a partition without a committed offset: the consumer stops with NO_OFFSET, as Spring's. */
   private noOffset(error: KafkaException): void {
     this.stopReason = 'NO_OFFSET';
-    if (this.state === 'starting') this.readyWaiter?.reject(error);
+    if (this.state === 'starting') this.startup.failed(error);
     else if (this.state === 'running') void this.stop();
   }
 
@@ -497,8 +412,8 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
       return;
     }
     this.logger.error(`Consumer ${this.clientId} crashed and will not restart`, error);
-    this.readyWaiter?.reject(error);
-    if (this.state === 'running' && !this.retryAfterAuthFailure(error)) {
+    this.startup.failed(error);
+    if (this.state === 'running' && !this.startup.retryAfterAuthFailure(error)) {
       void this.shutdownConsumer().then(() => this.stopped(stopReasonOf(error)));
     }
   }
@@ -532,7 +447,7 @@ export class KafkaMessageListenerContainer implements MessageListenerContainer, 
   private stopped(reason: ConsumerStoppedReason): void {
     if (this.state === 'stopped') return;
     this.state = 'stopped';
-    this.retryingAuth = false;
+    this.startup.stopped();
     this.assigned = [];
     this.created = undefined;
     this.loop?.seeks?.stopped();

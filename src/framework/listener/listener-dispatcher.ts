@@ -13,7 +13,7 @@ import { ListenerExecutionFailedException } from './listener-execution-failed-ex
 import { isBatchListener, type GenericMessageListener } from './message-listener.js';
 import type { MessageListenerContainer } from './message-listener-container.js';
 import type { BatchInterceptor, RecordInterceptor } from './record-interceptor.js';
-import type { ListenerObserver, ObservationEnd, RecordScope, RecordScopeOpener } from './listener-observer.js';
+import type { BatchScopeOpener, ListenerObserver, ObservationEnd, RecordScope, RecordScopeOpener } from './listener-observer.js';
 
 /** What the dispatcher needs from its container. */
 export interface DispatchContext {
@@ -35,6 +35,8 @@ export interface DispatchContext {
   readonly observer?: ListenerObserver;
   /** Opens the scope (tracing's `process` span) each record is processed in; none costs the record path nothing. */
   readonly recordScopes?: RecordScopeOpener;
+  /** Opens the scope (tracing's `process` span with links) each batch of a batch listener is processed in. */
+  readonly batchScopes?: BatchScopeOpener;
   /** Stop taking new records (the container is stopping). */
   isStopping(): boolean;
   /** A nack sleep is in progress: records fetched meanwhile are left for redelivery. */
@@ -56,6 +58,12 @@ type Outcome =
   | { kind: 'skipped' }
   /** `thrown`: what the listener threw, when the listener was called (not for a record that failed to deserialize). */
   | { kind: 'failed'; error: Error; thrown?: { error: unknown } };
+
+type BatchOutcome =
+  | { kind: 'skipped' }
+  | { kind: 'processed'; records: ConsumerRecord[]; discarded: ConsumerRecord[]; nack?: NackRequest }
+  /** `thrown`: what the interceptor or the listener threw. */
+  | { kind: 'failed'; records: ConsumerRecord[]; discarded: ConsumerRecord[]; error: Error; thrown: { error: unknown } };
 
 const PROCESSED: Outcome = { kind: 'processed' };
 const SKIPPED_OUTCOME: Outcome = { kind: 'skipped' };
@@ -313,27 +321,22 @@ export class ListenerDispatcher {
 
   private async dispatchBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
-    const { ackHandler, errorHandler, consumer, container } = this.ctx;
+    const { ackHandler, consumer } = this.ctx;
     const all = batch.messages.map((m) => this.toRecord(batch.topic, batch.partition, m));
     for (const record of all) ackHandler.delivered(record);
     const lastOffset = batch.messages[batch.messages.length - 1]!.offset;
 
-    const outcome = await this.invokeBatch(all);
+    const scope = this.ctx.batchScopes?.(all);
+    const outcome = scope ? await this.processBatchInScope(scope, all) : await this.processBatch(all);
+    if (outcome.kind === 'failed') return; // the error handler has positioned the consumer
+    // Commit bookkeeping and positions: after the batch's scope, as a record's commits are after its own.
     if (outcome.kind === 'skipped') {
       await this.markSkipped(all);
       payload.resolveOffset(lastOffset);
       return;
     }
-    await this.markSkipped(outcome.discarded);
-    if (outcome.kind === 'failed') {
-      await this.guard(ackHandler.commit());
-      const processed = await this.callErrorHandler(() => errorHandler.handleBatch(outcome.error, outcome.records, consumer, container), 0);
-      this.ctx.observer?.failureHandled(container, outcome.records[0] ?? all[0]!, processed > 0);
-      if (errorHandler.isAckAfterHandle()) await this.markSkipped(outcome.records.slice(0, processed));
-      if (processed > 0 && errorHandler.isCommitRecovered?.()) await this.guard(ackHandler.commit());
-      return; // the error handler has positioned the consumer
-    }
-    const { records, nack } = outcome;
+    const { records, discarded, nack } = outcome;
+    await this.markSkipped(discarded);
     if (nack) {
       await this.markSkipped(records.slice(0, nack.index));
       await this.guard(ackHandler.commit());
@@ -345,12 +348,35 @@ export class ListenerDispatcher {
     payload.resolveOffset(lastOffset);
   }
 
+  /** The batch's scope holds interceptor, filter, listener and error handler; it ends with what the batch failed with. */
+  private async processBatchInScope(scope: RecordScope, all: ConsumerRecord[]): Promise<BatchOutcome> {
+    let outcome: BatchOutcome;
+    try {
+      outcome = await scope.run(() => this.processBatch(all));
+    } catch (error) {
+      scope.end(error);
+      throw error;
+    }
+    scope.end(outcome.kind === 'failed' ? outcome.thrown.error : undefined);
+    return outcome;
+  }
+
+  /** Interceptor, filter and listener for a batch, and the error handler when they failed. */
+  private async processBatch(all: ConsumerRecord[]): Promise<BatchOutcome> {
+    const outcome = await this.invokeBatch(all);
+    if (outcome.kind !== 'failed') return outcome;
+    const { ackHandler, errorHandler, consumer, container } = this.ctx;
+    await this.markSkipped(outcome.discarded);
+    await this.guard(ackHandler.commit());
+    const processed = await this.callErrorHandler(() => errorHandler.handleBatch(outcome.error, outcome.records, consumer, container), 0);
+    this.ctx.observer?.failureHandled(container, outcome.records[0] ?? all[0]!, processed > 0);
+    if (errorHandler.isAckAfterHandle()) await this.markSkipped(outcome.records.slice(0, processed));
+    if (processed > 0 && errorHandler.isCommitRecovered?.()) await this.guard(ackHandler.commit());
+    return outcome;
+  }
+
   /** Interceptor, filter and listener for a batch; never throws. */
-  private async invokeBatch(all: ConsumerRecord[]): Promise<
-    | { kind: 'skipped' }
-    | { kind: 'processed'; records: ConsumerRecord[]; discarded: ConsumerRecord[]; nack?: NackRequest }
-    | { kind: 'failed'; records: ConsumerRecord[]; discarded: ConsumerRecord[]; error: Error }
-  > {
+  private async invokeBatch(all: ConsumerRecord[]): Promise<BatchOutcome> {
     const { batchInterceptor, recordFilterStrategy, consumer, ackHandler, logger } = this.ctx;
     let records = all;
     let discarded: ConsumerRecord[] = [];
@@ -381,7 +407,7 @@ export class ListenerDispatcher {
       return { kind: 'processed', records, discarded, nack: ack.nackRequest };
     } catch (error) {
       await this.quietly(() => batchInterceptor?.failure?.(ConsumerRecords.fromList(records), error, consumer));
-      return { kind: 'failed', records, discarded, error: this.wrap(error, records[0] ?? all[0]!) };
+      return { kind: 'failed', records, discarded, error: this.wrap(error, records[0] ?? all[0]!), thrown: { error } };
     }
   }
 

@@ -25,10 +25,19 @@ export function withListenerWrapper(observer: ListenerObserver | undefined, wrap
   const combined: ListenerObserver = {
     listenerStarted: (container, records) => observer.listenerStarted(container, records),
     failureHandled: (container, record, recovered) => observer.failureHandled(container, record, recovered),
-    wrapListener: (listener, container) => wrapper.wrapListener(observer.wrapListener?.(listener, container) ?? listener, container),
   };
+  const outer = wrapper.wrapListener?.bind(wrapper);
+  const inner = observer.wrapListener?.bind(observer);
+  if (outer || inner) {
+    combined.wrapListener = (listener, container) => {
+      const wrapped = inner?.(listener, container) ?? listener;
+      return outer ? outer(wrapped, container) : wrapped;
+    };
+  }
   const recordScopes = wrapper.recordScopes?.bind(wrapper);
   if (recordScopes) combined.recordScopes = recordScopes;
+  const batchScopes = wrapper.batchScopes?.bind(wrapper);
+  if (batchScopes) combined.batchScopes = batchScopes;
   // Kept when the observer has it: record listeners are then timed with the container's own clock reading, not two more.
   const recordObserved = observer.recordObserved?.bind(observer);
   if (recordObserved) combined.recordObserved = recordObserved;

@@ -8,16 +8,17 @@ import { processAttributes } from './messaging-attributes.js';
 
 /**
  * A record's CONSUMER span `process <topic>`, a child of the context the record carries (the
- * producer's send span). The dispatcher runs the record interceptor, the filter, the listener
- * and the error handler in it, so their spans and logs (and a dead letter's send) are its
- * children.
+ * producer's send span), or a batch's. The dispatcher runs the interceptor, the filter, the
+ * listener and the error handler in it, so their spans and logs (and a dead letter's send)
+ * are its children.
  */
-class TracingRecordScope implements RecordScope {
+export class TracingRecordScope implements RecordScope {
   constructor(
     private readonly tracing: KafkaTracing,
     private readonly span: Span,
     private readonly context: Context,
-    private readonly record: ConsumerRecord,
+    /** The record, or the batch's records, whose failed processing a dead letter's send continues. */
+    private readonly records: readonly ConsumerRecord[],
   ) {}
 
   run<T>(work: () => T): T {
@@ -26,7 +27,7 @@ class TracingRecordScope implements RecordScope {
 
   end(error?: unknown): void {
     if (error === undefined) this.span.end();
-    else this.tracing.endProcessing(this.span, this.context, [this.record], error);
+    else this.tracing.endProcessing(this.span, this.context, this.records, error);
   }
 }
 
@@ -45,7 +46,7 @@ export function tracingRecordScopes(container: MessageListenerContainer, tracing
     const { api } = tracing;
     const parent = tracing.extract(record);
     const span = tracing.tracer().startSpan(`process ${record.topic}`, { kind: api.SpanKind.CONSUMER, attributes: processAttributes(record, groupId, clientId, listenerId) }, parent);
-    return new TracingRecordScope(tracing, span, api.trace.setSpan(parent, span), record);
+    return new TracingRecordScope(tracing, span, api.trace.setSpan(parent, span), [record]);
   };
 }
 

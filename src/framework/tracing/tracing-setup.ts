@@ -4,7 +4,7 @@ import type { Logger } from '../support/logger.js';
 import { isKafkaJsInstrumented } from './kafkajs-instrumentation.js';
 import { KafkaTracing } from './kafka-tracing.js';
 import { loadOpenTelemetry, type OpenTelemetry } from './open-telemetry-api.js';
-import { tracingListener } from './tracing-message-listener.js';
+import { tracingBatchScopes } from './tracing-batch-scope.js';
 import { tracingRecordScopes } from './tracing-record-scope.js';
 import { TracingTemplateObserver } from './tracing-template-observer.js';
 
@@ -16,7 +16,7 @@ import { TracingTemplateObserver } from './tracing-template-observer.js';
  */
 export type TracingOption = boolean | { template?: boolean; listener?: boolean };
 
-/** What tracing adds to an application: an observer for its templates, and for its containers a batch listener wrapper and record scopes. */
+/** What tracing adds to an application: an observer for its templates, and for its containers record and batch scopes. */
 export interface TracingHooks {
   readonly tracing: KafkaTracing | undefined;
   readonly templateObserver: TemplateObserver | undefined;
@@ -54,13 +54,13 @@ export async function setUpTracing(
   return {
     tracing,
     templateObserver: template === false ? undefined : new TracingTemplateObserver(tracing),
-    // Decided when a consumer starts: without a registered tracer provider its listener runs unwrapped and its records without a scope, at no cost.
+    // Decided when a consumer starts: without a registered tracer provider its records and batches get no scope, at no cost.
     listenerWrapper:
       listener === false
         ? undefined
         : {
-            wrapListener: (wrapped, container) => (tracing.isActive() ? tracingListener(wrapped, container, tracing) : wrapped),
             recordScopes: (container) => tracingRecordScopes(container, tracing),
+            batchScopes: (container) => tracingBatchScopes(container, tracing),
           },
   };
 }

@@ -71,9 +71,9 @@ test('metrics and tracing together keep the metrics\' own record timing (no seco
   const hooks = await setUpTracing(undefined, {}, capturingLogger());
   const combined = withListenerWrapper(metrics, hooks.listenerWrapper) as ListenerObserver;
   expect(combined).not.toBe(metrics);
-  expect(typeof combined.wrapListener).toBe('function');
-  // Tracing's record scopes come along: the dispatcher opens each record's span through them.
+  // Tracing's record and batch scopes come along: the dispatcher opens each record's (and batch's) span through them.
   expect(typeof combined.recordScopes).toBe('function');
+  expect(typeof combined.batchScopes).toBe('function');
   combined.recordObserved?.({} as MessageListenerContainer, new ConsumerRecord({ topic: 't', partition: 0, offset: 7 }), 0.5);
   expect(calls).toEqual(['recordObserved 7 0.5']);
   // An observer without record timing stays without it: the container then times records through listenerStarted.
