@@ -51,12 +51,15 @@ await producer.disconnect();
 
 let group = 0;
 let received = 0;
+/** @type {(value?: unknown) => void} */
 let done = () => {};
 const allReceived = () => new Promise((resolve) => (done = resolve));
 
 let firstAt = 0;
 let firstCpu;
 const session = profile ? new Session() : undefined;
+/** The inspector session, which exists when a profile was asked for. */
+const profiler = () => /** @type {Session} */ (session);
 if (session) {
   session.connect();
   await session.post('Profiler.enable');
@@ -68,12 +71,12 @@ async function measure(run, profiled) {
   received = 0;
   const finished = allReceived();
   const stop = await run();
-  if (profiled === 'allocations') await session.post('HeapProfiler.startSampling', { samplingInterval: 1024, includeObjectsCollectedByMinorGC: true, includeObjectsCollectedByMajorGC: true });
-  else if (profiled) await session.post('Profiler.start');
+  if (profiled === 'allocations') await profiler().post('HeapProfiler.startSampling', { samplingInterval: 1024, includeObjectsCollectedByMinorGC: true, includeObjectsCollectedByMajorGC: true });
+  else if (profiled) await profiler().post('Profiler.start');
   await finished;
   const seconds = (performance.now() - firstAt) / 1000;
   const used = process.cpuUsage(firstCpu);
-  const taken = profiled === 'allocations' ? (await session.post('HeapProfiler.stopSampling')).profile : profiled ? (await session.post('Profiler.stop')).profile : undefined;
+  const taken = profiled === 'allocations' ? (await profiler().post('HeapProfiler.stopSampling')).profile : profiled ? (await profiler().post('Profiler.stop')).profile : undefined;
   await stop();
   return { rate: (records - 1) / seconds, cpuUs: (used.user + used.system) / (records - 1), profile: taken };
 }
@@ -94,7 +97,7 @@ async function raw(profiled = false) {
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
     // The same work the listener gets done for it: the value as a parsed JSON payload.
-    await consumer.run({ eachMessage: async ({ message }) => count(JSON.parse(message.value.toString('utf8'))) });
+    await consumer.run({ eachMessage: async ({ message }) => count(JSON.parse(String(message.value))) });
     return () => consumer.disconnect();
   }, profiled);
 }
@@ -108,7 +111,7 @@ class Counter {
 function listener(metrics) {
   return async (profiled = false) => {
     class Listener extends Counter {}
-    const method = Object.getOwnPropertyDescriptor(Counter.prototype, 'consume');
+    const method = /** @type {PropertyDescriptor} */ (Object.getOwnPropertyDescriptor(Counter.prototype, 'consume'));
     Object.defineProperty(Listener.prototype, 'consume', method);
     KafkaListener({ id: `listener-${group}`, topics: [topic], groupId: `listener-${group++}` })(Listener.prototype, 'consume', method);
     injectable()(Listener);
@@ -128,6 +131,7 @@ function listener(metrics) {
 }
 
 const consumers = { raw, metricsOn: listener(true), metricsOff: listener(false) };
+/** @type {Record<string, { rate: number, cpuUs: number }[]>} */
 const runs = { raw: [], metricsOn: [], metricsOff: [] };
 // --only=metricsOn,metricsOff runs a subset (the table then leaves out what did not run).
 const only = argv.find((a) => a.startsWith('--only='))?.split('=')[1].split(',');
