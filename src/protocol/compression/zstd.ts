@@ -60,7 +60,8 @@ function withInput<T>(wasm: ZstdWasm, data: Buffer, work: (input: number, alloca
 
 /** The `size` bytes at `at`, copied out of WebAssembly memory into a Buffer. */
 function copyOut(wasm: ZstdWasm, at: number, size: number): Buffer {
-  return Buffer.from(wasm.heap().subarray(at, at + size));
+  const copy = wasm.heap().slice(at, at + size);
+  return Buffer.from(copy.buffer, copy.byteOffset, copy.byteLength);
 }
 
 function checked(wasm: ZstdWasm, result: number): number {
