@@ -74,14 +74,15 @@ function unexpected(detail: string): Error {
   return new Error(`@cloudpss/zstd's WebAssembly glue is not as expected (${detail}); install the version package.json pins`);
 }
 
-function gluePath(): string {
+/** Where the installed @cloudpss/zstd keeps its Emscripten glue (with the module embedded). */
+export function zstdGluePath(): string {
   const require = createRequire(import.meta.url);
   return path.join(path.dirname(require.resolve('@cloudpss/zstd/package.json')), GLUE);
 }
 
 /** Compiles and instantiates the module. Throws when the package is missing or its layout changed. */
-export function loadZstdWasm(): ZstdWasm {
-  const glue = readFileSync(gluePath(), 'latin1');
+export function loadZstdWasm(gluePath = zstdGluePath()): ZstdWasm {
+  const glue = readFileSync(gluePath, 'latin1');
   const start = glue.indexOf(EMBEDDED_WASM);
   if (start < 0) throw unexpected('no embedded module');
   const end = glue.indexOf('"', start + DATA_URL_PREFIX);
