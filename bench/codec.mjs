@@ -5,7 +5,7 @@
 //
 // Each figure is the median of 5 timed rounds of ~300 ms after a warm-up round.
 import { randomBytes } from 'node:crypto';
-import { decodeRequest, decodeResponse, encodeRequest, encodeResponse } from '../dist/protocol/index.js';
+import { ApiKeys, decodeRequest, decodeResponse, encodeRequest, encodeResponse } from '../dist/protocol/index.js';
 
 function measure(fn, bytesPerOp) {
   const rounds = [];
@@ -28,7 +28,7 @@ function measure(fn, bytesPerOp) {
 const partitions = (n, size) => Array.from({ length: n }, (_, i) => ({ index: i, records: randomBytes(size) }));
 
 function produceCase(version, partitionCount, batchSize) {
-  const header = { apiKey: 0, apiVersion: version, correlationId: 1, clientId: 'bench' };
+  const header = { apiKey: ApiKeys.Produce, apiVersion: version, correlationId: 1, clientId: 'bench' };
   const body = { transactionalId: null, acks: -1, timeoutMs: 30000, topicData: [{ name: 'bench-topic', partitionData: partitions(partitionCount, batchSize) }] };
   const frame = encodeRequest(header, body);
   return {
@@ -97,11 +97,13 @@ try {
   console.log('|---|---:|---:|');
   for (const size of [1024 * 1024, 16 * 1024, 1024]) {
     const data = randomBytes(size);
-    for (const [name, fn] of [['crc32c (default)', crc.crc32c], ['pure JS fallback', crc.crc32cPureJs]]) {
+    /** @type {[string, (data: Buffer) => number][]} */
+    const implementations = [['crc32c (default)', crc.crc32c], ['pure JS fallback', crc.crc32cPureJs]];
+    for (const [name, fn] of implementations) {
       const r = measure(() => fn(data), size);
       console.log(`| ${name} | ${size >= 1048576 ? size / 1048576 + ' MiB' : size / 1024 + ' KiB'} | ${Math.round(r.mbPerSec)} |`);
     }
   }
 } catch (error) {
-  console.log(`\n(CRC-32C module not available: ${error.message})`);
+  console.log(`\n(CRC-32C module not available: ${error instanceof Error ? error.message : String(error)})`);
 }

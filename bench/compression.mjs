@@ -86,7 +86,9 @@ async function assertRoundTrip(name, input, encode, decode) {
 
 async function benchShippedCodecs(input, label) {
   const rows = [];
-  for (const [name, type] of [['gzip', CompressionType.Gzip], ['snappy', CompressionType.Snappy], ['lz4', CompressionType.Lz4], ['zstd', CompressionType.Zstd]]) {
+  /** @type {[string, import('../dist/protocol/index.js').CompressionType][]} */
+  const codecs = [['gzip', CompressionType.Gzip], ['snappy', CompressionType.Snappy], ['lz4', CompressionType.Lz4], ['zstd', CompressionType.Zstd]];
+  for (const [name, type] of codecs) {
     await assertRoundTrip(name, input, (d) => compress(type, d), (d) => decompress(type, d));
     const compressed = compressSync(type, input);
     rows.push({

@@ -9,6 +9,7 @@
 // batch.size=128 KiB sends them. Each figure is the median of 5 timed rounds of ~300 ms after a
 // warm-up round.
 import { validateProducedRecords } from '../dist/broker/handlers/produce-validation.js';
+import { parseLogConfig } from '../dist/broker/storage/log-config.js';
 import { encodeRecordBatchSync, validateBatches } from '../dist/protocol/records/index.js';
 
 function measure(fn) {
@@ -29,8 +30,9 @@ function measure(fn) {
 }
 
 const now = Date.now();
+/** @type {import('../dist/broker/cluster/topic-settings.js').TopicSettings} */
 const settings = {
-  log: { maxMessageBytes: 16 * 1024 * 1024, messageTimestampType: 'CreateTime', cleanupPolicy: 'delete' },
+  log: parseLogConfig({ 'max.message.bytes': String(16 * 1024 * 1024), 'message.timestamp.type': 'CreateTime', 'cleanup.policy': 'delete' }),
   minInsyncReplicas: 1,
   messageTimestampBeforeMaxMs: Number.MAX_SAFE_INTEGER,
   messageTimestampAfterMaxMs: Number.MAX_SAFE_INTEGER,
@@ -40,7 +42,9 @@ const records = Array.from({ length: 1000 }, (_, i) => ({ key: `key-${String(i).
 
 console.log('| batch (1,000 records) | bytes | framing only (batches/s) | LogValidator (batches/s) | LogValidator (MB/s inflated) |');
 console.log('|---|---|---|---|---|');
-for (const [name, compression] of [['uncompressed', 0], ['gzip', 1], ['snappy', 2], ['lz4', 3], ['zstd', 4]]) {
+/** @type {[string, 0 | 1 | 2 | 3 | 4][]} */
+const codecs = [['uncompressed', 0], ['gzip', 1], ['snappy', 2], ['lz4', 3], ['zstd', 4]];
+for (const [name, compression] of codecs) {
   const batch = encodeRecordBatchSync({ compression, records });
   const inflated = encodeRecordBatchSync({ compression: 0, records }).length;
   const framing = measure(() => validateBatches(batch, { clientRules: true }));

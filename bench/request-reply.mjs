@@ -30,18 +30,19 @@ class Echo {
     return { seq: request.seq, echoed: true, padding: request.padding };
   }
 }
-const echoMethod = Object.getOwnPropertyDescriptor(Echo.prototype, 'echo');
+const echoMethod = /** @type {PropertyDescriptor} */ (Object.getOwnPropertyDescriptor(Echo.prototype, 'echo'));
 KafkaListener({ id: 'echo', topics: ['rr-requests'], groupId: 'echo', concurrency: 3 })(Echo.prototype, 'echo', echoMethod);
 SendTo()(Echo.prototype, 'echo', echoMethod);
 injectable()(Echo);
 
 async function startBroker() {
   const child = spawn(process.execPath, [join(here, 'broker', 'broker-server.mjs')], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const stdout = /** @type {import('node:stream').Readable} */ (child.stdout); // piped above
   let output = '';
-  child.stdout.setEncoding('utf8');
+  stdout.setEncoding('utf8');
   const address = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('broker did not start within 30 s')), 30_000);
-    child.stdout.on('data', (chunk) => {
+    stdout.on('data', (chunk) => {
       output += chunk;
       const match = /LISTENING (\S+)/.exec(output);
       if (match) {

@@ -35,20 +35,22 @@ process.on('SIGINT', stop);
 if (process.send) {
   // If the parent dies without signalling us, do not linger.
   process.on('disconnect', stop);
+  /** @type {Session | null} */
   let session = null;
-  process.on('message', async (message) => {
+  const send = process.send.bind(process);
+  process.on('message', async (/** @type {{ profile?: 'start' | 'stop', file?: string } | undefined} */ message) => {
     if (message?.profile === 'start' && !session) {
       session = new Session();
       session.connect();
       await session.post('Profiler.enable');
       await session.post('Profiler.start');
-      process.send({ profiling: true });
+      send({ profiling: true });
     } else if (message?.profile === 'stop' && session) {
       const { profile } = await session.post('Profiler.stop');
       session.disconnect();
       session = null;
-      writeFileSync(message.file, JSON.stringify(profile));
-      process.send({ profiled: message.file });
+      writeFileSync(String(message.file), JSON.stringify(profile));
+      send({ profiled: message.file });
     }
   });
 }

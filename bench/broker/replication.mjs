@@ -113,6 +113,10 @@ async function startBrokers(name, args, count) {
  * One series: a topic, a consumer group of one on it, and the cluster's producer. `send(seq)`
  * produces one record and resolves with its ack and end-to-end latencies in ms.
  */
+/**
+ * @param {{ name: string, kafka: import('kafkajs').Kafka, producer: import('kafkajs').Producer, partitions: number,
+ *   replicationFactor: number, acks: number, configEntries?: { name: string, value: string }[] }} definition
+ */
 async function openSeries({ name, kafka, producer, partitions, replicationFactor, acks, configEntries = [] }) {
   const topic = `latency-${name}`;
   const admin = kafka.admin();
@@ -128,8 +132,8 @@ async function openSeries({ name, kafka, producer, partitions, replicationFactor
   await consumer.run({
     eachMessage: async ({ message }) => {
       const received = performance.now(); // the producer is in this process: same clock
-      const seq = Number(message.value.toString());
-      waiting.get(seq)?.(received - Number(message.headers['sent-at-ms'].toString()));
+      const seq = Number(String(message.value));
+      waiting.get(seq)?.(received - Number(String(message.headers?.['sent-at-ms'])));
       waiting.delete(seq);
     },
   });
@@ -137,9 +141,10 @@ async function openSeries({ name, kafka, producer, partitions, replicationFactor
 
   return {
     name,
-    ack: [],
-    e2e: [],
-    roundP50: [],
+    /** @type {number[]} */ ack: [],
+    /** @type {number[]} */ e2e: [],
+    /** @type {number[]} */ roundP50: [],
+    /** @param {number} seq */
     async send(seq) {
       let timer;
       const arrived = new Promise((resolve, reject) => {
@@ -234,12 +239,13 @@ function runStartup(brokers) {
       const wallMs = performance.now() - t0;
       clearTimeout(timer);
       if (code !== 0) return reject(new Error(`startup.mjs --brokers ${brokers} exited with ${code}: ${out}`));
-      resolve({ wallMs, ...JSON.parse(out.trim().split('\n').at(-1)) });
+      resolve({ wallMs, ...JSON.parse(out.trim().split('\n').at(-1) ?? '') });
     });
   });
 }
 
 async function startup() {
+  /** @type {Record<number, Record<string, number>[]>} */
   const runs = { 1: [], 3: [] };
   await runStartup(1); // warm-up: file cache, first compile of the modules
   await runStartup(3);

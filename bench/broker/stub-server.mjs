@@ -10,7 +10,7 @@
 //   node bench/broker/stub-server.mjs        # prints "LISTENING 127.0.0.1:<port>"
 import { createServer } from 'node:net';
 import { frameSplitter } from './frames.mjs';
-import { ApiKeys, ErrorCode, ZERO_UUID, decodeRequest, encodeResponse, readRequestHeaderFrom } from '../../dist/protocol/index.js';
+import { ApiKeys, ErrorCode, ZERO_UUID, decodeRequestBody, encodeResponse, readRequestHeaderFrom } from '../../dist/protocol/index.js';
 
 const NODE_ID = 0;
 /** The same ranges the real broker advertises for these three APIs. */
@@ -19,6 +19,7 @@ const API_RANGES = [
   { apiKey: ApiKeys.Metadata, minVersion: 0, maxVersion: 12 },
   { apiKey: ApiKeys.ApiVersions, minVersion: 0, maxVersion: 3 },
 ];
+/** @type {Map<number, (typeof API_RANGES)[number]>} */
 const RANGE_BY_KEY = new Map(API_RANGES.map((r) => [r.apiKey, r]));
 
 const partitionCount = (topic) => Number(/-p(\d+)$/.exec(topic)?.[1] ?? 1);
@@ -34,9 +35,9 @@ export function startStub({ host = '127.0.0.1', port = 0 } = {}) {
   const nextOffset = new Map(); // "topic/partition" -> next base offset handed out
 
   function respond(frame) {
-    let header;
+    let header, bodyOffset;
     try {
-      ({ header } = readRequestHeaderFrom(frame));
+      ({ header, bodyOffset } = readRequestHeaderFrom(frame));
     } catch {
       return null;
     }
@@ -45,17 +46,17 @@ export function startStub({ host = '127.0.0.1', port = 0 } = {}) {
     const { apiKey, apiVersion, correlationId } = header;
     if (apiVersion < range.minVersion || apiVersion > range.maxVersion) {
       if (apiKey !== ApiKeys.ApiVersions) return null;
-      return encodeResponse(apiKey, 0, correlationId, { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: API_RANGES });
+      return encodeResponse(ApiKeys.ApiVersions, 0, correlationId, { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: API_RANGES });
     }
-    const { body } = decodeRequest(frame);
     switch (apiKey) {
       case ApiKeys.ApiVersions:
         return encodeResponse(apiKey, apiVersion, correlationId, { errorCode: ErrorCode.NONE, apiKeys: API_RANGES, throttleTimeMs: 0 });
       case ApiKeys.Metadata: {
+        const body = decodeRequestBody(apiKey, apiVersion, frame, bodyOffset);
         const names = body.topics === null ? [] : body.topics.map((t) => t.name).filter((n) => n !== null);
         return encodeResponse(apiKey, apiVersion, correlationId, {
           throttleTimeMs: 0,
-          brokers: [{ nodeId: NODE_ID, host: server.address().address, port: server.address().port, rack: null }],
+          brokers: [{ nodeId: NODE_ID, host: listening().address, port: listening().port, rack: null }],
           clusterId: 'stub-cluster',
           controllerId: NODE_ID,
           topics: names.map((name) => ({
@@ -76,6 +77,7 @@ export function startStub({ host = '127.0.0.1', port = 0 } = {}) {
         });
       }
       case ApiKeys.Produce: {
+        const body = decodeRequestBody(apiKey, apiVersion, frame, bodyOffset);
         if (body.acks === 0) return 'none';
         const responses = body.topicData.map((topic) => ({
           name: topic.name,
@@ -115,14 +117,16 @@ export function startStub({ host = '127.0.0.1', port = 0 } = {}) {
       corked = false;
     });
   });
+  /** The bound TCP address (a net.Server listening on a port, not a pipe). */
+  const listening = () => /** @type {import('node:net').AddressInfo} */ (server.address());
 
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
-      const { address, port: bound } = server.address();
+      const { address, port: bound } = listening();
       resolve({
         bootstrapServer: `${address}:${bound}`,
-        stop: () => new Promise((done) => server.close(() => done())),
+        stop: () => new Promise((/** @type {(value?: unknown) => void} */ done) => server.close(() => done())),
         server,
       });
     });

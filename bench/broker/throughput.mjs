@@ -86,11 +86,12 @@ function cpuSeconds(pid) {
 
 async function startServer(name, script) {
   const child = spawn(process.execPath, [join(here, script)], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const stdout = /** @type {import('node:stream').Readable} */ (child.stdout); // piped above
   const exited = once(child, 'exit');
   let out = '';
   const address = await withTimeout(
     (async () => {
-      for await (const chunk of child.stdout) {
+      for await (const chunk of stdout) {
         out += chunk;
         const match = /LISTENING (\S+)/.exec(out);
         if (match) return match[1];
@@ -100,7 +101,7 @@ async function startServer(name, script) {
     20_000,
     `${name} start`,
   );
-  child.stdout.resume();
+  stdout.resume();
   const reply = (key) => withTimeout(new Promise((resolve) => child.on('message', (m) => m?.[key] !== undefined && resolve(m[key]))), 20_000, `${name} ${key}`);
   return {
     name,
@@ -277,6 +278,8 @@ async function kcatRound(servers, { file, messages }, round) {
 }
 
 async function compare(servers, label, round) {
+  /** @typedef {{ rate: number, serverCores: number | null, serverUsPerMsg: number | null, clientCores: number | null }} Sample */
+  /** @type {{ broker: Sample[], stub: Sample[] }} */
   const samples = { broker: [], stub: [] };
   for (let r = 0; r < ROUNDS; r++) {
     const results = await withTimeout(round(r), RUN_TIMEOUT_MS, `${label}, round ${r + 1}`);
@@ -289,7 +292,7 @@ async function compare(servers, label, round) {
         clientCores: t.clientCpu === null ? null : t.clientCpu / t.seconds,
       });
     }
-    log(`${label}, round ${r + 1}/${ROUNDS}: broker ${fmtInt(samples.broker.at(-1).rate)} msgs/s, stub ${fmtInt(samples.stub.at(-1).rate)} msgs/s`);
+    log(`${label}, round ${r + 1}/${ROUNDS}: broker ${fmtInt(samples.broker[r].rate)} msgs/s, stub ${fmtInt(samples.stub[r].rate)} msgs/s`);
   }
   const ratios = samples.broker.map((b, i) => b.rate / samples.stub[i].rate);
   const med = (which, key) => (samples[which].some((s) => s[key] === null) ? null : median(samples[which].map((s) => s[key])));
@@ -377,11 +380,12 @@ const kafkajsConsume = (server, topic, messages) => async (into) => {
   try {
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     const startedAt = performance.now();
-    let joinedAt = null;
+    /** @type {number | undefined} */
+    let joinedAt;
     consumer.on(consumer.events.GROUP_JOIN, () => (joinedAt ??= performance.now()));
     const result = await timed(server, into, async () => {
       let seen = 0;
-      await new Promise((resolve, reject) => {
+      await new Promise((/** @type {(value?: unknown) => void} */ resolve, reject) => {
         consumer.on(consumer.events.CRASH, (e) => reject(e.payload.error));
         consumer
           .run({
@@ -394,6 +398,7 @@ const kafkajsConsume = (server, topic, messages) => async (into) => {
       });
       return seen;
     });
+    if (joinedAt === undefined) throw new Error('the consumer finished without a GROUP_JOIN event');
     const joinSeconds = (joinedAt - startedAt) / 1000;
     result.seconds -= joinSeconds;
     result.joinSeconds = joinSeconds;
@@ -470,8 +475,9 @@ async function main() {
       try {
         consumers.push(await consumeRounds(label, run));
       } catch (error) {
-        log(`${label} failed: ${error.message}`);
-        consumers.push({ label, rate: null, error: error.message });
+        const message = error instanceof Error ? error.message : String(error);
+        log(`${label} failed: ${message}`);
+        consumers.push({ label, rate: null, error: message });
       }
     }
 

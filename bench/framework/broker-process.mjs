@@ -9,11 +9,12 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 export async function startBrokerProcess() {
   const child = spawn(process.execPath, [join(here, '..', 'broker', 'broker-server.mjs')], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const stdout = /** @type {import('node:stream').Readable} */ (child.stdout); // piped above
   let output = '';
-  child.stdout.setEncoding('utf8');
+  stdout.setEncoding('utf8');
   const address = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('broker did not start within 60 s')), 60_000);
-    child.stdout.on('data', (chunk) => {
+    stdout.on('data', (chunk) => {
       output += chunk;
       const match = /LISTENING (\S+)/.exec(output);
       if (match) {

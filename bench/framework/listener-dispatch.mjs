@@ -57,12 +57,15 @@ await producer.disconnect();
 
 let group = 0;
 let received = 0;
+/** @type {(value?: unknown) => void} */
 let done = () => {};
 const allReceived = () => new Promise((resolve) => (done = resolve));
 
 let firstAt = 0;
 let firstCpu;
 const session = profile ? new Session() : undefined;
+/** The inspector session, which exists when a profile was asked for. */
+const profiler = () => /** @type {Session} */ (session);
 if (session) {
   session.connect();
   await session.post('Profiler.enable');
@@ -74,12 +77,12 @@ async function measure(run, profiled) {
   received = 0;
   const finished = allReceived();
   const stop = await run();
-  if (profiled === 'allocations') await session.post('HeapProfiler.startSampling', { samplingInterval: 1024, includeObjectsCollectedByMinorGC: true, includeObjectsCollectedByMajorGC: true });
-  else if (profiled) await session.post('Profiler.start');
+  if (profiled === 'allocations') await profiler().post('HeapProfiler.startSampling', { samplingInterval: 1024, includeObjectsCollectedByMinorGC: true, includeObjectsCollectedByMajorGC: true });
+  else if (profiled) await profiler().post('Profiler.start');
   await finished;
   const seconds = (performance.now() - firstAt) / 1000;
   const used = process.cpuUsage(firstCpu);
-  const taken = profiled === 'allocations' ? (await session.post('HeapProfiler.stopSampling')).profile : profiled ? (await session.post('Profiler.stop')).profile : undefined;
+  const taken = profiled === 'allocations' ? (await profiler().post('HeapProfiler.stopSampling')).profile : profiled ? (await profiler().post('Profiler.stop')).profile : undefined;
   await stop();
   return { rate: (records - 1) / seconds, cpuUs: (used.user + used.system) / (records - 1), profile: taken };
 }
@@ -102,7 +105,7 @@ async function raw(profiled = false) {
     await consumer.subscribe({ topic, fromBeginning: true });
     // The same work the listener gets done for it: the value as a parsed JSON payload.
     // Commits once per batch, as the container's AckMode.BATCH (kafkajs: after each batch when no interval or threshold is set).
-    await consumer.run({ autoCommit: true, autoCommitInterval: null, autoCommitThreshold: null, eachMessage: async ({ message }) => count(JSON.parse(message.value.toString('utf8'))) });
+    await consumer.run({ autoCommit: true, autoCommitInterval: null, autoCommitThreshold: null, eachMessage: async ({ message }) => count(JSON.parse(String(message.value))) });
     return () => consumer.disconnect();
   }, profiled);
 }
@@ -116,7 +119,7 @@ class Counter {
 function listener(metrics) {
   return async (profiled = false) => {
     class Listener extends Counter {}
-    const method = Object.getOwnPropertyDescriptor(Counter.prototype, 'consume');
+    const method = /** @type {PropertyDescriptor} */ (Object.getOwnPropertyDescriptor(Counter.prototype, 'consume'));
     Object.defineProperty(Listener.prototype, 'consume', method);
     KafkaListener({ id: `listener-${group}`, topics: [topic], groupId: `listener-${group++}` })(Listener.prototype, 'consume', method);
     injectable()(Listener);
@@ -136,6 +139,7 @@ function listener(metrics) {
 }
 
 const consumers = { raw, metricsOn: listener(true), metricsOff: listener(false) };
+/** @type {Record<string, { rate: number, cpuUs: number }[]>} */
 const runs = { raw: [], metricsOn: [], metricsOff: [] };
 // --only=raw,metricsOff picks the consumers (default: raw against the listener with metrics on).
 const only = argv.find((a) => a.startsWith('--only='))?.split('=')[1].split(',') ?? ['raw', 'metricsOn'];

@@ -9,8 +9,13 @@ const quick = process.argv.includes('--quick');
 const CALLS = quick ? 300_000 : 3_000_000;
 const ROUNDS = 5;
 
-const observer = new KafkaMetrics({ consumers: () => [], listeners: () => [], breakers: () => [] }, { close: async () => {} });
-const container = { listenerId: 'bench-0' };
+// Stand-ins with only what the observer reads: the benchmark runs no listener containers.
+const noContainers = /** @type {import('../../dist/framework/metrics/listener-containers.js').ListenerContainers} */ (
+  /** @type {unknown} */ ({ consumers: () => [], listeners: () => [], breakers: () => [] })
+);
+const noLag = /** @type {import('../../dist/framework/metrics/consumer-lag.js').LagSource} */ (/** @type {unknown} */ ({ close: async () => {} }));
+const observer = new KafkaMetrics(noContainers, noLag);
+const container = /** @type {import('../../dist/index.js').MessageListenerContainer} */ (/** @type {unknown} */ ({ listenerId: 'bench-0' }));
 const records = Array.from({ length: 1000 }, (_, offset) => new ConsumerRecord({ topic: 't', partition: offset % 3, offset }));
 
 let sink = 0;

@@ -46,6 +46,7 @@ const awaited = async (sends) => {
 
 await cpuPerSend(concurrent, 50_000);
 await cpuPerSend(awaited, 20_000);
+/** @type {{ concurrent: number[], awaited: number[] }} */
 const results = { concurrent: [], awaited: [] };
 for (let round = 0; round < 5; round++) {
   results.concurrent.push(await cpuPerSend(concurrent, 200_000));

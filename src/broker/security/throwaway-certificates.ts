@@ -1,5 +1,14 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import forge from 'node-forge';
+import { createRequire } from 'node:module';
+import type Forge from 'node-forge';
+
+// node-forge is a large CommonJS library that only `tls: true` needs: it is loaded on the
+// first call rather than with the broker (start-up time of every process that imports it).
+let forgeLibrary: typeof Forge | undefined;
+function nodeForge(): typeof Forge {
+  forgeLibrary ??= createRequire(import.meta.url)('node-forge') as typeof Forge;
+  return forgeLibrary;
+}
 
 /** A PEM certificate with its PKCS#8 key. */
 export interface PemCredentials {
@@ -20,19 +29,21 @@ export interface ThrowawayCertificates {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-function rsaKey(): { pem: string; forgeKey: forge.pki.rsa.PrivateKey } {
+function rsaKey(): { pem: string; forgeKey: Forge.pki.rsa.PrivateKey } {
   // Node generates the key natively (fast); node-forge builds and signs the certificates.
+  const forge = nodeForge();
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  return { pem, forgeKey: forge.pki.privateKeyFromPem(pem) as forge.pki.rsa.PrivateKey };
+  return { pem, forgeKey: forge.pki.privateKeyFromPem(pem) as Forge.pki.rsa.PrivateKey };
 }
 
 function certificate(
   subject: string,
-  subjectKey: forge.pki.rsa.PrivateKey,
-  issuer: { name: forge.pki.CertificateField[]; key: forge.pki.rsa.PrivateKey } | null,
+  subjectKey: Forge.pki.rsa.PrivateKey,
+  issuer: { name: Forge.pki.CertificateField[]; key: Forge.pki.rsa.PrivateKey } | null,
   extensions: object[],
-): forge.pki.Certificate {
+): Forge.pki.Certificate {
+  const forge = nodeForge();
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.setRsaPublicKey(subjectKey.n, subjectKey.e);
   // A positive serial number (first byte below 0x80).
@@ -53,6 +64,7 @@ function certificate(
  * certificate, each valid for a year, for tests: `EmbeddedKafka.start({ tls: true })`.
  */
 export function throwawayCertificates(hosts: readonly string[], clientCommonName = 'client'): ThrowawayCertificates {
+  const forge = nodeForge();
   const caKey = rsaKey();
   const ca = certificate('Streamwright throwaway CA', caKey.forgeKey, null, [
     { name: 'basicConstraints', cA: true, critical: true },
