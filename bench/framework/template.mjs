@@ -6,6 +6,8 @@
 //   npm run bench:template                 # build, then ~1-2 min
 //   node bench/framework/template.mjs --quick
 //   node bench/framework/template.mjs --rounds=30 --only=latency
+//   node --cpu-prof bench/framework/template.mjs --side=template --only=throughput   # one side only, for a profile
+//   node bench/framework/template.mjs --side=raw --only=throughput --heap-profile=raw.heapprofile
 //
 // The broker runs in a child process. On a shared machine the load moves by more than the
 // difference measured, so raw and template take turns at the finest grain there is (A B A B
@@ -16,6 +18,8 @@
 // idempotent, acks=-1, no compression, kafkajs' DefaultPartitioner, the same 100-byte string
 // values without a key. CPU is the client process's (process.cpuUsage()), per record.
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { loadavg } from 'node:os';
 import { DefaultKafkaProducerFactory, KafkaTemplate, silentLogger, StringSerializer } from '../../dist/index.js';
 import { median, startBrokerProcess } from './broker-process.mjs';
@@ -24,6 +28,7 @@ const options = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').sp
 const quick = options.has('quick');
 const rounds = Number(options.get('rounds') ?? (quick ? 2 : 20));
 const only = options.get('only');
+const side = options.get('side');
 const batchRecords = 1000;
 const windowPairsPerRound = quick ? 3 : 10;
 const sendPairsPerRound = quick ? 30 : 200;
@@ -107,7 +112,53 @@ async function scenario(runs, pairs) {
   };
 }
 
+/** `--side=raw|template`: that side's units alone (as many as a whole run makes of it), for a CPU or heap profile. */
+async function oneSide(runs, pairs) {
+  for (let i = 0; i < warmupRounds * pairs; i++) await runs[side]();
+  const heap = options.get('heap-profile');
+  // Every allocation sampled, the collected ones included: what a send allocates, not only what it keeps.
+  const session = heap ? new Session() : undefined;
+  session?.connect();
+  await session?.post('HeapProfiler.startSampling', { samplingInterval: 512, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  const cpu = process.cpuUsage();
+  let records = 0;
+  for (let i = 0; i < rounds * pairs; i++) records += await runs[side]();
+  const used = process.cpuUsage(cpu);
+  let allocated = '';
+  if (session) {
+    const { profile } = await session.post('HeapProfiler.stopSampling');
+    writeFileSync(heap, JSON.stringify(profile));
+    session.disconnect();
+    const bytes = allocatedBytes(profile.head);
+    allocated = `; allocated per record: ${Object.entries(bytes).map(([where, b]) => `${where} ${Math.round(b / records)} B`).join(', ')}`;
+  }
+  return `${records} records, ${((used.user + used.system) / records).toFixed(2)} µs of client CPU per record${allocated}`;
+}
+
+/** A sampling heap profile's bytes by who allocated them: the nearest caller with a script (built-ins have none). */
+function allocatedBytes(node, owner = '', totals = { kafkajs: 0, streamwright: 0, other: 0 }) {
+  const url = node.callFrame.url || owner;
+  const where = url.includes('/kafkajs/') ? 'kafkajs' : url.includes('/dist/') ? 'streamwright' : 'other';
+  totals[where] += node.selfSize;
+  for (const child of node.children) allocatedBytes(child, url, totals);
+  return totals;
+}
+
 try {
+  if (side) {
+    if (!(side in throughput)) throw new Error(`--side takes raw or template, not ${side}`);
+    if (only !== 'latency') console.log(`${side}, concurrent sends: ${await oneSide(throughput, windowPairsPerRound)}`);
+    if (only !== 'throughput') console.log(`${side}, awaited sends: ${await oneSide(latency, sendPairsPerRound)}`);
+  } else {
+    await compareSides();
+  }
+} finally {
+  await raw.disconnect();
+  await factory.close();
+  await broker.stop();
+}
+
+async function compareSides() {
   const loadBefore = loadavg()[0];
   const rates = only === 'latency' ? undefined : await scenario(throughput, windowPairsPerRound);
   const latencies = only === 'throughput' ? undefined : await scenario(latency, sendPairsPerRound);
@@ -129,8 +180,4 @@ try {
         `${latencies.rawCpu.toFixed(1)} / ${latencies.templateCpu.toFixed(1)} (${latencies.cpuRatio.toFixed(2)}×) |`,
     );
   }
-} finally {
-  await raw.disconnect();
-  await factory.close();
-  await broker.stop();
 }
