@@ -5,27 +5,34 @@
 //
 //   npm run bench:template                 # build, then ~1-2 min
 //   node bench/framework/template.mjs --quick
-//   node bench/framework/template.mjs --rounds=9 --only=throughput
+//   node bench/framework/template.mjs --rounds=30 --only=latency
+//   node --cpu-prof bench/framework/template.mjs --side=template --only=throughput   # one side only, for a profile
+//   node bench/framework/template.mjs --side=raw --only=throughput --heap-profile=raw.heapprofile
 //
 // The broker runs in a child process. On a shared machine the load moves by more than the
-// difference measured, so raw and template alternate in short slices (A B B A ...) and each
-// ratio is the median of the ratios of neighbouring slices; each figure is the median of its
-// slices. CPU is the client process's (process.cpuUsage()), per record.
+// difference measured, so raw and template take turns at the finest grain there is (A B A B
+// ...: one window of 1,000 records, or one awaited send, each; the side that goes first
+// alternates), and a round's ratio compares the medians of its two sides, which a GC pause or
+// a preempted process does not move. The figure reported is the median of the rounds' ratios,
+// with their min–max. Both sides are configured alike: one kafkajs producer each, not
+// idempotent, acks=-1, no compression, kafkajs' DefaultPartitioner, the same 100-byte string
+// values without a key. CPU is the client process's (process.cpuUsage()), per record.
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { loadavg } from 'node:os';
 import { DefaultKafkaProducerFactory, KafkaTemplate, silentLogger, StringSerializer } from '../../dist/index.js';
 import { median, startBrokerProcess } from './broker-process.mjs';
 
 const options = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')).map(([k, v]) => [k, v ?? 'true']));
 const quick = options.has('quick');
-const rounds = Number(options.get('rounds') ?? (quick ? 1 : 5));
+const rounds = Number(options.get('rounds') ?? (quick ? 2 : 20));
 const only = options.get('only');
+const side = options.get('side');
 const batchRecords = 1000;
-// Per round: slices of this many windows, alternating raw and template.
-const windowsPerSlice = 5;
-const slicesPerRound = quick ? 2 : 10;
-const sendsPerLatencySlice = quick ? 50 : 100;
-const latencySlicesPerRound = quick ? 2 : 10;
+const windowPairsPerRound = quick ? 3 : 10;
+const sendPairsPerRound = quick ? 30 : 200;
+const warmupRounds = quick ? 1 : 3;
 const value = 'x'.repeat(100);
 
 const broker = await startBrokerProcess();
@@ -36,118 +43,142 @@ await admin.connect();
 await admin.createTopics({ topics: [{ topic, numPartitions: 6 }], waitForLeaders: true });
 await admin.disconnect();
 
-const raw = new Kafka(kafkaConfig).producer({ createPartitioner: Partitioners.DefaultPartitioner });
+// The same producer settings on both sides (kafkajs' defaults, spelled out).
+const producerConfig = { createPartitioner: Partitioners.DefaultPartitioner, idempotent: false };
+const sendOptions = { acks: -1 };
+const raw = new Kafka(kafkaConfig).producer(producerConfig);
 await raw.connect();
-const factory = new DefaultKafkaProducerFactory({ kafka: kafkaConfig, valueSerializer: new StringSerializer(), logger: silentLogger });
+const factory = new DefaultKafkaProducerFactory({ kafka: kafkaConfig, producerConfig, sendOptions, valueSerializer: new StringSerializer(), logger: silentLogger });
 // The default batching: sends started in the same event-loop turn share a request per leader.
 const template = new KafkaTemplate(factory, { logger: silentLogger, producerListener: {} });
 
+/** One unit of each scenario and side, returning the records it sent. */
 const throughput = {
-  raw: async (windows) => {
-    for (let w = 0; w < windows; w++) await raw.send({ topic, messages: Array.from({ length: batchRecords }, () => ({ value })) });
-    return windows * batchRecords;
+  raw: async () => {
+    await raw.send({ topic, ...sendOptions, messages: Array.from({ length: batchRecords }, () => ({ value })) });
+    return batchRecords;
   },
-  template: async (windows) => {
-    for (let w = 0; w < windows; w++) await Promise.all(Array.from({ length: batchRecords }, () => template.send(topic, value)));
-    return windows * batchRecords;
+  template: async () => {
+    await Promise.all(Array.from({ length: batchRecords }, () => template.send(topic, value)));
+    return batchRecords;
   },
 };
-
 const latency = {
-  raw: async (sends) => {
-    for (let i = 0; i < sends; i++) await raw.send({ topic, messages: [{ value }] });
-    return sends;
+  raw: async () => {
+    await raw.send({ topic, ...sendOptions, messages: [{ value }] });
+    return 1;
   },
-  template: async (sends) => {
-    for (let i = 0; i < sends; i++) await template.send(topic, value);
-    return sends;
+  template: async () => {
+    await template.send(topic, value);
+    return 1;
   },
 };
 
-/** Runs one slice: wall µs and client CPU µs per record. */
-/** @typedef {{ usPerRecord: number, cpuPerRecord: number }} Slice */
-
-/** @returns {Promise<Slice>} */
-async function slice(run, size) {
+/** Runs one unit: wall µs and client CPU µs per record. */
+async function measure(run) {
   const cpu = process.cpuUsage();
   const start = performance.now();
-  const records = await run(size);
+  const records = await run();
   const wall = performance.now() - start;
   const used = process.cpuUsage(cpu);
-  return { usPerRecord: (wall * 1000) / records, cpuPerRecord: (used.user + used.system) / records };
+  return { wall: (wall * 1000) / records, cpu: (used.user + used.system) / records };
 }
 
-/** Alternates raw and template slices (A B B A ...); the ratios of each neighbouring pair. */
-async function compare(runs, size, slices) {
-  /** @type {{ raw: Slice[], template: Slice[], timeRatio: number[], cpuRatio: number[] }} */
-  const result = { raw: [], template: [], timeRatio: [], cpuRatio: [] };
-  for (let i = 0; i < slices; i++) {
-    const order = i % 2 === 0 ? ['raw', 'template'] : ['template', 'raw'];
-    /** @type {Record<string, Slice>} */
-    const pair = {};
-    for (const side of order) pair[side] = await slice(runs[side], size);
-    result.raw.push(pair.raw);
-    result.template.push(pair.template);
-    result.timeRatio.push(pair.template.usPerRecord / pair.raw.usPerRecord);
-    result.cpuRatio.push(pair.template.cpuPerRecord / pair.raw.cpuPerRecord);
+/** One round: `pairs` turns of raw and template (A B, then B A, ...); medians of each side and their ratio. */
+async function round(runs, pairs) {
+  const samples = { raw: [], template: [] };
+  for (let i = 0; i < pairs; i++) {
+    for (const side of i % 2 === 0 ? ['raw', 'template'] : ['template', 'raw']) samples[side].push(await measure(runs[side]));
   }
-  return result;
+  const of = (side, key) => median(samples[side].map((s) => s[key]));
+  const result = { raw: of('raw', 'wall'), template: of('template', 'wall'), rawCpu: of('raw', 'cpu'), templateCpu: of('template', 'cpu') };
+  return { ...result, ratio: result.template / result.raw, cpuRatio: result.templateCpu / result.rawCpu };
 }
 
-function summary(samples) {
+async function scenario(runs, pairs) {
+  for (let r = 0; r < warmupRounds; r++) await round(runs, pairs);
+  const all = [];
+  for (let r = 0; r < rounds; r++) all.push(await round(runs, pairs));
+  const ratios = all.map((r) => r.ratio);
   return {
-    raw: median(samples.raw.map((s) => s.usPerRecord)),
-    template: median(samples.template.map((s) => s.usPerRecord)),
-    rawCpu: median(samples.raw.map((s) => s.cpuPerRecord)),
-    templateCpu: median(samples.template.map((s) => s.cpuPerRecord)),
-    timeRatio: median(samples.timeRatio),
-    cpuRatio: median(samples.cpuRatio),
-    timeRatioRange: [Math.min(...samples.timeRatio), Math.max(...samples.timeRatio)],
+    raw: median(all.map((r) => r.raw)),
+    template: median(all.map((r) => r.template)),
+    rawCpu: median(all.map((r) => r.rawCpu)),
+    templateCpu: median(all.map((r) => r.templateCpu)),
+    ratio: median(ratios),
+    min: Math.min(...ratios),
+    max: Math.max(...ratios),
+    cpuRatio: median(all.map((r) => r.cpuRatio)),
   };
 }
 
-const merge = (all) => ({
-  raw: all.flatMap((r) => r.raw),
-  template: all.flatMap((r) => r.template),
-  timeRatio: all.flatMap((r) => r.timeRatio),
-  cpuRatio: all.flatMap((r) => r.cpuRatio),
-});
+/** `--side=raw|template`: that side's units alone (as many as a whole run makes of it), for a CPU or heap profile. */
+async function oneSide(runs, pairs) {
+  const chosen = /** @type {'raw' | 'template'} */ (side);
+  for (let i = 0; i < warmupRounds * pairs; i++) await runs[chosen]();
+  const heap = options.get('heap-profile');
+  // Every allocation sampled, the collected ones included: what a send allocates, not only what it keeps.
+  const session = heap ? new Session() : undefined;
+  session?.connect();
+  await session?.post('HeapProfiler.startSampling', { samplingInterval: 512, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  const cpu = process.cpuUsage();
+  let records = 0;
+  for (let i = 0; i < rounds * pairs; i++) records += await runs[chosen]();
+  const used = process.cpuUsage(cpu);
+  let allocated = '';
+  if (session && heap) {
+    const { profile } = await session.post('HeapProfiler.stopSampling');
+    writeFileSync(heap, JSON.stringify(profile));
+    session.disconnect();
+    const bytes = allocatedBytes(profile.head);
+    allocated = `; allocated per record: ${Object.entries(bytes).map(([where, b]) => `${where} ${Math.round(b / records)} B`).join(', ')}`;
+  }
+  return `${records} records, ${((used.user + used.system) / records).toFixed(2)} µs of client CPU per record${allocated}`;
+}
+
+/** A sampling heap profile's bytes by who allocated them: the nearest caller with a script (built-ins have none). */
+function allocatedBytes(node, owner = '', totals = { kafkajs: 0, streamwright: 0, other: 0 }) {
+  const url = node.callFrame.url || owner;
+  const where = url.includes('/kafkajs/') ? 'kafkajs' : url.includes('/dist/') ? 'streamwright' : 'other';
+  totals[where] += node.selfSize;
+  for (const child of node.children) allocatedBytes(child, url, totals);
+  return totals;
+}
 
 try {
-  const loadBefore = loadavg()[0];
-  // Warm-up: connections, metadata, JIT.
-  await compare(throughput, windowsPerSlice, 2);
-  await compare(latency, sendsPerLatencySlice, 2);
-  const rates = [];
-  const latencies = [];
-  for (let round = 0; round < rounds; round++) {
-    if (only !== 'latency') rates.push(await compare(throughput, windowsPerSlice, slicesPerRound));
-    if (only !== 'throughput') latencies.push(await compare(latency, sendsPerLatencySlice, latencySlicesPerRound));
-  }
-  console.log(`node ${process.version}, ${rounds} round(s), load average ${loadBefore.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end`);
-  console.log('| scenario | raw kafkajs | KafkaTemplate | ratio (min–max of slice pairs) | client CPU µs/record, raw / template |');
-  console.log('|---|---:|---:|---:|---:|');
-  if (rates.length > 0) {
-    const s = summary(merge(rates));
-    const pairs = rates.length * slicesPerRound;
-    console.log(
-      `| ${batchRecords.toLocaleString('en')} concurrent sends at a time, ${pairs} slice pairs of ${(windowsPerSlice * batchRecords).toLocaleString('en')} records (records/s) | ` +
-        `${Math.round(1e6 / s.raw).toLocaleString('en')} | ${Math.round(1e6 / s.template).toLocaleString('en')} | ` +
-        `**${(1 / s.timeRatio).toFixed(2)}×** throughput (${(1 / s.timeRatioRange[1]).toFixed(2)}–${(1 / s.timeRatioRange[0]).toFixed(2)}) | ` +
-        `${s.rawCpu.toFixed(2)} / ${s.templateCpu.toFixed(2)} (${s.cpuRatio.toFixed(2)}×) |`,
-    );
-  }
-  if (latencies.length > 0) {
-    const s = summary(merge(latencies));
-    const pairs = latencies.length * latencySlicesPerRound;
-    console.log(
-      `| one awaited send at a time, ${pairs} slice pairs of ${sendsPerLatencySlice} sends (µs per send) | ` +
-        `${s.raw.toFixed(0)} | ${s.template.toFixed(0)} | **${s.timeRatio.toFixed(2)}×** time (${s.timeRatioRange[0].toFixed(2)}–${s.timeRatioRange[1].toFixed(2)}) | ` +
-        `${s.rawCpu.toFixed(1)} / ${s.templateCpu.toFixed(1)} (${s.cpuRatio.toFixed(2)}×) |`,
-    );
+  if (side) {
+    if (!(side in throughput)) throw new Error(`--side takes raw or template, not ${side}`);
+    if (only !== 'latency') console.log(`${side}, concurrent sends: ${await oneSide(throughput, windowPairsPerRound)}`);
+    if (only !== 'throughput') console.log(`${side}, awaited sends: ${await oneSide(latency, sendPairsPerRound)}`);
+  } else {
+    await compareSides();
   }
 } finally {
   await raw.disconnect();
   await factory.close();
   await broker.stop();
+}
+
+async function compareSides() {
+  const loadBefore = loadavg()[0];
+  const rates = only === 'latency' ? undefined : await scenario(throughput, windowPairsPerRound);
+  const latencies = only === 'throughput' ? undefined : await scenario(latency, sendPairsPerRound);
+  console.log(`node ${process.version}, ${rounds} rounds per scenario after ${warmupRounds} of warm-up, load average ${loadBefore.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end`);
+  console.log('| scenario | raw kafkajs | KafkaTemplate | ratio: median of the rounds (min–max) | client CPU µs/record, raw / template |');
+  console.log('|---|---:|---:|---:|---:|');
+  if (rates) {
+    console.log(
+      `| ${batchRecords.toLocaleString('en')} concurrent sends at a time, rounds of ${windowPairsPerRound} window pairs (records/s) | ` +
+        `${Math.round(1e6 / rates.raw).toLocaleString('en')} | ${Math.round(1e6 / rates.template).toLocaleString('en')} | ` +
+        `**${(1 / rates.ratio).toFixed(2)}×** throughput (${(1 / rates.max).toFixed(2)}–${(1 / rates.min).toFixed(2)}) | ` +
+        `${rates.rawCpu.toFixed(2)} / ${rates.templateCpu.toFixed(2)} (${rates.cpuRatio.toFixed(2)}×) |`,
+    );
+  }
+  if (latencies) {
+    console.log(
+      `| one awaited send at a time, rounds of ${sendPairsPerRound} send pairs (µs per send) | ` +
+        `${latencies.raw.toFixed(0)} | ${latencies.template.toFixed(0)} | **${latencies.ratio.toFixed(2)}×** time (${latencies.min.toFixed(2)}–${latencies.max.toFixed(2)}) | ` +
+        `${latencies.rawCpu.toFixed(1)} / ${latencies.templateCpu.toFixed(1)} (${latencies.cpuRatio.toFixed(2)}×) |`,
+    );
+  }
 }

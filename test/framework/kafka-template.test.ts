@@ -105,6 +105,19 @@ describe('send overloads (by argument count, as Spring)', () => {
     expect(record).toMatchObject({ partition: 1, timestamp, timestampType: 'CREATE_TIME', key: 'old', value: 'from 2020' });
   });
 
+  test('without a timestamp, each of several concurrent sends reports the create time the broker stored for it', async () => {
+    const before = Date.now();
+    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => template.send(topic, `now-${i}`)));
+    const records = await KafkaTestUtils.getRecords(consumer, 10_000, 12);
+    expect(records).toHaveLength(12);
+    for (const { recordMetadata } of results) {
+      const stored = records.find((r) => r.partition === recordMetadata.partition && r.offset === recordMetadata.offset)!;
+      expect(stored).toMatchObject({ timestamp: recordMetadata.timestamp, timestampType: 'CREATE_TIME' });
+      expect(typeof stored.timestamp).toBe('number');
+      expect(stored.timestamp).toBeGreaterThanOrEqual(before);
+    }
+  });
+
   test('(record): a ProducerRecord with headers (repeated names kept)', async () => {
     await template.send(new ProducerRecord(topic, 2, undefined, 'rk', 'with headers', { 'x-a': 'one', 'x-b': [Buffer.from([1, 2]), 'two'] }));
     const record = await KafkaTestUtils.getSingleRecord(consumer, topic, 10_000);

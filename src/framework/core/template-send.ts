@@ -4,8 +4,21 @@ import type { SendResult } from '../support/send-result.js';
 import { KafkaProducerException } from './kafka-producer-exception.js';
 import { messageOf } from './producer-factory.js';
 import type { ProducerListener } from './producer-listener.js';
-import type { RecordCompletion } from './record-accumulator.js';
+import { RecordCompletion } from './record-accumulator.js';
 import type { SendObservationEnd } from './template-observer.js';
+
+/*
+ * The promise executor is one function for all sends (it hands the resolving functions over
+ * through these two variables; it runs synchronously inside `new Promise`), not a closure per
+ * send: with a thousand sends in flight, every object a send keeps alive is copied by the
+ * garbage collector's scavenges while kafkajs' encoding fills the young generation.
+ */
+let resolved: (value: unknown) => void = () => undefined;
+let rejected: (error: unknown) => void = () => undefined;
+function captureResolvers(resolve: (value: never) => void, reject: (error: unknown) => void): void {
+  resolved = resolve as (value: unknown) => void;
+  rejected = reject;
+}
 
 /**
  * One `KafkaTemplate.send()` on its way: the promise the caller holds and what settles it.
@@ -13,10 +26,10 @@ import type { SendObservationEnd } from './template-observer.js';
  * and its observer, producer listener and promise are settled straight from the response of
  * its request (before `flush()` resolves).
  */
-export class TemplateSend<K, V> implements RecordCompletion {
+export class TemplateSend<K, V> extends RecordCompletion {
   readonly promise: Promise<SendResult<K, V>>;
-  private resolve!: (result: SendResult<K, V>) => void;
-  private reject!: (error: unknown) => void;
+  private readonly resolve: (result: SendResult<K, V>) => void;
+  private readonly reject: (error: unknown) => void;
 
   constructor(
     readonly record: ProducerRecord<K, V>,
@@ -25,10 +38,10 @@ export class TemplateSend<K, V> implements RecordCompletion {
     private readonly listener: ProducerListener<K, V>,
     private readonly observed: SendObservationEnd | undefined,
   ) {
-    this.promise = new Promise<SendResult<K, V>>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
+    super();
+    this.promise = new Promise<SendResult<K, V>>(captureResolvers);
+    this.resolve = resolved;
+    this.reject = rejected;
   }
 
   acknowledged(topic: string, partition: number, offset: number, logAppendTime: number): void {
@@ -57,16 +70,16 @@ export class TemplateSend<K, V> implements RecordCompletion {
 }
 
 /** A `sendBytes()` on its way: resolves with kafkajs' answer for the record's partition, at the record's own offset. */
-export class BytesSend implements RecordCompletion {
+export class BytesSend extends RecordCompletion {
   readonly promise: Promise<KafkaJsRecordMetadata[]>;
-  private resolve!: (result: KafkaJsRecordMetadata[]) => void;
-  private reject!: (error: unknown) => void;
+  private readonly resolve: (result: KafkaJsRecordMetadata[]) => void;
+  private readonly reject: (error: unknown) => void;
 
   constructor(private readonly observed?: SendObservationEnd) {
-    this.promise = new Promise<KafkaJsRecordMetadata[]>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
+    super();
+    this.promise = new Promise<KafkaJsRecordMetadata[]>(captureResolvers);
+    this.resolve = resolved;
+    this.reject = rejected;
   }
 
   acknowledged(topic: string, partition: number, offset: number, logAppendTime: number): void {
