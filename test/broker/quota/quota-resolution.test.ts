@@ -31,7 +31,7 @@ describe('quota resolution', () => {
   });
 
   it('resolves each key on its own and shares a sensor as Kafka\'s metric tags do', () => {
-    const quotas = new Map([
+    const quotas = new Map<string, Record<string, number>>([
       [entityKey([u('alice')]), { consumer_byte_rate: 10 }],
       [entityKey([c(null)]), { producer_byte_rate: 20 }],
     ]);
