@@ -114,10 +114,20 @@ describe('Python clients', () => {
   });
 });
 
-// @platformatic/kafka's wrong-password error is not tested here: after an authentication
-// failure 1.35 keeps the socket without an error listener, so the broker's close (or its
-// shutdown) surfaces as an uncaught ECONNRESET in the test process.
 describe('@platformatic/kafka', () => {
+  // In a child process: after an authentication failure 1.35 keeps the socket without an
+  // error listener, so the broker's close would surface as an uncaught ECONNRESET here.
+  it('a wrong password: "AuthenticationError: SASL authentication failed." caused by the SaslAuthenticate error', { timeout: 40_000 }, async () => {
+    const script = join(import.meta.dirname, 'platformatic-wrong-password.mjs');
+    const result = await runProcess(process.execPath, [script, at('SASL_SSL'), 'SCRAM-SHA-256', 'alice', 'wrong', caFile], { timeoutMs: 30_000 });
+    expect(result.code).toBe(0);
+    const { errors } = JSON.parse(result.stdout) as { errors: Array<{ name: string; code: string | null; message: string }> };
+    const authentication = errors.find((e) => e.name === 'AuthenticationError');
+    expect(authentication?.message).toBe('SASL authentication failed.');
+    expect(errors.map((e) => e.message)).toContain('Received response with error while executing API SaslAuthenticate(v2)');
+  });
+
+
   const options = (protocol: string, mechanism?: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512', password = 'alice-secret') => ({
     bootstrapBrokers: [at(protocol)],
     timeout: 10_000,
