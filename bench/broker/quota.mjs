@@ -3,14 +3,16 @@
 // producer's rate over 10 s is within 10% of 1 MB/s; its ratio to the unlimited rate says
 // how much the throttle slowed it.
 //
-//   npm run bench:quota            (npm run build && node bench/broker/quota.mjs [--seconds=10] [--warmup=3])
+//   npm run bench:quota            (npm run build && node bench/broker/quota.mjs [--seconds=10] [--warmup=12])
 //
 // The broker runs in its own process (broker-server.mjs). The quota is set with
 // AlterClientQuotas on /clients/limited-producer, as `streamwright configs --alter
 // --add-config producer_byte_rate=1048576 --entity-type clients --entity-name limited-producer`
 // does. Each producer sends batches of 100 records of 1000 bytes (acks=1) as fast as the
-// broker lets it: first a warm-up (not counted: the first 10 s window of Kafka's sampled rate
-// starts with a full window's budget), then the measured seconds. Rates are of record values;
+// broker lets it: first a warm-up longer than the 11 one-second windows Kafka's rate spans
+// (not counted: a rate over fewer than 10 s of history is measured as if over 10 s, so the
+// first seconds allow a burst of 10 s worth of quota and then almost nothing until the
+// history is 10 s long), then the measured seconds. Rates are of record values;
 // the broker counts whole requests, about 1% more. Results to stdout as markdown.
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -22,7 +24,7 @@ const { Kafka, logLevel } = kafkajs;
 const here = dirname(fileURLToPath(import.meta.url));
 const option = (name, fallback) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const SECONDS = option('seconds', 10);
-const WARMUP_SECONDS = option('warmup', 3);
+const WARMUP_SECONDS = option('warmup', 12);
 const QUOTA = 1024 * 1024;
 const VALUE = Buffer.alloc(1000, 120);
 const BATCH = Array.from({ length: 100 }, () => ({ value: VALUE }));
