@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmbeddedKafka } from '../../../src/broker/index.js';
 import { ApiKeys } from '../../../src/protocol/generated/messages.js';
-import { closeRawConnections, expectSuccess, openWire, python, removeTempDirs, startKafka, stopKafkas, testLogger } from '../../support/broker-harness.js';
+import { closeRawConnections, expectSuccess, openWire, python, removeTempDirs, startKafka, stopKafka, stopKafkas, tempDir, testLogger } from '../../support/broker-harness.js';
 
-// librdkafka (confluent-kafka) against a real-clock broker: a producer over its
+// librdkafka (confluent-kafka) against a real-clock cluster of two brokers: a producer over its
 // producer_byte_rate is told so in throttle_time_ms (librdkafka's throttle_cb reports it),
-// a producer with another client id on the same broker is not.
+// a producer with another client id on the same broker is not. The quota, set through one
+// broker, is in the cluster's metadata log: every broker has it, also after a restart.
 
 const PRODUCE = `
 import json, sys
@@ -25,9 +26,11 @@ print(json.dumps({'delivered': sum(delivered), 'maxThrottleSeconds': max(throttl
 
 let kafka: EmbeddedKafka;
 let address: string;
+const dataDir = tempDir('streamwright-quota-cluster-');
+const clusterOptions = { logger: testLogger, brokers: 2, dataDir };
 
 beforeAll(async () => {
-  kafka = await startKafka({ logger: testLogger, topics: ['throttled'] });
+  kafka = await startKafka({ ...clusterOptions, topics: ['throttled'] });
   address = kafka.bootstrapServers[0]!;
   const admin = await openWire(address, 'quota-admin');
   // 10 000 B/s: the first 10 s window holds 100 KB; 130 records of 1 KB overshoot it.
@@ -57,4 +60,19 @@ describe('confluent-kafka and producer_byte_rate', () => {
     expect(fastResult.delivered).toBe(130);
     expect(fastResult.maxThrottleSeconds).toBe(0);
   }, 90_000);
+});
+
+describe('quotas in a cluster', () => {
+  it('every broker has the quota set through one, and the cluster has it after a restart', async () => {
+    const quotaOf = async (host: string) => {
+      const connection = await openWire(host, 'quota-reader');
+      const response = await connection.request(ApiKeys.DescribeClientQuotas, 1, { components: [{ entityType: 'client-id', matchType: 0, match: 'py-slow' }], strict: true });
+      connection.close();
+      return response.entries?.map((e) => e.values.map((v) => `${v.key}=${v.value}`).join(',')) ?? [];
+    };
+    for (const host of kafka.bootstrapServers) expect(await quotaOf(host)).toEqual(['producer_byte_rate=10000']);
+    await stopKafka(kafka);
+    kafka = await startKafka(clusterOptions);
+    for (const host of kafka.bootstrapServers) expect(await quotaOf(host)).toEqual(['producer_byte_rate=10000']);
+  }, 60_000);
 });
