@@ -1,22 +1,25 @@
-// @platformatic/kafka with a wrong password, in its own process: after an authentication
+// @platformatic/kafka failing to connect (a wrong password, a mechanism the broker does not
+// enable, no TLS on a TLS port), in its own process: after an authentication
 // failure 1.35 leaves the socket without an error listener, so the broker closing it would be
 // an uncaught ECONNRESET in whatever process runs the client. Prints the error chain as JSON:
 // [{ name, code, message }, ...] from the error thrown down through its aggregated errors and causes.
 //
-//   node platformatic-wrong-password.mjs BOOTSTRAP MECHANISM USER PASSWORD CA_FILE|-
+//   node platformatic-failing-client.mjs BOOTSTRAP MECHANISM|- USER PASSWORD CA_FILE|-
+//
+// MECHANISM "-": no SASL; CA_FILE "-": no TLS; with OAUTHBEARER, PASSWORD is the token.
 import { readFileSync } from 'node:fs';
 import { Producer, stringSerializers } from '@platformatic/kafka';
 
 const [bootstrap, mechanism, username, password, caFile] = process.argv.slice(2);
 process.on('uncaughtException', () => undefined); // the late ECONNRESET described above
 const producer = new Producer({
-  clientId: 'pl-wrong-password',
+  clientId: 'pl-failing-client',
   bootstrapBrokers: [bootstrap],
   timeout: 10_000,
   retries: 0,
   serializers: stringSerializers,
   ...(caFile !== '-' ? { tls: { ca: readFileSync(caFile, 'utf8') } } : {}),
-  sasl: { mechanism, username, password },
+  ...(mechanism !== '-' ? { sasl: mechanism === 'OAUTHBEARER' ? { mechanism, token: password } : { mechanism, username, password } } : {}),
 });
 
 function chain(error, out = []) {
