@@ -357,8 +357,8 @@ export class Connection {
   }
 
   /**
-   * KIP-219: the response over quota has gone out with its throttle_time_ms; the client's
-   * next requests wait (unread past the usual backlog) until the throttle time has passed.
+   * KIP-219: the response over quota has gone out with its throttle_time_ms; the socket is
+   * not read, and requests already read are not taken up, until the throttle time has passed.
    */
   private startThrottling(throttleMs: number): void {
     this.throttled = true;
