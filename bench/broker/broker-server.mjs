@@ -15,7 +15,22 @@ import { join } from 'node:path';
 import { EmbeddedKafka } from '../../dist/broker/index.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'streamwright-bench-broker-'));
-const kafka = await EmbeddedKafka.start({ dataDir });
+// --secure: PLAINTEXT, SSL and SASL_SSL listeners with a throwaway CA and the SCRAM/PLAIN user
+// bench/bench-secret; prints `LISTENERS {"PLAINTEXT":"host:port",...}` and `CA <pem file>` too.
+const secure = process.argv.includes('--secure');
+const kafka = await EmbeddedKafka.start(
+  secure
+    ? { dataDir, listeners: 'PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0,SASL_SSL://127.0.0.1:0', tls: true, sasl: { users: [{ username: 'bench', password: 'bench-secret' }] } }
+    : { dataDir },
+);
+if (secure) {
+  const caFile = join(dataDir, 'ca.pem');
+  if (!kafka.tls) throw new Error('the secure broker has no throwaway certificates');
+  writeFileSync(caFile, kafka.tls.ca);
+  const listeners = Object.fromEntries(['PLAINTEXT', 'SSL', 'SASL_SSL'].map((name) => [name, kafka.bootstrapServersFor(name)[0]]));
+  console.log(`LISTENERS ${JSON.stringify(listeners)}`);
+  console.log(`CA ${caFile}`);
+}
 console.log(`LISTENING ${kafka.bootstrapServers[0]}`);
 
 let stopping = false;

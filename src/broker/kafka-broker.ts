@@ -22,6 +22,7 @@ import type { ClusterMember } from './replication/cluster-member.js';
 import { ClusterChannel, type InterBrokerChannel } from './replication/inter-broker-channel.js';
 import type { Faults } from './faults.js';
 import { KafkaServer } from './server/kafka-server.js';
+import { RequestThrottler } from './quota/request-throttler.js';
 import type { ConnectionStats } from './server/connection.js';
 import type { TopicMetadata } from './cluster/cluster-metadata.js';
 import { CredentialStore } from './security/credential-store.js';
@@ -101,6 +102,8 @@ export class KafkaBroker implements ClusterMember, ClusterMembership, MetadataPu
   private state: 'starting' | 'running' | 'stopped' = 'starting';
   private readonly bindHost: string;
   private readonly advertisedHost: string;
+  /** Client quotas, shared by every listener: a client's budget is per broker, whatever the listener. */
+  private readonly throttler: RequestThrottler;
 
   private constructor(options: BrokerOptions) {
     this.config = new BrokerConfig(options.config);
@@ -152,6 +155,12 @@ export class KafkaBroker implements ClusterMember, ClusterMembership, MetadataPu
       // Replication and coordinator calls would have to authenticate; they cannot yet.
       throw new UnsupportedConfigError('inter.broker.listener.name', interBroker.name, `brokers cannot yet talk to each other over ${interBroker.protocol}; use a PLAINTEXT or SSL listener for inter-broker traffic`);
     }
+    this.throttler = new RequestThrottler({
+      quotas: () => this.metadata.clientQuotas(),
+      windows: () => ({ samples: this.config.int('quota.window.num'), windowMs: this.config.int('quota.window.size.seconds') * 1000 }),
+      now: () => this.clock.now(),
+      schedule: (callback, delayMs) => void this.clock.setTimeout(callback, delayMs),
+    });
     const store = new CredentialStore(this.metadata);
     for (const listener of this.listenerSettings.listeners) {
       const security = listenerSecurity(this.config, listener, store, { plainUsers: options.plainUsers, now: () => this.clock.now() });
@@ -173,6 +182,7 @@ export class KafkaBroker implements ClusterMember, ClusterMembership, MetadataPu
         maxConnectionsPerIpOverrides: this.config.string('max.connections.per.ip.overrides'),
       }),
       logger: this.logger,
+      throttler: this.throttler,
       apiVersions: () => this.apiVersionRanges(),
       ...(options.faults
         ? {

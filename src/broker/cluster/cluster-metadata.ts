@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { randomUuid } from '../../protocol/schema/uuid.js';
 import { writeFileAtomically } from '../storage/atomic-file.js';
 import type { ScramCredential } from '../security/sasl/scram-credential.js';
+import { entityKey, type ClientQuotaEntry } from '../quota/client-quota-entity.js';
 
 export interface PartitionAssignment {
   readonly partition: number;
@@ -30,6 +31,8 @@ interface PersistedState {
   nextProducerId?: number;
   /** SCRAM credentials by user and mechanism. */
   scramCredentials?: Record<string, Record<string, StoredScramCredential>>;
+  /** Client quotas (Kafka's ClientQuotaRecord), one entry per entity. */
+  clientQuotas?: ClientQuotaEntry[];
 }
 
 /** A SCRAM credential as JSON (Kafka's UserScramCredentialRecord): base64 bytes, never a password. */
@@ -58,7 +61,8 @@ export type MetadataRecord =
   | { type: 'PartitionChange'; topic: string; partition: number; leaderId: number; leaderEpoch: number; isr: number[] }
   | { type: 'BrokerConfigs'; resource: string; configs: Record<string, string> }
   | { type: 'ProducerIds'; nextProducerId: number }
-  | { type: 'UserScramCredential'; user: string; mechanism: string; credential: StoredScramCredential | null };
+  | { type: 'UserScramCredential'; user: string; mechanism: string; credential: StoredScramCredential | null }
+  | { type: 'ClientQuota'; quota: ClientQuotaEntry };
 
 /**
  * What the cluster knows about topics: names, ids, partition assignments, leaders and config
@@ -71,6 +75,7 @@ export class ClusterMetadata {
   private brokerConfigs: Record<string, Record<string, string>> = {};
   private nextProducerId = 0;
   private scramCredentials: Record<string, Record<string, StoredScramCredential>> = {};
+  private readonly quotasByEntity = new Map<string, ClientQuotaEntry>();
   /** Log mode (a cluster's controller): changes are appended to `metadata.log` instead of replacing the snapshot file. */
   private logRecords = -1;
 
@@ -144,6 +149,9 @@ export class ClusterMetadata {
       case 'UserScramCredential':
         this.applyScram(record.user, record.mechanism, record.credential);
         return;
+      case 'ClientQuota':
+        this.applyClientQuota(record.quota);
+        return;
     }
   }
 
@@ -157,6 +165,7 @@ export class ClusterMetadata {
       ...Object.entries(this.scramCredentials).flatMap(([user, byMechanism]) =>
         Object.entries(byMechanism).map(([mechanism, credential]): MetadataRecord => ({ type: 'UserScramCredential', user, mechanism, credential })),
       ),
+      ...[...this.quotasByEntity.values()].map((quota): MetadataRecord => ({ type: 'ClientQuota', quota })),
     ];
   }
 
@@ -192,6 +201,7 @@ export class ClusterMetadata {
     metadata.brokerConfigs = state.brokerConfigs ?? {};
     metadata.nextProducerId = state.nextProducerId ?? 0;
     metadata.scramCredentials = state.scramCredentials ?? {};
+    for (const quota of state.clientQuotas ?? []) metadata.applyClientQuota(quota);
     return metadata;
   }
 
@@ -303,6 +313,23 @@ export class ClusterMetadata {
     if (Object.keys(byMechanism).length === 0) delete this.scramCredentials[user];
   }
 
+  /** Every client quota, by entity key (quota/client-quota-entity.ts). */
+  clientQuotas(): ReadonlyMap<string, ClientQuotaEntry> {
+    return this.quotasByEntity;
+  }
+
+  /** Replaces an entity's quota values (none: the entity has no quota any more), persisted before they apply. */
+  setClientQuota(quota: ClientQuotaEntry): void {
+    this.applyClientQuota(quota);
+    this.persist(() => [{ type: 'ClientQuota', quota }]);
+  }
+
+  private applyClientQuota(quota: ClientQuotaEntry): void {
+    const key = entityKey(quota.entity);
+    if (Object.keys(quota.values).length === 0) this.quotasByEntity.delete(key);
+    else this.quotasByEntity.set(key, quota);
+  }
+
   private require(name: string): TopicMetadata {
     const topic = this.topicsByName.get(name);
     if (!topic) throw new Error(`unknown topic ${name}`);
@@ -315,7 +342,7 @@ export class ClusterMetadata {
   }
 
   private save(): void {
-    const state: PersistedState = { version: 1, clusterId: this.clusterId, topics: [...this.topicsByName.values()], brokerConfigs: this.brokerConfigs, nextProducerId: this.nextProducerId, scramCredentials: this.scramCredentials };
+    const state: PersistedState = { version: 1, clusterId: this.clusterId, topics: [...this.topicsByName.values()], brokerConfigs: this.brokerConfigs, nextProducerId: this.nextProducerId, scramCredentials: this.scramCredentials, clientQuotas: [...this.quotasByEntity.values()] };
     const path = join(this.dataDir, FILE);
     writeFileAtomically(path, JSON.stringify(state, null, 1));
   }

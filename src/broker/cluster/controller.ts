@@ -3,6 +3,7 @@ import { KafkaProtocolError } from '../../protocol/error-codes.js';
 import { InvalidConfigError, ReadOnlyConfigError, validateBrokerConfigs, validateTopicConfigs, type ConfigValue } from '../config/broker-config.js';
 import { ZERO_UUID } from '../../protocol/schema/uuid.js';
 import type { ScramCredential } from '../security/sasl/scram-credential.js';
+import type { ClientQuotaEntry } from '../quota/client-quota-entity.js';
 import type { BrokerContext } from '../broker-context.js';
 import type { ClusterMetadata, TopicMetadata } from './cluster-metadata.js';
 import type { ClusterMembership } from './cluster-membership.js';
@@ -182,6 +183,11 @@ export class Controller {
   /** AlterUserScramCredentials: sets (or, with null, removes) a user's credential for one mechanism. */
   alterScramCredential(user: string, mechanism: string, credential: ScramCredential | null): void {
     this.metadata.setScramCredential(user, mechanism, credential);
+  }
+
+  /** AlterClientQuotas: an entity's new quota values (validated by the handler). */
+  alterClientQuota(quota: ClientQuotaEntry): void {
+    this.metadata.setClientQuota(quota);
   }
 
   /**

@@ -92,6 +92,8 @@ export const BROKER_CONFIGS: readonly ConfigDefinition[] = [
   { name: 'max.connections.per.ip', type: 'int', default: INT_MAX, min: 0, dynamic: true },
   { name: 'max.connections.per.ip.overrides', type: 'string', default: '', check: checkHostCounts, dynamic: true },
   { name: 'connections.max.idle.ms', type: 'long', default: '600000' },
+  { name: 'quota.window.num', type: 'int', default: '11', min: 1 },
+  { name: 'quota.window.size.seconds', type: 'int', default: '1', min: 1 },
   { name: 'connections.max.reauth.ms', type: 'long', default: '0', min: 0 },
   { name: 'connection.failed.authentication.delay.ms', type: 'int', default: '100', min: 0 },
   { name: 'sasl.enabled.mechanisms', type: 'list', default: 'GSSAPI' },

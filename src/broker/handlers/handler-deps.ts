@@ -14,7 +14,7 @@ import type { ApiVersionRange } from './18-api-versions.js';
 /** The topic and config changes clients ask for, decided by the controller. */
 export type ControllerApi = Pick<
   Controller,
-  'autoCreateTopic' | 'createTopicInSlices' | 'deleteTopic' | 'createPartitions' | 'alterTopicConfigs' | 'alterBrokerConfigs' | 'electLeaders' | 'alterScramCredential'
+  'autoCreateTopic' | 'createTopicInSlices' | 'deleteTopic' | 'createPartitions' | 'alterTopicConfigs' | 'alterBrokerConfigs' | 'electLeaders' | 'alterScramCredential' | 'alterClientQuota'
 >;
 
 /** The group coordinator's side of the group and offset APIs. */

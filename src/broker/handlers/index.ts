@@ -32,6 +32,8 @@ import { deleteGroupsHandler } from './42-delete-groups.js';
 import { electLeadersHandler } from './43-elect-leaders.js';
 import { incrementalAlterConfigsHandler } from './44-incremental-alter-configs.js';
 import { offsetDeleteHandler } from './47-offset-delete.js';
+import { describeClientQuotasHandler } from './48-describe-client-quotas.js';
+import { alterClientQuotasHandler } from './49-alter-client-quotas.js';
 import { saslAuthenticateHandler } from './36-sasl-authenticate.js';
 import { describeUserScramCredentialsHandler } from './50-describe-user-scram-credentials.js';
 import { alterUserScramCredentialsHandler } from './51-alter-user-scram-credentials.js';
@@ -76,6 +78,8 @@ export function createHandlers(deps: HandlerDeps): Map<number, ApiHandler> {
     electLeadersHandler(deps),
     incrementalAlterConfigsHandler(deps),
     offsetDeleteHandler(deps),
+    describeClientQuotasHandler(deps),
+    alterClientQuotasHandler(deps),
     describeUserScramCredentialsHandler(deps),
     alterUserScramCredentialsHandler(deps),
     describeClusterHandler(deps),

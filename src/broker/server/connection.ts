@@ -7,6 +7,7 @@ import type { RequestHeader } from '../../protocol/headers.js';
 import { CLOSE_CONNECTION, NO_RESPONSE, type ApiHandler } from '../handlers/api-handler.js';
 import type { BrokerLogger } from '../logger.js';
 import { SecuritySession } from '../security/security-session.js';
+import type { RequestThrottler } from '../quota/request-throttler.js';
 import { FrameReader, FrameSizeError } from './frame-reader.js';
 
 /** Past this many requests read but not yet taken up, the connection stops reading from its socket. */
@@ -23,6 +24,8 @@ interface PendingResponse {
   done: boolean;
   /** The handler asked for the connection to close once the responses before this one are written. */
   close: boolean;
+  /** Client quotas: read nothing more from the client for this long once this response is written. */
+  throttleMs: number;
 }
 
 type Outcome = Buffer | typeof NO_RESPONSE | typeof CLOSE_CONNECTION;
@@ -42,6 +45,8 @@ export interface ConnectionOptions {
   readonly connectionsMaxIdleMs?: number;
   /** The security state of a new connection (listener, principal, SASL); default: PLAINTEXT, User:ANONYMOUS. */
   readonly newSession?: (socket: Socket) => SecuritySession;
+  /** Client quotas (KIP-219): throttle_time_ms in responses and muting; default: none. */
+  readonly throttler?: RequestThrottler;
 }
 
 /** What a connection holds right now (tests and diagnostics). */
@@ -87,6 +92,8 @@ export class Connection {
   private closeGracefully = false;
   /** Listener, principal and SASL state (src/broker/security). */
   readonly session: SecuritySession;
+  /** A response over a client quota was written: nothing is taken up until this ends. */
+  private throttled = false;
 
   constructor(
     private readonly socket: Socket,
@@ -180,7 +187,7 @@ export class Connection {
    * enough of the responses already written. No further request is taken up meanwhile.
    */
   private get muted(): boolean {
-    return this.pending.length > 0 || this.socket.writableLength > MAX_UNSENT_RESPONSE_BYTES;
+    return this.pending.length > 0 || this.throttled || this.socket.writableLength > MAX_UNSENT_RESPONSE_BYTES;
   }
 
   /**
@@ -202,7 +209,7 @@ export class Connection {
       this.dispatching = false;
     }
     if (this.closed) return;
-    if (this.backlogged) this.socket.pause();
+    if (this.backlogged || this.throttled) this.socket.pause();
     else if (this.socket.isPaused()) this.socket.resume();
   }
 
@@ -237,10 +244,28 @@ export class Connection {
       if (!(error instanceof ProtocolDecodeError)) throw error;
       return this.reject(`malformed request (API ${header.apiKey} v${header.apiVersion}): ${error.message}`);
     }
-    const encode = (body: unknown): Outcome =>
-      body === NO_RESPONSE || body === CLOSE_CONNECTION ? body : encodeResponse(header.apiKey as KnownApiKey, header.apiVersion, header.correlationId, body as never);
+    const encodeBody = (body: unknown): Buffer => encodeResponse(header.apiKey as KnownApiKey, header.apiVersion, header.correlationId, body as never);
+    const throttler = this.options.throttler?.active ? this.options.throttler : null;
+    let throttleMs = 0;
+    let handlerNanos = 0;
+    const quotaRequest = () => ({ apiKey: header.apiKey, request, clientId: header.clientId, principal: this.session.principal, requestBytes: frame.length, handlerNanos });
+    const encode = (body: unknown): Outcome => {
+      if (body === CLOSE_CONNECTION) return body;
+      if (body === NO_RESPONSE) {
+        if (throttler) throttleMs = throttler.throttleNoResponse(quotaRequest());
+        return body;
+      }
+      if (!throttler) return encodeBody(body);
+      const started = process.hrtime.bigint();
+      const encoded = encodeBody(body);
+      handlerNanos += Number(process.hrtime.bigint() - started);
+      const throttled = throttler.throttleResponse(quotaRequest(), body as object, encoded, encodeBody);
+      throttleMs = throttled.throttleMs;
+      return throttled.frame;
+    };
     const fault = this.options.responseFault?.(header.apiKey) ?? null;
-    this.respondInOrder(header, () => {
+    const work = () => {
+      const started = throttler ? process.hrtime.bigint() : 0n;
       const result = handler.handle(request as never, {
         header,
         clientAddress: this.clientAddress,
@@ -248,11 +273,13 @@ export class Connection {
         session: this.session,
         closeAfterResponse: (delayMs) => this.closeAfterResponse(header, delayMs),
       });
+      if (throttler) handlerNanos += Number(process.hrtime.bigint() - started);
       const encoded = result instanceof Promise ? result.then(encode) : encode(result);
       if (fault === null) return encoded;
       const kept = Promise.resolve(encoded).then((frame) => (fault.drop ? NO_RESPONSE : frame));
       return fault.delayMs > 0 ? kept.then((frame) => new Promise<typeof frame>((resolve) => setTimeout(() => resolve(frame), fault.delayMs))) : kept;
-    });
+    };
+    this.respondInOrder(header, work, () => throttleMs);
   }
 
   /** A SASL token after a v0 handshake: answered with a bare token, or the connection closes. */
@@ -271,14 +298,15 @@ export class Connection {
    * Runs a request's work and slots its encoded response into the queue, which is written in
    * request order whatever order the work finishes in.
    */
-  private respondInOrder(header: RequestHeader, work: () => Outcome | Promise<Outcome>): void {
-    const slot: PendingResponse = { frame: null, done: false, close: false };
+  private respondInOrder(header: RequestHeader, work: () => Outcome | Promise<Outcome>, throttleMs?: () => number): void {
+    const slot: PendingResponse = { frame: null, done: false, close: false, throttleMs: 0 };
     this.pending.push(slot);
     const finish = (frame: Outcome) => {
       if (this.closed) return;
       slot.done = true;
       slot.close = frame === CLOSE_CONNECTION;
       slot.frame = frame === NO_RESPONSE || frame === CLOSE_CONNECTION ? null : frame;
+      slot.throttleMs = throttleMs?.() ?? 0;
       this.flush();
     };
     const fail = (error: unknown) => {
@@ -318,6 +346,7 @@ export class Connection {
         wrote = true;
         this.socket.write(slot.frame);
       }
+      if (slot.throttleMs > 0) this.startThrottling(slot.throttleMs);
     }
     if (wrote) this.socket.uncork();
     if (this.idleWhileBusy && this.pending.length === 0) {
@@ -325,6 +354,19 @@ export class Connection {
       this.socket.setTimeout(this.idleMs);
     }
     this.resumeIfDrained();
+  }
+
+  /**
+   * KIP-219: the response over quota has gone out with its throttle_time_ms; the socket is
+   * not read, and requests already read are not taken up, until the throttle time has passed.
+   */
+  private startThrottling(throttleMs: number): void {
+    this.throttled = true;
+    this.socket.pause();
+    this.options.throttler!.afterDelay(throttleMs, () => {
+      this.throttled = false;
+      if (!this.closed) this.dispatchHeld();
+    });
   }
 
   /** A response was written or the client took some: the next request may be taken up. */

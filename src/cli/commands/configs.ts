@@ -1,26 +1,32 @@
 // `streamwright configs`: kafka-configs.sh for SCRAM users (AlterUserScramCredentials /
-// DescribeUserScramCredentials, KIP-554), against any Kafka broker. Topic, broker and quota
-// entities are not handled here yet.
+// DescribeUserScramCredentials, KIP-554) and client quotas of users and clients
+// (client-quota-configs.ts), against any Kafka broker. Topic and broker entities are not
+// handled here yet.
 import { ErrorCode, KafkaProtocolError } from '../../protocol/error-codes.js';
 import { ApiKeys } from '../../protocol/generated/messages.js';
 import { SCRAM_MECHANISMS, isScramMechanism, randomSalt, saltedPassword, scramMechanismById, type ScramMechanismName } from '../../broker/security/sasl/scram-credential.js';
 import { exactlyOneAction, parseFlags, UsageError } from '../args.js';
 import { writeOut, withClusterClient, type Command } from '../command.js';
+import { alterClientQuotas, describeClientQuotas, entityArgs, parseQuotaConfigs, QUOTA_CONFIG_KEYS } from './client-quota-configs.js';
 
-const USAGE = `usage: streamwright configs --bootstrap-server HOST:PORT --entity-type users ACTION [options]
+const USAGE = `usage: streamwright configs --bootstrap-server HOST:PORT --entity-type users|clients ACTION [options]
 
-Creates, deletes and describes SCRAM credentials of users, like Kafka's kafka-configs.sh.
+Creates, deletes and describes SCRAM credentials of users and client quotas of users and
+clients, like Kafka's kafka-configs.sh.
 
 actions (exactly one):
   --alter                 with --add-config and/or --delete-config
-  --describe              the SCRAM mechanisms and iterations of --entity-name (or of every user)
+  --describe              quotas (and for users the SCRAM mechanisms and iterations) of the
+                          entity, or of every entity of the type without --entity-name
 
 options:
   --bootstrap-server S    host:port of a broker; required
-  --entity-type users     the only entity type handled so far
-  --entity-name NAME      the user
+  --entity-type T         users or clients; give both (each with its name) for a user's client
+  --entity-name NAME      the user or client id, after its --entity-type
+  --entity-default        the default user or client instead of a name
   --add-config C          e.g. 'SCRAM-SHA-256=[iterations=8192,password=alice-secret],SCRAM-SHA-512=[password=alice-secret]'
-  --delete-config C       e.g. 'SCRAM-SHA-512'
+                          or 'producer_byte_rate=1048576,consumer_byte_rate=2097152,request_percentage=50'
+  --delete-config C       e.g. 'SCRAM-SHA-512' or 'producer_byte_rate'
   --help                  print this help
 `;
 
@@ -57,8 +63,9 @@ export function parseScramConfig(entry: string): { mechanism: ScramMechanismName
 async function run(args: readonly string[]): Promise<number> {
   const flags = parseFlags(args, {
     'bootstrap-server': { type: 'string' },
-    'entity-type': { type: 'string' },
-    'entity-name': { type: 'string' },
+    'entity-type': { type: 'string', multiple: true },
+    'entity-name': { type: 'string', multiple: true },
+    'entity-default': { type: 'boolean', multiple: true },
     'add-config': { type: 'string' },
     'delete-config': { type: 'string' },
     alter: { type: 'boolean' },
@@ -72,10 +79,28 @@ async function run(args: readonly string[]): Promise<number> {
   const action = exactlyOneAction(flags, ['alter', 'describe'] as const);
   const bootstrap = flags['bootstrap-server'];
   if (!bootstrap) throw new UsageError('--bootstrap-server is required');
-  if (flags['entity-type'] !== 'users') throw new UsageError('--entity-type users is required (topics, brokers and clients are not handled yet)');
-  const user = flags['entity-name'];
-  const upsertions = action === 'alter' ? splitOutsideBrackets(flags['add-config'] ?? '').map(parseScramConfig) : [];
-  const deletions = action === 'alter' ? splitOutsideBrackets(flags['delete-config'] ?? '') : [];
+  const entities = entityArgs(args);
+  if (entities.length === 0 || entities.some((e) => e.type !== 'users' && e.type !== 'clients')) {
+    throw new UsageError('--entity-type users or clients is required (topics and brokers are not handled yet)');
+  }
+  if (new Set(entities.map((e) => e.type)).size !== entities.length) throw new UsageError('each --entity-type may be given once');
+  const added = splitOutsideBrackets(flags['add-config'] ?? '');
+  const removed = splitOutsideBrackets(flags['delete-config'] ?? '');
+  const isQuota = (entry: string) => QUOTA_CONFIG_KEYS.has(entry.split('=')[0]!.trim());
+  const quotaAlter = action === 'alter' && [...added, ...removed].some(isQuota);
+  const scramUser = entities.length === 1 && entities[0]!.type === 'users' && typeof entities[0]!.name === 'string';
+  if (quotaAlter && ![...added, ...removed].every(isQuota)) throw new UsageError('quota configs and SCRAM credentials are altered in separate commands');
+  if (action === 'alter' && !quotaAlter && !scramUser) throw new UsageError('SCRAM credentials are set on one --entity-type users --entity-name NAME');
+  if (quotaAlter) {
+    const add = parseQuotaConfigs(added);
+    return withClusterClient(bootstrap, 'streamwright-configs', 'Error while executing config command with args: ', async (client) => {
+      await writeOut(await alterClientQuotas(await client.anyConnection(), entities, add, removed));
+      return 0;
+    });
+  }
+  const user = scramUser ? (entities[0]!.name as string) : undefined;
+  const upsertions = action === 'alter' ? added.map(parseScramConfig) : [];
+  const deletions = action === 'alter' ? removed : [];
   if (action === 'alter') {
     if (!user) throw new UsageError('--alter needs --entity-name');
     if (upsertions.length === 0 && deletions.length === 0) throw new UsageError('--alter needs --add-config or --delete-config');
@@ -96,6 +121,9 @@ async function run(args: readonly string[]): Promise<number> {
       await writeOut(`Completed updating config for user ${user}.\n`);
       return 0;
     }
+    await writeOut(await describeClientQuotas(connection, entities));
+    // As kafka-configs.sh: SCRAM credentials only for users, not for a default or a client.
+    if (entities.some((e) => e.type !== 'users' || e.name === null)) return 0;
     const response = await connection.request(ApiKeys.DescribeUserScramCredentials, 0, { users: user ? [{ name: user }] : null });
     if (response.errorCode !== ErrorCode.NONE) throw new KafkaProtocolError(response.errorCode, response.errorMessage ?? 'DescribeUserScramCredentials');
     for (const result of response.results) {
@@ -108,4 +136,4 @@ async function run(args: readonly string[]): Promise<number> {
   });
 }
 
-export const configsCommand: Command = { name: 'configs', summary: 'create, delete and describe SCRAM users', usage: USAGE, run };
+export const configsCommand: Command = { name: 'configs', summary: 'create, delete and describe SCRAM users and client quotas', usage: USAGE, run };

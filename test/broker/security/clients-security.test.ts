@@ -114,10 +114,33 @@ describe('Python clients', () => {
   });
 });
 
-// @platformatic/kafka's wrong-password error is not tested here: after an authentication
-// failure 1.35 keeps the socket without an error listener, so the broker's close (or its
-// shutdown) surfaces as an uncaught ECONNRESET in the test process.
 describe('@platformatic/kafka', () => {
+  // In a child process: after an authentication failure 1.35 keeps the socket without an
+  // error listener, so the broker's close would surface as an uncaught ECONNRESET here.
+  const failing = async (...args: string[]) => {
+    const result = await runProcess(process.execPath, [join(import.meta.dirname, 'platformatic-failing-client.mjs'), ...args], { timeoutMs: 30_000 });
+    expect(result.code).toBe(0);
+    return (JSON.parse(result.stdout) as { errors: Array<{ name: string; code: string | null; message: string }> }).errors;
+  };
+
+  it('a wrong password: "AuthenticationError: SASL authentication failed." caused by the SaslAuthenticate error', { timeout: 40_000 }, async () => {
+    const errors = await failing(at('SASL_SSL'), 'SCRAM-SHA-256', 'alice', 'wrong', caFile);
+    expect(errors.find((e) => e.name === 'AuthenticationError')?.message).toBe('SASL authentication failed.');
+    expect(errors.map((e) => e.message)).toContain('Received response with error while executing API SaslAuthenticate(v2)');
+  });
+
+  it('a mechanism the broker does not enable: "AuthenticationError: Cannot find a suitable SASL mechanism."', { timeout: 40_000 }, async () => {
+    const errors = await failing(at('SASL_SSL'), 'OAUTHBEARER', '-', 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZSJ9.', caFile);
+    expect(errors.find((e) => e.name === 'AuthenticationError')?.message).toBe('Cannot find a suitable SASL mechanism.');
+    expect(errors.find((e) => e.name === 'ProtocolError')?.message).toBe('The broker does not support the requested SASL mechanism.');
+  });
+
+  it('a plaintext client on the TLS port: "NetworkError: Connection closed"', { timeout: 40_000 }, async () => {
+    const errors = await failing(at('SSL'), '-', '-', '-', '-');
+    expect(errors.map((e) => `${e.name}: ${e.message}`)).toContain('NetworkError: Connection closed');
+  });
+
+
   const options = (protocol: string, mechanism?: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512', password = 'alice-secret') => ({
     bootstrapBrokers: [at(protocol)],
     timeout: 10_000,
