@@ -61,9 +61,12 @@ export type MetadataRecord =
   | { type: 'UserScramCredential'; user: string; mechanism: string; credential: StoredScramCredential | null };
 
 /**
- * What the cluster knows about topics: names, ids, partition assignments, leaders and config
- * overrides. Persisted as one JSON file in the data dir, replaced atomically on every change,
- * so a restarted broker comes back with the same topics and ids.
+ * What the cluster's controller knows about topics: names, ids, partition assignments, leaders
+ * and config overrides. Persisted as one JSON file in a single broker's data dir, replaced
+ * atomically on every change (or as the metadata log of an embedded cluster), so a restarted
+ * broker comes back with the same topics and ids. Every change is also told, as records, to
+ * the listeners (the controller, which sends them to the brokers' images); a broker's image is
+ * an in-memory instance rebuilt from those records.
  */
 export class ClusterMetadata {
   private readonly topicsByName = new Map<string, TopicMetadata>();
