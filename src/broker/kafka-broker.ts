@@ -155,7 +155,7 @@ export class KafkaBroker implements ClusterMember, ClusterMembership {
     this.listenerSettings = resolveListeners((key) => this.config.staticValue(key), { host: this.bindHost, port: options.port ?? 0, advertisedHost: this.advertisedHost });
     const interBroker = this.listenerSettings.listeners.find((l) => l.name === this.listenerSettings.interBrokerListener)!;
     if (options.cluster && usesSasl(interBroker.protocol)) {
-      // Replication and coordinator calls would have to authenticate; they cannot yet.
+      // A broker that joins others: replication and coordinator calls would have to authenticate; they cannot yet.
       throw new UnsupportedConfigError('inter.broker.listener.name', interBroker.name, `brokers cannot yet talk to each other over ${interBroker.protocol}; use a PLAINTEXT or SSL listener for inter-broker traffic`);
     }
     const store = new CredentialStore(this.metadata);
