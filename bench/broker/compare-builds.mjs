@@ -9,6 +9,9 @@
 // Workloads, each a fresh process and temp dir per build and round:
 // - start-up: bench/broker/startup.mjs --brokers 1 and --brokers 3 of that build (start
 //   EmbeddedKafka, create a topic, one acks=-1 produce, stop): its in-process startMs and ackMs.
+// - start-up CPU: in one process, EmbeddedKafka.start() and stop() of a single broker 40 times
+//   (the first 5 not counted): the median CPU ms (user+system) of a start() and of a stop(),
+//   which load on the machine disturbs less than wall time.
 // - produce: `streamwright broker` of that build (one broker, then `--brokers 3` with RF 3), a
 //   kafkajs producer in this process sends --messages 100-byte records in sends of 1,000 at
 //   acks=-1 to one partition: msgs/s, and the broker process's CPU µs per message (user+system,
@@ -49,6 +52,34 @@ async function runStartup(dir, brokers) {
   child.stdout.on('data', (chunk) => (out += chunk));
   const [code] = await once(child, 'exit');
   if (code !== 0) throw new Error(`startup.mjs --brokers ${brokers} in ${dir} exited with ${code}`);
+  return JSON.parse(out.trim().split('\n').at(-1));
+}
+
+// Runs in a child process of the build under test.
+const STARTUP_CPU_SCRIPT = `
+const { EmbeddedKafka } = await import(process.argv[1]);
+const start = [], stop = [];
+for (let i = 0; i < 40; i++) {
+  let before = process.cpuUsage();
+  const kafka = await EmbeddedKafka.start({});
+  let used = process.cpuUsage(before);
+  if (i >= 5) start.push((used.user + used.system) / 1000);
+  before = process.cpuUsage();
+  await kafka.stop();
+  used = process.cpuUsage(before);
+  if (i >= 5) stop.push((used.user + used.system) / 1000);
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+console.log(JSON.stringify({ startCpuMs: median(start), stopCpuMs: median(stop) }));
+`;
+
+async function runStartupCpu(dir) {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', STARTUP_CPU_SCRIPT, join(dir, 'dist/broker/index.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk) => (out += chunk));
+  const [code] = await once(child, 'exit');
+  if (code !== 0) throw new Error(`the start-up CPU script in ${dir} exited with ${code}`);
   return JSON.parse(out.trim().split('\n').at(-1));
 }
 
@@ -109,6 +140,7 @@ async function runProduce(dir, brokers) {
 const WORKLOADS = [
   { name: 'start-up, 1 broker', run: (dir) => runStartup(dir, 1), figures: { startMs: 'start() ms', ackMs: 'to first ack ms' } },
   { name: 'start-up, 3 brokers', run: (dir) => runStartup(dir, 3), figures: { startMs: 'start() ms', ackMs: 'to first ack ms' } },
+  { name: 'start-up CPU, 1 broker in-process', run: (dir) => runStartupCpu(dir), figures: { startCpuMs: 'start() CPU ms', stopCpuMs: 'stop() CPU ms' } },
   { name: 'produce acks=-1, 1 broker', run: (dir) => runProduce(dir, 1), figures: { msgsPerSec: 'msgs/s', cpuUsPerMsg: 'broker CPU µs/msg' } },
   { name: 'produce acks=-1, 3 brokers RF 3', run: (dir) => runProduce(dir, 3), figures: { msgsPerSec: 'msgs/s', cpuUsPerMsg: 'brokers CPU µs/msg' } },
 ];
