@@ -5,7 +5,7 @@ import { CoordinatorRuntime } from './coordinator/runtime/coordinator-runtime.js
 import { InterBrokerConnections } from './coordinator/transaction/inter-broker-connections.js';
 import { TransactionCoordinator } from './coordinator/transaction/transaction-coordinator.js';
 import type { BrokerConfig } from './config/broker-config.js';
-import type { ClusterMetadata } from './cluster/cluster-metadata.js';
+import type { MetadataImage } from './cluster/metadata-image.js';
 import type { Controller } from './cluster/controller.js';
 import type { Faults } from './faults.js';
 import type { BrokerLogger } from './logger.js';
@@ -24,8 +24,10 @@ export interface WiredBroker extends ReplicaFetcherHost {
   readonly dataDir: string;
   readonly config: BrokerConfig;
   readonly logger: BrokerLogger;
-  readonly metadata: ClusterMetadata;
-  readonly cluster: ClusterController | undefined;
+  /** The broker's own image of the cluster metadata. */
+  readonly metadata: MetadataImage;
+  /** The cluster's controller (the broker's own when it runs alone). */
+  readonly cluster: ClusterController;
   readonly faults: Faults | undefined;
   readonly controller: Controller;
   readonly replicaManager: ReplicaManager;
@@ -49,7 +51,7 @@ export function createReplicaManager(broker: WiredBroker, onLeadershipChange: (t
     logger: broker.logger,
     clock: broker.clock,
     metadata: broker.metadata,
-    isrChannel: broker.cluster ?? null,
+    isrChannel: broker.cluster,
     fetchers: new ReplicaFetcherManager(broker),
     leadership: { onLeadershipChange },
   });
@@ -59,16 +61,11 @@ function coordinatorContext(broker: WiredBroker): CoordinatorContext {
   return { nodeId: broker.nodeId, config: broker.config, logger: broker.logger, clock: broker.clock };
 }
 
-/** The metadata as the coordinators read it; a single broker leads every partition it hosts. */
+/** The metadata as the coordinators read it: the broker's own image. */
 function coordinatorMetadata(broker: WiredBroker): CoordinatorMetadataView {
   return {
-    clustered: broker.cluster !== undefined,
     topic: (name) => broker.metadata.topic(name),
-    leaderOf: (topic, partition) => {
-      const assignment = broker.metadata.topic(topic)?.partitions[partition];
-      if (!assignment) return -1;
-      return broker.cluster ? assignment.leaderId : broker.nodeId;
-    },
+    leaderOf: (topic, partition) => broker.metadata.topic(topic)?.partitions[partition]?.leaderId ?? -1,
     isLive: (nodeId) => broker.isLive(nodeId),
     liveBrokerCount: () => broker.liveBrokers().length,
   };
@@ -95,13 +92,13 @@ export function createGroupCoordinator(broker: WiredBroker, runtime: Coordinator
 export function createTransactionCoordinator(broker: WiredBroker, runtime: CoordinatorRuntime, groups: GroupCoordinator): TransactionCoordinator {
   const connections = new InterBrokerConnections({
     localId: broker.nodeId,
-    endpoint: (nodeId) => broker.cluster?.endpoint(nodeId),
+    endpoint: (nodeId) => broker.metadata.endpoint(nodeId),
     canReach: (nodeId) => broker.faults?.canReach(broker.nodeId, nodeId) ?? true,
     tls: () => broker.interBrokerTls,
   });
   return new TransactionCoordinator({
     ...coordinatorDeps(broker, runtime),
-    allocateProducerIdBlock: (size) => broker.metadata.allocateProducerIdBlock(size),
+    allocateProducerIdBlock: (size) => broker.cluster.metadata.allocateProducerIdBlock(size),
     connections,
     groupOffsets: groups,
   });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ConfigValue } from './config/broker-config.js';
@@ -12,7 +12,7 @@ import { createEmbeddedTopics, embeddedTopics, topicAdminAccess, type EmbeddedTo
 import { shiftListenerPorts } from './security/listeners.js';
 import { throwawayCertificates, type PemCredentials, type ThrowawayCertificates } from './security/throwaway-certificates.js';
 import { credentialFromPassword, isScramMechanism } from './security/sasl/scram-credential.js';
-import type { ClusterMetadata } from './cluster/cluster-metadata.js';
+import { ClusterMetadata } from './cluster/cluster-metadata.js';
 import { systemClock, type Clock } from './clock.js';
 import { ManualClock } from './manual-clock.js';
 
@@ -235,7 +235,7 @@ export class EmbeddedKafka {
       };
       const broker = await KafkaBroker.start(brokerOptions);
       kafka.tls = credentials;
-      createScramUsers(broker.metadata, options);
+      createScramUsers(broker.cluster.metadata, options);
       (kafka as { nodeIds: readonly number[] }).nodeIds = [broker.nodeId];
       kafka.running.set(broker.nodeId, broker);
       kafka.optionsById.set(broker.nodeId, { ...brokerOptions, port: broker.port, nodeId: broker.nodeId, config: { ...brokerOptions.config, ...(options.config!.listeners ? { listeners: broker.boundListeners() } : {}) } });
@@ -251,9 +251,11 @@ export class EmbeddedKafka {
     const brokerConfig = new BrokerConfig(config);
     const logger = options.logger ?? consoleLogger('warn', 'cluster');
     const faults = new Faults();
+    const metadataDir = join(dataDir, '__cluster_metadata');
+    mkdirSync(metadataDir, { recursive: true });
     const cluster = new ClusterController({
       faults,
-      metadataDir: join(dataDir, '__cluster_metadata'),
+      metadata: ClusterMetadata.loadLog(metadataDir),
       logger,
       sessionTimeoutMs: brokerConfig.int('broker.session.timeout.ms'),
       uncleanLeaderElection: brokerConfig.boolean('unclean.leader.election.enable'),

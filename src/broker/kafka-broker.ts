@@ -2,11 +2,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BrokerConfig, type ConfigValue } from './config/broker-config.js';
 import { ClusterMetadata } from './cluster/cluster-metadata.js';
+import { MetadataImage, type ImageRecord } from './cluster/metadata-image.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import { Controller } from './cluster/controller.js';
 import type { BrokerEndpoint } from './cluster/broker-endpoint.js';
 import type { ClusterMembership } from './cluster/cluster-membership.js';
-import type { MetadataPublisher } from './cluster/metadata-publisher.js';
 import type { BrokerContext } from './broker-context.js';
 import { deleteGroups, describeGroup, listGroups } from './coordinator/group/group-admin.js';
 import { createCoordinatorRuntime, createGroupCoordinator, createReplicaManager, createTransactionCoordinator } from './component-wiring.js';
@@ -17,14 +17,13 @@ import { createHandlers } from './handlers/index.js';
 import type { ApiHandler } from './handlers/api-handler.js';
 import { consoleLogger, type BrokerLogger } from './logger.js';
 import type { ReplicaManager } from './replica-manager.js';
-import type { ClusterController } from './replication/cluster-controller.js';
+import { ClusterController } from './replication/cluster-controller.js';
 import type { ClusterMember } from './replication/cluster-member.js';
 import { ClusterChannel, type InterBrokerChannel } from './replication/inter-broker-channel.js';
 import type { Faults } from './faults.js';
 import { KafkaServer } from './server/kafka-server.js';
 import { RequestThrottler } from './quota/request-throttler.js';
 import type { ConnectionStats } from './server/connection.js';
-import type { TopicMetadata } from './cluster/cluster-metadata.js';
 import { CredentialStore } from './security/credential-store.js';
 import { listenerSecurity } from './security/listener-security.js';
 import { resolveListeners, usesSasl, usesTls, type Listener, type ListenerSettings } from './security/listeners.js';
@@ -51,8 +50,8 @@ export interface BrokerOptions {
    */
   clock?: Clock;
   /**
-   * The in-process cluster this broker joins (replication). Without one the broker is a
-   * single-node cluster with its own metadata file in `dataDir`.
+   * The in-process cluster this broker joins (replication). Without one the broker runs a
+   * controller of its own, a cluster of one, whose metadata file is in `dataDir`.
    */
   cluster?: ClusterController;
   /** Fault injection shared by the brokers of an embedded cluster. */
@@ -73,7 +72,7 @@ export type { BrokerEndpoint } from './cluster/broker-endpoint.js';
  * it uses (a BrokerContext, a metadata view, the replica manager's interface, ...); the
  * handlers, the controller and the replication classes never see the broker itself.
  */
-export class KafkaBroker implements ClusterMember, ClusterMembership, MetadataPublisher {
+export class KafkaBroker implements ClusterMember, ClusterMembership {
   readonly config: BrokerConfig;
   readonly logger: BrokerLogger;
   /** Node id, configs, logger and clock: what every component may know about this broker. */
@@ -83,7 +82,9 @@ export class KafkaBroker implements ClusterMember, ClusterMembership, MetadataPu
   readonly nodeId: number;
   readonly dataDir: string;
   readonly clock: Clock;
-  readonly metadata: ClusterMetadata;
+  /** This broker's own image of the cluster metadata, fed by the cluster's controller. */
+  readonly metadata: MetadataImage;
+  /** Handles this broker's admin requests (CreateTopics, AlterConfigs, ...) on the cluster's controller. */
   readonly controller: Controller;
   readonly replicaManager: ReplicaManager;
   /** Runs the coordinators' internal topics (placement, creation, loading as leadership moves). */
@@ -91,7 +92,10 @@ export class KafkaBroker implements ClusterMember, ClusterMembership, MetadataPu
   readonly groupCoordinator: GroupCoordinator;
   readonly transactionCoordinator: TransactionCoordinator;
   readonly handlers: ReadonlyMap<number, ApiHandler>;
-  readonly cluster: ClusterController | undefined;
+  /** The cluster's controller: shared in an embedded cluster, this broker's own when it runs alone. */
+  readonly cluster: ClusterController;
+  /** Stops the controller this broker runs alone (nothing when it joined a shared one). */
+  private readonly closeOwnController: () => void;
   readonly faults: Faults | undefined;
   /** One server per listener, in `listeners` order. */
   private readonly servers = new Map<string, KafkaServer>();
@@ -115,20 +119,22 @@ export class KafkaBroker implements ClusterMember, ClusterMembership, MetadataPu
     this.bindHost = options.host ?? '127.0.0.1';
     this.advertisedHost = options.advertisedHost ?? this.bindHost;
     mkdirSync(this.dataDir, { recursive: true });
-    this.cluster = options.cluster;
+    const cluster = options.cluster ?? this.controllerOfOne();
+    this.cluster = cluster;
+    this.closeOwnController = options.cluster ? () => {} : () => cluster.close();
     this.faults = options.faults;
-    this.metadata = this.cluster ? this.cluster.metadata : ClusterMetadata.load(this.dataDir);
+    // What a KRaft broker catches up on before it starts: the controller's state as of now.
+    this.metadata = new MetadataImage(cluster.snapshot());
     this.context = { nodeId: this.nodeId, config: this.config, logger: this.logger, clock: this.clock };
-    const cluster = this.cluster;
     this.interBrokerChannel = new ClusterChannel({
       localId: this.nodeId,
-      endpoint: (nodeId) => cluster?.endpoint(nodeId),
+      endpoint: (nodeId) => this.metadata.endpoint(nodeId),
       canReach: (from, to) => !this.faults || this.faults.canReach(from, to),
       tls: () => this.interBrokerTls,
     });
     this.refreshDynamicConfig();
     this.writeMetaProperties();
-    this.controller = new Controller({ context: this.context, metadata: this.metadata, membership: this, publisher: this, ...(cluster ? { elector: cluster } : {}) });
+    this.controller = new Controller({ context: this.context, metadata: cluster.metadata, membership: cluster, publisher: cluster, elector: cluster });
     this.replicaManager = createReplicaManager(this, (topic, index, isLeader) => this.coordinatorRuntime.onLeadershipChange(topic, index, isLeader));
     this.coordinatorRuntime = createCoordinatorRuntime(this);
     this.groupCoordinator = createGroupCoordinator(this, this.coordinatorRuntime);
@@ -151,8 +157,8 @@ export class KafkaBroker implements ClusterMember, ClusterMembership, MetadataPu
     });
     this.listenerSettings = resolveListeners((key) => this.config.staticValue(key), { host: this.bindHost, port: options.port ?? 0, advertisedHost: this.advertisedHost });
     const interBroker = this.listenerSettings.listeners.find((l) => l.name === this.listenerSettings.interBrokerListener)!;
-    if (this.cluster && usesSasl(interBroker.protocol)) {
-      // Replication and coordinator calls would have to authenticate; they cannot yet.
+    if (options.cluster && usesSasl(interBroker.protocol)) {
+      // A broker that joins others: replication and coordinator calls would have to authenticate; they cannot yet.
       throw new UnsupportedConfigError('inter.broker.listener.name', interBroker.name, `brokers cannot yet talk to each other over ${interBroker.protocol}; use a PLAINTEXT or SSL listener for inter-broker traffic`);
     }
     this.throttler = new RequestThrottler({
@@ -167,6 +173,23 @@ export class KafkaBroker implements ClusterMember, ClusterMembership, MetadataPu
       if (listener.name === interBroker.name && usesTls(listener.protocol)) this.interBrokerTlsSettings = security.tls;
       this.servers.set(listener.name, this.createServer(options, security));
     }
+  }
+
+  /**
+   * The controller of a broker that runs alone: the same controller an embedded cluster shares,
+   * with this broker as its one member, keeping its metadata in `streamwright-metadata.json`.
+   */
+  private controllerOfOne(): ClusterController {
+    return new ClusterController({
+      metadata: ClusterMetadata.load(this.dataDir),
+      logger: this.logger,
+      sessionTimeoutMs: this.config.int('broker.session.timeout.ms'),
+      uncleanLeaderElection: this.config.boolean('unclean.leader.election.enable'),
+      autoLeaderRebalance: this.config.boolean('auto.leader.rebalance.enable'),
+      leaderImbalanceCheckIntervalMs: this.config.int('leader.imbalance.check.interval.seconds') * 1000,
+      leaderImbalancePerBrokerPercentage: this.config.int('leader.imbalance.per.broker.percentage'),
+      clock: this.clock,
+    });
   }
 
   private createServer(options: BrokerOptions, security: ReturnType<typeof listenerSecurity>): KafkaServer {
@@ -226,14 +249,12 @@ export class KafkaBroker implements ClusterMember, ClusterMembership, MetadataPu
       throw error;
     }
     broker.state = 'running';
-    if (broker.cluster) {
-      const cluster = broker.cluster;
-      cluster.register(broker);
-      // An isolated broker's heartbeats are lost (fault injection).
-      broker.heartbeatTimer = broker.clock.setInterval(() => {
-        if (!broker.faults?.isIsolated(broker.nodeId)) cluster.heartbeat(broker.nodeId, broker);
-      }, broker.config.int('broker.heartbeat.interval.ms'));
-    }
+    const cluster = broker.cluster;
+    cluster.register(broker);
+    // An isolated broker's heartbeats are lost (fault injection).
+    broker.heartbeatTimer = broker.clock.setInterval(() => {
+      if (!broker.faults?.isIsolated(broker.nodeId)) cluster.heartbeat(broker.nodeId, broker);
+    }, broker.config.int('broker.heartbeat.interval.ms'));
     const bound = broker.listenerSettings.listeners.map((l) => `${l.name}://${l.host}:${broker.boundPorts.get(l.name)}`);
     broker.logger.info(`broker ${broker.nodeId} listening on ${bound.join(',')}`);
     return broker;
@@ -282,7 +303,8 @@ export class KafkaBroker implements ClusterMember, ClusterMembership, MetadataPu
     if (this.state === 'stopped') return;
     this.state = 'stopped';
     this.stopHeartbeats();
-    this.cluster?.unregister(this.nodeId);
+    this.cluster.unregister(this.nodeId);
+    this.closeOwnController();
     await Promise.all([...this.servers.values()].map((s) => s.close()));
     this.transactionCoordinator.shutdown();
     this.groupCoordinator.shutdown();
@@ -298,7 +320,8 @@ export class KafkaBroker implements ClusterMember, ClusterMembership, MetadataPu
     if (this.state === 'stopped') return;
     this.state = 'stopped';
     this.stopHeartbeats();
-    this.cluster?.crashed(this.nodeId);
+    this.cluster.crashed(this.nodeId);
+    this.closeOwnController();
     const closed = Promise.all([...this.servers.values()].map((s) => s.close()));
     this.transactionCoordinator.shutdown();
     this.groupCoordinator.shutdown();
@@ -311,26 +334,30 @@ export class KafkaBroker implements ClusterMember, ClusterMembership, MetadataPu
     this.heartbeatTimer = null;
   }
 
-  /** A topic was created or grew: every broker creates its replicas and applies the leaders. */
-  /**
-   * A topic was created or grew. With `inSlices` (a client's request) a single broker creates
-   * the partitions a slice at a time: the promise (null when all are there already) settles
-   * once they are, and the request answers then, as KRaft's controller answers CreateTopics
-   * once its records are committed. Otherwise they are all there on return.
-   */
-  topicPartitionsChanged(topic: TopicMetadata, inSlices = false): Promise<void> | null {
-    if (this.cluster) {
-      this.cluster.topicChanged(topic);
-      return null;
+  replayMetadata(records: readonly ImageRecord[]): void {
+    this.metadata.replay(records);
+  }
+
+  loadMetadataSnapshot(records: readonly ImageRecord[]): void {
+    const before = new Map([...this.metadata.topics].map((t) => [t.name, { topicId: t.topicId, configs: JSON.stringify(t.configs) }]));
+    this.metadata.load(records);
+    for (const [name, { topicId }] of before) {
+      if (this.metadata.topic(name)?.topicId !== topicId) this.applyTopicDeletion(name);
     }
+    for (const topic of this.metadata.topics) {
+      this.replicaManager.createPartitions(topic);
+      const old = before.get(topic.name);
+      if (old && old.topicId === topic.topicId && old.configs !== JSON.stringify(topic.configs)) this.replicaManager.topicConfigChanged(topic.name);
+    }
+    this.applyDynamicConfig();
+  }
+
+  applyTopicPartitions(name: string, inSlices: boolean): Promise<void> | null {
+    const topic = this.metadata.topic(name);
+    if (!topic) return null;
     if (inSlices) return this.replicaManager.createPartitionsInSlices(topic);
     this.replicaManager.createPartitions(topic);
     return null;
-  }
-
-  topicDeleted(topic: TopicMetadata): void {
-    if (this.cluster) this.cluster.topicDeleted(topic);
-    else this.applyTopicDeletion(topic);
   }
 
   /**
@@ -338,32 +365,17 @@ export class KafkaBroker implements ClusterMember, ClusterMembership, MetadataPu
    * replay a RemoveTopic record): its local replicas go, and the group coordinator drops the
    * offsets its groups committed for it, with tombstones.
    */
-  applyTopicDeletion(topic: TopicMetadata): void {
-    this.replicaManager.deletePartitions(topic);
-    this.groupCoordinator.offsets.onTopicDeleted(topic.name);
+  applyTopicDeletion(name: string): void {
+    this.replicaManager.deletePartitions(name);
+    this.groupCoordinator.offsets.onTopicDeleted(name);
   }
 
-  applyTopicPartitions(topic: TopicMetadata): void {
-    this.replicaManager.createPartitions(topic);
-  }
-
-  applyLeadership(topic: TopicMetadata): void {
-    this.replicaManager.applyLeadership(topic);
+  applyLeadership(): void {
+    for (const topic of this.metadata.topics) this.replicaManager.applyLeadership(topic);
   }
 
   applyTopicConfig(name: string): void {
     this.replicaManager.topicConfigChanged(name);
-  }
-
-  topicConfigChanged(name: string): void {
-    if (this.cluster) this.cluster.topicConfigChanged(name);
-    else this.replicaManager.topicConfigChanged(name);
-  }
-
-  /** Dynamic broker configs changed (AlterConfigs on a BROKER resource): every broker applies them. */
-  brokerConfigsChanged(): void {
-    if (this.cluster) this.cluster.brokerConfigsChanged();
-    else this.applyDynamicConfig();
   }
 
   /**
@@ -377,8 +389,8 @@ export class KafkaBroker implements ClusterMember, ClusterMembership, MetadataPu
   }
 
   /**
-   * Copies the dynamic broker configs from cluster metadata (a copy: a broker that misses an
-   * update, isolated by fault injection, keeps what it had). Returns whether they changed.
+   * Copies the dynamic broker configs from this broker's image (a copy: the image's maps are
+   * replaced by later records). Returns whether they changed.
    */
   refreshDynamicConfig(): boolean {
     const next = {
@@ -391,12 +403,12 @@ export class KafkaBroker implements ClusterMember, ClusterMembership, MetadataPu
   }
 
   /**
-   * The registered brokers (with replication), else just this one. With a listener name, each
-   * broker's address on that listener (Kafka answers with the listener the request came in
-   * on); brokers without that listener are left out.
+   * The live brokers as this broker's image has them. With a listener name, each broker's
+   * address on that listener (Kafka answers with the listener the request came in on); brokers
+   * without that listener are left out.
    */
   liveBrokers(listener?: string): BrokerEndpoint[] {
-    const all = this.cluster ? this.cluster.liveBrokers() : [this.endpoint()];
+    const all = this.metadata.liveBrokers();
     if (listener === undefined) return all;
     return all.flatMap((b) => {
       const address = b.listeners?.[listener];
@@ -404,12 +416,11 @@ export class KafkaBroker implements ClusterMember, ClusterMembership, MetadataPu
     });
   }
   isLive(nodeId: number): boolean {
-    return this.cluster ? this.cluster.isLive(nodeId) : nodeId === this.nodeId;
+    return this.metadata.isLive(nodeId);
   }
-  /** The active controller: the lowest live node id in a cluster, always a live broker. */
+  /** The active controller as this broker's image has it (the lowest live node id; itself before it knows any). */
   controllerId(): number {
-    if (!this.cluster) return this.nodeId;
-    const id = this.cluster.controllerId();
+    const id = this.metadata.controllerId();
     return id === -1 ? this.nodeId : id;
   }
 

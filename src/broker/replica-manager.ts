@@ -36,8 +36,8 @@ export interface ReplicaManagerDeps {
     readonly topics: Iterable<TopicMetadata>;
     topic(name: string): TopicMetadata | undefined;
   };
-  /** With replication: the controller's ISR change (AlterPartition). Null on a single broker, which leads everything it hosts. */
-  readonly isrChannel: { alterPartitionIsr(brokerId: number, topic: string, partition: number, leaderEpoch: number, isr: number[]): boolean } | null;
+  /** The controller's ISR change (AlterPartition). */
+  readonly isrChannel: { alterPartitionIsr(brokerId: number, topic: string, partition: number, leaderEpoch: number, isr: number[]): boolean };
   /** The follower side: the replica fetchers. */
   readonly fetchers: FollowerFetchers;
   /** Told when this broker becomes a partition's leader or stops being it (the coordinator runtime). */
@@ -119,10 +119,8 @@ export class ReplicaManager {
       this.highWatermarkCheckpointTimer = this.deps.clock.setInterval(() => this.checkpointHighWatermarksSafely(), Math.min(checkpointIntervalMs, 2 ** 31 - 1));
     }
     this.producerExpirationTimer = this.deps.clock.setInterval(() => this.removeExpiredProducers(), this.deps.config.int('producer.id.expiration.check.interval.ms'));
-    if (this.deps.isrChannel) {
-      const lagMax = this.deps.config.int('replica.lag.time.max.ms');
-      this.isrShrinkTimer = this.deps.clock.setInterval(() => this.maybeShrinkIsr(), Math.max(10, Math.floor(lagMax / 2)));
-    }
+    const lagMax = this.deps.config.int('replica.lag.time.max.ms');
+    this.isrShrinkTimer = this.deps.clock.setInterval(() => this.maybeShrinkIsr(), Math.max(10, Math.floor(lagMax / 2)));
   }
 
   shutdown(): void {
@@ -265,8 +263,8 @@ export class ReplicaManager {
   }
 
   /**
-   * Creates the local partitions of a topic that this broker does not host yet (with
-   * replication: those it holds a replica of), then applies the leaders the metadata names.
+   * Creates the local partitions of a topic that this broker does not host yet (those it holds
+   * a replica of), then applies the leaders the metadata names.
    * All at once (start-up, and the cluster path); see {@link createPartitionsInSlices} for a
    * request's.
    */
@@ -302,11 +300,10 @@ export class ReplicaManager {
     const settings = this.settingsOf(topic.name);
     const hosted = this.partitions.get(topic.name) ?? [];
     this.partitions.set(topic.name, hosted);
-    const clustered = this.deps.isrChannel !== null;
     let done = true;
     for (const assignment of topic.partitions) {
       if (hosted[assignment.partition]) continue;
-      if (clustered && !assignment.replicas.includes(this.deps.nodeId)) continue;
+      if (!assignment.replicas.includes(this.deps.nodeId)) continue;
       if (performance.now() >= deadline) {
         done = false;
         break;
@@ -334,14 +331,14 @@ export class ReplicaManager {
    * Makes each hosted partition of `topic` leader or follower as the controller's metadata says
    * (Kafka's LeaderAndIsr / KRaft metadata delta): a new leader epoch on a leader resets its
    * follower tracking; a follower goes to the replica fetcher of its leader, which truncates it
-   * (KIP-101) before it fetches. A single broker leads everything it hosts.
+   * (KIP-101) before it fetches.
    */
   applyLeadership(topic: TopicMetadata): void {
     for (const partition of this.partitions.get(topic.name) ?? []) {
       if (!partition) continue;
       const assignment = topic.partitions[partition.index];
       if (!assignment) continue;
-      const leaderId = this.deps.isrChannel ? assignment.leaderId : this.deps.nodeId;
+      const leaderId = assignment.leaderId;
       if (leaderId === this.deps.nodeId) {
         if (partition.isLeader && partition.leaderId !== -1 && partition.leaderEpoch === assignment.leaderEpoch) {
           // The controller may have shrunk the ISR (a fenced follower): the high watermark can move.
@@ -377,26 +374,25 @@ export class ReplicaManager {
     return {
       localId: nodeId,
       now: () => clock.now(),
-      // A single broker has no followers: the ISR is itself, whatever the stored metadata says.
-      assignment: () => (isrChannel ? metadata.topic(topic)?.partitions[index] : undefined),
+      assignment: () => metadata.topic(topic)?.partitions[index],
       alterIsr: (isr) => {
         const partition = this.partition(topic, index);
-        if (!isrChannel || !partition) return false;
+        if (!partition) return false;
         return isrChannel.alterPartitionIsr(nodeId, topic, index, partition.leaderEpoch, isr);
       },
       replicaLagTimeMaxMs: () => config.int('replica.lag.time.max.ms'),
     };
   }
 
-  deletePartitions(topic: TopicMetadata): void {
-    for (const partition of this.partitions.get(topic.name) ?? []) {
+  deletePartitions(topic: string): void {
+    for (const partition of this.partitions.get(topic) ?? []) {
       if (!partition) continue;
       this.fetcherManager.removePartition(partition);
-      this.logManager.deleteLog(topic.name, partition.index);
-      this.fetchPurgatory.checkAndComplete(partitionKey(topic.name, partition.index));
-      this.producePurgatory.checkAndComplete(topic.name, partition.index);
+      this.logManager.deleteLog(topic, partition.index);
+      this.fetchPurgatory.checkAndComplete(partitionKey(topic, partition.index));
+      this.producePurgatory.checkAndComplete(topic, partition.index);
     }
-    this.partitions.delete(topic.name);
+    this.partitions.delete(topic);
   }
 
   /** Applies a topic's (or the broker's) changed configs to its logs. */

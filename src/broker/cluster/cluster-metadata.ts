@@ -65,9 +65,12 @@ export type MetadataRecord =
   | { type: 'ClientQuota'; quota: ClientQuotaEntry };
 
 /**
- * What the cluster knows about topics: names, ids, partition assignments, leaders and config
- * overrides. Persisted as one JSON file in the data dir, replaced atomically on every change,
- * so a restarted broker comes back with the same topics and ids.
+ * What the cluster's controller knows about topics: names, ids, partition assignments, leaders
+ * and config overrides. Persisted as one JSON file in a single broker's data dir, replaced
+ * atomically on every change (or as the metadata log of an embedded cluster), so a restarted
+ * broker comes back with the same topics and ids. Every change is also told, as records, to
+ * the listeners (the controller, which sends them to the brokers' images); a broker's image is
+ * an in-memory instance rebuilt from those records.
  */
 export class ClusterMetadata {
   private readonly topicsByName = new Map<string, TopicMetadata>();
@@ -78,11 +81,28 @@ export class ClusterMetadata {
   private readonly quotasByEntity = new Map<string, ClientQuotaEntry>();
   /** Log mode (a cluster's controller): changes are appended to `metadata.log` instead of replacing the snapshot file. */
   private logRecords = -1;
+  /** Told every change as records, after it is persisted (the controller sends them to the brokers' images). */
+  private readonly recordListeners: Array<(records: readonly MetadataRecord[]) => void> = [];
 
   private constructor(
-    private readonly dataDir: string,
+    /** Null: kept in memory only (a broker's metadata image). */
+    private readonly dataDir: string | null,
     readonly clusterId: string,
   ) {}
+
+  /** Metadata kept in memory only, rebuilt from records (a broker's image of the controller's metadata). */
+  static inMemory(records: readonly MetadataRecord[]): ClusterMetadata {
+    const first = records[0];
+    if (first?.type !== 'Cluster') throw new Error('metadata records must start with a Cluster record');
+    const metadata = new ClusterMetadata(null, first.clusterId);
+    for (const record of records.slice(1)) metadata.replay(record);
+    return metadata;
+  }
+
+  /** Calls `listener` with the records of every later change. */
+  onRecords(listener: (records: readonly MetadataRecord[]) => void): void {
+    this.recordListeners.push(listener);
+  }
 
   /**
    * The metadata of a replicated cluster, kept as an append-only log of JSON records
@@ -115,7 +135,8 @@ export class ClusterMetadata {
     return metadata;
   }
 
-  private replay(record: MetadataRecord): void {
+  /** Applies one record (a broker replaying what its controller sent); nothing is persisted. */
+  replay(record: MetadataRecord): void {
     switch (record.type) {
       case 'Cluster':
         return;
@@ -155,8 +176,8 @@ export class ClusterMetadata {
     }
   }
 
-  /** The current state as records (what a compacted log holds). */
-  private stateRecords(): MetadataRecord[] {
+  /** The current state as records (what a compacted log holds, and a snapshot for a broker's image). */
+  stateRecords(): MetadataRecord[] {
     return [
       { type: 'Cluster', clusterId: this.clusterId },
       ...[...this.topicsByName.values()].map((topic): MetadataRecord => ({ type: 'Topic', topic })),
@@ -171,28 +192,31 @@ export class ClusterMetadata {
 
   private rewriteLog(): void {
     const records = this.stateRecords();
-    const path = join(this.dataDir, LOG_FILE);
+    const path = join(this.dataDir!, LOG_FILE);
     writeFileAtomically(path, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
     this.logRecords = records.length;
   }
 
   /** Persists a change: appended as records in log mode, else the snapshot file is replaced. */
   private persist(records: () => MetadataRecord[]): void {
-    if (this.logRecords < 0) {
-      this.save();
-      return;
+    const list = this.logRecords >= 0 || this.recordListeners.length > 0 ? records() : [];
+    if (this.dataDir === null) {
+      // In memory only.
+    } else if (this.logRecords < 0) {
+      this.save(this.dataDir);
+    } else {
+      appendFileSync(join(this.dataDir, LOG_FILE), list.map((r) => JSON.stringify(r)).join('\n') + '\n');
+      this.logRecords += list.length;
+      if (this.logRecords > LOG_COMPACT_RECORDS) this.rewriteLog();
     }
-    const list = records();
-    appendFileSync(join(this.dataDir, LOG_FILE), list.map((r) => JSON.stringify(r)).join('\n') + '\n');
-    this.logRecords += list.length;
-    if (this.logRecords > LOG_COMPACT_RECORDS) this.rewriteLog();
+    for (const listener of this.recordListeners) listener(list);
   }
 
   static load(dataDir: string): ClusterMetadata {
     const path = join(dataDir, FILE);
     if (!existsSync(path)) {
       const metadata = new ClusterMetadata(dataDir, randomUuid());
-      metadata.save();
+      metadata.save(dataDir);
       return metadata;
     }
     const state = JSON.parse(readFileSync(path, 'utf8')) as PersistedState;
@@ -341,9 +365,9 @@ export class ClusterMetadata {
     this.topicsById.set(topic.topicId, topic);
   }
 
-  private save(): void {
+  private save(dataDir: string): void {
     const state: PersistedState = { version: 1, clusterId: this.clusterId, topics: [...this.topicsByName.values()], brokerConfigs: this.brokerConfigs, nextProducerId: this.nextProducerId, scramCredentials: this.scramCredentials, clientQuotas: [...this.quotasByEntity.values()] };
-    const path = join(this.dataDir, FILE);
+    const path = join(dataDir, FILE);
     writeFileAtomically(path, JSON.stringify(state, null, 1));
   }
 }

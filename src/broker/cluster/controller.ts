@@ -45,14 +45,14 @@ export interface ControllerDeps {
   readonly membership: Pick<ClusterMembership, 'liveBrokers'>;
   /** Has every broker apply a recorded change. */
   readonly publisher: MetadataPublisher;
-  /** The cluster's leader elections; without one (a single broker) every leader is already elected. */
-  readonly elector?: LeaderElector;
+  /** The cluster's leader elections (a single broker's too: it is a cluster of one). */
+  readonly elector: LeaderElector;
 }
 
 /**
  * Decides and records topic changes: names, partition counts, replica placement and config
- * overrides, then has the replica manager create or delete the local partitions. With one
- * broker it runs in-process; replication (issue 9) puts the same decisions behind a quorum.
+ * overrides, then has the cluster's controller publish them to every broker (a single broker
+ * is a cluster of one).
  */
 export class Controller {
   private readonly metadata: ClusterMetadata;
@@ -170,14 +170,9 @@ export class Controller {
     this.deps.publisher.brokerConfigsChanged();
   }
 
-  /**
-   * ElectLeaders: the cluster elects them; a single broker leads every partition it has, so
-   * none needs an election.
-   */
+  /** ElectLeaders: the cluster's controller elects them. */
   electLeaders(electionType: number, partitions: ReadonlyArray<{ topic: string; partition: number }> | null): ElectionResult[] {
-    if (this.deps.elector) return this.deps.elector.electLeaders(electionType, partitions);
-    const wanted = partitions ?? [...this.metadata.topics].flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partition })));
-    return wanted.map((tp) => ({ ...tp, errorCode: this.metadata.topic(tp.topic)?.partitions[tp.partition] ? ErrorCode.ELECTION_NOT_NEEDED : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION }));
+    return this.deps.elector.electLeaders(electionType, partitions);
   }
 
   /** AlterUserScramCredentials: sets (or, with null, removes) a user's credential for one mechanism. */

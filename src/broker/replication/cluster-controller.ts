@@ -1,16 +1,20 @@
-import { mkdirSync } from 'node:fs';
 import { ErrorCode } from '../../protocol/error-codes.js';
-import { ClusterMetadata, type PartitionAssignment, type TopicMetadata } from '../cluster/cluster-metadata.js';
+import type { ClusterMetadata, PartitionAssignment, TopicMetadata } from '../cluster/cluster-metadata.js';
 import type { BrokerEndpoint } from '../cluster/broker-endpoint.js';
 import type { LeaderElector } from '../cluster/leader-elector.js';
+import type { ImageRecord } from '../cluster/metadata-image.js';
+import type { MetadataPublisher } from '../cluster/metadata-publisher.js';
 import type { ClusterMember } from './cluster-member.js';
 import type { BrokerLogger } from '../logger.js';
 import type { Faults } from '../faults.js';
 import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 
 export interface ClusterControllerOptions {
-  /** Where the shared cluster metadata lives (`<dataDir>/__cluster_metadata`). */
-  metadataDir: string;
+  /**
+   * The metadata it owns: a cluster's metadata log (`<dataDir>/__cluster_metadata`), or a single
+   * broker's metadata file in its data dir (a cluster of one).
+   */
+  metadata: ClusterMetadata;
   logger: BrokerLogger;
   /** broker.session.timeout.ms: a broker that has not heartbeaten for this long is fenced. */
   sessionTimeoutMs: number;
@@ -40,16 +44,18 @@ interface Registration {
 
 /**
  * The controller of an in-process cluster (KRaft's active controller, reached by method calls
- * because the brokers share a process). It owns the cluster metadata every broker reads
- * (topics, replicas, leaders, leader epochs, ISRs), registers brokers and fences those whose
- * heartbeats stop (broker.session.timeout.ms) or that shut down, elects leaders from the ISR
- * (unclean.leader.election.enable decides whether an out-of-sync replica may lead), accepts
- * ISR changes from leaders (AlterPartition) and pushes every change to the live brokers, which
- * become leaders or followers. The active controller's id is the lowest live node id.
+ * because the brokers share a process); a single broker runs one of its own, a cluster of one.
+ * It owns the cluster metadata (topics, replicas, leaders, leader epochs, ISRs), registers
+ * brokers and fences those whose heartbeats stop (broker.session.timeout.ms) or that shut down,
+ * elects leaders from the ISR (unclean.leader.election.enable decides whether an out-of-sync
+ * replica may lead), accepts ISR changes from leaders (AlterPartition) and sends every change,
+ * as records, to the images of the brokers it reaches, which then become leaders or followers.
+ * A broker that registers gets a snapshot of the whole state. The active controller's id is the
+ * lowest live node id.
  *
  * Data never goes through here: followers replicate with the Fetch API over TCP.
  */
-export class ClusterController implements LeaderElector {
+export class ClusterController implements LeaderElector, MetadataPublisher {
   readonly metadata: ClusterMetadata;
   private readonly logger: BrokerLogger;
   private readonly clock: Clock;
@@ -58,10 +64,16 @@ export class ClusterController implements LeaderElector {
   private rebalanceTimer: TimerHandle | null = null;
 
   constructor(private readonly options: ClusterControllerOptions) {
-    mkdirSync(options.metadataDir, { recursive: true });
-    this.metadata = ClusterMetadata.loadLog(options.metadataDir);
+    this.metadata = options.metadata;
     this.logger = options.logger;
     this.clock = options.clock ?? systemClock;
+    // Every recorded change goes to the images of the brokers it reaches.
+    this.metadata.onRecords((records) => this.deliver(records));
+  }
+
+  /** The whole state as records, for a broker's image. */
+  snapshot(): ImageRecord[] {
+    return [...this.metadata.stateRecords(), this.brokersRecord()];
   }
 
   // Membership.
@@ -79,8 +91,9 @@ export class ClusterController implements LeaderElector {
       lastHeartbeatMs: this.clock.now(),
     });
     this.startSessionTimer();
-    // It may have missed config records (while isolated, or while it started listening).
-    broker.applyDynamicConfig();
+    // It may have missed records (while isolated, or while it started listening): it gets the whole state.
+    broker.loadMetadataSnapshot(this.snapshot());
+    this.deliverBrokers();
     this.electOfflineLeaders();
     this.publish();
     this.logger.info(`controller: broker ${broker.nodeId} registered; live: ${this.liveIds().join(',')}`);
@@ -201,14 +214,21 @@ export class ClusterController implements LeaderElector {
     }
   }
 
-  // Topic changes, decided by a broker's Controller on the shared metadata, then applied everywhere.
+  // Topic changes, decided by a broker's Controller on this metadata (its records are in every
+  // reached broker's image by now), then applied by those brokers.
 
-  topicChanged(topic: TopicMetadata): void {
-    for (const broker of this.runningBrokers()) broker.applyTopicPartitions(topic);
+  /**
+   * A topic was created or grew: the brokers create their replicas. With `inSlices` (a client's
+   * request) each creates them a slice at a time; the promise (null: all there already) settles
+   * once every broker has, and the request answers then.
+   */
+  topicPartitionsChanged(topic: TopicMetadata, inSlices = false): Promise<void> | null {
+    const pending = this.runningBrokers().flatMap((broker) => broker.applyTopicPartitions(topic.name, inSlices) ?? []);
+    return pending.length === 0 ? null : Promise.all(pending).then(() => undefined);
   }
 
   topicDeleted(topic: TopicMetadata): void {
-    for (const broker of this.runningBrokers()) broker.applyTopicDeletion(topic);
+    for (const broker of this.runningBrokers()) broker.applyTopicDeletion(topic.name);
   }
 
   topicConfigChanged(name: string): void {
@@ -265,6 +285,7 @@ export class ClusterController implements LeaderElector {
   private fence(nodeId: number, reason: string): void {
     if (!this.registrations.delete(nodeId)) return;
     this.logger.info(`controller: broker ${nodeId} ${reason}; live: ${this.liveIds().join(',') || 'none'}`);
+    this.deliverBrokers();
     const changed: Array<{ topic: string; partition: number }> = [];
     for (const topic of this.metadata.topics) {
       for (const assignment of topic.partitions) {
@@ -324,11 +345,24 @@ export class ClusterController implements LeaderElector {
     else this.logger.info(line);
   }
 
-  /** Every running broker applies the current leaders (KRaft brokers replaying the metadata log). */
+  /** Every running broker applies the leaders its image now names (KRaft brokers replaying the metadata log). */
   private publish(): void {
-    for (const broker of this.runningBrokers()) {
-      for (const topic of this.metadata.topics) broker.applyLeadership(topic);
-    }
+    for (const broker of this.runningBrokers()) broker.applyLeadership();
+  }
+
+  /** Sends records to the image of every running broker it reaches (an isolated one misses them). */
+  private deliver(records: readonly ImageRecord[]): void {
+    if (records.length === 0) return;
+    for (const broker of this.runningBrokers()) broker.replayMetadata(records);
+  }
+
+  /** The live brokers changed (a registration or a fencing). */
+  private deliverBrokers(): void {
+    this.deliver([this.brokersRecord()]);
+  }
+
+  private brokersRecord(): ImageRecord {
+    return { type: 'Brokers', live: this.liveBrokers() };
   }
 
   private runningBrokers(): ClusterMember[] {

@@ -1,4 +1,4 @@
-import type { ClusterMetadata } from '../cluster/cluster-metadata.js';
+import type { MetadataView } from '../cluster/metadata-view.js';
 import type { ScramCredential, ScramMechanismName } from './sasl/scram-credential.js';
 
 /**
@@ -7,7 +7,7 @@ import type { ScramCredential, ScramMechanismName } from './sasl/scram-credentia
  * come from the listeners' JAAS configs (src/broker/security/listener-security.ts).
  */
 export class CredentialStore {
-  constructor(private readonly metadata: ClusterMetadata) {}
+  constructor(private readonly metadata: Pick<MetadataView, 'scramCredential'>) {}
 
   scram(user: string, mechanism: ScramMechanismName): ScramCredential | undefined {
     return this.metadata.scramCredential(user, mechanism);

@@ -1,4 +1,4 @@
-import { Partitioners } from 'kafkajs';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { afterAll, afterEach, expect, it } from 'vitest';
 import { KafkaConnection } from '../../../src/client/kafka-connection.js';
 import { ApiKeys } from '../../../src/protocol/generated/messages.js';
@@ -64,8 +64,18 @@ it('a leader isolated from the other brokers (clients still reach it) loses its 
   const isolated = assignment(kafka, topic).leaderId;
   kafka.faults.isolate(isolated, { clients: false });
   await waitFor(() => assignment(kafka, topic).leaderId !== isolated && !assignment(kafka, topic).isr.includes(isolated), { timeoutMs: 30_000, what: 'a new leader without the isolated broker' });
-  // The isolated broker still thinks it leads: an acks=-1 write there cannot complete and times out, then kafkajs retries on the new leader.
-  await producer.send({ topic, acks: -1, timeout: 3_000, messages: [{ value: 'during' }] });
+  // The isolated broker still thinks it leads (its metadata image is stale, so it also tells
+  // clients so): an acks=-1 write there cannot complete and times out.
+  const zombieAddress = kafka.bootstrapServers[kafka.nodeIds.indexOf(isolated)]!;
+  const zombie = new Kafka({ clientId: 'zombie-producer', brokers: [zombieAddress], logLevel: logLevel.NOTHING, retry: { retries: 0 } }).producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await zombie.connect();
+  cleanup.add(() => zombie.disconnect());
+  await expect(zombie.send({ topic, acks: -1, timeout: 1_000, messages: [{ value: 'lost' }] })).rejects.toThrow();
+  // A client that asks the rest of the cluster writes to the new leader.
+  const healthy = new Kafka({ clientId: 'healthy-producer', brokers: kafka.bootstrapServers.filter((a) => a !== zombieAddress), logLevel: logLevel.NOTHING }).producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await healthy.connect();
+  cleanup.add(() => healthy.disconnect());
+  await healthy.send({ topic, acks: -1, messages: [{ value: 'during' }] });
 
   kafka.faults.heal();
   await waitFor(() => assignment(kafka, topic).isr.length === 3, { timeoutMs: 30_000, what: 'the healed broker back in the ISR' });

@@ -74,7 +74,6 @@ export class FakePartition {
  * as the replica manager does.
  */
 export class FakeBroker implements CoordinatorMetadataView, CoordinatorPartitions {
-  readonly clustered = true;
   readonly topics = new Map<string, TopicMetadata>();
   readonly hosted = new Map<string, FakePartition>();
   readonly created: Array<{ name: string; numPartitions: number; replicationFactor: number; configs: Record<string, string> }> = [];

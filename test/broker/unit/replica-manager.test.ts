@@ -27,7 +27,7 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/** A replica manager of broker 0 over fakes; `replicas` > 1 makes it part of a (fake) cluster. */
+/** A replica manager of broker 0 over fakes; `replicas` > 1 gives it followers (a fake cluster). */
 function build(options: { replicas: number[]; minIsr?: number }) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamwright-replica-manager-'));
   dirs.push(dataDir);
@@ -37,7 +37,6 @@ function build(options: { replicas: number[]; minIsr?: number }) {
     partitions: [{ partition: 0, replicas: options.replicas, leaderId: 0, leaderEpoch: 0, isr: [...options.replicas] }],
     configs: { 'min.insync.replicas': String(options.minIsr ?? 1) },
   };
-  const clustered = options.replicas.length > 1;
   const leadership: Array<[string, number, boolean]> = [];
   const followed: Array<[number, number]> = [];
   const fetchers: FollowerFetchers = { addPartition: (p, leaderId) => followed.push([p.index, leaderId]), removePartition: () => {}, shutdown: () => {} };
@@ -48,14 +47,12 @@ function build(options: { replicas: number[]; minIsr?: number }) {
     logger: quiet,
     clock: systemClock,
     metadata: { topics: [topic], topic: (name) => (name === topic.name ? topic : undefined) },
-    isrChannel: clustered
-      ? {
-          alterPartitionIsr: (_broker, _topic, _partition, _epoch, isr) => {
-            topic.partitions[0]!.isr = [...isr];
-            return true;
-          },
-        }
-      : null,
+    isrChannel: {
+      alterPartitionIsr: (_broker, _topic, _partition, _epoch, isr) => {
+        topic.partitions[0]!.isr = [...isr];
+        return true;
+      },
+    },
     fetchers,
     leadership: { onLeadershipChange: (t, index, isLeader) => leadership.push([t, index, isLeader]) },
   });

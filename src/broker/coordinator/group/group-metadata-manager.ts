@@ -1,6 +1,6 @@
 import { ErrorCode, KafkaProtocolError } from '../../../protocol/error-codes.js';
 import { absoluteRecords, ControlRecordType, decodeRecordBatchesSync, encodeRecordBatchSync, transactionMarkerOf } from '../../../protocol/records/index.js';
-import { IsolationLevel, type Partition } from '../../cluster/partition.js';
+import type { Partition } from '../../cluster/partition.js';
 import type { CoordinatorDeps } from '../runtime/coordinator-context.js';
 import type { CoordinatorTopic, InternalTopicSpec } from '../runtime/coordinator-topic.js';
 import { ClassicGroup } from './classic-group.js';
@@ -273,13 +273,10 @@ export class GroupMetadataManager {
   ): void {
     let offset = partition.logStartOffset;
     // A broker that just became leader may have a high watermark behind what its ISR already
-    // holds (it learns the old leader's with its next fetch): with replication, load to the log end.
-    const clustered = this.deps.metadata.clustered;
-    const end = clustered ? partition.logEndOffset : partition.highWatermark;
+    // holds (it learns the old leader's with its next fetch): load to the log end.
+    const end = partition.logEndOffset;
     while (offset < end) {
-      const read = clustered
-        ? partition.readForFollower(offset, LOAD_BUFFER_BYTES, true)
-        : partition.read(offset, LOAD_BUFFER_BYTES, IsolationLevel.READ_UNCOMMITTED, true);
+      const read = partition.readForFollower(offset, LOAD_BUFFER_BYTES, true);
       const batches = decodeRecordBatchesSync(read.records);
       const start = offset;
       for (const batch of batches) {

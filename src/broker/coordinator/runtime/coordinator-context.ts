@@ -29,8 +29,6 @@ export interface CoordinatorContext {
 
 /** The cluster metadata as this broker last received it (read-only). */
 export interface CoordinatorMetadataView {
-  /** Whether other brokers replicate the internal topics (false: a single broker leads every partition). */
-  readonly clustered: boolean;
   topic(name: string): TopicMetadata | undefined;
   /** The leader of a partition as the metadata names it (-1: none, or no such partition). */
   leaderOf(topic: string, partition: number): number;

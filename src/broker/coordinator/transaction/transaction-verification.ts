@@ -106,9 +106,9 @@ export class TransactionVerification {
     return ErrorCode.NONE;
   }
 
-  /** Whether this broker coordinates the id (a single broker coordinates every id). */
+  /** Whether this broker coordinates the id. */
   private isLocal(transactionalId: string): boolean {
-    return !this.deps.metadata.clustered || this.stateManager.leaderOf(transactionalId) === this.deps.context.nodeId;
+    return this.stateManager.leaderOf(transactionalId) === this.deps.context.nodeId;
   }
 
   /** The verdicts of the request's writes; a write it did not name (another producer) gets the local check. */
