@@ -5,8 +5,11 @@
 //   npm run bench:vitest                  # build, then ~1-3 min
 //   node bench/testing/vitest-overhead.mjs --files 20 --rounds 3
 //
-// A temp project runs vitest as a user would (default pool and isolation), with the global
-// setup's broker in every run, so that only the files differ. Each round runs, in one vitest
+// A temp project runs vitest as a user would (default pool and isolation; `--no-isolate` runs
+// it with `isolate: false`), with the global setup's broker in every run, so that only the files
+// differ. streamwright sits in its node_modules as `npm install` puts it (a directory with
+// package.json and dist/, not a link to this checkout), so that vitest loads it as a dependency.
+// `--linked` makes it a symlink instead, as `npm link` or a workspace would. Each round runs, in one vitest
 // run each: N files without Kafka, then N files that use the fixture. The overhead per file is
 // (wall time of the fixture run − wall time of the plain run) / N: what the fixture's files add
 // to the run as a whole, with vitest's start-up and the broker's start counted once in both.
@@ -14,7 +17,7 @@
 // importing it and running its test with the fixture's set-up and tear-down.
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
@@ -26,17 +29,28 @@ const option = (name, fallback) => {
 };
 const files = option('files', 20);
 const rounds = option('rounds', 3);
+const isolate = !argv.includes('--no-isolate');
+const linked = argv.includes('--linked');
 
 const project = mkdtempSync(join(tmpdir(), 'streamwright-vitest-bench-'));
 mkdirSync(join(project, 'node_modules'));
-symlinkSync(ROOT, join(project, 'node_modules', 'streamwright'));
+if (linked) {
+  symlinkSync(ROOT, join(project, 'node_modules', 'streamwright'));
+} else {
+  const installed = join(project, 'node_modules', 'streamwright');
+  mkdirSync(installed);
+  copyFileSync(join(ROOT, 'package.json'), join(installed, 'package.json'));
+  cpSync(join(ROOT, 'dist'), join(installed, 'dist'), { recursive: true });
+  // Its dependencies, as npm would have installed them next to it.
+  symlinkSync(join(ROOT, 'node_modules'), join(installed, 'node_modules'));
+}
 symlinkSync(join(ROOT, 'node_modules', 'vitest'), join(project, 'node_modules', 'vitest'));
 writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'vitest-bench', type: 'module', private: true }));
 
 // Both runs start the broker: the difference is the files alone.
 const config = (dir) => `import { defineConfig } from 'vitest/config';
 import { embeddedKafka } from 'streamwright/vitest/config';
-export default defineConfig({ test: { ...embeddedKafka(), include: ['${dir}/*.test.ts'] } });
+export default defineConfig({ test: { ...embeddedKafka(), include: ['${dir}/*.test.ts'], isolate: ${isolate} } });
 `;
 writeFileSync(join(project, 'plain.config.ts'), config('plain'));
 writeFileSync(join(project, 'fixture.config.ts'), config('fixture'));
@@ -93,7 +107,7 @@ try {
   rmSync(project, { recursive: true, force: true });
 }
 const part = (name, key) => median(results[name].perFile.map((f) => f[key]));
-console.log(`vitest, ${files} files per run, ${rounds} rounds (${cpus().length} cores, load ${loadavg()[0].toFixed(1)})`);
+console.log(`vitest, ${files} files per run, ${rounds} rounds, isolate: ${isolate}, ${linked ? 'linked' : 'installed'} package (${cpus().length} cores, load ${loadavg()[0].toFixed(1)})`);
 console.log(`  run of ${files} files without Kafka:     median ${median(results.plain.wall).toFixed(0)} ms wall (with the broker's start)`);
 console.log(`  run of ${files} files with the fixture:  median ${median(results.fixture.wall).toFixed(0)} ms wall (with the broker's start)`);
 console.log(`  overhead per file:                 median ${median(perFileOverhead).toFixed(1)} ms (rounds: ${perFileOverhead.map((v) => v.toFixed(0)).join(', ')})`);
