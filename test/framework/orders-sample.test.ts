@@ -15,7 +15,6 @@ const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
 
 let stdout = '';
-let elapsedMs = 0;
 
 /**
  * Whether the compiled samples are newer than every sample source and tsconfig: tsc's build mode
@@ -35,9 +34,7 @@ beforeAll(async () => {
   // dist/ is built by test/global-setup.ts; the sample imports it as `streamwright`. Build mode
   // compiles only what changed since the last build.
   if (!samplesCompiled()) await run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', join(ROOT, 'tsconfig.samples.json')], { cwd: ROOT });
-  const started = Date.now();
   ({ stdout } = await run(process.execPath, [join(ROOT, 'dist-samples', 'orders', 'main.js')], { cwd: ROOT, timeout: 60_000 }));
-  elapsedMs = Date.now() - started;
 }, 90_000);
 
 test('samples/orders runs end to end on the embedded broker and exits 0', () => {
@@ -52,8 +49,6 @@ test('samples/orders runs end to end on the embedded broker and exits 0', () => 
 });
 
 test('samples/orders shows a record retried then dead-lettered with its headers, and a retry-topic chain', () => {
-  expect(elapsedMs).toBeLessThan(30_000);
-
   const lines = stdout.split('\n');
   const declined = lines.filter((l) => l.includes('o-3: card declined for carol'));
   expect(declined.map((l) => l.trim())).toEqual([1, 2, 3].map((n) => `[payments]      o-3: card declined for carol (delivery ${n})`));
