@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { childrenCpuMs } from './child-cpu.mjs';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const argv = process.argv.slice(2);
@@ -18,15 +19,21 @@ const i = argv.indexOf('--rounds');
 const rounds = i >= 0 ? Number(argv[i + 1]) : 3;
 
 const walls = [];
+const cpuTimes = [];
 for (let round = 0; round < rounds; round++) {
   const started = performance.now();
+  const cpuBefore = childrenCpuMs();
   const result = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', 'test/framework/orders-sample.test.ts'], {
     cwd: ROOT,
     encoding: 'utf8',
     env: { ...process.env, STREAMWRIGHT_DIST_BUILT: '1' },
   });
   walls.push(performance.now() - started);
+  const cpuAfter = childrenCpuMs();
+  if (cpuBefore !== null && cpuAfter !== null) cpuTimes.push(cpuAfter - cpuBefore);
   if (result.status !== 0) throw new Error(`the samples' tests failed:\n${result.stdout}\n${result.stderr}`);
 }
 console.log(`samples' tests (vitest run test/framework/orders-sample.test.ts), ${rounds} rounds (${cpus().length} cores, load ${loadavg()[0].toFixed(1)})`);
 console.log(`  wall time per run: ${walls.map((w) => `${(w / 1000).toFixed(1)} s`).join(', ')}`);
+// CPU time of vitest, its worker and the sample's process: far less disturbed than wall time by other jobs.
+if (cpuTimes.length > 0) console.log(`  CPU time per run:  ${cpuTimes.map((c) => `${(c / 1000).toFixed(1)} s`).join(', ')}`);

@@ -90,6 +90,16 @@ export interface EmbeddedTlsCredentials {
   readonly broker: PemCredentials;
 }
 
+/**
+ * Kafka's 50 partitions per internal topic cost every test that first uses a group or a
+ * transaction the creation of 50 logs (a second or more on a busy machine), and the shutdown their
+ * checkpoints; a test has a handful of groups and transactional ids.
+ */
+const SMALL_INTERNAL_TOPICS: Record<string, ConfigValue> = {
+  'offsets.topic.num.partitions': 5,
+  'transaction.state.log.num.partitions': 5,
+};
+
 /** Defaults that suit tests better than Kafka's production defaults. */
 const EMBEDDED_DEFAULTS: Record<string, ConfigValue> = {
   // No 3-second wait before the first rebalance of a new group.
@@ -97,6 +107,7 @@ const EMBEDDED_DEFAULTS: Record<string, ConfigValue> = {
   // A single broker cannot hold 3 replicas of the internal topics.
   'offsets.topic.replication.factor': 1,
   'transaction.state.log.replication.factor': 1,
+  ...SMALL_INTERNAL_TOPICS,
 };
 
 /**
@@ -110,6 +121,7 @@ const CLUSTER_DEFAULTS: Record<string, ConfigValue> = {
   'broker.session.timeout.ms': 1500,
   'replica.lag.time.max.ms': 5000,
   'replica.fetch.backoff.ms': 200,
+  ...SMALL_INTERNAL_TOPICS,
 };
 
 /** One broker of an embedded cluster, to stop, crash and bring back in tests. */
@@ -350,7 +362,10 @@ export class EmbeddedKafka {
   }
 
   async stop(): Promise<void> {
-    for (const broker of [...this.running.values()]) await broker.stop();
+    // A single broker whose temp dir is deleted next skips the clean shutdown's flushes and
+    // checkpoints (fsyncs that cost a test run seconds on a busy disk): nothing will read them.
+    const discarded = this.ownedDataDir !== null && !this.cluster;
+    for (const broker of [...this.running.values()]) await (discarded ? broker.kill() : broker.stop());
     this.running.clear();
     this.cluster?.close();
     if (this.ownedDataDir) rmSync(this.ownedDataDir, { recursive: true, force: true });

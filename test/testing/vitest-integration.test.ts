@@ -82,9 +82,9 @@ test('the previous test\\'s topic and group are gone', async ({ kafka }) => {
 });
 `;
 
-function runVitest(cwd: string): Promise<{ code: number | null; output: string }> {
+function runVitest(cwd: string, args: string[] = []): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--reporter=json', '--outputFile=report.json'], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--reporter=json', '--outputFile=report.json', ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
@@ -106,6 +106,13 @@ test('two files in parallel workers share one broker and never see each other', 
 
   const { code, output } = await runVitest(project);
   const report = JSON.parse(readFileSync(join(project, 'report.json'), 'utf8')) as { numTotalTests: number; numPassedTests: number; numTotalTestSuites: number };
+  expect({ code, passed: report.numPassedTests, total: report.numTotalTests }, output).toEqual({ code: 0, passed: 4, total: 4 });
+}, 90_000);
+
+test('with isolate: false, one worker runs both files in one module graph, and they still never see each other', async () => {
+  // The project the previous test wrote; --maxWorkers=1 puts both files in the same worker.
+  const { code, output } = await runVitest(project, ['--no-isolate', '--maxWorkers=1']);
+  const report = JSON.parse(readFileSync(join(project, 'report.json'), 'utf8')) as { numTotalTests: number; numPassedTests: number };
   expect({ code, passed: report.numPassedTests, total: report.numTotalTests }, output).toEqual({ code: 0, passed: 4, total: 4 });
 }, 90_000);
 

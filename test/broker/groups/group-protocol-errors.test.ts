@@ -23,7 +23,7 @@ async function client(clientId = 'raw-test-client'): Promise<KafkaConnection> {
 beforeAll(async () => {
   kafka = await EmbeddedKafka.start({
     logger: consoleLogger('silent'),
-    config: { 'group.min.session.timeout.ms': 100, 'group.max.size': 3 },
+    config: { 'group.min.session.timeout.ms': 100, 'group.max.size': 3, 'offsets.topic.num.partitions': 7 },
   });
   bootstrap = kafka.bootstrapServers[0]!;
   kafka.broker().instance.controller.createTopic({ name: 't', numPartitions: 4, replicationFactor: 1 });
@@ -63,7 +63,8 @@ describe('FindCoordinator', () => {
       expect(`${response.host}:${response.port}`).toBe(bootstrap);
     }
     const topic = kafka.broker().instance.metadata.topic('__consumer_offsets');
-    expect(topic?.partitions.length).toBe(50);
+    // offsets.topic.num.partitions (neither Kafka's 50 nor EmbeddedKafka's 5).
+    expect(topic?.partitions.length).toBe(7);
     expect(topic?.configs['cleanup.policy']).toBe('compact');
 
     for (let version = 4; version <= 6; version++) {
