@@ -276,7 +276,7 @@ export class KafkaBroker implements ClusterMember, ClusterMembership, MetadataPu
     await Promise.all([...this.servers.values()].map((s) => s.close()));
     this.transactionCoordinator.shutdown();
     this.groupCoordinator.shutdown();
-    this.replicaManager.shutdown();
+    await this.replicaManager.shutdown();
   }
 
   /**

@@ -9,8 +9,8 @@ import { KafkaStorageError } from './errors.js';
 
 export const CHECKPOINT_VERSION = 0;
 
-export function writeCheckpointFile(file: string, lines: readonly string[], version = CHECKPOINT_VERSION): void {
-  writeFileAtomically(file, `${version}\n${lines.length}\n${lines.map((l) => `${l}\n`).join('')}`);
+export function writeCheckpointFile(file: string, lines: readonly string[], version = CHECKPOINT_VERSION, durable = true): void {
+  writeFileAtomically(file, `${version}\n${lines.length}\n${lines.map((l) => `${l}\n`).join('')}`, { durable });
 }
 
 /** The entry lines, or null when the file does not exist. A malformed file is a KafkaStorageError. */
@@ -40,8 +40,8 @@ export function readCheckpointFile(file: string, version = CHECKPOINT_VERSION): 
  * Kafka's OffsetCheckpointFile entry for one partition (`<topic> <partition> <offset>`).
  * Streamwright keeps one such file per partition directory (see PartitionLog).
  */
-export function writeOffsetCheckpoint(file: string, topic: string, partition: number, offset: number): void {
-  writeCheckpointFile(file, [`${topic} ${partition} ${offset}`]);
+export function writeOffsetCheckpoint(file: string, topic: string, partition: number, offset: number, durable = true): void {
+  writeCheckpointFile(file, [`${topic} ${partition} ${offset}`], CHECKPOINT_VERSION, durable);
 }
 
 /** The offset in a single-partition offset checkpoint, or null when the file is absent or empty. */

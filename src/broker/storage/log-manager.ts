@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BrokerLogger } from '../logger.js';
-import { writeFileAtomically } from './atomic-file.js';
+import { fsyncDirectoryAsync, writeFileAtomically } from './atomic-file.js';
+import { DEFAULT_MAX_OPEN_FILES, FileHandleCache } from './file-handle-cache.js';
 import { LogCleaner, type CleanerStats, type LogCleanerOptions } from './log-cleaner.js';
 import type { LogConfig } from './log-config.js';
 import { PARTITION_METADATA_FILE, partitionDirName } from './log-file-names.js';
@@ -26,6 +27,10 @@ export interface LogManagerOptions {
   /** log.flush.offset.checkpoint.interval.ms (60000). */
   recoveryPointCheckpointIntervalMs?: number;
   cleaner?: LogCleanerOptions;
+  /** streamwright.log.max.open.files: segment and index files open at once (default 4096). */
+  maxOpenFiles?: number;
+  /** How many logs a shutdown flushes and closes at once (default 64). */
+  shutdownConcurrency?: number;
 }
 
 /**
@@ -44,6 +49,8 @@ export class LogManager {
   private readonly timers: TimerHandle[] = [];
   private cleaning: Promise<CleanerStats[]> | null = null;
   private closed = false;
+  /** The open segment and index files of every log, capped. */
+  readonly files: FileHandleCache;
 
   constructor(private readonly options: LogManagerOptions) {
     this.dataDir = options.dataDir;
@@ -51,6 +58,7 @@ export class LogManager {
     this.now = () => this.clock.now();
     this.logger = options.logger;
     this.cleaner = new LogCleaner({ now: this.now, ...options.cleaner });
+    this.files = new FileHandleCache(options.maxOpenFiles ?? DEFAULT_MAX_OPEN_FILES);
     fs.mkdirSync(this.dataDir, { recursive: true });
   }
 
@@ -68,7 +76,7 @@ export class LogManager {
     const created = !fs.existsSync(dir);
     // A new partition costs no fsync: its directory is synced with its first flush, and its
     // partition.metadata is rewritten from the cluster metadata whenever the log is opened.
-    const log = PartitionLog.open(dir, config, { topic, partition, clock: this.clock, logger: this.logger, highWatermark, unsyncedDirectory: created });
+    const log = PartitionLog.open(dir, config, { topic, partition, clock: this.clock, logger: this.logger, highWatermark, unsyncedDirectory: created, files: this.files });
     if (topicId !== undefined) writePartitionMetadata(dir, topicId, created);
     this.logs.set(key, log);
     return log;
@@ -175,6 +183,35 @@ export class LogManager {
 
   close(): void {
     this.shutdown();
+  }
+
+  /**
+   * shutdown() that flushes and closes up to `shutdownConcurrency` logs at once, their fsyncs on
+   * the thread pool (a broker with thousands of partitions would otherwise wait for one fsync
+   * after the other). Logs with nothing unflushed cost no fsync; the data directory is fsynced
+   * once at the end when new partitions' directories need it.
+   */
+  async shutdownAsync(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const timer of this.timers.splice(0)) this.clock.clearInterval(timer);
+    const logs = [...this.logs.values()];
+    this.logs.clear();
+    let next = 0;
+    let parentUnsynced = false;
+    const worker = async () => {
+      while (next < logs.length) {
+        const log = logs[next++]!;
+        try {
+          if ((await log.closeAsync()).parentUnsynced) parentUnsynced = true;
+        } catch (error) {
+          this.logger?.error(`closing ${log.name} failed: ${describe(error)}`);
+        }
+      }
+    };
+    const concurrency = Math.max(1, this.options.shutdownConcurrency ?? 64);
+    await Promise.all(Array.from({ length: Math.min(concurrency, logs.length) }, worker));
+    if (parentUnsynced) await fsyncDirectoryAsync(this.dataDir);
   }
 
   /**

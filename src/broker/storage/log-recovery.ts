@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fsyncDirectory } from './atomic-file.js';
 import { readOffsetCheckpoint } from './checkpoint-file.js';
+import { KafkaStorageError } from './errors.js';
 import type { FileBatch } from './file-records.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
 import {
@@ -66,7 +67,7 @@ export function loadLog(dir: string, options: LogSegmentOptions, logger?: Recove
   const marker = path.join(dir, CLEAN_SHUTDOWN_FILE);
   const hadCleanShutdown = fs.existsSync(marker);
   const storedLogStartOffset = readOffsetCheckpoint(path.join(dir, LOG_START_OFFSET_CHECKPOINT_FILE));
-  const storedRecoveryPoint = readOffsetCheckpoint(path.join(dir, RECOVERY_POINT_CHECKPOINT_FILE));
+  const storedRecoveryPoint = readRecoveryPoint(dir, logger);
   const logStartOffsetCheckpoint = storedLogStartOffset ?? 0;
   const recoveryPointCheckpoint = storedRecoveryPoint ?? 0;
   const leaderEpochCache = new LeaderEpochCache(path.join(dir, LEADER_EPOCH_CHECKPOINT_FILE));
@@ -103,9 +104,10 @@ export function loadLog(dir: string, options: LogSegmentOptions, logger?: Recove
   leaderEpochCache.truncateFromStart(logStartOffset);
 
   if (hadCleanShutdown) {
-    // From now on a crash must be detected as one.
+    // From now on a crash must be detected as one. The removal becomes durable with the log's
+    // first flush (PartitionLog fsyncs the directory then): until then nothing written since is
+    // promised, and a marker that an OS crash brings back still gets the last segment checked.
     fs.rmSync(marker, { force: true });
-    fsyncDirectory(dir);
   }
   return {
     segments,
@@ -119,6 +121,17 @@ export function loadLog(dir: string, options: LogSegmentOptions, logger?: Recove
     logStartOffsetCheckpoint: storedLogStartOffset,
     recoveryPointCheckpoint: storedRecoveryPoint,
   };
+}
+
+/** The recovery point checkpoint (written without fsync): a torn file reads as 0, recovering everything. */
+function readRecoveryPoint(dir: string, logger?: RecoveryLogger): number | null {
+  try {
+    return readOffsetCheckpoint(path.join(dir, RECOVERY_POINT_CHECKPOINT_FILE));
+  } catch (error) {
+    if (!(error instanceof KafkaStorageError)) throw error;
+    logger?.warn(`${dir}: ${error.message}; recovering the whole log`);
+    return 0;
+  }
 }
 
 function isIndexFile(name: string): boolean {

@@ -451,11 +451,15 @@ export class ProducerStateManager {
     return path.join(this.dir, filenamePrefixFromOffset(offset) + PRODUCER_SNAPSHOT_FILE_SUFFIX);
   }
 
-  /** Writes the state as of the map end offset, unless nothing happened since the last snapshot. */
+  /**
+   * Writes the state as of the map end offset, unless nothing happened since the last snapshot.
+   * Not fsynced (Kafka fsyncs it on a background thread): a snapshot torn by an OS crash fails
+   * its CRC and is dropped, and an older one plus a replay of the log replaces it.
+   */
   takeSnapshot(): void {
     if (this.lastMapOffset <= this.lastSnapOffset) return;
     const file = this.snapshotFile(this.lastMapOffset);
-    writeFileAtomically(file, encodeSnapshot([...this.producers.values()]));
+    writeFileAtomically(file, encodeSnapshot([...this.producers.values()]), { durable: false });
     this.lastSnapOffset = this.lastMapOffset;
   }
 
