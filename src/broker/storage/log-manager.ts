@@ -1,11 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BrokerLogger } from '../logger.js';
-import { fsyncDirectoryAsync, writeFileAtomically } from './atomic-file.js';
+import { fsyncDirectory, fsyncDirectoryAsync, writeFileAtomically } from './atomic-file.js';
 import { DEFAULT_MAX_OPEN_FILES, FileHandleCache } from './file-handle-cache.js';
 import { LogCleaner, type CleanerStats, type LogCleanerOptions } from './log-cleaner.js';
 import type { LogConfig } from './log-config.js';
-import { PARTITION_METADATA_FILE, partitionDirName } from './log-file-names.js';
+import { CLEAN_SHUTDOWN_FILE, PARTITION_METADATA_FILE, partitionDirName } from './log-file-names.js';
 import { PartitionLog } from './partition-log.js';
 import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 
@@ -51,6 +51,8 @@ export class LogManager {
   private closed = false;
   /** The open segment and index files of every log, capped. */
   readonly files: FileHandleCache;
+  /** The data directory's clean shutdown marker was there at start: logs opened from it need no recovery. */
+  private readonly closedCleanly: boolean;
 
   constructor(private readonly options: LogManagerOptions) {
     this.dataDir = options.dataDir;
@@ -60,6 +62,14 @@ export class LogManager {
     this.cleaner = new LogCleaner({ now: this.now, ...options.cleaner });
     this.files = new FileHandleCache(options.maxOpenFiles ?? DEFAULT_MAX_OPEN_FILES);
     fs.mkdirSync(this.dataDir, { recursive: true });
+    // Kafka's clean shutdown marker of a log directory: every log in it was closed cleanly.
+    // Removed (durably, once) before any log can change, so that a crash is seen as one.
+    const marker = path.join(this.dataDir, CLEAN_SHUTDOWN_FILE);
+    this.closedCleanly = fs.existsSync(marker);
+    if (this.closedCleanly) {
+      fs.rmSync(marker, { force: true });
+      fsyncDirectory(this.dataDir);
+    }
   }
 
   /**
@@ -76,7 +86,7 @@ export class LogManager {
     const created = !fs.existsSync(dir);
     // A new partition costs no fsync: its directory is synced with its first flush, and its
     // partition.metadata is rewritten from the cluster metadata whenever the log is opened.
-    const log = PartitionLog.open(dir, config, { topic, partition, clock: this.clock, logger: this.logger, highWatermark, unsyncedDirectory: created, files: this.files });
+    const log = PartitionLog.open(dir, config, { topic, partition, clock: this.clock, logger: this.logger, highWatermark, unsyncedDirectory: created, files: this.files, closedCleanly: this.closedCleanly && !created });
     if (topicId !== undefined) writePartitionMetadata(dir, topicId, created);
     this.logs.set(key, log);
     return log;
@@ -171,14 +181,23 @@ export class LogManager {
     if (this.closed) return;
     this.closed = true;
     for (const timer of this.timers.splice(0)) this.clock.clearInterval(timer);
+    let failed = false;
     for (const log of this.logs.values()) {
       try {
-        log.close();
+        log.close(false);
       } catch (error) {
+        failed = true;
         this.logger?.error(`closing ${log.name} failed: ${describe(error)}`);
       }
     }
     this.logs.clear();
+    if (!failed) this.markCleanShutdown();
+  }
+
+  /** One marker for the whole data directory (Kafka's), written once every log is closed. */
+  private markCleanShutdown(): void {
+    fs.writeFileSync(path.join(this.dataDir, CLEAN_SHUTDOWN_FILE), '');
+    fsyncDirectory(this.dataDir);
   }
 
   close(): void {
@@ -198,20 +217,23 @@ export class LogManager {
     const logs = [...this.logs.values()];
     this.logs.clear();
     let next = 0;
-    let parentUnsynced = false;
+    let failed = false;
     const worker = async () => {
       while (next < logs.length) {
         const log = logs[next++]!;
         try {
-          if ((await log.closeAsync()).parentUnsynced) parentUnsynced = true;
+          await log.closeAsync(false);
         } catch (error) {
+          failed = true;
           this.logger?.error(`closing ${log.name} failed: ${describe(error)}`);
         }
       }
     };
     const concurrency = Math.max(1, this.options.shutdownConcurrency ?? 64);
     await Promise.all(Array.from({ length: Math.min(concurrency, logs.length) }, worker));
-    if (parentUnsynced) await fsyncDirectoryAsync(this.dataDir);
+    // Also makes new partitions' directory entries durable (one fsync for all of them).
+    if (!failed) this.markCleanShutdown();
+    else await fsyncDirectoryAsync(this.dataDir);
   }
 
   /**

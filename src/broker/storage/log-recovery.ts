@@ -55,17 +55,20 @@ export interface RecoveryLogger {
  *    index files without their `.log` are deleted.
  * 2. A `.log.swap` is a cleaned segment whose swap was committed: it replaces the live
  *    segments its offsets cover and becomes live.
- * 3. After a clean shutdown (the `.kafka_cleanshutdown` marker) indexes are trusted; only the
+ * 3. After a clean shutdown (the `.kafka_cleanshutdown` marker, in the partition directory or,
+ *    as Kafka writes it, in the data directory: `closedCleanly`) indexes are trusted; only the
  *    last segment's size is checked against its batches. Otherwise every segment from the one
  *    holding the recovery point on is re-read: each batch's framing and CRC are checked, the
  *    indexes are rebuilt, a torn or corrupt tail is truncated and later segments deleted.
  *    Producer state is replayed through those segments (from the newest snapshot below
  *    them), which rebuilds their transaction indexes.
  */
-export function loadLog(dir: string, options: LogSegmentOptions, logger?: RecoveryLogger): LoadedLog {
+export function loadLog(dir: string, options: LogSegmentOptions, logger?: RecoveryLogger, closedCleanly = false): LoadedLog {
   fs.mkdirSync(dir, { recursive: true });
   const marker = path.join(dir, CLEAN_SHUTDOWN_FILE);
-  const hadCleanShutdown = fs.existsSync(marker);
+  const markedClean = fs.existsSync(marker);
+  // `closedCleanly`: the data directory's marker (LogManager) vouches for every log in it.
+  const hadCleanShutdown = closedCleanly || markedClean;
   const storedLogStartOffset = readOffsetCheckpoint(path.join(dir, LOG_START_OFFSET_CHECKPOINT_FILE));
   const storedRecoveryPoint = readRecoveryPoint(dir, logger);
   const logStartOffsetCheckpoint = storedLogStartOffset ?? 0;
@@ -103,7 +106,7 @@ export function loadLog(dir: string, options: LogSegmentOptions, logger?: Recove
   leaderEpochCache.truncateFromEnd(logEndOffset);
   leaderEpochCache.truncateFromStart(logStartOffset);
 
-  if (hadCleanShutdown) {
+  if (markedClean) {
     // From now on a crash must be detected as one. The removal becomes durable with the log's
     // first flush (PartitionLog fsyncs the directory then): until then nothing written since is
     // promised, and a marker that an OS crash brings back still gets the last segment checked.

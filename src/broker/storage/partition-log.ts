@@ -44,6 +44,8 @@ export interface PartitionLogOptions {
   unsyncedDirectory?: boolean;
   /** The broker's cap on open segment and index files (default: one shared by the process). */
   files?: FileHandleCache;
+  /** The data directory's clean shutdown marker vouched for this log (LogManager): no recovery. */
+  closedCleanly?: boolean;
 }
 
 /**
@@ -108,7 +110,7 @@ export class PartitionLog {
     const onError = (error: unknown) => this.logger?.error(`${this.name}: log listener failed: ${error instanceof Error ? error.stack : String(error)}`);
     this.appendListeners = new LogListeners(snapshot, onError);
     this.hwListeners = new LogListeners(snapshot, onError);
-    const loaded = loadLog(dir, this.segmentOptions(), options.logger);
+    const loaded = loadLog(dir, this.segmentOptions(), options.logger, options.closedCleanly ?? false);
     this.segmentList = loaded.segments;
     this.startOffset = loaded.logStartOffset;
     this.endOffset = loaded.logEndOffset;
@@ -664,23 +666,26 @@ export class PartitionLog {
   /**
    * Clean shutdown: flushes, closes the segments (indexes trimmed, final time index entries),
    * checkpoints the recovery point (= the log end) and writes the clean shutdown marker, so
-   * the next open trusts the indexes instead of re-reading the segments.
+   * the next open trusts the indexes instead of re-reading the segments (`markClean` false:
+   * the caller marks the whole data directory instead, see closeAsync).
    */
-  close(): void {
+  close(markClean = true): void {
     if (this.state !== 'open') {
       if (this.state === 'failed') this.closeHandlers();
       return;
     }
     this.flush();
-    this.finishClose();
+    this.finishClose(markClean);
   }
 
   /**
    * close() with the fsyncs of the log files on the thread pool, so that a broker closes many
    * logs at once (LogManager bounds how many). A log with nothing unflushed costs no fsync.
    * Leaves the data directory's fsync to the caller: returns whether this log needs it.
+   * `markClean` false leaves the clean shutdown marker to the caller too (LogManager writes one
+   * for the data directory, as Kafka does, instead of a file per partition).
    */
-  async closeAsync(): Promise<{ parentUnsynced: boolean }> {
+  async closeAsync(markClean = true): Promise<{ parentUnsynced: boolean }> {
     if (this.state !== 'open') {
       this.close();
       return { parentUnsynced: false };
@@ -705,11 +710,11 @@ export class PartitionLog {
     this.unsyncedParent = false;
     // Past here everything is synchronous: appends cannot slip in between.
     if (this.endOffset > this.recoveryPointOffset) this.flush();
-    this.finishClose();
+    this.finishClose(markClean);
     return { parentUnsynced };
   }
 
-  private finishClose(): void {
+  private finishClose(markClean: boolean): void {
     // The state at the log end: the next open loads it instead of replaying anything.
     this.guardIo(() => {
       this.producerState.updateMapEndOffset(this.endOffset);
@@ -719,7 +724,7 @@ export class PartitionLog {
     this.writeRecoveryPointCheckpoint();
     this.writeLogStartOffsetCheckpoint();
     this.deleter.runPending();
-    this.checkpoints.markCleanShutdown();
+    if (markClean) this.checkpoints.markCleanShutdown();
     this.state = 'closed';
     this.appendListeners.clear();
     this.hwListeners.clear();
