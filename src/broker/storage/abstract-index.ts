@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { fsyncFile } from './atomic-file.js';
-import { defaultFileHandleCache, type EvictableFile, type FileHandleCache } from './file-handle-cache.js';
+import { defaultFileHandleCache, withDescriptors, type EvictableFile, type FileHandleCache } from './file-handle-cache.js';
 import { unlinkIfExists } from './unlink-if-exists.js';
 
 /**
@@ -65,7 +65,7 @@ export abstract class AbstractIndex implements EvictableFile {
     this.loaded = true;
     let data: Buffer;
     try {
-      data = fs.readFileSync(this.path);
+      data = withDescriptors(() => fs.readFileSync(this.path));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw error;
@@ -155,7 +155,7 @@ export abstract class AbstractIndex implements EvictableFile {
 
   /** Creates the file, empty, when it does not exist (an inactive segment's index without entries). */
   createIfMissing(): void {
-    if (this.fd === null && !fs.existsSync(this.path)) fs.closeSync(fs.openSync(this.path, 'w'));
+    if (this.fd === null && !fs.existsSync(this.path)) fs.closeSync(withDescriptors(() => fs.openSync(this.path, 'w')));
   }
 
   /** Whether something was written since the last flush. */

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { withDescriptors } from './file-handle-cache.js';
 
 /**
  * Replaces `file` with `body` so that a reader (or a restart after a crash) sees the old or the
@@ -12,6 +13,10 @@ import * as path from 'node:path';
  * epochs rebuilt by recovery), where an fsync per partition would stall the broker.
  */
 export function writeFileAtomically(file: string, body: string | Buffer, options: { durable?: boolean } = {}): void {
+  withDescriptors(() => writeAndRename(file, body, options));
+}
+
+function writeAndRename(file: string, body: string | Buffer, options: { durable?: boolean }): void {
   const durable = options.durable ?? true;
   const tmp = `${file}.tmp`;
   const fd = fs.openSync(tmp, 'w');
@@ -29,7 +34,7 @@ export function writeFileAtomically(file: string, body: string | Buffer, options
 export function fsyncFile(file: string): void {
   let fd: number;
   try {
-    fd = fs.openSync(file, 'r');
+    fd = withDescriptors(() => fs.openSync(file, 'r'));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw error;
@@ -45,7 +50,7 @@ export function fsyncFile(file: string): void {
 export function fsyncDirectory(dir: string): void {
   let fd: number | undefined;
   try {
-    fd = fs.openSync(dir, 'r');
+    fd = withDescriptors(() => fs.openSync(dir, 'r'));
     fs.fsyncSync(fd);
   } catch {
     // Best effort (Windows cannot open directories).

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { writeFileAtomically } from './atomic-file.js';
 import { KafkaStorageError } from './errors.js';
+import { withDescriptors } from './file-handle-cache.js';
 
 /**
  * Kafka's checkpoint text format (CheckpointFile): a version line, a count line, then one
@@ -17,7 +18,7 @@ export function writeCheckpointFile(file: string, lines: readonly string[], vers
 export function readCheckpointFile(file: string, version = CHECKPOINT_VERSION): string[] | null {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = withDescriptors(() => fs.readFileSync(file, 'utf8'));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;

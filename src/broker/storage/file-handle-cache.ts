@@ -18,11 +18,36 @@ export const DEFAULT_MAX_OPEN_FILES = 4096;
  * be closed.
  */
 export class FileHandleCache {
+  /** Every cache of the process: they share its descriptor limit. */
+  private static readonly all = new Set<WeakRef<FileHandleCache>>();
   /** Map order is use order: the first key is the least recently used. */
   private readonly open = new Map<EvictableFile, number>();
+  private cap: number;
 
   constructor(readonly maxOpen: number = DEFAULT_MAX_OPEN_FILES) {
     if (!Number.isInteger(maxOpen) || maxOpen < 1) throw new RangeError(`the open file cap must be a positive integer, not ${maxOpen}`);
+    this.cap = maxOpen;
+    FileHandleCache.all.add(new WeakRef(this));
+  }
+
+  /**
+   * Frees descriptors after an EMFILE/ENFILE anywhere in the storage code: each cache closes
+   * an eighth of its files and lowers its cap to what it keeps, so that the process keeps
+   * that headroom for sockets and small files from now on. False when nothing was open.
+   */
+  static releaseDescriptors(): boolean {
+    let freed = false;
+    for (const ref of FileHandleCache.all) {
+      const cache = ref.deref();
+      if (cache === undefined) FileHandleCache.all.delete(ref);
+      else if (cache.shrink(null)) freed = true;
+    }
+    return freed;
+  }
+
+  /** The cap in force: streamwright.log.max.open.files, lowered after the process ran out of descriptors. */
+  get effectiveCap(): number {
+    return this.cap;
   }
 
   /** Files open now. */
@@ -32,15 +57,14 @@ export class FileHandleCache {
 
   /** Opens `path` for `owner`, closing others as needed. */
   openFile(owner: EvictableFile, path: string, flags: string): number {
-    while (this.open.size >= this.maxOpen) this.evictOldest(owner);
+    while (this.open.size >= this.cap) this.evictOldest(owner);
     for (;;) {
       try {
         const fd = fs.openSync(path, flags);
         this.open.set(owner, fd);
         return fd;
       } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if ((code !== 'EMFILE' && code !== 'ENFILE') || !this.evictForRetry(owner)) throw error;
+        if (!isOutOfDescriptors(error) || !(this.shrink(owner) || FileHandleCache.releaseDescriptors())) throw error;
       }
     }
   }
@@ -58,7 +82,7 @@ export class FileHandleCache {
     this.open.delete(owner);
   }
 
-  private evictOldest(except: EvictableFile): boolean {
+  private evictOldest(except: EvictableFile | null): boolean {
     for (const owner of this.open.keys()) {
       if (owner === except) continue;
       this.open.delete(owner);
@@ -68,12 +92,33 @@ export class FileHandleCache {
     return false;
   }
 
-  /** Out of descriptors: frees an eighth of what is open (at least one) before the retry. */
-  private evictForRetry(except: EvictableFile): boolean {
+  /** Out of descriptors: closes an eighth of what is open (at least one) and keeps the cap below what remains. */
+  private shrink(except: EvictableFile | null): boolean {
     let freed = 0;
     const wanted = Math.max(1, this.open.size >> 3);
     while (freed < wanted && this.evictOldest(except)) freed++;
+    if (freed > 0) this.cap = Math.max(1, Math.min(this.cap, this.open.size + 1));
     return freed > 0;
+  }
+}
+
+function isOutOfDescriptors(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return code === 'EMFILE' || code === 'ENFILE';
+}
+
+/**
+ * Runs file I/O that opens a descriptor of its own (a small file read or written whole, a
+ * directory listing): when the process is out of descriptors, the segment files' caches give
+ * some back and it runs again.
+ */
+export function withDescriptors<T>(io: () => T): T {
+  for (;;) {
+    try {
+      return io();
+    } catch (error) {
+      if (!isOutOfDescriptors(error) || !FileHandleCache.releaseDescriptors()) throw error;
+    }
   }
 }
 

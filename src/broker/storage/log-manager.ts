@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BrokerLogger } from '../logger.js';
 import { fsyncDirectory, fsyncDirectoryAsync, writeFileAtomically } from './atomic-file.js';
-import { DEFAULT_MAX_OPEN_FILES, FileHandleCache } from './file-handle-cache.js';
+import { DEFAULT_MAX_OPEN_FILES, FileHandleCache, withDescriptors } from './file-handle-cache.js';
 import { LogCleaner, type CleanerStats, type LogCleanerOptions } from './log-cleaner.js';
 import type { LogConfig } from './log-config.js';
 import { CLEAN_SHUTDOWN_FILE, PARTITION_METADATA_FILE, partitionDirName } from './log-file-names.js';
@@ -196,7 +196,7 @@ export class LogManager {
 
   /** One marker for the whole data directory (Kafka's), written once every log is closed. */
   private markCleanShutdown(): void {
-    fs.writeFileSync(path.join(this.dataDir, CLEAN_SHUTDOWN_FILE), '');
+    withDescriptors(() => fs.writeFileSync(path.join(this.dataDir, CLEAN_SHUTDOWN_FILE), ''));
     fsyncDirectory(this.dataDir);
   }
 
@@ -262,11 +262,11 @@ function writePartitionMetadata(dir: string, topicId: string, created: boolean):
   const file = path.join(dir, PARTITION_METADATA_FILE);
   const text = `version: 0\ntopic_id: ${topicId}\n`;
   if (created) {
-    fs.writeFileSync(file, text);
+    withDescriptors(() => fs.writeFileSync(file, text));
     return;
   }
   try {
-    if (fs.readFileSync(file, 'utf8') === text) return;
+    if (withDescriptors(() => fs.readFileSync(file, 'utf8')) === text) return;
   } catch {
     // Absent: written below.
   }

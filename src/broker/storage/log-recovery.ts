@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { fsyncDirectory } from './atomic-file.js';
 import { readOffsetCheckpoint } from './checkpoint-file.js';
 import { KafkaStorageError } from './errors.js';
+import { withDescriptors } from './file-handle-cache.js';
 import type { FileBatch } from './file-records.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
 import {
@@ -143,7 +144,7 @@ function isIndexFile(name: string): boolean {
 
 /** Deletes leftovers; returns the base offsets of complete `.log.swap` files. */
 function removeTempFilesAndCollectSwaps(dir: string, logger?: RecoveryLogger): number[] {
-  const names = fs.readdirSync(dir);
+  const names = withDescriptors(() => fs.readdirSync(dir));
   const remove = (name: string) => fs.rmSync(path.join(dir, name), { force: true });
   let minCleanedBase = Infinity;
   for (const name of names) {
@@ -171,8 +172,8 @@ function removeTempFilesAndCollectSwaps(dir: string, logger?: RecoveryLogger): n
     }
   }
   // Index files whose .log is gone (Kafka deletes these too).
-  const logs = new Set(fs.readdirSync(dir).filter((n) => n.endsWith(LOG_FILE_SUFFIX)).map((n) => offsetFromFileName(n)));
-  for (const name of fs.readdirSync(dir)) {
+  const logs = new Set(withDescriptors(() => fs.readdirSync(dir)).filter((n) => n.endsWith(LOG_FILE_SUFFIX)).map((n) => offsetFromFileName(n)));
+  for (const name of withDescriptors(() => fs.readdirSync(dir))) {
     if (isIndexFile(name) && offsetFromFileName(name) !== null && !logs.has(offsetFromFileName(name))) remove(name);
   }
   return swapBases.sort((a, b) => a - b);
@@ -180,7 +181,7 @@ function removeTempFilesAndCollectSwaps(dir: string, logger?: RecoveryLogger): n
 
 function openSegments(dir: string, options: LogSegmentOptions): LogSegment[] {
   const segments: LogSegment[] = [];
-  for (const name of fs.readdirSync(dir)) {
+  for (const name of withDescriptors(() => fs.readdirSync(dir))) {
     if (!name.endsWith(LOG_FILE_SUFFIX)) continue;
     const base = offsetFromFileName(name);
     if (base === null) continue;

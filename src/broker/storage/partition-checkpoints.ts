@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readOffsetCheckpoint, writeOffsetCheckpoint } from './checkpoint-file.js';
 import { CLEAN_SHUTDOWN_FILE, CLEANER_OFFSET_CHECKPOINT_FILE, LOG_START_OFFSET_CHECKPOINT_FILE, RECOVERY_POINT_CHECKPOINT_FILE } from './log-file-names.js';
+import { withDescriptors } from './file-handle-cache.js';
 
 /**
  * The small state files of one partition directory. Kafka keeps the log start offset,
@@ -57,7 +58,7 @@ export class PartitionCheckpoints {
    * vouches for is fsynced before it, and a marker lost in an OS crash only means a recovery.
    */
   markCleanShutdown(): void {
-    fs.writeFileSync(path.join(this.dir, CLEAN_SHUTDOWN_FILE), '');
+    withDescriptors(() => fs.writeFileSync(path.join(this.dir, CLEAN_SHUTDOWN_FILE), ''));
   }
 
   private write(file: string, offset: number, durable = true): void {

@@ -15,6 +15,7 @@ import { writeFileAtomically } from './atomic-file.js';
 import { StorageError } from './errors.js';
 import { filenamePrefixFromOffset, offsetFromFileName } from './log-file-names.js';
 import type { LogSegment } from './log-segment.js';
+import { withDescriptors } from './file-handle-cache.js';
 
 /**
  * Who appends (Kafka's AppendOrigin): a producer through Produce (sequence numbers and epochs
@@ -431,7 +432,7 @@ export class ProducerStateManager {
   snapshotOffsets(): number[] {
     let names: string[];
     try {
-      names = fs.readdirSync(this.dir);
+      names = withDescriptors(() => fs.readdirSync(this.dir));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw error;
@@ -506,7 +507,7 @@ export class ProducerStateManager {
       const file = this.snapshotFile(offset);
       let entries: ProducerStateEntry[];
       try {
-        entries = decodeSnapshot(fs.readFileSync(file));
+        entries = decodeSnapshot(withDescriptors(() => fs.readFileSync(file)));
       } catch {
         // A torn or corrupt snapshot is dropped; an older one (or a replay) replaces it.
         fs.rmSync(file, { force: true });

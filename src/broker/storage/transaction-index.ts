@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TXN_INDEX_FILE_SUFFIX, filenamePrefixFromOffset } from './log-file-names.js';
-import { defaultFileHandleCache, type EvictableFile, type FileHandleCache } from './file-handle-cache.js';
+import { defaultFileHandleCache, withDescriptors, type EvictableFile, type FileHandleCache } from './file-handle-cache.js';
 import { unlinkIfExists } from './unlink-if-exists.js';
 
 /** One aborted transaction of a partition, as Kafka's AbortedTxn. */
@@ -146,7 +146,7 @@ export class TransactionIndex implements EvictableFile {
     const entries: AbortedTxn[] = [];
     let bytes: Buffer;
     try {
-      bytes = fs.readFileSync(this.filePath);
+      bytes = withDescriptors(() => fs.readFileSync(this.filePath));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       return (this.cached = entries);
