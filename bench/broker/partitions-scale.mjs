@@ -44,6 +44,8 @@ const batch = Number(arg('batch', 1000));
 const nofile = Number(arg('nofile', 20_000));
 const metadataRuns = Number(arg('metadata-runs', 7));
 const configs = process.argv.filter((a) => a.startsWith('--config=')).map((a) => a.slice('--config='.length));
+// streamwright.max.partitions (default 4000) would refuse the topics: raised unless given.
+if (!configs.some((c) => c.startsWith('streamwright.max.partitions='))) configs.push(`streamwright.max.partitions=${total + 1000}`);
 const produce = !flag('no-produce');
 const cpuProf = flag('cpu-prof');
 

@@ -29,8 +29,12 @@ export class LeaderEpochCache {
   private entries: EpochEntry[];
   private unsynced = false;
 
-  constructor(private readonly file: string) {
-    this.entries = LeaderEpochCache.load(file);
+  /** `load` false: the file cannot exist yet (a new partition directory). */
+  constructor(
+    private readonly file: string,
+    load = true,
+  ) {
+    this.entries = load ? LeaderEpochCache.load(file) : [];
   }
 
   private static load(file: string): EpochEntry[] {

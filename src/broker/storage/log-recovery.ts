@@ -64,7 +64,8 @@ export interface RecoveryLogger {
  *    Producer state is replayed through those segments (from the newest snapshot below
  *    them), which rebuilds their transaction indexes.
  */
-export function loadLog(dir: string, options: LogSegmentOptions, logger?: RecoveryLogger, closedCleanly = false): LoadedLog {
+export function loadLog(dir: string, options: LogSegmentOptions, logger?: RecoveryLogger, closedCleanly = false, isNew = false): LoadedLog {
+  if (isNew) return newLog(dir, options);
   fs.mkdirSync(dir, { recursive: true });
   const marker = path.join(dir, CLEAN_SHUTDOWN_FILE);
   const markedClean = fs.existsSync(marker);
@@ -124,6 +125,26 @@ export function loadLog(dir: string, options: LogSegmentOptions, logger?: Recove
     truncatedBytes,
     logStartOffsetCheckpoint: storedLogStartOffset,
     recoveryPointCheckpoint: storedRecoveryPoint,
+  };
+}
+
+/**
+ * A partition directory that did not exist: nothing to list, read or recover, so none of it is
+ * done (creating thousands of partitions would otherwise pay for each of those calls).
+ */
+function newLog(dir: string, options: LogSegmentOptions): LoadedLog {
+  fs.mkdirSync(dir);
+  return {
+    segments: [LogSegment.create(dir, 0, options, false)],
+    logStartOffset: 0,
+    logEndOffset: 0,
+    recoveryPoint: 0,
+    leaderEpochCache: new LeaderEpochCache(path.join(dir, LEADER_EPOCH_CHECKPOINT_FILE), false),
+    producerState: new ProducerStateManager(dir),
+    hadCleanShutdown: false,
+    truncatedBytes: 0,
+    logStartOffsetCheckpoint: null,
+    recoveryPointCheckpoint: null,
   };
 }
 

@@ -109,10 +109,10 @@ export class LogSegment {
     this.indexesChecked = create;
   }
 
-  /** Creates a new empty segment (truncating leftovers with the same name). */
-  static create(dir: string, baseOffset: number, options: LogSegmentOptions): LogSegment {
+  /** Creates a new empty segment (truncating leftovers with the same name unless `mayHaveLeftovers` is false: a new directory). */
+  static create(dir: string, baseOffset: number, options: LogSegmentOptions, mayHaveLeftovers = true): LogSegment {
     const suffix = options.fileSuffix ?? '';
-    for (const file of [logFileName(dir, baseOffset, suffix), offsetIndexFileName(dir, baseOffset, suffix), timeIndexFileName(dir, baseOffset, suffix), txnIndexFileName(dir, baseOffset, suffix)]) {
+    if (mayHaveLeftovers) for (const file of [logFileName(dir, baseOffset, suffix), offsetIndexFileName(dir, baseOffset, suffix), timeIndexFileName(dir, baseOffset, suffix), txnIndexFileName(dir, baseOffset, suffix)]) {
       fs.rmSync(file, { force: true });
     }
     return new LogSegment(dir, baseOffset, options, true);

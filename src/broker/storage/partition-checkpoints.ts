@@ -24,12 +24,14 @@ export class PartitionCheckpoints {
     private readonly partition: number,
     /** What the files held when the log was loaded. */
     loaded: { logStartOffset: number | null; recoveryPoint: number | null },
+    /** False for a new directory: there is no cleaner checkpoint to read. */
+    readCleanerOffset = true,
   ) {
     // A missing file reads as 0 on recovery, so a new partition's 0 is not worth a file (two
     // fsyncs and a rename each): creating thousands of partitions would stall the broker on them.
     this.written.set(LOG_START_OFFSET_CHECKPOINT_FILE, loaded.logStartOffset ?? 0);
     this.written.set(RECOVERY_POINT_CHECKPOINT_FILE, loaded.recoveryPoint ?? 0);
-    this.written.set(CLEANER_OFFSET_CHECKPOINT_FILE, readOffsetCheckpoint(path.join(dir, CLEANER_OFFSET_CHECKPOINT_FILE)));
+    this.written.set(CLEANER_OFFSET_CHECKPOINT_FILE, readCleanerOffset ? readOffsetCheckpoint(path.join(dir, CLEANER_OFFSET_CHECKPOINT_FILE)) : null);
   }
 
   /** The cleaner's position (null before the first cleaning). */

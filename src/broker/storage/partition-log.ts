@@ -110,7 +110,8 @@ export class PartitionLog {
     const onError = (error: unknown) => this.logger?.error(`${this.name}: log listener failed: ${error instanceof Error ? error.stack : String(error)}`);
     this.appendListeners = new LogListeners(snapshot, onError);
     this.hwListeners = new LogListeners(snapshot, onError);
-    const loaded = loadLog(dir, this.segmentOptions(), options.logger, options.closedCleanly ?? false);
+    const isNew = options.unsyncedDirectory ?? false;
+    const loaded = loadLog(dir, this.segmentOptions(), options.logger, options.closedCleanly ?? false, isNew);
     this.segmentList = loaded.segments;
     this.startOffset = loaded.logStartOffset;
     this.endOffset = loaded.logEndOffset;
@@ -121,14 +122,17 @@ export class PartitionLog {
     this.producerState = loaded.producerState;
     this.hw = clamp(options.highWatermark ?? loaded.logEndOffset, this.startOffset, this.endOffset);
     this.lastFlushMs = this.now();
-    this.checkpoints = new PartitionCheckpoints(dir, this.topic, this.partition, {
-      logStartOffset: loaded.logStartOffsetCheckpoint,
-      recoveryPoint: loaded.recoveryPointCheckpoint,
-    });
-    // Checkpoints that recovery changed (or a new directory's) are written right away.
+    this.checkpoints = new PartitionCheckpoints(
+      dir,
+      this.topic,
+      this.partition,
+      { logStartOffset: loaded.logStartOffsetCheckpoint, recoveryPoint: loaded.recoveryPointCheckpoint },
+      !isNew,
+    );
+    // Checkpoints that recovery changed are written right away (a new log's zeroes need no file).
     this.writeLogStartOffsetCheckpoint();
     this.writeRecoveryPointCheckpoint();
-    this.rebuildProducerState(this.endOffset);
+    if (!isNew) this.rebuildProducerState(this.endOffset);
   }
 
   /** Opens (creating or recovering as needed) the log in `dir`. */
