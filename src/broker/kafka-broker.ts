@@ -308,7 +308,7 @@ export class KafkaBroker implements ClusterMember, ClusterMembership {
     await Promise.all([...this.servers.values()].map((s) => s.close()));
     this.transactionCoordinator.shutdown();
     this.groupCoordinator.shutdown();
-    this.replicaManager.shutdown();
+    await this.replicaManager.shutdown();
   }
 
   /**

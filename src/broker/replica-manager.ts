@@ -103,6 +103,7 @@ export class ReplicaManager {
       // How often flush.ms is checked; Kafka's default (Long.MAX) never checks it.
       flushCheckIntervalMs: config.int('log.flush.scheduler.interval.ms'),
       recoveryPointCheckpointIntervalMs: config.int('log.flush.offset.checkpoint.interval.ms'),
+      maxOpenFiles: config.int('streamwright.log.max.open.files'),
     });
     this.fetcherManager = deps.fetchers;
     this.highWatermarkCheckpoint = new ReplicationOffsetCheckpoint(deps.dataDir, deps.logger);
@@ -123,11 +124,12 @@ export class ReplicaManager {
     this.isrShrinkTimer = this.deps.clock.setInterval(() => this.maybeShrinkIsr(), Math.max(10, Math.floor(lagMax / 2)));
   }
 
-  shutdown(): void {
+  /** Closes the logs cleanly, many at once (see LogManager.shutdownAsync). */
+  async shutdown(): Promise<void> {
     this.stopActivity();
     // Before the logs close, as Kafka's ReplicaManager.shutdown(checkpointHW = true).
     this.checkpointHighWatermarksSafely();
-    this.logManager.shutdown();
+    await this.logManager.shutdownAsync();
   }
 
   /** An abrupt stop (a crashed broker): no flush, no checkpoints, no clean shutdown marker. */

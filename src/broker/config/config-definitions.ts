@@ -143,6 +143,8 @@ export const BROKER_CONFIGS: readonly ConfigDefinition[] = [
   { name: 'streamwright.max.partitions', type: 'int', default: '4000', min: 1 },
   { name: 'streamwright.max.groups', type: 'int', default: '10000', min: 1 },
   { name: 'streamwright.max.transactional.ids', type: 'int', default: '10000', min: 1 },
+  // Not a Kafka config: segment and index files open at once, least recently used closed first (docs/broker.md, "Open files").
+  { name: 'streamwright.log.max.open.files', type: 'int', default: '4096', min: 1 },
   // Every topic config inherits from a broker config of the same type, default and bounds, which a running broker re-reads.
   ...TOPIC_CONFIGS.map(({ brokerSynonym, ...definition }) => ({ ...definition, name: brokerSynonym!, dynamic: true })),
 ];

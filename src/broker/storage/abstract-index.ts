@@ -1,4 +1,6 @@
 import * as fs from 'node:fs';
+import { fsyncFile } from './atomic-file.js';
+import { defaultFileHandleCache, withDescriptors, type EvictableFile, type FileHandleCache } from './file-handle-cache.js';
 import { unlinkIfExists } from './unlink-if-exists.js';
 
 /**
@@ -8,20 +10,28 @@ import { unlinkIfExists } from './unlink-if-exists.js';
  *
  * Entries are also kept in memory (typed arrays): lookups never touch the file, which exists
  * for a Kafka-compatible layout and fast restarts. The file is loaded lazily on first use and
- * kept open only while it is written (inactive segments' indexes hold no file descriptor).
+ * created with the first entry written: an index without entries (a new or small segment)
+ * has no file, which recovery reads as empty. While entries are written it is preallocated
+ * and open, through the broker's {@link FileHandleCache}, which may close it when other files
+ * need the descriptor (the next write reopens it); inactive segments' indexes hold none.
  */
-export abstract class AbstractIndex {
+export abstract class AbstractIndex implements EvictableFile {
   /** Entries the preallocated file can hold. */
   readonly maxEntries: number;
   protected count = 0;
   private loaded = false;
   private fd: number | null = null;
+  /** The file on disk is longer than its entries (preallocated), whether open or not. */
+  private preallocated = false;
+  /** Written since the last fsync. */
+  private dirty = false;
 
   protected constructor(
     private path: string,
     readonly baseOffset: number,
     readonly maxIndexSize: number,
     protected readonly entrySize: number,
+    private readonly files: FileHandleCache = defaultFileHandleCache,
   ) {
     this.maxEntries = Math.floor(maxIndexSize / entrySize);
   }
@@ -55,7 +65,7 @@ export abstract class AbstractIndex {
     this.loaded = true;
     let data: Buffer;
     try {
-      data = fs.readFileSync(this.path);
+      data = withDescriptors(() => fs.readFileSync(this.path));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw error;
@@ -68,16 +78,22 @@ export abstract class AbstractIndex {
     this.loaded = true;
     this.count = 0;
     this.onTruncate(0);
-    // (Re)creates the preallocated file with every old entry zeroed.
-    const fd = this.openForWrite();
-    fs.ftruncateSync(fd, 0);
-    fs.ftruncateSync(fd, this.maxEntries * this.entrySize);
+    // Old entries must not survive: the file is emptied (the next write preallocates it again).
+    if (this.fd !== null) {
+      fs.ftruncateSync(this.fd, 0);
+      this.preallocated = false;
+      this.dirty = true;
+    } else if (fs.existsSync(this.path)) {
+      fs.truncateSync(this.path, 0);
+      this.preallocated = false;
+    }
   }
 
   protected writeEntry(entry: Buffer): void {
     const fd = this.openForWrite();
     fs.writeSync(fd, entry, 0, entry.length, this.count * this.entrySize);
     this.count++;
+    this.dirty = true;
   }
 
   /** Keeps the first `count` entries (in memory and on disk: stale entries must not survive a reload). */
@@ -94,39 +110,64 @@ export abstract class AbstractIndex {
       fs.ftruncateSync(this.fd, bytes);
       // Re-extend so the active index stays preallocated (zero-filled past the entries).
       fs.ftruncateSync(this.fd, this.maxEntries * this.entrySize);
+      this.dirty = true;
     } else if (fs.existsSync(this.path)) {
       fs.truncateSync(this.path, bytes);
+      this.preallocated = false;
     }
   }
 
   private openForWrite(): number {
-    if (this.fd !== null) return this.fd;
+    if (this.fd !== null) {
+      this.files.touch(this);
+      return this.fd;
+    }
     this.ensureLoaded();
-    const fd = fs.openSync(this.path, fs.existsSync(this.path) ? 'r+' : 'w+');
-    const preallocated = this.maxEntries * this.entrySize;
-    // Drop anything past the valid entries (a torn or zeroed tail) before preallocating.
-    fs.ftruncateSync(fd, this.count * this.entrySize);
-    fs.ftruncateSync(fd, preallocated);
+    const fd = this.files.openFile(this, this.path, fs.existsSync(this.path) ? 'r+' : 'w+');
     this.fd = fd;
+    if (!this.preallocated) {
+      // Drop anything past the valid entries (a torn or zeroed tail) before preallocating.
+      fs.ftruncateSync(fd, this.count * this.entrySize);
+      fs.ftruncateSync(fd, this.maxEntries * this.entrySize);
+      this.preallocated = true;
+    }
     return fd;
   }
 
-  /** Creates the (preallocated) file now, as Kafka does when a segment is created. */
-  createFile(): void {
-    this.openForWrite();
+  /** The cache needs the descriptor: closed as is (still preallocated); the next write reopens it. */
+  releaseHandle(): void {
+    if (this.fd === null) return;
+    const fd = this.fd;
+    this.fd = null;
+    fs.closeSync(fd);
   }
 
   /** Cuts the file to its entries and releases the file descriptor (Kafka's trimToValidSize on roll). */
   trimToValidSize(): void {
     if (this.fd !== null) {
       fs.ftruncateSync(this.fd, this.count * this.entrySize);
-      fs.closeSync(this.fd);
-      this.fd = null;
+      this.closeHandler();
+    } else if (this.preallocated) {
+      fs.truncateSync(this.path, this.count * this.entrySize);
     }
+    this.preallocated = false;
+  }
+
+  /** Creates the file, empty, when it does not exist (an inactive segment's index without entries). */
+  createIfMissing(): void {
+    if (this.fd === null && !fs.existsSync(this.path)) fs.closeSync(withDescriptors(() => fs.openSync(this.path, 'w')));
+  }
+
+  /** Whether something was written since the last flush. */
+  get needsFlush(): boolean {
+    return this.dirty;
   }
 
   flush(): void {
+    if (!this.dirty) return;
     if (this.fd !== null) fs.fsyncSync(this.fd);
+    else fsyncFile(this.path);
+    this.dirty = false;
   }
 
   close(): void {
@@ -135,10 +176,8 @@ export abstract class AbstractIndex {
 
   /** Releases the file descriptor without trimming (the segment is being deleted). */
   closeHandler(): void {
-    if (this.fd !== null) {
-      fs.closeSync(this.fd);
-      this.fd = null;
-    }
+    this.files.closed(this);
+    this.releaseHandle();
   }
 
   renameTo(path: string): void {

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { writeFileAtomically } from './atomic-file.js';
 import { KafkaStorageError } from './errors.js';
+import { withDescriptors } from './file-handle-cache.js';
 
 /**
  * Kafka's checkpoint text format (CheckpointFile): a version line, a count line, then one
@@ -9,15 +10,15 @@ import { KafkaStorageError } from './errors.js';
 
 export const CHECKPOINT_VERSION = 0;
 
-export function writeCheckpointFile(file: string, lines: readonly string[], version = CHECKPOINT_VERSION): void {
-  writeFileAtomically(file, `${version}\n${lines.length}\n${lines.map((l) => `${l}\n`).join('')}`);
+export function writeCheckpointFile(file: string, lines: readonly string[], version = CHECKPOINT_VERSION, durable = true): void {
+  writeFileAtomically(file, `${version}\n${lines.length}\n${lines.map((l) => `${l}\n`).join('')}`, { durable });
 }
 
 /** The entry lines, or null when the file does not exist. A malformed file is a KafkaStorageError. */
 export function readCheckpointFile(file: string, version = CHECKPOINT_VERSION): string[] | null {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = withDescriptors(() => fs.readFileSync(file, 'utf8'));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;
@@ -40,8 +41,8 @@ export function readCheckpointFile(file: string, version = CHECKPOINT_VERSION): 
  * Kafka's OffsetCheckpointFile entry for one partition (`<topic> <partition> <offset>`).
  * Streamwright keeps one such file per partition directory (see PartitionLog).
  */
-export function writeOffsetCheckpoint(file: string, topic: string, partition: number, offset: number): void {
-  writeCheckpointFile(file, [`${topic} ${partition} ${offset}`]);
+export function writeOffsetCheckpoint(file: string, topic: string, partition: number, offset: number, durable = true): void {
+  writeCheckpointFile(file, [`${topic} ${partition} ${offset}`], CHECKPOINT_VERSION, durable);
 }
 
 /** The offset in a single-partition offset checkpoint, or null when the file is absent or empty. */

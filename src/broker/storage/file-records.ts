@@ -13,6 +13,7 @@ import {
   RECORD_BATCH_HEADER_SIZE,
   RECORDS_COUNT_OFFSET,
 } from '../../protocol/records/index.js';
+import { defaultFileHandleCache, type EvictableFile, type FileHandleCache } from './file-handle-cache.js';
 import { unlinkIfExists } from './unlink-if-exists.js';
 
 /** The header fields of a stored batch the log needs, as numbers, and where it sits in the file. */
@@ -61,22 +62,38 @@ const DATA_CHUNK = 256 * 1024;
 
 /**
  * Kafka's FileRecords: a segment's `.log` file of record batches, appended and read with
- * synchronous positional I/O on a descriptor kept open for the segment's life.
+ * synchronous positional I/O. The descriptor is opened on first use and may be closed by the
+ * broker's {@link FileHandleCache} when other files need it; the next use reopens it. Data
+ * written through a closed descriptor stays in the page cache: `flush` fsyncs the file
+ * (reopening it) whenever something was written since the last flush.
  */
-export class FileRecords {
+export class FileRecords implements EvictableFile {
   private size: number;
+  private fd: number | null = null;
+  private closed = false;
+  /**
+   * Written (or truncated) since the last fsync. An existing file starts dirty: a previous
+   * run may have left unflushed pages (the recovery point says whether flushes reach it).
+   */
+  private dirty: boolean;
 
   private constructor(
     private path: string,
-    private fd: number | null,
+    private readonly files: FileHandleCache,
+    size: number,
   ) {
-    this.size = fs.fstatSync(fd!).size;
+    this.size = size;
+    this.dirty = size > 0;
   }
 
-  /** Opens (creating it when `create`) the file. */
-  static open(path: string, create: boolean): FileRecords {
-    const fd = fs.openSync(path, create ? (fs.existsSync(path) ? 'r+' : 'w+') : 'r+');
-    return new FileRecords(path, fd);
+  /** Opens (creating it when `create`) the file; an existing file is only stat'ed until it is used. */
+  static open(path: string, create: boolean, files: FileHandleCache = defaultFileHandleCache): FileRecords {
+    if (create && !fs.existsSync(path)) {
+      const records = new FileRecords(path, files, 0);
+      records.fd = files.openFile(records, path, 'w+');
+      return records;
+    }
+    return new FileRecords(path, files, fs.statSync(path).size);
   }
 
   get file(): string {
@@ -87,9 +104,23 @@ export class FileRecords {
     return this.size;
   }
 
+  /** Whether a descriptor is open right now (tests of the open-file cap). */
+  get hasHandle(): boolean {
+    return this.fd !== null;
+  }
+
   private handle(): number {
-    if (this.fd === null) throw new Error(`log file ${this.path} is closed`);
+    if (this.closed) throw new Error(`log file ${this.path} is closed`);
+    if (this.fd === null) this.fd = this.files.openFile(this, this.path, 'r+');
+    else this.files.touch(this);
     return this.fd;
+  }
+
+  releaseHandle(): void {
+    if (this.fd === null) return;
+    const fd = this.fd;
+    this.fd = null;
+    fs.closeSync(fd);
   }
 
   /** Appends `data` at the end; returns the bytes written. */
@@ -100,13 +131,15 @@ export class FileRecords {
       written += fs.writeSync(fd, data, written, data.length - written, this.size + written);
     }
     this.size += data.length;
+    this.dirty = true;
     return data.length;
   }
 
   /** Reads up to `length` bytes at `position` (fewer at the end of the file). */
   read(position: number, length: number): Buffer {
-    const fd = this.handle();
     const wanted = Math.max(0, Math.min(length, this.size - position));
+    if (wanted === 0) return Buffer.alloc(0);
+    const fd = this.handle();
     const out = Buffer.allocUnsafe(wanted);
     let got = 0;
     while (got < wanted) {
@@ -121,24 +154,47 @@ export class FileRecords {
   truncateTo(size: number): number {
     if (size < 0 || size > this.size) throw new RangeError(`cannot truncate ${this.path} of ${this.size} bytes to ${size}`);
     const removed = this.size - size;
-    if (removed > 0) fs.ftruncateSync(this.handle(), size);
+    if (removed > 0) {
+      fs.ftruncateSync(this.handle(), size);
+      this.dirty = true;
+    }
     this.size = size;
     return removed;
   }
 
-  flush(): void {
-    if (this.fd !== null) fs.fsyncSync(this.fd);
+  /** Whether something was written since the last flush. */
+  get needsFlush(): boolean {
+    return this.dirty && !this.closed;
   }
 
-  close(): void {
-    if (this.fd !== null) {
-      fs.closeSync(this.fd);
-      this.fd = null;
+  /** fsyncs what was written since the last flush (nothing to do otherwise). */
+  flush(): void {
+    if (!this.needsFlush) return;
+    fs.fsyncSync(this.handle());
+    this.dirty = false;
+  }
+
+  /** flush() on the thread pool, so that many files can be flushed at once. */
+  async flushAsync(): Promise<void> {
+    if (!this.needsFlush) return;
+    const fd = this.handle();
+    this.dirty = false;
+    try {
+      await new Promise<void>((resolve, reject) => fs.fsync(fd, (error) => (error ? reject(error) : resolve())));
+    } catch (error) {
+      this.dirty = true;
+      throw error;
     }
   }
 
+  close(): void {
+    this.closed = true;
+    this.files.closed(this);
+    this.releaseHandle();
+  }
+
   get isOpen(): boolean {
-    return this.fd !== null;
+    return !this.closed;
   }
 
   renameTo(path: string): void {
@@ -152,12 +208,12 @@ export class FileRecords {
   }
 
   lastModified(): number {
-    return fs.fstatSync(this.handle()).mtimeMs;
+    return fs.statSync(this.path).mtimeMs;
   }
 
   setLastModified(ms: number): void {
     const seconds = ms / 1000;
-    fs.futimesSync(this.handle(), seconds, seconds);
+    fs.utimesSync(this.path, seconds, seconds);
   }
 
   /**

@@ -1,4 +1,5 @@
-import { readCheckpointFile, writeCheckpointFile } from './checkpoint-file.js';
+import { fsyncFile } from './atomic-file.js';
+import { CHECKPOINT_VERSION, readCheckpointFile, writeCheckpointFile } from './checkpoint-file.js';
 import { KafkaStorageError } from './errors.js';
 
 export const UNDEFINED_EPOCH = -1;
@@ -19,24 +20,38 @@ export interface EpochEndOffset {
  * Kafka's LeaderEpochFileCache: for each leader epoch, the first offset written in it, kept
  * in `leader-epoch-checkpoint` (version line `0`, count line, `epoch startOffset` lines).
  * Epochs and start offsets both increase; the file is rewritten on every change (epochs
- * change rarely).
+ * change rarely) without an fsync, as Kafka does since KAFKA-15046: every partition of a
+ * broker gets an epoch when it becomes leader, and an fsync each would stall that. The log's
+ * next flush makes it durable ({@link sync}). A file torn by an OS crash before that reads as
+ * empty: recovery re-assigns the epochs of the batches it re-reads.
  */
 export class LeaderEpochCache {
   private entries: EpochEntry[];
+  private unsynced = false;
 
-  constructor(private readonly file: string) {
-    this.entries = LeaderEpochCache.load(file);
+  /** `load` false: the file cannot exist yet (a new partition directory). */
+  constructor(
+    private readonly file: string,
+    load = true,
+  ) {
+    this.entries = load ? LeaderEpochCache.load(file) : [];
   }
 
   private static load(file: string): EpochEntry[] {
-    const lines = readCheckpointFile(file) ?? [];
+    let lines: string[];
+    try {
+      lines = readCheckpointFile(file) ?? [];
+    } catch (error) {
+      if (error instanceof KafkaStorageError) return [];
+      throw error;
+    }
     const entries: EpochEntry[] = [];
     for (const line of lines) {
       const parts = line.trim().split(/\s+/);
       const epoch = Number(parts[0]);
       const startOffset = Number(parts[1]);
       if (parts.length !== 2 || !Number.isInteger(epoch) || !Number.isSafeInteger(startOffset)) {
-        throw new KafkaStorageError(`malformed leader epoch entry ${JSON.stringify(line)} in ${file}`);
+        return []; // torn by an OS crash (see the class comment)
       }
       entries.push({ epoch, startOffset });
     }
@@ -126,6 +141,19 @@ export class LeaderEpochCache {
   }
 
   private flush(): void {
-    writeCheckpointFile(this.file, this.entries.map((e) => `${e.epoch} ${e.startOffset}`));
+    writeCheckpointFile(this.file, this.entries.map((e) => `${e.epoch} ${e.startOffset}`), CHECKPOINT_VERSION, false);
+    this.unsynced = true;
+  }
+
+  /** Whether the file changed since the last {@link sync}. */
+  get needsSync(): boolean {
+    return this.unsynced;
+  }
+
+  /** fsyncs the file (the caller fsyncs the directory, which holds the rename). */
+  sync(): void {
+    if (!this.unsynced) return;
+    fsyncFile(this.file);
+    this.unsynced = false;
   }
 }

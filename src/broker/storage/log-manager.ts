@@ -1,10 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BrokerLogger } from '../logger.js';
-import { writeFileAtomically } from './atomic-file.js';
+import { fsyncDirectory, fsyncDirectoryAsync, writeFileAtomically } from './atomic-file.js';
+import { DEFAULT_MAX_OPEN_FILES, FileHandleCache, withDescriptors } from './file-handle-cache.js';
 import { LogCleaner, type CleanerStats, type LogCleanerOptions } from './log-cleaner.js';
 import type { LogConfig } from './log-config.js';
-import { PARTITION_METADATA_FILE, partitionDirName } from './log-file-names.js';
+import { CLEAN_SHUTDOWN_FILE, PARTITION_METADATA_FILE, partitionDirName } from './log-file-names.js';
 import { PartitionLog } from './partition-log.js';
 import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 
@@ -26,6 +27,10 @@ export interface LogManagerOptions {
   /** log.flush.offset.checkpoint.interval.ms (60000). */
   recoveryPointCheckpointIntervalMs?: number;
   cleaner?: LogCleanerOptions;
+  /** streamwright.log.max.open.files: segment and index files open at once (default 4096). */
+  maxOpenFiles?: number;
+  /** How many logs a shutdown flushes and closes at once (default 64). */
+  shutdownConcurrency?: number;
 }
 
 /**
@@ -44,6 +49,10 @@ export class LogManager {
   private readonly timers: TimerHandle[] = [];
   private cleaning: Promise<CleanerStats[]> | null = null;
   private closed = false;
+  /** The open segment and index files of every log, capped. */
+  readonly files: FileHandleCache;
+  /** The data directory's clean shutdown marker was there at start: logs opened from it need no recovery. */
+  private readonly closedCleanly: boolean;
 
   constructor(private readonly options: LogManagerOptions) {
     this.dataDir = options.dataDir;
@@ -51,7 +60,16 @@ export class LogManager {
     this.now = () => this.clock.now();
     this.logger = options.logger;
     this.cleaner = new LogCleaner({ now: this.now, ...options.cleaner });
+    this.files = new FileHandleCache(options.maxOpenFiles ?? DEFAULT_MAX_OPEN_FILES);
     fs.mkdirSync(this.dataDir, { recursive: true });
+    // Kafka's clean shutdown marker of a log directory: every log in it was closed cleanly.
+    // Removed (durably, once) before any log can change, so that a crash is seen as one.
+    const marker = path.join(this.dataDir, CLEAN_SHUTDOWN_FILE);
+    this.closedCleanly = fs.existsSync(marker);
+    if (this.closedCleanly) {
+      fs.rmSync(marker, { force: true });
+      fsyncDirectory(this.dataDir);
+    }
   }
 
   /**
@@ -68,7 +86,7 @@ export class LogManager {
     const created = !fs.existsSync(dir);
     // A new partition costs no fsync: its directory is synced with its first flush, and its
     // partition.metadata is rewritten from the cluster metadata whenever the log is opened.
-    const log = PartitionLog.open(dir, config, { topic, partition, clock: this.clock, logger: this.logger, highWatermark, unsyncedDirectory: created });
+    const log = PartitionLog.open(dir, config, { topic, partition, clock: this.clock, logger: this.logger, highWatermark, unsyncedDirectory: created, files: this.files, closedCleanly: this.closedCleanly && !created });
     if (topicId !== undefined) writePartitionMetadata(dir, topicId, created);
     this.logs.set(key, log);
     return log;
@@ -163,18 +181,59 @@ export class LogManager {
     if (this.closed) return;
     this.closed = true;
     for (const timer of this.timers.splice(0)) this.clock.clearInterval(timer);
+    let failed = false;
     for (const log of this.logs.values()) {
       try {
-        log.close();
+        log.close(false);
       } catch (error) {
+        failed = true;
         this.logger?.error(`closing ${log.name} failed: ${describe(error)}`);
       }
     }
     this.logs.clear();
+    if (!failed) this.markCleanShutdown();
+  }
+
+  /** One marker for the whole data directory (Kafka's), written once every log is closed. */
+  private markCleanShutdown(): void {
+    withDescriptors(() => fs.writeFileSync(path.join(this.dataDir, CLEAN_SHUTDOWN_FILE), ''));
+    fsyncDirectory(this.dataDir);
   }
 
   close(): void {
     this.shutdown();
+  }
+
+  /**
+   * shutdown() that flushes and closes up to `shutdownConcurrency` logs at once, their fsyncs on
+   * the thread pool (a broker with thousands of partitions would otherwise wait for one fsync
+   * after the other). Logs with nothing unflushed cost no fsync; the data directory is fsynced
+   * once at the end when new partitions' directories need it.
+   */
+  async shutdownAsync(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const timer of this.timers.splice(0)) this.clock.clearInterval(timer);
+    const logs = [...this.logs.values()];
+    this.logs.clear();
+    let next = 0;
+    let failed = false;
+    const worker = async () => {
+      while (next < logs.length) {
+        const log = logs[next++]!;
+        try {
+          await log.closeAsync(false);
+        } catch (error) {
+          failed = true;
+          this.logger?.error(`closing ${log.name} failed: ${describe(error)}`);
+        }
+      }
+    };
+    const concurrency = Math.max(1, this.options.shutdownConcurrency ?? 64);
+    await Promise.all(Array.from({ length: Math.min(concurrency, logs.length) }, worker));
+    // Also makes new partitions' directory entries durable (one fsync for all of them).
+    if (!failed) this.markCleanShutdown();
+    else await fsyncDirectoryAsync(this.dataDir);
   }
 
   /**
@@ -203,11 +262,11 @@ function writePartitionMetadata(dir: string, topicId: string, created: boolean):
   const file = path.join(dir, PARTITION_METADATA_FILE);
   const text = `version: 0\ntopic_id: ${topicId}\n`;
   if (created) {
-    fs.writeFileSync(file, text);
+    withDescriptors(() => fs.writeFileSync(file, text));
     return;
   }
   try {
-    if (fs.readFileSync(file, 'utf8') === text) return;
+    if (withDescriptors(() => fs.readFileSync(file, 'utf8')) === text) return;
   } catch {
     // Absent: written below.
   }

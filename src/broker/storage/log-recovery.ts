@@ -2,6 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fsyncDirectory } from './atomic-file.js';
 import { readOffsetCheckpoint } from './checkpoint-file.js';
+import { KafkaStorageError } from './errors.js';
+import { withDescriptors } from './file-handle-cache.js';
 import type { FileBatch } from './file-records.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
 import {
@@ -54,19 +56,23 @@ export interface RecoveryLogger {
  *    index files without their `.log` are deleted.
  * 2. A `.log.swap` is a cleaned segment whose swap was committed: it replaces the live
  *    segments its offsets cover and becomes live.
- * 3. After a clean shutdown (the `.kafka_cleanshutdown` marker) indexes are trusted; only the
+ * 3. After a clean shutdown (the `.kafka_cleanshutdown` marker, in the partition directory or,
+ *    as Kafka writes it, in the data directory: `closedCleanly`) indexes are trusted; only the
  *    last segment's size is checked against its batches. Otherwise every segment from the one
  *    holding the recovery point on is re-read: each batch's framing and CRC are checked, the
  *    indexes are rebuilt, a torn or corrupt tail is truncated and later segments deleted.
  *    Producer state is replayed through those segments (from the newest snapshot below
  *    them), which rebuilds their transaction indexes.
  */
-export function loadLog(dir: string, options: LogSegmentOptions, logger?: RecoveryLogger): LoadedLog {
+export function loadLog(dir: string, options: LogSegmentOptions, logger?: RecoveryLogger, closedCleanly = false, isNew = false): LoadedLog {
+  if (isNew) return newLog(dir, options);
   fs.mkdirSync(dir, { recursive: true });
   const marker = path.join(dir, CLEAN_SHUTDOWN_FILE);
-  const hadCleanShutdown = fs.existsSync(marker);
+  const markedClean = fs.existsSync(marker);
+  // `closedCleanly`: the data directory's marker (LogManager) vouches for every log in it.
+  const hadCleanShutdown = closedCleanly || markedClean;
   const storedLogStartOffset = readOffsetCheckpoint(path.join(dir, LOG_START_OFFSET_CHECKPOINT_FILE));
-  const storedRecoveryPoint = readOffsetCheckpoint(path.join(dir, RECOVERY_POINT_CHECKPOINT_FILE));
+  const storedRecoveryPoint = readRecoveryPoint(dir, logger);
   const logStartOffsetCheckpoint = storedLogStartOffset ?? 0;
   const recoveryPointCheckpoint = storedRecoveryPoint ?? 0;
   const leaderEpochCache = new LeaderEpochCache(path.join(dir, LEADER_EPOCH_CHECKPOINT_FILE));
@@ -102,10 +108,11 @@ export function loadLog(dir: string, options: LogSegmentOptions, logger?: Recove
   leaderEpochCache.truncateFromEnd(logEndOffset);
   leaderEpochCache.truncateFromStart(logStartOffset);
 
-  if (hadCleanShutdown) {
-    // From now on a crash must be detected as one.
+  if (markedClean) {
+    // From now on a crash must be detected as one. The removal becomes durable with the log's
+    // first flush (PartitionLog fsyncs the directory then): until then nothing written since is
+    // promised, and a marker that an OS crash brings back still gets the last segment checked.
     fs.rmSync(marker, { force: true });
-    fsyncDirectory(dir);
   }
   return {
     segments,
@@ -121,13 +128,44 @@ export function loadLog(dir: string, options: LogSegmentOptions, logger?: Recove
   };
 }
 
+/**
+ * A partition directory that did not exist: nothing to list, read or recover, so none of it is
+ * done (creating thousands of partitions would otherwise pay for each of those calls).
+ */
+function newLog(dir: string, options: LogSegmentOptions): LoadedLog {
+  fs.mkdirSync(dir);
+  return {
+    segments: [LogSegment.create(dir, 0, options, false)],
+    logStartOffset: 0,
+    logEndOffset: 0,
+    recoveryPoint: 0,
+    leaderEpochCache: new LeaderEpochCache(path.join(dir, LEADER_EPOCH_CHECKPOINT_FILE), false),
+    producerState: new ProducerStateManager(dir),
+    hadCleanShutdown: false,
+    truncatedBytes: 0,
+    logStartOffsetCheckpoint: null,
+    recoveryPointCheckpoint: null,
+  };
+}
+
+/** The recovery point checkpoint (written without fsync): a torn file reads as 0, recovering everything. */
+function readRecoveryPoint(dir: string, logger?: RecoveryLogger): number | null {
+  try {
+    return readOffsetCheckpoint(path.join(dir, RECOVERY_POINT_CHECKPOINT_FILE));
+  } catch (error) {
+    if (!(error instanceof KafkaStorageError)) throw error;
+    logger?.warn(`${dir}: ${error.message}; recovering the whole log`);
+    return 0;
+  }
+}
+
 function isIndexFile(name: string): boolean {
   return name.endsWith(INDEX_FILE_SUFFIX) || name.endsWith(TIME_INDEX_FILE_SUFFIX) || name.endsWith(TXN_INDEX_FILE_SUFFIX);
 }
 
 /** Deletes leftovers; returns the base offsets of complete `.log.swap` files. */
 function removeTempFilesAndCollectSwaps(dir: string, logger?: RecoveryLogger): number[] {
-  const names = fs.readdirSync(dir);
+  const names = withDescriptors(() => fs.readdirSync(dir));
   const remove = (name: string) => fs.rmSync(path.join(dir, name), { force: true });
   let minCleanedBase = Infinity;
   for (const name of names) {
@@ -155,8 +193,8 @@ function removeTempFilesAndCollectSwaps(dir: string, logger?: RecoveryLogger): n
     }
   }
   // Index files whose .log is gone (Kafka deletes these too).
-  const logs = new Set(fs.readdirSync(dir).filter((n) => n.endsWith(LOG_FILE_SUFFIX)).map((n) => offsetFromFileName(n)));
-  for (const name of fs.readdirSync(dir)) {
+  const logs = new Set(withDescriptors(() => fs.readdirSync(dir)).filter((n) => n.endsWith(LOG_FILE_SUFFIX)).map((n) => offsetFromFileName(n)));
+  for (const name of withDescriptors(() => fs.readdirSync(dir))) {
     if (isIndexFile(name) && offsetFromFileName(name) !== null && !logs.has(offsetFromFileName(name))) remove(name);
   }
   return swapBases.sort((a, b) => a - b);
@@ -164,7 +202,7 @@ function removeTempFilesAndCollectSwaps(dir: string, logger?: RecoveryLogger): n
 
 function openSegments(dir: string, options: LogSegmentOptions): LogSegment[] {
   const segments: LogSegment[] = [];
-  for (const name of fs.readdirSync(dir)) {
+  for (const name of withDescriptors(() => fs.readdirSync(dir))) {
     if (!name.endsWith(LOG_FILE_SUFFIX)) continue;
     const base = offsetFromFileName(name);
     if (base === null) continue;

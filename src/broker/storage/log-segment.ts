@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { CorruptRecordBatchError, decodeRecordBatchSync, recordOffset, recordTimestamp, validateBatch } from '../../protocol/records/index.js';
 import { KafkaStorageError } from './errors.js';
+import type { FileHandleCache } from './file-handle-cache.js';
 import { FileRecords, type FileBatch } from './file-records.js';
 import { logFileName, offsetIndexFileName, timeIndexFileName } from './log-file-names.js';
 import { OffsetIndex } from './offset-index.js';
@@ -19,6 +20,8 @@ export interface LogSegmentOptions {
   rollJitterMs?: number;
   /** '' for a live segment, '.cleaned' / '.swap' while the cleaner builds a replacement. */
   fileSuffix?: string;
+  /** The broker's cap on open files (default: one shared by every log of the process). */
+  files?: FileHandleCache;
 }
 
 /** One batch of an append: where it sits in the appended buffer and the fields the indexes need. */
@@ -97,21 +100,19 @@ export class LogSegment {
   ) {
     this.suffix = options.fileSuffix ?? '';
     this.created = options.now();
-    this.log = FileRecords.open(logFileName(dir, baseOffset, this.suffix), create);
-    this.offsetIndexFile = new OffsetIndex(offsetIndexFileName(dir, baseOffset, this.suffix), baseOffset, options.maxIndexSize);
-    this.timeIndexFile = new TimeIndex(timeIndexFileName(dir, baseOffset, this.suffix), baseOffset, options.maxIndexSize);
-    this.txnIndex = new TransactionIndex(txnIndexFileName(dir, baseOffset, this.suffix), baseOffset);
+    const files = options.files;
+    this.log = FileRecords.open(logFileName(dir, baseOffset, this.suffix), create, files);
+    // Index files appear with their first entry (see AbstractIndex): a new segment costs one file.
+    this.offsetIndexFile = new OffsetIndex(offsetIndexFileName(dir, baseOffset, this.suffix), baseOffset, options.maxIndexSize, files);
+    this.timeIndexFile = new TimeIndex(timeIndexFileName(dir, baseOffset, this.suffix), baseOffset, options.maxIndexSize, files);
+    this.txnIndex = new TransactionIndex(txnIndexFileName(dir, baseOffset, this.suffix), baseOffset, files);
     this.indexesChecked = create;
-    if (create) {
-      this.offsetIndexFile.createFile();
-      this.timeIndexFile.createFile();
-    }
   }
 
-  /** Creates a new empty segment (truncating leftovers with the same name). */
-  static create(dir: string, baseOffset: number, options: LogSegmentOptions): LogSegment {
+  /** Creates a new empty segment (truncating leftovers with the same name unless `mayHaveLeftovers` is false: a new directory). */
+  static create(dir: string, baseOffset: number, options: LogSegmentOptions, mayHaveLeftovers = true): LogSegment {
     const suffix = options.fileSuffix ?? '';
-    for (const file of [logFileName(dir, baseOffset, suffix), offsetIndexFileName(dir, baseOffset, suffix), timeIndexFileName(dir, baseOffset, suffix), txnIndexFileName(dir, baseOffset, suffix)]) {
+    if (mayHaveLeftovers) for (const file of [logFileName(dir, baseOffset, suffix), offsetIndexFileName(dir, baseOffset, suffix), timeIndexFileName(dir, baseOffset, suffix), txnIndexFileName(dir, baseOffset, suffix)]) {
       fs.rmSync(file, { force: true });
     }
     return new LogSegment(dir, baseOffset, options, true);
@@ -140,20 +141,22 @@ export class LogSegment {
     return this.timeIndexFile;
   }
 
-  /** Whether both index files exist (a missing one means the segment needs its indexes rebuilt). */
+  /** Whether both index files exist (index files appear with their first entry). */
   indexFilesExist(): boolean {
     return this.offsetIndexFile.exists() && this.timeIndexFile.exists();
   }
 
   /**
-   * Kafka's sanity check, done on first use: an index whose file is missing or whose entries
-   * point past the log is rebuilt from the batch headers.
+   * Kafka's sanity check, done on first use: an index whose entries point past the log is
+   * rebuilt from the batch headers, and so is a missing one where the log is long enough to
+   * have had entries (a small segment's indexes have no file).
    */
   private checkIndexes(): void {
     this.indexesChecked = true;
     const index = this.offsetIndexFile;
     const time = this.timeIndexFile;
-    const broken = !this.indexFilesExist() || (index.entries > 0 && index.lastPosition >= this.size) || (time.entries > 0 && this.size === 0);
+    const missing = this.size > this.options.indexIntervalBytes && !this.indexFilesExist();
+    const broken = missing || (index.entries > 0 && index.lastPosition >= this.size) || (time.entries > 0 && this.size === 0);
     if (broken) this.rebuildIndexes();
   }
 
@@ -437,12 +440,20 @@ export class LogSegment {
     return truncated;
   }
 
-  /** Kafka's onBecomeInactiveSegment: final time index entry, indexes trimmed to their entries. */
-  onBecomeInactiveSegment(): void {
+  /**
+   * Kafka's onBecomeInactiveSegment: final time index entry, indexes trimmed to their entries.
+   * A rolled segment gets both index files even without entries (Kafka's layout); a closing
+   * active one does not (an fsync-free file creation per partition would still slow a shutdown).
+   */
+  onBecomeInactiveSegment(createMissingFiles = true): void {
     const max = this.maxTimestampSoFar();
     if (max.timestamp !== NO_TIMESTAMP) this.timeIndex.maybeAppend(max.timestamp, max.offset, true);
     this.offsetIndex.trimToValidSize();
     this.timeIndex.trimToValidSize();
+    if (createMissingFiles) {
+      this.offsetIndexFile.createIfMissing();
+      this.timeIndexFile.createIfMissing();
+    }
   }
 
   flush(): void {
@@ -452,10 +463,21 @@ export class LogSegment {
     this.txnIndex.flush();
   }
 
+  /**
+   * flush() with the log's fsync on the thread pool (the part that holds data), so that a
+   * shutdown flushes many segments at once. Indexes are rebuilt by recovery when needed.
+   */
+  async flushAsync(): Promise<void> {
+    await this.log.flushAsync();
+    this.offsetIndexFile.flush();
+    this.timeIndexFile.flush();
+    this.txnIndex.flush();
+  }
+
   /** Clean close: final time index entry, trimmed indexes, descriptors released. */
   close(): void {
     if (this.log.isOpen) {
-      if (this.indexesChecked || this.maxTimestampAndOffset !== null) this.onBecomeInactiveSegment();
+      if (this.indexesChecked || this.maxTimestampAndOffset !== null) this.onBecomeInactiveSegment(false);
       this.offsetIndexFile.close();
       this.timeIndexFile.close();
     }

@@ -1,5 +1,6 @@
 import { AbstractIndex, growInt32 } from './abstract-index.js';
 import { KafkaStorageError } from './errors.js';
+import type { FileHandleCache } from './file-handle-cache.js';
 
 /** An offset and the file position of the batch to start scanning from. */
 export interface OffsetPosition {
@@ -18,8 +19,8 @@ export class OffsetIndex extends AbstractIndex {
   private relativeOffsets: Int32Array = new Int32Array(0);
   private positions: Int32Array = new Int32Array(0);
 
-  constructor(file: string, baseOffset: number, maxIndexSize: number) {
-    super(file, baseOffset, maxIndexSize, ENTRY_SIZE);
+  constructor(file: string, baseOffset: number, maxIndexSize: number, files?: FileHandleCache) {
+    super(file, baseOffset, maxIndexSize, ENTRY_SIZE, files);
   }
 
   protected parseEntries(data: Buffer, count: number): number {

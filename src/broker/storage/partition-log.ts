@@ -1,8 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CorruptRecordBatchError } from '../../protocol/records/index.js';
-import { fsyncDirectory } from './atomic-file.js';
+import { fsyncDirectory, fsyncDirectoryAsync } from './atomic-file.js';
 import { KafkaStorageError, OffsetOutOfRangeError, StorageError } from './errors.js';
+import type { FileHandleCache } from './file-handle-cache.js';
 import type { EpochEndOffset, LeaderEpochCache } from './leader-epoch-cache.js';
 import { prepareAppend, type AppendOptions, type LogAppendInfo } from './log-append.js';
 import type { LogConfig } from './log-config.js';
@@ -41,6 +42,10 @@ export interface PartitionLogOptions {
    * not fsynced yet: the first flush does it, since only flushed records need them on disk.
    */
   unsyncedDirectory?: boolean;
+  /** The broker's cap on open segment and index files (default: one shared by the process). */
+  files?: FileHandleCache;
+  /** The data directory's clean shutdown marker vouched for this log (LogManager): no recovery. */
+  closedCleanly?: boolean;
 }
 
 /**
@@ -79,7 +84,11 @@ export class PartitionLog {
   private readonly appendListeners: LogListeners;
   private readonly hwListeners: LogListeners;
   private readonly deleter: SegmentDeleter;
+  /** Entries of this directory (new files, a removed clean shutdown marker) not fsynced yet. */
   private unsyncedDirectory: boolean;
+  /** This directory's own entry in the data directory is not fsynced yet (a new partition). */
+  private unsyncedParent: boolean;
+  private readonly files: FileHandleCache | undefined;
 
   private constructor(
     readonly dir: string,
@@ -95,28 +104,35 @@ export class PartitionLog {
     this.deleter = new SegmentDeleter(clock);
     this.random = options.random ?? Math.random;
     this.logger = options.logger;
-    this.unsyncedDirectory = options.unsyncedDirectory ?? false;
+    this.unsyncedParent = options.unsyncedDirectory ?? false;
+    this.files = options.files;
     const snapshot = (): LogChange => ({ logEndOffset: this.endOffset, highWatermark: this.hw });
     const onError = (error: unknown) => this.logger?.error(`${this.name}: log listener failed: ${error instanceof Error ? error.stack : String(error)}`);
     this.appendListeners = new LogListeners(snapshot, onError);
     this.hwListeners = new LogListeners(snapshot, onError);
-    const loaded = loadLog(dir, this.segmentOptions(), options.logger);
+    const isNew = options.unsyncedDirectory ?? false;
+    const loaded = loadLog(dir, this.segmentOptions(), options.logger, options.closedCleanly ?? false, isNew);
     this.segmentList = loaded.segments;
     this.startOffset = loaded.logStartOffset;
     this.endOffset = loaded.logEndOffset;
     this.recoveryPointOffset = loaded.recoveryPoint;
     this.leaderEpochCache = loaded.leaderEpochCache;
+    // The removed clean shutdown marker becomes durable with the first flush, like new files.
+    this.unsyncedDirectory = this.unsyncedParent || loaded.hadCleanShutdown;
     this.producerState = loaded.producerState;
     this.hw = clamp(options.highWatermark ?? loaded.logEndOffset, this.startOffset, this.endOffset);
     this.lastFlushMs = this.now();
-    this.checkpoints = new PartitionCheckpoints(dir, this.topic, this.partition, {
-      logStartOffset: loaded.logStartOffsetCheckpoint,
-      recoveryPoint: loaded.recoveryPointCheckpoint,
-    });
-    // Checkpoints that recovery changed (or a new directory's) are written right away.
+    this.checkpoints = new PartitionCheckpoints(
+      dir,
+      this.topic,
+      this.partition,
+      { logStartOffset: loaded.logStartOffsetCheckpoint, recoveryPoint: loaded.recoveryPointCheckpoint },
+      !isNew,
+    );
+    // Checkpoints that recovery changed are written right away (a new log's zeroes need no file).
     this.writeLogStartOffsetCheckpoint();
     this.writeRecoveryPointCheckpoint();
-    this.rebuildProducerState(this.endOffset);
+    if (!isNew) this.rebuildProducerState(this.endOffset);
   }
 
   /** Opens (creating or recovering as needed) the log in `dir`. */
@@ -372,6 +388,7 @@ export class PartitionLog {
       maxIndexSize: this.configValue.segmentIndexBytes,
       now: this.now,
       rollJitterMs: this.configValue.randomSegmentJitter(this.random),
+      files: this.files,
     };
   }
 
@@ -603,21 +620,39 @@ export class PartitionLog {
     this.ensureOpen();
     if (upTo <= this.recoveryPointOffset) return false;
     this.guardIo(() => {
-      for (let i = floorSegmentIndex(this.segmentList, this.recoveryPointOffset); i < this.segmentList.length; i++) {
-        const segment = this.segmentList[i]!;
-        if (segment.baseOffset >= upTo) break;
-        segment.flush();
-      }
-      if (this.unsyncedDirectory) {
-        // A new partition's directory entries become durable with its first flushed records.
-        fsyncDirectory(this.dir);
+      for (const segment of this.segmentsToFlush(upTo)) segment.flush();
+      this.syncMetadataFiles();
+      if (this.unsyncedParent) {
         fsyncDirectory(path.dirname(this.dir));
-        this.unsyncedDirectory = false;
+        this.unsyncedParent = false;
       }
     });
     this.recoveryPointOffset = upTo;
     this.lastFlushMs = this.now();
     return true;
+  }
+
+  /** The segments holding offsets in [recoveryPoint, upTo). */
+  private segmentsToFlush(upTo: number): LogSegment[] {
+    const out: LogSegment[] = [];
+    for (let i = floorSegmentIndex(this.segmentList, this.recoveryPointOffset); i < this.segmentList.length; i++) {
+      const segment = this.segmentList[i]!;
+      if (segment.baseOffset >= upTo) break;
+      out.push(segment);
+    }
+    return out;
+  }
+
+  /** The leader epoch file and the directory's entries (new files, renames) become durable with flushed records. */
+  private syncMetadataFiles(): void {
+    if (this.leaderEpochCache.needsSync) {
+      this.leaderEpochCache.sync();
+      this.unsyncedDirectory = true;
+    }
+    if (this.unsyncedDirectory) {
+      fsyncDirectory(this.dir);
+      this.unsyncedDirectory = false;
+    }
   }
 
   /** flush.ms: flushes when the last flush is older than the topic's flush.ms. Returns whether it flushed. */
@@ -635,14 +670,55 @@ export class PartitionLog {
   /**
    * Clean shutdown: flushes, closes the segments (indexes trimmed, final time index entries),
    * checkpoints the recovery point (= the log end) and writes the clean shutdown marker, so
-   * the next open trusts the indexes instead of re-reading the segments.
+   * the next open trusts the indexes instead of re-reading the segments (`markClean` false:
+   * the caller marks the whole data directory instead, see closeAsync).
    */
-  close(): void {
+  close(markClean = true): void {
     if (this.state !== 'open') {
       if (this.state === 'failed') this.closeHandlers();
       return;
     }
     this.flush();
+    this.finishClose(markClean);
+  }
+
+  /**
+   * close() with the fsyncs of the log files on the thread pool, so that a broker closes many
+   * logs at once (LogManager bounds how many). A log with nothing unflushed costs no fsync.
+   * Leaves the data directory's fsync to the caller: returns whether this log needs it.
+   * `markClean` false leaves the clean shutdown marker to the caller too (LogManager writes one
+   * for the data directory, as Kafka does, instead of a file per partition).
+   */
+  async closeAsync(markClean = true): Promise<{ parentUnsynced: boolean }> {
+    if (this.state !== 'open') {
+      this.close();
+      return { parentUnsynced: false };
+    }
+    const upTo = this.endOffset;
+    if (upTo > this.recoveryPointOffset) {
+      try {
+        for (const segment of this.segmentsToFlush(upTo)) await segment.flushAsync();
+        await fsyncDirectoryAsync(this.dir, this.unsyncedDirectory || this.leaderEpochCache.needsSync);
+      } catch (error) {
+        this.guardIo(() => {
+          throw error;
+        });
+      }
+      if (this.state !== 'open') return { parentUnsynced: false };
+      this.guardIo(() => this.leaderEpochCache.sync());
+      this.unsyncedDirectory = false;
+      this.recoveryPointOffset = upTo;
+      this.lastFlushMs = this.now();
+    }
+    const parentUnsynced = this.unsyncedParent && this.recoveryPointOffset > 0;
+    this.unsyncedParent = false;
+    // Past here everything is synchronous: appends cannot slip in between.
+    if (this.endOffset > this.recoveryPointOffset) this.flush();
+    this.finishClose(markClean);
+    return { parentUnsynced };
+  }
+
+  private finishClose(markClean: boolean): void {
     // The state at the log end: the next open loads it instead of replaying anything.
     this.guardIo(() => {
       this.producerState.updateMapEndOffset(this.endOffset);
@@ -652,7 +728,7 @@ export class PartitionLog {
     this.writeRecoveryPointCheckpoint();
     this.writeLogStartOffsetCheckpoint();
     this.deleter.runPending();
-    this.checkpoints.markCleanShutdown();
+    if (markClean) this.checkpoints.markCleanShutdown();
     this.state = 'closed';
     this.appendListeners.clear();
     this.hwListeners.clear();

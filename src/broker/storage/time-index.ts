@@ -1,5 +1,6 @@
 import { AbstractIndex, growFloat64, growInt32 } from './abstract-index.js';
 import { KafkaStorageError } from './errors.js';
+import type { FileHandleCache } from './file-handle-cache.js';
 
 /** A timestamp and the offset it maps to; timestamp -1 means "none" (Kafka's NO_TIMESTAMP). */
 export interface TimestampOffset {
@@ -19,8 +20,8 @@ export class TimeIndex extends AbstractIndex {
   private timestamps: Float64Array = new Float64Array(0);
   private relativeOffsets: Int32Array = new Int32Array(0);
 
-  constructor(file: string, baseOffset: number, maxIndexSize: number) {
-    super(file, baseOffset, maxIndexSize, ENTRY_SIZE);
+  constructor(file: string, baseOffset: number, maxIndexSize: number, files?: FileHandleCache) {
+    super(file, baseOffset, maxIndexSize, ENTRY_SIZE, files);
   }
 
   protected parseEntries(data: Buffer, count: number): number {

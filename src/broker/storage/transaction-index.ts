@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TXN_INDEX_FILE_SUFFIX, filenamePrefixFromOffset } from './log-file-names.js';
+import { defaultFileHandleCache, withDescriptors, type EvictableFile, type FileHandleCache } from './file-handle-cache.js';
 import { unlinkIfExists } from './unlink-if-exists.js';
 
 /** One aborted transaction of a partition, as Kafka's AbortedTxn. */
@@ -28,13 +29,16 @@ export function txnIndexFileName(dir: string, baseOffset: number, suffix = ''): 
  * overlap what it returns so the consumer can drop the aborted records. The file is created
  * on the first entry; its entries are cached (they are few: one per aborted transaction).
  */
-export class TransactionIndex {
+export class TransactionIndex implements EvictableFile {
   private cached: AbortedTxn[] | null = null;
   private fd: number | null = null;
+  /** Written since the last fsync (the descriptor may have been closed by the file cache meanwhile). */
+  private dirty = false;
 
   constructor(
     private filePath: string,
     readonly startOffset: number,
+    private readonly files: FileHandleCache = defaultFileHandleCache,
   ) {}
 
   get file(): string {
@@ -64,6 +68,7 @@ export class TransactionIndex {
     buf.writeBigInt64BE(BigInt(txn.lastStableOffset), 26);
     const fd = this.handle();
     fs.writeSync(fd, buf, 0, buf.length, entries.length * ABORTED_TXN_ENTRY_SIZE);
+    this.dirty = true;
     entries.push({ ...txn });
   }
 
@@ -97,14 +102,21 @@ export class TransactionIndex {
   }
 
   flush(): void {
-    if (this.fd !== null) fs.fsyncSync(this.fd);
+    if (!this.dirty) return;
+    fs.fsyncSync(this.handle());
+    this.dirty = false;
   }
 
   close(): void {
-    if (this.fd !== null) {
-      fs.closeSync(this.fd);
-      this.fd = null;
-    }
+    this.files.closed(this);
+    this.releaseHandle();
+  }
+
+  releaseHandle(): void {
+    if (this.fd === null) return;
+    const fd = this.fd;
+    this.fd = null;
+    fs.closeSync(fd);
   }
 
   /** Renames the file when there is one (an index without entries has no file). */
@@ -124,7 +136,8 @@ export class TransactionIndex {
   }
 
   private handle(): number {
-    if (this.fd === null) this.fd = fs.openSync(this.filePath, fs.existsSync(this.filePath) ? 'r+' : 'w+');
+    if (this.fd === null) this.fd = this.files.openFile(this, this.filePath, fs.existsSync(this.filePath) ? 'r+' : 'w+');
+    else this.files.touch(this);
     return this.fd;
   }
 
@@ -133,7 +146,7 @@ export class TransactionIndex {
     const entries: AbortedTxn[] = [];
     let bytes: Buffer;
     try {
-      bytes = fs.readFileSync(this.filePath);
+      bytes = withDescriptors(() => fs.readFileSync(this.filePath));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       return (this.cached = entries);

@@ -6,12 +6,13 @@ import { TimeIndex } from '../../../src/broker/storage/time-index.js';
 import { tempDir } from './helpers.js';
 
 describe('OffsetIndex', () => {
-  it('preallocates, looks up the largest entry <= target, and trims to its entries', () => {
+  it('has no file until its first entry, preallocates then, looks up the largest entry <= target, and trims to its entries', () => {
     const file = path.join(tempDir(), '00000000000000000100.index');
     const index = new OffsetIndex(file, 100, 80);
-    index.createFile();
-    expect(fs.statSync(file).size).toBe(80);
+    expect(index.entries).toBe(0);
+    expect(fs.existsSync(file)).toBe(false);
     index.append(105, 4200);
+    expect(fs.statSync(file).size).toBe(80);
     index.append(110, 8400);
     index.append(130, 12700);
     expect(index.lookup(99)).toEqual({ offset: 100, position: 0 });

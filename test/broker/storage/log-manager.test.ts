@@ -42,8 +42,11 @@ describe('LogManager', () => {
     logs.getOrCreateLog('t', 0, testConfig()).append(numberedBatch(4), leader);
     logs.getOrCreateLog('t', 1, testConfig()).append(numberedBatch(2), leader);
     logs.shutdown();
-    expect(fs.existsSync(path.join(dataDir, 't-0', '.kafka_cleanshutdown'))).toBe(true);
+    // One marker for the data directory, as Kafka writes it, not one per partition.
+    expect(fs.existsSync(path.join(dataDir, '.kafka_cleanshutdown'))).toBe(true);
+    expect(fs.existsSync(path.join(dataDir, 't-0', '.kafka_cleanshutdown'))).toBe(false);
     const again = new LogManager({ dataDir });
+    expect(fs.existsSync(path.join(dataDir, '.kafka_cleanshutdown'))).toBe(false);
     expect(again.getOrCreateLog('t', 0, testConfig()).logEndOffset).toBe(4);
     expect(readAll(again.getOrCreateLog('t', 1, testConfig())).map((r) => r.value)).toEqual(['m0', 'm1']);
     again.shutdown();

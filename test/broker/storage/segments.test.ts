@@ -14,11 +14,15 @@ describe('segments and indexes on disk', () => {
     expect(bases.length).toBeGreaterThan(1);
     expect(bases[0]).toBe(0);
     const names = listDir(dir);
-    for (const base of bases) {
+    for (const base of bases.slice(0, -1)) {
       const prefix = String(base).padStart(20, '0');
       expect(prefix).toHaveLength(20);
       expect(names).toEqual(expect.arrayContaining([`${prefix}.log`, `${prefix}.index`, `${prefix}.timeindex`]));
     }
+    // The active segment's indexes get their files with their first entries (none yet here).
+    const active = String(bases.at(-1)).padStart(20, '0');
+    expect(names).toContain(`${active}.log`);
+    expect(names).not.toContain(`${active}.index`);
     expect(names).toEqual(expect.arrayContaining(['leader-epoch-checkpoint', 'recovery-point-offset-checkpoint']));
     // The log start is still 0: an absent checkpoint stands for it, so none was written.
     expect(names).not.toContain('log-start-offset-checkpoint');
@@ -28,10 +32,23 @@ describe('segments and indexes on disk', () => {
       const first = fs.readFileSync(segment.log.file).readBigInt64BE(0);
       expect(Number(first)).toBe(segment.baseOffset);
     }
-    // Rolled segments' indexes are trimmed; the active one stays preallocated.
+    // Rolled segments' indexes are trimmed to their entries.
     const [first] = log.segments;
     expect(fs.statSync(first!.offsetIndex.file).size).toBe(first!.offsetIndex.entries * 8);
-    expect(fs.statSync(log.activeSegment.offsetIndex.file).size).toBe(10485760);
+  });
+
+  it('preallocates the active segment\'s index from its first entry and trims it when the segment rolls', () => {
+    const dir = partitionDir();
+    const log = openLog(dir, testConfig({ indexIntervalBytes: 100, segmentBytes: 4000 }));
+    log.append(numberedBatch(2, 'a', { valueSize: 80 }), leader);
+    expect(fs.existsSync(log.activeSegment.offsetIndex.file)).toBe(false);
+    log.append(numberedBatch(2, 'b', { valueSize: 80 }), leader);
+    const active = log.activeSegment;
+    expect(active.offsetIndex.entries).toBe(1);
+    expect(fs.statSync(active.offsetIndex.file).size).toBe(10485760);
+    log.roll();
+    expect(fs.statSync(active.offsetIndex.file).size).toBe(8);
+    log.close();
   });
 
   it('adds an offset index entry after every index.interval.bytes and finds batches through it', () => {
