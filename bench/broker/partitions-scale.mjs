@@ -74,7 +74,7 @@ function startBroker() {
 
 function procStats(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)[1]);
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
   return { rssMb: Math.round(rssKb / 1024), fds: readdirSync(`/proc/${pid}/fd`).length };
 }
 
@@ -142,6 +142,7 @@ async function stopBroker(broker, signal) {
   return round(ms);
 }
 
+/** @type {{ partitions: number, perTopic: number, batch: number, nofile: number, configs: unknown, creation: { upTo: number, ms: number, rssMb: number, fds: number }[], [key: string]: unknown }} */
 const report = { partitions: total, perTopic, batch, nofile, configs, creation: [] };
 let broker = await startBroker();
 try {
@@ -178,25 +179,26 @@ try {
     report.afterProduce = procStats(broker.child.pid);
     console.error(`produced one record per partition in ${report.produceMs} ms`);
   }
-  report.metadata = await metadataAll(connection);
-  if (report.metadata.partitions !== total) throw new Error(`Metadata lists ${report.metadata.partitions} partitions, not ${total}`);
+  const metadata = await metadataAll(connection);
+  report.metadata = metadata;
+  if (metadata.partitions !== total) throw new Error(`Metadata lists ${metadata.partitions} partitions, not ${total}`);
   connection.close();
   report.shutdownMs = await stopBroker(broker, 'SIGTERM');
   console.error(`clean shutdown ${report.shutdownMs} ms`);
 
   broker = await startBroker();
-  report.cleanRestart = { startMs: round(broker.startMs), ...procStats(broker.child.pid) };
-  report.cleanRestart.sampled = await checkSample(broker);
-  console.error(`restart after a clean stop: ${report.cleanRestart.startMs} ms`);
+  const cleanRestart = { startMs: round(broker.startMs), ...procStats(broker.child.pid), sampled: await checkSample(broker) };
+  report.cleanRestart = cleanRestart;
+  console.error(`restart after a clean stop: ${cleanRestart.startMs} ms`);
   await stopBroker(broker, 'SIGKILL');
 
   broker = await startBroker();
-  report.killRestart = { startMs: round(broker.startMs), ...procStats(broker.child.pid) };
+  const killRestart = { startMs: round(broker.startMs), ...procStats(broker.child.pid) };
   const again = await KafkaConnection.connect({ host: broker.host, port: broker.port, clientId: 'partitions-bench' });
-  report.killRestart.metadata = await metadataAll(again);
+  const metadataAfterKill = await metadataAll(again);
   again.close();
-  report.killRestart.sampled = await checkSample(broker);
-  console.error(`restart after kill -9: ${report.killRestart.startMs} ms`);
+  report.killRestart = { ...killRestart, metadata: metadataAfterKill, sampled: await checkSample(broker) };
+  console.error(`restart after kill -9: ${killRestart.startMs} ms`);
   report.finalShutdownMs = await stopBroker(broker, 'SIGTERM');
 } catch (error) {
   broker.child.kill('SIGKILL');
