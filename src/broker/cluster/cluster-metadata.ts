@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { randomUuid } from '../../protocol/schema/uuid.js';
 import { writeFileAtomically } from '../storage/atomic-file.js';
 import type { ScramCredential } from '../security/sasl/scram-credential.js';
+import { sameAcl, type AclBinding } from '../security/authorizer/acl-binding.js';
 
 export interface PartitionAssignment {
   readonly partition: number;
@@ -30,6 +31,8 @@ interface PersistedState {
   nextProducerId?: number;
   /** SCRAM credentials by user and mechanism. */
   scramCredentials?: Record<string, Record<string, StoredScramCredential>>;
+  /** The ACLs (CreateAcls / DeleteAcls). */
+  acls?: AclBinding[];
 }
 
 /** A SCRAM credential as JSON (Kafka's UserScramCredentialRecord): base64 bytes, never a password. */
@@ -58,7 +61,9 @@ export type MetadataRecord =
   | { type: 'PartitionChange'; topic: string; partition: number; leaderId: number; leaderEpoch: number; isr: number[] }
   | { type: 'BrokerConfigs'; resource: string; configs: Record<string, string> }
   | { type: 'ProducerIds'; nextProducerId: number }
-  | { type: 'UserScramCredential'; user: string; mechanism: string; credential: StoredScramCredential | null };
+  | { type: 'UserScramCredential'; user: string; mechanism: string; credential: StoredScramCredential | null }
+  | { type: 'AccessControlEntry'; acl: AclBinding }
+  | { type: 'RemoveAccessControlEntry'; acl: AclBinding };
 
 /**
  * What the cluster knows about topics: names, ids, partition assignments, leaders and config
@@ -71,6 +76,7 @@ export class ClusterMetadata {
   private brokerConfigs: Record<string, Record<string, string>> = {};
   private nextProducerId = 0;
   private scramCredentials: Record<string, Record<string, StoredScramCredential>> = {};
+  private aclList: AclBinding[] = [];
   /** Log mode (a cluster's controller): changes are appended to `metadata.log` instead of replacing the snapshot file. */
   private logRecords = -1;
 
@@ -144,6 +150,12 @@ export class ClusterMetadata {
       case 'UserScramCredential':
         this.applyScram(record.user, record.mechanism, record.credential);
         return;
+      case 'AccessControlEntry':
+        if (!this.aclList.some((acl) => sameAcl(acl, record.acl))) this.aclList.push(record.acl);
+        return;
+      case 'RemoveAccessControlEntry':
+        this.aclList = this.aclList.filter((acl) => !sameAcl(acl, record.acl));
+        return;
     }
   }
 
@@ -157,6 +169,7 @@ export class ClusterMetadata {
       ...Object.entries(this.scramCredentials).flatMap(([user, byMechanism]) =>
         Object.entries(byMechanism).map(([mechanism, credential]): MetadataRecord => ({ type: 'UserScramCredential', user, mechanism, credential })),
       ),
+      ...this.aclList.map((acl): MetadataRecord => ({ type: 'AccessControlEntry', acl })),
     ];
   }
 
@@ -192,6 +205,7 @@ export class ClusterMetadata {
     metadata.brokerConfigs = state.brokerConfigs ?? {};
     metadata.nextProducerId = state.nextProducerId ?? 0;
     metadata.scramCredentials = state.scramCredentials ?? {};
+    metadata.aclList = state.acls ?? [];
     return metadata;
   }
 
@@ -303,6 +317,27 @@ export class ClusterMetadata {
     if (Object.keys(byMechanism).length === 0) delete this.scramCredentials[user];
   }
 
+  /** Every ACL of the cluster. */
+  acls(): readonly AclBinding[] {
+    return this.aclList;
+  }
+
+  /** Adds ACLs (an existing one is left as it is), persisted before any check uses them. */
+  addAcls(acls: readonly AclBinding[]): void {
+    const added = acls.filter((acl, i) => !this.aclList.some((known) => sameAcl(known, acl)) && acls.findIndex((other) => sameAcl(other, acl)) === i);
+    if (added.length === 0) return;
+    this.aclList = [...this.aclList, ...added];
+    this.persist(() => added.map((acl): MetadataRecord => ({ type: 'AccessControlEntry', acl })));
+  }
+
+  /** Removes ACLs, persisted. */
+  removeAcls(acls: readonly AclBinding[]): void {
+    const removed = this.aclList.filter((known) => acls.some((acl) => sameAcl(known, acl)));
+    if (removed.length === 0) return;
+    this.aclList = this.aclList.filter((known) => !removed.includes(known));
+    this.persist(() => removed.map((acl): MetadataRecord => ({ type: 'RemoveAccessControlEntry', acl })));
+  }
+
   private require(name: string): TopicMetadata {
     const topic = this.topicsByName.get(name);
     if (!topic) throw new Error(`unknown topic ${name}`);
@@ -315,7 +350,7 @@ export class ClusterMetadata {
   }
 
   private save(): void {
-    const state: PersistedState = { version: 1, clusterId: this.clusterId, topics: [...this.topicsByName.values()], brokerConfigs: this.brokerConfigs, nextProducerId: this.nextProducerId, scramCredentials: this.scramCredentials };
+    const state: PersistedState = { version: 1, clusterId: this.clusterId, topics: [...this.topicsByName.values()], brokerConfigs: this.brokerConfigs, nextProducerId: this.nextProducerId, scramCredentials: this.scramCredentials, acls: this.aclList };
     const path = join(this.dataDir, FILE);
     writeFileAtomically(path, JSON.stringify(state, null, 1));
   }

@@ -3,6 +3,7 @@ import { KafkaProtocolError } from '../../protocol/error-codes.js';
 import { InvalidConfigError, ReadOnlyConfigError, validateBrokerConfigs, validateTopicConfigs, type ConfigValue } from '../config/broker-config.js';
 import { ZERO_UUID } from '../../protocol/schema/uuid.js';
 import type { ScramCredential } from '../security/sasl/scram-credential.js';
+import type { AclBinding } from '../security/authorizer/acl-binding.js';
 import type { BrokerContext } from '../broker-context.js';
 import type { ClusterMetadata, TopicMetadata } from './cluster-metadata.js';
 import type { ClusterMembership } from './cluster-membership.js';
@@ -182,6 +183,16 @@ export class Controller {
   /** AlterUserScramCredentials: sets (or, with null, removes) a user's credential for one mechanism. */
   alterScramCredential(user: string, mechanism: string, credential: ScramCredential | null): void {
     this.metadata.setScramCredential(user, mechanism, credential);
+  }
+
+  /** CreateAcls: adds the (validated) ACLs to the cluster metadata. */
+  createAcls(acls: readonly AclBinding[]): void {
+    this.metadata.addAcls(acls);
+  }
+
+  /** DeleteAcls: removes ACLs from the cluster metadata. */
+  deleteAcls(acls: readonly AclBinding[]): void {
+    this.metadata.removeAcls(acls);
   }
 
   /**
