@@ -24,8 +24,6 @@ afterAll(async () => {
 });
 
 const REFUSED: Array<[string, string, Record<string, string>?]> = [
-  ['authorizer.class.name', 'org.apache.kafka.metadata.authorizer.StandardAuthorizer'],
-  ['super.users', 'User:admin'],
   ['ssl.keystore.type', 'JKS'],
   ['ssl.truststore.type', 'PKCS12'],
   ['ssl.keystore.password', 'secret'],
