@@ -1,9 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Kafka, logLevel, ResourcePatternTypes, type AclEntry, type KafkaConfig } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmbeddedKafka } from '../../../src/broker/embedded-kafka.js';
-import { kcat, python, startKafka, stopKafkas } from '../../support/broker-harness.js';
+import { kcat, python, startKafka, stopKafkas, tempDir } from '../../support/broker-harness.js';
+import { cli } from '../../cli/cli-process.js';
 
 // The authorizer against real clients on a SASL broker: kafkajs, kcat / confluent-kafka
 // (librdkafka) and kafka-python get Kafka's authorization errors, ACLs follow Kafka's rules
@@ -29,7 +31,7 @@ beforeAll(async () => {
     },
   });
   await asAdmin(async (admin) => {
-    const topics = ['acl-orders', 'acl-secret', 'acl-denied', 'orders-eu', 'orders-us', 'payments', 'acl-group-topic', 'acl-txn', 'acl-restart', 'acl-mtls', 'acl-py'];
+    const topics = ['acl-orders', 'acl-secret', 'acl-denied', 'orders-eu', 'orders-us', 'payments', 'acl-group-topic', 'acl-txn', 'acl-restart', 'acl-mtls', 'acl-py', 'cli-orders-1'];
     await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: 1 })), waitForLeaders: true });
   });
 }, 60_000);
@@ -245,5 +247,29 @@ describe('ACL authorization with real clients', () => {
     expect(described.resources[0]!.acls).toEqual([{ principal: 'User:bob', host: '*', operation: AclOperationTypes.WRITE, permissionType: AclPermissionTypes.ALLOW }]);
     expect(await send('bob', 'acl-restart')).toBe('ok');
     expect(await send('bob', 'payments')).toBe('TOPIC_AUTHORIZATION_FAILED');
+  }, 60_000);
+
+  it('streamwright acls adds, lists and removes ACLs as kafka-acls.sh, authenticating with --command-config', async () => {
+    const config = join(tempDir(), 'admin.properties');
+    writeFileSync(config, 'security.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\nsasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="admin-secret";\n');
+    const bootstrap = kafka.bootstrapServersFor('SASL_PLAINTEXT')[0]!;
+    const base = ['--bootstrap-server', bootstrap, '--command-config', config];
+    expect(await send('bob', 'cli-orders-1')).toBe('TOPIC_AUTHORIZATION_FAILED');
+    const added = await cli(['acls', ...base, '--add', '--allow-principal', 'User:bob', '--operation', 'Write', '--operation', 'Describe', '--topic', 'cli-orders-', '--resource-pattern-type', 'prefixed']);
+    expect(added.code).toBe(0);
+    expect(added.stdout).toContain('Adding ACLs for resource `ResourcePattern(resourceType=TOPIC, name=cli-orders-, patternType=PREFIXED)`: \n \t(principal=User:bob, host=*, operation=WRITE, permissionType=ALLOW) \n');
+    expect(added.stdout).toContain('Current ACLs for resource `ResourcePattern(resourceType=TOPIC, name=cli-orders-, patternType=PREFIXED)`');
+    expect(await send('bob', 'cli-orders-1')).toBe('ok');
+    const listed = await cli(['acls', ...base, '--list', '--principal', 'User:bob']);
+    expect(listed.stdout).toContain('(principal=User:bob, host=*, operation=DESCRIBE, permissionType=ALLOW)');
+    const removed = await cli(['acls', ...base, '--remove', '--force', '--topic', 'cli-orders-', '--resource-pattern-type', 'prefixed']);
+    expect(removed.code).toBe(0);
+    expect(await send('bob', 'cli-orders-1')).toBe('TOPIC_AUTHORIZATION_FAILED');
+    // A user without ALTER on the cluster gets Kafka's error.
+    const bobConfig = join(tempDir(), 'bob.properties');
+    writeFileSync(bobConfig, 'security.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\nsasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="bob" password="bob-secret";\n');
+    const refused = await cli(['acls', '--bootstrap-server', bootstrap, '--command-config', bobConfig, '--add', '--allow-principal', 'User:bob', '--operation', 'All', '--topic', '*']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('CLUSTER_AUTHORIZATION_FAILED');
   }, 60_000);
 });
