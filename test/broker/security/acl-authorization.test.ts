@@ -273,3 +273,36 @@ describe('ACL authorization with real clients', () => {
     expect(refused.stderr).toContain('CLUSTER_AUTHORIZATION_FAILED');
   }, 60_000);
 });
+
+describe('ACLs in a cluster', () => {
+  it('every broker enforces the same ACLs; replication runs as the inter-broker principal in super.users', async () => {
+    const cluster = await startKafka({
+      brokers: 2,
+      listeners: 'PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0',
+      sasl: { mechanisms: ['PLAIN'], users: USERS },
+      config: {
+        'authorizer.class.name': 'kafka.security.authorizer.AclAuthorizer',
+        // The inter-broker listener is PLAINTEXT: followers fetch as User:ANONYMOUS.
+        'super.users': 'User:admin;User:ANONYMOUS',
+        'inter.broker.listener.name': 'PLAINTEXT',
+      },
+    });
+    const on = (nodeId: number, username: string) =>
+      new Kafka({ clientId: `acl-cluster-${username}`, brokers: cluster.bootstrapServersFor('SASL_PLAINTEXT').slice(nodeId, nodeId + 1), sasl: { mechanism: 'plain', username, password: `${username}-secret` }, logLevel: logLevel.NOTHING, retry: { retries: 2 } });
+    const admin = on(0, 'admin').admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'acl-replicated', numPartitions: 2, replicationFactor: 2 }], waitForLeaders: true });
+    await admin.createAcls({ acl: [acl('User:alice', AclResourceTypes.TOPIC, 'acl-replicated', AclOperationTypes.WRITE)] });
+    await admin.disconnect();
+    for (const nodeId of [0, 1]) {
+      const producer = on(nodeId, 'alice').producer();
+      await producer.connect();
+      await producer.send({ topic: 'acl-replicated', acks: -1, messages: [{ key: 'a', value: '1' }, { key: 'b', value: '2' }] });
+      await producer.disconnect();
+      const bobs = on(nodeId, 'bob').producer();
+      await bobs.connect();
+      expect(await failure(bobs.send({ topic: 'acl-replicated', messages: [{ value: 'x' }] }))).toBe('TOPIC_AUTHORIZATION_FAILED');
+      await bobs.disconnect();
+    }
+  }, 60_000);
+});
