@@ -6,6 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmbeddedKafka } from '../../../src/broker/embedded-kafka.js';
 import { kcat, python, startKafka, stopKafkas, tempDir } from '../../support/broker-harness.js';
 import { cli } from '../../cli/cli-process.js';
+import { ClusterClient } from '../../../src/client/cluster-client.js';
+import { ApiKeys } from '../../../src/protocol/generated/messages.js';
+import { ZERO_UUID } from '../../../src/protocol/schema/uuid.js';
 
 // The authorizer against real clients on a SASL broker: kafkajs, kcat / confluent-kafka
 // (librdkafka) and kafka-python get Kafka's authorization errors, ACLs follow Kafka's rules
@@ -248,6 +251,26 @@ describe('ACL authorization with real clients', () => {
     expect(await send('bob', 'acl-restart')).toBe('ok');
     expect(await send('bob', 'payments')).toBe('TOPIC_AUTHORIZATION_FAILED');
   }, 60_000);
+
+  it('Metadata v9 and DescribeCluster fill in the authorized-operations bit sets when asked (KIP-430)', async () => {
+    const operationsOf = async (username: string) => {
+      const client = await ClusterClient.connect({ bootstrapServers: kafka.bootstrapServersFor('SASL_PLAINTEXT'), sasl: { mechanism: 'PLAIN', username, password: `${username}-secret` } });
+      try {
+        const connection = await client.anyConnection();
+        const metadata = await connection.request(ApiKeys.Metadata, 9, { topics: [{ topicId: ZERO_UUID, name: 'acl-orders' }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: true, includeTopicAuthorizedOperations: true });
+        const cluster = await connection.request(ApiKeys.DescribeCluster, 0, { includeClusterAuthorizedOperations: true, endpointType: 1 });
+        const unasked = await connection.request(ApiKeys.DescribeCluster, 0, { includeClusterAuthorizedOperations: false, endpointType: 1 });
+        return { topic: metadata.topics[0]!.topicAuthorizedOperations, cluster: metadata.clusterAuthorizedOperations, describeCluster: cluster.clusterAuthorizedOperations, unasked: unasked.clusterAuthorizedOperations };
+      } finally {
+        client.close();
+      }
+    };
+    await grant(acl('User:alice', AclResourceTypes.TOPIC, 'acl-orders', AclOperationTypes.READ));
+    // READ (bit 3) and the DESCRIBE (bit 8) it implies; no DESCRIBE on the cluster, so 0 there.
+    expect(await operationsOf('alice')).toEqual({ topic: (1 << 3) | (1 << 8), cluster: 0, describeCluster: 0, unasked: -2147483648 });
+    // A super user: every topic operation (3576) and every cluster operation (8096).
+    expect(await operationsOf('admin')).toEqual({ topic: 3576, cluster: 8096, describeCluster: 8096, unasked: -2147483648 });
+  });
 
   it('streamwright acls adds, lists and removes ACLs as kafka-acls.sh, authenticating with --command-config', async () => {
     const config = join(tempDir(), 'admin.properties');
