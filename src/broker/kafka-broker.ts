@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import { BrokerConfig, type ConfigValue } from './config/broker-config.js';
 import { ClusterMetadata } from './cluster/cluster-metadata.js';
 import { MetadataImage, type ImageRecord } from './cluster/metadata-image.js';
+import { authorizerSettings } from './security/authorizer/authorizer-config.js';
+import { RequestAuthorizer } from './security/authorizer/request-authorizer.js';
+import { StandardAuthorizer } from './security/authorizer/standard-authorizer.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import { Controller } from './cluster/controller.js';
 import type { BrokerEndpoint } from './cluster/broker-endpoint.js';
@@ -140,6 +143,7 @@ export class KafkaBroker implements ClusterMember, ClusterMembership {
     this.groupCoordinator = createGroupCoordinator(this, this.coordinatorRuntime);
     this.transactionCoordinator = createTransactionCoordinator(this, this.coordinatorRuntime, this.groupCoordinator);
     const groups = this.groupCoordinator;
+    const authorizer = authorizerSettings((key) => this.config.staticValue(key));
     this.handlers = createHandlers({
       context: this.context,
       metadata: this.metadata,
@@ -154,6 +158,7 @@ export class KafkaBroker implements ClusterMember, ClusterMembership {
       },
       transactions: this.transactionCoordinator,
       apiVersions: () => this.apiVersionRanges(),
+      auth: new RequestAuthorizer(authorizer && new StandardAuthorizer(authorizer, this.metadata)),
     });
     this.listenerSettings = resolveListeners((key) => this.config.staticValue(key), { host: this.bindHost, port: options.port ?? 0, advertisedHost: this.advertisedHost });
     const interBroker = this.listenerSettings.listeners.find((l) => l.name === this.listenerSettings.interBrokerListener)!;

@@ -1,5 +1,5 @@
 // What a subcommand module exports, and small output helpers the commands share.
-import { ClusterClient } from '../client/cluster-client.js';
+import { ClusterClient, type ClusterClientOptions } from '../client/cluster-client.js';
 import { CLIENT_VERSION } from './version.js';
 
 export interface Command {
@@ -46,10 +46,11 @@ export async function withClusterClient(
   clientId: string,
   errorPrefix: string,
   action: (client: ClusterClient) => Promise<number>,
+  security: Pick<ClusterClientOptions, 'tls' | 'sasl'> = {},
 ): Promise<number> {
   let client: ClusterClient | null = null;
   try {
-    client = await ClusterClient.connect({ bootstrapServers, clientId, softwareVersion: CLIENT_VERSION });
+    client = await ClusterClient.connect({ bootstrapServers, clientId, softwareVersion: CLIENT_VERSION, ...security });
     return await action(client);
   } catch (error) {
     process.stderr.write(`${errorPrefix}${errorMessage(error)}\n`);

@@ -13,6 +13,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   'consumer-groups': { summary: 'list, describe, delete consumer groups and reset offsets', load: async () => (await import('./commands/consumer-groups.js')).consumerGroupsCommand },
   init: { summary: 'write a starter project (plain or NestJS) into a new directory', load: async () => (await import('./commands/init.js')).initCommand },
   transactions: { summary: 'list and describe transactions and producers', load: async () => (await import('./commands/transactions.js')).transactionsCommand },
+  acls: { summary: 'add, list and remove ACLs', load: async () => (await import('./commands/acls.js')).aclsCommand },
   configs: { summary: 'create, delete and describe SCRAM users', load: async () => (await import('./commands/configs.js')).configsCommand },
 };
 

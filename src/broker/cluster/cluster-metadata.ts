@@ -4,6 +4,7 @@ import { randomUuid } from '../../protocol/schema/uuid.js';
 import { writeFileAtomically } from '../storage/atomic-file.js';
 import type { ScramCredential } from '../security/sasl/scram-credential.js';
 import { entityKey, type ClientQuotaEntry } from '../quota/client-quota-entity.js';
+import { sameAcl, type AclBinding } from '../security/authorizer/acl-binding.js';
 
 export interface PartitionAssignment {
   readonly partition: number;
@@ -33,6 +34,8 @@ interface PersistedState {
   scramCredentials?: Record<string, Record<string, StoredScramCredential>>;
   /** Client quotas (Kafka's ClientQuotaRecord), one entry per entity. */
   clientQuotas?: ClientQuotaEntry[];
+  /** The ACLs (CreateAcls / DeleteAcls). */
+  acls?: AclBinding[];
 }
 
 /** A SCRAM credential as JSON (Kafka's UserScramCredentialRecord): base64 bytes, never a password. */
@@ -62,7 +65,9 @@ export type MetadataRecord =
   | { type: 'BrokerConfigs'; resource: string; configs: Record<string, string> }
   | { type: 'ProducerIds'; nextProducerId: number }
   | { type: 'UserScramCredential'; user: string; mechanism: string; credential: StoredScramCredential | null }
-  | { type: 'ClientQuota'; quota: ClientQuotaEntry };
+  | { type: 'ClientQuota'; quota: ClientQuotaEntry }
+  | { type: 'AccessControlEntry'; acl: AclBinding }
+  | { type: 'RemoveAccessControlEntry'; acl: AclBinding };
 
 /**
  * What the cluster's controller knows about topics: names, ids, partition assignments, leaders
@@ -79,6 +84,7 @@ export class ClusterMetadata {
   private nextProducerId = 0;
   private scramCredentials: Record<string, Record<string, StoredScramCredential>> = {};
   private readonly quotasByEntity = new Map<string, ClientQuotaEntry>();
+  private aclList: AclBinding[] = [];
   /** Log mode (a cluster's controller): changes are appended to `metadata.log` instead of replacing the snapshot file. */
   private logRecords = -1;
   /** Told every change as records, after it is persisted (the controller sends them to the brokers' images). */
@@ -173,6 +179,12 @@ export class ClusterMetadata {
       case 'ClientQuota':
         this.applyClientQuota(record.quota);
         return;
+      case 'AccessControlEntry':
+        if (!this.aclList.some((acl) => sameAcl(acl, record.acl))) this.aclList.push(record.acl);
+        return;
+      case 'RemoveAccessControlEntry':
+        this.aclList = this.aclList.filter((acl) => !sameAcl(acl, record.acl));
+        return;
     }
   }
 
@@ -187,6 +199,7 @@ export class ClusterMetadata {
         Object.entries(byMechanism).map(([mechanism, credential]): MetadataRecord => ({ type: 'UserScramCredential', user, mechanism, credential })),
       ),
       ...[...this.quotasByEntity.values()].map((quota): MetadataRecord => ({ type: 'ClientQuota', quota })),
+      ...this.aclList.map((acl): MetadataRecord => ({ type: 'AccessControlEntry', acl })),
     ];
   }
 
@@ -226,6 +239,7 @@ export class ClusterMetadata {
     metadata.nextProducerId = state.nextProducerId ?? 0;
     metadata.scramCredentials = state.scramCredentials ?? {};
     for (const quota of state.clientQuotas ?? []) metadata.applyClientQuota(quota);
+    metadata.aclList = state.acls ?? [];
     return metadata;
   }
 
@@ -354,6 +368,27 @@ export class ClusterMetadata {
     else this.quotasByEntity.set(key, quota);
   }
 
+  /** Every ACL of the cluster. */
+  acls(): readonly AclBinding[] {
+    return this.aclList;
+  }
+
+  /** Adds ACLs (an existing one is left as it is), persisted before any check uses them. */
+  addAcls(acls: readonly AclBinding[]): void {
+    const added = acls.filter((acl, i) => !this.aclList.some((known) => sameAcl(known, acl)) && acls.findIndex((other) => sameAcl(other, acl)) === i);
+    if (added.length === 0) return;
+    this.aclList = [...this.aclList, ...added];
+    this.persist(() => added.map((acl): MetadataRecord => ({ type: 'AccessControlEntry', acl })));
+  }
+
+  /** Removes ACLs, persisted. */
+  removeAcls(acls: readonly AclBinding[]): void {
+    const removed = this.aclList.filter((known) => acls.some((acl) => sameAcl(known, acl)));
+    if (removed.length === 0) return;
+    this.aclList = this.aclList.filter((known) => !removed.includes(known));
+    this.persist(() => removed.map((acl): MetadataRecord => ({ type: 'RemoveAccessControlEntry', acl })));
+  }
+
   private require(name: string): TopicMetadata {
     const topic = this.topicsByName.get(name);
     if (!topic) throw new Error(`unknown topic ${name}`);
@@ -366,7 +401,7 @@ export class ClusterMetadata {
   }
 
   private save(dataDir: string): void {
-    const state: PersistedState = { version: 1, clusterId: this.clusterId, topics: [...this.topicsByName.values()], brokerConfigs: this.brokerConfigs, nextProducerId: this.nextProducerId, scramCredentials: this.scramCredentials, clientQuotas: [...this.quotasByEntity.values()] };
+    const state: PersistedState = { version: 1, clusterId: this.clusterId, topics: [...this.topicsByName.values()], brokerConfigs: this.brokerConfigs, nextProducerId: this.nextProducerId, scramCredentials: this.scramCredentials, clientQuotas: [...this.quotasByEntity.values()], acls: this.aclList };
     const path = join(dataDir, FILE);
     writeFileAtomically(path, JSON.stringify(state, null, 1));
   }

@@ -4,6 +4,7 @@ import { InvalidConfigError, ReadOnlyConfigError, validateBrokerConfigs, validat
 import { ZERO_UUID } from '../../protocol/schema/uuid.js';
 import type { ScramCredential } from '../security/sasl/scram-credential.js';
 import type { ClientQuotaEntry } from '../quota/client-quota-entity.js';
+import type { AclBinding } from '../security/authorizer/acl-binding.js';
 import type { BrokerContext } from '../broker-context.js';
 import type { ClusterMetadata, TopicMetadata } from './cluster-metadata.js';
 import type { ClusterMembership } from './cluster-membership.js';
@@ -183,6 +184,16 @@ export class Controller {
   /** AlterClientQuotas: an entity's new quota values (validated by the handler). */
   alterClientQuota(quota: ClientQuotaEntry): void {
     this.metadata.setClientQuota(quota);
+  }
+
+  /** CreateAcls: adds the (validated) ACLs to the cluster metadata. */
+  createAcls(acls: readonly AclBinding[]): void {
+    this.metadata.addAcls(acls);
+  }
+
+  /** DeleteAcls: removes ACLs from the cluster metadata. */
+  deleteAcls(acls: readonly AclBinding[]): void {
+    this.metadata.removeAcls(acls);
   }
 
   /**

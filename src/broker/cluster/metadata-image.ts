@@ -3,6 +3,7 @@ import { ClusterMetadata, type MetadataRecord, type TopicMetadata } from './clus
 import type { ClusterMembership } from './cluster-membership.js';
 import type { MetadataView } from './metadata-view.js';
 import type { ClientQuotaEntry } from '../quota/client-quota-entity.js';
+import type { AclBinding } from '../security/authorizer/acl-binding.js';
 import type { ScramCredential } from '../security/sasl/scram-credential.js';
 
 /** The registered brokers, as the controller last announced them (KRaft's RegisterBroker/fencing records). */
@@ -69,6 +70,9 @@ export class MetadataImage implements MetadataView, Omit<ClusterMembership, 'liv
   clientQuotas(): ReadonlyMap<string, ClientQuotaEntry> {
     return this.state.clientQuotas();
   }
+  acls(): readonly AclBinding[] {
+    return this.state.acls();
+  }
 
   /** The live brokers, by node id. */
   liveBrokers(): BrokerEndpoint[] {
@@ -106,7 +110,8 @@ function copy<T extends ImageRecord>(record: T): T {
       // Endpoints are replaced, never changed.
       return { ...record, live: [...record.live] };
     default:
-      // Cluster, RemoveTopic, ProducerIds, UserScramCredential, ClientQuota: nothing in them is changed later.
+      // Cluster, RemoveTopic, ProducerIds, UserScramCredential, ClientQuota and the ACL records:
+      // nothing in them is changed later.
       return { ...record };
   }
 }

@@ -1,7 +1,7 @@
 import type { ConfigValue } from './config-value.js';
 
 /**
- * A broker config this broker cannot honour and will not pretend to (an authorizer, a JKS
+ * A broker config this broker cannot honour and will not pretend to (a principal builder, a JKS
  * keystore, GSSAPI, ...). Raised at start-up, before anything listens, and names the key.
  */
 export class UnsupportedConfigError extends Error {
@@ -24,11 +24,15 @@ export const SUPPORTED_SSL_CONFIGS: ReadonlySet<string> = new Set([
   'ssl.endpoint.identification.algorithm',
 ]);
 export const SUPPORTED_SASL_CONFIGS: ReadonlySet<string> = new Set(['sasl.enabled.mechanisms', 'sasl.server.max.receive.size', 'sasl.mechanism.inter.broker.protocol']);
-const SUPPORTED_OTHER_SECURITY_CONFIGS: ReadonlySet<string> = new Set(['connections.max.reauth.ms', 'connection.failed.authentication.delay.ms']);
+const SUPPORTED_OTHER_SECURITY_CONFIGS: ReadonlySet<string> = new Set([
+  'connections.max.reauth.ms', 'connection.failed.authentication.delay.ms',
+  // The authorizer's (src/broker/security/authorizer/authorizer-config.ts).
+  'authorizer.class.name', 'super.users', 'allow.everyone.if.no.acl.found',
+]);
 export const SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER'] as const;
 
-/** ACLs and the rest of the security model that this broker does not have yet: any value is refused. */
-const REFUSED_KEYS = new Set(['authorizer.class.name', 'principal.builder.class', 'security.providers', 'super.users', 'delegation.token.secret.key', 'delegation.token.master.key']);
+/** The parts of Kafka's security model that this broker does not have: any value is refused. */
+const REFUSED_KEYS = new Set(['principal.builder.class', 'security.providers', 'delegation.token.secret.key', 'delegation.token.master.key']);
 
 /**
  * Static configs that are not broker configs of this broker but are not mistakes either: the
@@ -81,7 +85,7 @@ function refuseValue(key: string, value: string): void {
 
 /**
  * Throws {@link UnsupportedConfigError} for the first static config this broker cannot honour:
- * an authorizer or super users (ACLs are not implemented), an `ssl.*` / `sasl.*` /
+ * a custom principal builder or delegation tokens, an `ssl.*` / `sasl.*` /
  * `listener.name.*` setting it does not read, a JKS or PKCS12 store, or a SASL mechanism it
  * does not have (GSSAPI).
  */
@@ -89,7 +93,7 @@ export function refuseUnsupportedConfigs(configs: Readonly<Record<string, Config
   for (const [key, raw] of Object.entries(configs)) {
     const value = String(raw).trim();
     if (value === '') continue;
-    if (REFUSED_KEYS.has(key)) throw new UnsupportedConfigError(key, value, 'this broker has no authorizer yet (ACLs are not implemented)');
+    if (REFUSED_KEYS.has(key)) throw new UnsupportedConfigError(key, value, 'this broker has no pluggable principal builders, security providers or delegation tokens');
     const security = key.startsWith('ssl.') || key.startsWith('sasl.') || key.startsWith('listener.name.');
     if (security) {
       const base = listenerOverride(key)?.key ?? key;

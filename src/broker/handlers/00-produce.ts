@@ -5,12 +5,13 @@ import type { ValidatedBatch } from '../../protocol/records/index.js';
 import type { Partition } from '../cluster/partition.js';
 import { transactionalWritesOf, type VerificationGuard } from '../coordinator/transaction/transaction-verification.js';
 import { INTERNAL_TOPICS } from '../cluster/topic-names.js';
+import { AclOperation, ResourceType } from '../security/authorizer/acl-binding.js';
 import type { HandlerDeps } from './handler-deps.js';
 import type { ReplicatedAppend } from '../produce-purgatory.js';
 import { CLOSE_CONNECTION, NO_RESPONSE, apiHandler, type HandlerResult, type RequestContext } from './api-handler.js';
 import { RecordValidationError, validateProducedRecords, type RecordError, type ValidatedRecords } from './produce-validation.js';
 
-type Deps = Pick<HandlerDeps, 'context' | 'metadata' | 'replicas' | 'transactions'>;
+type Deps = Pick<HandlerDeps, 'context' | 'metadata' | 'replicas' | 'transactions' | 'auth'>;
 
 interface PartitionResult {
   index: number;
@@ -124,13 +125,15 @@ function appendToPartition(deps: Deps, { partition, now }: Validation, validated
 }
 
 /** The Produce request proper, once its transactional writes are verified. */
-function produce(deps: Deps, request: RequestOf<typeof ApiKeys.Produce>, guard: VerificationGuard, onConnectionClose: RequestContext['onConnectionClose']): HandlerResult<typeof ApiKeys.Produce> | Promise<HandlerResult<typeof ApiKeys.Produce>> {
+function produce(deps: Deps, request: RequestOf<typeof ApiKeys.Produce>, guard: VerificationGuard, context: RequestContext): HandlerResult<typeof ApiKeys.Produce> | Promise<HandlerResult<typeof ApiKeys.Produce>> {
+  const onConnectionClose = context.onConnectionClose;
   const acks = request.acks;
   const validAcks = acks === 0 || acks === 1 || acks === -1;
   const validations = request.topicData.map((topic) => ({
     name: topic.name,
     partitions: topic.partitionData.map((p): PartitionResult | Validation => {
       if (!validAcks) return failure(p.index, ErrorCode.INVALID_REQUIRED_ACKS);
+      if (!deps.auth.allows(context, AclOperation.WRITE, ResourceType.TOPIC, topic.name)) return failure(p.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
       if (INTERNAL_TOPICS.has(topic.name)) return failure(p.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic.name}`);
       const partition = deps.replicas.partition(topic.name, p.index);
       if (!partition) {
@@ -208,10 +211,15 @@ export function produceHandler(deps: Deps) {
     apiKey: ApiKeys.Produce,
     minVersion: 0,
     maxVersion: 11,
-    handle(request, { onConnectionClose }) {
+    handle(request, context) {
+      if (request.transactionalId !== null && !deps.auth.allows(context, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId)) {
+        if (request.acks === 0) return CLOSE_CONNECTION;
+        const responses = request.topicData.map((t) => ({ name: t.name, partitionResponses: t.partitionData.map((p) => failure(p.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED)) }));
+        return { responses, throttleTimeMs: 0 };
+      }
       // KIP-890: a transaction's first write to a partition is verified with its coordinator first.
       const writes = request.transactionalId === null ? [] : transactionalWritesOf(request.topicData);
-      return deps.transactions.verification.verifyThen(request.transactionalId, writes, 'produce', (guard) => produce(deps, request, guard, onConnectionClose));
+      return deps.transactions.verification.verifyThen(request.transactionalId, writes, 'produce', (guard) => produce(deps, request, guard, context));
     },
   });
 }

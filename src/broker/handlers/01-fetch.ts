@@ -3,11 +3,12 @@ import { ApiKeys, type FetchRequest, type FetchResponse } from '../../protocol/g
 import type { MessageInput } from '../../protocol/input.js';
 import type { Partition } from '../cluster/partition.js';
 import { partitionKey } from '../delayed-fetch.js';
+import { AclOperation, ResourceType } from '../security/authorizer/acl-binding.js';
 import type { HandlerDeps } from './handler-deps.js';
 import { StorageError } from '../storage/errors.js';
 import { apiHandler, type RequestContext } from './api-handler.js';
 
-type Deps = Pick<HandlerDeps, 'context' | 'metadata' | 'replicas'>;
+type Deps = Pick<HandlerDeps, 'context' | 'metadata' | 'replicas' | 'auth'>;
 
 type PartitionData = MessageInput<FetchResponse['responses'][number]['partitions'][number]>;
 
@@ -107,17 +108,23 @@ export function fetchHandler(deps: Deps) {
       }
       const replicaId = version >= 15 ? request.replicaState.replicaId : request.replicaId;
       const wanted: WantedPartition[] = [];
+      // A follower needs CLUSTER_ACTION on the cluster, a consumer READ on each topic.
+      const followerAllowed = replicaId < 0 || deps.auth.allows(context, AclOperation.CLUSTER_ACTION, ResourceType.CLUSTER);
       for (const t of request.topics) {
         // v13+ names topics by id only.
         const topic = version >= 13 ? deps.metadata.topicById(t.topicId) : deps.metadata.topic(t.topic);
+        const name = topic?.name ?? t.topic;
+        const denied = !(replicaId >= 0 ? followerAllowed : deps.auth.allows(context, AclOperation.READ, ResourceType.TOPIC, name));
         for (const p of t.partitions) {
           wanted.push({
-            topic: topic?.name ?? t.topic,
+            topic: name,
             topicId: t.topicId,
             request: p,
-            partition: topic ? deps.replicas.partition(topic.name, p.partition) : undefined,
+            partition: topic && !denied ? deps.replicas.partition(topic.name, p.partition) : undefined,
             topicError: version < FIRST_RECORD_BATCH_VERSION
               ? ErrorCode.UNSUPPORTED_VERSION
+              : version >= 13 && !topic ? ErrorCode.UNKNOWN_TOPIC_ID
+              : denied ? ErrorCode.TOPIC_AUTHORIZATION_FAILED
               : topic
                 ? (topic.partitions[p.partition] && !deps.replicas.partition(topic.name, p.partition) ? ErrorCode.NOT_LEADER_OR_FOLLOWER : undefined)
                 : version >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,

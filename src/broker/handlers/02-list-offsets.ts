@@ -1,10 +1,11 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ApiKeys } from '../../protocol/generated/messages.js';
 import { IsolationLevel } from '../cluster/partition.js';
+import { AclOperation, ResourceType } from '../security/authorizer/acl-binding.js';
 import type { HandlerDeps } from './handler-deps.js';
 import { apiHandler } from './api-handler.js';
 
-type Deps = Pick<HandlerDeps, 'metadata' | 'replicas'>;
+type Deps = Pick<HandlerDeps, 'metadata' | 'replicas' | 'auth'>;
 
 /** Special timestamps of ListOffsets. */
 const LATEST = -1;
@@ -20,7 +21,8 @@ export function listOffsetsHandler(deps: Deps) {
     apiKey: ApiKeys.ListOffsets,
     minVersion: 0,
     maxVersion: 10,
-    handle(request, { header }) {
+    handle(request, context) {
+      const header = context.header;
       const seen = new Set<string>();
       return {
         throttleTimeMs: 0,
@@ -38,6 +40,7 @@ export function listOffsetsHandler(deps: Deps) {
             const key = `${t.name}-${p.partitionIndex}`;
             if (seen.has(key)) return result(ErrorCode.INVALID_REQUEST);
             seen.add(key);
+            if (!deps.auth.allows(context, AclOperation.DESCRIBE, ResourceType.TOPIC, t.name)) return result(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
             const partition = deps.replicas.partition(t.name, p.partitionIndex);
             if (!partition) return result(deps.metadata.topic(t.name)?.partitions[p.partitionIndex] ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
             if (!partition.isLeader) return result(ErrorCode.NOT_LEADER_OR_FOLLOWER);

@@ -1,9 +1,11 @@
+import { ErrorCode } from '../../protocol/error-codes.js';
 import { ApiKeys } from '../../protocol/generated/messages.js';
+import { AclOperation, ResourceType } from '../security/authorizer/acl-binding.js';
 import type { HandlerDeps } from './handler-deps.js';
 import { apiHandler } from './api-handler.js';
 import { commitResponse, commitsOfKnownPartitions } from './offset-commit-results.js';
 
-type Deps = Pick<HandlerDeps, 'context' | 'groups' | 'metadata'>;
+type Deps = Pick<HandlerDeps, 'context' | 'groups' | 'metadata' | 'auth'>;
 
 /**
  * OffsetCommit v0-v9. Partitions of unknown topics fail on their own; the rest go to the
@@ -15,8 +17,8 @@ export function offsetCommitHandler(deps: Deps) {
     apiKey: ApiKeys.OffsetCommit,
     minVersion: 0,
     maxVersion: 9,
-    handle(request, { header }) {
-      const version = header.apiVersion;
+    handle(request, context) {
+      const version = context.header.apiVersion;
       const now = deps.context.clock.now();
       // v2-v4 carry a retention for the whole commit; -1 means the broker's offsets.retention.minutes.
       const retention = version >= 2 && version <= 4 ? Number(request.retentionTimeMs) : -1;
@@ -34,7 +36,11 @@ export function offsetCommitHandler(deps: Deps) {
           };
         }),
       );
-      const known = commitsOfKnownPartitions(deps.metadata, wanted);
+      if (!deps.auth.allows(context, AclOperation.READ, ResourceType.GROUP, request.groupId)) {
+        return commitResponse(request.topics, wanted, [], [], () => ErrorCode.GROUP_AUTHORIZATION_FAILED);
+      }
+      const mayRead = (topic: string) => deps.auth.allows(context, AclOperation.READ, ResourceType.TOPIC, topic);
+      const known = commitsOfKnownPartitions(deps.metadata, wanted.filter((o) => mayRead(o.topic)));
       return deps.groups.offsets
         .commitOffsets({
           groupId: request.groupId,
@@ -44,7 +50,7 @@ export function offsetCommitHandler(deps: Deps) {
           apiVersion: version,
           offsets: known,
         })
-        .then((results) => commitResponse(request.topics, wanted, known, results));
+        .then((results) => commitResponse(request.topics, wanted, known, results, (o) => (mayRead(o.topic) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.TOPIC_AUTHORIZATION_FAILED)));
     },
   });
 }

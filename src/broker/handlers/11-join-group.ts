@@ -1,10 +1,12 @@
+import { ErrorCode } from '../../protocol/error-codes.js';
 import { ApiKeys } from '../../protocol/generated/messages.js';
 import { clientHostOf } from '../coordinator/group/client-host.js';
 import type { JoinGroupResult } from '../coordinator/group/member-metadata.js';
+import { AclOperation, ResourceType } from '../security/authorizer/acl-binding.js';
 import type { HandlerDeps } from './handler-deps.js';
 import { apiHandler } from './api-handler.js';
 
-type Deps = Pick<HandlerDeps, 'groups'>;
+type Deps = Pick<HandlerDeps, 'groups' | 'auth'>;
 
 /**
  * JoinGroup v0-v9. The response waits until the group's join phase ends (all members
@@ -15,7 +17,8 @@ export function joinGroupHandler(deps: Deps) {
     apiKey: ApiKeys.JoinGroup,
     minVersion: 0,
     maxVersion: 9,
-    handle(request, { header, clientAddress }) {
+    handle(request, context) {
+      const { header, clientAddress } = context;
       const version = header.apiVersion;
       const respond = (r: JoinGroupResult) => ({
         throttleTimeMs: 0,
@@ -29,6 +32,9 @@ export function joinGroupHandler(deps: Deps) {
         memberId: r.memberId,
         members: r.members,
       });
+      if (!deps.auth.allows(context, AclOperation.READ, ResourceType.GROUP, request.groupId)) {
+        return respond({ errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, memberId: '', generationId: -1, protocolType: null, protocolName: null, leaderId: '', skipAssignment: false, members: [] });
+      }
       return new Promise((resolve) => {
         deps.groups.joinGroup(
           {

@@ -1,13 +1,13 @@
+import { ErrorCode } from '../../protocol/error-codes.js';
 import { ApiKeys } from '../../protocol/generated/messages.js';
+import { AclOperation, ResourceType } from '../security/authorizer/acl-binding.js';
 import type { HandlerDeps } from './handler-deps.js';
 import { distinctBy } from './distinct.js';
 import { apiHandler } from './api-handler.js';
+import { AUTHORIZED_OPERATIONS_OMITTED } from '../security/authorizer/request-authorizer.js';
 
-type Deps = Pick<HandlerDeps, 'groupAdmin'>;
+type Deps = Pick<HandlerDeps, 'groupAdmin' | 'auth'>;
 
-/** READ, DELETE and DESCRIBE on a group (AclOperation codes 3, 6, 8): all allowed without ACLs. */
-const GROUP_AUTHORIZED_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);
-const OPERATIONS_NOT_REQUESTED = -2147483648;
 
 /** DescribeGroups v0-v5: member metadata and assignments only for Stable groups, as Kafka. */
 export function describeGroupsHandler(deps: Deps) {
@@ -15,10 +15,13 @@ export function describeGroupsHandler(deps: Deps) {
     apiKey: ApiKeys.DescribeGroups,
     minVersion: 0,
     maxVersion: 5,
-    handle(request) {
+    handle(request, context) {
       return {
         throttleTimeMs: 0,
         groups: distinctBy(request.groups, (groupId) => groupId).map((groupId) => {
+          if (!deps.auth.allows(context, AclOperation.DESCRIBE, ResourceType.GROUP, groupId)) {
+            return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, groupId, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: AUTHORIZED_OPERATIONS_OMITTED };
+          }
           const { errorCode, summary } = deps.groupAdmin.describeGroup(groupId);
           return {
             errorCode,
@@ -34,7 +37,7 @@ export function describeGroupsHandler(deps: Deps) {
               memberMetadata: m.metadata,
               memberAssignment: m.assignment,
             })),
-            authorizedOperations: request.includeAuthorizedOperations ? GROUP_AUTHORIZED_OPERATIONS : OPERATIONS_NOT_REQUESTED,
+            authorizedOperations: request.includeAuthorizedOperations ? deps.auth.authorizedOperations(context, ResourceType.GROUP, groupId) : AUTHORIZED_OPERATIONS_OMITTED,
           };
         }),
       };

@@ -1,3 +1,4 @@
+import { AclOperation, ResourceType } from '../security/authorizer/acl-binding.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ApiKeys } from '../../protocol/generated/messages.js';
 import { ZERO_UUID } from '../../protocol/schema/uuid.js';
@@ -7,7 +8,7 @@ import type { ControllerApi, HandlerDeps } from './handler-deps.js';
 import { apiHandler } from './api-handler.js';
 import { NO_ERROR, duplicates, errorFields } from './topic-errors.js';
 
-interface Deps extends Pick<HandlerDeps, 'context'> {
+interface Deps extends Pick<HandlerDeps, 'context' | 'auth'> {
   readonly controller: Pick<ControllerApi, 'createTopicInSlices'>;
 }
 
@@ -17,7 +18,9 @@ export function createTopicsHandler(deps: Deps) {
     apiKey: ApiKeys.CreateTopics,
     minVersion: 0,
     maxVersion: 7,
-    handle(request) {
+    handle(request, context) {
+      const clusterCreate = deps.auth.allows(context, AclOperation.CREATE, ResourceType.CLUSTER);
+      const mayCreate = (name: string) => clusterCreate || deps.auth.allows(context, AclOperation.CREATE, ResourceType.TOPIC, name);
       const repeated = duplicates(request.topics.map((t) => t.name));
       // As Kafka's controller: a request asking for too many partitions in all fails as a whole.
       const defaultPartitions = deps.context.config.int('num.partitions');
@@ -37,6 +40,7 @@ export function createTopicsHandler(deps: Deps) {
         topics: request.topics.map((t) => {
           const failed = (errorCode: number, errorMessage: string) => ({ name: t.name, topicId: ZERO_UUID, errorCode, errorMessage, numPartitions: -1, replicationFactor: -1, configs: null });
           if (repeated.has(t.name)) return failed(ErrorCode.INVALID_REQUEST, `Create topics request from client contains multiple entries for topic ${t.name}`);
+          if (!mayCreate(t.name)) return failed(ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Authorization failed.');
           if (t.assignments.length > 0 && (t.numPartitions !== -1 || t.replicationFactor !== -1)) {
             return failed(ErrorCode.INVALID_REQUEST, 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.');
           }

@@ -1,8 +1,10 @@
+import { ErrorCode } from '../../protocol/error-codes.js';
 import { ApiKeys } from '../../protocol/generated/messages.js';
+import { AclOperation, ResourceType } from '../security/authorizer/acl-binding.js';
 import type { HandlerDeps } from './handler-deps.js';
 import { apiHandler } from './api-handler.js';
 
-type Deps = Pick<HandlerDeps, 'transactions'>;
+type Deps = Pick<HandlerDeps, 'transactions' | 'auth'>;
 
 /**
  * WriteTxnMarkers v0-v1 (Kafka 3.x's range), sent by transaction coordinators to partition
@@ -15,7 +17,11 @@ export function writeTxnMarkersHandler(deps: Deps) {
     apiKey: ApiKeys.WriteTxnMarkers,
     minVersion: 0,
     maxVersion: 1,
-    async handle(request) {
+    async handle(request, context) {
+      // Only brokers send markers: CLUSTER_ACTION on the cluster.
+      if (!deps.auth.allows(context, AclOperation.CLUSTER_ACTION, ResourceType.CLUSTER)) {
+        return { markers: request.markers.map((m) => ({ producerId: m.producerId, topics: m.topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED })) })) })) };
+      }
       const markers = await Promise.all(
         request.markers.map(async (marker) => {
           const partitions = marker.topics.flatMap((t) => t.partitionIndexes.map((partition) => ({ topic: t.name, partition })));

@@ -1,11 +1,12 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ApiKeys } from '../../protocol/generated/messages.js';
 import { GROUP_METADATA_TOPIC } from '../coordinator/group/group-metadata-manager.js';
+import { AclOperation, ResourceType } from '../security/authorizer/acl-binding.js';
 import type { HandlerDeps } from './handler-deps.js';
 import { apiHandler } from './api-handler.js';
 import { commitResponse, commitsOfKnownPartitions } from './offset-commit-results.js';
 
-type Deps = Pick<HandlerDeps, 'groups' | 'metadata' | 'transactions'>;
+type Deps = Pick<HandlerDeps, 'groups' | 'metadata' | 'transactions' | 'auth'>;
 
 /**
  * TxnOffsetCommit v0-v4, sent to the group coordinator: offsets committed in the producer's
@@ -18,8 +19,12 @@ export function txnOffsetCommitHandler(deps: Deps) {
     apiKey: ApiKeys.TxnOffsetCommit,
     minVersion: 0,
     maxVersion: 4,
-    handle(request, { header }) {
-      const version = header.apiVersion;
+    handle(request, context) {
+      const version = context.header.apiVersion;
+      const failAll = (errorCode: number) => ({ throttleTimeMs: 0, topics: request.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })) });
+      if (!deps.auth.allows(context, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId)) return failAll(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+      if (!deps.auth.allows(context, AclOperation.READ, ResourceType.GROUP, request.groupId)) return failAll(ErrorCode.GROUP_AUTHORIZATION_FAILED);
+      const mayRead = (topic: string) => deps.auth.allows(context, AclOperation.READ, ResourceType.TOPIC, topic);
       const producerId = Number(request.producerId);
       const offsetsPartition = { topic: GROUP_METADATA_TOPIC, partition: deps.groups.groupManager.partitionFor(request.groupId) };
       const write = { producerId, producerEpoch: request.producerEpoch, ...offsetsPartition };
@@ -37,7 +42,7 @@ export function txnOffsetCommitHandler(deps: Deps) {
             metadata: p.committedMetadata,
           })),
         );
-        const known = commitsOfKnownPartitions(deps.metadata, wanted);
+        const known = commitsOfKnownPartitions(deps.metadata, wanted.filter((o) => mayRead(o.topic)));
         const results = deps.groups.offsets.commitTransactionalOffsets({
           transactionalId: request.transactionalId,
           groupId: request.groupId,
@@ -49,7 +54,7 @@ export function txnOffsetCommitHandler(deps: Deps) {
           offsets: known,
           verificationGuard,
         });
-        return commitResponse(request.topics, wanted, known, results);
+        return commitResponse(request.topics, wanted, known, results, (o) => (mayRead(o.topic) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.TOPIC_AUTHORIZATION_FAILED));
       });
     },
   });

@@ -1,11 +1,12 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ApiKeys } from '../../protocol/generated/messages.js';
 import { EXCESSIVE_PARTITIONS_MESSAGE, MAX_PARTITIONS_PER_REQUEST_CONFIG } from '../cluster/partition-limits.js';
+import { AclOperation, ResourceType } from '../security/authorizer/acl-binding.js';
 import type { HandlerDeps } from './handler-deps.js';
 import { apiHandler } from './api-handler.js';
 import { NO_ERROR, duplicates, errorFields } from './topic-errors.js';
 
-type Deps = Pick<HandlerDeps, 'context' | 'controller' | 'metadata'>;
+type Deps = Pick<HandlerDeps, 'context' | 'controller' | 'metadata' | 'auth'>;
 
 /** CreatePartitions: grows a topic to `count` partitions, optionally with explicit assignments. */
 export function createPartitionsHandler(deps: Deps) {
@@ -13,7 +14,7 @@ export function createPartitionsHandler(deps: Deps) {
     apiKey: ApiKeys.CreatePartitions,
     minVersion: 0,
     maxVersion: 3,
-    handle(request) {
+    handle(request, context) {
       const repeated = duplicates(request.topics.map((t) => t.name));
       // As Kafka's controller: a request that would add too many partitions in all fails as a whole.
       const added = request.topics.reduce((sum, t) => sum + Math.max(0, t.count - (deps.metadata.topic(t.name)?.partitions.length ?? t.count)), 0);
@@ -25,6 +26,7 @@ export function createPartitionsHandler(deps: Deps) {
         throttleTimeMs: 0,
         results: request.topics.map((t) => {
           if (repeated.has(t.name)) return { name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate topic in request.' };
+          if (!deps.auth.allows(context, AclOperation.ALTER, ResourceType.TOPIC, t.name)) return { name: t.name, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'The topic authorization is failed.' };
           try {
             const { ready } = deps.controller.createPartitions(t.name, t.count, t.assignments?.map((a) => a.brokerIds) ?? null, request.validateOnly);
             const result = { name: t.name, ...NO_ERROR };

@@ -1,9 +1,10 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ApiKeys } from '../../protocol/generated/messages.js';
+import { AclOperation, ResourceType } from '../security/authorizer/acl-binding.js';
 import type { HandlerDeps } from './handler-deps.js';
 import { apiHandler } from './api-handler.js';
 
-type Deps = Pick<HandlerDeps, 'controller'>;
+type Deps = Pick<HandlerDeps, 'controller' | 'auth'>;
 
 const PREFERRED = 0;
 const UNCLEAN = 1;
@@ -19,8 +20,12 @@ export function electLeadersHandler(deps: Deps) {
     apiKey: ApiKeys.ElectLeaders,
     minVersion: 0,
     maxVersion: 2,
-    handle(request, { header }) {
-      const electionType = header.apiVersion === 0 ? PREFERRED : request.electionType;
+    handle(request, context) {
+      if (!deps.auth.allows(context, AclOperation.ALTER, ResourceType.CLUSTER)) {
+        const replicaElectionResults = (request.topicPartitions ?? []).map((t) => ({ topic: t.topic, partitionResult: t.partitions.map((partitionId) => ({ partitionId, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null })) }));
+        return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, replicaElectionResults };
+      }
+      const electionType = context.header.apiVersion === 0 ? PREFERRED : request.electionType;
       if (electionType !== PREFERRED && electionType !== UNCLEAN) {
         return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_REQUEST, replicaElectionResults: [] };
       }

@@ -1,12 +1,13 @@
 import { ErrorCode, KafkaProtocolError } from '../../protocol/error-codes.js';
 import { ApiKeys } from '../../protocol/generated/messages.js';
 import { BROKER_CONFIG_BY_NAME, TOPIC_CONFIG_BY_NAME } from '../config/config-definitions.js';
+import { AclOperation } from '../security/authorizer/acl-binding.js';
 import type { HandlerDeps } from './handler-deps.js';
 import { apiHandler } from './api-handler.js';
-import { ResourceType, applyOverrides, currentOverrides } from './config-resources.js';
+import { ResourceType, applyOverrides, configAuthorizationError, currentOverrides } from './config-resources.js';
 import { NO_ERROR, errorFields } from './topic-errors.js';
 
-type Deps = Pick<HandlerDeps, 'context' | 'controller' | 'metadata'>;
+type Deps = Pick<HandlerDeps, 'context' | 'controller' | 'metadata' | 'auth'>;
 
 const OpType = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
 
@@ -16,11 +17,13 @@ export function incrementalAlterConfigsHandler(deps: Deps) {
     apiKey: ApiKeys.IncrementalAlterConfigs,
     minVersion: 0,
     maxVersion: 1,
-    handle(request) {
+    handle(request, context) {
       return {
         throttleTimeMs: 0,
         responses: request.resources.map((r) => {
           const base = { resourceType: r.resourceType, resourceName: r.resourceName };
+          const denied = configAuthorizationError(deps.auth, context, AclOperation.ALTER_CONFIGS, r.resourceType, r.resourceName);
+          if (denied) return { ...base, ...denied };
           try {
             const overrides = currentOverrides(deps.metadata, r.resourceType, r.resourceName);
             const definitions = r.resourceType === ResourceType.TOPIC ? TOPIC_CONFIG_BY_NAME : BROKER_CONFIG_BY_NAME;

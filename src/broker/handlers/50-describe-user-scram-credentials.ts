@@ -1,10 +1,11 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ApiKeys } from '../../protocol/generated/messages.js';
+import { AclOperation, ResourceType } from '../security/authorizer/acl-binding.js';
 import type { HandlerDeps } from './handler-deps.js';
 import { SCRAM_MECHANISMS, isScramMechanism } from '../security/sasl/scram-credential.js';
 import { apiHandler } from './api-handler.js';
 
-type Deps = Pick<HandlerDeps, 'metadata'>;
+type Deps = Pick<HandlerDeps, 'metadata' | 'auth'>;
 
 /** DescribeUserScramCredentials v0 (KIP-554): mechanisms and iterations per user, never keys. */
 export function describeUserScramCredentialsHandler(deps: Deps) {
@@ -12,7 +13,8 @@ export function describeUserScramCredentialsHandler(deps: Deps) {
     apiKey: ApiKeys.DescribeUserScramCredentials,
     minVersion: 0,
     maxVersion: 0,
-    handle(request) {
+    handle(request, context) {
+      if (!deps.auth.allows(context, AclOperation.DESCRIBE, ResourceType.CLUSTER)) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'Cluster authorization failed.', results: [] };
       const users = deps.metadata.scramUsers();
       const infos = (user: string) =>
         (users.get(user) ?? []).filter((c) => isScramMechanism(c.mechanism)).map((c) => ({ mechanism: SCRAM_MECHANISMS[c.mechanism as keyof typeof SCRAM_MECHANISMS].id, iterations: c.iterations }));

@@ -1,10 +1,11 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ApiKeys } from '../../protocol/generated/messages.js';
+import { AclOperation, ResourceType } from '../security/authorizer/acl-binding.js';
 import type { HandlerDeps } from './handler-deps.js';
 import { SCRAM_MECHANISMS, credentialFromSaltedPassword, scramMechanismById } from '../security/sasl/scram-credential.js';
 import { apiHandler } from './api-handler.js';
 
-type Deps = Pick<HandlerDeps, 'controller' | 'metadata'>;
+type Deps = Pick<HandlerDeps, 'controller' | 'metadata' | 'auth'>;
 
 /** Names a plain JSON object cannot key safely. */
 const RESERVED_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
@@ -20,8 +21,9 @@ export function alterUserScramCredentialsHandler(deps: Deps) {
     apiKey: ApiKeys.AlterUserScramCredentials,
     minVersion: 0,
     maxVersion: 0,
-    handle(request) {
+    handle(request, context) {
       const errors = new Map<string, { code: number; message: string }>();
+      const clusterAlter = deps.auth.allows(context, AclOperation.ALTER, ResourceType.CLUSTER);
       const fail = (user: string, code: number, message: string) => {
         if (!errors.has(user)) errors.set(user, { code, message });
       };
@@ -35,6 +37,7 @@ export function alterUserScramCredentialsHandler(deps: Deps) {
         seen.add(key);
       }
       for (const { name, mechanism, upsert } of all) {
+        if (!clusterAlter) fail(name, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, 'Cluster authorization failed.');
         if (name === '') fail(name, ErrorCode.UNACCEPTABLE_CREDENTIAL, 'Username must not be empty');
         else if (RESERVED_NAMES.has(name)) fail(name, ErrorCode.UNACCEPTABLE_CREDENTIAL, `Username ${name} is not allowed`);
         const mechanismName = scramMechanismById(mechanism);

@@ -1,10 +1,11 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ApiKeys } from '../../protocol/generated/messages.js';
+import { AclOperation, ResourceType } from '../security/authorizer/acl-binding.js';
 import type { HandlerDeps } from './handler-deps.js';
 import { distinctBy } from './distinct.js';
 import { apiHandler } from './api-handler.js';
 
-type Deps = Pick<HandlerDeps, 'replicas'>;
+type Deps = Pick<HandlerDeps, 'replicas' | 'auth'>;
 
 /** DescribeProducers v0: the producer state of each partition (ids, epochs, last sequence, open transaction). */
 export function describeProducersHandler(deps: Deps) {
@@ -12,12 +13,15 @@ export function describeProducersHandler(deps: Deps) {
     apiKey: ApiKeys.DescribeProducers,
     minVersion: 0,
     maxVersion: 0,
-    handle(request) {
+    handle(request, context) {
       return {
         throttleTimeMs: 0,
         topics: distinctBy(request.topics, (t) => t.name).map((t) => ({
           name: t.name,
           partitions: distinctBy(t.partitionIndexes, String).map((index) => {
+            if (!deps.auth.allows(context, AclOperation.READ, ResourceType.TOPIC, t.name)) {
+              return { partitionIndex: index, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Topic authorization failed.', activeProducers: [] };
+            }
             const partition = deps.replicas.partition(t.name, index);
             if (!partition) {
               return { partitionIndex: index, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: 'This server does not host this topic-partition.', activeProducers: [] };

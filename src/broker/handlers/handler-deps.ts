@@ -9,12 +9,13 @@ import type { OffsetMetadataManager } from '../coordinator/group/offset-metadata
 import type { TransactionCoordinator } from '../coordinator/transaction/transaction-coordinator.js';
 import type { TransactionVerification } from '../coordinator/transaction/transaction-verification.js';
 import type { ReplicaAccess } from '../replica-access.js';
+import type { RequestAuthorizer } from '../security/authorizer/request-authorizer.js';
 import type { ApiVersionRange } from './18-api-versions.js';
 
 /** The topic and config changes clients ask for, decided by the controller. */
 export type ControllerApi = Pick<
   Controller,
-  'autoCreateTopic' | 'createTopicInSlices' | 'deleteTopic' | 'createPartitions' | 'alterTopicConfigs' | 'alterBrokerConfigs' | 'electLeaders' | 'alterScramCredential' | 'alterClientQuota'
+  'autoCreateTopic' | 'createTopicInSlices' | 'deleteTopic' | 'createPartitions' | 'alterTopicConfigs' | 'alterBrokerConfigs' | 'electLeaders' | 'alterScramCredential' | 'alterClientQuota' | 'createAcls' | 'deleteAcls'
 >;
 
 /** The group coordinator's side of the group and offset APIs. */
@@ -62,4 +63,6 @@ export interface HandlerDeps {
   readonly transactions: TransactionCoordinatorApi;
   /** The API ranges this broker serves (ApiVersions). */
   readonly apiVersions: () => ApiVersionRange[];
+  /** ACL checks: one call per check Kafka makes (allows everything without authorizer.class.name). */
+  readonly auth: RequestAuthorizer;
 }

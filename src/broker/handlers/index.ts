@@ -25,6 +25,9 @@ import { addOffsetsToTxnHandler } from './25-add-offsets-to-txn.js';
 import { endTxnHandler } from './26-end-txn.js';
 import { writeTxnMarkersHandler } from './27-write-txn-markers.js';
 import { txnOffsetCommitHandler } from './28-txn-offset-commit.js';
+import { describeAclsHandler } from './29-describe-acls.js';
+import { createAclsHandler } from './30-create-acls.js';
+import { deleteAclsHandler } from './31-delete-acls.js';
 import { describeConfigsHandler } from './32-describe-configs.js';
 import { alterConfigsHandler } from './33-alter-configs.js';
 import { createPartitionsHandler } from './37-create-partitions.js';
@@ -70,6 +73,9 @@ export function createHandlers(deps: HandlerDeps): Map<number, ApiHandler> {
     endTxnHandler(deps),
     writeTxnMarkersHandler(deps),
     txnOffsetCommitHandler(deps),
+    describeAclsHandler(deps),
+    createAclsHandler(deps),
+    deleteAclsHandler(deps),
     describeConfigsHandler(deps),
     alterConfigsHandler(deps),
     saslAuthenticateHandler(),

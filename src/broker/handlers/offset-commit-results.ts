@@ -13,21 +13,24 @@ export function commitsOfKnownPartitions<T extends PartitionCommit>(metadata: Pi
 
 /**
  * The per-partition answer of OffsetCommit and TxnOffsetCommit: the coordinator's error for
- * each known commit (`results` in the order of `known`), UNKNOWN_TOPIC_OR_PARTITION for the rest.
+ * each known commit (`results` in the order of `known`), `otherError` for the rest
+ * (UNKNOWN_TOPIC_OR_PARTITION unless told otherwise, e.g. an authorization failure).
  */
 export function commitResponse<T extends PartitionCommit>(
   topics: ReadonlyArray<{ name: string; partitions: ReadonlyArray<{ partitionIndex: number }> }>,
   wanted: readonly T[],
   known: readonly T[],
   results: readonly number[],
+  otherError: (commit: T) => number = () => ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
 ) {
   const errors = new Map(known.map((o, i) => [o, results[i]!]));
+  const errorOf = (commit: T) => errors.get(commit) ?? otherError(commit);
   let i = 0;
   return {
     throttleTimeMs: 0,
     topics: topics.map((t) => ({
       name: t.name,
-      partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: errors.get(wanted[i++]!) ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION })),
+      partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: errorOf(wanted[i++]!) })),
     })),
   };
 }

@@ -1,3 +1,4 @@
+import { RequestAuthorizer } from '../../../src/broker/security/authorizer/request-authorizer.js';
 import { describe, expect, it } from 'vitest';
 import type { CreatedTopic, CreateTopicSpec, PartitionsPending } from '../../../src/broker/cluster/controller.js';
 import { createTopicsHandler } from '../../../src/broker/handlers/19-create-topics.js';
@@ -32,7 +33,7 @@ class FakeController {
 
 function build(config: Record<string, number> = {}) {
   const controller = new FakeController();
-  const handler = createTopicsHandler({ context: fakeContext({ 'num.partitions': 3, 'streamwright.max.partitions.per.request': 10, ...config }), controller });
+  const handler = createTopicsHandler({ context: fakeContext({ 'num.partitions': 3, 'streamwright.max.partitions.per.request': 10, ...config }), controller, auth: new RequestAuthorizer(null) });
   return { handler, controller };
 }
 

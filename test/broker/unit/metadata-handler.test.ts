@@ -1,3 +1,4 @@
+import { RequestAuthorizer } from '../../../src/broker/security/authorizer/request-authorizer.js';
 import { describe, expect, it } from 'vitest';
 import type { TopicMetadata } from '../../../src/broker/cluster/cluster-metadata.js';
 import { metadataHandler } from '../../../src/broker/handlers/03-metadata.js';
@@ -33,6 +34,7 @@ function build(options: { topics?: TopicMetadata[]; live?: number[]; autoCreate?
     metadata,
     membership: new FakeMembership(options.live ?? [1, 2, 3]),
     controller,
+    auth: new RequestAuthorizer(null),
   });
   return { handler, created };
 }
