@@ -1,10 +1,11 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ApiKeys, type DescribeClientQuotasRequest } from '../../protocol/generated/messages.js';
 import { CLIENT_ID, IP, USER, normalizedEntity, type ClientQuotaEntity } from '../quota/client-quota-entity.js';
+import { AclOperation, ResourceType } from '../security/authorizer/acl-binding.js';
 import type { HandlerDeps } from './handler-deps.js';
 import { apiHandler } from './api-handler.js';
 
-type Deps = Pick<HandlerDeps, 'metadata'>;
+type Deps = Pick<HandlerDeps, 'metadata' | 'auth'>;
 
 const MATCH_EXACT = 0;
 const MATCH_DEFAULT = 1;
@@ -44,14 +45,18 @@ function matches(entity: ClientQuotaEntity, components: readonly Component[], st
 /**
  * DescribeClientQuotas v0-1 (KIP-546): the quotas of every entity the filter matches. Each
  * component names an entity type and matches one name (EXACT), the default (DEFAULT) or any
- * name (SPECIFIED); `strict` leaves out entities with other types as well.
+ * name (SPECIFIED); `strict` leaves out entities with other types as well. Needs
+ * DESCRIBE_CONFIGS on the cluster, as in Kafka.
  */
 export function describeClientQuotasHandler(deps: Deps) {
   return apiHandler({
     apiKey: ApiKeys.DescribeClientQuotas,
     minVersion: 0,
     maxVersion: 1,
-    handle(request) {
+    handle(request, context) {
+      if (!deps.auth.allows(context, AclOperation.DESCRIBE_CONFIGS, ResourceType.CLUSTER)) {
+        return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'Cluster authorization failed.', entries: null };
+      }
       const error = filterError(request.components);
       if (error) return { throttleTimeMs: 0, errorCode: error.code, errorMessage: error.message, entries: null };
       const entries = [...deps.metadata.clientQuotas().values()]

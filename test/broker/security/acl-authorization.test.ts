@@ -272,6 +272,27 @@ describe('ACL authorization with real clients', () => {
     expect(await operationsOf('admin')).toEqual({ topic: 3576, cluster: 8096, describeCluster: 8096, unasked: -2147483648 });
   });
 
+  it('the client-quota APIs need DESCRIBE_CONFIGS and ALTER_CONFIGS on the cluster', async () => {
+    const quotaCalls = async (username: string) => {
+      const client = await ClusterClient.connect({ bootstrapServers: kafka.bootstrapServersFor('SASL_PLAINTEXT'), sasl: { mechanism: 'PLAIN', username, password: `${username}-secret` } });
+      try {
+        const connection = await client.anyConnection();
+        const entity = [{ entityType: 'client-id', entityName: `quota-${username}` }];
+        const altered = await connection.request(ApiKeys.AlterClientQuotas, 1, { entries: [{ entity, ops: [{ key: 'producer_byte_rate', value: 1024, remove: false }] }], validateOnly: false });
+        const described = await connection.request(ApiKeys.DescribeClientQuotas, 1, { components: [{ entityType: 'client-id', matchType: 0, match: `quota-${username}` }], strict: false });
+        return { alter: altered.entries[0]!.errorCode, describe: described.errorCode, entries: described.entries?.length ?? null };
+      } finally {
+        client.close();
+      }
+    };
+    // CLUSTER_AUTHORIZATION_FAILED (31) for a user without cluster ACLs; nothing is stored.
+    expect(await quotaCalls('carol')).toEqual({ alter: 31, describe: 31, entries: null });
+    await grant(acl('User:carol', AclResourceTypes.CLUSTER, 'kafka-cluster', AclOperationTypes.DESCRIBE_CONFIGS));
+    expect(await quotaCalls('carol')).toEqual({ alter: 31, describe: 0, entries: 0 });
+    await grant(acl('User:carol', AclResourceTypes.CLUSTER, 'kafka-cluster', AclOperationTypes.ALTER_CONFIGS));
+    expect(await quotaCalls('carol')).toEqual({ alter: 0, describe: 0, entries: 1 });
+  });
+
   it('streamwright acls adds, lists and removes ACLs as kafka-acls.sh, authenticating with --command-config', async () => {
     const config = join(tempDir(), 'admin.properties');
     writeFileSync(config, 'security.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\nsasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="admin-secret";\n');
