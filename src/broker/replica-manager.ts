@@ -156,7 +156,7 @@ export class ReplicaManager {
    * checkpointHighWatermarks). Returns whether the file was rewritten (false: unchanged).
    */
   checkpointHighWatermarks(): boolean {
-    const entries = [];
+    const entries: Array<{ topic: string; partition: number; offset: number }> = [];
     for (const hosted of this.partitions.values()) {
       for (const partition of hosted) {
         if (partition?.log.isOpen) entries.push({ topic: partition.topic, partition: partition.index, offset: partition.highWatermark });

@@ -32,7 +32,7 @@ const failure = (index: number, errorCode: number, errorMessage: string | null =
  * They must come with the request's transactional id.
  */
 function transactionalProducers(transactionalId: string | null, batches: readonly ValidatedBatch[]): Array<{ producerId: number; producerEpoch: number }> {
-  const producers = [];
+  const producers: Array<{ producerId: number; producerEpoch: number }> = [];
   for (const { header } of batches) {
     if (!header.isTransactional) continue;
     if (transactionalId === null) throw new KafkaProtocolError(ErrorCode.INVALID_TXN_STATE, 'transactional records need the producer\'s transactional id');
