@@ -22,8 +22,9 @@ const records = (value: string) => encodeRecordBatchSync({ records: [{ key: null
 
 const managers: ReplicaManager[] = [];
 const dirs: string[] = [];
-afterEach(() => {
-  for (const manager of managers.splice(0)) manager.shutdown();
+afterEach(async () => {
+  // Shutdown writes the clean-shutdown marker after the logs close: done before the directory goes.
+  await Promise.all(managers.splice(0).map((manager) => manager.shutdown()));
   for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -133,7 +134,7 @@ describe('ReplicaManager with fake collaborators', () => {
     expect(outcomes[0]![0]!.errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
   });
 
-  it('ends what still waits with REQUEST_TIMED_OUT at shutdown, keeping outcomes already reached', () => {
+  it('ends what still waits with REQUEST_TIMED_OUT at shutdown, keeping outcomes already reached', async () => {
     const { manager, partition } = build({ replicas: [0, 1] });
     const first = append(manager, partition, 'a').replicated;
     partition.updateFollowerFetchState(1, 1);
@@ -141,8 +142,10 @@ describe('ReplicaManager with fake collaborators', () => {
     const outcomes: AckOutcome[][] = [];
     manager.awaitReplication([first, second], 30_000, (o) => outcomes.push(o));
     expect(outcomes).toEqual([]);
-    manager.shutdown();
+    const stopped = manager.shutdown();
     managers.splice(managers.indexOf(manager), 1);
+    // Settled at once, before the logs have closed.
     expect(outcomes[0]!.map((o) => o.errorCode)).toEqual([ErrorCode.NONE, ErrorCode.REQUEST_TIMED_OUT]);
+    await stopped;
   });
 });
