@@ -33,6 +33,7 @@ export { KafkaListenerEndpointRegistry } from './config/kafka-listener-endpoint-
 // core
 export { KafkaTemplate, type KafkaTemplateOptions } from './core/kafka-template.js';
 export type { KafkaOperations, SendBytesOptions } from './core/kafka-operations.js';
+export { DEFAULT_PARTITION_INFO_MAX_AGE, type PartitionInfo } from './core/partition-info.js';
 export { ProducerFactory, DefaultKafkaProducerFactory, type DefaultKafkaProducerFactoryOptions, type ProducerSendOptions } from './core/producer-factory.js';
 export { ConsumerFactory, DefaultKafkaConsumerFactory, type DefaultKafkaConsumerFactoryOptions, type CreatedConsumer } from './core/consumer-factory.js';
 export { parseConsumerOverrides, type ConsumerSettings, type KafkaConsumerOverrides } from './core/consumer-config.js';

@@ -123,6 +123,10 @@ describe('RoutingKafkaTemplate', () => {
     expect(routing.producerFactories).toHaveLength(3);
     // One producer per route: each factory connected its own.
     expect(await eu.createProducer()).not.toBe(await orders.createProducer());
+    // partitionsFor asks the route's factory (the same cached answer).
+    const partitions = await routing.partitionsFor('rt-orders-us');
+    expect(partitions.map((p) => p.topic)).toContain('rt-orders-us');
+    expect(await orders.partitionsFor('rt-orders-us')).toBe(partitions);
   });
 
   test('a topic no pattern matches, bad arguments, transactions and execute are refused', async () => {
@@ -132,6 +136,7 @@ describe('RoutingKafkaTemplate', () => {
     await expect((routing.send as (...a: unknown[]) => Promise<unknown>)(42, 'v')).rejects.toThrow(/Invalid topic: 42/);
     await expect(routing.executeInTransaction(() => 1)).rejects.toThrow('RoutingKafkaTemplate does not support transactions');
     await expect(routing.execute(() => 1)).rejects.toThrow(/does not support execute/);
+    await expect(routing.partitionsFor('unrouted')).rejects.toThrow('No producer factory found for topic: unrouted');
     expect(routing.isTransactional()).toBe(false);
     const transactional = new DefaultKafkaProducerFactory({ kafka: kafkaConfig(kafka), transactionIdPrefix: 'rt-tx-', logger: testLogger });
     expect(() => new RoutingKafkaTemplate([[/.*/, transactional]])).toThrow(/transactional factories are not supported/);

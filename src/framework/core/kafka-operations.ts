@@ -4,6 +4,7 @@ import type { Message } from '../support/message.js';
 import type { ProducerRecord } from '../support/producer-record.js';
 import type { SendResult } from '../support/send-result.js';
 import type { TransactionOffset } from '../transaction/kafka-resource-holder.js';
+import type { PartitionInfo } from './partition-info.js';
 import type { TemplateObserver } from './template-observer.js';
 
 /** Options of {@link KafkaOperations.sendBytes}. */
@@ -38,6 +39,8 @@ export interface KafkaOperations<K = unknown, V = unknown> {
 
   /** A record whose key, value and headers are already bytes (no serializers, no producer listener). */
   sendBytes(topic: string, message: KafkaJsMessage, options?: SendBytesOptions): Promise<KafkaJsRecordMetadata[]>;
+  /** The topic's partitions, as Spring's `partitionsFor`; empty for a topic the cluster does not have. */
+  partitionsFor(topic: string): Promise<PartitionInfo[]>;
   /** Resolves once every send started so far has been acknowledged (or failed). */
   flush(): Promise<void>;
 

@@ -17,6 +17,7 @@ import { RecordAccumulator } from './record-accumulator.js';
 import { BytesSend, TemplateSend } from './template-send.js';
 import { wireValue } from './wire-value.js';
 import { TransactionSynchronizationManager, type KafkaResourceHolder, type TransactionOffset } from '../transaction/kafka-resource-holder.js';
+import type { PartitionInfo } from './partition-info.js';
 import { runInTransaction } from '../transaction/kafka-transaction-manager.js';
 import type { SendObservationEnd, TemplateObserver } from './template-observer.js';
 import type { ConsumerFactory } from './consumer-factory.js';
@@ -192,6 +193,15 @@ export class KafkaTemplate<K = unknown, V = unknown> implements KafkaOperations<
       completion.failed(error);
     }
     return completion.promise;
+  }
+
+  /**
+   * The topic's partitions as the cluster describes them, as Spring's `partitionsFor`; empty for
+   * a topic the cluster does not have. Asked through the producer factory, which keeps the answer
+   * for a few seconds (`partitionInfoMaxAge`).
+   */
+  partitionsFor(topic: string): Promise<PartitionInfo[]> {
+    return this.producerFactory.partitionsFor(topic);
   }
 
   /** Runs a callback with the underlying kafkajs producer, as Spring's `execute`. */

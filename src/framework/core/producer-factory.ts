@@ -5,6 +5,7 @@ import { JsonSerializer } from '../support/serializer/json-serializer.js';
 import type { Serializer } from '../support/serializer/serializer.js';
 import { StringSerializer } from '../support/serializer/string-serializer.js';
 import { createKafka, describeBrokers } from './kafka-clients.js';
+import { PartitionInfoLookup, type PartitionInfo } from './partition-info.js';
 import { RecordingPartitioner } from './recording-partitioner.js';
 import { SharedProducer } from './shared-producer.js';
 import type { ProducerInterceptor } from './producer-interceptor.js';
@@ -49,6 +50,11 @@ export abstract class ProducerFactory {
    */
   async sendRecords(topicMessages: TopicMessages[]): Promise<KafkaJsRecordMetadata[]> {
     return (await this.createProducer()).sendBatch({ ...this.sendOptions, topicMessages });
+  }
+
+  /** The topic's partitions as the cluster describes them (Spring's `partitionsFor`); empty for a topic the cluster does not have. */
+  partitionsFor(topic: string): Promise<PartitionInfo[]> {
+    return Promise.reject(new KafkaException(`${this.constructor.name} cannot look up the partitions of ${topic}`));
   }
 
   /** Interceptors of every template on this factory (Kafka's `interceptor.classes`), before the template's own. */
@@ -109,6 +115,8 @@ export interface DefaultKafkaProducerFactoryOptions {
   sendOptions?: ProducerSendOptions;
   /** Kafka's `interceptor.classes`: they see every send of the factory's templates, in order. */
   producerInterceptors?: readonly ProducerInterceptor[];
+  /** How long `partitionsFor` reuses a topic's partitions before it asks the cluster again (default 5000 ms). */
+  partitionInfoMaxAge?: number;
   logger?: Logger;
 }
 
@@ -132,6 +140,8 @@ export class DefaultKafkaProducerFactory extends ProducerFactory {
   /** Pool suffixes (for producer-initiated transactions) not leased right now. */
   private readonly freePool: string[] = [];
   private poolSize = 0;
+  /** `partitionsFor`: an admin client connected on the first lookup, with a short per-topic cache. */
+  private readonly partitionInfos: PartitionInfoLookup;
 
   constructor(private readonly options: DefaultKafkaProducerFactoryOptions = {}) {
     super();
@@ -142,6 +152,7 @@ export class DefaultKafkaProducerFactory extends ProducerFactory {
     this.valueSerializer = options.valueSerializer ?? new JsonSerializer();
     this.partitioner = new RecordingPartitioner(options.producerConfig?.createPartitioner ?? Partitioners.DefaultPartitioner);
     this.shared = new SharedProducer(() => this.connect(), options.producerConfig?.idempotent === true, this.partitioner, () => this.logger);
+    this.partitionInfos = new PartitionInfoLookup(() => this.kafkaConfig, () => this.logger, options.partitionInfoMaxAge);
   }
 
   applyDefaults(kafka: KafkaConfig, logger: Logger): void {
@@ -182,6 +193,11 @@ export class DefaultKafkaProducerFactory extends ProducerFactory {
 
   override leaderOf(topic: string, partition: number): number | undefined {
     return this.partitioner.leaderOf(topic, partition);
+  }
+
+  /** Looked up with an admin client on the factory's Kafka config; kept per topic for `partitionInfoMaxAge` ms. */
+  override partitionsFor(topic: string): Promise<PartitionInfo[]> {
+    return this.partitionInfos.partitionsFor(topic);
   }
 
   override sendRecords(topicMessages: TopicMessages[]): Promise<KafkaJsRecordMetadata[]> {
@@ -246,6 +262,7 @@ export class DefaultKafkaProducerFactory extends ProducerFactory {
     this.freePool.length = 0;
     this.poolSize = 0;
     await this.shared.close();
+    await this.partitionInfos.close();
     for (const promise of pending) {
       const producer = await promise.catch(() => undefined);
       await producer?.disconnect().catch((error) => this.logger.warn('Producer disconnect failed', error));

@@ -6,6 +6,7 @@ import { ProducerRecord } from '../support/producer-record.js';
 import type { SendResult } from '../support/send-result.js';
 import { KafkaProducerException } from './kafka-producer-exception.js';
 import { KafkaTemplate, type KafkaTemplateOptions } from './kafka-template.js';
+import type { PartitionInfo } from './partition-info.js';
 import { DefaultKafkaProducerFactory, type DefaultKafkaProducerFactoryOptions, ProducerFactory } from './producer-factory.js';
 import type { TransactionOffset } from '../transaction/kafka-resource-holder.js';
 
@@ -72,6 +73,13 @@ export class RoutingKafkaTemplate<K = unknown, V = unknown> extends KafkaTemplat
     const route = this.route(topic);
     if (!route) return Promise.reject(new KafkaException(`No producer factory found for topic: ${topic}`));
     return this.prepared(route.template).sendBytes(topic, message);
+  }
+
+  /** Asked through the factory of the topic's route, as Spring's. */
+  override partitionsFor(topic: string): Promise<PartitionInfo[]> {
+    const route = this.route(topic);
+    if (!route) return Promise.reject(new KafkaException(`No producer factory found for topic: ${topic}`));
+    return route.template.partitionsFor(topic);
   }
 
   override async flush(): Promise<void> {

@@ -1,5 +1,6 @@
 import type { RecordMetadata as KafkaJsRecordMetadata } from 'kafkajs';
 import type { KafkaOperations } from '../core/kafka-operations.js';
+import type { PartitionInfo } from '../core/partition-info.js';
 import { KafkaException } from '../kafka-exception.js';
 import { rawBytesOf, type ConsumerRecord, type TimestampType } from '../support/consumer-record.js';
 import { KafkaHeaders } from '../support/kafka-headers.js';
@@ -134,8 +135,14 @@ export interface DeadLetterPublishingRecovererOptions {
   throwIfNoDestinationReturned?: boolean;
   /** Don't publish a not-retryable failure back to its own topic (default true): that would loop. */
   skipSameTopicFatalExceptions?: boolean;
-  /** When the destination partition does not exist, let the producer choose one (default true); false fails the publication. */
+  /**
+   * Check that the destination partition exists (the template's `partitionsFor`) and, when it
+   * does not, let the producer choose one, with a warning (default true). false sends to the
+   * partition as resolved, so a missing one fails the publication.
+   */
   verifyPartition?: boolean;
+  /** How long `verifyPartition` waits for the topic's partitions (default 5000 ms); without an answer the partition is used as resolved. */
+  partitionInfoTimeout?: number;
   headerNames?: HeaderNames;
   headersFunction?: HeadersFunction;
   exceptionHeadersCreator?: ExceptionHeadersCreator;
@@ -183,6 +190,7 @@ export class DeadLetterPublishingRecoverer {
   throwIfNoDestinationReturned: boolean;
   skipSameTopicFatalExceptions: boolean;
   verifyPartition: boolean;
+  partitionInfoTimeout: number;
   logRecoveryRecord: boolean;
   retainExceptionHeader: boolean;
   headerNames: HeaderNames;
@@ -226,6 +234,7 @@ export class DeadLetterPublishingRecoverer {
     this.throwIfNoDestinationReturned = options.throwIfNoDestinationReturned ?? false;
     this.skipSameTopicFatalExceptions = options.skipSameTopicFatalExceptions ?? true;
     this.verifyPartition = options.verifyPartition ?? true;
+    this.partitionInfoTimeout = options.partitionInfoTimeout ?? 5_000;
     this.logRecoveryRecord = options.logRecoveryRecord ?? false;
     this.retainExceptionHeader = options.retainExceptionHeader ?? false;
     this.headerNames = options.headerNames ?? DLT_HEADER_NAMES;
@@ -285,12 +294,13 @@ export class DeadLetterPublishingRecoverer {
       this.logger.error(`Recovery of ${record} skipped: the failure is not retryable and the destination resolver routed it back to its own topic: ${describeError(error)}`, error);
       return;
     }
-    const partition = destination.partition !== undefined && destination.partition >= 0 ? destination.partition : undefined;
+    const template = this.templatesByType ? this.templateFor(record.value, this.templatesByType) : this.template;
+    const resolved = destination.partition !== undefined && destination.partition >= 0 ? destination.partition : undefined;
+    const partition = this.verifyPartition ? await this.checkPartition(template, destination.topic, resolved) : resolved;
     // The bytes the record arrived with; a record built by hand has none, so its key and value are encoded.
     const raw = rawBytesOf(record) ?? { key: toBytes(record.key), value: toBytes(record.value) };
     const headers = this.headersFor(record, error);
     const outgoing = this.createProducerRecord(record, { topic: destination.topic, partition }, headers, raw.key, raw.value);
-    const template = this.templatesByType ? this.templateFor(record.value, this.templatesByType) : this.template;
     // Tracing starts the publication's span here and adds its context to the outgoing headers.
     const observed = template.observer?.deadLetterStarted?.(record, outgoing);
     const sending = this.publish(template, outgoing, record);
@@ -310,6 +320,24 @@ export class DeadLetterPublishingRecoverer {
     } catch (sendError) {
       throw new KafkaException(`Dead-letter publication to ${outgoing.topic} failed for: ${record}: ${errorMessage(sendError)}`, { cause: sendError });
     }
+  }
+
+  /**
+   * The partition to publish to, as Spring's `checkPartition`: undefined (the producer chooses)
+   * when the topic has no such partition; as resolved when the partitions can't be had in time.
+   */
+  private async checkPartition(template: KafkaOperations, topic: string, partition: number | undefined): Promise<number | undefined> {
+    if (partition === undefined) return undefined;
+    let partitions: readonly PartitionInfo[];
+    try {
+      partitions = await withTimeout(template.partitionsFor(topic), this.partitionInfoTimeout, `no partition info within ${this.partitionInfoTimeout} ms`);
+    } catch (lookupError) {
+      this.logger.debug(`Could not obtain partition info for ${topic}: ${errorMessage(lookupError)}`);
+      return partition;
+    }
+    if (partitions.some((info) => info.partition === partition)) return partition;
+    this.logger.warn(`Destination resolver returned non-existent partition ${topic}-${partition}; the producer will choose the partition`);
+    return undefined;
   }
 
   /** The record to publish; override to change it (Spring's `createProducerRecord`). */
@@ -397,15 +425,8 @@ export class DeadLetterPublishingRecoverer {
   }
 
   private async send(template: KafkaOperations, outgoing: DeadLetterRecord, original: ConsumerRecord): Promise<KafkaJsRecordMetadata> {
-    const send = (partition: number | undefined) =>
-      template.sendBytes(outgoing.topic, { key: outgoing.key, value: outgoing.value, partition, headers: toKafkaJsHeaders(outgoing.headers) }, { observe: false });
-    let [result] = await send(outgoing.partition);
-    if (!result && outgoing.partition !== undefined) {
-      // kafkajs sends nothing (and says nothing) for a partition its metadata does not know.
-      if (!this.verifyPartition) throw new KafkaException(`Partition ${outgoing.partition} of ${outgoing.topic} does not exist`);
-      this.logger.warn(`Destination ${outgoing.topic}-${outgoing.partition} does not exist; publishing ${original} to a partition of the producer's choice`);
-      [result] = await send(undefined);
-    }
+    const message = { key: outgoing.key, value: outgoing.value, partition: outgoing.partition, headers: toKafkaJsHeaders(outgoing.headers) };
+    const [result] = await template.sendBytes(outgoing.topic, message, { observe: false });
     if (!result) throw new KafkaException(`No acknowledgement from ${outgoing.topic}`);
     if (this.logRecoveryRecord) this.logger.info(`Published ${original} to ${result.topicName}-${result.partition}@${result.baseOffset ?? result.offset ?? '?'}`);
     return result;

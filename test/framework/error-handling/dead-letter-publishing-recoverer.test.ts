@@ -26,17 +26,25 @@ interface Sent {
   headers: Record<string, unknown>;
 }
 
-/** A non-transactional template that records what it is asked to send; partitions >= `partitions` are unknown to it. */
-function fakeTemplate(options: { partitions?: number; fail?: Error } = {}): KafkaOperations & { sent: Sent[] } {
+/** A non-transactional template that records what it is asked to send; every topic has `partitions` partitions. */
+function fakeTemplate(options: { partitions?: number; fail?: Error } = {}): KafkaOperations & { sent: Sent[]; lookups: string[] } {
   const sent: Sent[] = [];
-  const operations = bytesOnlyOperations(async (topic, message) => {
-    if (options.fail) throw options.fail;
-    // kafkajs silently sends nothing for a partition missing from its metadata.
-    if (message.partition !== undefined && message.partition >= (options.partitions ?? 1)) return [];
-    sent.push({ ...(message as Sent), topic });
-    return [{ topicName: topic, partition: message.partition ?? 0, errorCode: 0, baseOffset: '0' }];
-  });
-  return Object.assign(operations, { sent });
+  const lookups: string[] = [];
+  const partitions = options.partitions ?? 1;
+  const operations = bytesOnlyOperations(
+    async (topic, message) => {
+      if (options.fail) throw options.fail;
+      // As KafkaTemplate: a send to a partition the topic does not have fails.
+      if (message.partition !== undefined && message.partition >= partitions) throw new Error(`Partition ${message.partition} of ${topic} does not exist`);
+      sent.push({ ...(message as Sent), topic });
+      return [{ topicName: topic, partition: message.partition ?? 0, errorCode: 0, baseOffset: '0' }];
+    },
+    async (topic) => {
+      lookups.push(topic);
+      return Array.from({ length: partitions }, (_, partition) => ({ topic, partition, leader: 1, replicas: [1], inSyncReplicas: [1], offlineReplicas: [] }));
+    },
+  );
+  return Object.assign(operations, { sent, lookups });
 }
 
 const record = (headers: RecordHeaders = new RecordHeaders()) =>
@@ -97,7 +105,19 @@ describe('DeadLetterPublishingRecoverer', () => {
     const template = fakeTemplate({ partitions: 1 });
     await new DeadLetterPublishingRecoverer(template, () => ({ topic: 'small-dlt', partition: 5 }), { logger: silentLogger }).accept(record(), failure());
     expect(template.sent.map((s) => s.partition)).toEqual([undefined]);
+    expect(template.lookups).toEqual(['small-dlt']);
     await expect(new DeadLetterPublishingRecoverer(template, () => ({ topic: 'small-dlt', partition: 5 }), { verifyPartition: false, logger: silentLogger }).accept(record(), failure())).rejects.toThrow(/does not exist/);
+    expect(template.lookups).toEqual(['small-dlt']);
+    // No answer about the partitions (the lookup fails, or takes longer than partitionInfoTimeout): the partition is kept as resolved.
+    const asked: (number | undefined)[] = [];
+    const answer = async (topic: string, message: { partition?: number }) => {
+      asked.push(message.partition);
+      return [{ topicName: topic, partition: message.partition ?? 0, errorCode: 0, baseOffset: '0' }];
+    };
+    await new DeadLetterPublishingRecoverer(bytesOnlyOperations(answer), () => ({ topic: 'small-dlt', partition: 5 }), { logger: silentLogger }).accept(record(), failure());
+    const neverAnswers = bytesOnlyOperations(answer, () => new Promise<never>(() => undefined));
+    await new DeadLetterPublishingRecoverer(neverAnswers, () => ({ topic: 'small-dlt', partition: 5 }), { partitionInfoTimeout: 50, logger: silentLogger }).accept(record(), failure());
+    expect(asked).toEqual([5, 5]);
     const failing = fakeTemplate({ fail: new Error('broker unreachable') });
     await expect(new DeadLetterPublishingRecoverer(failing, { logger: silentLogger }).accept(record(), failure())).rejects.toThrow('Dead-letter publication to orders-dlt failed for: orders-0@7: broker unreachable');
   });
