@@ -1,3 +1,4 @@
+import type { SaslCredentials } from '../client/sasl-authenticator.js';
 import type { Clock } from './clock.js';
 import { GroupCoordinator } from './coordinator/group/group-coordinator.js';
 import type { CoordinatorContext, CoordinatorDeps, CoordinatorMetadataView } from './coordinator/runtime/coordinator-context.js';
@@ -32,6 +33,7 @@ export interface WiredBroker extends ReplicaFetcherHost {
   readonly controller: Controller;
   readonly replicaManager: ReplicaManager;
   readonly interBrokerTls: { ca?: string; cert: string; key: string; passphrase?: string } | null;
+  readonly interBrokerSasl: SaslCredentials | null;
   readonly clock: Clock;
   isLive(nodeId: number): boolean;
   liveBrokers(): BrokerEndpoint[];
@@ -95,6 +97,7 @@ export function createTransactionCoordinator(broker: WiredBroker, runtime: Coord
     endpoint: (nodeId) => broker.metadata.endpoint(nodeId),
     canReach: (nodeId) => broker.faults?.canReach(broker.nodeId, nodeId) ?? true,
     tls: () => broker.interBrokerTls,
+    sasl: () => broker.interBrokerSasl,
   });
   return new TransactionCoordinator({
     ...coordinatorDeps(broker, runtime),

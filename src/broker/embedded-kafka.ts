@@ -343,6 +343,12 @@ export class EmbeddedKafka {
     return found;
   }
 
+  /** The listener names, in `listeners` order (empty when no broker runs). */
+  listenerNames(): string[] {
+    const broker = [...this.running.values()][0];
+    return broker ? Object.keys(broker.advertisedListeners()) : [];
+  }
+
   /** `host:port` of every broker (running or not: their ports stay theirs), for a client's bootstrap list. */
   get bootstrapServers(): string[] {
     return this.nodeIds.map((id) => {

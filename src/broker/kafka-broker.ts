@@ -31,7 +31,8 @@ import { CredentialStore } from './security/credential-store.js';
 import { listenerSecurity } from './security/listener-security.js';
 import { resolveListeners, usesSasl, usesTls, type Listener, type ListenerSettings } from './security/listeners.js';
 import type { TlsSettings } from './security/tls-settings.js';
-import { UnsupportedConfigError } from './config/unsupported-configs.js';
+import type { SaslCredentials } from '../client/sasl-authenticator.js';
+import { interBrokerSaslCredentials, verifyInterBrokerCredentials } from './security/inter-broker-sasl.js';
 
 export interface BrokerOptions {
   /** Directory for the log and metadata; created if missing. */
@@ -105,6 +106,8 @@ export class KafkaBroker implements ClusterMember, ClusterMembership {
   private readonly boundPorts = new Map<string, number>();
   readonly listenerSettings: ListenerSettings;
   private readonly interBrokerTlsSettings: TlsSettings | null = null;
+  /** What this broker authenticates with on a SASL inter-broker listener (null: no SASL). */
+  readonly interBrokerSasl: SaslCredentials | null = null;
   private heartbeatTimer: TimerHandle | null = null;
   private state: 'starting' | 'running' | 'stopped' = 'starting';
   private readonly bindHost: string;
@@ -134,6 +137,7 @@ export class KafkaBroker implements ClusterMember, ClusterMembership {
       endpoint: (nodeId) => this.metadata.endpoint(nodeId),
       canReach: (from, to) => !this.faults || this.faults.canReach(from, to),
       tls: () => this.interBrokerTls,
+      sasl: () => this.interBrokerSasl,
     });
     this.refreshDynamicConfig();
     this.writeMetaProperties();
@@ -163,8 +167,9 @@ export class KafkaBroker implements ClusterMember, ClusterMembership {
     this.listenerSettings = resolveListeners((key) => this.config.staticValue(key), { host: this.bindHost, port: options.port ?? 0, advertisedHost: this.advertisedHost });
     const interBroker = this.listenerSettings.listeners.find((l) => l.name === this.listenerSettings.interBrokerListener)!;
     if (options.cluster && usesSasl(interBroker.protocol)) {
-      // A broker that joins others: replication and coordinator calls would have to authenticate; they cannot yet.
-      throw new UnsupportedConfigError('inter.broker.listener.name', interBroker.name, `brokers cannot yet talk to each other over ${interBroker.protocol}; use a PLAINTEXT or SSL listener for inter-broker traffic`);
+      // A broker that joins others: replica fetchers and coordinator calls authenticate as this user.
+      const enabled = (this.config.listenerValue(interBroker.name, 'sasl.enabled.mechanisms') ?? '').split(',').map((m) => m.trim().toUpperCase());
+      this.interBrokerSasl = interBrokerSaslCredentials(this.config, interBroker, enabled);
     }
     this.throttler = new RequestThrottler({
       quotas: () => this.metadata.clientQuotas(),
@@ -249,6 +254,8 @@ export class KafkaBroker implements ClusterMember, ClusterMembership {
       for (const listener of broker.listenerSettings.listeners) {
         broker.boundPorts.set(listener.name, await broker.servers.get(listener.name)!.listen(listener.port, listener.host));
       }
+      // A wrong inter-broker password fails here, not later in every replica fetcher.
+      if (broker.interBrokerSasl) await verifyInterBrokerCredentials(broker.interBrokerEndpoint(), broker.interBrokerTls, broker.interBrokerSasl, broker.listenerSettings.interBrokerListener);
     } catch (error) {
       await broker.stop();
       throw error;
@@ -287,6 +294,11 @@ export class KafkaBroker implements ClusterMember, ClusterMembership {
   /** The bound listeners as a `listeners` value with the real ports (a restart keeps them). */
   boundListeners(): string {
     return this.listenerSettings.listeners.map((l) => `${l.name}://${l.configuredHost.includes(':') ? `[${l.configuredHost}]` : l.configuredHost}:${this.boundPorts.get(l.name) ?? l.port}`).join(',');
+  }
+
+  /** Where the other brokers reach this one: the inter-broker listener's advertised address. */
+  private interBrokerEndpoint(): { host: string; port: number } {
+    return this.advertisedListeners()[this.listenerSettings.interBrokerListener]!;
   }
 
   /** This broker's registration: the inter-broker listener's address, and every listener's. */

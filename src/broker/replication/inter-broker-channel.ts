@@ -1,5 +1,6 @@
 import { ConnectionError } from '../../client/errors.js';
 import { KafkaConnection, type KafkaConnectionOptions } from '../../client/kafka-connection.js';
+import type { SaslCredentials } from '../../client/sasl-authenticator.js';
 import type { BrokerEndpoint } from '../cluster/broker-endpoint.js';
 
 /** How a component's connections to another broker identify themselves and time out. */
@@ -22,13 +23,15 @@ export interface InterBrokerChannel {
   connect(nodeId: number, options: ChannelOptions): Promise<KafkaConnection>;
 }
 
-/** What a broker's channel is built from: the cluster's registrations, fault injection and TLS. */
+/** What a broker's channel is built from: the cluster's registrations, fault injection, TLS and SASL. */
 export interface ClusterChannelSource {
   readonly localId: number;
   readonly endpoint: (nodeId: number) => BrokerEndpoint | undefined;
   readonly canReach: (from: number, to: number) => boolean;
   /** TLS options when the inter-broker listener is SSL, else null (read on each connect). */
   readonly tls: () => NonNullable<KafkaConnectionOptions['tls']> | null;
+  /** SASL credentials when the inter-broker listener is SASL_PLAINTEXT or SASL_SSL, else null. */
+  readonly sasl: () => SaslCredentials | null;
 }
 
 /** The channel of a broker in an in-process cluster (one broker alone has no one to reach). */
@@ -48,6 +51,7 @@ export class ClusterChannel implements InterBrokerChannel {
     const endpoint = this.endpoint(nodeId);
     if (!endpoint) throw new ConnectionError(`broker ${nodeId} is not registered`, `broker ${nodeId}`);
     const tls = this.source.tls();
-    return KafkaConnection.connect({ host: endpoint.host, port: endpoint.port, ...options, ...(tls ? { tls } : {}) });
+    const sasl = this.source.sasl();
+    return KafkaConnection.connect({ host: endpoint.host, port: endpoint.port, ...options, ...(tls ? { tls } : {}), ...(sasl ? { sasl } : {}) });
   }
 }

@@ -1,10 +1,11 @@
 // `streamwright broker`: runs the embedded Kafka-compatible broker as a server process.
 import { lookup } from 'node:dns/promises';
 import { hostname } from 'node:os';
-import { EmbeddedKafka } from '../../broker/embedded-kafka.js';
+import { EmbeddedKafka, type EmbeddedKafkaOptions } from '../../broker/embedded-kafka.js';
 import { consoleLogger, type LogLevel } from '../../broker/logger.js';
 import { intFlag, keyValues, parseFlags, UsageError } from '../args.js';
 import { errorMessage, onceSignal, writeOut, type Command } from '../command.js';
+import { kafkajsSuiteOptions } from './kafkajs-suite.js';
 
 const USAGE = `usage: streamwright broker [options]
 
@@ -25,6 +26,10 @@ options:
   --data-dir DIR        where the logs and cluster metadata live (default: log.dirs from
                         --config, else a temporary directory that is removed on exit)
   --config KEY=VALUE    a broker config with Kafka's name, e.g. num.partitions=3 (repeatable)
+  --kafkajs-suite       the cluster kafkajs's own integration suite expects: brokers 0-2 with
+                        PLAINTEXT on --port, --port+3, --port+6 (default 9092/9095/9098), SSL
+                        on the next port each, SASL_SSL on the one after (9094/9097/9100), the
+                        suite's SASL users and an ACL authorizer; advertised as localhost
   --log-level LEVEL     debug, info, warn, error or silent (default info)
   --help                print this help
 `;
@@ -42,6 +47,7 @@ async function run(args: readonly string[]): Promise<number> {
     'data-dir': { type: 'string' },
     config: { type: 'string', multiple: true },
     'log-level': { type: 'string' },
+    'kafkajs-suite': { type: 'boolean' },
     help: { type: 'boolean' },
   });
   if (flags.help) {
@@ -49,12 +55,16 @@ async function run(args: readonly string[]): Promise<number> {
     return 0;
   }
   const port = intFlag(flags.port, 'port', 0, 65535) ?? 9092;
-  const host = flags.host ?? (await loopbackOf(flags['advertised-host'])) ?? '127.0.0.1';
-  const advertisedHost = flags['advertised-host'] ?? (host === '0.0.0.0' || host === '::' ? hostname() : host);
+  const suite = flags['kafkajs-suite'] === true;
+  if (suite && (flags.brokers ?? flags['node-ids'] ?? flags.ports) !== undefined) throw new UsageError('--kafkajs-suite fixes the brokers, node ids and ports: give only --port (the base port)');
+  // The suite's clients connect to localhost.
+  const advertisedFlag = flags['advertised-host'] ?? (suite && flags.host === undefined ? 'localhost' : undefined);
+  const host = flags.host ?? (await loopbackOf(advertisedFlag)) ?? '127.0.0.1';
+  const advertisedHost = advertisedFlag ?? (host === '0.0.0.0' || host === '::' ? hostname() : host);
   const level = (flags['log-level'] ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(level)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
   const config = Object.fromEntries(keyValues(flags.config, 'config'));
-  const cluster = clusterFlags(flags.brokers, flags['node-ids'], flags.ports, port);
+  const layout: EmbeddedKafkaOptions = suite ? kafkajsSuiteOptions(port) : clusterFlags(flags.brokers, flags['node-ids'], flags.ports, port);
   const logger = consoleLogger(level, 'broker');
 
   // Without one, EmbeddedKafka uses a fresh temp dir and removes it on stop (a warning says so).
@@ -64,7 +74,7 @@ async function run(args: readonly string[]): Promise<number> {
   const signal = onceSignal(['SIGINT', 'SIGTERM']);
   let kafka: EmbeddedKafka;
   try {
-    kafka = await EmbeddedKafka.start({ port, host, advertisedHost, dataDir, config, logger, ...cluster });
+    kafka = await EmbeddedKafka.start({ port, host, advertisedHost, dataDir, logger, ...layout, config: { ...layout.config, ...config } });
   } catch (error) {
     signal.dispose();
     process.stderr.write(`error: the broker did not start: ${errorMessage(error)}\n`);
@@ -72,6 +82,9 @@ async function run(args: readonly string[]): Promise<number> {
   }
   if (!dataDir) logger.warn(`no --data-dir given: using ${kafka.dataDir}, which is deleted on exit`);
   for (const server of kafka.bootstrapServers) await writeOut(`listening on ${server}\n`);
+  // With several listeners: one more line per listener, e.g. "listener SSL on localhost:9093,localhost:9096".
+  const listeners = kafka.listenerNames();
+  if (listeners.length > 1) for (const name of listeners) await writeOut(`listener ${name} on ${kafka.bootstrapServersFor(name).join(',')}\n`);
 
   const received = await signal.promise;
   logger.info(`${received} received, shutting down`);

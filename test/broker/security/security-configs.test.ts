@@ -49,7 +49,7 @@ describe('security settings the broker cannot honour', () => {
     expect((error as Error).message).toContain(key);
   });
 
-  it('a cluster refuses a SASL inter-broker listener, naming inter.broker.listener.name', async () => {
+  it('a cluster with a SASL inter-broker listener and no inter-broker mechanism (GSSAPI) is refused, naming sasl.mechanism.inter.broker.protocol', async () => {
     const error = await EmbeddedKafka.start({
       brokers: 2,
       logger: testLogger,
@@ -58,7 +58,7 @@ describe('security settings the broker cannot honour', () => {
       config: { 'inter.broker.listener.name': 'SASL_PLAINTEXT' },
     }).then((k) => k.stop().then(() => null), (e: unknown) => e);
     expect(error).toBeInstanceOf(UnsupportedConfigError);
-    expect((error as UnsupportedConfigError).key).toBe('inter.broker.listener.name');
+    expect((error as UnsupportedConfigError).key).toBe('sasl.mechanism.inter.broker.protocol');
   });
 
   it.each([

@@ -1,5 +1,6 @@
 import { ConnectionError } from '../../../client/errors.js';
 import { KafkaConnection } from '../../../client/kafka-connection.js';
+import type { SaslCredentials } from '../../../client/sasl-authenticator.js';
 import type { KnownApiKey, RequestOf, ResponseOf } from '../../../protocol/codec.js';
 import type { MessageInput } from '../../../protocol/input.js';
 
@@ -24,6 +25,8 @@ export interface InterBrokerRoutes {
   canReach(nodeId: number): boolean;
   /** TLS for the inter-broker listener (null: plaintext). */
   tls(): { ca?: string; cert: string; key: string; passphrase?: string } | null;
+  /** SASL credentials for a SASL inter-broker listener (null: none). */
+  sasl(): SaslCredentials | null;
 }
 
 interface Open {
@@ -67,6 +70,7 @@ export class InterBrokerConnections implements BrokerRequestChannel {
       port: endpoint.port,
       clientId: `streamwright-broker-${this.routes.localId}`,
       ...tlsOption(this.routes.tls()),
+      ...saslOption(this.routes.sasl()),
       connectTimeoutMs: CONNECT_TIMEOUT_MS,
       requestTimeoutMs: REQUEST_TIMEOUT_MS,
     });
@@ -89,3 +93,4 @@ export class InterBrokerConnections implements BrokerRequestChannel {
 }
 
 const tlsOption = (tls: ReturnType<InterBrokerRoutes['tls']>) => (tls ? { tls } : {});
+const saslOption = (sasl: SaslCredentials | null) => (sasl ? { sasl } : {});
