@@ -15,8 +15,7 @@
 // broker advertised as `localhost` binds the loopback address the name resolves to first, so
 // kafkajs, the replica fetchers and a client that tries only that address all reach it.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { lookup } from 'node:dns/promises';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AssignerProtocol, ConfigResourceTypes, Kafka, logLevel, type Admin } from 'kafkajs';
@@ -24,24 +23,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { killChildren, lines, startBrokerProcess, type BrokerProcess } from './cli-process.js';
 import { waitFor } from '../support/wait-for.js';
+import { bindAddressOfLocalhost, portIsFree } from './local-ports.js';
 
 const SUITE_PORTS = [9092, 9095, 9098];
 const NODE_IDS = [0, 1, 2];
 const SUITE_CONFIG = ['num.partitions=2', 'default.replication.factor=2', 'group.initial.rebalance.delay.ms=0', 'auto.create.topics.enable=true', 'delete.topic.enable=true'];
-
-/** Where `--advertised-host localhost` makes the broker bind: the first address `localhost` resolves to when it is a loopback address. */
-async function bindAddressOfLocalhost(): Promise<string> {
-  const { address } = await lookup('localhost');
-  return address === '::1' || address.startsWith('127.') ? address : '127.0.0.1';
-}
-
-function portIsFree(port: number, host: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.once('error', () => resolve(false));
-    probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve(true)));
-  });
-}
 
 const bindAddress = await bindAddressOfLocalhost();
 const suitePortsFree = (await Promise.all(SUITE_PORTS.map((port) => portIsFree(port, bindAddress)))).every(Boolean);

@@ -3,27 +3,13 @@
 // suite's default is 9092, this file uses a free base so it never collides with anything,
 // and checks every listener of every broker with kafkajs 2.2.4 connecting as the suite does.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { lookup } from 'node:dns/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Kafka, logLevel, ResourcePatternTypes, type KafkaConfig, type SASLOptions } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killChildren, lines, startBrokerProcess, type BrokerProcess } from './cli-process.js';
 import { waitFor } from '../support/wait-for.js';
-
-async function bindAddressOfLocalhost(): Promise<string> {
-  const { address } = await lookup('localhost');
-  return address === '::1' || address.startsWith('127.') ? address : '127.0.0.1';
-}
-
-function portIsFree(port: number, host: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.once('error', () => resolve(false));
-    probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve(true)));
-  });
-}
+import { bindAddressOfLocalhost, portIsFree } from './local-ports.js';
 
 /** A base port whose nine ports (3 brokers × 3 listeners) are free now. */
 async function freeBase(host: string): Promise<number> {
