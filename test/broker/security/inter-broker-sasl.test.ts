@@ -62,6 +62,24 @@ describe('a cluster whose brokers talk to each other over SASL_SSL with SCRAM-SH
       retry: { retries: 10 },
     });
 
+  /** The first `count` values of `topic` a new (read_committed) consumer group reads, in order. */
+  async function readValues(topic: string, groupId: string, count: number): Promise<string[]> {
+    const consumer = client().consumer({ groupId, readUncommitted: false });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const seen: string[] = [];
+    await new Promise<void>((resolve) => {
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          seen.push(message.value!.toString());
+          if (seen.length === count) resolve();
+        },
+      });
+    });
+    await consumer.disconnect();
+    return seen;
+  }
+
   it('commits a transaction over partitions led by every broker (markers sent over the SASL listener)', { timeout: 60_000 }, async () => {
     const topic = 'sasl-transactions';
     const admin = client().admin();
@@ -76,19 +94,7 @@ describe('a cluster whose brokers talk to each other over SASL_SSL with SCRAM-SH
     await transaction.send({ topic, messages: [0, 1, 2].map((partition) => ({ partition, value: `tx${partition}` })) });
     await transaction.commit();
     await producer.disconnect();
-    const consumer = client().consumer({ groupId: 'sasl-transactions-reader', readUncommitted: false });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    const seen: string[] = [];
-    await new Promise<void>((resolve) => {
-      void consumer.run({
-        eachMessage: async ({ message }) => {
-          seen.push(message.value!.toString());
-          if (seen.length === 3) resolve();
-        },
-      });
-    });
-    await consumer.disconnect();
+    const seen = await readValues(topic, 'sasl-transactions-reader', 3);
     expect(seen.sort()).toEqual(['tx0', 'tx1', 'tx2']);
   });
 
@@ -112,19 +118,7 @@ describe('a cluster whose brokers talk to each other over SASL_SSL with SCRAM-SH
     expect(after.leader).not.toBe(before.leader);
     await admin.disconnect();
 
-    const consumer = client().consumer({ groupId: 'sasl-replicated-reader' });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    const seen: string[] = [];
-    await new Promise<void>((resolve) => {
-      void consumer.run({
-        eachMessage: async ({ message }) => {
-          seen.push(message.value!.toString());
-          if (seen.length === 100) resolve();
-        },
-      });
-    });
-    await consumer.disconnect();
+    const seen = await readValues(topic, 'sasl-replicated-reader', 100);
     expect(seen).toEqual(Array.from({ length: 100 }, (_, i) => `m${i}`));
   }, 60_000);
 });
