@@ -44,6 +44,17 @@ export class FakeMetadata {
   topicById(id: string): TopicMetadata | undefined {
     return [...this.byName.values()].find((t) => t.topicId === id);
   }
+  /** One revision for everything: a test that changes a topic calls changed(). */
+  private revision = 0;
+  changed(): void {
+    this.revision++;
+  }
+  topicRevision(): number {
+    return this.revision;
+  }
+  get brokersRevision(): number {
+    return this.revision;
+  }
 }
 
 /** Live brokers with an address on each named listener; the lowest live id is the controller. */
