@@ -7,6 +7,7 @@ import { INTERNAL_TOPICS, invalidTopicNameReason } from '../cluster/topic-names.
 import type { TopicMetadata } from '../cluster/cluster-metadata.js';
 import type { ControllerApi, HandlerDeps } from './handler-deps.js';
 import { distinctBy } from './distinct.js';
+import type { PreEncoded } from '../../protocol/schema/field-codec.js';
 import { MetadataPartitionsCache, describePartitions, type PartitionResponse } from './metadata-partitions-cache.js';
 import { apiHandler, type RequestContext } from './api-handler.js';
 import { AUTHORIZED_OPERATIONS_OMITTED } from '../security/authorizer/request-authorizer.js';
@@ -18,13 +19,14 @@ interface Deps extends Pick<HandlerDeps, 'context' | 'membership' | 'auth'> {
 
 type TopicResponse = MessageInput<MetadataResponse['topics'][number]>;
 
-function describeTopicWith(topic: TopicMetadata, partitions: readonly PartitionResponse[], authorizedOperations: (name: string) => number): TopicResponse {
+function describeTopicWith(topic: TopicMetadata, partitions: readonly PartitionResponse[] | PreEncoded, authorizedOperations: (name: string) => number): TopicResponse {
   return {
     errorCode: ErrorCode.NONE,
     topicAuthorizedOperations: authorizedOperations(topic.name),
     name: topic.name,
     topicId: topic.topicId,
     isInternal: INTERNAL_TOPICS.has(topic.name),
+    // Pre-encoded bytes stand in for the array: the encoder copies them (protocol/schema/field-codec.ts).
     partitions: partitions as PartitionResponse[],
   };
 }
@@ -56,7 +58,7 @@ export function metadataHandler(deps: Deps) {
       const mayCreate = (name: string) => deps.auth.allows(context, AclOperation.CREATE, ResourceType.CLUSTER) || deps.auth.allows(context, AclOperation.CREATE, ResourceType.TOPIC, name);
       // KIP-430: filled in only when asked for.
       const operations = (name: string) => (header.apiVersion >= 8 && request.includeTopicAuthorizedOperations ? deps.auth.authorizedOperations(context, ResourceType.TOPIC, name) : AUTHORIZED_OPERATIONS_OMITTED);
-      const describeTopic = (topic: TopicMetadata) => describeTopicWith(topic, cache.partitions(topic), operations);
+      const describeTopic = (topic: TopicMetadata) => describeTopicWith(topic, cache.encodedPartitions(topic, header.apiVersion), operations);
       const denied = (name: string | null, topicId: string): TopicResponse => ({ errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, name, topicId, partitions: [] });
       if (allTopics) {
         // Topics the principal may not describe are left out, silently.

@@ -1,5 +1,7 @@
+import { preEncodeResponseArray } from '../../protocol/codec.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
-import type { MetadataResponse } from '../../protocol/generated/messages.js';
+import { ApiKeys, type MetadataResponse } from '../../protocol/generated/messages.js';
+import type { PreEncoded } from '../../protocol/schema/field-codec.js';
 import type { MessageInput } from '../../protocol/input.js';
 import type { TopicMetadata } from '../cluster/cluster-metadata.js';
 import type { MetadataRevisions } from '../cluster/metadata-view.js';
@@ -11,10 +13,12 @@ interface Entry {
   readonly topicRevision: number;
   readonly brokersRevision: number;
   readonly partitions: readonly PartitionResponse[];
+  /** The partitions as each Metadata version encodes them, made on first use. */
+  readonly encoded: Map<number, PreEncoded>;
 }
 
 /**
- * The partitions part of a topic's Metadata answer, built once from the image and reused until
+ * The partitions part of a topic's Metadata answer, built (and encoded, per version) once from the image and reused until
  * the image changes the topic (leaders, epochs, ISRs, partitions) or the live brokers (a
  * partition's error and offline replicas). Nothing in it depends on who asks: authorization and
  * authorized operations stay per request. Keyed by the image's topic object, so a replaced or
@@ -29,14 +33,25 @@ export class MetadataPartitionsCache {
   ) {}
 
   /** The partitions of `topic`, a topic of the image (never of another broker's or the controller's state). */
-  partitions(topic: TopicMetadata): readonly PartitionResponse[] {
+  /** The partitions of `topic` encoded for Metadata `version`: the response copies the bytes. */
+  encodedPartitions(topic: TopicMetadata, version: number): PreEncoded {
+    const entry = this.entry(topic);
+    let encoded = entry.encoded.get(version);
+    if (encoded === undefined) {
+      encoded = preEncodeResponseArray(ApiKeys.Metadata, version, ['topics', 'partitions'], entry.partitions);
+      entry.encoded.set(version, encoded);
+    }
+    return encoded;
+  }
+
+  private entry(topic: TopicMetadata): Entry {
     const topicRevision = this.image.topicRevision(topic.name);
     const brokersRevision = this.image.brokersRevision;
     const cached = this.entries.get(topic);
-    if (cached !== undefined && cached.topicRevision === topicRevision && cached.brokersRevision === brokersRevision) return cached.partitions;
-    const partitions = describePartitions(topic, this.isLive);
-    this.entries.set(topic, { topicRevision, brokersRevision, partitions });
-    return partitions;
+    if (cached !== undefined && cached.topicRevision === topicRevision && cached.brokersRevision === brokersRevision) return cached;
+    const entry: Entry = { topicRevision, brokersRevision, partitions: describePartitions(topic, this.isLive), encoded: new Map() };
+    this.entries.set(topic, entry);
+    return entry;
   }
 }
 

@@ -5,11 +5,13 @@ import { MetadataImage, type ImageRecord } from '../../../src/broker/cluster/met
 import { metadataHandler } from '../../../src/broker/handlers/03-metadata.js';
 import { RequestAuthorizer } from '../../../src/broker/security/authorizer/request-authorizer.js';
 import { ErrorCode } from '../../../src/protocol/error-codes.js';
-import { ApiKeys } from '../../../src/protocol/generated/messages.js';
-import { answer, fakeContext, fakeTopic, requestContext } from './support/fake-collaborators.js';
+import { ApiKeys, type MetadataResponse } from '../../../src/protocol/generated/messages.js';
+import { answer, fakeContext, readPreEncoded, fakeTopic, requestContext } from './support/fake-collaborators.js';
 
 // The Metadata handler reuses each topic's partitions part until the broker's image changes
 // that topic or the live brokers: every answer here is checked against the image's records.
+
+type Partition = MetadataResponse['topics'][number]['partitions'][number];
 
 const endpoint = (nodeId: number): BrokerEndpoint => ({ nodeId, host: '127.0.0.1', port: 9000 + nodeId, listeners: { PLAINTEXT: { host: '127.0.0.1', port: 9000 + nodeId } } });
 const brokers = (...ids: number[]): ImageRecord => ({ type: 'Brokers', live: ids.map(endpoint) });
@@ -24,9 +26,9 @@ function build() {
     controller: { autoCreateTopic: () => { throw new Error('not asked for'); } },
     auth: new RequestAuthorizer(null),
   });
-  const all = async () => {
-    const response = await answer(handler, { topics: null, allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false }, requestContext(ApiKeys.Metadata, 12));
-    return new Map(response.topics!.map((t) => [t.name!, t.partitions!.map((p) => ({ error: p.errorCode, leader: p.leaderId, epoch: p.leaderEpoch, isr: [...p.isrNodes!], offline: [...p.offlineReplicas!] }))]));
+  const all = async (version = 12) => {
+    const response = await answer(handler, { topics: null, allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false }, requestContext(ApiKeys.Metadata, version));
+    return new Map(response.topics!.map((t) => [t.name!, readPreEncoded<Partition>(t.partitions).map((p) => ({ error: p.errorCode, leader: p.leaderId, epoch: p.leaderEpoch, isr: [...p.isrNodes!], offline: [...p.offlineReplicas!] }))]));
   };
   return { image, all };
 }
@@ -60,6 +62,17 @@ describe('Metadata answers from a cached image', () => {
       [ErrorCode.LEADER_NOT_AVAILABLE, [1]],
       [ErrorCode.NONE, []],
     ]);
+  });
+
+  it('encodes each version on its own: v1 (no leader epoch, no offline replicas), v5, v9 (compact) and v12 alternate', async () => {
+    const { image, all } = build();
+    image.replay([brokers(1, 2)]);
+    for (let round = 0; round < 2; round++) {
+      expect((await all(1)).get('orders')![0]).toEqual({ error: ErrorCode.NONE, leader: 1, epoch: -1, isr: [1, 2, 3], offline: [] });
+      expect((await all(5)).get('orders')![0]).toEqual({ error: ErrorCode.NONE, leader: 1, epoch: -1, isr: [1, 2, 3], offline: [3] });
+      expect((await all(9)).get('orders')![0]).toEqual({ error: ErrorCode.NONE, leader: 1, epoch: 0, isr: [1, 2, 3], offline: [3] });
+      expect((await all(12)).get('orders')![1]).toEqual({ error: ErrorCode.NONE, leader: 2, epoch: 0, isr: [2, 3], offline: [3] });
+    }
   });
 
   it('changes with the topic set: created, grown, removed, and after a snapshot load', async () => {
