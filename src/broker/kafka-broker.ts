@@ -187,11 +187,12 @@ export class KafkaBroker implements ClusterMember, ClusterMembership {
 
   /**
    * The controller of a broker that runs alone: the same controller an embedded cluster shares,
-   * with this broker as its one member, keeping its metadata in `streamwright-metadata.json`.
+   * with this broker as its one member, keeping its metadata log (`metadata.log`, fsynced per
+   * change) in its data dir; a data dir with the older `streamwright-metadata.json` is converted.
    */
   private controllerOfOne(): ClusterController {
     return new ClusterController({
-      metadata: ClusterMetadata.load(this.dataDir),
+      metadata: ClusterMetadata.loadLog(this.dataDir, { fsync: true }),
       logger: this.logger,
       sessionTimeoutMs: this.config.int('broker.session.timeout.ms'),
       uncleanLeaderElection: this.config.boolean('unclean.leader.election.enable'),

@@ -5,7 +5,8 @@ import { readRequestHeader, readResponseHeader, writeRequestHeader, writeRespons
 import type { MessageInput } from './input.js';
 import { ByteReader } from './primitives/byte-reader.js';
 import { ByteWriter } from './primitives/byte-writer.js';
-import { messageCodec, supportsVersion } from './schema/compile.js';
+import { messageCodec, preEncodeArray, supportsVersion } from './schema/compile.js';
+import type { PreEncoded } from './schema/field-codec.js';
 import type { MessageSpec } from './schema/spec.js';
 
 export type KnownApiKey = keyof ApiMessages;
@@ -89,6 +90,14 @@ export function encodeResponse<K extends KnownApiKey>(
     writeResponseHeader(w, apiKey, apiVersion, correlationId);
     codec.write(w, body);
   }, capacity);
+}
+
+/**
+ * Encodes an array of a response (`path`: field names from the response down, e.g. `topics`,
+ * `partitions`) once, to be placed in that field of many responses of the same version.
+ */
+export function preEncodeResponseArray(apiKey: KnownApiKey, apiVersion: number, path: readonly string[], items: readonly unknown[]): PreEncoded {
+  return preEncodeArray(specFor(RESPONSE_SPECS, apiKey, apiVersion, 'response'), apiVersion, path, items);
 }
 
 /** Decodes a response frame (without its size prefix) for the request it answers. */

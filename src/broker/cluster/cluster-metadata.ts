@@ -1,7 +1,8 @@
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, fdatasyncSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUuid } from '../../protocol/schema/uuid.js';
-import { writeFileAtomically } from '../storage/atomic-file.js';
+import { fsyncDirectory, writeFileAtomically } from '../storage/atomic-file.js';
+import { withDescriptors } from '../storage/file-handle-cache.js';
 import type { ScramCredential } from '../security/sasl/scram-credential.js';
 import { entityKey, type ClientQuotaEntry } from '../quota/client-quota-entity.js';
 import { sameAcl, type AclBinding } from '../security/authorizer/acl-binding.js';
@@ -87,6 +88,8 @@ export class ClusterMetadata {
   private aclList: AclBinding[] = [];
   /** Log mode (a cluster's controller): changes are appended to `metadata.log` instead of replacing the snapshot file. */
   private logRecords = -1;
+  /** Log mode: each append is fsynced before the change is used (a broker's own data dir). */
+  private syncAppends = false;
   /** Told every change as records, after it is persisted (the controller sends them to the brokers' images). */
   private readonly recordListeners: Array<(records: readonly MetadataRecord[]) => void> = [];
 
@@ -114,23 +117,33 @@ export class ClusterMetadata {
    * The metadata of a replicated cluster, kept as an append-only log of JSON records
    * (`<dir>/metadata.log`, one per line) and rebuilt by replaying it. A torn last line (a
    * crash while appending) is ignored. A directory holding only the snapshot file of an older
-   * version is converted.
+   * version is converted (the snapshot file is removed once the log holds its state). With
+   * `fsync`, every append is on disk before the change is used, as the snapshot file was.
    */
-  static loadLog(dir: string): ClusterMetadata {
+  static loadLog(dir: string, options: { fsync?: boolean } = {}): ClusterMetadata {
     const path = join(dir, LOG_FILE);
     if (!existsSync(path)) {
-      const metadata = existsSync(join(dir, FILE)) ? ClusterMetadata.load(dir) : new ClusterMetadata(dir, randomUuid());
+      const snapshot = join(dir, FILE);
+      const converted = existsSync(snapshot);
+      const metadata = converted ? ClusterMetadata.load(dir) : new ClusterMetadata(dir, randomUuid());
       metadata.logRecords = 0;
+      metadata.syncAppends = options.fsync ?? false;
       metadata.rewriteLog();
+      if (converted) {
+        rmSync(snapshot, { force: true });
+        fsyncDirectory(dir);
+      }
       return metadata;
     }
     const records: MetadataRecord[] = [];
+    let torn = false;
     for (const line of readFileSync(path, 'utf8').split('\n')) {
       if (line.trim() === '') continue;
       try {
         records.push(JSON.parse(line) as MetadataRecord);
       } catch {
-        break; // a torn tail
+        torn = true; // a torn tail
+        break;
       }
     }
     const first = records[0];
@@ -138,6 +151,9 @@ export class ClusterMetadata {
     const metadata = new ClusterMetadata(dir, first.clusterId);
     for (const record of records.slice(1)) metadata.replay(record);
     metadata.logRecords = records.length;
+    metadata.syncAppends = options.fsync ?? false;
+    // Records appended after a torn line would be lost at the next start: the log starts afresh.
+    if (torn) metadata.rewriteLog();
     return metadata;
   }
 
@@ -218,11 +234,25 @@ export class ClusterMetadata {
     } else if (this.logRecords < 0) {
       this.save(this.dataDir);
     } else {
-      appendFileSync(join(this.dataDir, LOG_FILE), list.map((r) => JSON.stringify(r)).join('\n') + '\n');
+      this.append(list.map((r) => JSON.stringify(r)).join('\n') + '\n');
       this.logRecords += list.length;
       if (this.logRecords > LOG_COMPACT_RECORDS) this.rewriteLog();
     }
     for (const listener of this.recordListeners) listener(list);
+  }
+
+  /** Appends to the log: the cost of a change is its own records, not the whole state. */
+  private append(text: string): void {
+    const path = join(this.dataDir!, LOG_FILE);
+    withDescriptors(() => {
+      const fd = openSync(path, 'a');
+      try {
+        writeFileSync(fd, text);
+        if (this.syncAppends) fdatasyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    });
   }
 
   static load(dataDir: string): ClusterMetadata {

@@ -1,7 +1,7 @@
 import type { BrokerEndpoint } from './broker-endpoint.js';
 import { ClusterMetadata, type MetadataRecord, type TopicMetadata } from './cluster-metadata.js';
 import type { ClusterMembership } from './cluster-membership.js';
-import type { MetadataView } from './metadata-view.js';
+import type { MetadataRevisions, MetadataView } from './metadata-view.js';
 import type { ClientQuotaEntry } from '../quota/client-quota-entity.js';
 import type { AclBinding } from '../security/authorizer/acl-binding.js';
 import type { ScramCredential } from '../security/sasl/scram-credential.js';
@@ -22,9 +22,15 @@ export type ImageRecord = MetadataRecord | BrokersRecord;
  * what it last received. Records are copied on the way in: nothing is shared with the
  * controller's state or with another broker's image.
  */
-export class MetadataImage implements MetadataView, Omit<ClusterMembership, 'liveBrokers'> {
+export class MetadataImage implements MetadataView, MetadataRevisions, Omit<ClusterMembership, 'liveBrokers'> {
   private state: ClusterMetadata;
   private brokers: BrokerEndpoint[] = [];
+  /** Counts every change; what changed remembers the count (see topicRevision). */
+  private revision = 0;
+  /** The revision of the last snapshot load: every topic's revision until a record changes it. */
+  private loadRevision = 0;
+  private readonly topicRevisions = new Map<string, number>();
+  private brokersRevisionValue = 0;
 
   /** An image built from a snapshot: the controller's records of its whole state. */
   constructor(snapshot: readonly ImageRecord[]) {
@@ -36,14 +42,31 @@ export class MetadataImage implements MetadataView, Omit<ClusterMembership, 'liv
   load(snapshot: readonly ImageRecord[]): void {
     this.state = ClusterMetadata.inMemory(metadataRecords(snapshot));
     this.brokers = brokersOf(snapshot) ?? this.brokers;
+    this.loadRevision = this.brokersRevisionValue = ++this.revision;
+    this.topicRevisions.clear();
   }
 
   /** Applies a delta: records in the order the controller wrote them. */
   replay(records: readonly ImageRecord[]): void {
     for (const record of records) {
-      if (record.type === 'Brokers') this.brokers = copy(record).live;
-      else this.state.replay(copy(record));
+      this.revision++;
+      if (record.type === 'Brokers') {
+        this.brokers = copy(record).live;
+        this.brokersRevisionValue = this.revision;
+        continue;
+      }
+      this.state.replay(copy(record));
+      const topic = record.type === 'Topic' ? record.topic.name : record.type === 'PartitionChange' ? record.topic : record.type === 'RemoveTopic' ? record.name : undefined;
+      if (topic !== undefined) this.topicRevisions.set(topic, this.revision);
     }
+  }
+
+  topicRevision(name: string): number {
+    return this.topicRevisions.get(name) ?? this.loadRevision;
+  }
+
+  get brokersRevision(): number {
+    return this.brokersRevisionValue;
   }
 
   get clusterId(): string {

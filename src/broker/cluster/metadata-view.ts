@@ -5,3 +5,11 @@ import type { ClusterMetadata } from './cluster-metadata.js';
  * dynamic configs and SCRAM users. Changes go through the Controller, never through this view.
  */
 export type MetadataView = Pick<ClusterMetadata, 'clusterId' | 'topics' | 'topic' | 'topicById' | 'dynamicBrokerConfigs' | 'scramUsers' | 'scramCredential' | 'clientQuotas' | 'acls'>;
+
+/** Numbers that change with what they describe, so that what is derived from them can be kept (cluster/metadata-image.ts). */
+export interface MetadataRevisions {
+  /** Changes whenever the topic's partitions, leaders, epochs, ISRs or configs change, or it is replaced or removed. */
+  topicRevision(name: string): number;
+  /** Changes whenever the set of live brokers changes. */
+  readonly brokersRevision: number;
+}

@@ -7,33 +7,27 @@ import { INTERNAL_TOPICS, invalidTopicNameReason } from '../cluster/topic-names.
 import type { TopicMetadata } from '../cluster/cluster-metadata.js';
 import type { ControllerApi, HandlerDeps } from './handler-deps.js';
 import { distinctBy } from './distinct.js';
+import type { PreEncoded } from '../../protocol/schema/field-codec.js';
+import { MetadataPartitionsCache, describePartitions, type PartitionResponse } from './metadata-partitions-cache.js';
 import { apiHandler, type RequestContext } from './api-handler.js';
 import { AUTHORIZED_OPERATIONS_OMITTED } from '../security/authorizer/request-authorizer.js';
 
 interface Deps extends Pick<HandlerDeps, 'context' | 'membership' | 'auth'> {
-  readonly metadata: Pick<HandlerDeps['metadata'], 'clusterId' | 'topics' | 'topic' | 'topicById'>;
+  readonly metadata: Pick<HandlerDeps['metadata'], 'clusterId' | 'topics' | 'topic' | 'topicById' | 'topicRevision' | 'brokersRevision'>;
   readonly controller: Pick<ControllerApi, 'autoCreateTopic'>;
 }
 
 type TopicResponse = MessageInput<MetadataResponse['topics'][number]>;
 
-function describeTopicWith(deps: Deps, topic: TopicMetadata, authorizedOperations: (name: string) => number): TopicResponse {
+function describeTopicWith(topic: TopicMetadata, partitions: readonly PartitionResponse[] | PreEncoded, authorizedOperations: (name: string) => number): TopicResponse {
   return {
     errorCode: ErrorCode.NONE,
     topicAuthorizedOperations: authorizedOperations(topic.name),
     name: topic.name,
     topicId: topic.topicId,
     isInternal: INTERNAL_TOPICS.has(topic.name),
-    partitions: topic.partitions.map((p) => ({
-      // A partition without a live leader (replication: its ISR is gone and unclean election is off).
-      errorCode: p.leaderId >= 0 && deps.membership.isLive(p.leaderId) ? ErrorCode.NONE : ErrorCode.LEADER_NOT_AVAILABLE,
-      partitionIndex: p.partition,
-      leaderId: p.leaderId,
-      leaderEpoch: p.leaderEpoch,
-      replicaNodes: [...p.replicas],
-      isrNodes: [...p.isr],
-      offlineReplicas: p.replicas.filter((id) => !deps.membership.isLive(id)),
-    })),
+    // Pre-encoded bytes stand in for the array: the encoder copies them (protocol/schema/field-codec.ts).
+    partitions: partitions as PartitionResponse[],
   };
 }
 
@@ -50,6 +44,8 @@ function clusterOperations(deps: Deps, context: RequestContext): number {
  * on the cluster or the topic.
  */
 export function metadataHandler(deps: Deps) {
+  // Only what does not depend on the caller is cached: the partitions of the image's topics.
+  const cache = new MetadataPartitionsCache(deps.metadata, (id) => deps.membership.isLive(id));
   return apiHandler({
     apiKey: ApiKeys.Metadata,
     minVersion: 0,
@@ -62,7 +58,7 @@ export function metadataHandler(deps: Deps) {
       const mayCreate = (name: string) => deps.auth.allows(context, AclOperation.CREATE, ResourceType.CLUSTER) || deps.auth.allows(context, AclOperation.CREATE, ResourceType.TOPIC, name);
       // KIP-430: filled in only when asked for.
       const operations = (name: string) => (header.apiVersion >= 8 && request.includeTopicAuthorizedOperations ? deps.auth.authorizedOperations(context, ResourceType.TOPIC, name) : AUTHORIZED_OPERATIONS_OMITTED);
-      const describeTopic = (topic: TopicMetadata) => describeTopicWith(deps, topic, operations);
+      const describeTopic = (topic: TopicMetadata) => describeTopicWith(topic, cache.encodedPartitions(topic, header.apiVersion), operations);
       const denied = (name: string | null, topicId: string): TopicResponse => ({ errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, name, topicId, partitions: [] });
       if (allTopics) {
         // Topics the principal may not describe are left out, silently.
@@ -90,7 +86,9 @@ export function metadataHandler(deps: Deps) {
               continue;
             }
             try {
-              topics.push(describeTopic(deps.controller.autoCreateTopic(requested.name!)));
+              // The controller's topic, not the image's: described afresh, never cached.
+              const created = deps.controller.autoCreateTopic(requested.name!);
+              topics.push(describeTopicWith(created, describePartitions(created, (id) => deps.membership.isLive(id)), operations));
             } catch (error) {
               // Refused (a partition cap, too few brokers): the topic gets the controller's error.
               if (!(error instanceof KafkaProtocolError)) throw error;

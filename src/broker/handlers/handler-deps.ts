@@ -1,7 +1,7 @@
 import type { BrokerContext } from '../broker-context.js';
 import type { ClusterMembership } from '../cluster/cluster-membership.js';
 import type { Controller } from '../cluster/controller.js';
-import type { MetadataView } from '../cluster/metadata-view.js';
+import type { MetadataRevisions, MetadataView } from '../cluster/metadata-view.js';
 import type { GroupCoordinator } from '../coordinator/group/group-coordinator.js';
 import type { GroupMetadataManager } from '../coordinator/group/group-metadata-manager.js';
 import type { deleteGroups, describeGroup, listGroups } from '../coordinator/group/group-admin.js';
@@ -54,7 +54,7 @@ export interface TransactionCoordinatorApi
  */
 export interface HandlerDeps {
   readonly context: BrokerContext;
-  readonly metadata: MetadataView;
+  readonly metadata: MetadataView & MetadataRevisions;
   readonly membership: ClusterMembership;
   readonly replicas: ReplicaAccess;
   readonly controller: ControllerApi;

@@ -86,9 +86,13 @@ export class FileRecords implements EvictableFile {
     this.dirty = size > 0;
   }
 
-  /** Opens (creating it when `create`) the file; an existing file is only stat'ed until it is used. */
+  /**
+   * Opens the file: with `create`, a new empty file (the caller knows none is there: a segment
+   * is created in a new directory or after its leftovers were removed); otherwise an existing
+   * file, only stat'ed until it is used.
+   */
   static open(path: string, create: boolean, files: FileHandleCache = defaultFileHandleCache): FileRecords {
-    if (create && !fs.existsSync(path)) {
+    if (create) {
       const records = new FileRecords(path, files, 0);
       records.fd = files.openFile(records, path, 'w+');
       return records;

@@ -83,7 +83,7 @@ export class LogManager {
     const existing = this.logs.get(key);
     if (existing !== undefined) return existing;
     const dir = path.join(this.dataDir, key);
-    const created = !fs.existsSync(dir);
+    const created = makeDirectory(dir);
     // A new partition costs no fsync: its directory is synced with its first flush, and its
     // partition.metadata is rewritten from the cluster metadata whenever the log is opened.
     const log = PartitionLog.open(dir, config, { topic, partition, clock: this.clock, logger: this.logger, highWatermark, unsyncedDirectory: created, files: this.files, closedCleanly: this.closedCleanly && !created });
@@ -254,6 +254,17 @@ export class LogManager {
     } catch (error) {
       this.logger?.error(`${what} failed: ${describe(error)}`);
     }
+  }
+}
+
+/** Creates `dir`; false when it was already there. One call where a check and a create would be two. */
+function makeDirectory(dir: string): boolean {
+  try {
+    withDescriptors(() => fs.mkdirSync(dir));
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
   }
 }
 

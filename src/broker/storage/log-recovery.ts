@@ -129,11 +129,10 @@ export function loadLog(dir: string, options: LogSegmentOptions, logger?: Recove
 }
 
 /**
- * A partition directory that did not exist: nothing to list, read or recover, so none of it is
- * done (creating thousands of partitions would otherwise pay for each of those calls).
+ * A partition directory just created (by the caller, empty): nothing to list, read or recover,
+ * so none of it is done (creating thousands of partitions would otherwise pay for each of those calls).
  */
 function newLog(dir: string, options: LogSegmentOptions): LoadedLog {
-  fs.mkdirSync(dir);
   return {
     segments: [LogSegment.create(dir, 0, options, false)],
     logStartOffset: 0,

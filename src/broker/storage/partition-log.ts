@@ -38,8 +38,9 @@ export interface PartitionLogOptions {
   /** Draws segment.jitter.ms for each new segment (default Math.random); tests fix it. */
   random?: () => number;
   /**
-   * The directory was just created and its entries (and its own in the data directory) are
-   * not fsynced yet: the first flush does it, since only flushed records need them on disk.
+   * The caller just created the directory (it is empty) and its entries (and its own in the
+   * data directory) are not fsynced yet: the first flush does it, since only flushed records
+   * need them on disk.
    */
   unsyncedDirectory?: boolean;
   /** The broker's cap on open segment and index files (default: one shared by the process). */

@@ -1,7 +1,7 @@
 import { ProtocolDecodeError, ProtocolEncodeError } from '../errors.js';
 import { ByteReader } from '../primitives/byte-reader.js';
 import { ByteWriter } from '../primitives/byte-writer.js';
-import { arrayCodec, scalarCodec, type ValueCodec } from './field-codec.js';
+import { arrayCodec, PreEncoded, scalarCodec, type ValueCodec } from './field-codec.js';
 import type { FieldSpec, MessageSpec } from './spec.js';
 import { inRange, parseVersions } from './versions.js';
 
@@ -38,6 +38,7 @@ function compileStruct(fields: readonly FieldSpec[], version: number, flexible: 
   }
   tagged.sort((a, b) => a.tag - b.tag);
   const byTag = new Map(tagged.map((f) => [f.tag, f]));
+  const byName = new Map([...regular, ...tagged].map((f) => [f.name, f.codec]));
   const defaultFields = [...absent, ...tagged];
   const minSize = regular.reduce((sum, f) => sum + f.codec.minSize, 0) + (flexible ? 1 : 0) + (nullable ? 1 : 0);
 
@@ -87,6 +88,7 @@ function compileStruct(fields: readonly FieldSpec[], version: number, flexible: 
       return [...regular, ...tagged].every((f) => struct[f.name] === undefined || f.codec.isDefault(struct[f.name]));
     },
     minSize,
+    field: (name) => byName.get(name),
   };
 }
 
@@ -144,6 +146,8 @@ export interface MessageCodec<T = Struct> {
   readonly flexible: boolean;
   read(reader: ByteReader): T;
   write(writer: ByteWriter, value: unknown): void;
+  /** A top-level field's codec (undefined: not in this version). */
+  field(name: string): ValueCodec | undefined;
 }
 
 const compiled = new WeakMap<MessageSpec, Map<number, MessageCodec>>();
@@ -167,7 +171,7 @@ export function messageCodec<T = Struct>(spec: MessageSpec, version: number): Me
     }
     const flexible = isFlexible(spec, version);
     const struct = compileStruct(spec.fields, version, flexible, false, false);
-    codec = { spec, version, flexible, read: struct.read, write: struct.write };
+    codec = { spec, version, flexible, read: struct.read, write: struct.write, field: (name) => struct.field!(name) };
     byVersion.set(version, codec);
   }
   return codec as MessageCodec<T>;
@@ -180,6 +184,24 @@ export function decodeMessage<T = Struct>(spec: MessageSpec, version: number, by
   const value = messageCodec<T>(spec, version).read(reader);
   if (!allowTrailingBytes && reader.remaining > 0) reader.fail(`${reader.remaining} unexpected trailing bytes after ${spec.name} v${version}`);
   return value;
+}
+
+/**
+ * Encodes the array at `path` (field names from the message down, through arrays of structs)
+ * of `spec` at `version`, for a later write of that message to copy (see PreEncoded).
+ */
+export function preEncodeArray(spec: MessageSpec, version: number, path: readonly string[], items: readonly unknown[]): PreEncoded {
+  let codec: ValueCodec | undefined;
+  let struct: Pick<ValueCodec, 'field'> = messageCodec(spec, version);
+  for (const [i, name] of path.entries()) {
+    codec = struct.field?.(name);
+    if (codec?.element === undefined) throw new ProtocolEncodeError(`${spec.name} v${version} has no array ${path.slice(0, i + 1).join('.')}`);
+    struct = codec.element;
+  }
+  if (codec === undefined) throw new ProtocolEncodeError('an empty path');
+  const writer = new ByteWriter(256);
+  codec.write(writer, items);
+  return new PreEncoded(codec, Buffer.from(writer.finish()));
 }
 
 export function encodeMessage(spec: MessageSpec, version: number, value: unknown): Buffer {

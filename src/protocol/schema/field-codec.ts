@@ -13,6 +13,22 @@ export interface ValueCodec {
   isDefault(value: unknown): boolean;
   /** The fewest bytes a value can take: bounds array counts against the bytes left. */
   readonly minSize: number;
+  /** An array's element codec. */
+  readonly element?: ValueCodec;
+  /** A struct's field codec, by field name (undefined: not in this version). */
+  field?(name: string): ValueCodec | undefined;
+}
+
+/**
+ * An array value encoded earlier by the very codec that now writes it (the same field of the
+ * same message version): its bytes are copied as they are. For an answer part that many
+ * responses repeat unchanged (a topic's partitions in Metadata).
+ */
+export class PreEncoded {
+  constructor(
+    readonly codec: ValueCodec,
+    readonly bytes: Buffer,
+  ) {}
 }
 
 export interface ScalarOptions {
@@ -140,7 +156,8 @@ function bytesCodec(compact: boolean, nullable: boolean, def: Buffer | null): Va
 /** An array of elements; null only where the version allows it. */
 export function arrayCodec(element: ValueCodec, compact: boolean, nullable: boolean, defaultIsNull: boolean): ValueCodec {
   const minElement = Math.max(1, element.minSize);
-  return {
+  const codec: ValueCodec = {
+    element,
     read(r) {
       const count = r.readArrayCount(compact, nullable, minElement);
       if (count === -1) return null;
@@ -149,6 +166,11 @@ export function arrayCodec(element: ValueCodec, compact: boolean, nullable: bool
       return items;
     },
     write(w, v) {
+      if (v instanceof PreEncoded) {
+        if (v.codec !== codec) throw new ProtocolEncodeError('pre-encoded bytes of another field or version');
+        w.writeRaw(v.bytes);
+        return;
+      }
       if (v === null) {
         if (!nullable) throw new ProtocolEncodeError('null for a non-nullable array');
         if (compact) w.writeUnsignedVarint(0);
@@ -164,4 +186,5 @@ export function arrayCodec(element: ValueCodec, compact: boolean, nullable: bool
     isDefault: (v) => (defaultIsNull ? v === null : Array.isArray(v) && v.length === 0),
     minSize: compact ? 1 : 4,
   };
+  return codec;
 }

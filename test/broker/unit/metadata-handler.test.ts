@@ -5,13 +5,14 @@ import { metadataHandler } from '../../../src/broker/handlers/03-metadata.js';
 import { SecuritySession } from '../../../src/broker/security/security-session.js';
 import type { RequestOf } from '../../../src/protocol/codec.js';
 import { ErrorCode, KafkaProtocolError } from '../../../src/protocol/error-codes.js';
-import { ApiKeys } from '../../../src/protocol/generated/messages.js';
+import { ApiKeys, type MetadataResponse } from '../../../src/protocol/generated/messages.js';
 import { ZERO_UUID } from '../../../src/protocol/schema/uuid.js';
-import { FakeMembership, FakeMetadata, answer, fakeContext, fakeTopic, requestContext } from './support/fake-collaborators.js';
+import { FakeMembership, FakeMetadata, answer, readPreEncoded, fakeContext, fakeTopic, requestContext } from './support/fake-collaborators.js';
 
 // The Metadata handler built from fakes of its collaborators (no broker, no socket): what it
 // answers is decided by the metadata view, the live brokers and the controller it is handed.
 
+type Partition = MetadataResponse['topics'][number]['partitions'][number];
 type MetadataRequest = RequestOf<typeof ApiKeys.Metadata>;
 
 function request(topics: MetadataRequest['topics'], allowAutoTopicCreation = true): MetadataRequest {
@@ -48,7 +49,7 @@ describe('Metadata handler', () => {
     expect(response.brokers!.map((b) => b.nodeId)).toEqual([1, 2]);
     const [topic] = response.topics!;
     expect(topic!.name).toBe('orders');
-    expect(topic!.partitions!.map((p) => [p.partitionIndex, p.errorCode, p.leaderId, p.offlineReplicas])).toEqual([
+    expect(readPreEncoded<Partition>(topic!.partitions).map((p) => [p.partitionIndex, p.errorCode, p.leaderId, p.offlineReplicas])).toEqual([
       [0, ErrorCode.NONE, 1, []],
       [1, ErrorCode.LEADER_NOT_AVAILABLE, 3, [3]],
     ]);

@@ -8,6 +8,8 @@ import { BrokerConfig } from '../../../../src/broker/config/broker-config.js';
 import type { ApiHandler, RequestContext } from '../../../../src/broker/handlers/api-handler.js';
 import { consoleLogger } from '../../../../src/broker/logger.js';
 import type { KnownApiKey, RequestOf, ResponseOf } from '../../../../src/protocol/codec.js';
+import { ByteReader } from '../../../../src/protocol/primitives/byte-reader.js';
+import { PreEncoded } from '../../../../src/protocol/schema/field-codec.js';
 import type { MessageInput } from '../../../../src/protocol/input.js';
 
 // Plain in-memory stand-ins for a handler's collaborators: a unit test builds a handler from
@@ -44,6 +46,17 @@ export class FakeMetadata {
   topicById(id: string): TopicMetadata | undefined {
     return [...this.byName.values()].find((t) => t.topicId === id);
   }
+  /** One revision for everything: a test that changes a topic calls changed(). */
+  private revision = 0;
+  changed(): void {
+    this.revision++;
+  }
+  topicRevision(): number {
+    return this.revision;
+  }
+  get brokersRevision(): number {
+    return this.revision;
+  }
 }
 
 /** Live brokers with an address on each named listener; the lowest live id is the controller. */
@@ -78,4 +91,10 @@ export async function answer<K extends KnownApiKey>(handler: ApiHandler<K>, requ
   const result = await handler.handle(request, context);
   if (typeof result === 'symbol') throw new Error(`the handler answered ${String(result)}`);
   return result;
+}
+
+/** An array the handler answered pre-encoded (protocol/schema/field-codec.ts PreEncoded), read back as a client reads it. */
+export function readPreEncoded<T>(value: unknown): T[] {
+  if (!(value instanceof PreEncoded)) throw new Error('expected a pre-encoded array');
+  return value.codec.read(new ByteReader(value.bytes)) as T[];
 }
